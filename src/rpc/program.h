@@ -1,0 +1,90 @@
+// Program descriptors: how an RPC program tells the engine what it serves. Each program
+// (NFS, MOUNT, NLM, NSM, admin) declares its whole procedure table in one place, as a
+// constant array of Procedure, and registers one ProgramVersion per version.
+//
+// The engine decodes the call header and credentials, looks the procedure up, decodes
+// the arguments with `decode_args` into a zeroed buffer of `args_size` bytes, calls the
+// handler, encodes the result with `encode_result`, sends the reply, and finally
+// xdr_free()s both buffers. Handlers never see XDR streams or sockets.
+//
+// Thread-safety: descriptors are immutable after registration. Handlers are called
+// concurrently from worker threads, also for calls from the same connection, so a
+// program's `state` must be thread-safe.
+#pragma once
+
+#include <netinet/in.h>
+#include <rpc/rpc.h>
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace volumed::rpc {
+
+enum class Transport : unsigned char { kTcp, kUdp, kLocal };
+
+// The caller's identity, decoded from the call's credential.
+struct Credentials {
+  uint32_t flavor = AUTH_NONE;  // AUTH_NONE or AUTH_SYS (others are refused earlier)
+  // AUTH_SYS fields; for AUTH_NONE uid/gid are the anonymous ids 65534.
+  std::string machine_name;
+  uint32_t uid = 65534;
+  uint32_t gid = 65534;
+  std::vector<uint32_t> gids;  // at most 16, as RFC 5531 bounds them
+};
+
+// Everything a handler may know about the call besides its arguments.
+struct CallContext {
+  uint32_t xid = 0;
+  uint32_t prog = 0;
+  uint32_t vers = 0;
+  uint32_t proc = 0;
+  Transport transport = Transport::kTcp;
+  sockaddr_storage peer{};  // the client's address (AF_INET/AF_INET6; AF_UNIX for admin)
+  socklen_t peer_len = 0;
+  uint16_t peer_port() const;  // 0 for AF_UNIX
+  Credentials cred;
+  // For AF_UNIX connections: the peer's uid from SO_PEERCRED (else -1).
+  int64_t local_peer_uid = -1;
+};
+
+// What the handler tells the engine to do with the call.
+enum class Outcome : unsigned char {
+  kReply,        // encode `result` and send an accepted SUCCESS reply
+  kNoReply,      // send nothing (the _MSG forms of NLM, whose answer is a separate call)
+  kGarbageArgs,  // the arguments decoded but are semantically undecodable
+  kSystemError,  // the server could not process the call (answered SYSTEM_ERR)
+};
+
+// `state` is the ProgramVersion's state pointer; `args` and `result` point to buffers of
+// the sizes the Procedure declares, `result` zero-initialised.
+using Handler = Outcome (*)(void* state, const CallContext& ctx, void* args, void* result);
+
+struct Procedure {
+  uint32_t number;
+  const char* name;         // for logs and metrics, e.g. "WRITE"
+  xdrproc_t decode_args;    // e.g. (xdrproc_t)xdr_WRITE3args
+  size_t args_size;         // sizeof(WRITE3args)
+  xdrproc_t encode_result;  // e.g. (xdrproc_t)xdr_WRITE3res
+  size_t result_size;       // sizeof(WRITE3res)
+  Handler handler;
+  // Non-idempotent procedures (CREATE, REMOVE, RENAME, …) are answered from the
+  // duplicate-request cache when a retransmission arrives.
+  bool idempotent;
+};
+
+struct ProgramVersion {
+  uint32_t prog;
+  uint32_t vers;
+  const char* name;                       // "nfs", "mount", …
+  std::span<const Procedure> procedures;  // indexed by search on `number`
+  void* state;                            // passed to every handler
+  // Transports this version is offered on (and registered with rpcbind for).
+  bool tcp = true;
+  bool udp = false;
+};
+
+}  // namespace volumed::rpc

@@ -1,0 +1,87 @@
+// VolumeCatalog: names → volumes, and their lifecycle. Holds per volume its name, id,
+// epoch, kind (persisted | ephemeral with a lease expiry), export policy, quota and
+// creation time in a small catalog LevelDB (DATA/catalog/), and opens each volume's own
+// LevelDB (DATA/volumes/<id>/) on demand. Deleting a volume closes its DB and destroys
+// its directory. All file access goes through a leveldb::Env (DESIGN.md §11).
+//
+// Thread-safety: thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "base/status.h"
+#include "storage/types.h"
+#include "storage/volume.h"
+
+namespace leveldb {
+class Env;
+}
+
+namespace volumed::storage {
+
+enum class VolumeKind : unsigned char { kPersisted = 1, kEphemeral = 2 };
+enum class Squash : unsigned char { kNone = 0, kRoot = 1, kAll = 2 };
+
+struct ExportPolicy {
+  std::vector<std::string> allowed_cidrs;  // empty = every client
+  bool read_only = false;
+  Squash squash = Squash::kRoot;
+  uint32_t anon_uid = 65534;
+  uint32_t anon_gid = 65534;
+};
+
+struct VolumeInfo {
+  std::string name;
+  uint64_t id = 0;
+  uint64_t epoch = 0;
+  VolumeKind kind = VolumeKind::kPersisted;
+  int64_t lease_expiry_ns = 0;  // ephemeral only: unix time in ns
+  ExportPolicy policy;
+  Quota quota;
+  int64_t created_ns = 0;
+};
+
+struct CreateVolumeRequest {
+  std::string name;
+  VolumeKind kind = VolumeKind::kPersisted;
+  int64_t lease_ttl_ns = 0;  // ephemeral only
+  ExportPolicy policy;
+  Quota quota;
+};
+
+struct StoreOptions {
+  std::string data_dir;
+  leveldb::Env* env = nullptr;  // null = leveldb::Env::Default(); tests pass a MemEnv
+};
+
+class VolumeCatalog {
+ public:
+  virtual ~VolumeCatalog() = default;
+
+  static Result<std::unique_ptr<VolumeCatalog>> Open(const StoreOptions& options);
+
+  // Names: 1–64 characters of [A-Za-z0-9._-], not starting with '.' or '-'.
+  virtual Result<VolumeInfo> Create(const CreateVolumeRequest& req) = 0;
+  virtual Result<std::vector<VolumeInfo>> List() = 0;
+  virtual Result<VolumeInfo> Describe(std::string_view name) = 0;
+  virtual Status Delete(std::string_view name) = 0;
+  virtual Status SetPolicy(std::string_view name, const ExportPolicy& policy,
+                           const Quota& quota) = 0;
+  virtual Status RenewLease(std::string_view name, int64_t ttl_ns) = 0;
+  // Deletes ephemeral volumes whose lease expired before `now_ns`; returns their names.
+  virtual Result<std::vector<std::string>> CollectExpired(int64_t now_ns) = 0;
+
+  // Opened volumes are cached and shared. kNotFound for unknown names; kStale for an id
+  // that no longer exists (a deleted volume).
+  virtual Result<std::shared_ptr<Volume>> OpenByName(std::string_view name) = 0;
+  virtual Result<std::shared_ptr<Volume>> OpenById(uint64_t id) = 0;
+  virtual Result<VolumeInfo> DescribeById(uint64_t id) = 0;
+};
+
+}  // namespace volumed::storage
