@@ -1,0 +1,31 @@
+#!/bin/bash
+# run.sh [--fast] [MESON TEST ARGS…] — installs what the tests need, builds, runs the suite
+# and ends with one line "N passed, N failed[, N skipped]". Exit status is non-zero when
+# any test failed. --fast runs only the unit and protocol layers (no VMs, no fuzzing).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+suites=()
+if [ "${1:-}" = "--fast" ]; then
+  shift
+  suites=(--suite unit --suite protocol)
+fi
+
+tools/install-deps.sh test vm || { echo "0 passed, 1 failed"; exit 1; }
+
+builddir=build-test
+if [ ! -d "$builddir" ]; then
+  meson setup "$builddir" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+fi
+if ! ninja -C "$builddir"; then
+  echo "build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+meson test -C "$builddir" --print-errorlogs --num-processes 2 "${suites[@]}" "$@"
+meson_rc=$?
+/usr/bin/python3 tests/summarize.py "$builddir/meson-logs"
+summary_rc=$?
+[ $meson_rc -ne 0 ] && exit $meson_rc
+exit $summary_rc

@@ -1,0 +1,37 @@
+#!/bin/bash
+# install-deps.sh [build|test|vm]... — installs the Debian packages volumed needs for the
+# given purposes (default: build), skipping those already installed. Run as root.
+set -euo pipefail
+
+build_pkgs=(meson ninja-build g++ pkg-config cmake rpcsvc-proto rpcbind
+  libtirpc-dev libleveldb-dev libnfs-dev libfmt-dev libspdlog-dev libcli11-dev)
+test_pkgs=(libgtest-dev libgmock-dev libnfs-utils clang libclang-rt-14-dev
+  iproute2 util-linux procps python3)
+vm_pkgs=(qemu-system-x86 linux-image-amd64 busybox-static nfs-common python3-flufl.lock
+  kmod cpio xz-utils)
+
+want=()
+[ $# -eq 0 ] && set -- build
+for purpose in "$@"; do
+  case "$purpose" in
+    build) want+=("${build_pkgs[@]}") ;;
+    test) want+=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+    vm) want+=("${vm_pkgs[@]}") ;;
+    *) echo "install-deps.sh: unknown purpose '$purpose' (build, test, vm)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps.sh: need root to install: ${missing[*]}" >&2
+  exit 1
+fi
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
