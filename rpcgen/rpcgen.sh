@@ -5,4 +5,5 @@ set -eu
 mode="$1"; spec="$2"; out="$3"
 case "$out" in /*) ;; *) out="$(pwd)/$out" ;; esac
 cd "$(dirname "$spec")"
+rm -f "$out"  # rpcgen refuses to overwrite an existing output
 exec rpcgen "$mode" -o "$out" "$(basename "$spec")"
