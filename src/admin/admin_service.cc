@@ -1,0 +1,360 @@
+#include "admin/admin_service.h"
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <utility>
+
+#include "admin/admin_defaults.h"
+#include "admin/status_map.h"
+#include "admin/volume_name.h"
+#include "admin/wire_convert.h"
+#include "base/logging.h"
+
+namespace volumed::admin {
+namespace {
+
+constexpr int64_t kNsPerMs = 1'000'000;
+
+std::string_view NameOf(const char* name) { return name == nullptr ? "" : name; }
+
+// The message the user reads: the catalog's own words, except for the two outcomes
+// every user meets, which get one wording whatever the store says.
+std::string Explain(const Status& s, std::string_view name) {
+  if (s.code() == Status::Code::kNotFound || s.code() == Status::Code::kStale) {
+    return "no volume named '" + std::string(name) + "'";
+  }
+  if (s.code() == Status::Code::kExists) {
+    return "a volume named '" + std::string(name) + "' already exists";
+  }
+  if (!s.message().empty()) return s.message();
+  return std::string(CodeName(s.code()));
+}
+
+void SetFailure(adm_status* status, adm_failure* failure, const Status& s, std::string_view name) {
+  *status = ToAdmStatus(s.code());
+  if (*status == ADM_OK) *status = ADM_ERR_SERVERFAULT;  // a failure is never OK
+  failure->message = DupString(Explain(s, name), ADM_MESSAGE_MAX);
+}
+
+// Lease length from the wire: 0 = default; bounded so ns arithmetic cannot overflow.
+Result<int64_t> TtlNs(uint64_t ttl_ms) {
+  if (ttl_ms == 0) return static_cast<int64_t>(kDefaultLeaseTtl.count()) * kNsPerMs;
+  if (ttl_ms > static_cast<uint64_t>(kMaxLeaseTtl.count())) {
+    return InvalidArgument("lease TTL too long: at most 365 days");
+  }
+  return static_cast<int64_t>(ttl_ms) * kNsPerMs;
+}
+
+}  // namespace
+
+int64_t SystemNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+AdminService::AdminService(storage::VolumeCatalog* catalog, AdminAuthorizer authorizer,
+                           AdminHooks hooks, NowFn now)
+    : catalog_(catalog),
+      authorizer_(std::move(authorizer)),
+      hooks_(std::move(hooks)),
+      now_(std::move(now)) {}
+
+void AdminService::NotifyDeleted(uint64_t volume_id, std::string_view name) {
+  if (hooks_.volume_deleted) hooks_.volume_deleted(volume_id, name);
+}
+
+void AdminService::FillInfo(const storage::VolumeInfo& info, adm_info* out) {
+  FillVolume(info, &out->volume);
+  out->usage_known = FALSE;
+  if (auto volume = catalog_->OpenByName(info.name); volume.ok()) {
+    if (auto fs = (*volume)->StatFs(); fs.ok()) {
+      out->usage_known = TRUE;
+      out->used_bytes = fs->used_bytes;
+      out->used_files = fs->used_files;
+    }
+  }
+  out->mounts_known = hooks_.mounts_of ? TRUE : FALSE;
+  if (hooks_.mounts_of) {
+    const std::vector<std::string> hosts = hooks_.mounts_of(info.name);
+    const size_t n = std::min<size_t>(hosts.size(), ADM_MOUNTS_MAX);
+    out->mounts.mounts_len = static_cast<u_int>(n);
+    out->mounts.mounts_val = AllocArray<adm_host>(n);
+    for (size_t i = 0; i < n; ++i) out->mounts.mounts_val[i] = DupString(hosts[i], ADM_HOST_MAX);
+  }
+  out->locks_known = FALSE;
+  if (hooks_.list_locks) {
+    if (auto locks = hooks_.list_locks(info.id, 0); locks.ok()) {
+      out->locks_known = TRUE;
+      out->lock_count = static_cast<u_int>(std::min<uint64_t>(locks->total, UINT32_MAX));
+    }
+  }
+}
+
+// ---- CREATE ----
+
+Status AdminService::DoCreate(const adm_create_args& args, adm_info* out) {
+  storage::CreateVolumeRequest req;
+  req.name = NameOf(args.name);
+  VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(req.name));
+  VOLUMED_ASSIGN_OR_RETURN(req.kind, KindFromWire(args.kind));
+  if (req.kind == storage::VolumeKind::kEphemeral) {
+    VOLUMED_ASSIGN_OR_RETURN(req.lease_ttl_ns, TtlNs(args.ttl_ms));
+  } else if (args.ttl_ms != 0) {
+    return InvalidArgument("a TTL applies only to ephemeral volumes");
+  }
+  VOLUMED_ASSIGN_OR_RETURN(req.policy, PolicyFromWire(args.policy));
+  req.quota.max_bytes = args.quota.max_bytes;
+  req.quota.max_files = args.quota.max_files;
+  VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo info, catalog_->Create(req));
+  LOG_INFO("admin: created {} volume '{}' (id {})",
+           req.kind == storage::VolumeKind::kEphemeral ? "ephemeral" : "persisted", info.name,
+           info.id);
+  FillInfo(info, out);
+  return Status::Ok();
+}
+
+void AdminService::Create(const rpc::CallContext& ctx, const adm_create_args& args,
+                          adm_info_res* res) {
+  Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
+  if (s.ok()) s = DoCreate(args, &res->adm_info_res_u.info);
+  if (s.ok()) {
+    res->status = ADM_OK;
+  } else {
+    xdr_free(reinterpret_cast<xdrproc_t>(xdr_adm_info), &res->adm_info_res_u.info);
+    res->adm_info_res_u.info = {};
+    SetFailure(&res->status, &res->adm_info_res_u.failure, s, NameOf(args.name));
+  }
+}
+
+// ---- LIST ----
+
+void AdminService::List(const rpc::CallContext& ctx, const adm_list_args& args, adm_list_res* res) {
+  Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
+  if (s.ok()) {
+    auto all = catalog_->List();
+    if (all.ok()) {
+      std::vector<storage::VolumeInfo>& v = *all;
+      std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+      const size_t n = std::min<size_t>(v.size(), ADM_VOLUMES_MAX);
+      res->status = ADM_OK;
+      res->adm_list_res_u.volumes.volumes_len = static_cast<u_int>(n);
+      res->adm_list_res_u.volumes.volumes_val = AllocArray<adm_volume>(n);
+      for (size_t i = 0; i < n; ++i) FillVolume(v[i], &res->adm_list_res_u.volumes.volumes_val[i]);
+      return;
+    }
+    s = all.status();
+  }
+  SetFailure(&res->status, &res->adm_list_res_u.failure, s, "");
+}
+
+// ---- INFO ----
+
+Status AdminService::DoInfo(std::string_view name, adm_info* out) {
+  VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(name));
+  VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo info, catalog_->Describe(name));
+  FillInfo(info, out);
+  return Status::Ok();
+}
+
+void AdminService::Info(const rpc::CallContext& ctx, const adm_name_args& args, adm_info_res* res) {
+  Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
+  if (s.ok()) s = DoInfo(NameOf(args.name), &res->adm_info_res_u.info);
+  if (s.ok()) {
+    res->status = ADM_OK;
+  } else {
+    SetFailure(&res->status, &res->adm_info_res_u.failure, s, NameOf(args.name));
+  }
+}
+
+// ---- DELETE ----
+
+Status AdminService::DoDelete(std::string_view name) {
+  VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(name));
+  VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo info, catalog_->Describe(name));
+  VOLUMED_RETURN_IF_ERROR(catalog_->Delete(name));
+  LOG_INFO("admin: deleted volume '{}' (id {})", info.name, info.id);
+  NotifyDeleted(info.id, info.name);
+  return Status::Ok();
+}
+
+void AdminService::Delete(const rpc::CallContext& ctx, const adm_name_args& args,
+                          adm_status_res* res) {
+  Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
+  if (s.ok()) s = DoDelete(NameOf(args.name));
+  if (s.ok()) {
+    res->status = ADM_OK;
+  } else {
+    SetFailure(&res->status, &res->adm_status_res_u.failure, s, NameOf(args.name));
+  }
+}
+
+// ---- RENEW ----
+
+Status AdminService::DoRenew(const adm_renew_args& args, int64_t* expiry_ns) {
+  const std::string_view name = NameOf(args.name);
+  VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(name));
+  VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo before, catalog_->Describe(name));
+  if (before.kind != storage::VolumeKind::kEphemeral) {
+    return InvalidArgument("volume '" + std::string(name) +
+                           "' is persisted: only ephemeral volumes have a lease");
+  }
+  VOLUMED_ASSIGN_OR_RETURN(const int64_t ttl_ns, TtlNs(args.ttl_ms));
+  VOLUMED_RETURN_IF_ERROR(catalog_->RenewLease(name, ttl_ns));
+  VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo after, catalog_->Describe(name));
+  *expiry_ns = after.lease_expiry_ns;
+  return Status::Ok();
+}
+
+void AdminService::Renew(const rpc::CallContext& ctx, const adm_renew_args& args,
+                         adm_renew_res* res) {
+  Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
+  int64_t expiry = 0;
+  if (s.ok()) s = DoRenew(args, &expiry);
+  if (s.ok()) {
+    res->status = ADM_OK;
+    res->adm_renew_res_u.lease_expiry_ns = expiry;
+  } else {
+    SetFailure(&res->status, &res->adm_renew_res_u.failure, s, NameOf(args.name));
+  }
+}
+
+// ---- POLICY ----
+
+Status AdminService::DoPolicy(const adm_policy_args& args) {
+  const std::string_view name = NameOf(args.name);
+  VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(name));
+  std::vector<std::string> cidrs;
+  if (args.set_allowed) {
+    VOLUMED_RETURN_IF_ERROR(CheckCidrs(args.allowed.allowed_val, args.allowed.allowed_len, &cidrs));
+  }
+  storage::Squash squash = storage::Squash::kRoot;
+  if (args.set_squash) {
+    VOLUMED_ASSIGN_OR_RETURN(squash, SquashFromWire(args.squash));
+  }
+  std::lock_guard<std::mutex> lock(policy_mu_);
+  VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo info, catalog_->Describe(name));
+  storage::ExportPolicy policy = info.policy;
+  storage::Quota quota = info.quota;
+  if (args.set_allowed) policy.allowed_cidrs = std::move(cidrs);
+  if (args.set_read_only) policy.read_only = args.read_only != FALSE;
+  if (args.set_squash) policy.squash = squash;
+  if (args.set_anon_uid) policy.anon_uid = args.anon_uid;
+  if (args.set_anon_gid) policy.anon_gid = args.anon_gid;
+  if (args.set_max_bytes) quota.max_bytes = args.max_bytes;
+  if (args.set_max_files) quota.max_files = args.max_files;
+  VOLUMED_RETURN_IF_ERROR(catalog_->SetPolicy(name, policy, quota));
+  LOG_INFO("admin: changed the policy of volume '{}'", name);
+  return Status::Ok();
+}
+
+void AdminService::Policy(const rpc::CallContext& ctx, const adm_policy_args& args,
+                          adm_info_res* res) {
+  Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
+  if (s.ok()) s = DoPolicy(args);
+  if (s.ok()) s = DoInfo(NameOf(args.name), &res->adm_info_res_u.info);
+  if (s.ok()) {
+    res->status = ADM_OK;
+  } else {
+    SetFailure(&res->status, &res->adm_info_res_u.failure, s, NameOf(args.name));
+  }
+}
+
+// ---- FSCK ----
+
+Status AdminService::DoFsck(const adm_fsck_args& args, adm_fsck_report* out) {
+  const std::string_view name = NameOf(args.name);
+  VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(name));
+  VOLUMED_RETURN_IF_ERROR(catalog_->Describe(name).status());
+  if (!hooks_.fsck) {
+    return {Status::Code::kNotSupported, "this server offers no online fsck"};
+  }
+  VOLUMED_ASSIGN_OR_RETURN(FsckReport report, hooks_.fsck(name, args.repair != FALSE));
+  out->inodes_checked = report.inodes_checked;
+  out->problems_found = report.problems_found;
+  out->problems_repaired = report.problems_repaired;
+  const size_t n = std::min<size_t>(report.findings.size(), ADM_PROBLEMS_MAX);
+  out->findings.findings_len = static_cast<u_int>(n);
+  out->findings.findings_val = AllocArray<adm_message>(n);
+  for (size_t i = 0; i < n; ++i) {
+    out->findings.findings_val[i] = DupString(report.findings[i], ADM_MESSAGE_MAX);
+  }
+  return Status::Ok();
+}
+
+void AdminService::Fsck(const rpc::CallContext& ctx, const adm_fsck_args& args, adm_fsck_res* res) {
+  Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
+  if (s.ok()) s = DoFsck(args, &res->adm_fsck_res_u.report);
+  if (s.ok()) {
+    res->status = ADM_OK;
+  } else {
+    xdr_free(reinterpret_cast<xdrproc_t>(xdr_adm_fsck_report), &res->adm_fsck_res_u.report);
+    res->adm_fsck_res_u.report = {};
+    SetFailure(&res->status, &res->adm_fsck_res_u.failure, s, NameOf(args.name));
+  }
+}
+
+// ---- LOCKS ----
+
+Status AdminService::DoLocks(std::string_view name, adm_locks_report* out) {
+  VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(name));
+  VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo info, catalog_->Describe(name));
+  if (!hooks_.list_locks) {
+    return {Status::Code::kNotSupported, "this server keeps no lock table (no NLM service)"};
+  }
+  VOLUMED_ASSIGN_OR_RETURN(LockListing listing, hooks_.list_locks(info.id, ADM_LOCKS_MAX));
+  out->total = listing.total;
+  const size_t n = std::min<size_t>(listing.locks.size(), ADM_LOCKS_MAX);
+  out->locks.locks_len = static_cast<u_int>(n);
+  out->locks.locks_val = AllocArray<adm_lock>(n);
+  for (size_t i = 0; i < n; ++i) {
+    const LockEntry& e = listing.locks[i];
+    adm_lock& l = out->locks.locks_val[i];
+    l.holder = DupString(e.holder, ADM_HOST_MAX);
+    l.svid = e.svid;
+    l.fileid = e.fileid;
+    l.offset = e.offset;
+    l.length = e.length;
+    l.exclusive = e.exclusive ? TRUE : FALSE;
+  }
+  return Status::Ok();
+}
+
+void AdminService::Locks(const rpc::CallContext& ctx, const adm_name_args& args,
+                         adm_locks_res* res) {
+  Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
+  if (s.ok()) s = DoLocks(NameOf(args.name), &res->adm_locks_res_u.report);
+  if (s.ok()) {
+    res->status = ADM_OK;
+  } else {
+    SetFailure(&res->status, &res->adm_locks_res_u.failure, s, NameOf(args.name));
+  }
+}
+
+Status AdminService::DoBreakLocks(const adm_break_args& args, u_int* broken) {
+  const std::string_view name = NameOf(args.name);
+  VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(name));
+  VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo info, catalog_->Describe(name));
+  if (!hooks_.break_locks) {
+    return {Status::Code::kNotSupported, "this server keeps no lock table (no NLM service)"};
+  }
+  VOLUMED_ASSIGN_OR_RETURN(*broken, hooks_.break_locks(info.id, NameOf(args.host)));
+  LOG_INFO("admin: broke {} lock(s) in volume '{}'", *broken, name);
+  return Status::Ok();
+}
+
+void AdminService::BreakLocks(const rpc::CallContext& ctx, const adm_break_args& args,
+                              adm_break_res* res) {
+  Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
+  u_int broken = 0;
+  if (s.ok()) s = DoBreakLocks(args, &broken);
+  if (s.ok()) {
+    res->status = ADM_OK;
+    res->adm_break_res_u.broken = broken;
+  } else {
+    SetFailure(&res->status, &res->adm_break_res_u.failure, s, NameOf(args.name));
+  }
+}
+
+}  // namespace volumed::admin

@@ -1,0 +1,74 @@
+// AdminService: the admin program's procedures (admin_prot.x) over the VolumeCatalog.
+// Each call is authorised first (AdminAuthorizer), then carried out on the catalog and
+// answered with either the procedure's body or an adm_failure whose message is meant for
+// the person at the terminal. Status → adm_status is mapped in one place (status_map).
+//
+// Deleting a volume (DELETE, or the lease reaper through NotifyDeleted) also tells the
+// other services through AdminHooks::volume_deleted so that its locks are dropped.
+//
+// Thread-safety: thread-safe. Procedures run concurrently on RPC workers; POLICY's
+// read-modify-write of a volume's policy is serialised by a mutex.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string_view>
+
+#include "admin/admin_hooks.h"
+#include "admin/authorizer.h"
+#include "admin_prot.h"
+#include "base/result.h"
+#include "rpc/program.h"
+#include "storage/catalog.h"
+
+namespace volumed::admin {
+
+// Unix time in nanoseconds.
+using NowFn = std::function<int64_t()>;
+int64_t SystemNowNs();
+
+class AdminService {
+ public:
+  AdminService(storage::VolumeCatalog* catalog, AdminAuthorizer authorizer, AdminHooks hooks,
+               NowFn now = SystemNowNs);
+
+  AdminService(const AdminService&) = delete;
+  AdminService& operator=(const AdminService&) = delete;
+
+  // One method per procedure; each fills `res` completely (malloc'd, for xdr_free).
+  void Create(const rpc::CallContext& ctx, const adm_create_args& args, adm_info_res* res);
+  void List(const rpc::CallContext& ctx, const adm_list_args& args, adm_list_res* res);
+  void Info(const rpc::CallContext& ctx, const adm_name_args& args, adm_info_res* res);
+  void Delete(const rpc::CallContext& ctx, const adm_name_args& args, adm_status_res* res);
+  void Renew(const rpc::CallContext& ctx, const adm_renew_args& args, adm_renew_res* res);
+  void Policy(const rpc::CallContext& ctx, const adm_policy_args& args, adm_info_res* res);
+  void Fsck(const rpc::CallContext& ctx, const adm_fsck_args& args, adm_fsck_res* res);
+  void Locks(const rpc::CallContext& ctx, const adm_name_args& args, adm_locks_res* res);
+  void BreakLocks(const rpc::CallContext& ctx, const adm_break_args& args, adm_break_res* res);
+
+  // Tells the other services that a volume is gone (its locks are dropped).
+  void NotifyDeleted(uint64_t volume_id, std::string_view name);
+
+  const AdminHooks& hooks() const { return hooks_; }
+
+ private:
+  Status DoCreate(const adm_create_args& args, adm_info* out);
+  Status DoInfo(std::string_view name, adm_info* out);
+  Status DoDelete(std::string_view name);
+  Status DoRenew(const adm_renew_args& args, int64_t* expiry_ns);
+  Status DoPolicy(const adm_policy_args& args);
+  Status DoFsck(const adm_fsck_args& args, adm_fsck_report* out);
+  Status DoLocks(std::string_view name, adm_locks_report* out);
+  Status DoBreakLocks(const adm_break_args& args, u_int* broken);
+  // Fills `out` from the catalog entry plus what the live server knows.
+  void FillInfo(const storage::VolumeInfo& info, adm_info* out);
+
+  storage::VolumeCatalog* const catalog_;
+  const AdminAuthorizer authorizer_;
+  const AdminHooks hooks_;
+  const NowFn now_;
+  std::mutex policy_mu_;  // serialises POLICY's read-modify-write
+};
+
+}  // namespace volumed::admin
