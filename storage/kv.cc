@@ -1,0 +1,144 @@
+#include "storage/kv.h"
+
+#include <leveldb/cache.h>
+#include <leveldb/db.h>
+#include <leveldb/env.h>
+#include <leveldb/filter_policy.h>
+#include <leveldb/write_batch.h>
+
+namespace volumed::storage {
+namespace {
+
+// leveldb::Status exposes predicates, not a code: name them so the mapping is a switch.
+enum class LevelDbCode { kOk, kNotFound, kCorruption, kNotSupported, kInvalidArgument, kIoError };
+
+LevelDbCode Classify(const leveldb::Status& s) {
+  if (s.ok()) return LevelDbCode::kOk;
+  if (s.IsNotFound()) return LevelDbCode::kNotFound;
+  if (s.IsCorruption()) return LevelDbCode::kCorruption;
+  if (s.IsNotSupportedError()) return LevelDbCode::kNotSupported;
+  if (s.IsInvalidArgument()) return LevelDbCode::kInvalidArgument;
+  return LevelDbCode::kIoError;
+}
+
+Status Map(const leveldb::Status& s) {
+  switch (Classify(s)) {
+    case LevelDbCode::kOk:
+      return Status::Ok();
+    case LevelDbCode::kNotFound:
+      return NotFound(s.ToString());
+    case LevelDbCode::kCorruption:
+      return Corruption(s.ToString());
+    case LevelDbCode::kNotSupported:
+      return Status(Status::Code::kNotSupported, s.ToString());
+    case LevelDbCode::kInvalidArgument:
+      return InvalidArgument(s.ToString());
+    case LevelDbCode::kIoError:
+      // ENOSPC surfaces as an IO error whose text names it; keep the distinction.
+      if (s.ToString().find("No space left") != std::string::npos) {
+        return Status(Status::Code::kNoSpace, s.ToString());
+      }
+      return IoError(s.ToString());
+  }
+  return Internal("unreachable leveldb status");
+}
+
+leveldb::Slice ToSlice(std::string_view s) { return leveldb::Slice(s.data(), s.size()); }
+
+}  // namespace
+
+Kv::~Kv() { delete db_; }
+
+Result<std::optional<std::string>> Kv::Get(std::string_view key,
+                                           const leveldb::Snapshot* snap) const {
+  leveldb::ReadOptions ro;
+  ro.snapshot = snap;
+  std::string value;
+  leveldb::Status s = db_->Get(ro, ToSlice(key), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return Map(s);
+  return std::optional<std::string>(std::move(value));
+}
+
+Status Kv::Write(leveldb::WriteBatch* batch, bool sync) {
+  leveldb::WriteOptions wo;
+  wo.sync = sync;
+  return Map(db_->Write(wo, batch));
+}
+
+Status Kv::Scan(std::string_view start, std::string_view end, const ScanVisitor& visit,
+                const leveldb::Snapshot* snap) const {
+  leveldb::ReadOptions ro;
+  ro.snapshot = snap;
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
+  for (it->Seek(ToSlice(start)); it->Valid(); it->Next()) {
+    leveldb::Slice k = it->key();
+    std::string_view key(k.data(), k.size());
+    if (!end.empty() && key >= end) break;
+    leveldb::Slice v = it->value();
+    if (!visit(key, std::string_view(v.data(), v.size()))) break;
+  }
+  return Map(it->status());
+}
+
+std::shared_ptr<const leveldb::Snapshot> Kv::Snapshot() const {
+  leveldb::DB* db = db_;
+  return std::shared_ptr<const leveldb::Snapshot>(
+      db->GetSnapshot(), [db](const leveldb::Snapshot* s) { db->ReleaseSnapshot(s); });
+}
+
+KvFactory::KvFactory(leveldb::Env* env, KvTuning tuning, size_t block_cache_bytes)
+    : env_(env != nullptr ? env : leveldb::Env::Default()),
+      tuning_(tuning),
+      cache_(leveldb::NewLRUCache(block_cache_bytes)),
+      filter_(tuning.bloom_bits_per_key > 0
+                  ? leveldb::NewBloomFilterPolicy(tuning.bloom_bits_per_key)
+                  : nullptr) {}
+
+KvFactory::~KvFactory() = default;
+
+Result<std::unique_ptr<Kv>> KvFactory::Open(const std::string& path) {
+  leveldb::Options o;
+  o.env = env_;
+  o.create_if_missing = true;
+  o.paranoid_checks = true;
+  o.write_buffer_size = tuning_.write_buffer_size;
+  o.max_file_size = tuning_.max_file_size;
+  o.block_size = tuning_.table_block_size;
+  o.block_cache = cache_.get();
+  o.filter_policy = filter_.get();
+  o.compression = tuning_.compress ? leveldb::kSnappyCompression : leveldb::kNoCompression;
+  leveldb::DB* db = nullptr;
+  leveldb::Status s = leveldb::DB::Open(o, path, &db);
+  if (!s.ok()) return Map(s);
+  return std::unique_ptr<Kv>(new Kv(db));
+}
+
+Status KvFactory::Destroy(const std::string& path) {
+  leveldb::Options o;
+  o.env = env_;
+  leveldb::Status s = leveldb::DestroyDB(path, o);
+  if (!s.ok()) return Map(s);
+  // DestroyDB leaves the directory when anything foreign remains in it.
+  if (env_->FileExists(path)) {
+    std::vector<std::string> children;
+    if (env_->GetChildren(path, &children).ok()) {
+      for (const auto& c : children) {
+        if (c != "." && c != "..") env_->RemoveFile(path + "/" + c);
+      }
+    }
+    env_->RemoveDir(path);
+  }
+  return Status::Ok();
+}
+
+Status KvFactory::CreateDir(const std::string& path) {
+  if (env_->FileExists(path)) return Status::Ok();
+  return Map(env_->CreateDir(path));
+}
+
+bool KvFactory::DatabaseExists(const std::string& path) {
+  return env_->FileExists(path + "/CURRENT");
+}
+
+}  // namespace volumed::storage

@@ -1,0 +1,88 @@
+// Kv: one LevelDB database (a volume's or the catalog's), and KvFactory, the one place
+// that opens and destroys them. Kv is the only code that touches leveldb::Status: every
+// outcome leaves here as a volumed::Status. All file access goes through the factory's
+// leveldb::Env (DESIGN.md §11), so a different Env moves the whole store elsewhere.
+//
+// Thread-safety: Kv and KvFactory are thread-safe (LevelDB's DB is).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "base/status.h"
+
+namespace leveldb {
+class Cache;
+class DB;
+class Env;
+class FilterPolicy;
+class Snapshot;
+class WriteBatch;
+}  // namespace leveldb
+
+namespace volumed::storage {
+
+// LevelDB settings; the reasons and measurements are in storage/TUNING.md.
+struct KvTuning {
+  size_t write_buffer_size = size_t{32} << 20;
+  size_t max_file_size = size_t{32} << 20;
+  size_t table_block_size = size_t{16} << 10;
+  bool compress = true;  // snappy; LevelDB stores a block raw when it does not shrink
+  int bloom_bits_per_key = 10;
+};
+
+class Kv {
+ public:
+  // The visitor returns false to stop the scan early.
+  using ScanVisitor = std::function<bool(std::string_view key, std::string_view value)>;
+
+  ~Kv();
+  Kv(const Kv&) = delete;
+  Kv& operator=(const Kv&) = delete;
+
+  // nullopt when the key is absent.
+  Result<std::optional<std::string>> Get(std::string_view key,
+                                         const leveldb::Snapshot* snap = nullptr) const;
+  Status Write(leveldb::WriteBatch* batch, bool sync);
+  // Visits keys in [start, end) in order ("" end = no bound).
+  Status Scan(std::string_view start, std::string_view end, const ScanVisitor& visit,
+              const leveldb::Snapshot* snap = nullptr) const;
+  // A consistent view, released when the pointer goes.
+  std::shared_ptr<const leveldb::Snapshot> Snapshot() const;
+
+ private:
+  friend class KvFactory;
+  explicit Kv(leveldb::DB* db) : db_(db) {}
+  leveldb::DB* db_;
+};
+
+class KvFactory {
+ public:
+  // env: null = leveldb::Env::Default().
+  KvFactory(leveldb::Env* env, KvTuning tuning, size_t block_cache_bytes);
+  ~KvFactory();
+  KvFactory(const KvFactory&) = delete;
+  KvFactory& operator=(const KvFactory&) = delete;
+
+  leveldb::Env* env() const { return env_; }
+  // Opens (creating when missing) the database in `path`; its parent must exist.
+  Result<std::unique_ptr<Kv>> Open(const std::string& path);
+  // Removes every file of the (closed) database in `path`, and the directory.
+  Status Destroy(const std::string& path);
+  Status CreateDir(const std::string& path);
+  // Whether a database lives in `path` (its CURRENT file exists).
+  bool DatabaseExists(const std::string& path);
+
+ private:
+  leveldb::Env* env_;
+  KvTuning tuning_;
+  std::unique_ptr<leveldb::Cache> cache_;
+  std::unique_ptr<const leveldb::FilterPolicy> filter_;
+};
+
+}  // namespace volumed::storage

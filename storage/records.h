@@ -1,0 +1,120 @@
+// Records: the values stored under KeyCodec's keys. Every record opens with a version
+// byte; a persisted encoding never changes once written (a new layout gets a new version
+// and the decoder keeps reading the old ones). All integers big-endian.
+//
+// Grammar (version 1 of each):
+//   InodeRecord    := 0x01 type:u8 mode:u32 uid:u32 gid:u32 nlink:u32 size:u64 used:u64
+//                     atime mtime ctime generation:u32 rdev_major:u32 rdev_minor:u32
+//                     parent:u64 next_cookie:u64 has_verifier:u8 verifier:u64
+//                     target:bytes                       (time := sec:i64 nsec:u32;
+//                                                          bytes := len:u32 byte*)
+//   EntryRecord    := 0x01 child:u64 generation:u32 type:u8 cookie:u64
+//   CookieRecord   := 0x01 child:u64 generation:u32 type:u8 name:bytes
+//   OrphanRecord   := 0x01 from_block:u64 dead:u8
+//   FormatRecord   := 0x01 format_version:u32 block_size:u32 volume_id:u64 epoch:u64
+//   CountersRecord := 0x01 next_ino:u64 used_bytes:u64 used_files:u64
+//   VolumeRecord   := 0x01 name:bytes id:u64 epoch:u64 kind:u8 lease_expiry_ns:i64
+//                     created_ns:i64 max_bytes:u64 max_files:u64 read_only:u8 squash:u8
+//                     anon_uid:u32 anon_gid:u32 ncidrs:u32 cidr:bytes*
+//
+// `parent` is the containing directory for directories (root: itself), 0 otherwise.
+// `next_cookie` is the next READDIR cookie a directory hands out (never reused).
+// `used` is the bytes of blocks stored for the file.
+//
+// Thread-safety: plain values and stateless functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "storage/catalog.h"
+#include "storage/types.h"
+
+namespace volumed::storage {
+
+// Cookies below this are never handed to stored entries: 0 means "from the start" and
+// the protocol layer may use the rest for "." and "..".
+inline constexpr uint64_t kFirstCookie = 16;
+inline constexpr uint32_t kFormatVersion = 1;
+
+struct InodeRecord {
+  FileType type = FileType::kRegular;
+  uint32_t mode = 0;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint32_t nlink = 0;
+  uint64_t size = 0;
+  uint64_t used = 0;
+  Timespec atime, mtime, ctime;
+  uint32_t generation = 0;
+  uint32_t rdev_major = 0;
+  uint32_t rdev_minor = 0;
+  InodeId parent = 0;
+  uint64_t next_cookie = kFirstCookie;
+  bool has_verifier = false;
+  uint64_t verifier = 0;
+  std::string target;  // symlinks
+  friend bool operator==(const InodeRecord&, const InodeRecord&) = default;
+};
+
+struct EntryRecord {
+  InodeId child = 0;
+  uint32_t generation = 0;
+  FileType type = FileType::kRegular;
+  uint64_t cookie = 0;
+  friend bool operator==(const EntryRecord&, const EntryRecord&) = default;
+};
+
+struct CookieRecord {
+  InodeId child = 0;
+  uint32_t generation = 0;
+  FileType type = FileType::kRegular;
+  std::string name;
+  friend bool operator==(const CookieRecord&, const CookieRecord&) = default;
+};
+
+// Blocks of `ino` at index >= from_block wait for reclaim; `dead`: the inode is gone.
+struct OrphanRecord {
+  uint64_t from_block = 0;
+  bool dead = false;
+  friend bool operator==(const OrphanRecord&, const OrphanRecord&) = default;
+};
+
+struct FormatRecord {
+  uint32_t format_version = kFormatVersion;
+  uint32_t block_size = 0;
+  uint64_t volume_id = 0;
+  uint64_t epoch = 0;
+  friend bool operator==(const FormatRecord&, const FormatRecord&) = default;
+};
+
+struct CountersRecord {
+  uint64_t next_ino = 0;
+  uint64_t used_bytes = 0;
+  uint64_t used_files = 0;
+  friend bool operator==(const CountersRecord&, const CountersRecord&) = default;
+};
+
+std::string Encode(const InodeRecord& r);
+std::string Encode(const EntryRecord& r);
+std::string Encode(const CookieRecord& r);
+std::string Encode(const OrphanRecord& r);
+std::string Encode(const FormatRecord& r);
+std::string Encode(const CountersRecord& r);
+std::string Encode(const VolumeInfo& r);
+
+// Each returns kCorruption for an unknown version, a short or over-long value, or an
+// out-of-range field.
+Result<InodeRecord> DecodeInode(std::string_view v);
+Result<EntryRecord> DecodeEntry(std::string_view v);
+Result<CookieRecord> DecodeCookie(std::string_view v);
+Result<OrphanRecord> DecodeOrphan(std::string_view v);
+Result<FormatRecord> DecodeFormat(std::string_view v);
+Result<CountersRecord> DecodeCounters(std::string_view v);
+Result<VolumeInfo> DecodeVolume(std::string_view v);
+
+Attributes ToAttributes(InodeId ino, const InodeRecord& r);
+
+}  // namespace volumed::storage
