@@ -1,0 +1,412 @@
+// The admin program's procedures over a fake catalog, each driven through XDR as the
+// engine drives it: success and failure of every procedure, with the message a user sees.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstring>
+#include <string>
+
+#include "admin/admin_program.h"
+#include "admin/admin_service.h"
+#include "admin_prot.h"
+#include "fake_catalog.h"
+#include "wire_harness.h"
+
+namespace volumed::admin {
+namespace {
+
+using testing::CallThroughWire;
+using testing::FakeCatalog;
+using testing::LocalRoot;
+
+constexpr int64_t kSecond = 1'000'000'000;
+
+#define ADM_XDR(fn) reinterpret_cast<xdrproc_t>(reinterpret_cast<void (*)()>(fn))
+
+class AdminServiceTest : public ::testing::Test {
+ protected:
+  AdminServiceTest() { Rebuild({}, {}); }
+
+  void Rebuild(AdminAccess access, AdminHooks hooks) {
+    service_ = std::make_unique<AdminService>(&catalog_, AdminAuthorizer(std::move(access)),
+                                              std::move(hooks), [this] { return now_.load(); });
+    program_ = AdminProgramVersion(service_.get());
+  }
+
+  adm_create_args CreateArgs(const char* name) {
+    adm_create_args a{};
+    a.name = const_cast<char*>(name);
+    a.kind = ADM_KIND_PERSISTED;
+    a.policy.squash = ADM_SQUASH_ROOT;
+    a.policy.anon_uid = 65534;
+    a.policy.anon_gid = 65534;
+    return a;
+  }
+
+  // Runs CREATE; returns the status and, on failure, the message.
+  std::pair<adm_status, std::string> Create(adm_create_args args,
+                                            const rpc::CallContext& ctx = LocalRoot()) {
+    adm_info_res res{};
+    CallThroughWire(program_, ADMPROC_CREATE, ctx, &args, &res);
+    std::pair<adm_status, std::string> out{res.status, ""};
+    if (res.status != ADM_OK) out.second = res.adm_info_res_u.failure.message;
+    xdr_free(ADM_XDR(xdr_adm_info_res), &res);
+    return out;
+  }
+
+  adm_info_res Info(const char* name) {
+    adm_name_args a{};
+    a.name = const_cast<char*>(name);
+    adm_info_res res{};
+    CallThroughWire(program_, ADMPROC_INFO, LocalRoot(), &a, &res);
+    return res;
+  }
+
+  std::atomic<int64_t> now_{1000 * kSecond};
+  FakeCatalog catalog_{[this] { return now_.load(); }};
+  std::unique_ptr<AdminService> service_;
+  rpc::ProgramVersion program_{};
+};
+
+TEST_F(AdminServiceTest, ProgramIsOnTcpOnlyWithEveryProcedure) {
+  EXPECT_EQ(program_.prog, 0x20766f6cu);
+  EXPECT_EQ(program_.vers, 1u);
+  EXPECT_TRUE(program_.tcp);
+  EXPECT_FALSE(program_.udp);
+  EXPECT_EQ(program_.procedures.size(), 10u);
+}
+
+TEST_F(AdminServiceTest, CreatePersistedThenInfoShowsPolicyAndQuota) {
+  adm_create_args a = CreateArgs("data");
+  char cidr[] = "10.0.0.0/8";
+  char* cidrs[] = {cidr};
+  a.policy.allowed.allowed_len = 1;
+  a.policy.allowed.allowed_val = cidrs;
+  a.policy.read_only = TRUE;
+  a.policy.squash = ADM_SQUASH_ALL;
+  a.policy.anon_uid = 1000;
+  a.quota.max_bytes = 1 << 20;
+  a.quota.max_files = 10;
+  ASSERT_EQ(Create(a).first, ADM_OK);
+
+  adm_info_res res = Info("data");
+  ASSERT_EQ(res.status, ADM_OK);
+  const adm_volume& v = res.adm_info_res_u.info.volume;
+  EXPECT_STREQ(v.name, "data");
+  EXPECT_EQ(v.kind, ADM_KIND_PERSISTED);
+  EXPECT_EQ(v.lease_expiry_ns, 0);
+  EXPECT_EQ(v.created_ns, 1000 * kSecond);
+  ASSERT_EQ(v.policy.allowed.allowed_len, 1u);
+  EXPECT_STREQ(v.policy.allowed.allowed_val[0], "10.0.0.0/8");
+  EXPECT_TRUE(v.policy.read_only);
+  EXPECT_EQ(v.policy.squash, ADM_SQUASH_ALL);
+  EXPECT_EQ(v.policy.anon_uid, 1000u);
+  EXPECT_EQ(v.quota.max_bytes, 1u << 20);
+  EXPECT_EQ(v.quota.max_files, 10u);
+  // The fake keeps no contents and no hooks are wired: the reply says "unknown".
+  EXPECT_FALSE(res.adm_info_res_u.info.usage_known);
+  EXPECT_FALSE(res.adm_info_res_u.info.mounts_known);
+  EXPECT_FALSE(res.adm_info_res_u.info.locks_known);
+  xdr_free(ADM_XDR(xdr_adm_info_res), &res);
+}
+
+TEST_F(AdminServiceTest, CreateFailuresSayWhatIsWrong) {
+  ASSERT_EQ(Create(CreateArgs("dup")).first, ADM_OK);
+  auto dup = Create(CreateArgs("dup"));
+  EXPECT_EQ(dup.first, ADM_ERR_EXIST);
+  EXPECT_EQ(dup.second, "a volume named 'dup' already exists");
+
+  for (const char* bad : {"", "a/b", ".hidden", "-x", "sp ace"}) {
+    auto r = Create(CreateArgs(bad));
+    EXPECT_EQ(r.first, ADM_ERR_INVAL) << bad;
+    EXPECT_NE(r.second.find("is not a valid volume name"), std::string::npos) << r.second;
+  }
+  // (65 characters do not even encode: ADM_NAME_MAX bounds the wire; see VolumeName.Rule.)
+
+  adm_create_args a = CreateArgs("cidr");
+  char cidr[] = "10.0.0.0/33";
+  char* cidrs[] = {cidr};
+  a.policy.allowed.allowed_len = 1;
+  a.policy.allowed.allowed_val = cidrs;
+  auto r = Create(a);
+  EXPECT_EQ(r.first, ADM_ERR_INVAL);
+  EXPECT_NE(r.second.find("'10.0.0.0/33' is not a CIDR"), std::string::npos) << r.second;
+
+  adm_create_args ttl = CreateArgs("ttl");
+  ttl.ttl_ms = 5000;
+  r = Create(ttl);
+  EXPECT_EQ(r.first, ADM_ERR_INVAL);
+  EXPECT_EQ(r.second, "a TTL applies only to ephemeral volumes");
+
+  adm_create_args squash = CreateArgs("squash");
+  squash.policy.squash = static_cast<adm_squash>(7);
+  EXPECT_EQ(Create(squash).first, ADM_ERR_INVAL);
+
+  adm_create_args too_long = CreateArgs("long");
+  too_long.kind = ADM_KIND_EPHEMERAL;
+  too_long.ttl_ms = uint64_t{400} * 24 * 3600 * 1000;
+  EXPECT_EQ(Create(too_long).first, ADM_ERR_INVAL);
+}
+
+TEST_F(AdminServiceTest, EphemeralGetsDefaultOrGivenLease) {
+  adm_create_args a = CreateArgs("eph");
+  a.kind = ADM_KIND_EPHEMERAL;
+  ASSERT_EQ(Create(a).first, ADM_OK);
+  adm_info_res res = Info("eph");
+  ASSERT_EQ(res.status, ADM_OK);
+  EXPECT_EQ(res.adm_info_res_u.info.volume.kind, ADM_KIND_EPHEMERAL);
+  EXPECT_EQ(res.adm_info_res_u.info.volume.lease_expiry_ns, now_ + 60 * kSecond);
+  xdr_free(ADM_XDR(xdr_adm_info_res), &res);
+
+  a = CreateArgs("eph2");
+  a.kind = ADM_KIND_EPHEMERAL;
+  a.ttl_ms = 2500;
+  ASSERT_EQ(Create(a).first, ADM_OK);
+  res = Info("eph2");
+  EXPECT_EQ(res.adm_info_res_u.info.volume.lease_expiry_ns, now_ + int64_t{2500} * 1'000'000);
+  xdr_free(ADM_XDR(xdr_adm_info_res), &res);
+}
+
+TEST_F(AdminServiceTest, ListIsSortedByName) {
+  for (const char* n : {"zeta", "alpha", "mid"}) ASSERT_EQ(Create(CreateArgs(n)).first, ADM_OK);
+  adm_list_args a{};
+  adm_list_res res{};
+  CallThroughWire(program_, ADMPROC_LIST, LocalRoot(), &a, &res);
+  ASSERT_EQ(res.status, ADM_OK);
+  ASSERT_EQ(res.adm_list_res_u.volumes.volumes_len, 3u);
+  EXPECT_STREQ(res.adm_list_res_u.volumes.volumes_val[0].name, "alpha");
+  EXPECT_STREQ(res.adm_list_res_u.volumes.volumes_val[1].name, "mid");
+  EXPECT_STREQ(res.adm_list_res_u.volumes.volumes_val[2].name, "zeta");
+  xdr_free(ADM_XDR(xdr_adm_list_res), &res);
+}
+
+TEST_F(AdminServiceTest, InfoOfUnknownVolume) {
+  adm_info_res res = Info("nope");
+  EXPECT_EQ(res.status, ADM_ERR_NOENT);
+  EXPECT_STREQ(res.adm_info_res_u.failure.message, "no volume named 'nope'");
+  xdr_free(ADM_XDR(xdr_adm_info_res), &res);
+}
+
+TEST_F(AdminServiceTest, DeleteRemovesAndTellsTheOtherServices) {
+  uint64_t deleted_id = 0;
+  std::string deleted_name;
+  AdminHooks hooks;
+  hooks.volume_deleted = [&](uint64_t id, std::string_view name) {
+    deleted_id = id;
+    deleted_name = name;
+  };
+  Rebuild({}, hooks);
+  ASSERT_EQ(Create(CreateArgs("gone")).first, ADM_OK);
+  const uint64_t id = catalog_.Describe("gone")->id;
+
+  adm_name_args a{};
+  a.name = const_cast<char*>("gone");
+  adm_status_res res{};
+  CallThroughWire(program_, ADMPROC_DELETE, LocalRoot(), &a, &res);
+  EXPECT_EQ(res.status, ADM_OK);
+  EXPECT_EQ(deleted_id, id);
+  EXPECT_EQ(deleted_name, "gone");
+  EXPECT_FALSE(catalog_.Describe("gone").ok());
+
+  CallThroughWire(program_, ADMPROC_DELETE, LocalRoot(), &a, &res);
+  EXPECT_EQ(res.status, ADM_ERR_NOENT);
+  EXPECT_STREQ(res.adm_status_res_u.failure.message, "no volume named 'gone'");
+  xdr_free(ADM_XDR(xdr_adm_status_res), &res);
+}
+
+TEST_F(AdminServiceTest, RenewExtendsEphemeralAndRefusesPersisted) {
+  adm_create_args c = CreateArgs("eph");
+  c.kind = ADM_KIND_EPHEMERAL;
+  c.ttl_ms = 1000;
+  ASSERT_EQ(Create(c).first, ADM_OK);
+  ASSERT_EQ(Create(CreateArgs("keep")).first, ADM_OK);
+
+  now_ += 500'000'000;
+  adm_renew_args a{};
+  a.name = const_cast<char*>("eph");
+  a.ttl_ms = 30'000;
+  adm_renew_res res{};
+  CallThroughWire(program_, ADMPROC_RENEW, LocalRoot(), &a, &res);
+  ASSERT_EQ(res.status, ADM_OK);
+  EXPECT_EQ(res.adm_renew_res_u.lease_expiry_ns, now_ + 30 * kSecond);
+
+  a.name = const_cast<char*>("keep");
+  CallThroughWire(program_, ADMPROC_RENEW, LocalRoot(), &a, &res);
+  EXPECT_EQ(res.status, ADM_ERR_INVAL);
+  EXPECT_STREQ(res.adm_renew_res_u.failure.message,
+               "volume 'keep' is persisted: only ephemeral volumes have a lease");
+  xdr_free(ADM_XDR(xdr_adm_renew_res), &res);
+
+  a.name = const_cast<char*>("missing");
+  CallThroughWire(program_, ADMPROC_RENEW, LocalRoot(), &a, &res);
+  EXPECT_EQ(res.status, ADM_ERR_NOENT);
+  xdr_free(ADM_XDR(xdr_adm_renew_res), &res);
+}
+
+TEST_F(AdminServiceTest, PolicyChangesOnlyWhatIsSet) {
+  adm_create_args c = CreateArgs("vol");
+  c.quota.max_files = 7;
+  ASSERT_EQ(Create(c).first, ADM_OK);
+
+  adm_policy_args a{};
+  a.name = const_cast<char*>("vol");
+  char cidr1[] = "127.0.0.1/32";
+  char cidr2[] = "fd00::/8";
+  char* cidrs[] = {cidr1, cidr2};
+  a.set_allowed = TRUE;
+  a.allowed.allowed_len = 2;
+  a.allowed.allowed_val = cidrs;
+  a.set_read_only = TRUE;
+  a.read_only = TRUE;
+  a.set_max_bytes = TRUE;
+  a.max_bytes = 4096;
+  adm_info_res res{};
+  CallThroughWire(program_, ADMPROC_POLICY, LocalRoot(), &a, &res);
+  ASSERT_EQ(res.status, ADM_OK);
+  const adm_volume& v = res.adm_info_res_u.info.volume;
+  ASSERT_EQ(v.policy.allowed.allowed_len, 2u);
+  EXPECT_STREQ(v.policy.allowed.allowed_val[1], "fd00::/8");
+  EXPECT_TRUE(v.policy.read_only);
+  EXPECT_EQ(v.policy.squash, ADM_SQUASH_ROOT);  // unchanged
+  EXPECT_EQ(v.quota.max_bytes, 4096u);
+  EXPECT_EQ(v.quota.max_files, 7u);  // unchanged
+  xdr_free(ADM_XDR(xdr_adm_info_res), &res);
+
+  char bad[] = "not-an-address";
+  char* bads[] = {bad};
+  a.allowed.allowed_len = 1;
+  a.allowed.allowed_val = bads;
+  CallThroughWire(program_, ADMPROC_POLICY, LocalRoot(), &a, &res);
+  EXPECT_EQ(res.status, ADM_ERR_INVAL);
+  EXPECT_NE(std::string(res.adm_info_res_u.failure.message).find("is not a CIDR"),
+            std::string::npos);
+  xdr_free(ADM_XDR(xdr_adm_info_res), &res);
+  EXPECT_EQ(catalog_.Describe("vol")->policy.allowed_cidrs.size(), 2u);  // untouched
+}
+
+TEST_F(AdminServiceTest, FsckAndLocksWithoutTheirServicesSaySo) {
+  ASSERT_EQ(Create(CreateArgs("vol")).first, ADM_OK);
+  adm_fsck_args f{};
+  f.name = const_cast<char*>("vol");
+  adm_fsck_res fr{};
+  CallThroughWire(program_, ADMPROC_FSCK, LocalRoot(), &f, &fr);
+  EXPECT_EQ(fr.status, ADM_ERR_NOTSUPP);
+  EXPECT_STREQ(fr.adm_fsck_res_u.failure.message, "this server offers no online fsck");
+  xdr_free(ADM_XDR(xdr_adm_fsck_res), &fr);
+
+  adm_name_args l{};
+  l.name = const_cast<char*>("vol");
+  adm_locks_res lr{};
+  CallThroughWire(program_, ADMPROC_LOCKS, LocalRoot(), &l, &lr);
+  EXPECT_EQ(lr.status, ADM_ERR_NOTSUPP);
+  xdr_free(ADM_XDR(xdr_adm_locks_res), &lr);
+}
+
+TEST_F(AdminServiceTest, HooksFeedInfoLocksFsckAndBreak) {
+  AdminHooks hooks;
+  hooks.mounts_of = [](std::string_view) { return std::vector<std::string>{"10.0.0.5"}; };
+  hooks.list_locks = [](uint64_t, size_t max) -> Result<LockListing> {
+    LockListing l;
+    l.total = 2;
+    if (max > 0) l.locks.push_back({"hostA", 42, 7, 0, 100, true});
+    return l;
+  };
+  std::string broken_holder;
+  hooks.break_locks = [&](uint64_t, std::string_view holder) -> Result<uint32_t> {
+    broken_holder = holder;
+    return 2u;
+  };
+  hooks.fsck = [](std::string_view, bool repair) -> Result<FsckReport> {
+    FsckReport r;
+    r.inodes_checked = 5;
+    r.problems_found = 1;
+    r.problems_repaired = repair ? 1 : 0;
+    r.findings.push_back("inode 9: orphan");
+    return r;
+  };
+  Rebuild({}, hooks);
+  ASSERT_EQ(Create(CreateArgs("vol")).first, ADM_OK);
+
+  adm_info_res info = Info("vol");
+  ASSERT_EQ(info.status, ADM_OK);
+  ASSERT_TRUE(info.adm_info_res_u.info.mounts_known);
+  ASSERT_EQ(info.adm_info_res_u.info.mounts.mounts_len, 1u);
+  EXPECT_STREQ(info.adm_info_res_u.info.mounts.mounts_val[0], "10.0.0.5");
+  EXPECT_TRUE(info.adm_info_res_u.info.locks_known);
+  EXPECT_EQ(info.adm_info_res_u.info.lock_count, 2u);
+  xdr_free(ADM_XDR(xdr_adm_info_res), &info);
+
+  adm_name_args l{};
+  l.name = const_cast<char*>("vol");
+  adm_locks_res lr{};
+  CallThroughWire(program_, ADMPROC_LOCKS, LocalRoot(), &l, &lr);
+  ASSERT_EQ(lr.status, ADM_OK);
+  EXPECT_EQ(lr.adm_locks_res_u.report.total, 2u);
+  ASSERT_EQ(lr.adm_locks_res_u.report.locks.locks_len, 1u);
+  EXPECT_STREQ(lr.adm_locks_res_u.report.locks.locks_val[0].holder, "hostA");
+  EXPECT_TRUE(lr.adm_locks_res_u.report.locks.locks_val[0].exclusive);
+  xdr_free(ADM_XDR(xdr_adm_locks_res), &lr);
+
+  adm_break_args b{};
+  b.name = const_cast<char*>("vol");
+  b.host = const_cast<char*>("hostA");
+  adm_break_res br{};
+  CallThroughWire(program_, ADMPROC_BREAK_LOCKS, LocalRoot(), &b, &br);
+  ASSERT_EQ(br.status, ADM_OK);
+  EXPECT_EQ(br.adm_break_res_u.broken, 2u);
+  EXPECT_EQ(broken_holder, "hostA");
+
+  adm_fsck_args f{};
+  f.name = const_cast<char*>("vol");
+  f.repair = TRUE;
+  adm_fsck_res fr{};
+  CallThroughWire(program_, ADMPROC_FSCK, LocalRoot(), &f, &fr);
+  ASSERT_EQ(fr.status, ADM_OK);
+  EXPECT_EQ(fr.adm_fsck_res_u.report.problems_repaired, 1u);
+  ASSERT_EQ(fr.adm_fsck_res_u.report.findings.findings_len, 1u);
+  EXPECT_STREQ(fr.adm_fsck_res_u.report.findings.findings_val[0], "inode 9: orphan");
+  xdr_free(ADM_XDR(xdr_adm_fsck_res), &fr);
+}
+
+TEST_F(AdminServiceTest, NonRootOnTheSocketIsRefused) {
+  rpc::CallContext ctx = LocalRoot();
+  ctx.local_peer_uid = 1000;
+  auto r = Create(CreateArgs("x"), ctx);
+  EXPECT_EQ(r.first, ADM_ERR_PERM);
+  EXPECT_NE(r.second.find("the admin socket is for root only (caller uid 1000)"), std::string::npos)
+      << r.second;
+  EXPECT_FALSE(catalog_.Describe("x").ok());
+
+  AdminAccess access;
+  access.local_uids = {1000};
+  Rebuild(access, {});
+  EXPECT_EQ(Create(CreateArgs("x"), ctx).first, ADM_OK);
+}
+
+TEST_F(AdminServiceTest, TcpNeedsTheSharedSecret) {
+  rpc::CallContext tcp;
+  tcp.transport = rpc::Transport::kTcp;
+  auto r = Create(CreateArgs("x"), tcp);
+  EXPECT_EQ(r.first, ADM_ERR_PERM);
+  EXPECT_EQ(r.second, "permission denied: remote administration is not enabled on this server");
+
+  AdminAccess access;
+  access.tcp_secret = "s3cret";
+  Rebuild(access, {});
+  adm_create_args a = CreateArgs("x");
+  char wrong[] = "s3creT";
+  a.secret.adm_secret_len = 6;
+  a.secret.adm_secret_val = wrong;
+  r = Create(a, tcp);
+  EXPECT_EQ(r.first, ADM_ERR_PERM);
+  EXPECT_NE(r.second.find("wrong or missing admin secret"), std::string::npos);
+  a.secret.adm_secret_len = 5;  // a prefix is not the secret
+  EXPECT_EQ(Create(a, tcp).first, ADM_ERR_PERM);
+  char right[] = "s3cret";
+  a.secret.adm_secret_len = 6;
+  a.secret.adm_secret_val = right;
+  EXPECT_EQ(Create(a, tcp).first, ADM_OK);
+}
+
+}  // namespace
+}  // namespace volumed::admin
