@@ -85,6 +85,9 @@ struct ProgramVersion {
   // Transports this version is offered on (and registered with rpcbind for).
   bool tcp = true;
   bool udp = false;
+  // When true, calls with AUTH_NONE credentials to any procedure but 0 (NULL) are
+  // refused with AUTH_ERROR / AUTH_TOOWEAK.
+  bool require_auth_sys = false;
 };
 
 }  // namespace volumed::rpc

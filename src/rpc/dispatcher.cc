@@ -1,0 +1,190 @@
+#include "rpc/dispatcher.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+
+#include "base/logging.h"
+#include "rpc/call_codec.h"
+
+namespace volumed::rpc {
+
+namespace {
+
+// A zeroed heap buffer for decoded arguments or results; xdr_free()s its contents.
+class XdrBuffer {
+ public:
+  XdrBuffer(xdrproc_t proc, size_t size) : proc_(proc), data_(std::calloc(1, size ? size : 1)) {
+    if (data_ == nullptr) throw std::bad_alloc();
+  }
+  ~XdrBuffer() {
+    if (live_) xdr_free(proc_, static_cast<char*>(data_));
+    std::free(data_);
+  }
+  XdrBuffer(const XdrBuffer&) = delete;
+  XdrBuffer& operator=(const XdrBuffer&) = delete;
+  void* get() const { return data_; }
+  // From now on the buffer may hold XDR-allocated memory to free.
+  void MarkLive() { live_ = true; }
+
+ private:
+  xdrproc_t proc_;
+  void* data_;
+  bool live_ = false;
+};
+
+}  // namespace
+
+Status Dispatcher::Add(const ProgramVersion& pv) {
+  if (Serves(pv.prog, pv.vers)) {
+    return InvalidArgument(fmt::format("program {} version {} registered twice", pv.prog, pv.vers));
+  }
+  programs_.push_back(pv);
+  return Status::Ok();
+}
+
+bool Dispatcher::Serves(uint32_t prog, uint32_t vers) const {
+  return std::any_of(programs_.begin(), programs_.end(),
+                     [&](const ProgramVersion& p) { return p.prog == prog && p.vers == vers; });
+}
+
+std::optional<std::vector<uint8_t>> Dispatcher::Dispatch(std::span<const uint8_t> record,
+                                                         const CallContext& base) const noexcept {
+  try {
+    return DispatchOrThrow(record, base);
+  } catch (const std::exception& e) {
+    LOG_ERROR("rpc: dispatch failed: {}", e.what());
+  } catch (...) {
+    LOG_ERROR("rpc: dispatch failed with an unknown exception");
+  }
+  // Answer SYSTEM_ERR if the xid can be read at all.
+  try {
+    if (record.size() >= 4) {
+      const uint32_t xid = (uint32_t{record[0]} << 24) | (uint32_t{record[1]} << 16) |
+                           (uint32_t{record[2]} << 8) | record[3];
+      return EncodeAcceptErrorReply(xid, SYSTEM_ERR);
+    }
+  } catch (...) {
+  }
+  return std::nullopt;
+}
+
+std::optional<std::vector<uint8_t>> Dispatcher::DispatchOrThrow(std::span<const uint8_t> record,
+                                                                const CallContext& base) const {
+  DecodedCall call = DecodeCall(record);
+  switch (call.verdict) {
+    case HeaderVerdict::kDrop:
+      return std::nullopt;
+    case HeaderVerdict::kRpcMismatch:
+      return EncodeRpcMismatchReply(call.xid);
+    case HeaderVerdict::kAuthError:
+      return EncodeAuthErrorReply(call.xid, call.auth_error);
+    case HeaderVerdict::kOk:
+      break;
+  }
+
+  const ProgramVersion* version = nullptr;
+  uint32_t low = UINT32_MAX, high = 0;
+  for (const ProgramVersion& p : programs_) {
+    if (p.prog != call.prog) continue;
+    low = std::min(low, p.vers);
+    high = std::max(high, p.vers);
+    if (p.vers == call.vers) version = &p;
+  }
+  if (high == 0 && low == UINT32_MAX) return EncodeAcceptErrorReply(call.xid, PROG_UNAVAIL);
+  if (version == nullptr) return EncodeProgMismatchReply(call.xid, low, high);
+  if (version->require_auth_sys && call.cred.flavor == AUTH_NONE && call.proc != 0) {
+    return EncodeAuthErrorReply(call.xid, AUTH_TOOWEAK);
+  }
+  const auto proc = std::find_if(version->procedures.begin(), version->procedures.end(),
+                                 [&](const Procedure& p) { return p.number == call.proc; });
+  if (proc == version->procedures.end()) return EncodeAcceptErrorReply(call.xid, PROC_UNAVAIL);
+
+  CallContext ctx = base;
+  ctx.xid = call.xid;
+  ctx.prog = call.prog;
+  ctx.vers = call.vers;
+  ctx.proc = call.proc;
+  ctx.cred = std::move(call.cred);
+
+  std::string drc_key;
+  const bool cached = drc_ != nullptr && !proc->idempotent;
+  if (cached) {
+    drc_key = DuplicateRequestCache::MakeKey(ctx, call.args);
+    std::vector<uint8_t> replay;
+    switch (drc_->Begin(drc_key, &replay)) {
+      case DuplicateRequestCache::Lookup::kNew:
+        break;
+      case DuplicateRequestCache::Lookup::kInProgress:
+        LOG_DEBUG("rpc: dropping duplicate of in-progress xid {:#x} {}", ctx.xid, proc->name);
+        return std::nullopt;
+      case DuplicateRequestCache::Lookup::kReplay:
+        LOG_DEBUG("rpc: replaying cached reply for xid {:#x} {}", ctx.xid, proc->name);
+        if (replay.empty()) return std::nullopt;
+        return replay;
+    }
+  }
+
+  bool send = true;
+  std::vector<uint8_t> reply;
+  try {
+    reply = Execute(*proc, version->state, ctx, call.args, &send);
+  } catch (...) {
+    if (cached) drc_->Abandon(drc_key);
+    throw;
+  }
+  if (cached) {
+    // Every answer is replayed, errors included: a retransmission must see what the
+    // first execution answered (an empty reply means "send nothing" again).
+    drc_->Complete(drc_key, reply);
+  }
+  if (!send) return std::nullopt;
+  return reply;
+}
+
+std::vector<uint8_t> Dispatcher::Execute(const Procedure& proc, void* state, const CallContext& ctx,
+                                         std::span<const uint8_t> args, bool* send) const {
+  XdrBuffer decoded(proc.decode_args, proc.args_size);
+  {
+    XDR xdrs;
+    // XDR_DECODE only reads the buffer; xdrmem_create's signature is not const-correct.
+    xdrmem_create(&xdrs, const_cast<char*>(reinterpret_cast<const char*>(args.data())),
+                  static_cast<u_int>(args.size()), XDR_DECODE);
+    decoded.MarkLive();
+    const bool ok = proc.decode_args(&xdrs, decoded.get()) != 0;
+    xdr_destroy(&xdrs);
+    if (!ok) return EncodeAcceptErrorReply(ctx.xid, GARBAGE_ARGS);
+  }
+
+  XdrBuffer result(proc.encode_result, proc.result_size);
+  Outcome outcome = Outcome::kSystemError;
+  try {
+    outcome = proc.handler(state, ctx, decoded.get(), result.get());
+  } catch (const std::exception& e) {
+    LOG_ERROR("rpc: {} handler threw: {}", proc.name, e.what());
+  } catch (...) {
+    LOG_ERROR("rpc: {} handler threw an unknown exception", proc.name);
+  }
+  result.MarkLive();
+  switch (outcome) {
+    case Outcome::kReply: {
+      bool ok = false;
+      std::vector<uint8_t> reply =
+          EncodeSuccessReply(ctx.xid, proc.encode_result, result.get(), &ok);
+      if (ok) return reply;
+      LOG_ERROR("rpc: {} result failed to encode", proc.name);
+      return EncodeAcceptErrorReply(ctx.xid, SYSTEM_ERR);
+    }
+    case Outcome::kNoReply:
+      *send = false;
+      return {};
+    case Outcome::kGarbageArgs:
+      return EncodeAcceptErrorReply(ctx.xid, GARBAGE_ARGS);
+    case Outcome::kSystemError:
+      return EncodeAcceptErrorReply(ctx.xid, SYSTEM_ERR);
+  }
+  return EncodeAcceptErrorReply(ctx.xid, SYSTEM_ERR);
+}
+
+}  // namespace volumed::rpc

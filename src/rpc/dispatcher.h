@@ -1,0 +1,54 @@
+// Dispatcher: the programs reachable on one endpoint, and the code that turns one call
+// record into one reply: header and credential checks, program/version/procedure lookup,
+// argument decoding, the duplicate-request cache, the handler, result encoding. Every
+// reject and accept status of RFC 5531 is produced here and nowhere else:
+//   rpcvers ≠ 2                      → MSG_DENIED RPC_MISMATCH (2, 2)
+//   bad or unsupported credential    → MSG_DENIED AUTH_ERROR (see call_codec.h)
+//   unknown program                  → PROG_UNAVAIL
+//   known program, unknown version   → PROG_MISMATCH (lowest, highest registered)
+//   unknown procedure                → PROC_UNAVAIL
+//   arguments fail to decode         → GARBAGE_ARGS (or the handler says kGarbageArgs)
+//   handler fails / throws / result fails to encode → SYSTEM_ERR
+// No exception leaves Dispatch.
+//
+// Thread-safety: Add before serving; Dispatch is thread-safe and called concurrently.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "base/status.h"
+#include "rpc/drc.h"
+#include "rpc/program.h"
+
+namespace volumed::rpc {
+
+class Dispatcher {
+ public:
+  // `drc` may be null (no duplicate-request cache); it must outlive the dispatcher.
+  explicit Dispatcher(DuplicateRequestCache* drc) : drc_(drc) {}
+
+  // Adds a program version; InvalidArgument if that prog/vers is already present.
+  Status Add(const ProgramVersion& pv);
+  bool Serves(uint32_t prog, uint32_t vers) const;
+  const std::vector<ProgramVersion>& programs() const { return programs_; }
+
+  // Answers one call. `base` carries transport, peer and local_peer_uid; the rest of the
+  // context is filled from the call. Returns the reply (with its record-mark slot, see
+  // call_codec.h) or nothing when no reply must be sent.
+  std::optional<std::vector<uint8_t>> Dispatch(std::span<const uint8_t> record,
+                                               const CallContext& base) const noexcept;
+
+ private:
+  std::optional<std::vector<uint8_t>> DispatchOrThrow(std::span<const uint8_t> record,
+                                                      const CallContext& base) const;
+  std::vector<uint8_t> Execute(const Procedure& proc, void* state, const CallContext& ctx,
+                               std::span<const uint8_t> args, bool* reply) const;
+
+  DuplicateRequestCache* drc_;
+  std::vector<ProgramVersion> programs_;
+};
+
+}  // namespace volumed::rpc

@@ -1,0 +1,106 @@
+// Server: the ONC RPC engine. Programs register a ProgramVersion on TCP/UDP ports or a
+// Unix-domain socket; Start() serves them until Stop().
+//
+// Threads: one reactor thread (epoll) accepts connections, reads bytes, reassembles
+// records (record_marking.h) and reads UDP datagrams; each record goes to a worker of
+// the pool, which decodes, executes and sends the reply itself — one thread hop per
+// request. Calls from one connection run in parallel; replies go out in completion order
+// (clients match them by xid) through a per-connection output queue. The queue's mutex
+// is never held during a socket call: one thread at a time owns the socket for writing,
+// and a reply that would block is finished by the reactor on EPOLLOUT.
+//
+// Bounds: a record larger than `max_record_size` closes the connection; at most
+// `max_connections` stream connections (more are accepted and closed at once); a
+// connection with `max_requests_per_connection` calls in flight or more than
+// `max_queued_reply_bytes` of unsent replies is not read until it drains; a connection
+// idle for `idle_timeout` is closed; UDP datagrams are dropped while
+// `max_queued_datagrams` are waiting for a worker.
+//
+// Thread-safety: Register*/Start/Stop from one thread; handlers run on workers.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/result.h"
+#include "base/status.h"
+#include "rpc/dispatcher.h"
+#include "rpc/drc.h"
+#include "rpc/program.h"
+#include "rpc/record_marking.h"
+#include "rpc/rpcbind.h"
+
+namespace volumed::rpc {
+
+struct ServerOptions {
+  std::string listen_address = "0.0.0.0";  // for TCP and UDP listeners
+  size_t threads = 0;                      // 0 = number of CPUs (at least 2)
+  size_t max_record_size = kDefaultMaxRecordSize;
+  size_t max_connections = 4096;
+  size_t max_requests_per_connection = 128;
+  size_t max_queued_reply_bytes = 16u << 20;
+  size_t max_queued_datagrams = 1024;
+  std::chrono::seconds idle_timeout{360};  // as knfsd
+  size_t drc_max_entries = 16384;
+  size_t drc_max_bytes = 32u << 20;
+  bool use_rpcbind = true;
+};
+
+// Ports for one program version; a transport is used when the ProgramVersion enables it.
+// Port 0 asks the kernel for a free port (tests); see Server::BoundPort.
+struct Ports {
+  uint16_t tcp = 0;
+  uint16_t udp = 0;
+};
+
+// Engine counters, for tests and logs.
+struct ServerStats {
+  uint64_t connections_accepted = 0;
+  uint64_t connections_refused = 0;  // over max_connections
+  uint64_t connections_open = 0;
+  uint64_t protocol_errors = 0;  // oversized records and the like
+  uint64_t calls = 0;
+  uint64_t datagrams_dropped = 0;
+};
+
+class Server {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the version's TCP and/or UDP ports now (so "port in use" shows at once).
+  // Versions of one program may share ports; different programs may share a port too.
+  Status Register(const ProgramVersion& pv, Ports ports);
+  // Serves `pv` on a Unix-domain stream socket at `path` (Transport::kLocal; the peer's
+  // uid from SO_PEERCRED lands in CallContext::local_peer_uid). Not given to rpcbind.
+  Status RegisterLocal(const ProgramVersion& pv, const std::string& path);
+
+  // Registers with rpcbind (when enabled) and starts the reactor and the workers.
+  Status Start();
+  // Unregisters from rpcbind, stops accepting, lets queued calls finish, joins all
+  // threads and closes every socket. Idempotent; also run by the destructor.
+  void Stop();
+
+  // The port `prog` is served on over `transport` (kTcp or kUdp); 0 if none.
+  uint16_t BoundPort(uint32_t prog, Transport transport) const;
+  ServerStats stats() const;
+
+ private:
+  struct Listener;
+  struct Connection;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace volumed::rpc

@@ -1,0 +1,33 @@
+// Socket helpers for the engine: listening sockets with errors a user can act on
+// ("port 2049/tcp on 0.0.0.0 is already in use"), address parsing and formatting.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <string>
+
+#include "base/result.h"
+
+namespace volumed::rpc {
+
+// Parses an IPv4 or IPv6 literal and a port into a socket address.
+Result<sockaddr_storage> ParseAddress(const std::string& host, uint16_t port);
+
+// "10.0.0.1:2049", "[::1]:2049" or "unix" — for logs.
+std::string FormatPeer(const sockaddr_storage& addr);
+
+// A non-blocking, close-on-exec listening TCP socket (SO_REUSEADDR) or bound UDP socket.
+Result<int> ListenTcp(const sockaddr_storage& addr, int backlog);
+Result<int> BindUdp(const sockaddr_storage& addr);
+// A non-blocking Unix-domain stream listener at `path` (a stale socket file is replaced;
+// the parent directory is created if missing). Mode 0600: only root may talk to it.
+Result<int> ListenUnix(const std::string& path, int backlog);
+
+// The port a socket is bound to.
+uint16_t BoundPort(int fd);
+
+}  // namespace volumed::rpc
