@@ -1,0 +1,40 @@
+// Export policy evaluation: decides, for one call, whether the caller's address may use a
+// volume, whether it may change it, and as whom it acts (squashing applied). MOUNT uses
+// it at MNT; NFS applies it on every request, so a handle obtained elsewhere does not
+// open a volume the caller may not see (DESIGN.md §9).
+//
+// Rules:
+//  - `allowed_cidrs` empty → every address may; else the peer must match one pattern.
+//    Patterns that do not parse match nothing (never everything).
+//  - AF_UNIX peers (local admin tooling) are treated as allowed.
+//  - Squash::kAll maps every caller to anon_uid/anon_gid with no extra groups;
+//    Squash::kRoot does so for uid 0 only; Squash::kNone keeps the AUTH_SYS identity.
+//    AUTH_NONE callers are always the anonymous ids.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <sys/socket.h>
+
+#include "base/result.h"
+#include "rpc/program.h"
+#include "storage/catalog.h"
+#include "storage/types.h"
+
+namespace volumed::exports {
+
+struct ExportAccess {
+  bool read_only = false;
+  storage::Credentials cred;
+};
+
+bool PeerAllowed(const storage::ExportPolicy& policy, const sockaddr_storage& peer);
+
+storage::Credentials SquashedCredentials(const storage::ExportPolicy& policy,
+                                         const rpc::Credentials& caller);
+
+// kAccessDenied when the peer's address is not allowed.
+Result<ExportAccess> EvaluateExport(const storage::ExportPolicy& policy,
+                                    const sockaddr_storage& peer, const rpc::Credentials& caller);
+
+}  // namespace volumed::exports

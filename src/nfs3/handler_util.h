@@ -1,0 +1,34 @@
+// Small helpers every NFSv3 handler family shares: name checks, the read-only check,
+// and filling post-op attributes from a fresh GetAttr.
+//
+// Thread-safety: pure functions (GetAttr goes to the thread-safe Volume).
+#pragma once
+
+#include <string_view>
+
+#include "base/status.h"
+#include "nfs3/convert.h"
+#include "nfs3/resolver.h"
+
+namespace volumed::nfs3 {
+
+// A component name as a client may send it: 1..255 bytes, no '/'. ("." and ".." pass.)
+Status CheckName(std::string_view name);
+// A name to be created (CREATE, MKDIR, SYMLINK, MKNOD, LINK target, RENAME target):
+// CheckName, and "." / ".." already exist.
+Status CheckNewName(std::string_view name);
+bool IsDotOrDotDot(std::string_view name);
+
+// kReadOnly when the export is read-only (mutating procedures answer NFS3ERR_ROFS).
+Status CheckWritable(const Resolved& r);
+
+// Post-op attributes of `ref` if they can be read now; "no attributes" otherwise.
+void FillPostOp(const Resolved& r, storage::InodeRef ref, post_op_attr* out);
+// wcc data with only post-op attributes (for failures before any change was attempted).
+void FillWccAfter(const Resolved& r, storage::InodeRef ref, wcc_data* out);
+
+inline std::string_view NameOf(const char* name) {
+  return name == nullptr ? std::string_view() : std::string_view(name);
+}
+
+}  // namespace volumed::nfs3

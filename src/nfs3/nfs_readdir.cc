@@ -1,0 +1,196 @@
+// NFSv3 directory listing: READDIR and READDIRPLUS.
+//
+// Cookies: "." and ".." are synthesised here (the store does not keep them). Wire cookie
+// 0 starts the listing, 1 resumes after ".", 2 after ".."; a stored entry with store
+// cookie c has wire cookie c + 2. Store cookies are never reused and survive restarts
+// and changes to other entries, so every cookie we ever handed out stays valid: the
+// cookie verifier is always zero and is never checked (a verifier cannot make a valid
+// cookie fail). Entries added or removed during a listing are seen at most once.
+//
+// Budgets: readdir_budget.h; an entry is included only if it fits entirely. A reply
+// that cannot hold even one entry when more remain is NFS3ERR_TOOSMALL.
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <new>
+
+#include "nfs3/handler_util.h"
+#include "nfs3/handlers.h"
+#include "nfs3/readdir_budget.h"
+#include "nfs3/readdir_xdr.h"
+
+namespace volumed::nfs3 {
+namespace {
+
+constexpr uint64_t kAfterDot = 1;
+constexpr uint64_t kAfterDotDot = 2;
+constexpr uint64_t kStoreCookieOffset = 2;
+
+struct WalkEntry {
+  std::string_view name;
+  storage::InodeRef ref;
+  uint64_t cookie = 0;                         // wire cookie
+  const storage::Attributes* attrs = nullptr;  // known for "." and ".."
+};
+using Emit = std::function<bool(const WalkEntry&)>;
+
+// Visits ".", ".." and the stored entries after wire cookie `cookie` until `emit`
+// declines one. Returns true at the end of the directory.
+Result<bool> WalkDirectory(const Resolved& dir, const storage::Attributes& dir_attrs,
+                           uint64_t cookie, const Emit& emit, storage::Attributes* dir_after) {
+  if (cookie == 0) {
+    if (!emit({".", dir.ref, kAfterDot, &dir_attrs})) return false;
+    cookie = kAfterDot;
+  }
+  if (cookie == kAfterDot) {
+    VOLUMED_ASSIGN_OR_RETURN(storage::LookupResult parent,
+                             dir.volume->Lookup(dir.cred, dir.ref, "..", nullptr));
+    if (!emit({"..", parent.ref, kAfterDotDot, &parent.attrs})) return false;
+    cookie = kAfterDotDot;
+  }
+  uint64_t store_cookie = cookie - kStoreCookieOffset;
+  return dir.volume->ReadDir(
+      dir.cred, dir.ref, store_cookie,
+      [&](const storage::DirEntry& e) {
+        return emit({e.name, {e.ino, e.generation}, e.cookie + kStoreCookieOffset, nullptr});
+      },
+      dir_after);
+}
+
+template <typename Entry>
+Entry* NewEntry(std::string_view name, uint64_t fileid, uint64_t cookie) {
+  auto* e = static_cast<Entry*>(std::calloc(1, sizeof(Entry)));
+  if (e == nullptr) throw std::bad_alloc();
+  e->fileid = fileid;
+  e->cookie = cookie;
+  try {
+    e->name = DupString(name);
+  } catch (...) {
+    std::free(e);
+    throw;
+  }
+  return e;
+}
+
+// Checks the handle names a directory; fills its attributes.
+Status DirectoryAttrs(const Resolved& dir, storage::Attributes* out) {
+  VOLUMED_ASSIGN_OR_RETURN(*out, dir.volume->GetAttr(dir.ref));
+  if (out->type != storage::FileType::kDirectory) {
+    return Status(Status::Code::kNotDir, "READDIR of a non-directory");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void Readdir(NfsService& s, const CallContext& ctx, const READDIR3args& a, READDIR3res& r) {
+  auto dir = s.resolver().Resolve(ctx, HandleBytes(a.dir));
+  if (!dir.ok()) {
+    r.status = ToNfsStat(dir.status());
+    return;
+  }
+  storage::Attributes dir_attrs;
+  if (Status st = DirectoryAttrs(*dir, &dir_attrs); !st.ok()) {
+    r.status = ToNfsStat(st);
+    FillPostOp(*dir, dir->ref, &r.READDIR3res_u.resfail.dir_attributes);
+    return;
+  }
+  // The list hangs off the reply as it grows, so XDR_FREE reclaims it on every path.
+  r.status = NFS3_OK;
+  READDIR3resok& ok = r.READDIR3res_u.resok;
+  entry3** tail = &ok.reply.entries;
+  size_t emitted = 0;
+  ByteBudget budget(std::min<size_t>(a.count, kMaxReaddirReply), kReaddirReplyOverhead);
+  auto emit = [&](const WalkEntry& e) {
+    size_t size = ReaddirEntrySize(e.name.size());
+    if (!budget.Fits(size)) return false;
+    budget.Take(size);
+    *tail = NewEntry<entry3>(e.name, e.ref.ino, e.cookie);
+    tail = &(*tail)->nextentry;
+    ++emitted;
+    return true;
+  };
+  storage::Attributes dir_after = dir_attrs;
+  auto eof = WalkDirectory(*dir, dir_attrs, a.cookie, emit, &dir_after);
+  Status st = eof.ok() ? Status::Ok() : eof.status();
+  if (st.ok() && emitted == 0 && !*eof) {
+    st = Status(Status::Code::kInvalidArgument, "count too small for one entry");
+  }
+  if (!st.ok()) {
+    bool too_small = eof.ok();
+    xdr_free(reinterpret_cast<xdrproc_t>(XdrReaddirRes), reinterpret_cast<char*>(&r));
+    std::memset(&r, 0, sizeof(r));
+    r.status = too_small ? NFS3ERR_TOOSMALL : ToNfsStat(st);
+    FillPostOp(*dir, dir->ref, &r.READDIR3res_u.resfail.dir_attributes);
+    return;
+  }
+  ok.reply.eof = *eof ? TRUE : FALSE;
+  std::memset(ok.cookieverf, 0, sizeof(ok.cookieverf));
+  SetPostOp(dir_after, dir->volume_id, &ok.dir_attributes);
+}
+
+void Readdirplus(NfsService& s, const CallContext& ctx, const READDIRPLUS3args& a,
+                 READDIRPLUS3res& r) {
+  auto dir = s.resolver().Resolve(ctx, HandleBytes(a.dir));
+  if (!dir.ok()) {
+    r.status = ToNfsStat(dir.status());
+    return;
+  }
+  storage::Attributes dir_attrs;
+  if (Status st = DirectoryAttrs(*dir, &dir_attrs); !st.ok()) {
+    r.status = ToNfsStat(st);
+    FillPostOp(*dir, dir->ref, &r.READDIRPLUS3res_u.resfail.dir_attributes);
+    return;
+  }
+  r.status = NFS3_OK;
+  READDIRPLUS3resok& ok = r.READDIRPLUS3res_u.resok;
+  entryplus3** tail = &ok.reply.entries;
+  size_t emitted = 0;
+  ByteBudget reply_budget(std::min<size_t>(a.maxcount, kMaxReaddirReply), kReaddirReplyOverhead);
+  ByteBudget dir_budget(a.dircount);
+  auto emit = [&](const WalkEntry& e) {
+    size_t dir_size = ReaddirEntrySize(e.name.size());
+    if (!dir_budget.Fits(dir_size)) return false;
+    // Attributes of stored entries are read now; an entry removed meanwhile is listed
+    // without attributes and handle (the client then LOOKUPs it, and gets NOENT).
+    std::optional<storage::Attributes> attrs;
+    if (e.attrs != nullptr) {
+      attrs = *e.attrs;
+    } else if (auto got = dir->volume->GetAttr(e.ref); got.ok()) {
+      attrs = *got;
+    }
+    size_t size = ReaddirplusEntrySize(e.name.size(), attrs.has_value(), attrs.has_value());
+    if (!reply_budget.Fits(size)) return false;
+    dir_budget.Take(dir_size);
+    reply_budget.Take(size);
+    entryplus3* entry = NewEntry<entryplus3>(e.name, e.ref.ino, e.cookie);
+    *tail = entry;
+    tail = &entry->nextentry;
+    if (attrs) {
+      SetPostOp(*attrs, dir->volume_id, &entry->name_attributes);
+      SetPostOpHandle(dir->HandleOf(e.ref), &entry->name_handle);
+    }
+    ++emitted;
+    return true;
+  };
+  storage::Attributes dir_after = dir_attrs;
+  auto eof = WalkDirectory(*dir, dir_attrs, a.cookie, emit, &dir_after);
+  Status st = eof.ok() ? Status::Ok() : eof.status();
+  if (st.ok() && emitted == 0 && !*eof) {
+    st = Status(Status::Code::kInvalidArgument, "count too small for one entry");
+  }
+  if (!st.ok()) {
+    bool too_small = eof.ok();
+    xdr_free(reinterpret_cast<xdrproc_t>(XdrReaddirplusRes), reinterpret_cast<char*>(&r));
+    std::memset(&r, 0, sizeof(r));
+    r.status = too_small ? NFS3ERR_TOOSMALL : ToNfsStat(st);
+    FillPostOp(*dir, dir->ref, &r.READDIRPLUS3res_u.resfail.dir_attributes);
+    return;
+  }
+  ok.reply.eof = *eof ? TRUE : FALSE;
+  std::memset(ok.cookieverf, 0, sizeof(ok.cookieverf));
+  SetPostOp(dir_after, dir->volume_id, &ok.dir_attributes);
+}
+
+}  // namespace volumed::nfs3

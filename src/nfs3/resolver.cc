@@ -1,0 +1,44 @@
+#include "nfs3/resolver.h"
+
+#include "export/export_access.h"
+
+namespace volumed::nfs3 {
+namespace {
+
+// A volume that no longer exists makes its handles stale; anything else is passed on.
+Status VolumeGoneIsStale(const Status& s) {
+  if (s.code() == Status::Code::kNotFound || s.code() == Status::Code::kStale) {
+    return Status(Status::Code::kStale, "volume no longer exists");
+  }
+  return s;
+}
+
+}  // namespace
+
+Result<Resolved> Resolver::Resolve(const rpc::CallContext& ctx,
+                                   std::span<const uint8_t> handle) const {
+  VOLUMED_ASSIGN_OR_RETURN(FileHandle fh, DecodeFileHandle(handle));
+  return Resolve(ctx, fh);
+}
+
+Result<Resolved> Resolver::Resolve(const rpc::CallContext& ctx, const FileHandle& fh) const {
+  auto info = catalog_.DescribeById(fh.volume_id);
+  if (!info.ok()) return VolumeGoneIsStale(info.status());
+  if (info->epoch != fh.volume_epoch) {
+    return Status(Status::Code::kStale, "volume was re-created");
+  }
+  VOLUMED_ASSIGN_OR_RETURN(exports::ExportAccess access,
+                           exports::EvaluateExport(info->policy, ctx.peer, ctx.cred));
+  auto volume = catalog_.OpenById(fh.volume_id);
+  if (!volume.ok()) return VolumeGoneIsStale(volume.status());
+  Resolved r;
+  r.volume = std::move(volume).value();
+  r.ref = fh.inode;
+  r.volume_id = fh.volume_id;
+  r.epoch = fh.volume_epoch;
+  r.read_only = access.read_only;
+  r.cred = std::move(access.cred);
+  return r;
+}
+
+}  // namespace volumed::nfs3

@@ -1,0 +1,56 @@
+// Resolver: turns the file handle of an NFS request into the volume and inode it names,
+// after applying the volume's export policy to the caller (DESIGN.md §4, §9).
+//
+// Decisions, in order:
+//  - handle of wrong length/version            → kBadHandle (NFS3ERR_BADHANDLE)
+//  - volume id unknown (deleted volume)         → kStale
+//  - volume epoch differs (re-created volume)   → kStale
+//  - caller's address not allowed by the policy → kAccessDenied (NFS3ERR_ACCES). We answer
+//    ACCES rather than STALE: the handle is valid, the caller is not, and a client that
+//    gets STALE throws away cached data it may legitimately hold for another mount.
+//  - transient faults of the catalog (kIoError, kBusy) pass through unchanged, so they
+//    become NFS3ERR_IO / NFS3ERR_JUKEBOX and never STALE.
+// A removed inode or a generation mismatch is reported as kStale by the Volume itself.
+//
+// Thread-safety: thread-safe (the catalog is).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "base/result.h"
+#include "nfs3/file_handle.h"
+#include "rpc/program.h"
+#include "storage/catalog.h"
+#include "storage/volume.h"
+
+namespace volumed::nfs3 {
+
+// What a request operates on once its handle and the export policy were accepted.
+struct Resolved {
+  std::shared_ptr<storage::Volume> volume;
+  storage::InodeRef ref;
+  uint64_t volume_id = 0;  // also the fsid of every fattr3
+  uint64_t epoch = 0;
+  bool read_only = false;
+  storage::Credentials cred;  // squashed
+
+  // The handle of another inode of the same volume.
+  FileHandle HandleOf(storage::InodeRef other) const { return {volume_id, epoch, other}; }
+};
+
+class Resolver {
+ public:
+  explicit Resolver(storage::VolumeCatalog& catalog) : catalog_(catalog) {}
+
+  Result<Resolved> Resolve(const rpc::CallContext& ctx, std::span<const uint8_t> handle) const;
+  Result<Resolved> Resolve(const rpc::CallContext& ctx, const FileHandle& handle) const;
+
+  storage::VolumeCatalog& catalog() const { return catalog_; }
+
+ private:
+  storage::VolumeCatalog& catalog_;
+};
+
+}  // namespace volumed::nfs3
