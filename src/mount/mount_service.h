@@ -1,0 +1,58 @@
+// MountService: the MOUNT version 3 program (100005/3; RFC 1813 appendix I). Every volume
+// is an export at "/NAME"; MNT of "/NAME" (or "/NAME/sub/dir", resolved inside the volume)
+// answers the root (or that directory's) file handle and AUTH_SYS as the only flavor.
+// The export policy decides who may mount (MNT3ERR_ACCES otherwise); NFS re-checks it on
+// every request.
+//
+// The mount list (DUMP, UMNT, UMNTALL) is kept in memory only: it is advisory in NFSv3
+// (clients do not depend on it), and it is empty after a restart, as with most servers.
+// Entries are keyed by the client's IP address and the path it mounted.
+//
+// Thread-safety: thread-safe; the mount list is guarded by a mutex.
+#pragma once
+
+#include <mutex>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+#include "nfs3/file_handle.h"
+#include "rpc/program.h"
+#include "storage/catalog.h"
+
+namespace volumed::mount {
+
+inline constexpr uint32_t kMountProgram = 100005;
+inline constexpr uint32_t kMountVersion = 3;
+
+struct MountEntry {
+  std::string host;
+  std::string path;
+  friend bool operator==(const MountEntry&, const MountEntry&) = default;
+};
+
+class MountService {
+ public:
+  explicit MountService(storage::VolumeCatalog& catalog) : catalog_(catalog) {}
+
+  // MNT: the handle of the directory `path` names, for a caller at `ctx.peer`.
+  // kNotFound (unknown volume or directory), kAccessDenied (policy), kNotDir.
+  Result<nfs3::FileHandle> Mount(const rpc::CallContext& ctx, std::string_view path);
+  void Unmount(const rpc::CallContext& ctx, std::string_view path);
+  void UnmountAll(const rpc::CallContext& ctx);
+  std::vector<MountEntry> Mounts() const;
+  Result<std::vector<storage::VolumeInfo>> Exports() { return catalog_.List(); }
+
+  rpc::ProgramVersion Program();
+
+ private:
+  storage::VolumeCatalog& catalog_;
+  mutable std::mutex mu_;
+  std::vector<MountEntry> mounts_;  // guarded by mu_
+};
+
+std::span<const rpc::Procedure> MountProcedures();
+
+}  // namespace volumed::mount
