@@ -1,0 +1,40 @@
+# Helpers for guest job scripts (POSIX sh), sourced as `. "$VMT_LIB"`.
+# The harness exports VMT_HOSTNAME, VMT_INDEX (1-based), VMT_GUESTS, VMT_SERVER,
+# VMT_VOLUMES, VMT_SHARED (9p directory shared by all guests and the host), VMT_SRC,
+# VMT_BUILD and VMT_WORK (host paths, visible read-only at the same place in the guest).
+set -eu
+
+step() { echo "== $VMT_HOSTNAME: $* ($(date +%T))"; }
+fail() {
+  echo "FAIL on $VMT_HOSTNAME: $*"
+  exit 1
+}
+
+# vmt_mount VOLUME DIR [EXTRA_OPTIONS] — mounts a volume the way users do.
+vmt_mount() {
+  mkdir -p "$2"
+  opts="vers=3,proto=tcp,mountproto=tcp${3:+,$3}"
+  mount -t nfs -o "$opts" "$VMT_SERVER:/$1" "$2" || fail "mount -t nfs -o $opts $VMT_SERVER:/$1"
+}
+
+# vmt_signal NAME — tells the other guests and the host that NAME happened.
+vmt_signal() {
+  date +%s.%N >"$VMT_SHARED/$1.tmp"
+  mv "$VMT_SHARED/$1.tmp" "$VMT_SHARED/$1"
+}
+
+# vmt_wait NAME [SECONDS] — waits for vmt_signal NAME from a guest or the host.
+vmt_wait() {
+  n=$((${2:-120} * 10))
+  while [ ! -e "$VMT_SHARED/$1" ]; do
+    n=$((n - 1))
+    [ "$n" -gt 0 ] || fail "timed out waiting for '$1'"
+    sleep 0.1
+  done
+}
+
+# vmt_barrier NAME — every guest of the case waits until all have reached NAME.
+vmt_barrier() {
+  vmt_signal "$1.$VMT_INDEX"
+  for i in $(seq 1 "$(echo $VMT_GUESTS | wc -w)"); do vmt_wait "$1.$i" "${2:-120}"; done
+}

@@ -1,0 +1,61 @@
+"""The VM cases: which guests run which job (tests/vm/jobs/), which volumes the server
+serves, and the host-side steps some cases take while the guests run.
+
+A case's host_steps(run) is called after the guests were booted; it talks to them through
+flags in the shared 9p directory (run.wait_flag / run.signal_guests; the guests use
+vmt_signal / vmt_wait from jobs/lib.sh) and acts on the server (run.kill_server,
+run.start_server, run.volumectl).
+
+Plain data and functions; no shared state.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class GuestSpec:
+    job: str  # file name under tests/vm/jobs/
+    expect_rc: object = 0  # an exit status, or "hang" (harness self-test only)
+    expect_output: str = ""  # a line the job's output must contain
+    memory_mb: int = 512
+    env: dict = field(default_factory=dict)
+
+
+@dataclass
+class Case:
+    name: str
+    doc: str
+    guests: list
+    volumes: list = field(default_factory=lambda: ["vol1"])
+    server: bool = True
+    needs_volumectl: bool = False
+    timeout: int = 300  # seconds each guest may run before it counts as hung
+    host_steps: object = None
+
+
+def _restart_during_dd(run):
+    """SIGKILL volumed while the guest's large write is in flight, then start it again."""
+    run.wait_flag("dd-started", 240)
+    time.sleep(1.0)  # let the client get well into the file
+    run.kill_server()
+    time.sleep(2.0)
+    run.start_server()
+    run.signal_guests("server-restarted")
+
+
+def _delete_volume(run):
+    run.wait_flag("mounted", 240)
+    run.volumectl("delete", "doomed")
+    run.signal_guests("volume-deleted")
+
+
+CASES = {c.name: c for c in [
+    Case("selftest",
+         "harness self-test without NFS: output and exit status collected, a failing job "
+         "reported, a hung guest stopped by its timeout",
+         guests=[GuestSpec("selftest_ok.sh", expect_output="selftest-ok"),
+                 GuestSpec("selftest_fail.sh", expect_rc=3, expect_output="selftest-fail"),
+                 GuestSpec("selftest_hang.sh", expect_rc="hang", expect_output="selftest-hang")],
+         volumes=[], server=False, timeout=25),
+]}
