@@ -1,0 +1,443 @@
+#include "nlm/nlm_service.h"
+
+#include <rpc/rpc.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <utility>
+#include <vector>
+
+#include "base/logging.h"
+#include "nlm/nlm_status.h"
+#include "rpc/client.h"
+
+namespace volumed::nlm {
+namespace {
+
+int64_t SteadyNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// A malloc'ed copy, because the RPC engine xdr_free()s results.
+void CopyNetobj(const char* data, u_int len, nlm_netobj* out) {
+  out->nlm_netobj_len = 0;
+  out->nlm_netobj_val = nullptr;
+  if (len == 0) return;
+  out->nlm_netobj_val = static_cast<char*>(std::malloc(len));
+  if (out->nlm_netobj_val == nullptr) return;
+  std::memcpy(out->nlm_netobj_val, data, len);
+  out->nlm_netobj_len = len;
+}
+
+std::string Bytes(const char* data, u_int len) {
+  return len == 0 ? std::string() : std::string(data, len);
+}
+
+std::span<const uint8_t> FhBytes(const nlm_fh& fh) {
+  return {reinterpret_cast<const uint8_t*>(fh.nlm_fh_val), fh.nlm_fh_len};
+}
+
+LockOwner OwnerOf(const nlm4_lock& l) {
+  return LockOwner{l.caller_name ? l.caller_name : "", l.svid,
+                   Bytes(l.oh.nlm_netobj_val, l.oh.nlm_netobj_len)};
+}
+
+LockRequest RequestOf(const nlm4_lock& l, bool exclusive) {
+  return LockRequest{OwnerOf(l), ByteRange::FromOffsetLength(l.l_offset, l.l_len),
+                     exclusive ? LockMode::kExclusive : LockMode::kShared};
+}
+
+void FillHolder(const LockRecord& held, nlm4_holder* out) {
+  out->exclusive = held.mode == LockMode::kExclusive;
+  out->svid = held.owner.svid;
+  CopyNetobj(held.owner.handle.data(), static_cast<u_int>(held.owner.handle.size()), &out->oh);
+  out->l_offset = held.range.first;
+  out->l_len = held.range.length();
+}
+
+uint32_t Clamp32(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(v); }
+
+// XDR bytes encoded ahead of time, sent as a call's arguments.
+struct PreEncoded {
+  std::vector<char> bytes;
+};
+
+bool_t EncodePreEncoded(XDR* xdrs, void* p) {
+  auto* pre = static_cast<PreEncoded*>(p);
+  if (xdrs->x_op != XDR_ENCODE) return FALSE;
+  return XDR_PUTBYTES(xdrs, pre->bytes.data(), static_cast<u_int>(pre->bytes.size()));
+}
+
+Result<PreEncoded> Encode(xdrproc_t proc, const void* value) {
+  const unsigned long size = xdr_sizeof(proc, const_cast<void*>(value));
+  if (size == 0 || size > (1u << 20)) return Internal("cannot size an NLM result");
+  PreEncoded out;
+  out.bytes.resize(size);
+  XDR xdrs;
+  xdrmem_create(&xdrs, out.bytes.data(), static_cast<u_int>(size), XDR_ENCODE);
+  const bool ok = proc(&xdrs, const_cast<void*>(value)) != 0;
+  out.bytes.resize(xdr_getpos(&xdrs));
+  xdr_destroy(&xdrs);
+  if (!ok) return Internal("cannot encode an NLM result");
+  return out;
+}
+
+sockaddr_storage WithoutPort(const sockaddr_storage& addr) {
+  sockaddr_storage out = addr;
+  if (out.ss_family == AF_INET) reinterpret_cast<sockaddr_in*>(&out)->sin_port = 0;
+  if (out.ss_family == AF_INET6) reinterpret_cast<sockaddr_in6*>(&out)->sin6_port = 0;
+  return out;
+}
+
+std::string OurHostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0) return "volumed";
+  return name;
+}
+
+}  // namespace
+
+// Where and how to send a GRANTED callback: everything copied out of the LOCK request.
+struct NlmService::GrantTarget {
+  sockaddr_storage addr{};  // the client's address, port 0 (ask its rpcbind)
+  rpc::Transport transport = rpc::Transport::kUdp;
+  uint32_t vers = NLM4_VERS;
+  std::string fh;
+  std::string oh;
+  int32_t svid = 0;
+  bool exclusive = false;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+
+NlmService::NlmService(LockManager& locks, NlmHooks hooks, NlmOptions options)
+    : locks_(locks),
+      hooks_(std::move(hooks)),
+      options_(options),
+      next_cookie_(std::random_device{}() | (uint64_t{std::random_device{}()} << 32)),
+      executor_(std::make_unique<DelayedExecutor>(options.callback_threads)) {}
+
+NlmService::~NlmService() { executor_.reset(); }
+
+void NlmService::StartGrace(std::chrono::milliseconds duration) {
+  const int64_t end =
+      duration.count() <= 0
+          ? 0
+          : SteadyNs() + std::chrono::duration_cast<std::chrono::nanoseconds>(duration).count();
+  grace_end_ns_.store(end);
+}
+
+bool NlmService::InGrace() const { return SteadyNs() < grace_end_ns_.load(); }
+
+Result<FileKey> NlmService::ResolveForAcquire(const rpc::CallContext& ctx, const nlm_fh& fh) const {
+  if (!hooks_.resolve_handle) return Internal("no file-handle resolver");
+  return hooks_.resolve_handle(ctx, FhBytes(fh));
+}
+
+Result<FileKey> NlmService::DecodeForRelease(const nlm_fh& fh) const {
+  if (!hooks_.decode_handle) return Internal("no file-handle decoder");
+  return hooks_.decode_handle(FhBytes(fh));
+}
+
+Status NlmService::EnsureMonitored(const std::string& host, const sockaddr_storage& addr) {
+  if (!hooks_.monitor_host) return Status::Ok();
+  {
+    std::lock_guard lock(mu_);
+    if (monitored_.contains(host)) return Status::Ok();
+  }
+  VOLUMED_RETURN_IF_ERROR(hooks_.monitor_host(host, addr));
+  std::lock_guard lock(mu_);
+  monitored_.insert(host);
+  return Status::Ok();
+}
+
+void NlmService::Test(const rpc::CallContext& ctx, const nlm4_testargs& args, nlm4_testres* res) {
+  CopyNetobj(args.cookie.nlm_netobj_val, args.cookie.nlm_netobj_len, &res->cookie);
+  if (InGrace()) {
+    res->stat.stat = NLM4_DENIED_GRACE_PERIOD;
+    return;
+  }
+  Result<FileKey> file = ResolveForAcquire(ctx, args.alock.fh);
+  if (!file.ok()) {
+    res->stat.stat = Nlm4StatusOf(file.status());
+    return;
+  }
+  std::optional<LockRecord> conflict = locks_.Test(*file, RequestOf(args.alock, args.exclusive));
+  if (!conflict) {
+    res->stat.stat = NLM4_GRANTED;
+    return;
+  }
+  res->stat.stat = NLM4_DENIED;
+  FillHolder(*conflict, &res->stat.nlm4_testrply_u.holder);
+}
+
+void NlmService::Lock(const rpc::CallContext& ctx, uint32_t vers, const nlm4_lockargs& args,
+                      bool monitored, nlm4_res* res) {
+  CopyNetobj(args.cookie.nlm_netobj_val, args.cookie.nlm_netobj_len, &res->cookie);
+  // Only reclaims during grace; no reclaims after it.
+  if (InGrace() != static_cast<bool>(args.reclaim)) {
+    res->stat.stat = NLM4_DENIED_GRACE_PERIOD;
+    return;
+  }
+  Result<FileKey> file = ResolveForAcquire(ctx, args.alock.fh);
+  if (!file.ok()) {
+    res->stat.stat = Nlm4StatusOf(file.status());
+    return;
+  }
+  const LockRequest req = RequestOf(args.alock, args.exclusive);
+  if (monitored) {
+    if (Status s = EnsureMonitored(req.owner.host, ctx.peer); !s.ok()) {
+      LOG_WARN("nlm: cannot monitor host '{}': {}", req.owner.host, s.ToString());
+      res->stat.stat = Nlm4StatusOf(s);
+      return;
+    }
+  }
+  const bool block = args.block && monitored;
+  GrantCallback on_grant;
+  if (block) {
+    auto target = std::make_shared<GrantTarget>();
+    target->addr = WithoutPort(ctx.peer);
+    target->transport =
+        ctx.transport == rpc::Transport::kTcp ? rpc::Transport::kTcp : rpc::Transport::kUdp;
+    target->vers = vers;
+    target->fh = Bytes(args.alock.fh.nlm_fh_val, args.alock.fh.nlm_fh_len);
+    target->oh = req.owner.handle;
+    target->svid = args.alock.svid;
+    target->exclusive = args.exclusive;
+    target->offset = args.alock.l_offset;
+    target->length = args.alock.l_len;
+    std::shared_ptr<const GrantTarget> shared = std::move(target);
+    on_grant = [this, shared](const FileKey& f, const LockRecord& l) { OnGranted(shared, f, l); };
+  }
+  LockResult r = locks_.Lock(*file, req, block, std::move(on_grant));
+  switch (r.outcome) {
+    case LockOutcome::kGranted:
+      res->stat.stat = NLM4_GRANTED;
+      return;
+    case LockOutcome::kDenied:
+      res->stat.stat = NLM4_DENIED;
+      return;
+    case LockOutcome::kBlocked:
+      res->stat.stat = NLM4_BLOCKED;
+      return;
+  }
+}
+
+void NlmService::Cancel(const rpc::CallContext&, const nlm4_cancargs& args, nlm4_res* res) {
+  CopyNetobj(args.cookie.nlm_netobj_val, args.cookie.nlm_netobj_len, &res->cookie);
+  Result<FileKey> file = DecodeForRelease(args.alock.fh);
+  if (!file.ok()) {
+    res->stat.stat = Nlm4StatusOf(file.status());
+    return;
+  }
+  // Like Linux: GRANTED whether or not a request was still queued — the client then
+  // unlocks, which also covers a grant that crossed the cancel on the wire.
+  locks_.Cancel(*file, RequestOf(args.alock, args.exclusive));
+  res->stat.stat = NLM4_GRANTED;
+}
+
+void NlmService::Unlock(const rpc::CallContext&, const nlm4_unlockargs& args, nlm4_res* res) {
+  CopyNetobj(args.cookie.nlm_netobj_val, args.cookie.nlm_netobj_len, &res->cookie);
+  Result<FileKey> file = DecodeForRelease(args.alock.fh);
+  if (!file.ok()) {
+    res->stat.stat = Nlm4StatusOf(file.status());
+    return;
+  }
+  const LockRequest req = RequestOf(args.alock, false);
+  locks_.Unlock(*file, req.owner, req.range);
+  res->stat.stat = NLM4_GRANTED;
+}
+
+void NlmService::Share(const rpc::CallContext& ctx, const nlm4_shareargs& args,
+                       nlm4_shareres* res) {
+  CopyNetobj(args.cookie.nlm_netobj_val, args.cookie.nlm_netobj_len, &res->cookie);
+  res->sequence = 0;
+  if (InGrace() != static_cast<bool>(args.reclaim)) {
+    res->stat = NLM4_DENIED_GRACE_PERIOD;
+    return;
+  }
+  Result<FileKey> file = ResolveForAcquire(ctx, args.share.fh);
+  if (!file.ok()) {
+    res->stat = Nlm4StatusOf(file.status());
+    return;
+  }
+  const std::string host = args.share.caller_name ? args.share.caller_name : "";
+  if (Status s = EnsureMonitored(host, ctx.peer); !s.ok()) {
+    res->stat = Nlm4StatusOf(s);
+    return;
+  }
+  // fsh_mode and fsh_access are both bit sets of read=1, write=2.
+  ShareRecord share{
+      ShareOwner{host, Bytes(args.share.oh.nlm_netobj_val, args.share.oh.nlm_netobj_len)},
+      static_cast<uint32_t>(args.share.access) & (kShareRead | kShareWrite),
+      static_cast<uint32_t>(args.share.mode) & (kShareRead | kShareWrite)};
+  res->stat = locks_.Share(*file, share) ? NLM4_GRANTED : NLM4_DENIED;
+}
+
+void NlmService::Unshare(const rpc::CallContext&, const nlm4_shareargs& args, nlm4_shareres* res) {
+  CopyNetobj(args.cookie.nlm_netobj_val, args.cookie.nlm_netobj_len, &res->cookie);
+  res->sequence = 0;
+  Result<FileKey> file = DecodeForRelease(args.share.fh);
+  if (!file.ok()) {
+    res->stat = Nlm4StatusOf(file.status());
+    return;
+  }
+  locks_.Unshare(*file,
+                 ShareOwner{args.share.caller_name ? args.share.caller_name : "",
+                            Bytes(args.share.oh.nlm_netobj_val, args.share.oh.nlm_netobj_len)});
+  res->stat = NLM4_GRANTED;
+}
+
+void NlmService::FreeAll(const rpc::CallContext&, const nlm4_notify& args) {
+  const std::string host = args.name ? args.name : "";
+  const size_t n = ReleaseHost(host);
+  LOG_INFO("nlm: FREE_ALL from '{}' (state {}): released {} locks and shares", host, args.state, n);
+}
+
+size_t NlmService::ReleaseHost(const std::string& host) {
+  {
+    std::lock_guard lock(mu_);
+    std::erase_if(pending_grants_, [&](const auto& kv) { return kv.second.owner.host == host; });
+  }
+  return locks_.ReleaseHost(host);
+}
+
+void NlmService::OnGranted(std::shared_ptr<const GrantTarget> target, const FileKey& file,
+                           const LockRecord& lock) {
+  const uint64_t cookie = next_cookie_.fetch_add(1);
+  {
+    std::lock_guard guard(mu_);
+    pending_grants_[cookie] = PendingGrant{file, lock.owner, lock.range, 0, false};
+  }
+  LOG_DEBUG("nlm: granting queued lock of '{}' svid {} on inode {}", lock.owner.host,
+            lock.owner.svid, file.inode);
+  executor_->Post([this, cookie, target] { SendGranted(cookie, target); });
+}
+
+void NlmService::SendGranted(uint64_t cookie, std::shared_ptr<const GrantTarget> target) {
+  PendingGrant grant;
+  {
+    std::lock_guard lock(mu_);
+    auto it = pending_grants_.find(cookie);
+    if (it == pending_grants_.end() || it->second.answered) return;
+    it->second.attempts++;
+    grant = it->second;
+  }
+  char cookie_bytes[8];
+  for (int i = 0; i < 8; ++i) cookie_bytes[i] = static_cast<char>(cookie >> (56 - 8 * i));
+  static const std::string our_name = OurHostName();
+  char* caller = const_cast<char*>(our_name.c_str());
+  Result<PreEncoded> args = Internal("unset");
+  if (target->vers == NLM4_VERS) {
+    nlm4_testargs a{};
+    a.cookie = {sizeof(cookie_bytes), cookie_bytes};
+    a.exclusive = target->exclusive;
+    a.alock.caller_name = caller;
+    a.alock.fh = {static_cast<u_int>(target->fh.size()), const_cast<char*>(target->fh.data())};
+    a.alock.oh = {static_cast<u_int>(target->oh.size()), const_cast<char*>(target->oh.data())};
+    a.alock.svid = target->svid;
+    a.alock.l_offset = target->offset;
+    a.alock.l_len = target->length;
+    args = Encode(reinterpret_cast<xdrproc_t>(xdr_nlm4_testargs), &a);
+  } else {
+    nlm_testargs a{};
+    a.cookie = {sizeof(cookie_bytes), cookie_bytes};
+    a.exclusive = target->exclusive;
+    a.alock.caller_name = caller;
+    a.alock.fh = {static_cast<u_int>(target->fh.size()), const_cast<char*>(target->fh.data())};
+    a.alock.oh = {static_cast<u_int>(target->oh.size()), const_cast<char*>(target->oh.data())};
+    a.alock.uppid = target->svid;
+    a.alock.l_offset = Clamp32(target->offset);
+    a.alock.l_len = Clamp32(target->length);
+    args = Encode(reinterpret_cast<xdrproc_t>(xdr_nlm_testargs), &a);
+  }
+  Status sent = args.status();
+  if (args.ok()) {
+    auto client = rpc::RpcClient::Create(target->addr, 0, NLM_PROG, target->vers, target->transport,
+                                         options_.callback_timeout);
+    sent = client.ok()
+               ? (*client)->Call(
+                     NLMPROC4_GRANTED_MSG, reinterpret_cast<xdrproc_t>(EncodePreEncoded), &*args,
+                     reinterpret_cast<xdrproc_t>(reinterpret_cast<void (*)()>(xdr_void)), nullptr,
+                     options_.callback_timeout)
+               : client.status();
+  }
+  if (sent.ok()) {
+    std::lock_guard lock(mu_);
+    auto it = pending_grants_.find(cookie);
+    if (it != pending_grants_.end()) it->second.answered = true;
+    // Keep the entry a while for the client's GRANTED_RES, then forget it.
+    executor_->Post(
+        [this, cookie] {
+          std::lock_guard g(mu_);
+          pending_grants_.erase(cookie);
+        },
+        std::chrono::minutes(1));
+    return;
+  }
+  if (grant.attempts < options_.grant_attempts) {
+    LOG_INFO("nlm: GRANTED_MSG to '{}' failed ({}); retrying", grant.owner.host, sent.ToString());
+    executor_->Post([this, cookie, target] { SendGranted(cookie, target); },
+                    options_.grant_retry_delay);
+    return;
+  }
+  LOG_WARN("nlm: '{}' never acknowledged its granted lock on inode {} ({}); releasing it",
+           grant.owner.host, grant.file.inode, sent.ToString());
+  {
+    std::lock_guard lock(mu_);
+    pending_grants_.erase(cookie);
+  }
+  locks_.Unlock(grant.file, grant.owner, grant.range);
+}
+
+void NlmService::GrantedRes(const rpc::CallContext&, const nlm_netobj& cookie, nlm4_stats stat) {
+  if (cookie.nlm_netobj_len != 8) return;  // not one of our cookies
+  uint64_t id = 0;
+  for (int i = 0; i < 8; ++i) id = (id << 8) | static_cast<uint8_t>(cookie.nlm_netobj_val[i]);
+  PendingGrant grant;
+  {
+    std::lock_guard lock(mu_);
+    auto it = pending_grants_.find(id);
+    if (it == pending_grants_.end()) return;
+    grant = it->second;
+    pending_grants_.erase(it);
+  }
+  if (stat != NLM4_GRANTED) {
+    LOG_INFO("nlm: '{}' refused its granted lock on inode {}; releasing it", grant.owner.host,
+             grant.file.inode);
+    locks_.Unlock(grant.file, grant.owner, grant.range);
+  }
+}
+
+void NlmService::SendResult(const rpc::CallContext& ctx, uint32_t proc, xdrproc_t encode,
+                            const void* result) {
+  Result<PreEncoded> bytes = Encode(encode, result);
+  if (!bytes.ok()) {
+    LOG_ERROR("nlm: {}", bytes.status().ToString());
+    return;
+  }
+  auto pre = std::make_shared<PreEncoded>(std::move(bytes).value());
+  const sockaddr_storage addr = WithoutPort(ctx.peer);
+  const rpc::Transport transport =
+      ctx.transport == rpc::Transport::kTcp ? rpc::Transport::kTcp : rpc::Transport::kUdp;
+  const uint32_t vers = ctx.vers;
+  executor_->Post([this, pre, addr, transport, vers, proc] {
+    auto client =
+        rpc::RpcClient::Create(addr, 0, NLM_PROG, vers, transport, options_.callback_timeout);
+    Status s = client.ok()
+                   ? (*client)->Send(proc, reinterpret_cast<xdrproc_t>(EncodePreEncoded), pre.get())
+                   : client.status();
+    if (!s.ok()) LOG_INFO("nlm: could not send result procedure {}: {}", proc, s.ToString());
+  });
+}
+
+size_t NlmService::pending_grants() const {
+  std::lock_guard lock(mu_);
+  return pending_grants_.size();
+}
+
+}  // namespace volumed::nlm
