@@ -1,0 +1,201 @@
+// VolumeImpl: attribute and data operations (GETATTR is in volume_impl.cc).
+#include <leveldb/write_batch.h>
+
+#include "storage/permissions.h"
+#include "storage/volume_impl.h"
+#include "storage/volume_util.h"
+
+namespace volumed::storage {
+namespace {
+
+WccAttr Pre(const InodeRecord& r) { return WccAttr{r.size, r.mtime, r.ctime}; }
+
+// Linux drops set-user-ID, and set-group-ID when group-execute is set, when a file's
+// owner changes or an unprivileged caller writes it.
+uint32_t KillSuid(uint32_t mode) {
+  mode &= ~perm::kSetUid;
+  if (mode & 010) mode &= ~perm::kSetGid;
+  return mode;
+}
+
+}  // namespace
+
+Status VolumeImpl::SetAttr(const Credentials& cred, InodeRef ref, const SetAttrRequest& req,
+                           Wcc* wcc) {
+  auto g = Enter();
+  if (!g.ok) return Stale();
+  auto guard = locks_.Exclusive(ref.ino);
+  VOLUMED_ASSIGN_OR_RETURN(InodeRecord r, inodes_.GetRef(ref));
+  const InodeRecord before = r;
+  if (wcc) {
+    wcc->before = Pre(r);
+    wcc->after = ToAttributes(ref.ino, r);
+  }
+  if (req.guard_ctime && !(*req.guard_ctime == r.ctime)) {
+    return Status(Status::Code::kNotSync, "ctime guard mismatch");
+  }
+  const bool owner = perm::IsOwner(cred, r) || cred.IsRoot();
+  // Permission checks first, all of them, so nothing is half-applied.
+  if (req.mode && !owner) return NotPermitted();
+  if (req.uid && *req.uid != r.uid && !cred.IsRoot()) return NotPermitted();
+  if (req.gid && *req.gid != r.gid && !cred.IsRoot() &&
+      !(perm::IsOwner(cred, r) && perm::InGroup(cred, *req.gid))) {
+    return NotPermitted();
+  }
+  if (req.size) {
+    if (r.type == FileType::kDirectory) return Status(Status::Code::kIsDir, "is a directory");
+    if (r.type != FileType::kRegular) return InvalidArgument("not a regular file");
+    if (*req.size > kMaxFileSize) return Status(Status::Code::kTooLarge, "file too large");
+    if (!perm::IsOwner(cred, r) && !perm::Allows(cred, r, perm::kWrite)) return Denied();
+  }
+  for (TimeHow how : {req.atime_how, req.mtime_how}) {
+    if (how == TimeHow::kClientTime && !owner) return NotPermitted();
+    if (how == TimeHow::kServerTime && !owner && !perm::Allows(cred, r, perm::kWrite)) {
+      return Denied();
+    }
+  }
+
+  const Timespec now = Now();
+  leveldb::WriteBatch batch;
+  WriteQueue::Delta delta;
+  if (req.mode) r.mode = *req.mode & 07777;
+  if (req.uid) r.uid = *req.uid;
+  if (req.gid) r.gid = *req.gid;
+  if ((req.uid || req.gid) && r.type != FileType::kDirectory) r.mode = KillSuid(r.mode);
+  if (req.mode && !cred.IsRoot() && !perm::InGroup(cred, r.gid)) r.mode &= ~perm::kSetGid;
+  if (req.size) {
+    VOLUMED_RETURN_IF_ERROR(Truncate(&batch, &delta, ref.ino, &r, *req.size));
+    if (!cred.IsRoot()) r.mode = KillSuid(r.mode);
+    if (req.mtime_how == TimeHow::kDontChange) r.mtime = After(r.mtime, now);
+  }
+  if (req.atime_how == TimeHow::kServerTime) r.atime = now;
+  if (req.atime_how == TimeHow::kClientTime) r.atime = req.atime;
+  if (req.mtime_how == TimeHow::kServerTime) r.mtime = After(r.mtime, now);
+  if (req.mtime_how == TimeHow::kClientTime) r.mtime = req.mtime;
+  r.ctime = After(r.ctime, now);
+  inodes_.Put(&batch, ref.ino, r);
+  Status s = CommitOp(&batch, true, delta);
+  if (!s.ok()) {
+    if (wcc) wcc->after = ToAttributes(ref.ino, before);
+    return s;
+  }
+  if (wcc) wcc->after = ToAttributes(ref.ino, r);
+  return Status::Ok();
+}
+
+Result<LookupResult> VolumeImpl::Lookup(const Credentials& cred, InodeRef dir,
+                                        std::string_view name, Attributes* dir_after) {
+  auto g = Enter();
+  if (!g.ok) return Stale();
+  auto guard = locks_.Shared(dir.ino);
+  VOLUMED_ASSIGN_OR_RETURN(InodeRecord d, inodes_.GetRef(dir));
+  if (dir_after) *dir_after = ToAttributes(dir.ino, d);
+  if (d.type != FileType::kDirectory) return Status(Status::Code::kNotDir, "not a directory");
+  if (!perm::Allows(cred, d, perm::kExec)) return Denied();
+  if (name == ".") return LookupResult{dir, ToAttributes(dir.ino, d)};
+  InodeId child;
+  if (name == "..") {
+    child = d.parent;
+  } else {
+    VOLUMED_RETURN_IF_ERROR(CheckName(name));
+    VOLUMED_ASSIGN_OR_RETURN(auto e, dirs_.Lookup(dir.ino, name));
+    if (!e) return NotFound("no such entry");
+    child = e->child;
+  }
+  VOLUMED_ASSIGN_OR_RETURN(auto c, inodes_.Get(child));
+  if (!c) return Corruption("entry points to a missing inode");
+  return LookupResult{InodeRef{child, c->generation}, ToAttributes(child, *c)};
+}
+
+Result<uint32_t> VolumeImpl::Access(const Credentials& cred, InodeRef ref, uint32_t requested,
+                                    Attributes* after) {
+  auto g = Enter();
+  if (!g.ok) return Stale();
+  VOLUMED_ASSIGN_OR_RETURN(InodeRecord r, inodes_.GetRef(ref));
+  if (after) *after = ToAttributes(ref.ino, r);
+  return perm::Access(cred, r, requested);
+}
+
+Result<std::string> VolumeImpl::ReadLink(const Credentials&, InodeRef ref, Attributes* after) {
+  auto g = Enter();
+  if (!g.ok) return Stale();
+  VOLUMED_ASSIGN_OR_RETURN(InodeRecord r, inodes_.GetRef(ref));
+  if (after) *after = ToAttributes(ref.ino, r);
+  if (r.type != FileType::kSymlink) return InvalidArgument("not a symbolic link");
+  return r.target;
+}
+
+Result<ReadResult> VolumeImpl::Read(const Credentials& cred, InodeRef ref, uint64_t offset,
+                                    uint32_t count) {
+  auto g = Enter();
+  if (!g.ok) return Stale();
+  auto guard = locks_.Shared(ref.ino);
+  VOLUMED_ASSIGN_OR_RETURN(InodeRecord r, inodes_.GetRef(ref));
+  if (r.type == FileType::kDirectory) return Status(Status::Code::kIsDir, "is a directory");
+  if (r.type != FileType::kRegular) return InvalidArgument("not a regular file");
+  // As knfsd: the owner may read regardless of mode (a file created 0444 and still open
+  // for writing), and execute permission allows reading (to run a binary).
+  if (!perm::IsOwner(cred, r) && !perm::Allows(cred, r, perm::kRead) &&
+      !perm::Allows(cred, r, perm::kExec)) {
+    return Denied();
+  }
+  ReadResult out;
+  out.attrs = ToAttributes(ref.ino, r);
+  count = std::min(count, kMaxIoSize);
+  if (offset >= r.size) {
+    out.eof = true;
+    return out;
+  }
+  const uint64_t len = std::min<uint64_t>(count, r.size - offset);
+  VOLUMED_ASSIGN_OR_RETURN(out.data, blocks_.Read(ref.ino, offset, len));
+  out.eof = offset + len == r.size;
+  return out;
+}
+
+Result<WriteResult> VolumeImpl::Write(const Credentials& cred, InodeRef ref, uint64_t offset,
+                                      std::string_view data, Stability stability, Wcc* wcc) {
+  auto g = Enter();
+  if (!g.ok) return Stale();
+  if (data.size() > kMaxIoSize) return InvalidArgument("write larger than the maximum I/O size");
+  auto guard = locks_.Exclusive(ref.ino);
+  VOLUMED_ASSIGN_OR_RETURN(InodeRecord r, inodes_.GetRef(ref));
+  const InodeRecord before = r;
+  if (wcc) {
+    wcc->before = Pre(r);
+    wcc->after = ToAttributes(ref.ino, r);
+  }
+  if (r.type == FileType::kDirectory) return Status(Status::Code::kIsDir, "is a directory");
+  if (r.type != FileType::kRegular) return InvalidArgument("not a regular file");
+  if (!perm::IsOwner(cred, r) && !perm::Allows(cred, r, perm::kWrite)) return Denied();
+  if (offset > kMaxFileSize || data.size() > kMaxFileSize - offset) {
+    return Status(Status::Code::kTooLarge, "file too large");
+  }
+  const bool sync = stability != Stability::kUnstable;
+  const uint64_t end = offset + data.size();
+  if (end > r.size) {
+    VOLUMED_RETURN_IF_ERROR(ReclaimOwnTail(ref.ino));
+    VOLUMED_ASSIGN_OR_RETURN(r, inodes_.GetRef(ref));
+  }
+  leveldb::WriteBatch batch;
+  int64_t used_delta = 0;
+  VOLUMED_RETURN_IF_ERROR(blocks_.Write(&batch, ref.ino, offset, data, &used_delta));
+  const Timespec now = Now();
+  r.size = std::max(r.size, end);
+  r.used = static_cast<uint64_t>(static_cast<int64_t>(r.used) + used_delta);
+  if (!data.empty()) {
+    r.mtime = After(r.mtime, now);
+    r.ctime = After(r.ctime, now);
+    if (!cred.IsRoot()) r.mode = KillSuid(r.mode);
+  }
+  inodes_.Put(&batch, ref.ino, r);
+  Status s = CommitOp(&batch, sync, WriteQueue::Delta{used_delta, 0});
+  if (!s.ok()) {
+    if (wcc) wcc->after = ToAttributes(ref.ino, before);
+    return s;
+  }
+  if (wcc) wcc->after = ToAttributes(ref.ino, r);
+  return WriteResult{static_cast<uint32_t>(data.size()),
+                     sync ? Stability::kFileSync : Stability::kUnstable};
+}
+
+}  // namespace volumed::storage

@@ -1,0 +1,431 @@
+// VolumeImpl: opening, formatting, closing, shared helpers and background reclaim.
+// The operations live in volume_attr_io.cc and volume_namespace.cc.
+#include "storage/volume_impl.h"
+
+#include <leveldb/write_batch.h>
+#include <sys/statvfs.h>
+
+#include <vector>
+
+#include "base/logging.h"
+#include "storage/key_codec.h"
+#include "storage/permissions.h"
+#include "storage/volume_util.h"
+
+namespace volumed::storage {
+namespace {
+
+// Blocks deleted per reclaim batch: bounds the batch (≈16 MiB at 64 KiB blocks).
+constexpr size_t kReclaimStepBlocks = 256;
+
+uint32_t GenerationFor(InodeId ino, uint64_t epoch) {
+  uint64_t z = ino * 0x9e3779b97f4a7c15ull ^ epoch;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  auto g = static_cast<uint32_t>(z ^ (z >> 31));
+  return g == 0 ? 1 : g;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<VolumeImpl>> VolumeImpl::Open(std::unique_ptr<Kv> kv,
+                                                     const Options& options) {
+  VOLUMED_ASSIGN_OR_RETURN(auto format_value, kv->Get(keys::Super(keys::kSuperFormat)));
+  FormatRecord format;
+  CountersRecord counters;
+  if (!format_value) {
+    // A new volume: superblock and root directory in one synced batch.
+    format.block_size = options.block_size;
+    format.volume_id = options.id;
+    format.epoch = options.epoch;
+    VOLUMED_RETURN_IF_ERROR(DecodeFormat(Encode(format)).status());  // validates block size
+    counters.next_ino = kRootIno + 1;
+    InodeRecord root;
+    root.type = FileType::kDirectory;
+    root.mode = 0777;
+    root.nlink = 2;
+    root.parent = kRootIno;
+    root.generation = GenerationFor(kRootIno, options.epoch);
+    root.atime = root.mtime = root.ctime = Now();
+    leveldb::WriteBatch batch;
+    batch.Put(keys::Super(keys::kSuperFormat), Encode(format));
+    batch.Put(keys::Super(keys::kSuperCounters), Encode(counters));
+    batch.Put(keys::Inode(kRootIno), Encode(root));
+    VOLUMED_RETURN_IF_ERROR(kv->Write(&batch, true));
+  } else {
+    VOLUMED_ASSIGN_OR_RETURN(format, DecodeFormat(*format_value));
+    if (format.format_version != kFormatVersion) {
+      return Corruption("unknown volume format version " + std::to_string(format.format_version));
+    }
+    if (format.volume_id != options.id || format.epoch != options.epoch) {
+      return Corruption("volume database belongs to another volume id/epoch");
+    }
+    VOLUMED_ASSIGN_OR_RETURN(auto cv, kv->Get(keys::Super(keys::kSuperCounters)));
+    if (!cv) return Corruption("volume has no counters record");
+    VOLUMED_ASSIGN_OR_RETURN(counters, DecodeCounters(*cv));
+  }
+  std::shared_ptr<VolumeImpl> v(new VolumeImpl(std::move(kv), options, format, counters));
+  VOLUMED_ASSIGN_OR_RETURN(auto root, v->inodes_.Get(kRootIno));
+  if (!root) return Corruption("volume has no root directory");
+  v->root_ = InodeRef{kRootIno, root->generation};
+  // Resume reclaim of whatever was left in the orphan list.
+  std::string prefix = keys::TagPrefix(keys::kOrphanTag);
+  Status decode;
+  VOLUMED_RETURN_IF_ERROR(v->kv_->Scan(prefix, keys::PrefixEnd(prefix),
+                                       [&](std::string_view key, std::string_view value) {
+                                         auto ino = keys::ParseOrphan(key);
+                                         auto rec = DecodeOrphan(value);
+                                         if (!ino || !rec.ok()) {
+                                           decode = Corruption("bad orphan record");
+                                           return false;
+                                         }
+                                         v->NoteOrphan(*ino, rec->dead);
+                                         return true;
+                                       }));
+  VOLUMED_RETURN_IF_ERROR(decode);
+  if (options.background_reclaim) {
+    v->reclaimer_ = std::thread([raw = v.get()] { raw->ReclaimLoop(); });
+  }
+  return v;
+}
+
+VolumeImpl::VolumeImpl(std::unique_ptr<Kv> kv, const Options& options, const FormatRecord& format,
+                       const CountersRecord& counters)
+    : kv_(std::move(kv)),
+      id_(options.id),
+      epoch_(options.epoch),
+      options_(options),
+      inodes_(kv_.get()),
+      dirs_(kv_.get()),
+      blocks_(kv_.get(), format.block_size),
+      queue_(std::make_unique<WriteQueue>(kv_.get(), counters, options.quota)) {}
+
+VolumeImpl::~VolumeImpl() { Close(); }
+
+void VolumeImpl::Close() {
+  {
+    std::lock_guard<std::mutex> l(orphans_mu_);
+    stopping_ = true;
+  }
+  orphans_cv_.notify_all();
+  if (reclaimer_.joinable()) reclaimer_.join();
+  std::unique_lock<std::shared_mutex> l(life_);
+  if (closed_) return;
+  closed_ = true;
+  queue_.reset();
+  kv_.reset();
+}
+
+VolumeImpl::OpGuard VolumeImpl::Enter() {
+  std::shared_lock<std::shared_mutex> l(life_);
+  bool ok = !closed_;
+  return OpGuard{std::move(l), ok};
+}
+
+void VolumeImpl::SetQuota(const Quota& quota) {
+  auto g = Enter();
+  if (g.ok) queue_->SetQuota(quota);
+}
+
+InodeRecord VolumeImpl::NewInode(const Credentials& cred, const InodeRecord& dir, FileType type,
+                                 uint32_t default_mode, const SetAttrRequest& initial,
+                                 InodeId ino) {
+  InodeRecord r;
+  r.type = type;
+  r.mode = initial.mode.value_or(default_mode) & 07777;
+  r.uid = cred.uid;
+  r.gid = cred.gid;
+  if (dir.mode & perm::kSetGid) {
+    r.gid = dir.gid;
+    if (type == FileType::kDirectory) r.mode |= perm::kSetGid;
+  }
+  // Only root may give a new object away; others' owner/group requests are honoured
+  // when they name themselves or a group they belong to.
+  if (initial.uid && (cred.IsRoot() || *initial.uid == cred.uid)) r.uid = *initial.uid;
+  if (initial.gid && (cred.IsRoot() || perm::InGroup(cred, *initial.gid))) r.gid = *initial.gid;
+  if (!cred.IsRoot() && type != FileType::kDirectory && (r.mode & perm::kSetGid) &&
+      !perm::InGroup(cred, r.gid)) {
+    r.mode &= ~perm::kSetGid;
+  }
+  r.nlink = 1;
+  r.generation = GenerationFor(ino, epoch_);
+  Timespec now = Now();
+  r.atime = r.mtime = r.ctime = now;
+  if (initial.atime_how == TimeHow::kClientTime) r.atime = initial.atime;
+  if (initial.mtime_how == TimeHow::kClientTime) r.mtime = initial.mtime;
+  return r;
+}
+
+Status VolumeImpl::CommitOp(leveldb::WriteBatch* batch, bool sync, WriteQueue::Delta delta) {
+  Status s = queue_->Commit(batch, sync, delta);
+  if (s.code() != Status::Code::kQuotaExceeded || delta.bytes <= 0) return s;
+  bool pending;
+  {
+    std::lock_guard<std::mutex> l(orphans_mu_);
+    pending = orphans_pending_;
+  }
+  if (!pending) return s;
+  // Space held by removed files still waiting for reclaim counts against the quota:
+  // free it now and try once more before reporting the quota as exhausted.
+  VOLUMED_RETURN_IF_ERROR(ReclaimDead());
+  return queue_->Commit(batch, sync, delta);
+}
+
+Status VolumeImpl::FreeInode(leveldb::WriteBatch* batch, WriteQueue::Delta* delta, InodeId ino,
+                             const InodeRecord& rec) {
+  inodes_.Delete(batch, ino);
+  delta->files -= 1;
+  if (rec.type != FileType::kRegular) return Status::Ok();
+  std::vector<std::pair<uint64_t, size_t>> stored;
+  const size_t limit = options_.inline_reclaim_blocks;
+  VOLUMED_RETURN_IF_ERROR(blocks_.Scan(ino, 0, [&](uint64_t index, std::string_view v) {
+    stored.emplace_back(index, v.size());
+    return stored.size() <= limit;
+  }));
+  if (stored.size() > limit) {
+    batch->Put(keys::Orphan(ino), Encode(OrphanRecord{0, true}));
+    NoteOrphan(ino, true);
+    return Status::Ok();
+  }
+  for (const auto& [index, len] : stored) {
+    blocks_.Delete(batch, ino, index);
+    delta->bytes -= static_cast<int64_t>(len);
+  }
+  // A truncated tail still listed is gone with the rest.
+  batch->Delete(keys::Orphan(ino));
+  return Status::Ok();
+}
+
+Status VolumeImpl::Unlink(leveldb::WriteBatch* batch, WriteQueue::Delta* delta, InodeId child,
+                          InodeRecord* rec, const Timespec& now) {
+  if (rec->type == FileType::kDirectory || rec->nlink <= 1) {
+    return FreeInode(batch, delta, child, *rec);
+  }
+  rec->nlink -= 1;
+  rec->ctime = After(rec->ctime, now);
+  inodes_.Put(batch, child, *rec);
+  return Status::Ok();
+}
+
+Status VolumeImpl::Truncate(leveldb::WriteBatch* batch, WriteQueue::Delta* delta, InodeId ino,
+                            InodeRecord* rec, uint64_t new_size) {
+  if (new_size > rec->size) {
+    VOLUMED_RETURN_IF_ERROR(ReclaimOwnTail(ino));
+    // ReclaimOwnTail may have lowered `used`; re-read what it wrote.
+    VOLUMED_ASSIGN_OR_RETURN(auto fresh, inodes_.Get(ino));
+    if (!fresh) return Stale();
+    rec->used = fresh->used;
+    rec->size = new_size;
+    return Status::Ok();
+  }
+  if (new_size == rec->size) return Status::Ok();
+  VOLUMED_ASSIGN_OR_RETURN(auto t,
+                           blocks_.Truncate(batch, ino, new_size, options_.inline_reclaim_blocks));
+  delta->bytes += t.used_delta;
+  rec->used = static_cast<uint64_t>(static_cast<int64_t>(rec->used) + t.used_delta);
+  rec->size = new_size;
+  if (t.needs_orphan) {
+    VOLUMED_ASSIGN_OR_RETURN(auto existing, kv_->Get(keys::Orphan(ino)));
+    uint64_t from = t.orphan_from;
+    if (existing) {
+      VOLUMED_ASSIGN_OR_RETURN(OrphanRecord o, DecodeOrphan(*existing));
+      from = std::min(from, o.from_block);
+    }
+    batch->Put(keys::Orphan(ino), Encode(OrphanRecord{from, false}));
+    NoteOrphan(ino, false);
+  }
+  return Status::Ok();
+}
+
+void VolumeImpl::NoteOrphan(InodeId ino, bool dead) {
+  {
+    std::lock_guard<std::mutex> l(orphans_mu_);
+    if (dead) {
+      live_tails_.erase(ino);
+    } else {
+      live_tails_.insert(ino);
+    }
+    orphans_pending_ = true;
+  }
+  orphans_cv_.notify_all();
+}
+
+Status VolumeImpl::ReclaimStep(InodeId ino, bool* done) {
+  std::lock_guard<std::mutex> rl(reclaim_mu_);
+  *done = false;
+  VOLUMED_ASSIGN_OR_RETURN(auto ov, kv_->Get(keys::Orphan(ino)));
+  if (!ov) {
+    *done = true;
+    return Status::Ok();
+  }
+  VOLUMED_ASSIGN_OR_RETURN(OrphanRecord orphan, DecodeOrphan(*ov));
+  leveldb::WriteBatch batch;
+  int64_t freed = 0;
+  size_t count = 0;
+  uint64_t last = 0;
+  VOLUMED_RETURN_IF_ERROR(
+      blocks_.Scan(ino, orphan.from_block, [&](uint64_t index, std::string_view v) {
+        if (count == kReclaimStepBlocks) return false;
+        blocks_.Delete(&batch, ino, index);
+        freed += static_cast<int64_t>(v.size());
+        last = index;
+        ++count;
+        return true;
+      }));
+  const bool finished = count < kReclaimStepBlocks;
+  if (finished) {
+    batch.Delete(keys::Orphan(ino));
+  } else {
+    batch.Put(keys::Orphan(ino), Encode(OrphanRecord{last + 1, orphan.dead}));
+  }
+  if (!orphan.dead && freed > 0) {
+    VOLUMED_ASSIGN_OR_RETURN(auto rec, inodes_.Get(ino));
+    if (rec) {
+      rec->used -= std::min<uint64_t>(rec->used, static_cast<uint64_t>(freed));
+      inodes_.Put(&batch, ino, *rec);
+    }
+  }
+  VOLUMED_RETURN_IF_ERROR(queue_->Commit(&batch, false, WriteQueue::Delta{-freed, 0}));
+  if (finished) {
+    std::lock_guard<std::mutex> l(orphans_mu_);
+    live_tails_.erase(ino);
+  }
+  *done = finished;
+  return Status::Ok();
+}
+
+Status VolumeImpl::ReclaimOwnTail(InodeId ino) {
+  {
+    std::lock_guard<std::mutex> l(orphans_mu_);
+    if (live_tails_.count(ino) == 0) return Status::Ok();
+  }
+  bool done = false;
+  while (!done) VOLUMED_RETURN_IF_ERROR(ReclaimStep(ino, &done));
+  return Status::Ok();
+}
+
+Status VolumeImpl::ReclaimDead() {
+  std::vector<InodeId> dead;
+  std::string prefix = keys::TagPrefix(keys::kOrphanTag);
+  VOLUMED_RETURN_IF_ERROR(
+      kv_->Scan(prefix, keys::PrefixEnd(prefix), [&](std::string_view k, std::string_view v) {
+        auto ino = keys::ParseOrphan(k);
+        auto rec = DecodeOrphan(v);
+        if (ino && rec.ok() && rec->dead) dead.push_back(*ino);
+        return true;
+      }));
+  for (InodeId ino : dead) {
+    bool done = false;
+    while (!done) VOLUMED_RETURN_IF_ERROR(ReclaimStep(ino, &done));
+  }
+  return Status::Ok();
+}
+
+Status VolumeImpl::ReclaimAll() {
+  auto g = Enter();
+  if (!g.ok) return Stale();
+  for (;;) {
+    std::vector<std::pair<InodeId, bool>> orphans;
+    std::string prefix = keys::TagPrefix(keys::kOrphanTag);
+    VOLUMED_RETURN_IF_ERROR(
+        kv_->Scan(prefix, keys::PrefixEnd(prefix), [&](std::string_view k, std::string_view v) {
+          auto ino = keys::ParseOrphan(k);
+          auto rec = DecodeOrphan(v);
+          if (ino && rec.ok()) orphans.emplace_back(*ino, rec->dead);
+          return true;
+        }));
+    if (orphans.empty()) {
+      std::lock_guard<std::mutex> l(orphans_mu_);
+      orphans_pending_ = false;
+      return Status::Ok();
+    }
+    for (const auto& [ino, dead] : orphans) {
+      bool done = false;
+      while (!done) {
+        // A live file's tail is reclaimed under its lock, so it cannot grow meanwhile.
+        InodeLocks::Guard guard;
+        if (!dead) guard = locks_.Exclusive(ino);
+        VOLUMED_RETURN_IF_ERROR(ReclaimStep(ino, &done));
+      }
+    }
+  }
+}
+
+Result<size_t> VolumeImpl::PendingOrphans() {
+  auto g = Enter();
+  if (!g.ok) return Stale();
+  size_t n = 0;
+  std::string prefix = keys::TagPrefix(keys::kOrphanTag);
+  VOLUMED_RETURN_IF_ERROR(
+      kv_->Scan(prefix, keys::PrefixEnd(prefix), [&](std::string_view, std::string_view) {
+        ++n;
+        return true;
+      }));
+  return n;
+}
+
+void VolumeImpl::ReclaimLoop() {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> l(orphans_mu_);
+      orphans_cv_.wait(l, [&] { return stopping_ || orphans_pending_; });
+      if (stopping_) return;
+    }
+    Status s = ReclaimAll();
+    if (!s.ok()) {
+      LOG_WARN("volume {}: reclaim failed: {}", id_, s.ToString());
+      std::unique_lock<std::mutex> l(orphans_mu_);
+      orphans_cv_.wait_for(l, std::chrono::seconds(5), [&] { return stopping_; });
+    }
+  }
+}
+
+Result<Attributes> VolumeImpl::GetAttr(InodeRef ref) {
+  auto g = Enter();
+  if (!g.ok) return Stale();
+  VOLUMED_ASSIGN_OR_RETURN(InodeRecord r, inodes_.GetRef(ref));
+  return ToAttributes(ref.ino, r);
+}
+
+Result<FsStat> VolumeImpl::StatFs() {
+  auto g = Enter();
+  if (!g.ok) return Stale();
+  CountersRecord c = queue_->counters();
+  Quota q = queue_->quota();
+  FsStat st;
+  st.used_bytes = c.used_bytes;
+  st.used_files = c.used_files;
+  uint64_t capacity = uint64_t{1} << 50;
+  uint64_t disk_free = capacity;
+  struct statvfs vfs;
+  if (!options_.capacity_path.empty() && statvfs(options_.capacity_path.c_str(), &vfs) == 0) {
+    capacity = static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize;
+    disk_free = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  }
+  if (q.max_bytes != 0) {
+    st.total_bytes = q.max_bytes;
+    const uint64_t left = q.max_bytes > c.used_bytes ? q.max_bytes - c.used_bytes : 0;
+    st.free_bytes = std::min(left, disk_free);
+  } else {
+    st.total_bytes = capacity;
+    st.free_bytes = disk_free;
+  }
+  st.avail_bytes = st.free_bytes;
+  st.total_files = q.max_files != 0 ? q.max_files : (uint64_t{1} << 32);
+  st.free_files = st.total_files > c.used_files ? st.total_files - c.used_files : 0;
+  st.avail_files = st.free_files;
+  return st;
+}
+
+Status VolumeImpl::Commit(InodeRef ref, Attributes* after) {
+  auto g = Enter();
+  if (!g.ok) return Stale();
+  VOLUMED_ASSIGN_OR_RETURN(InodeRecord r, inodes_.GetRef(ref));
+  leveldb::WriteBatch batch;
+  batch.Put(keys::Marker(), "");
+  VOLUMED_RETURN_IF_ERROR(queue_->Commit(&batch, true, {}));
+  if (after) *after = ToAttributes(ref.ino, r);
+  return Status::Ok();
+}
+
+}  // namespace volumed::storage

@@ -1,0 +1,179 @@
+// VolumeImpl: Volume (storage/volume.h) over one LevelDB through InodeStore, DirStore,
+// BlockStore, InodeLocks and a WriteQueue; plus a background reclaimer that frees the
+// blocks of removed and truncated large files from the orphan list, resuming after a
+// restart. Opened by VolumeCatalog; tests may open one directly on a Kv.
+//
+// Durability (DESIGN.md §5): namespace operations, SETATTR and DATA/FILE_SYNC writes are
+// synced before they return; UNSTABLE writes are not; Commit is a synced barrier.
+// Reclaim writes are unsynced: after a crash the orphan record is still there and
+// reclaim resumes from it.
+//
+// atime changes only through SETATTR (reads do not write).
+//
+// Thread-safety: thread-safe. Close() waits for running operations; afterwards every
+// operation fails with kStale.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+
+#include "storage/block_store.h"
+#include "storage/dir_store.h"
+#include "storage/inode_locks.h"
+#include "storage/inode_store.h"
+#include "storage/kv.h"
+#include "storage/volume.h"
+#include "storage/write_queue.h"
+
+namespace leveldb {
+class WriteBatch;
+}
+
+namespace volumed::storage {
+
+inline constexpr uint32_t kDefaultBlockSize = 64 * 1024;
+inline constexpr InodeId kRootIno = 1;
+
+class VolumeImpl final : public Volume {
+ public:
+  struct Options {
+    uint64_t id = 0;
+    uint64_t epoch = 0;
+    uint32_t block_size = kDefaultBlockSize;  // used only when formatting a new volume
+    Quota quota;
+    // Blocks a remove or truncate frees inline; more go to the orphan list.
+    size_t inline_reclaim_blocks = 32;
+    bool background_reclaim = true;
+    std::string capacity_path;  // statvfs'd for FSSTAT when there is no byte quota
+  };
+
+  // Formats the DB when it is empty (superblock, root directory); checks the id/epoch of
+  // an existing one.
+  static Result<std::shared_ptr<VolumeImpl>> Open(std::unique_ptr<Kv> kv, const Options& options);
+  ~VolumeImpl() override;
+
+  // Stops the reclaimer and closes the DB. Idempotent.
+  void Close();
+  void SetQuota(const Quota& quota);
+  // Reclaims every orphan now (tests, tools). Background reclaim also does this.
+  Status ReclaimAll();
+  // Number of orphan records outstanding.
+  Result<size_t> PendingOrphans();
+  Kv* kv() { return kv_.get(); }
+  uint32_t block_size() const { return blocks_.block_size(); }
+  InodeLocks& locks_for_test() { return locks_; }
+
+  uint64_t id() const override { return id_; }
+  uint64_t epoch() const override { return epoch_; }
+  InodeRef Root() const override { return root_; }
+
+  Result<Attributes> GetAttr(InodeRef ref) override;
+  Status SetAttr(const Credentials& cred, InodeRef ref, const SetAttrRequest& req,
+                 Wcc* wcc) override;
+  Result<LookupResult> Lookup(const Credentials& cred, InodeRef dir, std::string_view name,
+                              Attributes* dir_after) override;
+  Result<uint32_t> Access(const Credentials& cred, InodeRef ref, uint32_t requested,
+                          Attributes* after) override;
+  Result<std::string> ReadLink(const Credentials& cred, InodeRef ref, Attributes* after) override;
+  Result<ReadResult> Read(const Credentials& cred, InodeRef ref, uint64_t offset,
+                          uint32_t count) override;
+  Result<WriteResult> Write(const Credentials& cred, InodeRef ref, uint64_t offset,
+                            std::string_view data, Stability stability, Wcc* wcc) override;
+  Result<CreateResult> Create(const Credentials& cred, InodeRef dir, std::string_view name,
+                              CreateMode mode, const SetAttrRequest& initial, uint64_t verifier,
+                              Wcc* dir_wcc) override;
+  Result<CreateResult> Mkdir(const Credentials& cred, InodeRef dir, std::string_view name,
+                             const SetAttrRequest& initial, Wcc* dir_wcc) override;
+  Result<CreateResult> Symlink(const Credentials& cred, InodeRef dir, std::string_view name,
+                               std::string_view target, const SetAttrRequest& initial,
+                               Wcc* dir_wcc) override;
+  Result<CreateResult> Mknod(const Credentials& cred, InodeRef dir, std::string_view name,
+                             FileType type, const SetAttrRequest& initial, uint32_t rdev_major,
+                             uint32_t rdev_minor, Wcc* dir_wcc) override;
+  Status Remove(const Credentials& cred, InodeRef dir, std::string_view name,
+                Wcc* dir_wcc) override;
+  Status Rmdir(const Credentials& cred, InodeRef dir, std::string_view name, Wcc* dir_wcc) override;
+  Status Rename(const Credentials& cred, InodeRef from_dir, std::string_view from_name,
+                InodeRef to_dir, std::string_view to_name, Wcc* from_wcc, Wcc* to_wcc) override;
+  Status Link(const Credentials& cred, InodeRef file, InodeRef dir, std::string_view name,
+              Attributes* file_after, Wcc* dir_wcc) override;
+  Result<bool> ReadDir(const Credentials& cred, InodeRef dir, uint64_t cookie,
+                       const DirVisitor& visit, Attributes* dir_after) override;
+  Result<FsStat> StatFs() override;
+  Status Commit(InodeRef ref, Attributes* after) override;
+
+ private:
+  VolumeImpl(std::unique_ptr<Kv> kv, const Options& options, const FormatRecord& format,
+             const CountersRecord& counters);
+
+  // Held shared by every operation; Close() takes it exclusively.
+  struct OpGuard {
+    std::shared_lock<std::shared_mutex> lock;
+    bool ok;
+  };
+  OpGuard Enter();
+
+  // A new object's record: owner, group (setgid directories pass theirs on), mode, times.
+  InodeRecord NewInode(const Credentials& cred, const InodeRecord& dir, FileType type,
+                       uint32_t default_mode, const SetAttrRequest& initial, InodeId ino);
+  // The shared part of Create/Mkdir/Symlink/Mknod: checks, then adds `child` (whose
+  // generation and times NewInode set) under `name`. An existing name fails with kExists
+  // unless `mode` says otherwise; *existed tells the caller which happened.
+  Result<CreateResult> MakeNode(const Credentials& cred, InodeRef dir, std::string_view name,
+                                FileType type, uint32_t default_mode, const SetAttrRequest& initial,
+                                const std::function<void(InodeRecord*)>& fill, CreateMode mode,
+                                uint64_t verifier, Wcc* dir_wcc, bool* existed);
+  // Drops one link of `child`; when it was the last, deletes the inode and frees or
+  // orphans its blocks. Adds to `batch` and `delta`.
+  Status Unlink(leveldb::WriteBatch* batch, WriteQueue::Delta* delta, InodeId child,
+                InodeRecord* rec, const Timespec& now);
+  Status FreeInode(leveldb::WriteBatch* batch, WriteQueue::Delta* delta, InodeId ino,
+                   const InodeRecord& rec);
+  // Commits, and on kQuotaExceeded with orphans pending reclaims dead ones and retries.
+  Status CommitOp(leveldb::WriteBatch* batch, bool sync, WriteQueue::Delta delta);
+  Status Truncate(leveldb::WriteBatch* batch, WriteQueue::Delta* delta, InodeId ino,
+                  InodeRecord* rec, uint64_t new_size);
+  // Before a file grows: reclaims its truncated tail still in the orphan list. Caller
+  // holds the inode's lock.
+  Status ReclaimOwnTail(InodeId ino);
+  // One bounded step of reclaiming `ino`; *done when its orphan record is gone.
+  Status ReclaimStep(InodeId ino, bool* done);
+  Status ReclaimDead();
+  void ReclaimLoop();
+  void NoteOrphan(InodeId ino, bool dead);
+
+  std::unique_ptr<Kv> kv_;
+  const uint64_t id_;
+  const uint64_t epoch_;
+  InodeRef root_;
+  Options options_;
+  InodeStore inodes_;
+  DirStore dirs_;
+  BlockStore blocks_;
+  InodeLocks locks_;
+  std::unique_ptr<WriteQueue> queue_;
+
+  std::shared_mutex life_;
+  bool closed_ = false;  // guarded by life_
+
+  // Cross-directory directory renames are serialised so the "not into its own subtree"
+  // walk up the parents sees a stable tree (Linux's s_vfs_rename_mutex).
+  std::mutex rename_mu_;
+
+  std::mutex reclaim_mu_;  // one reclaim step at a time; taken after any inode lock
+  std::mutex orphans_mu_;
+  std::condition_variable orphans_cv_;
+  std::set<InodeId> live_tails_;  // live inodes with a truncated tail pending; orphans_mu_
+  bool orphans_pending_ = false;  // orphans_mu_
+  bool stopping_ = false;         // orphans_mu_
+  std::thread reclaimer_;
+};
+
+}  // namespace volumed::storage

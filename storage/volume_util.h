@@ -1,0 +1,49 @@
+// Small helpers shared by Volume's operation files: clock, name checks.
+//
+// Thread-safety: stateless free functions.
+#pragma once
+
+#include <time.h>
+
+#include <string_view>
+
+#include "base/status.h"
+#include "storage/types.h"
+
+namespace volumed::storage {
+
+inline Timespec Now() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return Timespec{ts.tv_sec, static_cast<uint32_t>(ts.tv_nsec)};
+}
+
+// A time for a change to an object whose previous time was `prev`: now, but strictly
+// later than `prev`, so every change is visible to a client comparing times.
+inline Timespec After(const Timespec& prev, const Timespec& now) {
+  if (now.sec > prev.sec || (now.sec == prev.sec && now.nsec > prev.nsec)) return now;
+  Timespec t = prev;
+  if (++t.nsec == 1000000000) {
+    t.nsec = 0;
+    ++t.sec;
+  }
+  return t;
+}
+
+inline bool IsDotName(std::string_view name) { return name == "." || name == ".."; }
+
+// A name that may be stored: 1..kMaxNameLength bytes, no '/' and no NUL.
+inline Status CheckName(std::string_view name) {
+  if (name.size() > kMaxNameLength) return Status(Status::Code::kNameTooLong, "name too long");
+  if (name.empty() || name.find('/') != std::string_view::npos ||
+      name.find('\0') != std::string_view::npos) {
+    return InvalidArgument("invalid name");
+  }
+  return Status::Ok();
+}
+
+inline Status Stale() { return Status(Status::Code::kStale, "stale"); }
+inline Status Denied() { return Status(Status::Code::kAccessDenied, "permission denied"); }
+inline Status NotPermitted() { return Status(Status::Code::kNotPermitted, "not permitted"); }
+
+}  // namespace volumed::storage

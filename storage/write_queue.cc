@@ -1,0 +1,105 @@
+#include "storage/write_queue.h"
+
+#include <leveldb/write_batch.h>
+
+#include <vector>
+
+#include "storage/key_codec.h"
+
+namespace volumed::storage {
+namespace {
+
+// Groups stop growing here so one huge group does not delay its first writer for long.
+constexpr size_t kMaxGroupBytes = size_t{8} << 20;
+
+uint64_t Apply(uint64_t value, int64_t delta) {
+  if (delta < 0 && static_cast<uint64_t>(-delta) > value) return 0;
+  return value + static_cast<uint64_t>(delta);
+}
+
+}  // namespace
+
+struct WriteQueue::Writer {
+  Writer(leveldb::WriteBatch* b, bool s, Delta d) : batch(b), sync(s), delta(d) {}
+  leveldb::WriteBatch* batch;
+  bool sync;
+  Delta delta;
+  bool done = false;
+  Status status;
+  std::condition_variable cv;
+};
+
+WriteQueue::WriteQueue(Kv* kv, const CountersRecord& initial, const Quota& quota)
+    : kv_(kv), next_ino_(initial.next_ino), counters_(initial), quota_(quota) {}
+
+bool WriteQueue::Exceeds(const CountersRecord& c, const Delta& d) const {
+  if (d.bytes > 0 && quota_.max_bytes != 0 &&
+      c.used_bytes + static_cast<uint64_t>(d.bytes) > quota_.max_bytes) {
+    return true;
+  }
+  if (d.files > 0 && quota_.max_files != 0 &&
+      c.used_files + static_cast<uint64_t>(d.files) > quota_.max_files) {
+    return true;
+  }
+  return false;
+}
+
+Status WriteQueue::Commit(leveldb::WriteBatch* batch, bool sync, Delta delta) {
+  Writer w{batch, sync, delta};
+  std::unique_lock<std::mutex> l(mu_);
+  writers_.push_back(&w);
+  while (!w.done && &w != writers_.front()) w.cv.wait(l);
+  if (w.done) return w.status;
+
+  // This writer leads: take the writers queued behind it into one group.
+  leveldb::WriteBatch group;
+  CountersRecord next = counters_;
+  bool group_sync = false;
+  std::vector<Writer*> taken;
+  for (Writer* x : writers_) {
+    if (x != &w && group.ApproximateSize() > kMaxGroupBytes) break;
+    taken.push_back(x);
+    if (Exceeds(next, x->delta)) {
+      x->status = Status(Status::Code::kQuotaExceeded, "volume quota exceeded");
+      continue;
+    }
+    next.used_bytes = Apply(next.used_bytes, x->delta.bytes);
+    next.used_files = Apply(next.used_files, x->delta.files);
+    group_sync = group_sync || x->sync;
+    group.Append(*x->batch);
+  }
+  next.next_ino = next_ino_.load();
+  group.Put(keys::Super(keys::kSuperCounters), Encode(next));
+
+  l.unlock();
+  Status s = kv_->Write(&group, group_sync);
+  l.lock();
+  if (s.ok()) counters_ = next;
+  for (Writer* x : taken) {
+    if (x->status.ok()) x->status = s;
+    x->done = true;
+    writers_.pop_front();
+    if (x != &w) x->cv.notify_one();
+  }
+  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  return w.status;
+}
+
+void WriteQueue::SetQuota(const Quota& quota) {
+  std::lock_guard<std::mutex> l(mu_);
+  quota_ = quota;
+}
+
+Quota WriteQueue::quota() {
+  std::lock_guard<std::mutex> l(mu_);
+  return quota_;
+}
+
+CountersRecord WriteQueue::counters() {
+  std::lock_guard<std::mutex> l(mu_);
+  CountersRecord c = counters_;
+  c.next_ino = next_ino_.load();
+  return c;
+}
+
+}  // namespace volumed::storage
