@@ -119,7 +119,7 @@ NlmService::NlmService(LockManager& locks, NlmHooks hooks, NlmOptions options)
       hooks_(std::move(hooks)),
       options_(options),
       next_cookie_(std::random_device{}() | (uint64_t{std::random_device{}()} << 32)),
-      executor_(std::make_unique<DelayedExecutor>(options.callback_threads)) {}
+      executor_(std::make_unique<nsm::DelayedExecutor>(options.callback_threads)) {}
 
 NlmService::~NlmService() { executor_.reset(); }
 
@@ -144,15 +144,9 @@ Result<FileKey> NlmService::DecodeForRelease(const nlm_fh& fh) const {
 }
 
 Status NlmService::EnsureMonitored(const std::string& host, const sockaddr_storage& addr) {
+  // The monitor keeps known hosts in memory; only a host's first lock writes to disk.
   if (!hooks_.monitor_host) return Status::Ok();
-  {
-    std::lock_guard lock(mu_);
-    if (monitored_.contains(host)) return Status::Ok();
-  }
-  VOLUMED_RETURN_IF_ERROR(hooks_.monitor_host(host, addr));
-  std::lock_guard lock(mu_);
-  monitored_.insert(host);
-  return Status::Ok();
+  return hooks_.monitor_host(host, addr);
 }
 
 void NlmService::Test(const rpc::CallContext& ctx, const nlm4_testargs& args, nlm4_testres* res) {

@@ -28,15 +28,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <span>
 #include <string>
 
 #include "base/result.h"
 #include "base/status.h"
-#include "nlm/executor.h"
 #include "nlm/lock_manager.h"
 #include "nlm4_prot.h"
+#include "nsm/executor.h"
 #include "rpc/program.h"
 
 namespace volumed::nlm {
@@ -122,7 +121,7 @@ class NlmService {
   std::map<uint64_t, PendingGrant> pending_grants_;  // guarded by mu_; key = cookie
   std::atomic<uint64_t> next_cookie_;
   // Last member: destroyed (and joined) first, while everything its tasks use is alive.
-  std::unique_ptr<DelayedExecutor> executor_;
+  std::unique_ptr<nsm::DelayedExecutor> executor_;
 };
 
 }  // namespace volumed::nlm

@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-namespace volumed::nlm {
+namespace volumed::nsm {
 
 class DelayedExecutor {
  public:
@@ -45,4 +45,4 @@ class DelayedExecutor {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace volumed::nlm
+}  // namespace volumed::nsm

@@ -1,6 +1,6 @@
-#include "nlm/executor.h"
+#include "nsm/executor.h"
 
-namespace volumed::nlm {
+namespace volumed::nsm {
 
 DelayedExecutor::DelayedExecutor(size_t threads) {
   if (threads == 0) threads = 1;
@@ -54,4 +54,4 @@ void DelayedExecutor::Run() {
   }
 }
 
-}  // namespace volumed::nlm
+}  // namespace volumed::nsm

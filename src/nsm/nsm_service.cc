@@ -1,0 +1,329 @@
+#include "nsm/nsm_service.h"
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+#include <utility>
+
+#include "base/logging.h"
+#include "rpc/client.h"
+
+namespace volumed::nsm {
+namespace {
+
+int64_t SteadyNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+xdrproc_t XdrVoid() { return reinterpret_cast<xdrproc_t>(reinterpret_cast<void (*)()>(xdr_void)); }
+
+std::string AddressText(const sockaddr_storage& addr) {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (addr.ss_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&addr)->sin_addr, text, sizeof(text));
+  } else if (addr.ss_family == AF_INET6) {
+    const auto* a6 = reinterpret_cast<const sockaddr_in6*>(&addr);
+    if (IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr)) {
+      inet_ntop(AF_INET, &a6->sin6_addr.s6_addr[12], text, sizeof(text));
+    } else {
+      inet_ntop(AF_INET6, &a6->sin6_addr, text, sizeof(text));
+    }
+  }
+  return text;
+}
+
+Result<sockaddr_storage> ParseAddress(const std::string& text) {
+  sockaddr_storage out{};
+  auto* a4 = reinterpret_cast<sockaddr_in*>(&out);
+  auto* a6 = reinterpret_cast<sockaddr_in6*>(&out);
+  if (inet_pton(AF_INET, text.c_str(), &a4->sin_addr) == 1) {
+    a4->sin_family = AF_INET;
+    return out;
+  }
+  if (inet_pton(AF_INET6, text.c_str(), &a6->sin6_addr) == 1) {
+    a6->sin6_family = AF_INET6;
+    return out;
+  }
+  return InvalidArgument("not a numeric address: " + text);
+}
+
+// Our address on the route to `peer` (what the peer reaches us by), or empty.
+std::string LocalAddressTowards(const sockaddr_storage& peer) {
+  sockaddr_storage dest = peer;
+  if (dest.ss_family == AF_INET) reinterpret_cast<sockaddr_in*>(&dest)->sin_port = htons(111);
+  if (dest.ss_family == AF_INET6) reinterpret_cast<sockaddr_in6*>(&dest)->sin6_port = htons(111);
+  const int fd = socket(dest.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return {};
+  const socklen_t len = dest.ss_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+  std::string out;
+  sockaddr_storage local{};
+  socklen_t local_len = sizeof(local);
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&dest), len) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) == 0) {
+    out = AddressText(local);
+  }
+  close(fd);
+  return out;
+}
+
+bool IsLoopback(const sockaddr_storage& addr) {
+  if (addr.ss_family == AF_INET) {
+    return (ntohl(reinterpret_cast<const sockaddr_in*>(&addr)->sin_addr.s_addr) >> 24) == 127;
+  }
+  if (addr.ss_family == AF_INET6) {
+    const auto& a = reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_addr;
+    return IN6_IS_ADDR_LOOPBACK(&a) || (IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127);
+  }
+  return false;
+}
+
+std::string Str(const char* s) { return s ? s : ""; }
+
+}  // namespace
+
+NsmService::NsmService(NsmStore& store, NsmHooks hooks, NsmOptions options)
+    : store_(store),
+      hooks_(std::move(hooks)),
+      options_(std::move(options)),
+      executor_(std::make_unique<DelayedExecutor>(2)) {}
+
+NsmService::~NsmService() { executor_.reset(); }
+
+uint32_t NsmService::state() const {
+  std::lock_guard lock(mu_);
+  return state_;
+}
+
+Status NsmService::BumpState() {
+  VOLUMED_ASSIGN_OR_RETURN(uint32_t old, store_.State());
+  // Odd means "up"; every start (and simulated crash) moves to the next odd number.
+  const uint32_t next = (old % 2 == 1) ? old + 2 : old + 1;
+  VOLUMED_RETURN_IF_ERROR(store_.SetState(next));
+  std::lock_guard lock(mu_);
+  state_ = next;
+  return Status::Ok();
+}
+
+Result<size_t> NsmService::Start() {
+  VOLUMED_RETURN_IF_ERROR(BumpState());
+  VOLUMED_ASSIGN_OR_RETURN(std::vector<MonitoredHost> hosts, store_.Hosts());
+  uint32_t state = 0;
+  {
+    std::lock_guard lock(mu_);
+    state = state_;
+    for (const MonitoredHost& h : hosts) known_[h.name] = Known{h, SteadyNs()};
+  }
+  LOG_INFO("nsm: state {}; notifying {} host(s) that held locks", state, hosts.size());
+  for (const MonitoredHost& h : hosts) {
+    executor_->Post([this, h, state] { NotifyHost(h, state, 1); });
+  }
+  return hosts.size();
+}
+
+void NsmService::NotifyHost(const MonitoredHost& host, uint32_t state, int attempt) {
+  Result<sockaddr_storage> addr = ParseAddress(host.address);
+  if (!addr.ok()) return;
+  const std::string local = LocalAddressTowards(*addr);
+  if (local == host.address) {
+    LOG_INFO("nsm: not notifying '{}' at {}: that is this host", host.name, host.address);
+    return;
+  }
+  const std::string our_name = options_.our_name.empty() ? local : options_.our_name;
+  sm_stat_chge args{const_cast<char*>(our_name.c_str()), static_cast<int>(state)};
+  auto client = rpc::RpcClient::Create(*addr, 0, SM_PROG, SM_VERS, rpc::Transport::kUdp,
+                                       options_.call_timeout);
+  Status s = client.ok() ? (*client)->Call(SM_NOTIFY, reinterpret_cast<xdrproc_t>(xdr_sm_stat_chge),
+                                           &args, XdrVoid(), nullptr, options_.call_timeout)
+                         : client.status();
+  if (s.ok()) {
+    LOG_INFO("nsm: notified '{}' at {} (we are '{}', state {})", host.name, host.address, our_name,
+             state);
+    return;
+  }
+  if (attempt >= options_.notify_attempts) {
+    LOG_WARN("nsm: could not notify '{}' at {}: {}; giving up", host.name, host.address,
+             s.ToString());
+    return;
+  }
+  LOG_INFO("nsm: notifying '{}' at {} failed ({}); will retry", host.name, host.address,
+           s.ToString());
+  executor_->Post([this, host, state, attempt] { NotifyHost(host, state, attempt + 1); },
+                  options_.first_retry_delay * (1 << (attempt - 1)));
+}
+
+Status NsmService::Monitor(const std::string& host, const sockaddr_storage& addr) {
+  const std::string address = AddressText(addr);
+  std::lock_guard lock(mu_);
+  auto it = known_.find(host);
+  if (it != known_.end() && it->second.host.address == address) {
+    it->second.last_seen_ns = SteadyNs();
+    return Status::Ok();
+  }
+  // New, or moved to another address: record it durably first. (Under the mutex, so a
+  // concurrent Sweep cannot remove it between the write and the grant.)
+  MonitoredHost h{host, address, static_cast<int64_t>(std::time(nullptr))};
+  VOLUMED_RETURN_IF_ERROR(store_.PutHost(h));
+  known_[host] = Known{h, SteadyNs()};
+  LOG_INFO("nsm: monitoring '{}' at {}", host, address);
+  return Status::Ok();
+}
+
+size_t NsmService::Sweep() {
+  const int64_t cutoff =
+      SteadyNs() -
+      std::chrono::duration_cast<std::chrono::nanoseconds>(options_.forget_after).count();
+  std::lock_guard lock(mu_);
+  size_t forgotten = 0;
+  for (auto it = known_.begin(); it != known_.end();) {
+    const bool idle =
+        it->second.last_seen_ns < cutoff && !(hooks_.host_active && hooks_.host_active(it->first));
+    if (idle && store_.RemoveHost(it->first).ok()) {
+      it = known_.erase(it);
+      ++forgotten;
+    } else {
+      ++it;
+    }
+  }
+  return forgotten;
+}
+
+std::vector<MonitoredHost> NsmService::hosts() const {
+  std::lock_guard lock(mu_);
+  std::vector<MonitoredHost> out;
+  for (const auto& [name, k] : known_) out.push_back(k.host);
+  return out;
+}
+
+void NsmService::Stat(const rpc::CallContext&, const sm_name&, sm_stat_res* res) {
+  res->res_stat = SM_STAT_SUCC;
+  res->state = static_cast<int>(state());
+}
+
+void NsmService::Mon(const rpc::CallContext& ctx, const sm_mon& args, sm_stat_res* res) {
+  res->state = static_cast<int>(state());
+  if (!IsLoopback(ctx.peer) || args.mon_id.mon_name == nullptr) {
+    res->res_stat = SM_STAT_FAIL;
+    return;
+  }
+  Registration reg{Str(args.mon_id.mon_name),
+                   Str(args.mon_id.my_id.my_name),
+                   static_cast<uint32_t>(args.mon_id.my_id.my_prog),
+                   static_cast<uint32_t>(args.mon_id.my_id.my_vers),
+                   static_cast<uint32_t>(args.mon_id.my_id.my_proc),
+                   std::string(args.priv, SM_PRIV_SIZE)};
+  std::lock_guard lock(mu_);
+  constexpr size_t kMaxRegistrations = 4096;
+  std::erase_if(registrations_, [&](const Registration& r) {
+    return r.mon_name == reg.mon_name && r.my_name == reg.my_name && r.prog == reg.prog &&
+           r.vers == reg.vers && r.proc == reg.proc;
+  });
+  if (registrations_.size() >= kMaxRegistrations) {
+    res->res_stat = SM_STAT_FAIL;
+    return;
+  }
+  registrations_.push_back(std::move(reg));
+  res->res_stat = SM_STAT_SUCC;
+}
+
+void NsmService::Unmon(const rpc::CallContext& ctx, const sm_mon_id& args, sm_stat* res) {
+  res->state = static_cast<int>(state());
+  if (!IsLoopback(ctx.peer)) return;
+  const std::string mon = Str(args.mon_name), me = Str(args.my_id.my_name);
+  std::lock_guard lock(mu_);
+  std::erase_if(registrations_, [&](const Registration& r) {
+    return r.mon_name == mon && r.my_name == me &&
+           r.prog == static_cast<uint32_t>(args.my_id.my_prog) &&
+           r.vers == static_cast<uint32_t>(args.my_id.my_vers) &&
+           r.proc == static_cast<uint32_t>(args.my_id.my_proc);
+  });
+}
+
+void NsmService::UnmonAll(const rpc::CallContext& ctx, const sm_my_id& args, sm_stat* res) {
+  res->state = static_cast<int>(state());
+  if (!IsLoopback(ctx.peer)) return;
+  const std::string me = Str(args.my_name);
+  std::lock_guard lock(mu_);
+  std::erase_if(registrations_, [&](const Registration& r) {
+    return r.my_name == me && r.prog == static_cast<uint32_t>(args.my_prog) &&
+           r.vers == static_cast<uint32_t>(args.my_vers) &&
+           r.proc == static_cast<uint32_t>(args.my_proc);
+  });
+}
+
+void NsmService::SimuCrash(const rpc::CallContext& ctx) {
+  if (!IsLoopback(ctx.peer)) return;
+  if (Status s = BumpState(); !s.ok()) {
+    LOG_ERROR("nsm: SIMU_CRASH: {}", s.ToString());
+    return;
+  }
+  const uint32_t state_now = state();
+  for (const MonitoredHost& h : hosts()) {
+    executor_->Post([this, h, state_now] { NotifyHost(h, state_now, 1); });
+  }
+}
+
+void NsmService::Notify(const rpc::CallContext& ctx, const sm_stat_chge& args) {
+  const std::string mon_name = Str(args.mon_name);
+  // The host by that name, and any recorded at that address when the name is numeric.
+  std::vector<std::string> names{mon_name};
+  std::vector<Registration> callbacks;
+  {
+    std::lock_guard lock(mu_);
+    if (ParseAddress(mon_name).ok()) {
+      for (const auto& [name, k] : known_) {
+        if (k.host.address == mon_name && name != mon_name) names.push_back(name);
+      }
+    }
+    for (const Registration& r : registrations_) {
+      if (r.mon_name == mon_name) callbacks.push_back(r);
+    }
+  }
+  size_t released = 0;
+  for (const std::string& name : names) {
+    if (hooks_.host_rebooted) released += hooks_.host_rebooted(name);
+  }
+  LOG_INFO("nsm: '{}' (from {}) rebooted, state {}: released {} lock(s)", mon_name,
+           AddressText(ctx.peer), args.state, released);
+  for (const Registration& r : callbacks) {
+    executor_->Post([this, r, mon_name, st = args.state] { CallBackLocal(r, mon_name, st); });
+  }
+}
+
+void NsmService::CallBackLocal(const Registration& reg, const std::string& mon_name,
+                               int32_t state) {
+  sockaddr_storage lo{};
+  auto* a4 = reinterpret_cast<sockaddr_in*>(&lo);
+  a4->sin_family = AF_INET;
+  a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sm_status args{};
+  args.mon_name = const_cast<char*>(mon_name.c_str());
+  args.state = state;
+  std::memcpy(args.priv, reg.priv.data(), std::min<size_t>(reg.priv.size(), SM_PRIV_SIZE));
+  auto client = rpc::RpcClient::Create(lo, 0, reg.prog, reg.vers, rpc::Transport::kUdp,
+                                       options_.call_timeout);
+  Status s = client.ok() ? (*client)->Call(reg.proc, reinterpret_cast<xdrproc_t>(xdr_sm_status),
+                                           &args, XdrVoid(), nullptr, options_.call_timeout)
+                         : client.status();
+  if (!s.ok()) LOG_WARN("nsm: callback to local monitor {} failed: {}", reg.my_name, s.ToString());
+}
+
+uint16_t RunningStatusMonitorPort() {
+  sockaddr_storage lo{};
+  auto* a4 = reinterpret_cast<sockaddr_in*>(&lo);
+  a4->sin_family = AF_INET;
+  a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  auto client = rpc::RpcClient::Create(lo, 0, SM_PROG, SM_VERS, rpc::Transport::kUdp,
+                                       std::chrono::milliseconds(1000));
+  if (!client.ok()) return 0;
+  Status s = (*client)->Call(SM_NULL, XdrVoid(), nullptr, XdrVoid(), nullptr,
+                             std::chrono::milliseconds(1000));
+  return s.ok() ? (*client)->port() : 0;
+}
+
+}  // namespace volumed::nsm

@@ -1,0 +1,115 @@
+#include "nsm/nsm_store.h"
+
+#include <arpa/inet.h>
+#include <leveldb/write_batch.h>
+
+#include <cstring>
+
+namespace volumed::nsm {
+namespace {
+
+constexpr char kStateKey[] = "s";
+constexpr char kHostPrefix = 'h';
+constexpr uint8_t kVersion = 1;
+
+void PutBe(std::string* out, uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+
+uint64_t GetBe(std::string_view in, size_t pos, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<uint8_t>(in[pos + i]);
+  return v;
+}
+
+Result<std::string> EncodeHost(const MonitoredHost& host) {
+  std::string out(1, static_cast<char>(kVersion));
+  in_addr a4{};
+  in6_addr a6{};
+  if (inet_pton(AF_INET, host.address.c_str(), &a4) == 1) {
+    out.push_back(4);
+    out.append(reinterpret_cast<const char*>(&a4), sizeof(a4));
+  } else if (inet_pton(AF_INET6, host.address.c_str(), &a6) == 1) {
+    out.push_back(6);
+    out.append(reinterpret_cast<const char*>(&a6), sizeof(a6));
+  } else {
+    return InvalidArgument("not a numeric address: " + host.address);
+  }
+  PutBe(&out, static_cast<uint64_t>(host.since_unix_s), 8);
+  return out;
+}
+
+Result<MonitoredHost> DecodeHost(std::string_view name, std::string_view v) {
+  if (v.size() < 2 || static_cast<uint8_t>(v[0]) != kVersion) {
+    return Corruption("nsm host record of unknown version");
+  }
+  const int family = v[1] == 4 ? AF_INET : v[1] == 6 ? AF_INET6 : -1;
+  const size_t addr_len = family == AF_INET ? 4 : 16;
+  if (family < 0 || v.size() != 2 + addr_len + 8) return Corruption("bad nsm host record");
+  char text[INET6_ADDRSTRLEN] = {};
+  unsigned char raw[16];
+  std::memcpy(raw, v.data() + 2, addr_len);
+  if (inet_ntop(family, raw, text, sizeof(text)) == nullptr) {
+    return Corruption("bad address in nsm host record");
+  }
+  return MonitoredHost{std::string(name), text, static_cast<int64_t>(GetBe(v, 2 + addr_len, 8))};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<NsmStore>> NsmStore::Open(storage::KvFactory& factory,
+                                                 const std::string& path) {
+  VOLUMED_ASSIGN_OR_RETURN(auto kv, factory.Open(path));
+  return std::unique_ptr<NsmStore>(new NsmStore(std::move(kv)));
+}
+
+Result<uint32_t> NsmStore::State() const {
+  VOLUMED_ASSIGN_OR_RETURN(auto value, kv_->Get(kStateKey));
+  if (!value) return uint32_t{0};
+  if (value->size() != 5 || static_cast<uint8_t>((*value)[0]) != kVersion) {
+    return Corruption("bad nsm state record");
+  }
+  return static_cast<uint32_t>(GetBe(*value, 1, 4));
+}
+
+Status NsmStore::SetState(uint32_t state) {
+  std::string value(1, static_cast<char>(kVersion));
+  PutBe(&value, state, 4);
+  leveldb::WriteBatch batch;
+  batch.Put(kStateKey, value);
+  return kv_->Write(&batch, /*sync=*/true);
+}
+
+Status NsmStore::PutHost(const MonitoredHost& host) {
+  if (host.name.empty()) return InvalidArgument("empty host name");
+  VOLUMED_ASSIGN_OR_RETURN(std::string value, EncodeHost(host));
+  leveldb::WriteBatch batch;
+  batch.Put(std::string(1, kHostPrefix) + host.name, value);
+  return kv_->Write(&batch, /*sync=*/true);
+}
+
+Status NsmStore::RemoveHost(const std::string& name) {
+  leveldb::WriteBatch batch;
+  batch.Delete(std::string(1, kHostPrefix) + name);
+  return kv_->Write(&batch, /*sync=*/true);
+}
+
+Result<std::vector<MonitoredHost>> NsmStore::Hosts() const {
+  std::vector<MonitoredHost> hosts;
+  Status bad;
+  const std::string start(1, kHostPrefix);
+  const std::string end(1, static_cast<char>(kHostPrefix + 1));
+  VOLUMED_RETURN_IF_ERROR(kv_->Scan(start, end, [&](std::string_view k, std::string_view v) {
+    Result<MonitoredHost> h = DecodeHost(k.substr(1), v);
+    if (!h.ok()) {
+      bad = h.status();
+      return false;
+    }
+    hosts.push_back(std::move(h).value());
+    return true;
+  }));
+  if (!bad.ok()) return bad;
+  return hosts;
+}
+
+}  // namespace volumed::nsm
