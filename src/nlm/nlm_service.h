@@ -117,7 +117,6 @@ class NlmService {
   NlmOptions options_;
   std::atomic<int64_t> grace_end_ns_{0};  // steady clock
   mutable std::mutex mu_;
-  std::set<std::string> monitored_;                  // guarded by mu_
   std::map<uint64_t, PendingGrant> pending_grants_;  // guarded by mu_; key = cookie
   std::atomic<uint64_t> next_cookie_;
   // Last member: destroyed (and joined) first, while everything its tasks use is alive.
