@@ -1,0 +1,418 @@
+#include "admin_client.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace volumectl {
+namespace {
+
+#define ADM_XDR(fn) reinterpret_cast<xdrproc_t>(reinterpret_cast<void (*)()>(fn))
+
+std::string Str(const char* s) { return s == nullptr ? std::string() : std::string(s); }
+
+VolumeView FromWire(const adm_volume& v) {
+  VolumeView out;
+  out.name = Str(v.name);
+  out.id = v.id;
+  out.epoch = v.epoch;
+  out.ephemeral = v.kind == ADM_KIND_EPHEMERAL;
+  out.created_ns = v.created_ns;
+  out.lease_expiry_ns = v.lease_expiry_ns;
+  for (u_int i = 0; i < v.policy.allowed.allowed_len; ++i) {
+    out.allowed.push_back(Str(v.policy.allowed.allowed_val[i]));
+  }
+  out.read_only = v.policy.read_only != FALSE;
+  switch (v.policy.squash) {
+    case ADM_SQUASH_NONE:
+      out.squash = "none";
+      break;
+    case ADM_SQUASH_ROOT:
+      out.squash = "root";
+      break;
+    case ADM_SQUASH_ALL:
+      out.squash = "all";
+      break;
+  }
+  out.anon_uid = v.policy.anon_uid;
+  out.anon_gid = v.policy.anon_gid;
+  out.quota_bytes = v.quota.max_bytes;
+  out.quota_files = v.quota.max_files;
+  return out;
+}
+
+VolumeView FromWire(const adm_info& info) {
+  VolumeView out = FromWire(info.volume);
+  if (info.usage_known) {
+    out.used_bytes = info.used_bytes;
+    out.used_files = info.used_files;
+  }
+  if (info.mounts_known) {
+    std::vector<std::string> m;
+    for (u_int i = 0; i < info.mounts.mounts_len; ++i) m.push_back(Str(info.mounts.mounts_val[i]));
+    out.mounts = std::move(m);
+  }
+  if (info.locks_known) out.lock_count = info.lock_count;
+  return out;
+}
+
+CliStatus Failed(adm_status status, const adm_failure& failure) {
+  std::string message = Str(failure.message);
+  if (message.empty()) message = "the server refused (status " + std::to_string(status) + ")";
+  return Fail(ExitFor(status), message);
+}
+
+CliStatus NoServer(const AdminTarget& target, int err) {
+  if (err == EACCES || err == EPERM) {
+    return Fail(Exit::kDenied, "permission denied opening the admin socket " + target.socket_path +
+                                   " (it is root-only; run as root)");
+  }
+  return Fail(Exit::kNoServer, "no volumed is answering at " + target.Describe() + " (" +
+                                   std::strerror(err) +
+                                   "); is the server running? Point --admin-socket or "
+                                   "VOLUMED_ADMIN_SOCKET at its admin socket");
+}
+
+// Connects a stream socket to the target; -errno on failure.
+int Dial(const AdminTarget& target, sockaddr_storage* addr, socklen_t* len) {
+  if (target.tcp.empty()) {
+    sockaddr_un sun{};
+    sun.sun_family = AF_UNIX;
+    if (target.socket_path.size() >= sizeof(sun.sun_path)) return -ENAMETOOLONG;
+    std::memcpy(sun.sun_path, target.socket_path.data(), target.socket_path.size());
+    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    if (connect(fd, reinterpret_cast<sockaddr*>(&sun), sizeof sun) != 0) {
+      const int err = errno;
+      close(fd);
+      return -err;
+    }
+    std::memcpy(addr, &sun, sizeof sun);
+    *len = sizeof sun;
+    return fd;
+  }
+  const size_t colon = target.tcp.rfind(':');
+  if (colon == std::string::npos) return -EINVAL;
+  std::string host = target.tcp.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::string port = target.tcp.substr(colon + 1);
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* ai = nullptr;
+  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &ai) != 0 || ai == nullptr) {
+    return -EHOSTUNREACH;
+  }
+  int result = -ECONNREFUSED;
+  for (addrinfo* p = ai; p != nullptr; p = p->ai_next) {
+    const int fd = socket(p->ai_family, p->ai_socktype | SOCK_CLOEXEC, p->ai_protocol);
+    if (fd < 0) continue;
+    if (connect(fd, p->ai_addr, p->ai_addrlen) == 0) {
+      std::memcpy(addr, p->ai_addr, p->ai_addrlen);
+      *len = p->ai_addrlen;
+      result = fd;
+      break;
+    }
+    result = -errno;
+    close(fd);
+  }
+  freeaddrinfo(ai);
+  return result;
+}
+
+}  // namespace
+
+std::string AdminTarget::Describe() const { return tcp.empty() ? socket_path : "tcp://" + tcp; }
+
+Exit ExitFor(adm_status status) {
+  switch (status) {
+    case ADM_OK:
+      return Exit::kOk;
+    case ADM_ERR_NOENT:
+      return Exit::kNotFound;
+    case ADM_ERR_EXIST:
+      return Exit::kExists;
+    case ADM_ERR_INVAL:
+      return Exit::kUsage;
+    case ADM_ERR_PERM:
+      return Exit::kDenied;
+    case ADM_ERR_BUSY:
+    case ADM_ERR_NOSPC:
+    case ADM_ERR_IO:
+    case ADM_ERR_CORRUPT:
+    case ADM_ERR_NOTSUPP:
+    case ADM_ERR_SERVERFAULT:
+      return Exit::kFailure;
+  }
+  return Exit::kFailure;
+}
+
+CliResult<std::unique_ptr<AdminClient>> AdminClient::Connect(const AdminTarget& target) {
+  if (!target.tcp.empty() && target.tcp.rfind(':') == std::string::npos) {
+    return Fail(Exit::kUsage, "--admin-tcp wants HOST:PORT, not '" + target.tcp + "'");
+  }
+  sockaddr_storage addr{};
+  socklen_t len = 0;
+  const int fd = Dial(target, &addr, &len);
+  if (fd < 0) return NoServer(target, -fd);
+  netbuf nb{};
+  nb.maxlen = nb.len = len;
+  nb.buf = &addr;
+  CLIENT* clnt = clnt_vc_create(fd, &nb, VOLUMED_ADMIN_PROG, VOLUMED_ADMIN_V1, 0, 0);
+  if (clnt == nullptr) {
+    close(fd);
+    return Fail(Exit::kNoServer, "cannot talk RPC to " + target.Describe());
+  }
+  clnt_control(clnt, CLSET_FD_CLOSE, nullptr);
+  auto client = std::unique_ptr<AdminClient>(new AdminClient(clnt, target));
+  // A NULL call tells "a server is there and offers the admin program" apart from the
+  // rest, so later failures can be worded precisely.
+  CliStatus ping = client->Call(0, ADM_XDR(xdr_void), nullptr, ADM_XDR(xdr_void), nullptr,
+                                std::chrono::seconds(10));
+  if (!ping.ok()) return ping;
+  return client;
+}
+
+AdminClient::~AdminClient() {
+  if (clnt_ != nullptr) clnt_destroy(clnt_);
+}
+
+adm_secret AdminClient::Secret() {
+  adm_secret s{};
+  s.adm_secret_len = static_cast<u_int>(target_.secret.size());
+  s.adm_secret_val = target_.secret.empty() ? nullptr : target_.secret.data();
+  return s;
+}
+
+CliStatus AdminClient::Call(u_long proc, xdrproc_t xargs, void* args, xdrproc_t xres, void* res,
+                            std::chrono::seconds timeout) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(timeout.count());
+  const clnt_stat st = clnt_call(clnt_, proc, xargs, static_cast<caddr_t>(args), xres,
+                                 static_cast<caddr_t>(res), tv);
+  switch (st) {
+    case RPC_SUCCESS:
+      return CliStatus::Ok();
+    case RPC_PROGUNAVAIL:
+    case RPC_PROGVERSMISMATCH:
+    case RPC_PROCUNAVAIL:
+      return Fail(Exit::kFailure, "the server at " + target_.Describe() +
+                                      " does not offer this admin operation (version mismatch?)");
+    case RPC_TIMEDOUT:
+      return Fail(Exit::kNoServer, "the server at " + target_.Describe() +
+                                       " did not answer within " + std::to_string(timeout.count()) +
+                                       "s");
+    case RPC_CANTRECV:
+    case RPC_CANTSEND:
+      return Fail(Exit::kNoServer,
+                  "the server at " + target_.Describe() + " closed the connection");
+    default:
+      return Fail(Exit::kFailure,
+                  std::string("RPC to ") + target_.Describe() + " failed: " + clnt_sperrno(st));
+  }
+}
+
+CliResult<VolumeView> AdminClient::Create(const CreateSpec& spec) {
+  adm_create_args a{};
+  a.secret = Secret();
+  a.name = const_cast<char*>(spec.name.c_str());
+  a.kind = spec.ephemeral ? ADM_KIND_EPHEMERAL : ADM_KIND_PERSISTED;
+  a.ttl_ms = static_cast<uint64_t>(spec.ttl.count());
+  std::vector<char*> cidrs;
+  for (const std::string& c : spec.allowed) cidrs.push_back(const_cast<char*>(c.c_str()));
+  a.policy.allowed.allowed_len = static_cast<u_int>(cidrs.size());
+  a.policy.allowed.allowed_val = cidrs.data();
+  a.policy.read_only = spec.read_only ? TRUE : FALSE;
+  a.policy.squash = spec.squash;
+  a.policy.anon_uid = spec.anon_uid;
+  a.policy.anon_gid = spec.anon_gid;
+  a.quota.max_bytes = spec.quota_bytes;
+  a.quota.max_files = spec.quota_files;
+  adm_info_res res{};
+  CliStatus s =
+      Call(ADMPROC_CREATE, ADM_XDR(xdr_adm_create_args), &a, ADM_XDR(xdr_adm_info_res), &res);
+  if (!s.ok()) return s;
+  CliResult<VolumeView> out =
+      res.status == ADM_OK ? CliResult<VolumeView>(FromWire(res.adm_info_res_u.info))
+                           : CliResult<VolumeView>(Failed(res.status, res.adm_info_res_u.failure));
+  xdr_free(ADM_XDR(xdr_adm_info_res), &res);
+  return out;
+}
+
+CliResult<std::vector<VolumeView>> AdminClient::List() {
+  adm_list_args a{};
+  a.secret = Secret();
+  adm_list_res res{};
+  CliStatus s = Call(ADMPROC_LIST, ADM_XDR(xdr_adm_list_args), &a, ADM_XDR(xdr_adm_list_res), &res);
+  if (!s.ok()) return s;
+  if (res.status != ADM_OK) {
+    CliStatus f = Failed(res.status, res.adm_list_res_u.failure);
+    xdr_free(ADM_XDR(xdr_adm_list_res), &res);
+    return f;
+  }
+  std::vector<VolumeView> out;
+  for (u_int i = 0; i < res.adm_list_res_u.volumes.volumes_len; ++i) {
+    out.push_back(FromWire(res.adm_list_res_u.volumes.volumes_val[i]));
+  }
+  xdr_free(ADM_XDR(xdr_adm_list_res), &res);
+  return out;
+}
+
+CliResult<VolumeView> AdminClient::Info(const std::string& name) {
+  adm_name_args a{};
+  a.secret = Secret();
+  a.name = const_cast<char*>(name.c_str());
+  adm_info_res res{};
+  CliStatus s = Call(ADMPROC_INFO, ADM_XDR(xdr_adm_name_args), &a, ADM_XDR(xdr_adm_info_res), &res);
+  if (!s.ok()) return s;
+  CliResult<VolumeView> out =
+      res.status == ADM_OK ? CliResult<VolumeView>(FromWire(res.adm_info_res_u.info))
+                           : CliResult<VolumeView>(Failed(res.status, res.adm_info_res_u.failure));
+  xdr_free(ADM_XDR(xdr_adm_info_res), &res);
+  return out;
+}
+
+CliStatus AdminClient::Delete(const std::string& name) {
+  adm_name_args a{};
+  a.secret = Secret();
+  a.name = const_cast<char*>(name.c_str());
+  adm_status_res res{};
+  CliStatus s =
+      Call(ADMPROC_DELETE, ADM_XDR(xdr_adm_name_args), &a, ADM_XDR(xdr_adm_status_res), &res);
+  if (!s.ok()) return s;
+  if (res.status != ADM_OK) s = Failed(res.status, res.adm_status_res_u.failure);
+  xdr_free(ADM_XDR(xdr_adm_status_res), &res);
+  return s;
+}
+
+CliResult<int64_t> AdminClient::Renew(const std::string& name, std::chrono::milliseconds ttl) {
+  adm_renew_args a{};
+  a.secret = Secret();
+  a.name = const_cast<char*>(name.c_str());
+  a.ttl_ms = static_cast<uint64_t>(ttl.count());
+  adm_renew_res res{};
+  CliStatus s =
+      Call(ADMPROC_RENEW, ADM_XDR(xdr_adm_renew_args), &a, ADM_XDR(xdr_adm_renew_res), &res);
+  if (!s.ok()) return s;
+  CliResult<int64_t> out =
+      res.status == ADM_OK ? CliResult<int64_t>(res.adm_renew_res_u.lease_expiry_ns)
+                           : CliResult<int64_t>(Failed(res.status, res.adm_renew_res_u.failure));
+  xdr_free(ADM_XDR(xdr_adm_renew_res), &res);
+  return out;
+}
+
+CliResult<VolumeView> AdminClient::Policy(const std::string& name, const PolicyChange& change) {
+  adm_policy_args a{};
+  a.secret = Secret();
+  a.name = const_cast<char*>(name.c_str());
+  std::vector<char*> cidrs;
+  if (change.allowed) {
+    a.set_allowed = TRUE;
+    for (const std::string& c : *change.allowed) cidrs.push_back(const_cast<char*>(c.c_str()));
+    a.allowed.allowed_len = static_cast<u_int>(cidrs.size());
+    a.allowed.allowed_val = cidrs.data();
+  }
+  if (change.read_only) {
+    a.set_read_only = TRUE;
+    a.read_only = *change.read_only ? TRUE : FALSE;
+  }
+  if (change.squash) {
+    a.set_squash = TRUE;
+    a.squash = *change.squash;
+  }
+  if (change.anon_uid) {
+    a.set_anon_uid = TRUE;
+    a.anon_uid = *change.anon_uid;
+  }
+  if (change.anon_gid) {
+    a.set_anon_gid = TRUE;
+    a.anon_gid = *change.anon_gid;
+  }
+  if (change.quota_bytes) {
+    a.set_max_bytes = TRUE;
+    a.max_bytes = *change.quota_bytes;
+  }
+  if (change.quota_files) {
+    a.set_max_files = TRUE;
+    a.max_files = *change.quota_files;
+  }
+  adm_info_res res{};
+  CliStatus s =
+      Call(ADMPROC_POLICY, ADM_XDR(xdr_adm_policy_args), &a, ADM_XDR(xdr_adm_info_res), &res);
+  if (!s.ok()) return s;
+  CliResult<VolumeView> out =
+      res.status == ADM_OK ? CliResult<VolumeView>(FromWire(res.adm_info_res_u.info))
+                           : CliResult<VolumeView>(Failed(res.status, res.adm_info_res_u.failure));
+  xdr_free(ADM_XDR(xdr_adm_info_res), &res);
+  return out;
+}
+
+CliResult<FsckView> AdminClient::Fsck(const std::string& name, bool repair) {
+  adm_fsck_args a{};
+  a.secret = Secret();
+  a.name = const_cast<char*>(name.c_str());
+  a.repair = repair ? TRUE : FALSE;
+  adm_fsck_res res{};
+  CliStatus s = Call(ADMPROC_FSCK, ADM_XDR(xdr_adm_fsck_args), &a, ADM_XDR(xdr_adm_fsck_res), &res,
+                     std::chrono::seconds(3600));
+  if (!s.ok()) return s;
+  if (res.status != ADM_OK) {
+    CliStatus f = Failed(res.status, res.adm_fsck_res_u.failure);
+    xdr_free(ADM_XDR(xdr_adm_fsck_res), &res);
+    return f;
+  }
+  const adm_fsck_report& r = res.adm_fsck_res_u.report;
+  FsckView out{r.inodes_checked, r.problems_found, r.problems_repaired, {}};
+  for (u_int i = 0; i < r.findings.findings_len; ++i) {
+    out.findings.push_back(Str(r.findings.findings_val[i]));
+  }
+  xdr_free(ADM_XDR(xdr_adm_fsck_res), &res);
+  return out;
+}
+
+CliResult<LocksView> AdminClient::Locks(const std::string& name) {
+  adm_name_args a{};
+  a.secret = Secret();
+  a.name = const_cast<char*>(name.c_str());
+  adm_locks_res res{};
+  CliStatus s =
+      Call(ADMPROC_LOCKS, ADM_XDR(xdr_adm_name_args), &a, ADM_XDR(xdr_adm_locks_res), &res);
+  if (!s.ok()) return s;
+  if (res.status != ADM_OK) {
+    CliStatus f = Failed(res.status, res.adm_locks_res_u.failure);
+    xdr_free(ADM_XDR(xdr_adm_locks_res), &res);
+    return f;
+  }
+  const adm_locks_report& r = res.adm_locks_res_u.report;
+  LocksView out;
+  out.total = r.total;
+  for (u_int i = 0; i < r.locks.locks_len; ++i) {
+    const adm_lock& l = r.locks.locks_val[i];
+    out.locks.push_back({Str(l.holder), l.svid, l.fileid, l.offset, l.length, l.exclusive != 0});
+  }
+  xdr_free(ADM_XDR(xdr_adm_locks_res), &res);
+  return out;
+}
+
+CliResult<uint32_t> AdminClient::BreakLocks(const std::string& name, const std::string& holder) {
+  adm_break_args a{};
+  a.secret = Secret();
+  a.name = const_cast<char*>(name.c_str());
+  a.host = const_cast<char*>(holder.c_str());
+  adm_break_res res{};
+  CliStatus s =
+      Call(ADMPROC_BREAK_LOCKS, ADM_XDR(xdr_adm_break_args), &a, ADM_XDR(xdr_adm_break_res), &res);
+  if (!s.ok()) return s;
+  CliResult<uint32_t> out =
+      res.status == ADM_OK ? CliResult<uint32_t>(res.adm_break_res_u.broken)
+                           : CliResult<uint32_t>(Failed(res.status, res.adm_break_res_u.failure));
+  xdr_free(ADM_XDR(xdr_adm_break_res), &res);
+  return out;
+}
+
+}  // namespace volumectl

@@ -1,0 +1,118 @@
+// AdminClient: volumectl's side of the admin program (rpcgen/admin_prot.x). Connects to
+// the server's Unix socket (or, for remote administration, to HOST:PORT over TCP with
+// the shared secret), makes one call per method, and turns every outcome — no server,
+// refused, an adm_failure — into a CliStatus with the message the user should read.
+//
+// Thread-safety: one client per thread (a libtirpc CLIENT is not thread-safe).
+#pragma once
+
+#include <rpc/rpc.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "admin_prot.h"
+#include "cli_result.h"
+
+namespace volumectl {
+
+struct AdminTarget {
+  std::string socket_path;  // used unless tcp is set
+  std::string tcp;          // "HOST:PORT"
+  std::string secret;       // for tcp
+  std::string Describe() const;
+};
+
+// A catalog entry plus what the server knows about it, as volumectl shows it.
+struct VolumeView {
+  std::string name;
+  uint64_t id = 0;
+  uint64_t epoch = 0;
+  bool ephemeral = false;
+  int64_t created_ns = 0;
+  int64_t lease_expiry_ns = 0;
+  std::vector<std::string> allowed;
+  bool read_only = false;
+  std::string squash;  // "none" | "root" | "all"
+  uint32_t anon_uid = 0;
+  uint32_t anon_gid = 0;
+  uint64_t quota_bytes = 0;
+  uint64_t quota_files = 0;
+  std::optional<uint64_t> used_bytes, used_files;
+  std::optional<std::vector<std::string>> mounts;
+  std::optional<uint32_t> lock_count;
+};
+
+struct FsckView {
+  uint64_t inodes_checked = 0, problems_found = 0, problems_repaired = 0;
+  std::vector<std::string> findings;
+};
+
+struct LockView {
+  std::string holder;
+  uint32_t svid = 0;
+  uint64_t fileid = 0, offset = 0, length = 0;
+  bool exclusive = false;
+};
+
+struct LocksView {
+  uint64_t total = 0;
+  std::vector<LockView> locks;
+};
+
+struct CreateSpec {
+  std::string name;
+  bool ephemeral = false;
+  std::chrono::milliseconds ttl{0};
+  std::vector<std::string> allowed;
+  bool read_only = false;
+  adm_squash squash = ADM_SQUASH_ROOT;
+  uint32_t anon_uid = 65534;
+  uint32_t anon_gid = 65534;
+  uint64_t quota_bytes = 0;
+  uint64_t quota_files = 0;
+};
+
+struct PolicyChange {
+  std::optional<std::vector<std::string>> allowed;
+  std::optional<bool> read_only;
+  std::optional<adm_squash> squash;
+  std::optional<uint32_t> anon_uid, anon_gid;
+  std::optional<uint64_t> quota_bytes, quota_files;
+};
+
+class AdminClient {
+ public:
+  static CliResult<std::unique_ptr<AdminClient>> Connect(const AdminTarget& target);
+  ~AdminClient();
+  AdminClient(const AdminClient&) = delete;
+  AdminClient& operator=(const AdminClient&) = delete;
+
+  CliResult<VolumeView> Create(const CreateSpec& spec);
+  CliResult<std::vector<VolumeView>> List();
+  CliResult<VolumeView> Info(const std::string& name);
+  CliStatus Delete(const std::string& name);
+  CliResult<int64_t> Renew(const std::string& name, std::chrono::milliseconds ttl);
+  CliResult<VolumeView> Policy(const std::string& name, const PolicyChange& change);
+  CliResult<FsckView> Fsck(const std::string& name, bool repair);
+  CliResult<LocksView> Locks(const std::string& name);
+  CliResult<uint32_t> BreakLocks(const std::string& name, const std::string& holder);
+
+ private:
+  AdminClient(CLIENT* clnt, AdminTarget target) : clnt_(clnt), target_(std::move(target)) {}
+  CliStatus Call(u_long proc, xdrproc_t xargs, void* args, xdrproc_t xres, void* res,
+                 std::chrono::seconds timeout = std::chrono::seconds(60));
+  adm_secret Secret();
+
+  CLIENT* clnt_;
+  AdminTarget target_;
+};
+
+// The exit code for an adm_status a server answered with.
+Exit ExitFor(adm_status status);
+
+}  // namespace volumectl

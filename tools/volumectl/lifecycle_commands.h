@@ -1,0 +1,60 @@
+// The lifecycle commands, over the admin program: create, list, info, delete, renew,
+// policy, fsck, locks. Each prints its result (human-readable, or JSON with --json) and
+// returns a CliStatus whose exit code main() passes on.
+//
+// Thread-safety: each command runs on the calling thread.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "admin_client.h"
+#include "cli_result.h"
+
+namespace volumectl {
+
+struct CreateFlags {
+  std::string name;
+  bool ephemeral = false;
+  std::string ttl;          // empty = server default
+  std::string quota_bytes;  // "10G" etc; empty = unlimited
+  uint64_t quota_files = 0;
+  std::vector<std::string> allow;
+  bool read_only = false;
+  std::string squash = "root";
+  std::optional<uint32_t> anon_uid, anon_gid;
+  bool json = false;
+};
+
+struct PolicyFlags {
+  std::string name;
+  std::vector<std::string> allow;
+  bool allow_any = false;
+  bool read_only = false, read_write = false;
+  std::string squash;
+  std::optional<uint32_t> anon_uid, anon_gid;
+  std::string quota_bytes;
+  std::optional<uint64_t> quota_files;
+  bool json = false;
+};
+
+CliStatus CreateCommand(const AdminTarget& target, const CreateFlags& flags);
+CliStatus ListCommand(const AdminTarget& target, bool json);
+CliStatus InfoCommand(const AdminTarget& target, const std::string& name, bool json);
+CliStatus DeleteCommand(const AdminTarget& target, const std::string& name, bool yes);
+CliStatus RenewCommand(const AdminTarget& target, const std::string& name, const std::string& ttl);
+CliStatus PolicyCommand(const AdminTarget& target, const PolicyFlags& flags);
+CliStatus FsckCommand(const AdminTarget& target, const std::string& name, bool repair, bool json);
+CliStatus LocksListCommand(const AdminTarget& target, const std::string& name, bool json);
+CliStatus LocksBreakCommand(const AdminTarget& target, const std::string& name,
+                            const std::string& holder, bool yes);
+
+// Client-side checks that give the same words as the server, before any connection.
+CliStatus CheckName(const std::string& name);
+// "1048576", "512K", "10M", "2G", "1T" (binary units) → bytes.
+std::optional<uint64_t> ParseSize(const std::string& text);
+// "in 45s (2026-11-26 07:01:02)" or "lapsed".
+std::string DescribeExpiry(int64_t expiry_ns);
+
+}  // namespace volumectl

@@ -1,0 +1,47 @@
+// NfsSession: one libnfs mount of one volume (nfs://HOST/NAME), through which volumectl's
+// file commands work, so that they work from any host the volume's policy admits. Paths
+// are absolute within the volume ("/a/b"). Errors become CliStatus with a plain message.
+//
+// Thread-safety: none; a libnfs context belongs to one thread. Parallel transfers open
+// one session per worker.
+#pragma once
+
+// libnfs.h and libtirpc's rpc.h cannot meet in one translation unit (both declare
+// AUTH); only the .cc files that call libnfs include it.
+struct nfs_context;
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "cli_result.h"
+
+namespace volumectl {
+
+struct NfsTarget {
+  std::string host = "127.0.0.1";
+  int nfs_port = 0;    // 0 = ask the portmapper
+  int mount_port = 0;  // 0 = ask the portmapper
+};
+
+class NfsSession {
+ public:
+  static CliResult<std::unique_ptr<NfsSession>> Open(const NfsTarget& target,
+                                                     const std::string& volume);
+  ~NfsSession();
+  NfsSession(const NfsSession&) = delete;
+  NfsSession& operator=(const NfsSession&) = delete;
+
+  nfs_context* ctx() { return nfs_; }
+  const std::string& volume() const { return volume_; }
+
+  // Words a failed libnfs call (rc < 0, a -errno) for the user: "vol:/a/b: what".
+  CliStatus Error(int rc, std::string_view path) const;
+
+ private:
+  NfsSession(nfs_context* nfs, std::string volume) : nfs_(nfs), volume_(std::move(volume)) {}
+  nfs_context* nfs_;
+  std::string volume_;
+};
+
+}  // namespace volumectl

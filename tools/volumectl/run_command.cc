@@ -1,0 +1,190 @@
+#include "run_command.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "duration.h"
+#include "lifecycle_commands.h"
+
+namespace volumectl {
+namespace {
+
+std::atomic<pid_t> g_child{0};
+
+void ForwardSignal(int sig) {
+  const pid_t child = g_child.load();
+  if (child > 0) kill(child, sig);
+}
+
+std::string DefaultName() {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  std::string clean;
+  for (const char* p = host; *p != '\0' && clean.size() < 32; ++p) {
+    const char c = *p;
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_';
+    clean += ok ? c : '-';
+  }
+  if (clean.empty()) clean = "host";
+  std::random_device rd;
+  char suffix[8];
+  std::snprintf(suffix, sizeof suffix, "%04x", static_cast<unsigned>(rd() & 0xffff));
+  return "run-" + clean + "-" + std::to_string(getpid()) + "-" + suffix;
+}
+
+// Renews the lease every ttl/3 on its own connection until stopped.
+class Renewer {
+ public:
+  Renewer(AdminTarget target, std::string name, std::chrono::milliseconds ttl)
+      : target_(std::move(target)), name_(std::move(name)), ttl_(ttl) {
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~Renewer() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Loop() {
+    std::unique_ptr<AdminClient> client;
+    std::unique_lock<std::mutex> lock(mu_);
+    const auto period = std::max(ttl_ / 3, std::chrono::milliseconds(100));
+    while (!cv_.wait_for(lock, period, [this] { return stop_; })) {
+      lock.unlock();
+      if (!client) {
+        CliResult<std::unique_ptr<AdminClient>> c = AdminClient::Connect(target_);
+        if (c.ok()) client = std::move(*c);
+      }
+      CliStatus st = client ? CliStatus::Ok() : Fail(Exit::kNoServer, "cannot reach the server");
+      if (client) {
+        CliResult<int64_t> r = client->Renew(name_, ttl_);
+        if (!r.ok()) {
+          st = r.status();
+          client.reset();  // reconnect next time
+        }
+      }
+      if (!st.ok()) {
+        std::fprintf(stderr, "volumectl: renewing the lease of '%s' failed: %s\n", name_.c_str(),
+                     st.message.c_str());
+      }
+      lock.lock();
+    }
+  }
+
+  const AdminTarget target_;
+  const std::string name_;
+  const std::chrono::milliseconds ttl_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+CliStatus RunCommand(const AdminTarget& target, const RunFlags& flags, int* exit_code) {
+  if (flags.command.empty())
+    return Fail(Exit::kUsage, "run wants a command: volumectl run -- CMD ARGS...");
+  const std::string name = flags.volume.empty() ? DefaultName() : flags.volume;
+  if (CliStatus s = CheckName(name); !s.ok()) return s;
+  const auto ttl = ParseDuration(flags.ttl);
+  if (!ttl || ttl->count() < 300) {
+    return Fail(Exit::kUsage, "--ttl '" + flags.ttl + "' is not a duration of at least 300ms");
+  }
+
+  CliResult<std::unique_ptr<AdminClient>> client = AdminClient::Connect(target);
+  if (!client.ok()) return client.status();
+  CreateSpec spec;
+  spec.name = name;
+  spec.ephemeral = true;
+  spec.ttl = *ttl;
+  CliResult<VolumeView> created = (*client)->Create(spec);
+  if (!created.ok()) return created.status();
+  const std::string source = flags.server_host + ":/" + name;
+
+  // Signals that would end volumectl go to CMD instead; we clean up after it exits.
+  struct sigaction sa {};
+  sa.sa_handler = ForwardSignal;
+  sigemptyset(&sa.sa_mask);
+  struct sigaction old_int {
+  }, old_term{}, old_hup{};
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  sigaction(SIGHUP, &sa, &old_hup);
+
+  // Everything the child needs is prepared before fork: after it, only exec.
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::strncmp(*e, "VOLUMED_VOLUME=", 15) != 0 &&
+        std::strncmp(*e, "VOLUMED_MOUNT_SOURCE=", 21) != 0) {
+      env_strings.emplace_back(*e);
+    }
+  }
+  env_strings.push_back("VOLUMED_VOLUME=" + name);
+  env_strings.push_back("VOLUMED_MOUNT_SOURCE=" + source);
+  std::vector<char*> envp;
+  for (std::string& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<char*> argv;
+  for (const std::string& a : flags.command) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const std::string exec_failed = "volumectl: cannot run " + flags.command[0] + "\n";
+
+  CliStatus result;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    sigaction(SIGINT, &old_int, nullptr);
+    sigaction(SIGTERM, &old_term, nullptr);
+    sigaction(SIGHUP, &old_hup, nullptr);
+    execvpe(argv[0], argv.data(), envp.data());
+    const int err = errno;
+    if (write(STDERR_FILENO, exec_failed.data(), exec_failed.size()) < 0) {
+      // nothing more to say
+    }
+    _exit(err == ENOENT ? 127 : 126);
+  }
+  if (pid < 0) {
+    result = Fail(Exit::kFailure, std::string("fork failed: ") + std::strerror(errno));
+  } else {
+    g_child = pid;
+    Renewer renewer(target, name, *ttl);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    g_child = 0;
+    *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }  // the renewer stops here
+
+  if (CliStatus s = (*client)->Delete(name); !s.ok()) {
+    // The connection may have gone stale while CMD ran: try once more on a new one.
+    CliResult<std::unique_ptr<AdminClient>> again = AdminClient::Connect(target);
+    s = again.ok() ? (*again)->Delete(name) : again.status();
+    if (!s.ok()) {
+      std::fprintf(stderr,
+                   "volumectl: deleting volume '%s' failed: %s (its lease lapses within %s)\n",
+                   name.c_str(), s.message.c_str(), FormatDuration(*ttl).c_str());
+    }
+  }
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  sigaction(SIGHUP, &old_hup, nullptr);
+  return result;
+}
+
+}  // namespace volumectl

@@ -1,0 +1,36 @@
+// put and get: copying files and whole trees into and out of a volume through NFS
+// (libnfs), several files at once (one NFS session per worker), with a progress line on
+// a terminal. Modes and times are carried as NFS carries them (mode bits, atime/mtime;
+// libnfs sets times with microsecond resolution). Symbolic links are copied as links.
+//
+//   put LOCAL... NAME:PATH   PATH an existing directory (or several sources, or a
+//                            trailing '/') → each source goes inside it; else PATH is
+//                            the new name. Existing files are overwritten.
+//   get NAME:PATH... LOCAL   PATH may hold globs (* ? [..]) in any component; LOCAL an
+//                            existing directory (or several sources) → inside it; '-'
+//                            → file contents to stdout. Never overwrites a local file
+//                            unless --force.
+//
+// Thread-safety: each command runs on the calling thread and its own workers.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli_result.h"
+#include "nfs_session.h"
+
+namespace volumectl {
+
+struct TransferOptions {
+  NfsTarget target;
+  int jobs = 4;
+  bool force = false;
+};
+
+CliStatus PutCommand(const TransferOptions& options, const std::vector<std::string>& sources,
+                     const std::string& dest);
+CliStatus GetCommand(const TransferOptions& options, const std::vector<std::string>& sources,
+                     const std::string& dest);
+
+}  // namespace volumectl
