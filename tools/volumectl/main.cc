@@ -122,10 +122,9 @@ int Main(int argc, char** argv) {
   p->add_option("--quota-files", policy.quota_files, "file quota (0 = unlimited)");
   p->add_flag("--json", policy.json, "print JSON");
 
-  bool repair = false;
-  auto* fsck = app.add_subcommand("fsck", "check a volume's store through the server");
+  auto* fsck = app.add_subcommand(
+      "fsck", "check a volume's store through the server (reports, does not repair)");
   fsck->add_option("name", name, "volume name")->required();
-  fsck->add_flag("--repair", repair, "repair what can be repaired");
   fsck->add_flag("--json", json, "print JSON");
 
   auto* locks = app.add_subcommand("locks", "list or break a volume's NLM locks");
@@ -197,7 +196,7 @@ int Main(int argc, char** argv) {
   if (del->parsed()) return Report(DeleteCommand(admin_target, name, yes));
   if (renew->parsed()) return Report(RenewCommand(admin_target, name, ttl));
   if (p->parsed()) return Report(PolicyCommand(admin_target, policy));
-  if (fsck->parsed()) return Report(FsckCommand(admin_target, name, repair, json));
+  if (fsck->parsed()) return Report(FsckCommand(admin_target, name, /*repair=*/false, json));
   if (locks_list->parsed()) return Report(LocksListCommand(admin_target, name, json));
   if (locks_break->parsed()) return Report(LocksBreakCommand(admin_target, name, holder, yes));
   if (r->parsed()) {
