@@ -1,0 +1,489 @@
+// NFSv3 handlers called directly with decoded arguments, over a real VolumeImpl on
+// LevelDB's in-memory Env (through FakeCatalog).
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <rpc/rpc.h>
+
+#include <deque>
+#include <map>
+#include <set>
+#include <string>
+
+#include "fake_catalog.h"
+#include "nfs3/convert.h"
+#include "nfs3/handlers.h"
+#include "nfs3/readdir_budget.h"
+#include "nfs3/readdir_xdr.h"
+
+namespace volumed::nfs3 {
+namespace {
+
+template <typename R>
+struct Reply {
+  explicit Reply(xdrproc_t proc) : proc(proc) {}
+  ~Reply() { xdr_free(proc, reinterpret_cast<char*>(&r)); }
+  R r{};
+  xdrproc_t proc;
+  R* operator->() { return &r; }
+};
+#define REPLY(T) Reply<T##3res>(reinterpret_cast<xdrproc_t>(xdr_##T##3res))
+
+class NfsHandlersTest : public ::testing::Test {
+ protected:
+  NfsHandlersTest() : service_(catalog_, 0x1122334455667788ULL) {
+    auto& sin = reinterpret_cast<sockaddr_in&>(ctx_.peer);
+    sin.sin_family = AF_INET;
+    inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+    ctx_.cred.flavor = AUTH_SYS;
+    ctx_.cred.uid = 1000;
+    ctx_.cred.gid = 1000;
+    root_ = {catalog_.info.id, catalog_.info.epoch, catalog_.volume->Root()};
+    // Let uid 1000 work in the root directory.
+    storage::SetAttrRequest req;
+    req.mode = 0777;
+    storage::Wcc wcc;
+    storage::Credentials root_cred;
+    root_cred.uid = 0;
+    root_cred.gid = 0;
+    EXPECT_TRUE(catalog_.volume->SetAttr(root_cred, root_.inode, req, &wcc).ok());
+  }
+
+  nfs_fh3 Fh(const FileHandle& fh) {
+    keep_.push_back(EncodeFileHandle(fh));
+    nfs_fh3 out{};
+    out.data.data_val = reinterpret_cast<char*>(keep_.back().data());
+    out.data.data_len = kFileHandleSize;
+    return out;
+  }
+  FileHandle FromWire(const nfs_fh3& fh) { return DecodeFileHandle(HandleBytes(fh)).value(); }
+
+  FileHandle CreateFile(const FileHandle& dir, const char* name) {
+    CREATE3args a{};
+    a.where.dir = Fh(dir);
+    a.where.name = const_cast<char*>(name);
+    a.how.mode = UNCHECKED;
+    a.how.createhow3_u.obj_attributes.mode.set_it = TRUE;
+    a.how.createhow3_u.obj_attributes.mode.set_mode3_u.mode = 0644;
+    auto res = REPLY(CREATE);
+    Create(service_, ctx_, a, res.r);
+    EXPECT_EQ(res->status, NFS3_OK) << name;
+    if (res->status != NFS3_OK) return {};
+    EXPECT_TRUE(res->CREATE3res_u.resok.obj.handle_follows);
+    EXPECT_TRUE(res->CREATE3res_u.resok.dir_wcc.before.attributes_follow);
+    EXPECT_TRUE(res->CREATE3res_u.resok.dir_wcc.after.attributes_follow);
+    return FromWire(res->CREATE3res_u.resok.obj.post_op_fh3_u.handle);
+  }
+
+  FileHandle Mkdir(const FileHandle& dir, const char* name) {
+    MKDIR3args a{};
+    a.where.dir = Fh(dir);
+    a.where.name = const_cast<char*>(name);
+    auto res = REPLY(MKDIR);
+    nfs3::Mkdir(service_, ctx_, a, res.r);
+    EXPECT_EQ(res->status, NFS3_OK) << name;
+    if (res->status != NFS3_OK) return {};
+    return FromWire(res->MKDIR3res_u.resok.obj.post_op_fh3_u.handle);
+  }
+
+  nfsstat3 GetattrStatus(const nfs_fh3& fh) {
+    GETATTR3args a{fh};
+    auto res = REPLY(GETATTR);
+    Getattr(service_, ctx_, a, res.r);
+    return res->status;
+  }
+
+  // Lists `dir` with READDIR of `count` bytes per call; checks every reply's size.
+  std::vector<std::string> ListAll(const FileHandle& dir, uint32_t count, int* calls) {
+    std::vector<std::string> names;
+    uint64_t cookie = 0;
+    for (*calls = 0;; ++*calls) {
+      READDIR3args a{};
+      a.dir = Fh(dir);
+      a.cookie = cookie;
+      a.count = count;
+      Reply<READDIR3res> res(reinterpret_cast<xdrproc_t>(XdrReaddirRes));
+      Readdir(service_, ctx_, a, res.r);
+      EXPECT_EQ(res->status, NFS3_OK);
+      if (res->status != NFS3_OK) break;
+      size_t size = xdr_sizeof(reinterpret_cast<xdrproc_t>(XdrReaddirRes), &res.r);
+      EXPECT_LE(size, count);
+      for (entry3* e = res->READDIR3res_u.resok.reply.entries; e; e = e->nextentry) {
+        names.emplace_back(e->name);
+        cookie = e->cookie;
+      }
+      if (res->READDIR3res_u.resok.reply.eof) break;
+    }
+    return names;
+  }
+
+  testing::FakeCatalog catalog_;
+  NfsService service_;
+  rpc::CallContext ctx_;
+  FileHandle root_;
+  std::deque<EncodedHandle> keep_;
+};
+
+TEST_F(NfsHandlersTest, GetattrOfRoot) {
+  GETATTR3args a{Fh(root_)};
+  auto res = REPLY(GETATTR);
+  Getattr(service_, ctx_, a, res.r);
+  ASSERT_EQ(res->status, NFS3_OK);
+  EXPECT_EQ(res->GETATTR3res_u.resok.obj_attributes.type, NF3DIR);
+  EXPECT_EQ(res->GETATTR3res_u.resok.obj_attributes.fsid, catalog_.info.id);
+}
+
+TEST_F(NfsHandlersTest, BadHandleAndStale) {
+  EncodedHandle bytes = EncodeFileHandle(root_);
+  nfs_fh3 shorter{};
+  shorter.data.data_val = reinterpret_cast<char*>(bytes.data());
+  shorter.data.data_len = 31;
+  EXPECT_EQ(GetattrStatus(shorter), NFS3ERR_BADHANDLE);
+  FileHandle bad_version = root_;
+  EncodedHandle v = EncodeFileHandle(bad_version);
+  v[0] = 9;
+  nfs_fh3 vfh{};
+  vfh.data.data_val = reinterpret_cast<char*>(v.data());
+  vfh.data.data_len = 32;
+  EXPECT_EQ(GetattrStatus(vfh), NFS3ERR_BADHANDLE);
+
+  FileHandle other_epoch = root_;
+  other_epoch.volume_epoch += 1;
+  EXPECT_EQ(GetattrStatus(Fh(other_epoch)), NFS3ERR_STALE);
+  FileHandle other_volume = root_;
+  other_volume.volume_id = 999;
+  EXPECT_EQ(GetattrStatus(Fh(other_volume)), NFS3ERR_STALE);
+  FileHandle no_inode = root_;
+  no_inode.inode.ino = 123456;
+  EXPECT_EQ(GetattrStatus(Fh(no_inode)), NFS3ERR_STALE);
+
+  FileHandle f = CreateFile(root_, "f");
+  FileHandle wrong_gen = f;
+  wrong_gen.inode.generation += 1;
+  EXPECT_EQ(GetattrStatus(Fh(wrong_gen)), NFS3ERR_STALE);
+
+  REMOVE3args r{};
+  r.object.dir = Fh(root_);
+  r.object.name = const_cast<char*>("f");
+  auto rres = REPLY(REMOVE);
+  Remove(service_, ctx_, r, rres.r);
+  ASSERT_EQ(rres->status, NFS3_OK);
+  EXPECT_EQ(GetattrStatus(Fh(f)), NFS3ERR_STALE);
+
+  catalog_.deleted = true;
+  EXPECT_EQ(GetattrStatus(Fh(root_)), NFS3ERR_STALE);
+}
+
+TEST_F(NfsHandlersTest, ExportPolicyOnEveryRequest) {
+  catalog_.info.policy.allowed_cidrs = {"10.0.0.0/8"};
+  EXPECT_EQ(GetattrStatus(Fh(root_)), NFS3ERR_ACCES);
+  catalog_.info.policy.allowed_cidrs = {"127.0.0.0/8"};
+  EXPECT_EQ(GetattrStatus(Fh(root_)), NFS3_OK);
+
+  catalog_.info.policy.read_only = true;
+  CREATE3args a{};
+  a.where.dir = Fh(root_);
+  a.where.name = const_cast<char*>("x");
+  a.how.mode = GUARDED;
+  auto res = REPLY(CREATE);
+  Create(service_, ctx_, a, res.r);
+  EXPECT_EQ(res->status, NFS3ERR_ROFS);
+  EXPECT_TRUE(res->CREATE3res_u.resfail.dir_wcc.after.attributes_follow);
+
+  ACCESS3args acc{Fh(root_), ACCESS3_READ | ACCESS3_MODIFY | ACCESS3_LOOKUP};
+  auto ares = REPLY(ACCESS);
+  Access(service_, ctx_, acc, ares.r);
+  ASSERT_EQ(ares->status, NFS3_OK);
+  EXPECT_EQ(ares->ACCESS3res_u.resok.access, uint32_t{ACCESS3_READ | ACCESS3_LOOKUP});
+}
+
+TEST_F(NfsHandlersTest, RootIsSquashed) {
+  catalog_.info.policy.squash = storage::Squash::kRoot;
+  ctx_.cred.uid = 0;
+  ctx_.cred.gid = 0;
+  FileHandle f = CreateFile(root_, "owned");
+  GETATTR3args a{Fh(f)};
+  auto res = REPLY(GETATTR);
+  Getattr(service_, ctx_, a, res.r);
+  ASSERT_EQ(res->status, NFS3_OK);
+  EXPECT_EQ(res->GETATTR3res_u.resok.obj_attributes.uid, 65534u);
+}
+
+TEST_F(NfsHandlersTest, NameChecks) {
+  std::string long_name(256, 'a');
+  CREATE3args a{};
+  a.where.dir = Fh(root_);
+  a.how.mode = UNCHECKED;
+  const std::pair<std::string, nfsstat3> cases[] = {
+      {long_name, NFS3ERR_NAMETOOLONG},
+      {"a/b", NFS3ERR_INVAL},
+      {".", NFS3ERR_EXIST},
+      {"..", NFS3ERR_EXIST},
+      {"", NFS3ERR_INVAL},
+  };
+  for (const auto& [name, want] : cases) {
+    a.where.name = const_cast<char*>(name.c_str());
+    auto res = REPLY(CREATE);
+    Create(service_, ctx_, a, res.r);
+    EXPECT_EQ(res->status, want) << name;
+  }
+  std::string ok_name(255, 'b');
+  a.where.name = ok_name.data();
+  auto res = REPLY(CREATE);
+  Create(service_, ctx_, a, res.r);
+  EXPECT_EQ(res->status, NFS3_OK);
+}
+
+TEST_F(NfsHandlersTest, WriteReadCommit) {
+  FileHandle f = CreateFile(root_, "data");
+  std::string payload(100000, 'z');
+  WRITE3args w{};
+  w.file = Fh(f);
+  w.offset = 10;
+  w.count = static_cast<count3>(payload.size());
+  w.stable = UNSTABLE;
+  w.data.data_len = static_cast<u_int>(payload.size());
+  w.data.data_val = payload.data();
+  auto wres = REPLY(WRITE);
+  Write(service_, ctx_, w, wres.r);
+  ASSERT_EQ(wres->status, NFS3_OK);
+  EXPECT_EQ(wres->WRITE3res_u.resok.count, payload.size());
+  EXPECT_EQ(wres->WRITE3res_u.resok.committed, UNSTABLE);
+  EXPECT_EQ(std::string(wres->WRITE3res_u.resok.verf, 8),
+            std::string("\x11\x22\x33\x44\x55\x66\x77\x88", 8));
+  EXPECT_TRUE(wres->WRITE3res_u.resok.file_wcc.before.attributes_follow);
+  EXPECT_EQ(wres->WRITE3res_u.resok.file_wcc.after.post_op_attr_u.attributes.size, 100010u);
+
+  w.count = static_cast<count3>(payload.size() + 1);  // more declared than sent
+  auto bad = REPLY(WRITE);
+  Write(service_, ctx_, w, bad.r);
+  EXPECT_EQ(bad->status, NFS3ERR_INVAL);
+
+  COMMIT3args c{Fh(f), 0, 0};
+  auto cres = REPLY(COMMIT);
+  Commit(service_, ctx_, c, cres.r);
+  ASSERT_EQ(cres->status, NFS3_OK);
+  EXPECT_EQ(std::string(cres->COMMIT3res_u.resok.verf, 8),
+            std::string(wres->WRITE3res_u.resok.verf, 8));
+
+  READ3args r{Fh(f), 0, 200000};
+  auto rres = REPLY(READ);
+  Read(service_, ctx_, r, rres.r);
+  ASSERT_EQ(rres->status, NFS3_OK);
+  ASSERT_EQ(rres->READ3res_u.resok.count, 100010u);
+  EXPECT_TRUE(rres->READ3res_u.resok.eof);
+  std::string got(rres->READ3res_u.resok.data.data_val, rres->READ3res_u.resok.data.data_len);
+  EXPECT_EQ(got, std::string(10, '\0') + payload);
+
+  READ3args dir_read{Fh(root_), 0, 10};
+  auto dres = REPLY(READ);
+  Read(service_, ctx_, dir_read, dres.r);
+  EXPECT_EQ(dres->status, NFS3ERR_ISDIR);
+}
+
+TEST_F(NfsHandlersTest, SetattrGuard) {
+  FileHandle f = CreateFile(root_, "g");
+  SETATTR3args a{};
+  a.object = Fh(f);
+  a.new_attributes.mode.set_it = TRUE;
+  a.new_attributes.mode.set_mode3_u.mode = 0600;
+  a.guard.check = TRUE;
+  a.guard.sattrguard3_u.obj_ctime = {1, 2};
+  auto res = REPLY(SETATTR);
+  Setattr(service_, ctx_, a, res.r);
+  EXPECT_EQ(res->status, NFS3ERR_NOT_SYNC);
+  a.guard.check = FALSE;
+  auto ok = REPLY(SETATTR);
+  Setattr(service_, ctx_, a, ok.r);
+  ASSERT_EQ(ok->status, NFS3_OK);
+  EXPECT_EQ(ok->SETATTR3res_u.resok.obj_wcc.after.post_op_attr_u.attributes.mode, 0600u);
+}
+
+TEST_F(NfsHandlersTest, NamespaceErrors) {
+  FileHandle d = Mkdir(root_, "d");
+  CreateFile(d, "inner");
+  RMDIR3args rm{};
+  rm.object.dir = Fh(root_);
+  rm.object.name = const_cast<char*>("d");
+  auto res = REPLY(RMDIR);
+  Rmdir(service_, ctx_, rm, res.r);
+  EXPECT_EQ(res->status, NFS3ERR_NOTEMPTY);
+
+  LOOKUP3args l{};
+  l.what.dir = Fh(root_);
+  l.what.name = const_cast<char*>("missing");
+  auto lres = REPLY(LOOKUP);
+  Lookup(service_, ctx_, l, lres.r);
+  EXPECT_EQ(lres->status, NFS3ERR_NOENT);
+  EXPECT_TRUE(lres->LOOKUP3res_u.resfail.dir_attributes.attributes_follow);
+
+  FileHandle f = CreateFile(root_, "file");
+  l.what.dir = Fh(f);
+  l.what.name = const_cast<char*>("x");
+  auto nres = REPLY(LOOKUP);
+  Lookup(service_, ctx_, l, nres.r);
+  EXPECT_EQ(nres->status, NFS3ERR_NOTDIR);
+
+  LINK3args link{};
+  link.file = Fh(f);
+  link.link.dir = Fh(d);
+  link.link.name = const_cast<char*>("hard");
+  auto kres = REPLY(LINK);
+  Link(service_, ctx_, link, kres.r);
+  ASSERT_EQ(kres->status, NFS3_OK);
+  EXPECT_EQ(kres->LINK3res_u.resok.file_attributes.post_op_attr_u.attributes.nlink, 2u);
+
+  RENAME3args ren{};
+  ren.from.dir = Fh(root_);
+  ren.from.name = const_cast<char*>("file");
+  ren.to.dir = Fh(d);
+  ren.to.name = const_cast<char*>("moved");
+  auto rres = REPLY(RENAME);
+  Rename(service_, ctx_, ren, rres.r);
+  ASSERT_EQ(rres->status, NFS3_OK);
+  EXPECT_TRUE(rres->RENAME3res_u.resok.fromdir_wcc.before.attributes_follow);
+  EXPECT_TRUE(rres->RENAME3res_u.resok.todir_wcc.after.attributes_follow);
+
+  MKNOD3args mk{};
+  mk.where.dir = Fh(root_);
+  mk.where.name = const_cast<char*>("node");
+  mk.what.type = NF3REG;
+  auto mres = REPLY(MKNOD);
+  Mknod(service_, ctx_, mk, mres.r);
+  EXPECT_EQ(mres->status, NFS3ERR_BADTYPE);
+  mk.what.type = NF3FIFO;
+  auto fres = REPLY(MKNOD);
+  Mknod(service_, ctx_, mk, fres.r);
+  EXPECT_EQ(fres->status, NFS3_OK);
+}
+
+TEST_F(NfsHandlersTest, ExclusiveCreateIsRetrySafe) {
+  CREATE3args a{};
+  a.where.dir = Fh(root_);
+  a.where.name = const_cast<char*>("lock");
+  a.how.mode = EXCLUSIVE;
+  std::memcpy(a.how.createhow3_u.verf, "verifier", 8);
+  auto first = REPLY(CREATE);
+  Create(service_, ctx_, a, first.r);
+  ASSERT_EQ(first->status, NFS3_OK);
+  auto retry = REPLY(CREATE);
+  Create(service_, ctx_, a, retry.r);
+  ASSERT_EQ(retry->status, NFS3_OK);
+  EXPECT_EQ(FromWire(first->CREATE3res_u.resok.obj.post_op_fh3_u.handle),
+            FromWire(retry->CREATE3res_u.resok.obj.post_op_fh3_u.handle));
+  std::memcpy(a.how.createhow3_u.verf, "another!", 8);
+  auto other = REPLY(CREATE);
+  Create(service_, ctx_, a, other.r);
+  EXPECT_EQ(other->status, NFS3ERR_EXIST);
+}
+
+TEST_F(NfsHandlersTest, ReaddirSmallBudgetsSeeEveryEntryOnce) {
+  FileHandle d = Mkdir(root_, "many");
+  std::set<std::string> want = {".", ".."};
+  for (int i = 0; i < 300; ++i) {
+    std::string name = "entry-" + std::to_string(i) + std::string(i % 7, 'x');
+    CreateFile(d, name.c_str());
+    want.insert(name);
+  }
+  for (uint32_t count : {300u, 512u, 4096u, 1u << 20}) {
+    int calls = 0;
+    std::vector<std::string> names = ListAll(d, count, &calls);
+    std::multiset<std::string> seen(names.begin(), names.end());
+    EXPECT_EQ(seen.size(), want.size()) << count;
+    EXPECT_EQ(std::set<std::string>(names.begin(), names.end()), want) << count;
+    if (count == 300u) {
+      EXPECT_GT(calls, 50);
+    }
+  }
+  READDIR3args a{};
+  a.dir = Fh(d);
+  a.count = 100;  // not even the reply header fits
+  Reply<READDIR3res> res(reinterpret_cast<xdrproc_t>(XdrReaddirRes));
+  Readdir(service_, ctx_, a, res.r);
+  EXPECT_EQ(res->status, NFS3ERR_TOOSMALL);
+}
+
+TEST_F(NfsHandlersTest, ReaddirplusHonoursBothBudgets) {
+  FileHandle d = Mkdir(root_, "plus");
+  for (int i = 0; i < 100; ++i) CreateFile(d, ("f" + std::to_string(i)).c_str());
+  std::map<std::string, int> seen;
+  uint64_t cookie = 0;
+  const uint32_t dircount = 200;
+  const uint32_t maxcount = 1500;
+  for (int calls = 0; calls < 1000; ++calls) {
+    READDIRPLUS3args a{};
+    a.dir = Fh(d);
+    a.cookie = cookie;
+    a.dircount = dircount;
+    a.maxcount = maxcount;
+    Reply<READDIRPLUS3res> res(reinterpret_cast<xdrproc_t>(XdrReaddirplusRes));
+    Readdirplus(service_, ctx_, a, res.r);
+    ASSERT_EQ(res->status, NFS3_OK);
+    EXPECT_LE(xdr_sizeof(reinterpret_cast<xdrproc_t>(XdrReaddirplusRes), &res.r), maxcount);
+    size_t dir_bytes = 0;
+    for (entryplus3* e = res->READDIRPLUS3res_u.resok.reply.entries; e; e = e->nextentry) {
+      ++seen[e->name];
+      cookie = e->cookie;
+      dir_bytes += ReaddirEntrySize(std::strlen(e->name));
+      EXPECT_TRUE(e->name_attributes.attributes_follow);
+      ASSERT_TRUE(e->name_handle.handle_follows);
+      EXPECT_EQ(FromWire(e->name_handle.post_op_fh3_u.handle).inode.ino, e->fileid);
+    }
+    EXPECT_LE(dir_bytes, dircount);
+    if (res->READDIRPLUS3res_u.resok.reply.eof) break;
+  }
+  EXPECT_EQ(seen.size(), 102u);
+  for (const auto& [name, n] : seen) EXPECT_EQ(n, 1) << name;
+}
+
+TEST_F(NfsHandlersTest, FsinfoPathconfFsstat) {
+  FSINFO3args a{Fh(root_)};
+  auto res = REPLY(FSINFO);
+  Fsinfo(service_, ctx_, a, res.r);
+  ASSERT_EQ(res->status, NFS3_OK);
+  const FSINFO3resok& ok = res->FSINFO3res_u.resok;
+  EXPECT_EQ(ok.rtmax, 1u << 20);
+  EXPECT_EQ(ok.wtmax, 1u << 20);
+  EXPECT_EQ(ok.time_delta.seconds, 0u);
+  EXPECT_EQ(ok.time_delta.nseconds, 1u);
+  EXPECT_EQ(ok.properties, uint32_t{FSF3_LINK | FSF3_SYMLINK | FSF3_HOMOGENEOUS | FSF3_CANSETTIME});
+  EXPECT_TRUE(ok.obj_attributes.attributes_follow);
+
+  PATHCONF3args p{Fh(root_)};
+  auto pres = REPLY(PATHCONF);
+  Pathconf(service_, ctx_, p, pres.r);
+  ASSERT_EQ(pres->status, NFS3_OK);
+  EXPECT_EQ(pres->PATHCONF3res_u.resok.name_max, 255u);
+  EXPECT_TRUE(pres->PATHCONF3res_u.resok.no_trunc);
+
+  FSSTAT3args s{Fh(root_)};
+  auto sres = REPLY(FSSTAT);
+  Fsstat(service_, ctx_, s, sres.r);
+  ASSERT_EQ(sres->status, NFS3_OK);
+  EXPECT_LE(sres->FSSTAT3res_u.resok.abytes, sres->FSSTAT3res_u.resok.tbytes);
+}
+
+TEST_F(NfsHandlersTest, SymlinkAndReadlink) {
+  SYMLINK3args a{};
+  a.where.dir = Fh(root_);
+  a.where.name = const_cast<char*>("ln");
+  a.symlink.symlink_data = const_cast<char*>("target/path");
+  auto res = REPLY(SYMLINK);
+  Symlink(service_, ctx_, a, res.r);
+  ASSERT_EQ(res->status, NFS3_OK);
+  READLINK3args r{};
+  r.symlink = res->SYMLINK3res_u.resok.obj.post_op_fh3_u.handle;
+  auto rres = REPLY(READLINK);
+  Readlink(service_, ctx_, r, rres.r);
+  ASSERT_EQ(rres->status, NFS3_OK);
+  EXPECT_STREQ(rres->READLINK3res_u.resok.data, "target/path");
+
+  std::string too_long(4097, 'p');
+  a.where.name = const_cast<char*>("ln2");
+  a.symlink.symlink_data = too_long.data();
+  auto lres = REPLY(SYMLINK);
+  Symlink(service_, ctx_, a, lres.r);
+  EXPECT_EQ(lres->status, NFS3ERR_NAMETOOLONG);
+}
+
+}  // namespace
+}  // namespace volumed::nfs3
