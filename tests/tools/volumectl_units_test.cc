@@ -1,0 +1,81 @@
+// volumectl's small parts: durations, sizes, NAME[:PATH], the JSON writer.
+#include <gtest/gtest.h>
+
+#include "duration.h"
+#include "json_writer.h"
+#include "lifecycle_commands.h"
+#include "remote_path.h"
+
+namespace volumectl {
+namespace {
+
+using std::chrono::milliseconds;
+
+TEST(Duration, Parses) {
+  EXPECT_EQ(ParseDuration("90"), milliseconds(90'000));
+  EXPECT_EQ(ParseDuration("500ms"), milliseconds(500));
+  EXPECT_EQ(ParseDuration("30s"), milliseconds(30'000));
+  EXPECT_EQ(ParseDuration("5m"), milliseconds(300'000));
+  EXPECT_EQ(ParseDuration("1h30m"), milliseconds(5'400'000));
+  EXPECT_EQ(ParseDuration("2d"), milliseconds(172'800'000));
+  for (const char* bad : {"", "s", "5x", "1h30", "-5s", "1.5s", "99999999999999999999"}) {
+    EXPECT_FALSE(ParseDuration(bad).has_value()) << bad;
+  }
+  EXPECT_EQ(FormatDuration(milliseconds(5'400'000)), "1h30m");
+  EXPECT_EQ(FormatDuration(milliseconds(450)), "450ms");
+  EXPECT_EQ(FormatDuration(milliseconds(0)), "0ms");
+  EXPECT_EQ(FormatDuration(milliseconds(61'000)), "1m1s");
+}
+
+TEST(Size, Parses) {
+  EXPECT_EQ(ParseSize("1048576"), 1048576u);
+  EXPECT_EQ(ParseSize("512K"), 512u << 10);
+  EXPECT_EQ(ParseSize("10M"), 10u << 20);
+  EXPECT_EQ(ParseSize("2GiB"), uint64_t{2} << 30);
+  EXPECT_EQ(ParseSize("1T"), uint64_t{1} << 40);
+  for (const char* bad : {"", "M", "10X", "1.5G", "99999999999999999999T"}) {
+    EXPECT_FALSE(ParseSize(bad).has_value()) << bad;
+  }
+}
+
+TEST(RemotePath, Parses) {
+  auto p = ParseRemotePath("vol");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->volume, "vol");
+  EXPECT_EQ(p->path, "/");
+  p = ParseRemotePath("vol:dir/x/");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->path, "/dir/x");
+  EXPECT_TRUE(p->trailing_slash);
+  p = ParseRemotePath("vol:/a");
+  EXPECT_EQ(p->path, "/a");
+  EXPECT_EQ(p->Display(), "vol:/a");
+  auto bad = ParseRemotePath("bad name:/x");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().exit, Exit::kUsage);
+  EXPECT_EQ(JoinPath("/", "a"), "/a");
+  EXPECT_EQ(JoinPath("/x", "a"), "/x/a");
+  EXPECT_EQ(BaseName("/x/y"), "y");
+  EXPECT_EQ(BaseName("/"), "/");
+}
+
+TEST(Json, Writes) {
+  JsonWriter j;
+  j.BeginObject()
+      .Key("a")
+      .Int(-1)
+      .Key("b")
+      .BeginArray()
+      .String("x\"\n\x01")
+      .Bool(true)
+      .Null()
+      .EndArray()
+      .Key("c")
+      .BeginObject()
+      .EndObject()
+      .EndObject();
+  EXPECT_EQ(j.str(), R"({"a":-1,"b":["x\"\n\u0001",true,null],"c":{}})");
+}
+
+}  // namespace
+}  // namespace volumectl
