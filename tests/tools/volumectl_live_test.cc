@@ -1,0 +1,369 @@
+// volumectl against a live volumed (tests/support ServerProcess, run under netns_run.sh):
+// the file commands through NFS — put/get round trips of a tree of many small files and
+// one large file (identical bytes, modes and mtimes as NFS carries them), ls, du, rm,
+// globs, stdout, --force — plus what the server enforces and volumectl must report
+// plainly: read-only volumes, client address policy, leases that lapse (a live libnfs
+// handle then gets STALE), `run`, and leases that lapsed while the server was down.
+//
+// Sizes: VOLUMECTL_TREE_FILES (default 5000) small files and one VOLUMECTL_BIG_MIB
+// (default 512) MiB file.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <nfsc/libnfs.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "run_tool.h"
+#include "support/server_process.h"
+
+namespace volumed::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Volumectl() {
+  const char* bin = std::getenv("VOLUMECTL_BIN");
+  return bin != nullptr ? bin : "volumectl";
+}
+
+int EnvInt(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? std::atoi(v) : fallback;
+}
+
+class VolumectlLiveTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto s = ServerProcess::Start();
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    server_ = std::move(*s).release();
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_NE(server_, nullptr);
+    char tmpl[] = "/tmp/volumectl-live-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  static ToolOptions Env() {
+    ToolOptions o;
+    o.env = {{"VOLUMED_ADMIN_SOCKET", server_->admin_socket()},
+             {"VOLUMED_SERVER", "127.0.0.1"},
+             {"VOLUMED_NFS_PORT", std::to_string(server_->nfs_port())},
+             {"VOLUMED_MOUNT_PORT", std::to_string(server_->mount_port())}};
+    o.unset_env = {"VOLUMED_ADMIN_TCP"};
+    return o;
+  }
+  static ToolResult Run(const std::vector<std::string>& args) {
+    return RunTool(Volumectl(), args, Env());
+  }
+  static std::string NfsUrl(const std::string& volume) {
+    return "nfs://127.0.0.1/" + volume + "?nfsport=" + std::to_string(server_->nfs_port()) +
+           "&mountport=" + std::to_string(server_->mount_port());
+  }
+
+  static ServerProcess* server_;
+  std::string dir_;
+};
+
+ServerProcess* VolumectlLiveTest::server_ = nullptr;
+
+void WriteFile(const std::string& path, const std::string& data, mode_t mode, time_t mtime) {
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << data;
+  }
+  ASSERT_EQ(chmod(path.c_str(), mode), 0);
+  const timeval tv[2] = {{mtime - 100, 250000}, {mtime, 123456}};
+  ASSERT_EQ(utimes(path.c_str(), tv), 0);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Compares two local trees: same entries, bytes, permission bits and mtimes to the
+// microsecond (libnfs sets times as struct timeval).
+void ExpectSameTree(const std::string& a, const std::string& b, size_t* files) {
+  for (auto it = fs::recursive_directory_iterator(a); it != fs::recursive_directory_iterator();
+       ++it) {
+    const std::string rel = fs::relative(it->path(), a).string();
+    const std::string other = (fs::path(b) / rel).string();
+    struct stat sa {
+    }, sb{};
+    ASSERT_EQ(lstat(it->path().c_str(), &sa), 0);
+    ASSERT_EQ(lstat(other.c_str(), &sb), 0) << rel << " missing";
+    ASSERT_EQ(sa.st_mode, sb.st_mode) << rel;
+    if (S_ISLNK(sa.st_mode)) {
+      EXPECT_EQ(fs::read_symlink(it->path()), fs::read_symlink(other)) << rel;
+      continue;
+    }
+    EXPECT_EQ(sa.st_mtim.tv_sec, sb.st_mtim.tv_sec) << rel;
+    EXPECT_EQ(sa.st_mtim.tv_nsec / 1000, sb.st_mtim.tv_nsec / 1000) << rel;
+    if (S_ISREG(sa.st_mode)) {
+      ASSERT_EQ(sa.st_size, sb.st_size) << rel;
+      if (sa.st_size <= (1 << 20)) {
+        EXPECT_EQ(ReadFile(it->path()), ReadFile(other)) << rel;
+      } else {
+        std::ifstream fa(it->path(), std::ios::binary), fb(other, std::ios::binary);
+        std::vector<char> ba(1 << 20), bb(1 << 20);
+        while (fa && fb) {
+          fa.read(ba.data(), ba.size());
+          fb.read(bb.data(), bb.size());
+          ASSERT_EQ(fa.gcount(), fb.gcount());
+          ASSERT_EQ(0, std::memcmp(ba.data(), bb.data(), static_cast<size_t>(fa.gcount()))) << rel;
+        }
+      }
+      ++*files;
+    }
+  }
+}
+
+TEST_F(VolumectlLiveTest, PutGetRoundTripOfATreeAndABigFile) {
+  const int n_files = EnvInt("VOLUMECTL_TREE_FILES", 5000);
+  const int big_mib = EnvInt("VOLUMECTL_BIG_MIB", 512);
+  const std::string src = dir_ + "/src/tree";
+  fs::create_directories(src);
+  std::mt19937 rng(42);
+  const mode_t modes[] = {0644, 0600, 0755, 0444, 0640};
+  for (int i = 0; i < n_files; ++i) {
+    const std::string d = src + "/d" + std::to_string(i % 50) + "/e" + std::to_string(i % 7);
+    fs::create_directories(d);
+    std::string data(rng() % 4096, '\0');
+    for (char& c : data) c = static_cast<char>(rng());
+    WriteFile(d + "/f" + std::to_string(i), data, modes[i % 5], 1'600'000'000 + i);
+  }
+  fs::create_symlink("d0/e0/f0", src + "/link");
+  {
+    const std::string big = src + "/big.bin";
+    std::ofstream out(big, std::ios::binary);
+    std::vector<char> block(1 << 20);
+    for (int m = 0; m < big_mib; ++m) {
+      for (size_t k = 0; k < block.size(); k += 8) {
+        const uint64_t v = rng();
+        std::memcpy(&block[k], &v, 8);
+      }
+      out.write(block.data(), static_cast<std::streamsize>(block.size()));
+    }
+  }
+  ASSERT_EQ(chmod((src + "/d3").c_str(), 0750), 0);
+
+  ASSERT_EQ(Run({"create", "files"}).exit_code, 0);
+  auto t0 = std::chrono::steady_clock::now();
+  ToolResult r = Run({"put", "-j", "4", src, "files:/"});
+  const double put_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");  // no progress line without a terminal
+
+  r = Run({"ls", "files"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "tree/\n");
+  r = Run({"ls", "files:tree/d1/e1", "-l"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("f1\n"), std::string::npos) << r.out;
+  r = Run({"ls", "files:/tree", "--json"});
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("{\"name\":\"big.bin\",\"type\":\"file\",\"mode\":420"), std::string::npos)
+      << r.out.substr(0, 400);
+  EXPECT_NE(r.out.find("{\"name\":\"link\",\"type\":\"symlink\""), std::string::npos);
+
+  r = Run({"du", "files", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  uint64_t expect_bytes = 0;
+  for (auto& e : fs::recursive_directory_iterator(src)) {
+    if (e.is_regular_file() && !e.is_symlink()) expect_bytes += e.file_size();
+  }
+  EXPECT_NE(r.out.find("\"bytes\":" + std::to_string(expect_bytes) + ","), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\"files\":" + std::to_string(n_files + 2) + ","), std::string::npos)
+      << r.out;  // the small files, big.bin and the link
+
+  const std::string out = dir_ + "/out";
+  fs::create_directories(out);
+  t0 = std::chrono::steady_clock::now();
+  r = Run({"get", "files:/tree", out});
+  const double get_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  size_t compared = 0;
+  ExpectSameTree(src, out + "/tree", &compared);
+  EXPECT_EQ(compared, static_cast<size_t>(n_files + 1));
+  std::fprintf(stderr, "[measure] put %d files + %d MiB: %.1fs; get: %.1fs\n", n_files, big_mib,
+               put_s, get_s);
+  ASSERT_EQ(Run({"delete", "files", "--yes"}).exit_code, 0);
+}
+
+TEST_F(VolumectlLiveTest, GetGlobsStdoutForceAndRm) {
+  ASSERT_EQ(Run({"create", "small"}).exit_code, 0);
+  fs::create_directories(dir_ + "/in/sub");
+  WriteFile(dir_ + "/in/a.txt", "alpha", 0644, 1'700'000'000);
+  WriteFile(dir_ + "/in/b.txt", "beta", 0600, 1'700'000'001);
+  WriteFile(dir_ + "/in/c.dat", "gamma", 0644, 1'700'000'002);
+  WriteFile(dir_ + "/in/sub/d.txt", "delta", 0644, 1'700'000'003);
+  ToolResult r = Run({"put", dir_ + "/in/a.txt", dir_ + "/in/b.txt", dir_ + "/in/c.dat",
+                      dir_ + "/in/sub", "small:docs/"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Run({"ls", "small:docs"});
+  EXPECT_EQ(r.out, "a.txt\nb.txt\nc.dat\nsub/\n");
+
+  r = Run({"get", "small:docs/*.txt", dir_ + "/got"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFile(dir_ + "/got/a.txt"), "alpha");
+  EXPECT_EQ(ReadFile(dir_ + "/got/b.txt"), "beta");
+  EXPECT_FALSE(fs::exists(dir_ + "/got/c.dat"));
+
+  r = Run({"get", "small:docs/a.txt", dir_ + "/got"});
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_EQ(r.err,
+            "volumectl: " + dir_ + "/got/a.txt: already exists (use --force to overwrite)\n");
+  r = Run({"get", "--force", "small:docs/c.dat", dir_ + "/got/a.txt"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFile(dir_ + "/got/a.txt"), "gamma");
+
+  r = Run({"get", "small:docs/sub/d.txt", "-"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "delta");
+  r = Run({"get", "small:docs/*.none", dir_ + "/got"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.err, "volumectl: no match for small:/docs/*.none\n");
+  r = Run({"get", "small:docs/missing", dir_ + "/x"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.err, "volumectl: small:/docs/missing: no such file or directory\n");
+  r = Run({"ls", "nosuchvolume"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.err, "volumectl: no volume named 'nosuchvolume' on 127.0.0.1\n");
+
+  r = Run({"du", "small:docs"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("19 bytes in 4 files, 1 directories"), std::string::npos) << r.out;
+
+  r = Run({"rm", "small:docs/sub"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err,
+            "volumectl: small:/docs/sub is a directory (use -r to remove it and all it holds)\n");
+  ASSERT_EQ(Run({"rm", "small:docs/a.txt"}).exit_code, 0);
+  ASSERT_EQ(Run({"rm", "-r", "small:docs/sub"}).exit_code, 0);
+  r = Run({"ls", "small:docs"});
+  EXPECT_EQ(r.out, "b.txt\nc.dat\n");
+  r = Run({"rm", "small:docs/a.txt"});
+  EXPECT_EQ(r.exit_code, 3);
+  ASSERT_EQ(Run({"delete", "small", "--yes"}).exit_code, 0);
+}
+
+TEST_F(VolumectlLiveTest, PolicyIsEnforcedAndReportedPlainly) {
+  WriteFile(dir_ + "/f", "data", 0644, 1'700'000'000);
+  ASSERT_EQ(Run({"create", "ro", "--read-only"}).exit_code, 0);
+  ToolResult r = Run({"put", dir_ + "/f", "ro:/f"});
+  EXPECT_EQ(r.exit_code, 5);
+  EXPECT_EQ(r.err, "volumectl: ro:/f: the volume is read-only\n");
+
+  ASSERT_EQ(Run({"policy", "ro", "--read-write"}).exit_code, 0);
+  r = Run({"put", dir_ + "/f", "ro:/f"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+
+  // Only 10.9.9.9 may mount: this client (127.0.0.1) is refused.
+  ASSERT_EQ(Run({"policy", "ro", "--allow", "10.9.9.9/32"}).exit_code, 0);
+  r = Run({"ls", "ro"});
+  EXPECT_EQ(r.exit_code, 5);
+  EXPECT_EQ(r.err,
+            "volumectl: 127.0.0.1 does not let this client mount volume 'ro' (its export policy "
+            "refuses this address)\n");
+  ASSERT_EQ(Run({"policy", "ro", "--allow", "127.0.0.0/8"}).exit_code, 0);
+  EXPECT_EQ(Run({"ls", "ro"}).out, "f\n");
+  ASSERT_EQ(Run({"delete", "ro", "--yes"}).exit_code, 0);
+}
+
+TEST_F(VolumectlLiveTest, InfoShowsUseAndMounts) {
+  ASSERT_EQ(Run({"create", "used", "--quota-bytes", "1M"}).exit_code, 0);
+  WriteFile(dir_ + "/f", std::string(100000, 'x'), 0644, 1'700'000'000);
+  ASSERT_EQ(Run({"put", dir_ + "/f", "used:/f"}).exit_code, 0);
+  ToolResult r = Run({"info", "used", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"quota\":{\"bytes\":1048576"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("\"used_bytes\":null"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"lock_count\":0"), std::string::npos) << r.out;
+  // Over quota: the server refuses and volumectl says so.
+  WriteFile(dir_ + "/big", std::string(2 << 20, 'y'), 0644, 1'700'000'000);
+  r = Run({"put", dir_ + "/big", "used:/big"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(r.err.find("quota is used up") != std::string::npos ||
+              r.err.find("no space left") != std::string::npos)
+      << r.err;
+  ASSERT_EQ(Run({"delete", "used", "--yes"}).exit_code, 0);
+}
+
+TEST_F(VolumectlLiveTest, ALapsedLeaseDeletesTheVolumeAndStalesLiveHandles) {
+  ASSERT_EQ(Run({"create", "brief", "--ephemeral", "--ttl", "2s"}).exit_code, 0);
+  WriteFile(dir_ + "/f", "soon gone", 0644, 1'700'000'000);
+  ASSERT_EQ(Run({"put", dir_ + "/f", "brief:/f"}).exit_code, 0);
+
+  nfs_context* nfs = nfs_init_context();
+  ASSERT_NE(nfs, nullptr);
+  nfs_url* url = nfs_parse_url_dir(nfs, NfsUrl("brief").c_str());
+  ASSERT_NE(url, nullptr);
+  ASSERT_EQ(nfs_mount(nfs, url->server, url->path), 0) << nfs_get_error(nfs);
+  nfs_destroy_url(url);
+  nfsfh* fh = nullptr;
+  ASSERT_EQ(nfs_open(nfs, "/f", O_RDONLY, &fh), 0) << nfs_get_error(nfs);
+  char buf[32] = {};
+  ASSERT_EQ(nfs_pread(nfs, fh, 0, sizeof buf, buf), 9);
+
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    gone = Run({"info", "brief"}).exit_code == 3;
+  }
+  ASSERT_TRUE(gone) << "the lease lapsed but the volume is still there";
+  EXPECT_EQ(nfs_pread(nfs, fh, 0, sizeof buf, buf), -ESTALE) << nfs_get_error(nfs);
+  nfs_close(nfs, fh);
+  nfs_destroy_context(nfs);
+}
+
+TEST_F(VolumectlLiveTest, RunGivesTheCommandAVolumeAndDeletesIt) {
+  WriteFile(dir_ + "/f", "job input", 0644, 1'700'000'000);
+  ToolOptions o = Env();
+  ToolResult r = RunTool(Volumectl(),
+                         {"run", "--volume", "job", "--ttl", "3s", "--", "sh", "-c",
+                          Volumectl() + " put " + dir_ + "/f $VOLUMED_VOLUME:/in && " +
+                              Volumectl() + " ls $VOLUMED_VOLUME && echo $VOLUMED_MOUNT_SOURCE"},
+                         o);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "in\n127.0.0.1:/job\n");
+  r = Run({"info", "job"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.err, "volumectl: no volume named 'job'\n");
+}
+
+TEST_F(VolumectlLiveTest, ALeaseThatLapsedWhileTheServerWasDownIsCollectedAtStart) {
+  ASSERT_EQ(Run({"create", "orphan", "--ephemeral", "--ttl", "1s"}).exit_code, 0);
+  ASSERT_TRUE(server_->Stop().ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ASSERT_TRUE(server_->Restart().ok());
+  bool gone = false;
+  for (int i = 0; i < 50 && !gone; ++i) {
+    gone = Run({"info", "orphan"}).exit_code == 3;
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(gone);
+  EXPECT_EQ(Run({"list"}).out.find("orphan"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace volumed::testing
