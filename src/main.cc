@@ -18,6 +18,8 @@
 
 #include "base/logging.h"
 #include "base/status.h"
+#include "nlm/lock_services.h"
+#include "nlm/nfs_handles.h"
 #include "rpc/null_program.h"
 #include "rpc/server.h"
 
@@ -45,6 +47,8 @@ struct Flags {
   std::vector<std::string> volumes;
   size_t max_connections = 4096;
   unsigned idle_timeout_s = 360;
+  unsigned grace_period_s = 90;  // NLM grace after a restart, as knfsd
+  std::string nsm_name;          // our name in SM_NOTIFY; empty = our address per client
 };
 
 // Creates the data directory if needed and proves it is writable.
@@ -66,17 +70,17 @@ Status CheckDataDir(const std::string& dir) {
 
 // Every program the server offers. Placeholders answer NULL only, so that `rpcinfo -p`
 // and clients' pings see them until the full tables replace them.
-Status RegisterPrograms(rpc::Server& server, const Flags& flags) {
+Status RegisterPrograms(rpc::Server& server, const Flags& flags,
+                        volumed::nlm::LockServices& locks) {
   VOLUMED_RETURN_IF_ERROR(
       server.Register(rpc::NullOnlyProgram(kNfsProgram, 3, "nfs", /*tcp=*/true, /*udp=*/false),
                       {.tcp = flags.nfs_port}));
   VOLUMED_RETURN_IF_ERROR(
       server.Register(rpc::NullOnlyProgram(kMountProgram, 3, "mount", true, true),
                       {.tcp = flags.mount_port, .udp = flags.mount_port}));
-  VOLUMED_RETURN_IF_ERROR(server.Register(rpc::NullOnlyProgram(kNlmProgram, 4, "nlm", true, true),
-                                          {.tcp = flags.nlm_port, .udp = flags.nlm_port}));
-  VOLUMED_RETURN_IF_ERROR(server.Register(rpc::NullOnlyProgram(kNsmProgram, 1, "nsm", true, true),
-                                          {.tcp = flags.nsm_port, .udp = flags.nsm_port}));
+  // NLM v1/v3/v4 and NSM v1 (src/nlm/lock_services.h).
+  VOLUMED_RETURN_IF_ERROR(locks.Register(server, {.tcp = flags.nlm_port, .udp = flags.nlm_port},
+                                         {.tcp = flags.nsm_port, .udp = flags.nsm_port}));
   return Status::Ok();
 }
 
@@ -112,6 +116,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--idle-timeout", flags.idle_timeout_s, "Close connections idle this long (s)")
       ->capture_default_str();
+  app.add_option("--grace-period", flags.grace_period_s,
+                 "Seconds after a restart during which only lock reclaims are granted")
+      ->capture_default_str();
+  app.add_option("--nsm-name", flags.nsm_name,
+                 "Name sent to clients in SM_NOTIFY (default: our address as each client sees it)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -136,7 +145,21 @@ int main(int argc, char** argv) {
   options.max_connections = flags.max_connections;
   options.idle_timeout = std::chrono::seconds(flags.idle_timeout_s);
   rpc::Server server(options);
-  if (Status s = RegisterPrograms(server, flags); !s.ok()) return Fail(s);
+
+  // Locks: NLM + our own NSM, whose state and monitored hosts live in DATA/nsm.
+  volumed::storage::KvFactory nsm_kv(nullptr, volumed::storage::KvTuning{}, size_t{1} << 20);
+  volumed::nlm::LockServicesOptions lock_options;
+  lock_options.nsm_dir = flags.data_dir + "/nsm";
+  lock_options.kv_factory = &nsm_kv;
+  lock_options.grace_period = std::chrono::seconds(flags.grace_period_s);
+  lock_options.nsm_name = flags.nsm_name;
+  lock_options.check_other_monitor = !flags.no_rpcbind;
+  auto locks = volumed::nlm::LockServices::Open(lock_options,
+                                                volumed::nlm::NfsHandleHooks(/*catalog=*/nullptr));
+  if (!locks.ok()) return Fail(locks.status());
+
+  if (Status s = RegisterPrograms(server, flags, **locks); !s.ok()) return Fail(s);
+  if (Status s = (*locks)->Start(); !s.ok()) return Fail(s);
   if (Status s = server.Start(); !s.ok()) return Fail(s);
   LOG_INFO("volumed: serving (data {}, pid {})", flags.data_dir, getpid());
 

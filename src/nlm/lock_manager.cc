@@ -198,10 +198,12 @@ size_t LockManager::ReleaseHostWhere(const std::string& host,
         continue;
       }
       FileState& st = it->second;
-      dropped += std::erase_if(st.locks, [&](const LockRecord& l) { return l.owner.host == host; });
+      const bool all = host.empty();
       dropped +=
-          std::erase_if(st.shares, [&](const ShareRecord& s) { return s.owner.host == host; });
-      std::erase_if(st.waiters, [&](const Waiter& w) { return w.req.owner.host == host; });
+          std::erase_if(st.locks, [&](const LockRecord& l) { return all || l.owner.host == host; });
+      dropped += std::erase_if(st.shares,
+                               [&](const ShareRecord& s) { return all || s.owner.host == host; });
+      std::erase_if(st.waiters, [&](const Waiter& w) { return !all && w.req.owner.host == host; });
       GrantWaiters(it->first, st, &grants);
       it = st.empty() ? files_.erase(it) : std::next(it);
     }
@@ -211,6 +213,7 @@ size_t LockManager::ReleaseHostWhere(const std::string& host,
 }
 
 size_t LockManager::ReleaseHost(const std::string& host) {
+  if (host.empty()) return 0;  // never "everyone" from a nameless notification
   return ReleaseHostWhere(host, [](const FileKey&) { return true; });
 }
 

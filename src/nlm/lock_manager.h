@@ -82,9 +82,11 @@ class LockManager {
   void Unshare(const FileKey& file, const ShareOwner& owner);
 
   // Drops every lock, queued request and share held by `host`, on every volume. Returns
-  // how many locks and shares it dropped.
+  // how many locks and shares it dropped. An empty `host` names nobody.
   size_t ReleaseHost(const std::string& host);
-  // The same, only within one volume (admin: "break this client's locks").
+  // The same, only within one volume (admin: "break this client's locks"). An empty
+  // `host` releases every holder's locks and shares there; queued requests then get
+  // their turn.
   size_t ReleaseHostInVolume(uint64_t volume_id, const std::string& host);
   // Drops everything on a volume (the volume was deleted). Queued requests are dropped
   // without a callback.

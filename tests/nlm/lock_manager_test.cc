@@ -245,6 +245,13 @@ TEST(LockManagerTest, ReleaseHostInVolumeAndVolume) {
   EXPECT_EQ(m.ReleaseHostInVolume(2, "hostA"), 1u);
   EXPECT_EQ(m.LocksOf(kFile).size(), 1u);
   EXPECT_EQ(m.LocksOf(v2).size(), 1u);
+  EXPECT_EQ(m.ReleaseHost(""), 0u);
+  EXPECT_EQ(m.LocksOf(v2).size(), 1u);
+  bool granted = false;
+  ASSERT_EQ(m.Lock(v2, Req(kA2, 0, 0, X), true, [&](auto&, auto&) { granted = true; }).outcome,
+            LockOutcome::kBlocked);
+  EXPECT_EQ(m.ReleaseHostInVolume(2, ""), 1u);  // every holder; the waiter gets its turn
+  EXPECT_TRUE(granted);
   EXPECT_EQ(m.ReleaseVolume(2), 1u);
   EXPECT_TRUE(m.ListVolume(2).empty());
   EXPECT_EQ(m.lock_count(), 1u);

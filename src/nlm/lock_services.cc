@@ -1,0 +1,117 @@
+#include "nlm/lock_services.h"
+
+#include <algorithm>
+
+#include "base/logging.h"
+#include "nlm/nlm_program.h"
+#include "nsm/nsm_program.h"
+
+namespace volumed::nlm {
+namespace {
+
+constexpr auto kSweepInterval = std::chrono::minutes(5);
+
+}  // namespace
+
+Result<std::unique_ptr<LockServices>> LockServices::Open(const LockServicesOptions& options,
+                                                         NlmHooks handles) {
+  if (options.kv_factory == nullptr) return InvalidArgument("LockServices needs a KvFactory");
+  std::unique_ptr<LockServices> ls(new LockServices());
+  ls->options_ = options;
+  VOLUMED_ASSIGN_OR_RETURN(ls->store_, nsm::NsmStore::Open(*options.kv_factory, options.nsm_dir));
+
+  LockServices* self = ls.get();
+  nsm::NsmHooks nsm_hooks;
+  nsm_hooks.host_rebooted = [self](const std::string& host) {
+    return self->nlm_->ReleaseHost(host);
+  };
+  nsm_hooks.host_active = [self](const std::string& host) {
+    return self->locks_.HostIsActive(host);
+  };
+  nsm::NsmOptions nsm_options;
+  nsm_options.our_name = options.nsm_name;
+  ls->nsm_ = std::make_unique<nsm::NsmService>(*ls->store_, std::move(nsm_hooks), nsm_options);
+
+  handles.monitor_host = [self](const std::string& host, const sockaddr_storage& addr) {
+    return self->nsm_->Monitor(host, addr);
+  };
+  ls->nlm_ = std::make_unique<NlmService>(ls->locks_, std::move(handles), options.nlm);
+
+  if (options.check_other_monitor) {
+    if (const uint16_t port = nsm::RunningStatusMonitorPort(); port != 0) {
+      ls->serve_nsm_ = false;
+      LOG_WARN(
+          "nsm: another status monitor (rpc.statd?) already answers on this host, port {}. "
+          "volumed will not register its own NSM: reboot notifications from client hosts then "
+          "go to that statd, not to volumed, and a rebooted client's stale locks stay until "
+          "`volumectl locks break`. Stop rpc.statd on the server host (this host's own NFS "
+          "mounts may use `-o nolock` or run on another host) and restart volumed.",
+          port);
+    }
+  }
+  return ls;
+}
+
+LockServices::~LockServices() {
+  sweeper_.reset();
+  nlm_.reset();  // joins its callback threads before the manager and monitor go
+  nsm_.reset();
+}
+
+Status LockServices::Register(rpc::Server& server, rpc::Ports nlm_ports, rpc::Ports nsm_ports) {
+  nlm_versions_ = NlmProgramVersions(nlm_.get());
+  for (const rpc::ProgramVersion& pv : nlm_versions_) {
+    VOLUMED_RETURN_IF_ERROR(server.Register(pv, nlm_ports));
+  }
+  if (serve_nsm_)
+    VOLUMED_RETURN_IF_ERROR(server.Register(nsm::NsmProgramVersion(nsm_.get()), nsm_ports));
+  return Status::Ok();
+}
+
+Status LockServices::Start() {
+  VOLUMED_ASSIGN_OR_RETURN(size_t previous_hosts, nsm_->Start());
+  if (previous_hosts > 0) {
+    nlm_->StartGrace(options_.grace_period);
+    LOG_INFO("nlm: grace period of {} ms: only reclaims are granted",
+             options_.grace_period.count());
+  } else {
+    LOG_INFO("nlm: no host held locks before; no grace period");
+  }
+  sweeper_ = std::make_unique<nsm::DelayedExecutor>(1);
+  struct Sweep {
+    static void Run(LockServices* ls) {
+      const size_t n = ls->nsm_->Sweep();
+      if (n > 0) LOG_INFO("nsm: forgot {} idle host(s)", n);
+      ls->sweeper_->Post([ls] { Run(ls); }, kSweepInterval);
+    }
+  };
+  sweeper_->Post([this] { Sweep::Run(this); }, kSweepInterval);
+  return Status::Ok();
+}
+
+VolumeLocks LockServices::ListLocks(uint64_t volume_id, size_t max) const {
+  VolumeLocks out;
+  std::vector<LockReportEntry> all = locks_.ListVolume(volume_id);
+  for (const LockReportEntry& e : all) {
+    if (!e.waiting) ++out.total;
+  }
+  std::stable_partition(all.begin(), all.end(),
+                        [](const LockReportEntry& e) { return !e.waiting; });
+  if (all.size() > max) all.resize(max);
+  out.locks = std::move(all);
+  return out;
+}
+
+uint32_t LockServices::BreakLocks(uint64_t volume_id, const std::string& holder) {
+  const size_t n = locks_.ReleaseHostInVolume(volume_id, holder);
+  LOG_INFO("nlm: admin broke {} lock(s) of '{}' in volume {}", n, holder.empty() ? "*" : holder,
+           volume_id);
+  return static_cast<uint32_t>(n);
+}
+
+void LockServices::VolumeDeleted(uint64_t volume_id) {
+  const size_t n = locks_.ReleaseVolume(volume_id);
+  if (n > 0) LOG_INFO("nlm: volume {} deleted: dropped {} lock(s) and share(s)", volume_id, n);
+}
+
+}  // namespace volumed::nlm
