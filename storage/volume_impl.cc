@@ -18,6 +18,10 @@ namespace {
 // Blocks deleted per reclaim batch: bounds the batch (≈16 MiB at 64 KiB blocks).
 constexpr size_t kReclaimStepBlocks = 256;
 
+// Orphans an operation adds, announced to the reclaimer only once its batch is written
+// (before that the reclaimer would not find the record and would go back to sleep).
+thread_local std::vector<std::pair<InodeId, bool>> t_orphan_notes;
+
 uint32_t GenerationFor(InodeId ino, uint64_t epoch) {
   uint64_t z = ino * 0x9e3779b97f4a7c15ull ^ epoch;
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -157,6 +161,16 @@ InodeRecord VolumeImpl::NewInode(const Credentials& cred, const InodeRecord& dir
 }
 
 Status VolumeImpl::CommitOp(leveldb::WriteBatch* batch, bool sync, WriteQueue::Delta delta) {
+  Status s = CommitOnce(batch, sync, delta);
+  std::vector<std::pair<InodeId, bool>> notes;
+  notes.swap(t_orphan_notes);
+  if (s.ok()) {
+    for (const auto& [ino, dead] : notes) NoteOrphan(ino, dead);
+  }
+  return s;
+}
+
+Status VolumeImpl::CommitOnce(leveldb::WriteBatch* batch, bool sync, WriteQueue::Delta delta) {
   Status s = queue_->Commit(batch, sync, delta);
   if (s.code() != Status::Code::kQuotaExceeded || delta.bytes <= 0) return s;
   bool pending;
@@ -184,7 +198,7 @@ Status VolumeImpl::FreeInode(leveldb::WriteBatch* batch, WriteQueue::Delta* delt
   }));
   if (stored.size() > limit) {
     batch->Put(keys::Orphan(ino), Encode(OrphanRecord{0, true}));
-    NoteOrphan(ino, true);
+    t_orphan_notes.emplace_back(ino, true);
     return Status::Ok();
   }
   for (const auto& [index, len] : stored) {
@@ -232,7 +246,7 @@ Status VolumeImpl::Truncate(leveldb::WriteBatch* batch, WriteQueue::Delta* delta
       from = std::min(from, o.from_block);
     }
     batch->Put(keys::Orphan(ino), Encode(OrphanRecord{from, false}));
-    NoteOrphan(ino, false);
+    t_orphan_notes.emplace_back(ino, false);
   }
   return Status::Ok();
 }
@@ -246,6 +260,7 @@ void VolumeImpl::NoteOrphan(InodeId ino, bool dead) {
       live_tails_.insert(ino);
     }
     orphans_pending_ = true;
+    ++orphan_seq_;
   }
   orphans_cv_.notify_all();
 }
@@ -325,6 +340,11 @@ Status VolumeImpl::ReclaimAll() {
   auto g = Enter();
   if (!g.ok) return Stale();
   for (;;) {
+    uint64_t seq;
+    {
+      std::lock_guard<std::mutex> l(orphans_mu_);
+      seq = orphan_seq_;
+    }
     std::vector<std::pair<InodeId, bool>> orphans;
     std::string prefix = keys::TagPrefix(keys::kOrphanTag);
     VOLUMED_RETURN_IF_ERROR(
@@ -335,8 +355,9 @@ Status VolumeImpl::ReclaimAll() {
           return true;
         }));
     if (orphans.empty()) {
+      // Orphans announced after the scan began may not have been seen: stay pending.
       std::lock_guard<std::mutex> l(orphans_mu_);
-      orphans_pending_ = false;
+      if (orphan_seq_ == seq) orphans_pending_ = false;
       return Status::Ok();
     }
     for (const auto& [ino, dead] : orphans) {

@@ -137,7 +137,9 @@ class VolumeImpl final : public Volume {
   Status FreeInode(leveldb::WriteBatch* batch, WriteQueue::Delta* delta, InodeId ino,
                    const InodeRecord& rec);
   // Commits, and on kQuotaExceeded with orphans pending reclaims dead ones and retries.
+  // Orphans added to the batch are announced to the reclaimer once it is written.
   Status CommitOp(leveldb::WriteBatch* batch, bool sync, WriteQueue::Delta delta);
+  Status CommitOnce(leveldb::WriteBatch* batch, bool sync, WriteQueue::Delta delta);
   Status Truncate(leveldb::WriteBatch* batch, WriteQueue::Delta* delta, InodeId ino,
                   InodeRecord* rec, uint64_t new_size);
   // Before a file grows: reclaims its truncated tail still in the orphan list. Caller
@@ -172,6 +174,7 @@ class VolumeImpl final : public Volume {
   std::condition_variable orphans_cv_;
   std::set<InodeId> live_tails_;  // live inodes with a truncated tail pending; orphans_mu_
   bool orphans_pending_ = false;  // orphans_mu_
+  uint64_t orphan_seq_ = 0;       // orphans_mu_: bumped by every NoteOrphan
   bool stopping_ = false;         // orphans_mu_
   std::thread reclaimer_;
 };

@@ -1,0 +1,315 @@
+// VolumeCatalog over its own LevelDB (DATA/catalog), with one LevelDB per volume
+// (DATA/volumes/<id>), all opened through one KvFactory.
+//
+// Ids come from a persisted counter and are never reused. The epoch is a random 64-bit
+// value chosen at creation, so a handle survives restarts but never matches a volume
+// re-created under the same name, nor one in a data directory built afresh.
+// Deleting a volume first records its id as doomed (with the name and record removed, in
+// one synced batch), then closes and destroys its directory, then drops the doomed mark;
+// Open finishes any destroy a crash interrupted.
+#include <leveldb/write_batch.h>
+#include <time.h>
+
+#include <map>
+#include <mutex>
+#include <random>
+
+#include "storage/catalog.h"
+#include "storage/coding.h"
+#include "storage/key_codec.h"
+#include "storage/kv.h"
+#include "storage/records.h"
+#include "storage/volume_impl.h"
+
+namespace volumed::storage {
+namespace {
+
+constexpr size_t kMaxNameChars = 64;
+constexpr size_t kMaxCidrs = 1024;
+constexpr size_t kMaxCidrChars = 64;
+
+int64_t NowNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+Status ValidateName(std::string_view name) {
+  if (name.empty() || name.size() > kMaxNameChars) {
+    return InvalidArgument("volume names are 1 to 64 characters");
+  }
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) return InvalidArgument("volume names use only A-Z a-z 0-9 . _ -");
+  }
+  if (name[0] == '.' || name[0] == '-') {
+    return InvalidArgument("volume names may not start with '.' or '-'");
+  }
+  return Status::Ok();
+}
+
+Status ValidatePolicy(const ExportPolicy& policy) {
+  if (policy.allowed_cidrs.size() > kMaxCidrs) return InvalidArgument("too many client CIDRs");
+  for (const auto& c : policy.allowed_cidrs) {
+    if (c.empty() || c.size() > kMaxCidrChars) return InvalidArgument("bad client CIDR");
+  }
+  return Status::Ok();
+}
+
+uint64_t NewEpoch() {
+  std::random_device rd;
+  uint64_t e = (static_cast<uint64_t>(rd()) << 32) ^ rd() ^ static_cast<uint64_t>(NowNs());
+  return e == 0 ? 1 : e;
+}
+
+Status StaleId(uint64_t id) {
+  return Status(Status::Code::kStale, "volume " + std::to_string(id) + " no longer exists");
+}
+
+class CatalogImpl final : public VolumeCatalog {
+ public:
+  CatalogImpl(const StoreOptions& options)
+      : options_(options), factory_(options.env, KvTuning{}, options.block_cache_bytes) {}
+
+  ~CatalogImpl() override {
+    std::lock_guard<std::mutex> l(mu_);
+    for (auto& [id, v] : open_) v->Close();
+  }
+
+  Status Init() {
+    VOLUMED_RETURN_IF_ERROR(factory_.CreateDir(options_.data_dir));
+    VOLUMED_RETURN_IF_ERROR(factory_.CreateDir(VolumesDir()));
+    VOLUMED_ASSIGN_OR_RETURN(kv_, factory_.Open(options_.data_dir + "/catalog"));
+    VOLUMED_ASSIGN_OR_RETURN(auto next, kv_->Get(keys::CatalogNextId()));
+    if (next) {
+      coding::Reader r(*next);
+      next_id_ = r.U64();
+      if (!r.ok() || !r.AtEnd()) return Corruption("bad next-id record");
+    }
+    // Finish deletes a crash interrupted.
+    std::vector<uint64_t> doomed;
+    std::string prefix = keys::TagPrefix(keys::kCatalogDoomedTag);
+    VOLUMED_RETURN_IF_ERROR(
+        kv_->Scan(prefix, keys::PrefixEnd(prefix), [&](std::string_view k, std::string_view) {
+          if (auto id = keys::ParseCatalogDoomed(k)) doomed.push_back(*id);
+          return true;
+        }));
+    for (uint64_t id : doomed) VOLUMED_RETURN_IF_ERROR(Destroy(id));
+    return Status::Ok();
+  }
+
+  Result<VolumeInfo> Create(const CreateVolumeRequest& req) override {
+    VOLUMED_RETURN_IF_ERROR(ValidateName(req.name));
+    VOLUMED_RETURN_IF_ERROR(ValidatePolicy(req.policy));
+    if (req.kind == VolumeKind::kEphemeral && req.lease_ttl_ns <= 0) {
+      return InvalidArgument("an ephemeral volume needs a positive lease");
+    }
+    std::lock_guard<std::mutex> l(mu_);
+    VOLUMED_ASSIGN_OR_RETURN(auto existing, kv_->Get(keys::CatalogName(req.name)));
+    if (existing) return Exists("volume '" + req.name + "' exists");
+    VolumeInfo info;
+    info.name = req.name;
+    info.id = next_id_;
+    info.epoch = NewEpoch();
+    info.kind = req.kind;
+    info.created_ns = NowNs();
+    info.lease_expiry_ns =
+        req.kind == VolumeKind::kEphemeral ? info.created_ns + req.lease_ttl_ns : 0;
+    info.policy = req.policy;
+    info.quota = req.quota;
+    std::string id_value;
+    coding::PutU64(&id_value, info.id);
+    std::string next_value;
+    coding::PutU64(&next_value, info.id + 1);
+    leveldb::WriteBatch batch;
+    batch.Put(keys::CatalogName(info.name), id_value);
+    batch.Put(keys::CatalogVolume(info.id), Encode(info));
+    batch.Put(keys::CatalogNextId(), next_value);
+    VOLUMED_RETURN_IF_ERROR(kv_->Write(&batch, true));
+    next_id_ = info.id + 1;
+    // Format the volume now so that creation errors surface here, not at first use.
+    auto v = OpenLocked(info);
+    if (!v.ok()) {
+      leveldb::WriteBatch undo;
+      undo.Delete(keys::CatalogName(info.name));
+      undo.Delete(keys::CatalogVolume(info.id));
+      undo.Put(keys::CatalogDoomed(info.id), "");
+      (void)kv_->Write(&undo, true);
+      (void)Destroy(info.id);
+      return v.status();
+    }
+    return info;
+  }
+
+  Result<std::vector<VolumeInfo>> List() override {
+    std::vector<VolumeInfo> out;
+    Status decode;
+    std::string prefix = keys::TagPrefix(keys::kCatalogVolumeTag);
+    VOLUMED_RETURN_IF_ERROR(
+        kv_->Scan(prefix, keys::PrefixEnd(prefix), [&](std::string_view, std::string_view v) {
+          auto info = DecodeVolume(v);
+          if (!info.ok()) {
+            decode = info.status();
+            return false;
+          }
+          out.push_back(std::move(*info));
+          return true;
+        }));
+    VOLUMED_RETURN_IF_ERROR(decode);
+    return out;
+  }
+
+  Result<VolumeInfo> Describe(std::string_view name) override {
+    VOLUMED_ASSIGN_OR_RETURN(uint64_t id, IdOf(name));
+    auto info = DescribeById(id);
+    if (!info.ok() && info.status().code() == Status::Code::kStale) {
+      return NotFound("volume '" + std::string(name) + "' does not exist");
+    }
+    return info;
+  }
+
+  Result<VolumeInfo> DescribeById(uint64_t id) override {
+    VOLUMED_ASSIGN_OR_RETURN(auto v, kv_->Get(keys::CatalogVolume(id)));
+    if (!v) return StaleId(id);
+    return DecodeVolume(*v);
+  }
+
+  Status Delete(std::string_view name) override {
+    std::lock_guard<std::mutex> l(mu_);
+    VOLUMED_ASSIGN_OR_RETURN(uint64_t id, IdOf(name));
+    leveldb::WriteBatch batch;
+    batch.Delete(keys::CatalogName(name));
+    batch.Delete(keys::CatalogVolume(id));
+    batch.Put(keys::CatalogDoomed(id), "");
+    VOLUMED_RETURN_IF_ERROR(kv_->Write(&batch, true));
+    return Destroy(id);
+  }
+
+  Status SetPolicy(std::string_view name, const ExportPolicy& policy, const Quota& quota) override {
+    VOLUMED_RETURN_IF_ERROR(ValidatePolicy(policy));
+    std::lock_guard<std::mutex> l(mu_);
+    VOLUMED_ASSIGN_OR_RETURN(VolumeInfo info, DescribeLocked(name));
+    info.policy = policy;
+    info.quota = quota;
+    VOLUMED_RETURN_IF_ERROR(PutInfo(info));
+    auto it = open_.find(info.id);
+    if (it != open_.end()) it->second->SetQuota(quota);
+    return Status::Ok();
+  }
+
+  Status RenewLease(std::string_view name, int64_t ttl_ns) override {
+    if (ttl_ns <= 0) return InvalidArgument("lease must be positive");
+    std::lock_guard<std::mutex> l(mu_);
+    VOLUMED_ASSIGN_OR_RETURN(VolumeInfo info, DescribeLocked(name));
+    if (info.kind != VolumeKind::kEphemeral) {
+      return InvalidArgument("volume '" + info.name + "' is persisted and has no lease");
+    }
+    info.lease_expiry_ns = NowNs() + ttl_ns;
+    return PutInfo(info);
+  }
+
+  Result<std::vector<std::string>> CollectExpired(int64_t now_ns) override {
+    VOLUMED_ASSIGN_OR_RETURN(auto all, List());
+    std::vector<std::string> gone;
+    for (const auto& info : all) {
+      if (info.kind != VolumeKind::kEphemeral || info.lease_expiry_ns >= now_ns) continue;
+      Status s = Delete(info.name);
+      if (s.ok()) {
+        gone.push_back(info.name);
+      } else if (s.code() != Status::Code::kNotFound) {
+        return s;
+      }
+    }
+    return gone;
+  }
+
+  Result<std::shared_ptr<Volume>> OpenByName(std::string_view name) override {
+    VOLUMED_ASSIGN_OR_RETURN(uint64_t id, IdOf(name));
+    auto v = OpenById(id);
+    if (!v.ok() && v.status().code() == Status::Code::kStale) {
+      return NotFound("volume '" + std::string(name) + "' does not exist");
+    }
+    return v;
+  }
+
+  Result<std::shared_ptr<Volume>> OpenById(uint64_t id) override {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = open_.find(id);
+    if (it != open_.end()) return std::shared_ptr<Volume>(it->second);
+    VOLUMED_ASSIGN_OR_RETURN(auto v, kv_->Get(keys::CatalogVolume(id)));
+    if (!v) return StaleId(id);
+    VOLUMED_ASSIGN_OR_RETURN(VolumeInfo info, DecodeVolume(*v));
+    VOLUMED_ASSIGN_OR_RETURN(auto vol, OpenLocked(info));
+    return std::shared_ptr<Volume>(vol);
+  }
+
+ private:
+  std::string VolumesDir() const { return options_.data_dir + "/volumes"; }
+  std::string VolumeDir(uint64_t id) const { return VolumesDir() + "/" + std::to_string(id); }
+
+  Result<uint64_t> IdOf(std::string_view name) {
+    VOLUMED_ASSIGN_OR_RETURN(auto v, kv_->Get(keys::CatalogName(name)));
+    if (!v) return NotFound("volume '" + std::string(name) + "' does not exist");
+    coding::Reader r(*v);
+    uint64_t id = r.U64();
+    if (!r.ok() || !r.AtEnd()) return Corruption("bad catalog name record");
+    return id;
+  }
+
+  Result<VolumeInfo> DescribeLocked(std::string_view name) { return Describe(name); }
+
+  Status PutInfo(const VolumeInfo& info) {
+    leveldb::WriteBatch batch;
+    batch.Put(keys::CatalogVolume(info.id), Encode(info));
+    return kv_->Write(&batch, true);
+  }
+
+  // Caller holds mu_.
+  Result<std::shared_ptr<VolumeImpl>> OpenLocked(const VolumeInfo& info) {
+    auto it = open_.find(info.id);
+    if (it != open_.end()) return it->second;
+    VOLUMED_ASSIGN_OR_RETURN(auto kv, factory_.Open(VolumeDir(info.id)));
+    VolumeImpl::Options o;
+    o.id = info.id;
+    o.epoch = info.epoch;
+    o.block_size = options_.block_size;
+    o.quota = info.quota;
+    o.capacity_path = options_.data_dir;
+    VOLUMED_ASSIGN_OR_RETURN(auto vol, VolumeImpl::Open(std::move(kv), o));
+    open_.emplace(info.id, vol);
+    return vol;
+  }
+
+  // Caller holds mu_ (or is Init). Closes the volume, removes its directory, and then
+  // its doomed mark.
+  Status Destroy(uint64_t id) {
+    auto it = open_.find(id);
+    if (it != open_.end()) {
+      it->second->Close();
+      open_.erase(it);
+    }
+    VOLUMED_RETURN_IF_ERROR(factory_.Destroy(VolumeDir(id)));
+    leveldb::WriteBatch batch;
+    batch.Delete(keys::CatalogDoomed(id));
+    return kv_->Write(&batch, true);
+  }
+
+  const StoreOptions options_;
+  KvFactory factory_;
+  std::unique_ptr<Kv> kv_;
+  std::mutex mu_;
+  uint64_t next_id_ = 1;                                  // guarded by mu_
+  std::map<uint64_t, std::shared_ptr<VolumeImpl>> open_;  // guarded by mu_
+};
+
+}  // namespace
+
+Result<std::unique_ptr<VolumeCatalog>> VolumeCatalog::Open(const StoreOptions& options) {
+  if (options.data_dir.empty()) return InvalidArgument("no data directory");
+  auto catalog = std::make_unique<CatalogImpl>(options);
+  VOLUMED_RETURN_IF_ERROR(catalog->Init());
+  return std::unique_ptr<VolumeCatalog>(std::move(catalog));
+}
+
+}  // namespace volumed::storage
