@@ -72,6 +72,19 @@ std::string LocalAddressTowards(const sockaddr_storage& peer) {
   return out;
 }
 
+// Whether `addr` is assigned to this host (binding to it succeeds only then).
+bool IsLocalAddress(const sockaddr_storage& addr) {
+  sockaddr_storage probe = addr;
+  if (probe.ss_family == AF_INET) reinterpret_cast<sockaddr_in*>(&probe)->sin_port = 0;
+  if (probe.ss_family == AF_INET6) reinterpret_cast<sockaddr_in6*>(&probe)->sin6_port = 0;
+  const int fd = socket(probe.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  const socklen_t len = probe.ss_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+  const bool local = bind(fd, reinterpret_cast<const sockaddr*>(&probe), len) == 0;
+  close(fd);
+  return local;
+}
+
 bool IsLoopback(const sockaddr_storage& addr) {
   if (addr.ss_family == AF_INET) {
     return (ntohl(reinterpret_cast<const sockaddr_in*>(&addr)->sin_addr.s_addr) >> 24) == 127;
@@ -129,12 +142,12 @@ Result<size_t> NsmService::Start() {
 void NsmService::NotifyHost(const MonitoredHost& host, uint32_t state, int attempt) {
   Result<sockaddr_storage> addr = ParseAddress(host.address);
   if (!addr.ok()) return;
-  const std::string local = LocalAddressTowards(*addr);
-  if (local == host.address) {
+  if (IsLocalAddress(*addr)) {
     LOG_INFO("nsm: not notifying '{}' at {}: that is this host", host.name, host.address);
     return;
   }
-  const std::string our_name = options_.our_name.empty() ? local : options_.our_name;
+  const std::string our_name =
+      options_.our_name.empty() ? LocalAddressTowards(*addr) : options_.our_name;
   sm_stat_chge args{const_cast<char*>(our_name.c_str()), static_cast<int>(state)};
   auto client = rpc::RpcClient::Create(*addr, 0, SM_PROG, SM_VERS, rpc::Transport::kUdp,
                                        options_.call_timeout);
