@@ -172,7 +172,7 @@ Result<std::unique_ptr<RpcClient>> RpcClient::Create(const sockaddr_storage& hos
     timeval retry = ToTimeval(std::chrono::milliseconds(500));
     clnt_control(clnt, CLSET_RETRY_TIMEOUT, reinterpret_cast<char*>(&retry));
   }
-  return std::unique_ptr<RpcClient>(new RpcClient(clnt, port));
+  return std::unique_ptr<RpcClient>(new RpcClient(clnt, port, !tcp));
 }
 
 RpcClient::~RpcClient() {
@@ -201,8 +201,9 @@ Status RpcClient::Call(uint32_t proc, xdrproc_t encode_args, const void* args,
 
 Status RpcClient::Send(uint32_t proc, xdrproc_t encode_args, const void* args) {
   std::lock_guard lock(mu_);
-  const timeval no_wait{0, 0};
-  // A zero timeout makes clnt_call return right after sending (RPC_TIMEDOUT).
+  // A zero timeout makes clnt_vc return right after sending (RPC_TIMEDOUT); clnt_dg
+  // returns before sending when the timeout is zero, so UDP waits 1 ms instead.
+  const timeval no_wait{0, udp_ ? 1000 : 0};
   const clnt_stat stat =
       clnt_call(clnt_, proc, encode_args, const_cast<void*>(args), XdrVoid(), nullptr, no_wait);
   if (stat == RPC_TIMEDOUT) return Status::Ok();

@@ -55,11 +55,12 @@ class RpcClient {
   uint16_t port() const { return port_; }
 
  private:
-  RpcClient(CLIENT* clnt, uint16_t port) : clnt_(clnt), port_(port) {}
+  RpcClient(CLIENT* clnt, uint16_t port, bool udp) : clnt_(clnt), port_(port), udp_(udp) {}
 
   std::mutex mu_;
   CLIENT* clnt_;
   uint16_t port_;
+  bool udp_;
 };
 
 // Maps a libtirpc call status to a Status (see the header comment).

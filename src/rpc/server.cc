@@ -394,8 +394,8 @@ void Server::Impl::Accept(Listener* l) {
       return;  // EAGAIN or a transient error
     }
     if (conns.size() >= options.max_connections) {
-      close(fd);
       refused++;
+      close(fd);
       const int64_t now = NowMs();
       if (now - last_refusal_log_ms > 10000) {
         last_refusal_log_ms = now;

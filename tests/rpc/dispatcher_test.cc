@@ -1,0 +1,196 @@
+// Every reject and accept status the dispatcher produces, and the duplicate-request
+// cache as seen through it.
+#include "rpc/dispatcher.h"
+
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+
+#include "rpc/auth_sys.h"
+#include "rpc/call_codec.h"
+#include "rpc/wire.h"
+#include "rpc_test_util.h"
+#include "test_program.h"
+
+namespace volumed::rpc {
+namespace {
+
+using testing::kTestProg;
+using testing::ParsedReply;
+using testing::ParseReply;
+
+std::vector<uint8_t> U32Arg(uint32_t v) {
+  WireWriter w;
+  w.U32(v);
+  return std::move(w).Take();
+}
+
+class DispatcherTest : public ::testing::Test {
+ protected:
+  DispatcherTest() : drc_(100, 1 << 20), dispatcher_(&drc_) {
+    EXPECT_TRUE(dispatcher_.Add(testing::TestProgram(2, &state_)).ok());
+    EXPECT_TRUE(dispatcher_.Add(testing::TestProgram(4, &state_)).ok());
+    auto* sin = reinterpret_cast<sockaddr_in*>(&base_.peer);
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(800);
+    sin->sin_addr.s_addr = htonl(0x0a000001);
+    base_.peer_len = sizeof(sockaddr_in);
+  }
+
+  std::optional<std::vector<uint8_t>> Raw(const std::vector<uint8_t>& record) {
+    return dispatcher_.Dispatch(record, base_);
+  }
+  ParsedReply Call(uint32_t xid, uint32_t prog, uint32_t vers, uint32_t proc,
+                   std::vector<uint8_t> args = {}, uint32_t flavor = AUTH_NONE,
+                   std::vector<uint8_t> cred = {}) {
+    auto reply = Raw(EncodeCall(xid, prog, vers, proc, flavor, cred, args));
+    EXPECT_TRUE(reply.has_value());
+    if (!reply) return {};
+    auto parsed = ParseReply(ReplyPayload(*reply));
+    EXPECT_TRUE(parsed.has_value());
+    EXPECT_EQ(parsed->xid, xid);
+    return parsed.value_or(ParsedReply{});
+  }
+
+  testing::TestState state_;
+  DuplicateRequestCache drc_;
+  Dispatcher dispatcher_;
+  CallContext base_;
+};
+
+TEST_F(DispatcherTest, Success) {
+  ParsedReply r = Call(1, kTestProg, 2, testing::kEcho, U32Arg(41));
+  EXPECT_EQ(r.reply_stat, 0u);
+  EXPECT_EQ(r.accept_stat, static_cast<uint32_t>(SUCCESS));
+  EXPECT_EQ(r.results, U32Arg(42));
+  r = Call(2, kTestProg, 4, testing::kNull);
+  EXPECT_EQ(r.accept_stat, static_cast<uint32_t>(SUCCESS));
+  EXPECT_TRUE(r.results.empty());
+}
+
+TEST_F(DispatcherTest, RpcMismatch) {
+  WireWriter w;
+  for (uint32_t v : {5u, 0u, 3u, kTestProg, 2u, 0u, 0u, 0u, 0u, 0u}) w.U32(v);
+  auto reply = Raw(w.bytes());
+  ASSERT_TRUE(reply.has_value());
+  auto r = ParseReply(ReplyPayload(*reply));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->xid, 5u);
+  EXPECT_EQ(r->reply_stat, 1u);
+  EXPECT_EQ(r->reject_stat, 0u);
+  EXPECT_EQ(r->low, 2u);
+  EXPECT_EQ(r->high, 2u);
+}
+
+TEST_F(DispatcherTest, AuthErrors) {
+  ParsedReply r = Call(3, kTestProg, 2, testing::kNull, {}, 6 /*RPCSEC_GSS*/, {});
+  EXPECT_EQ(r.reply_stat, 1u);
+  EXPECT_EQ(r.reject_stat, 1u);
+  EXPECT_EQ(r.auth_stat, static_cast<uint32_t>(AUTH_BADCRED));
+  r = Call(4, kTestProg, 2, testing::kNull, {}, 2 /*AUTH_SHORT*/, {0, 0, 0, 1});
+  EXPECT_EQ(r.auth_stat, static_cast<uint32_t>(AUTH_REJECTEDCRED));
+  std::vector<uint32_t> gids(17, 1);
+  r = Call(5, kTestProg, 2, testing::kNull, {}, AUTH_SYS, EncodeAuthSys(0, "h", 0, 0, gids));
+  EXPECT_EQ(r.auth_stat, static_cast<uint32_t>(AUTH_BADCRED));
+}
+
+TEST_F(DispatcherTest, AuthTooWeakWhenTheProgramRequiresAuthSys) {
+  DuplicateRequestCache drc(10, 1000);
+  Dispatcher strict(&drc);
+  ProgramVersion pv = testing::TestProgram(1, &state_);
+  pv.require_auth_sys = true;
+  ASSERT_TRUE(strict.Add(pv).ok());
+  auto reply =
+      strict.Dispatch(EncodeCall(6, kTestProg, 1, testing::kEcho, AUTH_NONE, {}, U32Arg(1)), base_);
+  ASSERT_TRUE(reply.has_value());
+  auto r = ParseReply(ReplyPayload(*reply));
+  EXPECT_EQ(r->reject_stat, 1u);
+  EXPECT_EQ(r->auth_stat, static_cast<uint32_t>(AUTH_TOOWEAK));
+  // NULL stays reachable without credentials; AUTH_SYS passes.
+  reply = strict.Dispatch(EncodeCall(7, kTestProg, 1, 0, AUTH_NONE, {}), base_);
+  EXPECT_EQ(ParseReply(ReplyPayload(*reply))->accept_stat, 0u);
+  reply = strict.Dispatch(EncodeCall(8, kTestProg, 1, testing::kEcho, AUTH_SYS,
+                                     EncodeAuthSys(0, "h", 1, 1, {}), U32Arg(1)),
+                          base_);
+  EXPECT_EQ(ParseReply(ReplyPayload(*reply))->accept_stat, 0u);
+}
+
+TEST_F(DispatcherTest, ProgUnavailAndMismatch) {
+  ParsedReply r = Call(10, 100003, 3, 0);
+  EXPECT_EQ(r.reply_stat, 0u);
+  EXPECT_EQ(r.accept_stat, static_cast<uint32_t>(PROG_UNAVAIL));
+  r = Call(11, kTestProg, 3, 0);
+  EXPECT_EQ(r.accept_stat, static_cast<uint32_t>(PROG_MISMATCH));
+  EXPECT_EQ(r.low, 2u);
+  EXPECT_EQ(r.high, 4u);
+}
+
+TEST_F(DispatcherTest, ProcUnavail) {
+  ParsedReply r = Call(12, kTestProg, 2, 99);
+  EXPECT_EQ(r.accept_stat, static_cast<uint32_t>(PROC_UNAVAIL));
+}
+
+TEST_F(DispatcherTest, GarbageArgs) {
+  ParsedReply r = Call(13, kTestProg, 2, testing::kEcho, {0, 1});  // half a u_int
+  EXPECT_EQ(r.accept_stat, static_cast<uint32_t>(GARBAGE_ARGS));
+  r = Call(14, kTestProg, 2, testing::kGarbage);
+  EXPECT_EQ(r.accept_stat, static_cast<uint32_t>(GARBAGE_ARGS));
+  r = Call(15, kTestProg, 2, testing::kEcho, {});  // no arguments at all
+  EXPECT_EQ(r.accept_stat, static_cast<uint32_t>(GARBAGE_ARGS));
+}
+
+TEST_F(DispatcherTest, SystemErr) {
+  EXPECT_EQ(Call(16, kTestProg, 2, testing::kThrows).accept_stat,
+            static_cast<uint32_t>(SYSTEM_ERR));
+  EXPECT_EQ(Call(17, kTestProg, 2, testing::kFails).accept_stat, static_cast<uint32_t>(SYSTEM_ERR));
+  EXPECT_EQ(Call(18, kTestProg, 2, testing::kBadResult).accept_stat,
+            static_cast<uint32_t>(SYSTEM_ERR));
+}
+
+TEST_F(DispatcherTest, NoReplyAndDroppedMessages) {
+  EXPECT_FALSE(Raw(EncodeCall(19, kTestProg, 2, testing::kNoReply, AUTH_NONE, {})).has_value());
+  EXPECT_EQ(state_.count.load(), 1u);
+  EXPECT_FALSE(Raw({}).has_value());
+  EXPECT_FALSE(Raw({0, 0, 0, 1, 0, 0, 0, 1}).has_value());  // a REPLY, not a call
+}
+
+TEST_F(DispatcherTest, DuplicateNonIdempotentCallIsReplayed) {
+  ParsedReply first = Call(20, kTestProg, 2, testing::kCount);
+  ParsedReply again = Call(20, kTestProg, 2, testing::kCount);
+  EXPECT_EQ(state_.count.load(), 1u);
+  EXPECT_EQ(first.results, again.results);
+  // A new xid runs again; so does the same xid from another port.
+  Call(21, kTestProg, 2, testing::kCount);
+  EXPECT_EQ(state_.count.load(), 2u);
+  reinterpret_cast<sockaddr_in*>(&base_.peer)->sin_port = htons(801);
+  Call(20, kTestProg, 2, testing::kCount);
+  EXPECT_EQ(state_.count.load(), 3u);
+  // Idempotent procedures are never cached.
+  Call(22, kTestProg, 2, testing::kEcho, U32Arg(1));
+  Call(22, kTestProg, 2, testing::kEcho, U32Arg(1));
+  EXPECT_EQ(drc_.size(), 3u);
+  // A cached "no reply" stays silent on replay and does not run twice.
+  EXPECT_FALSE(Raw(EncodeCall(23, kTestProg, 2, testing::kNoReply, AUTH_NONE, {})).has_value());
+  EXPECT_FALSE(Raw(EncodeCall(23, kTestProg, 2, testing::kNoReply, AUTH_NONE, {})).has_value());
+  EXPECT_EQ(state_.count.load(), 4u);
+}
+
+TEST_F(DispatcherTest, CredentialsReachTheHandler) {
+  std::vector<uint32_t> gids = {1, 2, 3};
+  ParsedReply r =
+      Call(30, kTestProg, 2, testing::kWhoAmI, {}, AUTH_SYS, EncodeAuthSys(0, "m", 1000, 50, gids));
+  ASSERT_EQ(r.accept_stat, 0u);
+  WireReader in(r.results);
+  uint32_t uid = 0, gid = 0, ngids = 0;
+  ASSERT_TRUE(in.U32(&uid) && in.U32(&gid) && in.U32(&ngids));
+  EXPECT_EQ(uid, 1000u);
+  EXPECT_EQ(gid, 50u);
+  EXPECT_EQ(ngids, 3u);
+}
+
+TEST_F(DispatcherTest, DuplicateRegistrationIsRefused) {
+  EXPECT_FALSE(dispatcher_.Add(testing::TestProgram(2, &state_)).ok());
+}
+
+}  // namespace
+}  // namespace volumed::rpc

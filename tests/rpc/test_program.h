@@ -1,0 +1,55 @@
+// A test RPC program with one procedure per behaviour the engine must handle: echo,
+// exceptions, failures, garbage, no reply, non-idempotent counting, sleeping (for
+// parallelism), credential reflection and large results.
+//
+// Thread-safety: handlers are thread-safe (atomics only).
+#pragma once
+
+#include <rpc/rpc.h>
+
+#include <atomic>
+#include <cstdint>
+#include <span>
+
+#include "rpc/program.h"
+
+namespace volumed::rpc::testing {
+
+inline constexpr uint32_t kTestProg = 0x20000099;
+
+enum TestProc : uint32_t {
+  kNull = 0,
+  kEcho = 1,       // u_int → u_int + 1
+  kThrows = 2,     // handler throws
+  kFails = 3,      // handler returns kSystemError
+  kGarbage = 4,    // handler returns kGarbageArgs
+  kNoReply = 5,    // handler returns kNoReply
+  kCount = 6,      // non-idempotent: returns how often it ran
+  kBadResult = 7,  // the result cannot be encoded
+  kSleep = 8,      // sleeps u_int milliseconds, returns the same number
+  kWhoAmI = 9,     // returns uid, gid, ngids, local_peer_uid (4 u_int)
+  kBig = 10,       // u_int n → opaque<> of n bytes (value i & 0xff)
+};
+
+struct TestState {
+  std::atomic<uint32_t> count{0};
+  std::atomic<uint32_t> running{0};
+  std::atomic<uint32_t> max_running{0};
+};
+
+struct Blob {
+  u_int len;
+  char* val;
+};
+struct WhoAmI {
+  u_int uid, gid, ngids;
+  int local_peer_uid;
+};
+
+std::span<const Procedure> TestProcedures();
+ProgramVersion TestProgram(uint32_t vers, TestState* state, bool tcp = true, bool udp = false);
+
+bool_t XdrBlob(XDR* xdrs, Blob* b);
+bool_t XdrWhoAmI(XDR* xdrs, WhoAmI* w);
+
+}  // namespace volumed::rpc::testing
