@@ -8,6 +8,7 @@
 
 #include "mount3_prot.h"
 #include "nfs3/file_handle.h"
+#include "nsm_prot.h"
 
 namespace volumed::nlmtest {
 namespace {
@@ -279,6 +280,15 @@ void CallbackListener::Dispatch(svc_req* req, SVCXPRT* xprt) {
       r.cookie = Str(res.cookie);
       r.stat = res.stat.stat;
       svc_freeargs(xprt, X(xdr_nlm4_res), reinterpret_cast<char*>(&res));
+      break;
+    }
+    case kNsmCallbackProc: {  // a status monitor's SM_MON callback (sm_status)
+      sm_status st{};
+      if (!svc_getargs(xprt, X(xdr_sm_status), reinterpret_cast<char*>(&st))) return;
+      r.cookie = st.mon_name ? st.mon_name : "";
+      r.svid = st.state;
+      svc_freeargs(xprt, X(xdr_sm_status), reinterpret_cast<char*>(&st));
+      svc_sendreply(xprt, XdrVoid(), nullptr);
       break;
     }
     default:

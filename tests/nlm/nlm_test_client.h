@@ -29,6 +29,9 @@ namespace volumed::nlmtest {
 
 inline constexpr uint16_t kNlmPort = 32803;
 inline constexpr uint16_t kNsmPort = 32765;
+// The listener also takes this procedure as a status monitor's callback (sm_status), as
+// Linux's lockd does: Received::cookie = mon_name, Received::svid = state.
+inline constexpr uint32_t kNsmCallbackProc = 16;
 
 struct Owner {
   std::string host;
