@@ -18,6 +18,7 @@
 
 #include "base/logging.h"
 #include "base/status.h"
+#include "mount/file_services.h"
 #include "nlm/lock_services.h"
 #include "nlm/nfs_handles.h"
 #include "rpc/null_program.h"
@@ -28,8 +29,6 @@ namespace {
 using volumed::Status;
 namespace rpc = volumed::rpc;
 
-constexpr uint32_t kNfsProgram = 100003;
-constexpr uint32_t kMountProgram = 100005;
 constexpr uint32_t kNlmProgram = 100021;
 constexpr uint32_t kNsmProgram = 100024;
 
@@ -71,13 +70,10 @@ Status CheckDataDir(const std::string& dir) {
 // Every program the server offers. Placeholders answer NULL only, so that `rpcinfo -p`
 // and clients' pings see them until the full tables replace them.
 Status RegisterPrograms(rpc::Server& server, const Flags& flags,
-                        volumed::nlm::LockServices& locks) {
-  VOLUMED_RETURN_IF_ERROR(
-      server.Register(rpc::NullOnlyProgram(kNfsProgram, 3, "nfs", /*tcp=*/true, /*udp=*/false),
-                      {.tcp = flags.nfs_port}));
-  VOLUMED_RETURN_IF_ERROR(
-      server.Register(rpc::NullOnlyProgram(kMountProgram, 3, "mount", true, true),
-                      {.tcp = flags.mount_port, .udp = flags.mount_port}));
+                        volumed::mount::FileServices& files, volumed::nlm::LockServices& locks) {
+  // NFS v3 (TCP) and MOUNT v3 (TCP and UDP) over the volume catalog (src/mount/file_services.h).
+  VOLUMED_RETURN_IF_ERROR(files.Register(server, {.tcp = flags.nfs_port},
+                                         {.tcp = flags.mount_port, .udp = flags.mount_port}));
   // NLM v1/v3/v4 and NSM v1 (src/nlm/lock_services.h).
   VOLUMED_RETURN_IF_ERROR(locks.Register(server, {.tcp = flags.nlm_port, .udp = flags.nlm_port},
                                          {.tcp = flags.nsm_port, .udp = flags.nsm_port}));
@@ -144,6 +140,12 @@ int main(int argc, char** argv) {
   options.use_rpcbind = !flags.no_rpcbind;
   options.max_connections = flags.max_connections;
   options.idle_timeout = std::chrono::seconds(flags.idle_timeout_s);
+  // The catalog, the --volume names and the NFS/MOUNT services; opened before the server
+  // so that it outlives every handler.
+  volumed::storage::StoreOptions store;
+  store.data_dir = flags.data_dir;
+  auto files = volumed::mount::FileServices::Open(store, flags.volumes);
+  if (!files.ok()) return Fail(files.status());
   rpc::Server server(options);
 
   // Locks: NLM + our own NSM, whose state and monitored hosts live in DATA/nsm.
@@ -155,10 +157,10 @@ int main(int argc, char** argv) {
   lock_options.nsm_name = flags.nsm_name;
   lock_options.check_other_monitor = !flags.no_rpcbind;
   auto locks = volumed::nlm::LockServices::Open(lock_options,
-                                                volumed::nlm::NfsHandleHooks(/*catalog=*/nullptr));
+                                                volumed::nlm::NfsHandleHooks(&(*files)->catalog()));
   if (!locks.ok()) return Fail(locks.status());
 
-  if (Status s = RegisterPrograms(server, flags, **locks); !s.ok()) return Fail(s);
+  if (Status s = RegisterPrograms(server, flags, **files, **locks); !s.ok()) return Fail(s);
   if (Status s = (*locks)->Start(); !s.ok()) return Fail(s);
   if (Status s = server.Start(); !s.ok()) return Fail(s);
   LOG_INFO("volumed: serving (data {}, pid {})", flags.data_dir, getpid());
