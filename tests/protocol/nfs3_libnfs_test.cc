@@ -121,33 +121,31 @@ TEST_F(Nfs3Libnfs, BigDirectoryListedOnceWhileChanging) {
     ASSERT_EQ(Call<CREATE3res>(rpc_nfs3_create_async, a), NFS3_OK);
     names_.clear();
   }
-  // A second client adds and removes entries while we list.
-  std::atomic<bool> stop{false};
-  std::atomic<size_t> churn{0};
-  std::thread churner([&] {
-    auto c = RawClient::Connect(server_->nfs_port(), NFS_PROGRAM, NFS_V3);
-    ASSERT_NE(c, nullptr);
-    for (size_t i = 0; !stop; ++i) {
-      std::string name = "churn-" + std::to_string(i);
-      CREATE3args a{};
-      a.where.dir = dir_.wire();
-      a.where.name = name.data();
-      a.how.mode = UNCHECKED;
-      c->Call<CREATE3res>(
-          [&](rpc_context* r, rpc_cb cb, void* p) { return rpc_nfs3_create_async(r, cb, &a, p); },
-          [](CREATE3res*) {});
-      if (i % 2 == 1) {
-        std::string old = "churn-" + std::to_string(i - 1);
-        REMOVE3args rm{};
-        rm.object.dir = dir_.wire();
-        rm.object.name = old.data();
-        c->Call<REMOVE3res>([&](rpc_context* r, rpc_cb cb,
-                                void* p) { return rpc_nfs3_remove_async(r, cb, &rm, p); },
-                            [](REMOVE3res*) {});
-      }
-      ++churn;
+  // A second client adds and removes entries while we list: between every two
+  // READDIRPLUS calls it creates one entry and removes the one it created before.
+  auto churner = RawClient::Connect(server_->nfs_port(), NFS_PROGRAM, NFS_V3);
+  ASSERT_NE(churner, nullptr);
+  size_t churn = 0;
+  auto churn_step = [&] {
+    std::string name = "churn-" + std::to_string(churn);
+    CREATE3args a{};
+    a.where.dir = dir_.wire();
+    a.where.name = name.data();
+    a.how.mode = UNCHECKED;
+    ASSERT_TRUE(churner->Call<CREATE3res>(
+        [&](rpc_context* r, rpc_cb cb, void* p) { return rpc_nfs3_create_async(r, cb, &a, p); },
+        [](CREATE3res* res) { EXPECT_EQ(res->status, NFS3_OK); }));
+    if (churn > 0) {
+      std::string old = "churn-" + std::to_string(churn - 1);
+      REMOVE3args rm{};
+      rm.object.dir = dir_.wire();
+      rm.object.name = old.data();
+      ASSERT_TRUE(churner->Call<REMOVE3res>(
+          [&](rpc_context* r, rpc_cb cb, void* p) { return rpc_nfs3_remove_async(r, cb, &rm, p); },
+          [](REMOVE3res* res) { EXPECT_EQ(res->status, NFS3_OK); }));
     }
-  });
+    ++churn;
+  };
   std::map<std::string, int> seen;
   uint64_t cookie = 0;
   size_t calls = 0;
@@ -155,8 +153,8 @@ TEST_F(Nfs3Libnfs, BigDirectoryListedOnceWhileChanging) {
     READDIRPLUS3args a{};
     a.dir = dir_.wire();
     a.cookie = cookie;
-    a.dircount = 4096;
-    a.maxcount = 32768;
+    a.dircount = 1024;
+    a.maxcount = 8192;
     ASSERT_EQ(Call<READDIRPLUS3res>(rpc_nfs3_readdirplus_async, a,
                                     [&](READDIRPLUS3res& r) {
                                       for (entryplus3* e = r.READDIRPLUS3res_u.resok.reply.entries;
@@ -167,9 +165,8 @@ TEST_F(Nfs3Libnfs, BigDirectoryListedOnceWhileChanging) {
                                       eof = r.READDIRPLUS3res_u.resok.reply.eof;
                                     }),
               NFS3_OK);
+    churn_step();
   }
-  stop = true;
-  churner.join();
   size_t stable = 0;
   for (const auto& [name, count] : seen) {
     EXPECT_EQ(count, 1) << name;
@@ -178,9 +175,10 @@ TEST_F(Nfs3Libnfs, BigDirectoryListedOnceWhileChanging) {
   EXPECT_EQ(stable, entries);
   EXPECT_EQ(seen.count("."), 1u);
   EXPECT_EQ(seen.count(".."), 1u);
-  EXPECT_GT(calls, entries / 1000);
-  std::printf("listed %zu stable entries in %zu READDIRPLUS calls; %zu churn steps meanwhile\n",
-              stable, calls, churn.load());
+  EXPECT_GT(calls, entries / 100);
+  // The entry created last may or may not be listed; every listed one appears once.
+  std::printf("listed %zu stable entries in %zu READDIRPLUS calls; %zu creates+removes meanwhile\n",
+              stable, calls, churn);
 }
 
 TEST_F(Nfs3Libnfs, LargeFileUnstableThenCommit) {
