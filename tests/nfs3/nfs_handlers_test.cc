@@ -485,5 +485,142 @@ TEST_F(NfsHandlersTest, SymlinkAndReadlink) {
   EXPECT_EQ(lres->status, NFS3ERR_NAMETOOLONG);
 }
 
+TEST_F(NfsHandlersTest, QuotaIsDquotAndFsstatReportsIt) {
+  catalog_.volume->SetQuota({/*max_bytes=*/1 << 20, /*max_files=*/0});
+  FileHandle f = CreateFile(root_, "q");
+  std::string payload(600 << 10, 'd');  // two of these exceed the 1 MiB quota
+  WRITE3args w{};
+  w.file = Fh(f);
+  w.count = static_cast<count3>(payload.size());
+  w.stable = FILE_SYNC;
+  w.data.data_len = w.count;
+  w.data.data_val = payload.data();
+  auto first = REPLY(WRITE);
+  Write(service_, ctx_, w, first.r);
+  ASSERT_EQ(first->status, NFS3_OK);
+  w.offset = 4 << 20;
+  auto over2 = REPLY(WRITE);
+  Write(service_, ctx_, w, over2.r);
+  EXPECT_EQ(over2->status, NFS3ERR_DQUOT);
+  EXPECT_TRUE(over2->WRITE3res_u.resfail.file_wcc.after.attributes_follow);
+
+  FSSTAT3args s{Fh(root_)};
+  auto sres = REPLY(FSSTAT);
+  Fsstat(service_, ctx_, s, sres.r);
+  ASSERT_EQ(sres->status, NFS3_OK);
+  EXPECT_EQ(sres->FSSTAT3res_u.resok.tbytes, 1u << 20);
+  EXPECT_LT(sres->FSSTAT3res_u.resok.abytes, 1u << 20);
+
+  catalog_.volume->SetQuota({0, /*max_files=*/1});
+  CREATE3args c{};
+  c.where.dir = Fh(root_);
+  c.where.name = const_cast<char*>("one-too-many");
+  c.how.mode = UNCHECKED;
+  auto cres = REPLY(CREATE);
+  Create(service_, ctx_, c, cres.r);
+  EXPECT_EQ(cres->status, NFS3ERR_DQUOT);
+}
+
+TEST_F(NfsHandlersTest, ReadOnlyExportRefusesEveryMutation) {
+  FileHandle f = CreateFile(root_, "ro-file");
+  FileHandle d = Mkdir(root_, "ro-dir");
+  catalog_.info.policy.read_only = true;
+  char name[] = "new";
+  char target[] = "t";
+  std::string data = "x";
+  auto expect_rofs = [](nfsstat3 st, const char* what) { EXPECT_EQ(st, NFS3ERR_ROFS) << what; };
+  {
+    SETATTR3args a{};
+    a.object = Fh(f);
+    auto r = REPLY(SETATTR);
+    Setattr(service_, ctx_, a, r.r);
+    expect_rofs(r->status, "SETATTR");
+  }
+  {
+    WRITE3args a{};
+    a.file = Fh(f);
+    a.count = 1;
+    a.data.data_len = 1;
+    a.data.data_val = data.data();
+    auto r = REPLY(WRITE);
+    Write(service_, ctx_, a, r.r);
+    expect_rofs(r->status, "WRITE");
+  }
+  {
+    CREATE3args a{};
+    a.where.dir = Fh(root_);
+    a.where.name = name;
+    auto r = REPLY(CREATE);
+    Create(service_, ctx_, a, r.r);
+    expect_rofs(r->status, "CREATE");
+  }
+  {
+    MKDIR3args a{};
+    a.where.dir = Fh(root_);
+    a.where.name = name;
+    auto r = REPLY(MKDIR);
+    nfs3::Mkdir(service_, ctx_, a, r.r);
+    expect_rofs(r->status, "MKDIR");
+  }
+  {
+    SYMLINK3args a{};
+    a.where.dir = Fh(root_);
+    a.where.name = name;
+    a.symlink.symlink_data = target;
+    auto r = REPLY(SYMLINK);
+    Symlink(service_, ctx_, a, r.r);
+    expect_rofs(r->status, "SYMLINK");
+  }
+  {
+    MKNOD3args a{};
+    a.where.dir = Fh(root_);
+    a.where.name = name;
+    a.what.type = NF3FIFO;
+    auto r = REPLY(MKNOD);
+    Mknod(service_, ctx_, a, r.r);
+    expect_rofs(r->status, "MKNOD");
+  }
+  {
+    REMOVE3args a{};
+    a.object.dir = Fh(root_);
+    a.object.name = const_cast<char*>("ro-file");
+    auto r = REPLY(REMOVE);
+    Remove(service_, ctx_, a, r.r);
+    expect_rofs(r->status, "REMOVE");
+  }
+  {
+    RMDIR3args a{};
+    a.object.dir = Fh(root_);
+    a.object.name = const_cast<char*>("ro-dir");
+    auto r = REPLY(RMDIR);
+    Rmdir(service_, ctx_, a, r.r);
+    expect_rofs(r->status, "RMDIR");
+  }
+  {
+    RENAME3args a{};
+    a.from.dir = Fh(root_);
+    a.from.name = const_cast<char*>("ro-file");
+    a.to.dir = Fh(d);
+    a.to.name = name;
+    auto r = REPLY(RENAME);
+    Rename(service_, ctx_, a, r.r);
+    expect_rofs(r->status, "RENAME");
+  }
+  {
+    LINK3args a{};
+    a.file = Fh(f);
+    a.link.dir = Fh(d);
+    a.link.name = name;
+    auto r = REPLY(LINK);
+    Link(service_, ctx_, a, r.r);
+    expect_rofs(r->status, "LINK");
+  }
+  // Reads still work.
+  READ3args rd{Fh(f), 0, 10};
+  auto r = REPLY(READ);
+  Read(service_, ctx_, rd, r.r);
+  EXPECT_EQ(r->status, NFS3_OK);
+}
+
 }  // namespace
 }  // namespace volumed::nfs3
