@@ -6,16 +6,19 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 suites=()
+builddir=build-test
+setup_args=(-Dfuzz=true)
 if [ "${1:-}" = "--fast" ]; then
   shift
   suites=(--suite unit --suite protocol)
+  builddir=build-fast
+  setup_args=()
 fi
 
 tools/install-deps.sh test vm || { echo "0 passed, 1 failed"; exit 1; }
 
-builddir=build-test
 if [ ! -d "$builddir" ]; then
-  meson setup "$builddir" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+  meson setup "$builddir" "${setup_args[@]}" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 fi
 if ! ninja -C "$builddir"; then
   echo "build failed"
