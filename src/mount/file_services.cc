@@ -32,6 +32,7 @@ Status FileServices::Register(rpc::Server& server, rpc::Ports nfs, rpc::Ports mo
   rpc::ProgramVersion nfs_program = nfs_->Program();
   nfs_program.udp = nfs.udp != 0;
   VOLUMED_RETURN_IF_ERROR(server.Register(nfs_program, nfs));
+  VOLUMED_RETURN_IF_ERROR(server.Register(mount_->ProgramV1(), mount));
   VOLUMED_RETURN_IF_ERROR(server.Register(mount_->Program(), mount));
   return Status::Ok();
 }

@@ -25,7 +25,7 @@ class FileServices {
   static Result<std::unique_ptr<FileServices>> Open(const storage::StoreOptions& store,
                                                     const std::vector<std::string>& volumes);
 
-  // NFS over TCP (and UDP when nfs.udp is set); MOUNT over TCP and UDP.
+  // NFS v3 over TCP (and UDP when nfs.udp is set); MOUNT v1 and v3 over TCP and UDP.
   Status Register(rpc::Server& server, rpc::Ports nfs, rpc::Ports mount);
 
   storage::VolumeCatalog& catalog() { return *catalog_; }

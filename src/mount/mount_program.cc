@@ -1,6 +1,8 @@
 // The MOUNT version 3 procedure table (NULL, MNT, DUMP, UMNT, UMNTALL, EXPORT) and the
-// one mapping Status → mountstat3. MNT, UMNT and UMNTALL are idempotent in effect
-// (the mount list is a set), so none needs the duplicate-request cache.
+// one mapping Status → mountstat3; and version 1's table, which differs only in MNT's
+// reply (a fixed 32-byte handle and an errno status, derived from mountstat3). MNT, UMNT and
+// UMNTALL are idempotent in effect (the mount list is a set), so none needs the duplicate-request
+// cache.
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -114,6 +116,22 @@ rpc::Outcome UmntAll(void* state, const rpc::CallContext& ctx, void*, void*) {
   return rpc::Outcome::kReply;
 }
 
+// MOUNT v1: mountstat3's values below 100 are the errno values v1 uses; the NFSv3-only
+// ones (NOTSUPP, SERVERFAULT) become EIO.
+rpc::Outcome MntV1(void* state, const rpc::CallContext& ctx, void* args, void* result) {
+  static_assert(nfs3::kFileHandleSize == MNT1_FHSIZE, "v1 handles are exactly 32 bytes");
+  const char* path = *static_cast<mnt3_dirpath*>(args);
+  auto& res = *static_cast<mnt1_fhstatus*>(result);
+  auto fh = Service(state).Mount(ctx, path == nullptr ? "" : path);
+  mountstat3 st = ToMountStat(fh.ok() ? Status::Code::kOk : fh.status().code());
+  res.fhs_status = st < 100 ? static_cast<u_int>(st) : static_cast<u_int>(MNT3ERR_IO);
+  if (fh.ok()) {
+    nfs3::EncodedHandle bytes = nfs3::EncodeFileHandle(*fh);
+    std::memcpy(res.mnt1_fhstatus_u.fhs_fhandle, bytes.data(), bytes.size());
+  }
+  return rpc::Outcome::kReply;
+}
+
 // Every volume, with its allowed client patterns (an empty group list: everyone).
 rpc::Outcome Export(void* state, const rpc::CallContext&, void*, void* result) {
   auto& head = *static_cast<mnt3_exports*>(result);
@@ -151,9 +169,30 @@ const rpc::Procedure kProcedures[] = {
      sizeof(mnt3_exports), &Export, true},
 };
 
+const rpc::Procedure kProceduresV1[] = {
+    {MOUNTPROC1_NULL, "NULL", XdrVoid(), 0, XdrVoid(), 0, &Null, true},
+    {MOUNTPROC1_MNT, "MNT", reinterpret_cast<xdrproc_t>(xdr_mnt3_dirpath), sizeof(mnt3_dirpath),
+     reinterpret_cast<xdrproc_t>(xdr_mnt1_fhstatus), sizeof(mnt1_fhstatus), &MntV1, true},
+    {MOUNTPROC1_DUMP, "DUMP", XdrVoid(), 0, reinterpret_cast<xdrproc_t>(xdr_mnt3_mountlist),
+     sizeof(mnt3_mountlist), &Dump, true},
+    {MOUNTPROC1_UMNT, "UMNT", reinterpret_cast<xdrproc_t>(xdr_mnt3_dirpath), sizeof(mnt3_dirpath),
+     XdrVoid(), 0, &Umnt, true},
+    {MOUNTPROC1_UMNTALL, "UMNTALL", XdrVoid(), 0, XdrVoid(), 0, &UmntAll, true},
+    {MOUNTPROC1_EXPORT, "EXPORT", XdrVoid(), 0, reinterpret_cast<xdrproc_t>(xdr_mnt3_exports),
+     sizeof(mnt3_exports), &Export, true},
+};
+
 }  // namespace
 
 std::span<const rpc::Procedure> MountProcedures() { return kProcedures; }
+std::span<const rpc::Procedure> MountProceduresV1() { return kProceduresV1; }
+
+rpc::ProgramVersion MountService::ProgramV1() {
+  rpc::ProgramVersion v = Program();
+  v.vers = 1;
+  v.procedures = MountProceduresV1();
+  return v;
+}
 
 rpc::ProgramVersion MountService::Program() {
   rpc::ProgramVersion v;

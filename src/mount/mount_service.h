@@ -1,8 +1,8 @@
-// MountService: the MOUNT version 3 program (100005/3; RFC 1813 appendix I). Every volume
-// is an export at "/NAME"; MNT of "/NAME" (or "/NAME/sub/dir", resolved inside the volume)
-// answers the root (or that directory's) file handle and AUTH_SYS as the only flavor.
-// The export policy decides who may mount (MNT3ERR_ACCES otherwise); NFS re-checks it on
-// every request.
+// MountService: the MOUNT version 3 program (100005/3; RFC 1813 appendix I), also offered
+// as version 1. Every volume is an export at "/NAME"; MNT of "/NAME" (or "/NAME/sub/dir",
+// resolved inside the volume) answers the root (or that directory's) file handle and AUTH_SYS as
+// the only flavor. The export policy decides who may mount (MNT3ERR_ACCES otherwise); NFS re-checks
+// it on every request.
 //
 // The mount list (DUMP, UMNT, UMNTALL) is kept in memory only: it is advisory in NFSv3
 // (clients do not depend on it), and it is empty after a restart, as with most servers.
@@ -46,6 +46,8 @@ class MountService {
   Result<std::vector<storage::VolumeInfo>> Exports() { return catalog_.List(); }
 
   rpc::ProgramVersion Program();
+  // MOUNT v1 (for showmount and old tools): the same service, v1's MNT reply.
+  rpc::ProgramVersion ProgramV1();
 
  private:
   storage::VolumeCatalog& catalog_;
@@ -54,5 +56,6 @@ class MountService {
 };
 
 std::span<const rpc::Procedure> MountProcedures();
+std::span<const rpc::Procedure> MountProceduresV1();
 
 }  // namespace volumed::mount

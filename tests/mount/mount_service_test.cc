@@ -121,5 +121,26 @@ TEST_F(MountServiceTest, ExportListsVolumesWithClients) {
   xdr_free(reinterpret_cast<xdrproc_t>(xdr_mnt3_exports), reinterpret_cast<char*>(&list));
 }
 
+TEST_F(MountServiceTest, VersionOneMntAnswersFixedHandle) {
+  const rpc::Procedure* mnt = nullptr;
+  for (const rpc::Procedure& p : MountProceduresV1()) {
+    if (p.number == MOUNTPROC1_MNT) mnt = &p;
+  }
+  ASSERT_NE(mnt, nullptr);
+  mnt3_dirpath arg = const_cast<char*>("/vol");
+  mnt1_fhstatus res{};
+  mnt->handler(&service_, ctx_, &arg, &res);
+  ASSERT_EQ(res.fhs_status, 0u);
+  auto fh = nfs3::DecodeFileHandle(
+      {reinterpret_cast<const uint8_t*>(res.mnt1_fhstatus_u.fhs_fhandle), MNT1_FHSIZE});
+  ASSERT_TRUE(fh.ok());
+  EXPECT_EQ(fh->inode, catalog_.volume->Root());
+  arg = const_cast<char*>("/none");
+  mnt1_fhstatus missing{};
+  mnt->handler(&service_, ctx_, &arg, &missing);
+  EXPECT_EQ(missing.fhs_status, 2u);  // ENOENT
+  EXPECT_EQ(service_.ProgramV1().vers, 1u);
+}
+
 }  // namespace
 }  // namespace volumed::mount

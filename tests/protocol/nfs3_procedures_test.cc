@@ -4,6 +4,7 @@
 // program; the handler unit tests cover ROFS and address ACCES.)
 #include <unistd.h>
 
+#include <cstdio>
 #include <set>
 #include <string>
 
@@ -451,6 +452,28 @@ TEST_F(Nfs3Procedures, MountProcedures) {
   ASSERT_TRUE(mnt_->Call<void>(
       [](rpc_context* rpc, rpc_cb cb, void* p) { return rpc_mount3_umntall_async(rpc, cb, p); },
       [](void*) {}));
+}
+
+std::string Output(const std::string& cmd) {
+  std::string out;
+  if (FILE* f = popen(cmd.c_str(), "r")) {
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) out.append(buf, n);
+    pclose(f);
+  }
+  return out;
+}
+
+// Stock tools find us through rpcbind: showmount (MOUNT v1/v3 EXPORT) and rpcinfo.
+TEST_F(Nfs3Procedures, ShowmountAndRpcinfo) {
+  std::string exports = Output("showmount -e 127.0.0.1 2>&1");
+  EXPECT_NE(exports.find("/default"), std::string::npos) << exports;
+  EXPECT_NE(exports.find("/other"), std::string::npos) << exports;
+  std::string programs = Output("rpcinfo -p 127.0.0.1 2>&1");
+  EXPECT_NE(programs.find("100003    3   tcp"), std::string::npos) << programs;
+  EXPECT_NE(programs.find("100005    3   udp"), std::string::npos) << programs;
+  EXPECT_NE(programs.find("100005    1   tcp"), std::string::npos) << programs;
 }
 
 }  // namespace
