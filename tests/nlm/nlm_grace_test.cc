@@ -97,6 +97,7 @@ TEST(NlmGraceTest, OnlyReclaimsDuringGraceAfterRestartAndCrash) {
   auto server = StartServer();
   ASSERT_NE(server, nullptr);
   const std::string fh = VolumeHandle("locks");
+  ASSERT_FALSE(fh.empty()) << "MNT /locks failed";
   int state = NsmState();
   ASSERT_GT(state, 0);
   EXPECT_EQ(state % 2, 1);
@@ -121,6 +122,7 @@ TEST(NsmProtocolTest, RebootNotificationReleasesLocksAndCallsLocalMonitors) {
   auto listener = CallbackListener::Start();
   ASSERT_NE(listener, nullptr);
   const std::string fh = VolumeHandle("locks");
+  ASSERT_FALSE(fh.empty()) << "MNT /locks failed";
   auto c = NlmClient::Connect(rpc::Transport::kUdp);
   auto nsm = Nsm();
   ASSERT_NE(c, nullptr);

@@ -91,6 +91,7 @@ class NlmLibnfsTest : public ::testing::Test {
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(server).value();
     fh_ = VolumeHandle("locks");
+    ASSERT_FALSE(fh_.empty()) << "MNT /locks failed";
   }
 
   nlmstat4 LockCall(Connection& c, const Lock& l, uint64_t off, uint64_t len, bool block) {

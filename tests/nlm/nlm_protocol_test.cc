@@ -31,6 +31,7 @@ class NlmProtocolTest : public ::testing::TestWithParam<rpc::Transport> {
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(server).value().release();
     fh_ = new std::string(VolumeHandle("locks"));
+    ASSERT_FALSE(fh_->empty()) << "MNT /locks failed";
   }
   static void TearDownTestSuite() {
     delete server_;
@@ -104,6 +105,18 @@ TEST_P(NlmProtocolTest, BadHandleIsStale) {
   EXPECT_EQ(client_->Test(fh().substr(0, 5), kA, 0, 1, true).stat, NLM4_STALE_FH);
   EXPECT_EQ(client_->Lock(bad, kA, 0, 1, true, false), NLM4_STALE_FH);
   EXPECT_EQ(client_->Unlock(bad, kA, 0, 1), NLM4_STALE_FH);
+}
+
+// A well-formed handle of a volume that does not exist: nothing can be acquired on it
+// (the NFS resolver says STALE), but releasing is always accepted.
+TEST_P(NlmProtocolTest, HandleOfUnknownVolumeIsStaleForAcquireOnly) {
+  std::string gone = fh();
+  for (size_t i = 4; i < 12; ++i) gone[i] = static_cast<char>(0x7e);  // the volume id
+  EXPECT_EQ(client_->Test(gone, kA, 0, 1, true).stat, NLM4_STALE_FH);
+  EXPECT_EQ(client_->Lock(gone, kA, 0, 1, true, false), NLM4_STALE_FH);
+  EXPECT_EQ(client_->Share(gone, kA, fsm_DN, fsa_R), NLM4_STALE_FH);
+  EXPECT_EQ(client_->Unlock(gone, kA, 0, 1), NLM4_GRANTED);
+  EXPECT_EQ(client_->Cancel(gone, kA, 0, 1, true), NLM4_GRANTED);
 }
 
 TEST_P(NlmProtocolTest, BlockedLockIsGrantedByCallback) {

@@ -7,7 +7,6 @@
 #include <cstring>
 
 #include "mount3_prot.h"
-#include "nfs3/file_handle.h"
 #include "nsm_prot.h"
 
 namespace volumed::nlmtest {
@@ -43,23 +42,23 @@ CallbackListener* g_listener = nullptr;
 std::string VolumeHandle(const std::string& name) {
   auto client = rpc::RpcClient::Create(Loopback(), 20048, MOUNT_PROGRAM, MOUNT_V3,
                                        rpc::Transport::kTcp, kTimeout);
-  if (client.ok()) {
-    (*client)->UseAuthSys("nlmtest", 0, 0);
-    std::string path = "/" + name;
-    char* arg = path.data();
-    mountres3 res{};
-    Status s = (*client)->Call(MOUNTPROC3_MNT, X(xdr_mnt3_dirpath), &arg, X(xdr_mountres3), &res,
-                               kTimeout);
-    if (s.ok() && res.fhs_status == MNT3_OK) {
-      const auto& fh = res.mountres3_u.mountinfo.fhandle;
-      std::string out(fh.mnt3_fhandle_val, fh.mnt3_fhandle_len);
-      xdr_free(X(xdr_mountres3), reinterpret_cast<char*>(&res));
-      return out;
-    }
-    if (s.ok()) xdr_free(X(xdr_mountres3), reinterpret_cast<char*>(&res));
+  if (!client.ok()) return {};
+  (*client)->UseAuthSys("nlmtest", 0, 0);
+  std::string path = "/" + name;
+  char* arg = path.data();
+  mountres3 res{};
+  if (!(*client)
+           ->Call(MOUNTPROC3_MNT, X(xdr_mnt3_dirpath), &arg, X(xdr_mountres3), &res, kTimeout)
+           .ok()) {
+    return {};
   }
-  nfs3::EncodedHandle h = nfs3::EncodeFileHandle(nfs3::FileHandle{1, 1, {1, 1}});
-  return std::string(reinterpret_cast<const char*>(h.data()), h.size());
+  std::string out;
+  if (res.fhs_status == MNT3_OK) {
+    const auto& fh = res.mountres3_u.mountinfo.fhandle;
+    out.assign(fh.mnt3_fhandle_val, fh.mnt3_fhandle_len);
+  }
+  xdr_free(X(xdr_mountres3), reinterpret_cast<char*>(&res));
+  return out;
 }
 
 nlm4_lock NlmClient::MakeLock(const std::string& fh, const Owner& o, uint64_t off, uint64_t len) {

@@ -1,6 +1,5 @@
-// VolumeHandle: a file handle volumed's NLM accepts: the root of the exported volume
-// `name` from MOUNT when the server's MOUNT answers, else a well-formed handle of volume 1
-// (accepted as long as the server resolves NLM handles without a catalog). Declared
+// VolumeHandle: the root file handle of the exported volume `name`, from MOUNT (empty if
+// the server refuses). Declared
 // apart so that tests compiled against libnfs's headers (whose NLM type names collide
 // with ours) can use it.
 #pragma once
