@@ -31,7 +31,26 @@ class Case:
     server: bool = True
     needs_volumectl: bool = False
     timeout: int = 300  # seconds each guest may run before it counts as hung
-    host_steps: object = None
+    host_steps: object = None  # run(run) while the guests run
+    prepare: object = None  # prepare(run) before the guests boot
+
+
+RESTART_SOURCE_MIB = 384
+
+
+def _make_restart_source(run):
+    """A random file on the host; the guest reads it over the host-root 9p share."""
+    import hashlib
+    import os
+    h = hashlib.sha256()
+    with open(os.path.join(run.workdir, "restart-src.bin"), "wb") as f:
+        for _ in range(RESTART_SOURCE_MIB):
+            block = os.urandom(1 << 20)
+            h.update(block)
+            f.write(block)
+    with open(os.path.join(run.workdir, "restart-src.sha256"), "w") as f:
+        f.write(h.hexdigest() + "\n")
+    run.signal_guests("source-ready")
 
 
 def _restart_during_dd(run):
@@ -58,4 +77,16 @@ CASES = {c.name: c for c in [
                  GuestSpec("selftest_fail.sh", expect_rc=3, expect_output="selftest-fail"),
                  GuestSpec("selftest_hang.sh", expect_rc="hang", expect_output="selftest-hang")],
          volumes=[], server=False, timeout=25),
+    Case("posix", "one guest: the POSIX calls users make on a mount (jobs/posix_calls.py)",
+         guests=[GuestSpec("posix.sh")], timeout=400),
+    Case("programs", "one guest: git, cp -a + diff -r, rsync -a, untar + make -j2",
+         guests=[GuestSpec("programs.sh", memory_mb=768)], timeout=600),
+    Case("two_guests", "two guests: close-to-open, rename seen, concurrent appends",
+         guests=[GuestSpec("two_guests.sh"), GuestSpec("two_guests.sh")], timeout=400),
+    Case("restart", "server SIGKILLed and restarted during a guest's large dd",
+         guests=[GuestSpec("restart.sh")], prepare=_make_restart_source,
+         host_steps=_restart_during_dd, timeout=400),
+    Case("estale", "volume deleted while mounted: ESTALE, not a hang",
+         guests=[GuestSpec("estale.sh")], volumes=["doomed"], needs_volumectl=True,
+         host_steps=_delete_volume, timeout=300),
 ]}

@@ -136,7 +136,7 @@ class Run:
         self.args = args
         self.tag = "%04x" % random.randrange(0x10000)
         self.ns = f"{NS_PREFIX}{os.getpid()}-{self.tag}"
-        vmroot = os.path.join(args.build_dir, "tests", "vm")
+        vmroot = os.path.join(os.path.abspath(args.build_dir), "tests", "vm")
         self.cache = os.path.join(vmroot, "cache")
         self.logdir = os.path.join(vmroot, "logs", case.name)
         self.workdir = os.path.join(vmroot, "work", f"{case.name}-{os.getpid()}")
@@ -205,6 +205,9 @@ class Run:
         return program is None or f" {program} " in r.stdout.replace("\t", " ")
 
     def server_cmd(self):
+        if self.args.server_cmd:  # another NFSv3 server, to check a job against it
+            return shlex.split(self.args.server_cmd.format(
+                data=self.datadir, volumes=" ".join(self.case.volumes)))
         cmd = [self.args.volumed, "--data", self.datadir, "--listen", "0.0.0.0",
                "--log-level", "info"]
         for v in self.case.volumes:
@@ -269,6 +272,7 @@ class Run:
             "VMT_WORK": self.workdir,
             "VMT_SHARED": "/vmt/shared",
             "VMT_RESULTS": "/vmt/results",
+            "VMT_MOUNT_OPTS": self.args.mount_opts or "",
         }
         env.update(g.spec.env)
         with open(os.path.join(g.dir, "env"), "w") as f:
@@ -373,6 +377,8 @@ class Run:
             self.start_server()
         for g in self.guests:
             self.write_guest_files(g)
+        if self.case.prepare:
+            self.case.prepare(self)
         for g in self.guests:
             self.boot(g, vmlinux, initrd)
         if self.case.host_steps:
@@ -439,7 +445,8 @@ def cmd_run(args):
     if os.geteuid() != 0:
         log("the VM tests need root (network namespaces, taps, apt-get)")
         return 1
-    if case.server and not (args.volumed and os.access(args.volumed, os.X_OK)):
+    if case.server and not args.server_cmd and not (
+            args.volumed and os.access(args.volumed, os.X_OK)):
         log(f"volumed not found at {args.volumed!r}")
         return 1
     if case.needs_volumectl and not (args.volumectl and os.access(args.volumectl, os.X_OK)):
@@ -480,6 +487,10 @@ def main():
     r.add_argument("--build-dir", required=True)
     r.add_argument("--volumed")
     r.add_argument("--volumectl")
+    r.add_argument("--mount-opts", help="extra NFS mount options for every guest mount")
+    r.add_argument("--server-cmd", help="run this NFSv3 server instead of volumed, e.g. to "
+                   "check a job against a reference server; {data} and {volumes} are "
+                   "replaced by the data directory and the case's volume names")
     pr = sub.add_parser("prepare")
     pr.add_argument("--build-dir", required=True)
     sub.add_parser("list")

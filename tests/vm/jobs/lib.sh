@@ -1,7 +1,8 @@
 # Helpers for guest job scripts (POSIX sh), sourced as `. "$VMT_LIB"`.
 # The harness exports VMT_HOSTNAME, VMT_INDEX (1-based), VMT_GUESTS, VMT_SERVER,
 # VMT_VOLUMES, VMT_SHARED (9p directory shared by all guests and the host), VMT_SRC,
-# VMT_BUILD and VMT_WORK (host paths, visible read-only at the same place in the guest).
+# VMT_BUILD and VMT_WORK (host paths, visible read-only at the same place in the guest),
+# VMT_MOUNT_OPTS (extra mount options from the harness's --mount-opts).
 set -eu
 
 step() { echo "== $VMT_HOSTNAME: $* ($(date +%T))"; }
@@ -13,7 +14,7 @@ fail() {
 # vmt_mount VOLUME DIR [EXTRA_OPTIONS] — mounts a volume the way users do.
 vmt_mount() {
   mkdir -p "$2"
-  opts="vers=3,proto=tcp,mountproto=tcp${3:+,$3}"
+  opts="vers=3,proto=tcp,mountproto=tcp${3:+,$3}${VMT_MOUNT_OPTS:+,$VMT_MOUNT_OPTS}"
   mount -t nfs -o "$opts" "$VMT_SERVER:/$1" "$2" || fail "mount -t nfs -o $opts $VMT_SERVER:/$1"
 }
 
