@@ -109,7 +109,9 @@ std::optional<std::vector<uint8_t>> Dispatcher::DispatchOrThrow(std::span<const 
   ctx.cred = std::move(call.cred);
 
   std::string drc_key;
-  const bool cached = drc_ != nullptr && !proc->idempotent;
+  // A Unix-socket client that retransmits does so on a new connection, where the cache
+  // could not tell it from another process that happens to reuse the xid: skip it there.
+  const bool cached = drc_ != nullptr && !proc->idempotent && ctx.transport != Transport::kLocal;
   if (cached) {
     drc_key = DuplicateRequestCache::MakeKey(ctx, call.args);
     std::vector<uint8_t> replay;

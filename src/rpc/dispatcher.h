@@ -9,7 +9,8 @@
 //   unknown procedure                → PROC_UNAVAIL
 //   arguments fail to decode         → GARBAGE_ARGS (or the handler says kGarbageArgs)
 //   handler fails / throws / result fails to encode → SYSTEM_ERR
-// No exception leaves Dispatch.
+// Non-idempotent procedures go through the duplicate-request cache (not over the Unix
+// socket; see dispatcher.cc). No exception leaves Dispatch.
 //
 // Thread-safety: Add before serving; Dispatch is thread-safe and called concurrently.
 #pragma once

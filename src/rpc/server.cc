@@ -279,8 +279,13 @@ Status Server::Start() {
 
 void Server::Stop() {
   Impl& m = *impl_;
-  if (!m.started || m.stopped) {
+  if (m.stopped) return;
+  if (!m.started) {
     m.stopped = true;
+    for (auto& l : m.listeners) {
+      if (l->transport == Transport::kLocal) unlink(l->path.c_str());
+    }
+    m.listeners.clear();
     return;
   }
   m.stopped = true;

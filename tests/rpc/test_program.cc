@@ -28,9 +28,9 @@ Outcome Count(void* s, const CallContext&, void*, void* res) {
   *static_cast<u_int*>(res) = ++static_cast<TestState*>(s)->count;
   return Outcome::kReply;
 }
-Outcome BadResult(void*, const CallContext&, void*, void*) {
-  return Outcome::kReply;  // result is a null string: xdr_wrapstring refuses to encode it
-}
+Outcome BadResult(void*, const CallContext&, void*, void*) { return Outcome::kReply; }
+// An encoder that always fails, as one does on a value it cannot represent.
+bool_t XdrUnencodable(XDR* xdrs, u_int*) { return xdrs->x_op == XDR_ENCODE ? FALSE : TRUE; }
 Outcome Sleep(void* s, const CallContext&, void* args, void* res) {
   auto* st = static_cast<TestState*>(s);
   const uint32_t now = ++st->running;
@@ -76,8 +76,7 @@ std::span<const Procedure> TestProcedures() {
       {kGarbage, "GARBAGE", XdrVoid(), 0, XdrVoid(), 0, Garbage, true},
       {kNoReply, "NOREPLY", XdrVoid(), 0, XdrVoid(), 0, NoReply, false},
       {kCount, "COUNT", XdrVoid(), 0, P(xdr_u_int), sizeof(u_int), Count, false},
-      {kBadResult, "BADRESULT", XdrVoid(), 0, reinterpret_cast<xdrproc_t>(xdr_wrapstring),
-       sizeof(char*), BadResult, true},
+      {kBadResult, "BADRESULT", XdrVoid(), 0, P(XdrUnencodable), sizeof(u_int), BadResult, true},
       {kSleep, "SLEEP", P(xdr_u_int), sizeof(u_int), P(xdr_u_int), sizeof(u_int), Sleep, true},
       {kWhoAmI, "WHOAMI", XdrVoid(), 0, reinterpret_cast<xdrproc_t>(XdrWhoAmI), sizeof(WhoAmI), Who,
        true},
