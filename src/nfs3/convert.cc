@@ -205,4 +205,11 @@ char* DupString(std::string_view s) {
   return buf;
 }
 
+filename3 DupName(std::string_view s) {
+  filename3 name{};
+  name.filename3_val = DupString(s);
+  name.filename3_len = static_cast<u_int>(s.size());
+  return name;
+}
+
 }  // namespace volumed::nfs3

@@ -12,6 +12,7 @@ Status CheckName(std::string_view name) {
     return Status(Status::Code::kNameTooLong, "name longer than 255 bytes");
   }
   if (name.find('/') != std::string_view::npos) return InvalidArgument("name contains '/'");
+  if (name.find('\0') != std::string_view::npos) return InvalidArgument("name contains NUL");
   return Status::Ok();
 }
 

@@ -12,7 +12,8 @@
 
 namespace volumed::nfs3 {
 
-// A component name as a client may send it: 1..255 bytes, no '/'. ("." and ".." pass.)
+// A component name as a client may send it: 1..255 bytes, no '/' or NUL. ("." and ".."
+// pass.)
 Status CheckName(std::string_view name);
 // A name to be created (CREATE, MKDIR, SYMLINK, MKNOD, LINK target, RENAME target):
 // CheckName, and "." / ".." already exist.
@@ -27,8 +28,13 @@ void FillPostOp(const Resolved& r, storage::InodeRef ref, post_op_attr* out);
 // wcc data with only post-op attributes (for failures before any change was attempted).
 void FillWccAfter(const Resolved& r, storage::InodeRef ref, wcc_data* out);
 
-inline std::string_view NameOf(const char* name) {
-  return name == nullptr ? std::string_view() : std::string_view(name);
+// A name as the client sent it (filename3 keeps its length: embedded NULs stay visible).
+inline std::string_view NameOf(const filename3& name) {
+  return name.filename3_val == nullptr ? std::string_view()
+                                       : std::string_view(name.filename3_val, name.filename3_len);
+}
+inline std::string_view NameOf(const char* text) {
+  return text == nullptr ? std::string_view() : std::string_view(text);
 }
 
 }  // namespace volumed::nfs3

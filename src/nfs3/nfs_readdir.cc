@@ -65,7 +65,7 @@ Entry* NewEntry(std::string_view name, uint64_t fileid, uint64_t cookie) {
   e->fileid = fileid;
   e->cookie = cookie;
   try {
-    e->name = DupString(name);
+    e->name = DupName(name);
   } catch (...) {
     std::free(e);
     throw;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <rpc/rpc.h>
 
+#include <cstring>
 #include <deque>
 #include <map>
 #include <set>
@@ -11,6 +12,7 @@
 
 #include "fake_catalog.h"
 #include "nfs3/convert.h"
+#include "nfs3/handler_util.h"
 #include "nfs3/handlers.h"
 #include "nfs3/readdir_budget.h"
 #include "nfs3/readdir_xdr.h"
@@ -26,6 +28,14 @@ struct Reply {
   xdrproc_t proc;
   R* operator->() { return &r; }
 };
+// A filename3 over caller-owned text (arguments are never freed by the handlers).
+filename3 Name(const char* text) {
+  filename3 n{};
+  n.filename3_val = const_cast<char*>(text);
+  n.filename3_len = static_cast<u_int>(std::strlen(text));
+  return n;
+}
+
 #define REPLY(T) Reply<T##3res>(reinterpret_cast<xdrproc_t>(xdr_##T##3res))
 
 class NfsHandlersTest : public ::testing::Test {
@@ -60,7 +70,7 @@ class NfsHandlersTest : public ::testing::Test {
   FileHandle CreateFile(const FileHandle& dir, const char* name) {
     CREATE3args a{};
     a.where.dir = Fh(dir);
-    a.where.name = const_cast<char*>(name);
+    a.where.name = Name(name);
     a.how.mode = UNCHECKED;
     a.how.createhow3_u.obj_attributes.mode.set_it = TRUE;
     a.how.createhow3_u.obj_attributes.mode.set_mode3_u.mode = 0644;
@@ -77,7 +87,7 @@ class NfsHandlersTest : public ::testing::Test {
   FileHandle Mkdir(const FileHandle& dir, const char* name) {
     MKDIR3args a{};
     a.where.dir = Fh(dir);
-    a.where.name = const_cast<char*>(name);
+    a.where.name = Name(name);
     auto res = REPLY(MKDIR);
     nfs3::Mkdir(service_, ctx_, a, res.r);
     EXPECT_EQ(res->status, NFS3_OK) << name;
@@ -108,7 +118,7 @@ class NfsHandlersTest : public ::testing::Test {
       size_t size = xdr_sizeof(reinterpret_cast<xdrproc_t>(XdrReaddirRes), &res.r);
       EXPECT_LE(size, count);
       for (entry3* e = res->READDIR3res_u.resok.reply.entries; e; e = e->nextentry) {
-        names.emplace_back(e->name);
+        names.emplace_back(NameOf(e->name));
         cookie = e->cookie;
       }
       if (res->READDIR3res_u.resok.reply.eof) break;
@@ -163,7 +173,7 @@ TEST_F(NfsHandlersTest, BadHandleAndStale) {
 
   REMOVE3args r{};
   r.object.dir = Fh(root_);
-  r.object.name = const_cast<char*>("f");
+  r.object.name = Name("f");
   auto rres = REPLY(REMOVE);
   Remove(service_, ctx_, r, rres.r);
   ASSERT_EQ(rres->status, NFS3_OK);
@@ -182,7 +192,7 @@ TEST_F(NfsHandlersTest, ExportPolicyOnEveryRequest) {
   catalog_.info.policy.read_only = true;
   CREATE3args a{};
   a.where.dir = Fh(root_);
-  a.where.name = const_cast<char*>("x");
+  a.where.name = Name("x");
   a.how.mode = GUARDED;
   auto res = REPLY(CREATE);
   Create(service_, ctx_, a, res.r);
@@ -219,15 +229,17 @@ TEST_F(NfsHandlersTest, NameChecks) {
       {".", NFS3ERR_EXIST},
       {"..", NFS3ERR_EXIST},
       {"", NFS3ERR_INVAL},
+      {std::string("a\0b", 3), NFS3ERR_INVAL},  // a NUL is seen, not a cut-short "a"
   };
   for (const auto& [name, want] : cases) {
-    a.where.name = const_cast<char*>(name.c_str());
+    a.where.name.filename3_val = const_cast<char*>(name.data());
+    a.where.name.filename3_len = static_cast<u_int>(name.size());
     auto res = REPLY(CREATE);
     Create(service_, ctx_, a, res.r);
     EXPECT_EQ(res->status, want) << name;
   }
   std::string ok_name(255, 'b');
-  a.where.name = ok_name.data();
+  a.where.name = Name(ok_name.c_str());
   auto res = REPLY(CREATE);
   Create(service_, ctx_, a, res.r);
   EXPECT_EQ(res->status, NFS3_OK);
@@ -303,14 +315,14 @@ TEST_F(NfsHandlersTest, NamespaceErrors) {
   CreateFile(d, "inner");
   RMDIR3args rm{};
   rm.object.dir = Fh(root_);
-  rm.object.name = const_cast<char*>("d");
+  rm.object.name = Name("d");
   auto res = REPLY(RMDIR);
   Rmdir(service_, ctx_, rm, res.r);
   EXPECT_EQ(res->status, NFS3ERR_NOTEMPTY);
 
   LOOKUP3args l{};
   l.what.dir = Fh(root_);
-  l.what.name = const_cast<char*>("missing");
+  l.what.name = Name("missing");
   auto lres = REPLY(LOOKUP);
   Lookup(service_, ctx_, l, lres.r);
   EXPECT_EQ(lres->status, NFS3ERR_NOENT);
@@ -318,7 +330,7 @@ TEST_F(NfsHandlersTest, NamespaceErrors) {
 
   FileHandle f = CreateFile(root_, "file");
   l.what.dir = Fh(f);
-  l.what.name = const_cast<char*>("x");
+  l.what.name = Name("x");
   auto nres = REPLY(LOOKUP);
   Lookup(service_, ctx_, l, nres.r);
   EXPECT_EQ(nres->status, NFS3ERR_NOTDIR);
@@ -326,7 +338,7 @@ TEST_F(NfsHandlersTest, NamespaceErrors) {
   LINK3args link{};
   link.file = Fh(f);
   link.link.dir = Fh(d);
-  link.link.name = const_cast<char*>("hard");
+  link.link.name = Name("hard");
   auto kres = REPLY(LINK);
   Link(service_, ctx_, link, kres.r);
   ASSERT_EQ(kres->status, NFS3_OK);
@@ -334,9 +346,9 @@ TEST_F(NfsHandlersTest, NamespaceErrors) {
 
   RENAME3args ren{};
   ren.from.dir = Fh(root_);
-  ren.from.name = const_cast<char*>("file");
+  ren.from.name = Name("file");
   ren.to.dir = Fh(d);
-  ren.to.name = const_cast<char*>("moved");
+  ren.to.name = Name("moved");
   auto rres = REPLY(RENAME);
   Rename(service_, ctx_, ren, rres.r);
   ASSERT_EQ(rres->status, NFS3_OK);
@@ -345,7 +357,7 @@ TEST_F(NfsHandlersTest, NamespaceErrors) {
 
   MKNOD3args mk{};
   mk.where.dir = Fh(root_);
-  mk.where.name = const_cast<char*>("node");
+  mk.where.name = Name("node");
   mk.what.type = NF3REG;
   auto mres = REPLY(MKNOD);
   Mknod(service_, ctx_, mk, mres.r);
@@ -359,7 +371,7 @@ TEST_F(NfsHandlersTest, NamespaceErrors) {
 TEST_F(NfsHandlersTest, ExclusiveCreateIsRetrySafe) {
   CREATE3args a{};
   a.where.dir = Fh(root_);
-  a.where.name = const_cast<char*>("lock");
+  a.where.name = Name("lock");
   a.how.mode = EXCLUSIVE;
   std::memcpy(a.how.createhow3_u.verf, "verifier", 8);
   auto first = REPLY(CREATE);
@@ -421,9 +433,9 @@ TEST_F(NfsHandlersTest, ReaddirplusHonoursBothBudgets) {
     EXPECT_LE(xdr_sizeof(reinterpret_cast<xdrproc_t>(XdrReaddirplusRes), &res.r), maxcount);
     size_t dir_bytes = 0;
     for (entryplus3* e = res->READDIRPLUS3res_u.resok.reply.entries; e; e = e->nextentry) {
-      ++seen[e->name];
+      ++seen[std::string(NameOf(e->name))];
       cookie = e->cookie;
-      dir_bytes += ReaddirEntrySize(std::strlen(e->name));
+      dir_bytes += ReaddirEntrySize(e->name.filename3_len);
       EXPECT_TRUE(e->name_attributes.attributes_follow);
       ASSERT_TRUE(e->name_handle.handle_follows);
       EXPECT_EQ(FromWire(e->name_handle.post_op_fh3_u.handle).inode.ino, e->fileid);
@@ -465,7 +477,7 @@ TEST_F(NfsHandlersTest, FsinfoPathconfFsstat) {
 TEST_F(NfsHandlersTest, SymlinkAndReadlink) {
   SYMLINK3args a{};
   a.where.dir = Fh(root_);
-  a.where.name = const_cast<char*>("ln");
+  a.where.name = Name("ln");
   a.symlink.symlink_data = const_cast<char*>("target/path");
   auto res = REPLY(SYMLINK);
   Symlink(service_, ctx_, a, res.r);
@@ -478,7 +490,7 @@ TEST_F(NfsHandlersTest, SymlinkAndReadlink) {
   EXPECT_STREQ(rres->READLINK3res_u.resok.data, "target/path");
 
   std::string too_long(4097, 'p');
-  a.where.name = const_cast<char*>("ln2");
+  a.where.name = Name("ln2");
   a.symlink.symlink_data = too_long.data();
   auto lres = REPLY(SYMLINK);
   Symlink(service_, ctx_, a, lres.r);
@@ -514,7 +526,7 @@ TEST_F(NfsHandlersTest, QuotaIsDquotAndFsstatReportsIt) {
   catalog_.volume->SetQuota({0, /*max_files=*/1});
   CREATE3args c{};
   c.where.dir = Fh(root_);
-  c.where.name = const_cast<char*>("one-too-many");
+  c.where.name = Name("one-too-many");
   c.how.mode = UNCHECKED;
   auto cres = REPLY(CREATE);
   Create(service_, ctx_, c, cres.r);
@@ -549,7 +561,7 @@ TEST_F(NfsHandlersTest, ReadOnlyExportRefusesEveryMutation) {
   {
     CREATE3args a{};
     a.where.dir = Fh(root_);
-    a.where.name = name;
+    a.where.name = Name(name);
     auto r = REPLY(CREATE);
     Create(service_, ctx_, a, r.r);
     expect_rofs(r->status, "CREATE");
@@ -557,7 +569,7 @@ TEST_F(NfsHandlersTest, ReadOnlyExportRefusesEveryMutation) {
   {
     MKDIR3args a{};
     a.where.dir = Fh(root_);
-    a.where.name = name;
+    a.where.name = Name(name);
     auto r = REPLY(MKDIR);
     nfs3::Mkdir(service_, ctx_, a, r.r);
     expect_rofs(r->status, "MKDIR");
@@ -565,7 +577,7 @@ TEST_F(NfsHandlersTest, ReadOnlyExportRefusesEveryMutation) {
   {
     SYMLINK3args a{};
     a.where.dir = Fh(root_);
-    a.where.name = name;
+    a.where.name = Name(name);
     a.symlink.symlink_data = target;
     auto r = REPLY(SYMLINK);
     Symlink(service_, ctx_, a, r.r);
@@ -574,7 +586,7 @@ TEST_F(NfsHandlersTest, ReadOnlyExportRefusesEveryMutation) {
   {
     MKNOD3args a{};
     a.where.dir = Fh(root_);
-    a.where.name = name;
+    a.where.name = Name(name);
     a.what.type = NF3FIFO;
     auto r = REPLY(MKNOD);
     Mknod(service_, ctx_, a, r.r);
@@ -583,7 +595,7 @@ TEST_F(NfsHandlersTest, ReadOnlyExportRefusesEveryMutation) {
   {
     REMOVE3args a{};
     a.object.dir = Fh(root_);
-    a.object.name = const_cast<char*>("ro-file");
+    a.object.name = Name("ro-file");
     auto r = REPLY(REMOVE);
     Remove(service_, ctx_, a, r.r);
     expect_rofs(r->status, "REMOVE");
@@ -591,7 +603,7 @@ TEST_F(NfsHandlersTest, ReadOnlyExportRefusesEveryMutation) {
   {
     RMDIR3args a{};
     a.object.dir = Fh(root_);
-    a.object.name = const_cast<char*>("ro-dir");
+    a.object.name = Name("ro-dir");
     auto r = REPLY(RMDIR);
     Rmdir(service_, ctx_, a, r.r);
     expect_rofs(r->status, "RMDIR");
@@ -599,9 +611,9 @@ TEST_F(NfsHandlersTest, ReadOnlyExportRefusesEveryMutation) {
   {
     RENAME3args a{};
     a.from.dir = Fh(root_);
-    a.from.name = const_cast<char*>("ro-file");
+    a.from.name = Name("ro-file");
     a.to.dir = Fh(d);
-    a.to.name = name;
+    a.to.name = Name(name);
     auto r = REPLY(RENAME);
     Rename(service_, ctx_, a, r.r);
     expect_rofs(r->status, "RENAME");
@@ -610,7 +622,7 @@ TEST_F(NfsHandlersTest, ReadOnlyExportRefusesEveryMutation) {
     LINK3args a{};
     a.file = Fh(f);
     a.link.dir = Fh(d);
-    a.link.name = name;
+    a.link.name = Name(name);
     auto r = REPLY(LINK);
     Link(service_, ctx_, a, r.r);
     expect_rofs(r->status, "LINK");

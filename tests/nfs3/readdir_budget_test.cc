@@ -35,7 +35,7 @@ READDIR3res MakeReaddir(const std::vector<std::string>& names) {
     auto* e = static_cast<entry3*>(std::calloc(1, sizeof(entry3)));
     e->fileid = cookie;
     e->cookie = cookie++;
-    e->name = DupString(n);
+    e->name = DupName(n);
     *tail = e;
     tail = &e->nextentry;
   }
@@ -64,7 +64,7 @@ TEST(ReaddirBudgetTest, PlusEntrySizesMatchXdr) {
     SetPostOp(storage::Attributes{}, 1, &r.READDIRPLUS3res_u.resok.dir_attributes);
     size_t base = Encode(reinterpret_cast<xdrproc_t>(XdrReaddirplusRes), &r).size();
     auto* e = static_cast<entryplus3*>(std::calloc(1, sizeof(entryplus3)));
-    e->name = DupString("hello");
+    e->name = DupName("hello");
     if (with_attrs) {
       SetPostOp(storage::Attributes{}, 1, &e->name_attributes);
       SetPostOpHandle(FileHandle{1, 2, {3, 4}}, &e->name_handle);
@@ -92,7 +92,7 @@ TEST(ReaddirBudgetTest, IterativeCodecMatchesRpcgenAndDecodes) {
   xdr_destroy(&x);
   size_t n = 0;
   for (entry3* e = back.READDIR3res_u.resok.reply.entries; e != nullptr; e = e->nextentry, ++n) {
-    EXPECT_EQ(std::string(e->name), names[n]);
+    EXPECT_EQ(std::string(e->name.filename3_val, e->name.filename3_len), names[n]);
   }
   EXPECT_EQ(n, names.size());
   EXPECT_TRUE(back.READDIR3res_u.resok.reply.eof);
