@@ -79,6 +79,7 @@ struct Server::Connection : Pollable, std::enable_shared_from_this<Connection> {
   bool writer_active = false;  // one thread owns the socket for writing
   bool want_out = false;       // the writer waits for EPOLLOUT
   bool read_paused = false;
+  bool starved = false;  // not read while the server-wide request-byte budget is spent
   bool peer_eof = false;
   bool closed = false;
 };
@@ -105,6 +106,11 @@ struct Server::Impl {
   std::unordered_map<int, std::shared_ptr<Connection>> conns;
   std::vector<std::shared_ptr<Connection>> graveyard;  // kept alive until the batch ends
   int64_t last_sweep_ms = 0;
+  size_t partial_bytes = 0;  // sum of the reassemblers' buffered bytes
+  std::vector<std::weak_ptr<Connection>> starved;
+  // Bytes of complete records not yet answered (workers decrement).
+  std::atomic<size_t> queued_bytes{0};
+  std::atomic<bool> starving{false};
   int64_t last_refusal_log_ms = 0;
 
   std::atomic<uint64_t> accepted{0}, refused{0}, open_conns{0}, protocol_errors{0}, calls{0},
@@ -120,6 +126,7 @@ struct Server::Impl {
   void OnPeerEof(Connection* c);
   void CloseConn(Connection* c);
   void SweepIdle();
+  void ResumeStarved();
 
   void HandleStreamCall(const std::shared_ptr<Connection>& c, const std::vector<uint8_t>& rec);
   void QueueReply(Connection* c, std::vector<uint8_t> reply);
@@ -367,6 +374,7 @@ void Server::Impl::ReactorLoop() {
       }
     }
     graveyard.clear();
+    if (!starved.empty()) ResumeStarved();
     const int64_t now = NowMs();
     const int64_t interval =
         std::min<int64_t>(5000, std::chrono::milliseconds(options.idle_timeout).count());
@@ -453,7 +461,9 @@ void Server::Impl::ReadStream(Connection* c) {
     }
     c->last_active_ms = NowMs();
     records.clear();
+    const size_t partial_before = c->reassembler.buffered_bytes();
     Status s = c->reassembler.Feed(std::span(buf, static_cast<size_t>(n)), &records);
+    partial_bytes = partial_bytes - partial_before + c->reassembler.buffered_bytes();
     if (!records.empty()) {
       {
         std::lock_guard lock(c->mu);
@@ -461,13 +471,38 @@ void Server::Impl::ReadStream(Connection* c) {
       }
       calls += records.size();
       for (auto& rec : records) {
-        pool->Submit([this, self, rec = std::move(rec)] { HandleStreamCall(self, rec); });
+        queued_bytes += rec.size();
+        pool->Submit([this, self, rec = std::move(rec)] {
+          HandleStreamCall(self, rec);
+          queued_bytes -= rec.size();
+          if (starving.load()) {
+            const uint64_t one = 1;
+            if (write(wake_fd, &one, sizeof(one)) < 0) {
+              // The reactor also resumes starved connections on its 1 s tick.
+            }
+          }
+        });
       }
     }
     if (!s.ok()) {
       protocol_errors++;
       LOG_DEBUG("rpc: closing {}: {}", FormatPeer(c->base.peer), s.ToString());
       CloseConn(c);
+      return;
+    }
+    if (partial_bytes > options.max_buffered_request_bytes && c->reassembler.buffered_bytes() > 0) {
+      protocol_errors++;
+      LOG_WARN("rpc: closing {}: request memory budget ({} bytes) exhausted",
+               FormatPeer(c->base.peer), options.max_buffered_request_bytes);
+      CloseConn(c);
+      return;
+    }
+    if (partial_bytes + queued_bytes.load() > options.max_buffered_request_bytes) {
+      std::lock_guard lock(c->mu);
+      c->starved = true;
+      starving = true;
+      starved.push_back(self);
+      UpdateInterestLocked(c);
       return;
     }
     if (static_cast<size_t>(n) < sizeof(buf)) break;
@@ -498,6 +533,7 @@ void Server::Impl::OnPeerEof(Connection* c) {
 void Server::Impl::CloseConn(Connection* c) {
   if (c->reactor_closed) return;
   c->reactor_closed = true;
+  partial_bytes -= c->reassembler.buffered_bytes();
   epoll_ctl(epoll_fd, EPOLL_CTL_DEL, c->fd, nullptr);
   shutdown(c->fd, SHUT_RDWR);
   {
@@ -529,6 +565,19 @@ void Server::Impl::SweepIdle() {
     LOG_DEBUG("rpc: closing idle connection from {}", FormatPeer(c->base.peer));
     CloseConn(c);
   }
+}
+
+void Server::Impl::ResumeStarved() {
+  if (partial_bytes + queued_bytes.load() > options.max_buffered_request_bytes * 3 / 4) return;
+  for (auto& weak : starved) {
+    std::shared_ptr<Connection> c = weak.lock();
+    if (c == nullptr || c->reactor_closed) continue;
+    std::lock_guard lock(c->mu);
+    c->starved = false;
+    UpdateInterestLocked(c.get());
+  }
+  starved.clear();
+  starving = false;
 }
 
 void Server::Impl::ReadDatagrams(Listener* l) {
@@ -672,7 +721,7 @@ void Server::Impl::UpdateInterestLocked(Connection* c) {
   if (c->closed) return;
   epoll_event ev{};
   ev.events = 0;
-  if (!c->read_paused && !c->peer_eof) ev.events |= EPOLLIN | EPOLLRDHUP;
+  if (!c->read_paused && !c->starved && !c->peer_eof) ev.events |= EPOLLIN | EPOLLRDHUP;
   if (c->want_out) ev.events |= EPOLLOUT;
   ev.data.ptr = static_cast<Pollable*>(c);
   epoll_ctl(epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);

@@ -14,7 +14,9 @@
 // connection with `max_requests_per_connection` calls in flight or more than
 // `max_queued_reply_bytes` of unsent replies is not read until it drains; a connection
 // idle for `idle_timeout` is closed; UDP datagrams are dropped while
-// `max_queued_datagrams` are waiting for a worker.
+// `max_queued_datagrams` are waiting for a worker; `max_buffered_request_bytes` bounds
+// the request bytes held for all connections together (many slow senders of large
+// partial records cannot exhaust memory).
 //
 // Thread-safety: Register*/Start/Stop from one thread; handlers run on workers.
 #pragma once
@@ -49,6 +51,10 @@ struct ServerOptions {
   size_t max_requests_per_connection = 128;
   size_t max_queued_reply_bytes = 16u << 20;
   size_t max_queued_datagrams = 1024;
+  // Request bytes held server-wide: partial records being reassembled plus records
+  // waiting for or inside a worker. A connection whose partial record pushes the total
+  // past it is closed; while complete records alone exceed it, connections are not read.
+  size_t max_buffered_request_bytes = 256u << 20;
   std::chrono::seconds idle_timeout{360};  // as knfsd
   size_t drc_max_entries = 16384;
   size_t drc_max_bytes = 32u << 20;

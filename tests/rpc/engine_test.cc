@@ -142,6 +142,55 @@ TEST_F(EngineTest, OversizedRecordDisconnectsOnlyThatClient) {
   EXPECT_TRUE(Serves(7));
 }
 
+TEST_F(EngineTest, ServerWideRequestByteBudget) {
+  ServerOptions o;
+  o.max_buffered_request_bytes = 64u << 10;
+  StartServer(o);
+  // A: an ECHO call padded to 60 KiB (XDR ignores bytes after the arguments), sent but
+  // for its last 10 KiB.
+  auto call = CallRecord(40, testing::kEcho, U32Arg(1));
+  call.resize(60u << 10, 0);
+  auto framed = Frame(call);
+  const size_t held_back = 10u << 10;
+  auto a = RawConn::Tcp(port_);
+  ASSERT_TRUE(a->SendAll(std::span(framed).first(framed.size() - held_back)));
+  ASSERT_TRUE(Serves(41));  // the first partial record is fine
+  // B: another large partial record pushes the total past 64 KiB: B is dropped.
+  auto b = RawConn::Tcp(port_);
+  ASSERT_TRUE(b->SendAll(std::span(framed).first(30u << 10)));
+  EXPECT_TRUE(b->WaitClosed());
+  // A finishes its record and is answered; others are served.
+  ASSERT_TRUE(a->SendAll(std::span(framed).last(held_back)));
+  auto rec = a->ReadRecord();
+  ASSERT_TRUE(rec.has_value());
+  EXPECT_EQ(ParseReply(*rec)->results, U32Arg(2));
+  EXPECT_TRUE(Serves(42));
+}
+
+TEST_F(EngineTest, CompleteRecordsPastTheBudgetWaitInsteadOfFailing) {
+  ServerOptions o;
+  o.max_buffered_request_bytes = 64u << 10;
+  o.threads = 2;
+  StartServer(o);
+  auto c = RawConn::Tcp(port_);
+  std::vector<uint8_t> batch;
+  for (uint32_t i = 0; i < 20; ++i) {
+    auto call = CallRecord(i, testing::kSleep, U32Arg(20));
+    call.resize(30u << 10, 0);
+    auto f = Frame(call);
+    batch.insert(batch.end(), f.begin(), f.end());
+  }
+  std::thread writer([&] { c->SendAll(batch); });
+  std::set<uint32_t> seen;
+  for (int i = 0; i < 20; ++i) {
+    auto rec = c->ReadRecord();
+    ASSERT_TRUE(rec.has_value()) << i;
+    seen.insert(ParseReply(*rec)->xid);
+  }
+  writer.join();
+  EXPECT_EQ(seen.size(), 20u);
+}
+
 TEST_F(EngineTest, IdleConnectionsAreClosed) {
   ServerOptions o;
   o.idle_timeout = std::chrono::seconds(1);
