@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "admin/admin_runtime.h"
+#include "admin/server_hooks.h"
 #include "base/logging.h"
 #include "base/status.h"
 #include "mount/file_services.h"
@@ -48,6 +50,9 @@ struct Flags {
   unsigned idle_timeout_s = 360;
   unsigned grace_period_s = 90;  // NLM grace after a restart, as knfsd
   std::string nsm_name;          // our name in SM_NOTIFY; empty = our address per client
+  uint16_t admin_tcp_port = 0;   // 0 = admin over the Unix socket only
+  std::string admin_secret_file;
+  std::vector<uint32_t> admin_allow_uids;
 };
 
 // Creates the data directory if needed and proves it is writable.
@@ -117,6 +122,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--nsm-name", flags.nsm_name,
                  "Name sent to clients in SM_NOTIFY (default: our address as each client sees it)");
+  app.add_option("--admin-tcp-port", flags.admin_tcp_port,
+                 "Also serve the admin program on this TCP port (needs --admin-secret-file)");
+  app.add_option("--admin-secret-file", flags.admin_secret_file,
+                 "File whose first line is the shared secret for --admin-tcp-port");
+  app.add_option("--admin-allow-uid", flags.admin_allow_uids,
+                 "Uid besides root allowed on the admin socket (repeatable)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -161,13 +172,30 @@ int main(int argc, char** argv) {
   if (!locks.ok()) return Fail(locks.status());
 
   if (Status s = RegisterPrograms(server, flags, **files, **locks); !s.ok()) return Fail(s);
+
+  // The admin program (volumectl) and the lease reaper (src/admin/admin_runtime.h).
+  volumed::admin::AdminRuntimeOptions admin_options;
+  admin_options.socket_path = flags.admin_socket;
+  admin_options.tcp_port = flags.admin_tcp_port;
+  admin_options.secret_file = flags.admin_secret_file;
+  admin_options.allow_uids = flags.admin_allow_uids;
+  auto admin = volumed::admin::AdminRuntime::Create(
+      admin_options, &(*files)->catalog(),
+      volumed::admin::MakeServerHooks(&(*files)->catalog(), &(*locks)->locks(),
+                                      &(*files)->mount()));
+  if (!admin.ok()) return Fail(admin.status());
+  if (Status s = (*admin)->Register(server); !s.ok()) return Fail(s);
+
   if (Status s = (*locks)->Start(); !s.ok()) return Fail(s);
+  // Leases that lapsed while we were down are collected before anyone is served.
+  (*admin)->StartReaper();
   if (Status s = server.Start(); !s.ok()) return Fail(s);
   LOG_INFO("volumed: serving (data {}, pid {})", flags.data_dir, getpid());
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
   LOG_INFO("volumed: {} received, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  (*admin)->Stop();
   server.Stop();
   return 0;
 }

@@ -55,7 +55,13 @@ Status AdminRuntime::Register(rpc::Server& server) {
   return Status::Ok();
 }
 
-void AdminRuntime::StartReaper() { reaper_->Start(); }
+void AdminRuntime::StartReaper() {
+  // One pass now, before the caller starts serving, then the periodic thread.
+  if (auto r = reaper_->RunOnce(); !r.ok()) {
+    LOG_WARN("lease reaper: first pass failed: {}", r.status().ToString());
+  }
+  reaper_->Start();
+}
 
 void AdminRuntime::Stop() {
   if (reaper_) reaper_->Stop();

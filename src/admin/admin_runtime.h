@@ -39,7 +39,7 @@ class AdminRuntime {
 
   // Registers the program with the engine (before server.Start()).
   Status Register(rpc::Server& server);
-  // Starts the lease reaper (its first pass runs at once).
+  // Collects lapsed leases once, synchronously, then starts the periodic reaper.
   void StartReaper();
   void Stop();
 

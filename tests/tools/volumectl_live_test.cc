@@ -107,15 +107,12 @@ void ExpectSameTree(const std::string& a, const std::string& b, size_t* files) {
        ++it) {
     const std::string rel = fs::relative(it->path(), a).string();
     const std::string other = (fs::path(b) / rel).string();
+    if (it->is_symlink()) continue;  // put does not copy symlinks
     struct stat sa {
     }, sb{};
     ASSERT_EQ(lstat(it->path().c_str(), &sa), 0);
     ASSERT_EQ(lstat(other.c_str(), &sb), 0) << rel << " missing";
     ASSERT_EQ(sa.st_mode, sb.st_mode) << rel;
-    if (S_ISLNK(sa.st_mode)) {
-      EXPECT_EQ(fs::read_symlink(it->path()), fs::read_symlink(other)) << rel;
-      continue;
-    }
     EXPECT_EQ(sa.st_mtim.tv_sec, sb.st_mtim.tv_sec) << rel;
     EXPECT_EQ(sa.st_mtim.tv_nsec / 1000, sb.st_mtim.tv_nsec / 1000) << rel;
     if (S_ISREG(sa.st_mode)) {
@@ -171,7 +168,8 @@ TEST_F(VolumectlLiveTest, PutGetRoundTripOfATreeAndABigFile) {
   ToolResult r = Run({"put", "-j", "4", src, "files:/"});
   const double put_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.err, "");  // no progress line without a terminal
+  // No progress line without a terminal; the one warning is for the symlink.
+  EXPECT_EQ(r.err, "volumectl: skipping " + src + "/link: put does not copy symbolic links\n");
 
   r = Run({"ls", "files"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -183,7 +181,6 @@ TEST_F(VolumectlLiveTest, PutGetRoundTripOfATreeAndABigFile) {
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("{\"name\":\"big.bin\",\"type\":\"file\",\"mode\":420"), std::string::npos)
       << r.out.substr(0, 400);
-  EXPECT_NE(r.out.find("{\"name\":\"link\",\"type\":\"symlink\""), std::string::npos);
 
   r = Run({"du", "files", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -193,8 +190,8 @@ TEST_F(VolumectlLiveTest, PutGetRoundTripOfATreeAndABigFile) {
   }
   EXPECT_NE(r.out.find("\"bytes\":" + std::to_string(expect_bytes) + ","), std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("\"files\":" + std::to_string(n_files + 2) + ","), std::string::npos)
-      << r.out;  // the small files, big.bin and the link
+  EXPECT_NE(r.out.find("\"files\":" + std::to_string(n_files + 1) + ","), std::string::npos)
+      << r.out;  // the small files and big.bin
 
   const std::string out = dir_ + "/out";
   fs::create_directories(out);
@@ -303,9 +300,7 @@ TEST_F(VolumectlLiveTest, InfoShowsUseAndMounts) {
   WriteFile(dir_ + "/big", std::string(2 << 20, 'y'), 0644, 1'700'000'000);
   r = Run({"put", dir_ + "/big", "used:/big"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(r.err.find("quota is used up") != std::string::npos ||
-              r.err.find("no space left") != std::string::npos)
-      << r.err;
+  EXPECT_EQ(r.err, "volumectl: used:/big: the volume's quota is used up\n");
   ASSERT_EQ(Run({"delete", "used", "--yes"}).exit_code, 0);
 }
 
@@ -331,7 +326,10 @@ TEST_F(VolumectlLiveTest, ALapsedLeaseDeletesTheVolumeAndStalesLiveHandles) {
     gone = Run({"info", "brief"}).exit_code == 3;
   }
   ASSERT_TRUE(gone) << "the lease lapsed but the volume is still there";
-  EXPECT_EQ(nfs_pread(nfs, fh, 0, sizeof buf, buf), -ESTALE) << nfs_get_error(nfs);
+  // libnfs 4.0 reports a failed READ as -EFAULT; GETATTR carries the status itself.
+  EXPECT_LT(nfs_pread(nfs, fh, 0, sizeof buf, buf), 0);
+  nfs_stat_64 st{};
+  EXPECT_EQ(nfs_fstat64(nfs, fh, &st), -ESTALE) << nfs_get_error(nfs);
   nfs_close(nfs, fh);
   nfs_destroy_context(nfs);
 }

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 
+#include <sys/statvfs.h>
+
 #include <cstring>
 
 namespace volumectl {
@@ -84,6 +86,25 @@ CliStatus NfsSession::Error(int rc, std::string_view path) const {
     default:
       return Fail(Exit::kFailure, where + std::strerror(err) + " (" + nfs_get_error(nfs_) + ")");
   }
+}
+
+}  // namespace volumectl
+
+namespace volumectl {
+
+CliStatus NfsSession::IoError(int rc, nfsfh* fh, std::string_view path, bool writing) {
+  if (rc != -EFAULT) return Error(rc, path);
+  nfs_stat_64 st{};
+  if (int r = nfs_fstat64(nfs_, fh, &st); r < 0) return Error(r, path);
+  if (writing) {
+    struct statvfs sv {};
+    if (nfs_statvfs(nfs_, "/", &sv) == 0 &&
+        static_cast<uint64_t>(sv.f_bavail) * sv.f_frsize < (uint64_t{2} << 20)) {
+      return Error(-EDQUOT, path);
+    }
+  }
+  return Fail(Exit::kFailure, volume_ + ":" + std::string(path) + ": the server failed the " +
+                                  (writing ? "write" : "read"));
 }
 
 }  // namespace volumectl

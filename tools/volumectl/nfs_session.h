@@ -9,6 +9,7 @@
 // libnfs.h and libtirpc's rpc.h cannot meet in one translation unit (both declare
 // AUTH); only the .cc files that call libnfs include it.
 struct nfs_context;
+struct nfsfh;
 
 #include <memory>
 #include <string>
@@ -37,6 +38,10 @@ class NfsSession {
 
   // Words a failed libnfs call (rc < 0, a -errno) for the user: "vol:/a/b: what".
   CliStatus Error(int rc, std::string_view path) const;
+  // For a failed nfs_pread/nfs_pwrite: libnfs 4.0 reports every failed READ/WRITE as
+  // -EFAULT and loses the NFS status, so the cause is found by asking the server again
+  // (GETATTR of the file: STALE and the like; FSSTAT after a write: quota or space).
+  CliStatus IoError(int rc, nfsfh* fh, std::string_view path, bool writing);
 
  private:
   NfsSession(nfs_context* nfs, std::string volume) : nfs_(nfs), volume_(std::move(volume)) {}

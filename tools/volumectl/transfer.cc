@@ -67,21 +67,21 @@ CliStatus LocalError(int err, const std::string& path) {
 // Collects failures from workers; the first one decides the exit code.
 class Errors {
  public:
+  // The first failure is returned by Result() (and printed by main); later ones are
+  // printed as they happen so that none is lost.
   void Add(CliStatus s) {
     std::lock_guard<std::mutex> lock(mu_);
-    std::fprintf(stderr, "volumectl: %s\n", s.message.c_str());
-    if (first_.ok()) first_ = std::move(s);
-    ++count_;
+    if (count_++ == 0) {
+      first_ = std::move(s);
+    } else {
+      std::fprintf(stderr, "volumectl: %s\n", s.message.c_str());
+    }
   }
   CliStatus Result() {
     std::lock_guard<std::mutex> lock(mu_);
-    if (count_ > 1)
-      first_.message = std::to_string(count_) + " files failed; first: " + first_.message;
-    return first_;
-  }
-  bool any() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return count_ > 0;
+    CliStatus out = first_;
+    if (count_ > 1) out.message += " (" + std::to_string(count_) + " failures in all)";
+    return out;
   }
 
  private:
@@ -162,7 +162,7 @@ CliStatus UploadFile(NfsSession& s, const Item& item, Progress* progress) {
       done += static_cast<size_t>(rc);
     }
     if (rc <= 0) {
-      result = s.Error(rc == 0 ? -EIO : rc, item.remote);
+      result = s.IoError(rc == 0 ? -EIO : rc, fh, item.remote, /*writing=*/true);
       break;
     }
     offset += static_cast<uint64_t>(n);
@@ -271,10 +271,8 @@ CliStatus PutCommand(const TransferOptions& options, const std::vector<std::stri
   }
   Errors errors;
   for (const Item& l : links) {
-    nfs_unlink(s.ctx(), l.remote.c_str());  // replace an existing entry, as put overwrites
-    if (int rc = nfs_symlink(s.ctx(), l.link_target.c_str(), l.remote.c_str()); rc < 0) {
-      errors.Add(s.Error(rc, l.remote));
-    }
+    std::fprintf(stderr, "volumectl: skipping %s: put does not copy symbolic links\n",
+                 l.local.c_str());
   }
   Progress progress("put", files.size(), total_bytes);
   progress.Start();
@@ -341,7 +339,7 @@ CliStatus DownloadFile(NfsSession& s, const Item& item, bool force, Progress* pr
   for (;;) {
     rc = nfs_pread(s.ctx(), fh, offset, buf.size(), buf.data());
     if (rc < 0) {
-      result = s.Error(rc, item.remote);
+      result = s.IoError(rc, fh, item.remote, /*writing=*/false);
       break;
     }
     if (rc == 0) break;
@@ -385,7 +383,7 @@ CliStatus StreamToStdout(NfsSession& s, const std::string& path) {
     }
     offset += static_cast<uint64_t>(rc);
   }
-  if (rc < 0) result = s.Error(rc, path);
+  if (rc < 0) result = s.IoError(rc, fh, path, /*writing=*/false);
   nfs_close(s.ctx(), fh);
   std::fflush(stdout);
   return result;
