@@ -210,6 +210,10 @@ void NlmService::Lock(const rpc::CallContext& ctx, uint32_t vers, const nlm4_loc
   LockResult r = locks_.Lock(*file, req, block, std::move(on_grant));
   switch (r.outcome) {
     case LockOutcome::kGranted:
+      if (args.reclaim) {
+        LOG_INFO("nlm: '{}' reclaimed its lock on inode {} of volume {}", req.owner.host,
+                 file->inode, file->volume_id);
+      }
       res->stat.stat = NLM4_GRANTED;
       return;
     case LockOutcome::kDenied:

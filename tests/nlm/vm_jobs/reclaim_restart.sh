@@ -15,7 +15,7 @@ vmt_mount vol1 "$M" "lookupcache=positive"
 [ "$me" = 1 ] && : >"$M/reclaim"
 vmt_barrier ready
 step "hold my range"
-$LT hold "$M/reclaim" $((me * 100)) 100 "$S/holding.$me" "$S/release-all" &
+$LT hold "$M/reclaim" $((me * 100)) 100 "$S/holding.$me" "$S/release.$me" &
 holder=$!
 vmt_wait "holding.$me" 60
 vmt_wait restarted 300
@@ -24,6 +24,6 @@ rc=0
 $LT trylock "$M/reclaim" $((other * 100)) 100 || rc=$?
 [ $rc = 3 ] || fail "after the restart the other guest's range was not locked (trylock rc $rc): its lock was not reclaimed"
 vmt_barrier checked 300
-vmt_signal release-all
+vmt_signal "release.$me"
 wait $holder || fail "my holder failed (its lock was lost?)"
 echo "reclaim_restart: guest $me passed"
