@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include "nlm_test_client.h"
@@ -331,6 +332,22 @@ TEST_P(NlmProtocolTest, Version1And3) {
                         nullptr, 3s)
                   .ok());
   EXPECT_EQ(client_->Test(fh(), kB, 1005, 1, true).stat, NLM4_GRANTED);
+}
+
+// Many short lock/unlock pairs, as lockf-serialised counters make them; every reply must
+// be right. Prints the rate (a measurement, not a threshold).
+TEST_P(NlmProtocolTest, ManyLockUnlockPairs) {
+  constexpr int kPairs = 1000;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kPairs; ++i) {
+    const Owner& o = (i % 2) ? kA : kB;
+    ASSERT_EQ(client_->Lock(fh(), o, 0, 0, true, false), NLM4_GRANTED) << i;
+    ASSERT_EQ(client_->Unlock(fh(), o, 0, 0), NLM4_GRANTED) << i;
+  }
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("%d lock+unlock pairs in %.2f s: %.0f pairs/s\n", kPairs, secs, kPairs / secs);
+  RecordProperty("pairs_per_second", static_cast<int>(kPairs / secs));
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, NlmProtocolTest,
