@@ -296,6 +296,17 @@ TEST_F(VolumectlLiveTest, InfoShowsUseAndMounts) {
   EXPECT_NE(r.out.find("\"quota\":{\"bytes\":1048576"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("\"used_bytes\":null"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"lock_count\":0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"mounts\":["), std::string::npos) << r.out;
+  r = Run({"locks", "list", "used"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "no locks in 'used'\n");
+  r = Run({"locks", "break", "used", "--yes"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "broke 0 lock(s) in 'used'\n");
+  r = Run({"fsck", "used"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("used: "), std::string::npos);
+  EXPECT_NE(r.out.find("inodes checked, 0 problems found"), std::string::npos) << r.out;
   // Over quota: the server refuses and volumectl says so.
   WriteFile(dir_ + "/big", std::string(2 << 20, 'y'), 0644, 1'700'000'000);
   r = Run({"put", dir_ + "/big", "used:/big"});
