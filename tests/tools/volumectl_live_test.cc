@@ -374,5 +374,24 @@ TEST_F(VolumectlLiveTest, ALeaseThatLapsedWhileTheServerWasDownIsCollectedAtStar
   EXPECT_EQ(Run({"list"}).out.find("orphan"), std::string::npos);
 }
 
+TEST_F(VolumectlLiveTest, OfflineFsckReadsAStoppedServersDataDirectory) {
+  ASSERT_EQ(Run({"create", "offline"}).exit_code, 0);
+  WriteFile(dir_ + "/f", "checked", 0644, 1'700'000'000);
+  ASSERT_EQ(Run({"put", dir_ + "/f", "offline:/f"}).exit_code, 0);
+  ToolResult r = Run({"fsck", "offline", "--data", server_->data_dir()});
+  EXPECT_EQ(r.exit_code, 1);  // the running server holds the store
+  EXPECT_NE(r.err.find("if volumed is running, use `volumectl fsck offline`"), std::string::npos)
+      << r.err;
+  ASSERT_TRUE(server_->Stop().ok());
+  r = Run({"fsck", "offline", "--data", server_->data_dir()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("0 problems found"), std::string::npos) << r.out;
+  r = Run({"fsck", "ghost", "--data", server_->data_dir()});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.err, "volumectl: no volume named 'ghost' in " + server_->data_dir() + "\n");
+  ASSERT_TRUE(server_->Restart().ok());
+  ASSERT_EQ(Run({"delete", "offline", "--yes"}).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace volumed::testing

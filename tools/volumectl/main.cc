@@ -17,6 +17,7 @@
 #include "cli_result.h"
 #include "file_commands.h"
 #include "lifecycle_commands.h"
+#include "offline_fsck.h"
 #include "run_command.h"
 #include "transfer.h"
 
@@ -125,6 +126,9 @@ int Main(int argc, char** argv) {
   auto* fsck = app.add_subcommand(
       "fsck", "check a volume's store through the server (reports, does not repair)");
   fsck->add_option("name", name, "volume name")->required();
+  std::string offline_data;
+  fsck->add_option("--data", offline_data,
+                   "check offline, in a stopped server's data directory, without the server");
   fsck->add_flag("--json", json, "print JSON");
 
   auto* locks = app.add_subcommand("locks", "list or break a volume's NLM locks");
@@ -196,7 +200,10 @@ int Main(int argc, char** argv) {
   if (del->parsed()) return Report(DeleteCommand(admin_target, name, yes));
   if (renew->parsed()) return Report(RenewCommand(admin_target, name, ttl));
   if (p->parsed()) return Report(PolicyCommand(admin_target, policy));
-  if (fsck->parsed()) return Report(FsckCommand(admin_target, name, /*repair=*/false, json));
+  if (fsck->parsed()) {
+    if (!offline_data.empty()) return Report(OfflineFsckCommand(offline_data, name, json));
+    return Report(FsckCommand(admin_target, name, /*repair=*/false, json));
+  }
   if (locks_list->parsed()) return Report(LocksListCommand(admin_target, name, json));
   if (locks_break->parsed()) return Report(LocksBreakCommand(admin_target, name, holder, yes));
   if (r->parsed()) {
