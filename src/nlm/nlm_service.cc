@@ -1,5 +1,6 @@
 #include "nlm/nlm_service.h"
 
+#include <arpa/inet.h>
 #include <rpc/rpc.h>
 #include <unistd.h>
 
@@ -41,13 +42,29 @@ std::span<const uint8_t> FhBytes(const nlm_fh& fh) {
   return {reinterpret_cast<const uint8_t*>(fh.nlm_fh_val), fh.nlm_fh_len};
 }
 
-LockOwner OwnerOf(const nlm4_lock& l) {
-  return LockOwner{l.caller_name ? l.caller_name : "", l.svid,
+// The host a request speaks for: its caller_name, or — when a client sends none — its
+// address, so that such a host's locks still have an owner that can be monitored, freed
+// and listed.
+std::string HostOf(const rpc::CallContext& ctx, const char* caller_name) {
+  if (caller_name != nullptr && *caller_name != '\0') return caller_name;
+  char text[INET6_ADDRSTRLEN] = {};
+  if (ctx.peer.ss_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&ctx.peer)->sin_addr, text,
+              sizeof(text));
+  } else if (ctx.peer.ss_family == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&ctx.peer)->sin6_addr, text,
+              sizeof(text));
+  }
+  return text;
+}
+
+LockOwner OwnerOf(const rpc::CallContext& ctx, const nlm4_lock& l) {
+  return LockOwner{HostOf(ctx, l.caller_name), l.svid,
                    Bytes(l.oh.nlm_netobj_val, l.oh.nlm_netobj_len)};
 }
 
-LockRequest RequestOf(const nlm4_lock& l, bool exclusive) {
-  return LockRequest{OwnerOf(l), ByteRange::FromOffsetLength(l.l_offset, l.l_len),
+LockRequest RequestOf(const rpc::CallContext& ctx, const nlm4_lock& l, bool exclusive) {
+  return LockRequest{OwnerOf(ctx, l), ByteRange::FromOffsetLength(l.l_offset, l.l_len),
                      exclusive ? LockMode::kExclusive : LockMode::kShared};
 }
 
@@ -160,7 +177,8 @@ void NlmService::Test(const rpc::CallContext& ctx, const nlm4_testargs& args, nl
     res->stat.stat = Nlm4StatusOf(file.status());
     return;
   }
-  std::optional<LockRecord> conflict = locks_.Test(*file, RequestOf(args.alock, args.exclusive));
+  std::optional<LockRecord> conflict =
+      locks_.Test(*file, RequestOf(ctx, args.alock, args.exclusive));
   if (!conflict) {
     res->stat.stat = NLM4_GRANTED;
     return;
@@ -182,7 +200,7 @@ void NlmService::Lock(const rpc::CallContext& ctx, uint32_t vers, const nlm4_loc
     res->stat.stat = Nlm4StatusOf(file.status());
     return;
   }
-  const LockRequest req = RequestOf(args.alock, args.exclusive);
+  const LockRequest req = RequestOf(ctx, args.alock, args.exclusive);
   if (monitored) {
     if (Status s = EnsureMonitored(req.owner.host, ctx.peer); !s.ok()) {
       LOG_WARN("nlm: cannot monitor host '{}': {}", req.owner.host, s.ToString());
@@ -225,7 +243,7 @@ void NlmService::Lock(const rpc::CallContext& ctx, uint32_t vers, const nlm4_loc
   }
 }
 
-void NlmService::Cancel(const rpc::CallContext&, const nlm4_cancargs& args, nlm4_res* res) {
+void NlmService::Cancel(const rpc::CallContext& ctx, const nlm4_cancargs& args, nlm4_res* res) {
   CopyNetobj(args.cookie.nlm_netobj_val, args.cookie.nlm_netobj_len, &res->cookie);
   Result<FileKey> file = DecodeForRelease(args.alock.fh);
   if (!file.ok()) {
@@ -234,18 +252,18 @@ void NlmService::Cancel(const rpc::CallContext&, const nlm4_cancargs& args, nlm4
   }
   // Like Linux: GRANTED whether or not a request was still queued — the client then
   // unlocks, which also covers a grant that crossed the cancel on the wire.
-  locks_.Cancel(*file, RequestOf(args.alock, args.exclusive));
+  locks_.Cancel(*file, RequestOf(ctx, args.alock, args.exclusive));
   res->stat.stat = NLM4_GRANTED;
 }
 
-void NlmService::Unlock(const rpc::CallContext&, const nlm4_unlockargs& args, nlm4_res* res) {
+void NlmService::Unlock(const rpc::CallContext& ctx, const nlm4_unlockargs& args, nlm4_res* res) {
   CopyNetobj(args.cookie.nlm_netobj_val, args.cookie.nlm_netobj_len, &res->cookie);
   Result<FileKey> file = DecodeForRelease(args.alock.fh);
   if (!file.ok()) {
     res->stat.stat = Nlm4StatusOf(file.status());
     return;
   }
-  const LockRequest req = RequestOf(args.alock, false);
+  const LockRequest req = RequestOf(ctx, args.alock, false);
   locks_.Unlock(*file, req.owner, req.range);
   res->stat.stat = NLM4_GRANTED;
 }
@@ -263,7 +281,7 @@ void NlmService::Share(const rpc::CallContext& ctx, const nlm4_shareargs& args,
     res->stat = Nlm4StatusOf(file.status());
     return;
   }
-  const std::string host = args.share.caller_name ? args.share.caller_name : "";
+  const std::string host = HostOf(ctx, args.share.caller_name);
   if (Status s = EnsureMonitored(host, ctx.peer); !s.ok()) {
     res->stat = Nlm4StatusOf(s);
     return;
@@ -276,7 +294,8 @@ void NlmService::Share(const rpc::CallContext& ctx, const nlm4_shareargs& args,
   res->stat = locks_.Share(*file, share) ? NLM4_GRANTED : NLM4_DENIED;
 }
 
-void NlmService::Unshare(const rpc::CallContext&, const nlm4_shareargs& args, nlm4_shareres* res) {
+void NlmService::Unshare(const rpc::CallContext& ctx, const nlm4_shareargs& args,
+                         nlm4_shareres* res) {
   CopyNetobj(args.cookie.nlm_netobj_val, args.cookie.nlm_netobj_len, &res->cookie);
   res->sequence = 0;
   Result<FileKey> file = DecodeForRelease(args.share.fh);
@@ -285,7 +304,7 @@ void NlmService::Unshare(const rpc::CallContext&, const nlm4_shareargs& args, nl
     return;
   }
   locks_.Unshare(*file,
-                 ShareOwner{args.share.caller_name ? args.share.caller_name : "",
+                 ShareOwner{HostOf(ctx, args.share.caller_name),
                             Bytes(args.share.oh.nlm_netobj_val, args.share.oh.nlm_netobj_len)});
   res->stat = NLM4_GRANTED;
 }

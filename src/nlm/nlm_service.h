@@ -3,6 +3,8 @@
 // 32-bit offsets, for v1/v3.
 //
 // What it adds to the LockManager:
+//   - hosts: a lock's host is the request's caller_name, or the caller's address when it
+//     sends an empty one;
 //   - file handles: an NLM `fh` is our NFS file handle; NlmHooks turn it into a FileKey;
 //   - the grace period after a start: while it lasts only reclaims (reclaim=true) are
 //     granted and TEST/LOCK/SHARE answer DENIED_GRACE_PERIOD; a reclaim after it is

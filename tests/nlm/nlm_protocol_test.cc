@@ -265,6 +265,15 @@ TEST_P(NlmProtocolTest, FreeAllReleasesOneHost) {
   EXPECT_EQ(client_->Test(fh(), kC, 20, 10, true).stat, NLM4_DENIED);
 }
 
+// A client that sends no caller_name is known by its address.
+TEST_P(NlmProtocolTest, EmptyCallerNameMeansTheCallersAddress) {
+  const Owner anonymous{"", 7, "anon"};
+  ASSERT_EQ(client_->Lock(fh(), anonymous, 0, 10, true, false), NLM4_GRANTED);
+  EXPECT_EQ(client_->Test(fh(), kB, 0, 10, true).stat, NLM4_DENIED);
+  ASSERT_TRUE(client_->FreeAll("127.0.0.1").ok());
+  EXPECT_EQ(client_->Test(fh(), kB, 0, 10, true).stat, NLM4_GRANTED);
+}
+
 // Versions 1 and 3: 32-bit offsets, LCK_* statuses, the same lock table.
 TEST_P(NlmProtocolTest, Version1And3) {
   auto v1 = NlmClient::Connect(GetParam(), NLM_VERS);
