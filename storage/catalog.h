@@ -60,7 +60,7 @@ struct StoreOptions {
   leveldb::Env* env = nullptr;  // null = leveldb::Env::Default(); tests pass a MemEnv
   // Block size of volumes created from now on (a power of two, 4 KiB .. 1 MiB); each
   // volume keeps the size it was created with (storage/TUNING.md).
-  uint32_t block_size = 64 * 1024;
+  uint32_t block_size = 16 * 1024;
   // LevelDB block cache shared by the catalog and every open volume.
   size_t block_cache_bytes = size_t{64} << 20;
 };

@@ -34,6 +34,11 @@ Status VolumeImpl::SetAttr(const Credentials& cred, InodeRef ref, const SetAttrR
   if (req.guard_ctime && !(*req.guard_ctime == r.ctime)) {
     return Status(Status::Code::kNotSync, "ctime guard mismatch");
   }
+  for (const auto& [how, t] : {std::pair{req.atime_how, req.atime}, {req.mtime_how, req.mtime}}) {
+    if (how == TimeHow::kClientTime && t.nsec >= 1000000000) {
+      return InvalidArgument("nanoseconds out of range");
+    }
+  }
   const bool owner = perm::IsOwner(cred, r) || cred.IsRoot();
   // Permission checks first, all of them, so nothing is half-applied.
   if (req.mode && !owner) return NotPermitted();

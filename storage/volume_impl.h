@@ -38,7 +38,7 @@ class WriteBatch;
 
 namespace volumed::storage {
 
-inline constexpr uint32_t kDefaultBlockSize = 64 * 1024;
+inline constexpr uint32_t kDefaultBlockSize = 16 * 1024;
 inline constexpr InodeId kRootIno = 1;
 
 class VolumeImpl final : public Volume {

@@ -1,0 +1,272 @@
+// storage_bench: ops/s of the volume store for the shapes NFS clients produce, each beside
+// the raw LevelDB figure for the same shape, measured in the same run on the same
+// settings (so the ratio is the store's own overhead). Prints figures; not a test.
+//
+//   storage_bench [--dir D] [--files N] [--threads T] [--block-kib B] [--write-buffer-mib W]
+//                 [--max-file-mib F] [--no-compress] [--bloom-bits K]
+//
+// Shapes: create (synced, as CREATE is), lookup, 4 KiB random write into a 64 MiB file
+// (unstable and FILE_SYNC), 1 MiB sequential write (unstable), readdir of 10,000 entries.
+// Raw LevelDB equivalents: one synced batch of the same keys/values a create writes; two
+// point Gets; a 4 KiB Put; a batch of 1 MiB in block-sized Puts; an iterator over 10,000
+// keys.
+#include <leveldb/write_batch.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "storage/kv.h"
+#include "storage/volume_impl.h"
+
+using namespace volumed;
+using namespace volumed::storage;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+void Row(const char* shape, double store_ops, double raw_ops, const char* unit = "ops/s") {
+  std::printf("%-34s %12.0f %12.0f %8.2f   %s\n", shape, store_ops, raw_ops,
+              raw_ops > 0 ? store_ops / raw_ops : 0.0, unit);
+}
+
+void Die(const Status& s, const char* what) {
+  std::fprintf(stderr, "storage_bench: %s: %s\n", what, s.ToString().c_str());
+  std::exit(1);
+}
+
+template <typename T>
+T Must(Result<T> r, const char* what) {
+  if (!r.ok()) Die(r.status(), what);
+  return std::move(r).value();
+}
+
+std::string Key(const char* prefix, uint64_t i) { return prefix + std::to_string(i); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"volume store benchmark"};
+  std::string dir;
+  int files = 5000;
+  int threads = 8;
+  uint32_t block_kib = 16;
+  size_t write_buffer_mib = 32;
+  size_t max_file_mib = 32;
+  bool no_compress = false;
+  int bloom_bits = 10;
+  int seq_mib = 256;
+  app.add_option("--dir", dir, "scratch directory (default: a new one under /tmp)");
+  app.add_option("--files", files, "files for create/lookup");
+  app.add_option("--threads", threads, "threads for the concurrent create");
+  app.add_option("--block-kib", block_kib, "volume block size in KiB");
+  app.add_option("--write-buffer-mib", write_buffer_mib, "LevelDB write_buffer_size");
+  app.add_option("--max-file-mib", max_file_mib, "LevelDB max_file_size");
+  app.add_flag("--no-compress", no_compress, "disable snappy");
+  app.add_option("--bloom-bits", bloom_bits, "bloom filter bits per key (0 = none)");
+  app.add_option("--seq-mib", seq_mib, "MiB for the sequential write");
+  CLI11_PARSE(app, argc, argv);
+
+  bool own_dir = dir.empty();
+  if (own_dir) {
+    char tmpl[] = "/tmp/storage-bench-XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) return 1;
+    dir = tmpl;
+  }
+  KvTuning tuning;
+  tuning.write_buffer_size = write_buffer_mib << 20;
+  tuning.max_file_size = max_file_mib << 20;
+  tuning.compress = !no_compress;
+  tuning.bloom_bits_per_key = bloom_bits;
+  KvFactory factory(nullptr, tuning, size_t{64} << 20);
+  VolumeImpl::Options vo;
+  vo.id = 1;
+  vo.epoch = 1;
+  vo.block_size = block_kib * 1024;
+  auto volume =
+      Must(VolumeImpl::Open(Must(factory.Open(dir + "/vol"), "open volume"), vo), "format volume");
+  auto raw = Must(factory.Open(dir + "/raw"), "open raw");
+  Volume& v = *volume;
+  const Credentials root{0, 0, {}};
+  std::mt19937_64 rng(1);
+
+  std::printf("block %u KiB, write buffer %zu MiB, max file %zu MiB, %s, bloom %d bits; %s\n",
+              block_kib, write_buffer_mib, max_file_mib, no_compress ? "no compression" : "snappy",
+              bloom_bits, dir.c_str());
+  std::printf("%-34s %12s %12s %8s\n", "shape", "store", "raw leveldb", "ratio");
+
+  // create, one thread: each a synced batch.
+  auto d = Must(v.Mkdir(root, v.Root(), "c", {}, nullptr), "mkdir");
+  auto t0 = Clock::now();
+  for (int i = 0; i < files; ++i) {
+    Must(v.Create(root, d.ref, Key("f", i), CreateMode::kGuarded, {}, 0, nullptr), "create");
+  }
+  double store = files / Seconds(t0);
+  const std::string inode_value(110, 'i');
+  const std::string entry_value(22, 'e');
+  t0 = Clock::now();
+  for (int i = 0; i < files; ++i) {
+    leveldb::WriteBatch b;
+    b.Put(Key("i", i), inode_value);
+    b.Put(Key("e", i), entry_value);
+    b.Put(Key("k", i), entry_value);
+    b.Put("dir", inode_value);
+    b.Put("counters", "0123456789012345678901234");
+    if (Status s = raw->Write(&b, true); !s.ok()) Die(s, "raw write");
+  }
+  Row("create (synced, 1 thread)", store, files / Seconds(t0));
+
+  // create, T threads into T directories: group commit shares the log syncs.
+  {
+    std::vector<InodeRef> dirs;
+    for (int t = 0; t < threads; ++t) {
+      dirs.push_back(Must(v.Mkdir(root, v.Root(), Key("t", t), {}, nullptr), "mkdir").ref);
+    }
+    const int per = files / threads;
+    t0 = Clock::now();
+    std::vector<std::thread> ts;
+    for (int t = 0; t < threads; ++t) {
+      ts.emplace_back([&, t] {
+        for (int i = 0; i < per; ++i) {
+          Must(v.Create(root, dirs[t], Key("f", i), CreateMode::kGuarded, {}, 0, nullptr),
+               "create");
+        }
+      });
+    }
+    for (auto& th : ts) th.join();
+    store = per * threads / Seconds(t0);
+    t0 = Clock::now();
+    ts.clear();
+    for (int t = 0; t < threads; ++t) {
+      ts.emplace_back([&, t] {
+        for (int i = 0; i < per; ++i) {
+          leveldb::WriteBatch b;
+          b.Put(Key("ti", t * per + i), inode_value);
+          b.Put(Key("te", t * per + i), entry_value);
+          b.Put(Key("tk", t * per + i), entry_value);
+          b.Put(Key("tdir", t), inode_value);
+          if (Status s = raw->Write(&b, true); !s.ok()) Die(s, "raw write");
+        }
+      });
+    }
+    for (auto& th : ts) th.join();
+    char label[64];
+    std::snprintf(label, sizeof label, "create (synced, %d threads)", threads);
+    Row(label, store, per * threads / Seconds(t0));
+  }
+
+  // lookup
+  const int lookups = files * 4;
+  t0 = Clock::now();
+  for (int i = 0; i < lookups; ++i) {
+    Must(v.Lookup(root, d.ref, Key("f", rng() % files), nullptr), "lookup");
+  }
+  store = lookups / Seconds(t0);
+  t0 = Clock::now();
+  for (int i = 0; i < lookups; ++i) {
+    const uint64_t n = rng() % files;
+    Must(raw->Get(Key("e", n)), "get");
+    Must(raw->Get(Key("i", n)), "get");
+  }
+  Row("lookup", store, lookups / Seconds(t0));
+
+  // 4 KiB random writes into a 64 MiB file (written once first).
+  const uint64_t file_bytes = uint64_t{64} << 20;
+  auto big = Must(v.Create(root, v.Root(), "big", CreateMode::kGuarded, {}, 0, nullptr), "create");
+  const std::string mib(1 << 20, 'x');
+  for (uint64_t off = 0; off < file_bytes; off += mib.size()) {
+    Must(v.Write(root, big.ref, off, mib, Stability::kUnstable, nullptr), "fill");
+  }
+  const std::string four_k(4096, 'r');
+  for (Stability st : {Stability::kUnstable, Stability::kFileSync}) {
+    const int n = st == Stability::kUnstable ? 20000 : 2000;
+    t0 = Clock::now();
+    for (int i = 0; i < n; ++i) {
+      const uint64_t off = (rng() % (file_bytes / 4096)) * 4096;
+      Must(v.Write(root, big.ref, off, four_k, st, nullptr), "write");
+    }
+    store = n / Seconds(t0);
+    t0 = Clock::now();
+    for (int i = 0; i < n; ++i) {
+      leveldb::WriteBatch b;
+      b.Put(Key("w", rng() % (file_bytes / 4096)), four_k);
+      if (Status s = raw->Write(&b, st != Stability::kUnstable); !s.ok()) Die(s, "raw write");
+    }
+    Row(st == Stability::kUnstable ? "4 KiB random write (unstable)" : "4 KiB random write (sync)",
+        store, n / Seconds(t0));
+  }
+
+  // 1 MiB sequential writes (unstable, as the kernel client sends them), then COMMIT.
+  {
+    auto seq =
+        Must(v.Create(root, v.Root(), "seq", CreateMode::kGuarded, {}, 0, nullptr), "create");
+    std::string data(1 << 20, '\0');
+    for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(rng());
+    t0 = Clock::now();
+    for (int i = 0; i < seq_mib; ++i) {
+      Must(v.Write(root, seq.ref, uint64_t(i) << 20, data, Stability::kUnstable, nullptr), "write");
+    }
+    if (Status s = v.Commit(seq.ref, nullptr); !s.ok()) Die(s, "commit");
+    store = seq_mib / Seconds(t0);
+    const size_t bs = vo.block_size;
+    t0 = Clock::now();
+    for (int i = 0; i < seq_mib; ++i) {
+      leveldb::WriteBatch b;
+      for (size_t off = 0; off < data.size(); off += bs) {
+        b.Put(Key("s", (uint64_t(i) << 20) + off), leveldb::Slice(data.data() + off, bs));
+      }
+      if (Status s = raw->Write(&b, false); !s.ok()) Die(s, "raw write");
+    }
+    leveldb::WriteBatch barrier;
+    barrier.Put("barrier", "");
+    if (Status s = raw->Write(&barrier, true); !s.ok()) Die(s, "raw barrier");
+    Row("1 MiB sequential write (MiB/s)", store, seq_mib / Seconds(t0), "ops/s = MiB/s");
+  }
+
+  // readdir of 10,000 entries
+  {
+    auto big_dir = Must(v.Mkdir(root, v.Root(), "ten-k", {}, nullptr), "mkdir");
+    leveldb::WriteBatch b;
+    for (int i = 0; i < 10000; ++i) {
+      Must(v.Create(root, big_dir.ref, Key("entry-", i), CreateMode::kGuarded, {}, 0, nullptr),
+           "create");
+      b.Put(Key("rd", 1000000 + i), "..........................name-xxxx");
+    }
+    if (Status s = raw->Write(&b, true); !s.ok()) Die(s, "raw write");
+    const int reps = 20;
+    size_t seen = 0;
+    t0 = Clock::now();
+    for (int r = 0; r < reps; ++r) {
+      Must(v.ReadDir(
+               root, big_dir.ref, 0, [&](const DirEntry&) { return ++seen, true; }, nullptr),
+           "readdir");
+    }
+    store = reps / Seconds(t0);
+    t0 = Clock::now();
+    for (int r = 0; r < reps; ++r) {
+      if (Status s = raw->Scan("rd", "re",
+                               [&](std::string_view, std::string_view) { return ++seen, true; });
+          !s.ok()) {
+        Die(s, "raw scan");
+      }
+    }
+    Row("readdir of 10,000 entries", store, reps / Seconds(t0), "listings/s");
+  }
+
+  volume->Close();
+  raw.reset();
+  if (own_dir) std::filesystem::remove_all(dir);
+  return 0;
+}
