@@ -151,7 +151,7 @@ TEST_P(NlmProtocolTest, RefusedGrantIsReleased) {
   ASSERT_TRUE(listener->WaitFor(NLMPROC4_GRANTED_MSG, 5s).has_value());
   // The client said DENIED to the grant: the server takes the lock back.
   bool free = false;
-  for (int i = 0; i < 50 && !free; ++i) {
+  for (int i = 0; i < 200 && !free; ++i) {
     free = client_->Test(fh(), kC, 0, 0, true).stat == NLM4_GRANTED;
     if (!free) std::this_thread::sleep_for(50ms);
   }
