@@ -19,6 +19,7 @@ class GuestSpec:
     expect_rc: object = 0  # an exit status, or "hang" (harness self-test only)
     expect_output: str = ""  # a line the job's output must contain
     memory_mb: int = 512
+    timeout: int = 0  # seconds before this guest counts as hung; 0 = the case's timeout
     env: dict = field(default_factory=dict)
 
 
@@ -63,9 +64,16 @@ def _restart_during_dd(run):
     run.signal_guests("server-restarted")
 
 
+def _no_root_squash(run):
+    """vol1 without root squash, so root in the guest may chown and cp -a / rsync -a keep
+    owners (volumed squashes root by default, as knfsd does); other volumes keep the
+    default."""
+    run.volumectl("policy", "vol1", "--squash", "none")
+
+
 def _delete_volume(run):
     run.wait_flag("mounted", 240)
-    run.volumectl("delete", "doomed")
+    run.volumectl("delete", "--yes", "doomed")
     run.signal_guests("volume-deleted")
 
 
@@ -75,17 +83,22 @@ CASES = {c.name: c for c in [
          "reported, a hung guest stopped by its timeout",
          guests=[GuestSpec("selftest_ok.sh", expect_output="selftest-ok"),
                  GuestSpec("selftest_fail.sh", expect_rc=3, expect_output="selftest-fail"),
-                 GuestSpec("selftest_hang.sh", expect_rc="hang", expect_output="selftest-hang")],
-         volumes=[], server=False, timeout=25),
+                 GuestSpec("selftest_hang.sh", expect_rc="hang", timeout=45)],
+         volumes=[], server=False, timeout=300),
     Case("posix", "one guest: the POSIX calls users make on a mount (jobs/posix_calls.py)",
-         guests=[GuestSpec("posix.sh")], timeout=400),
+         guests=[GuestSpec("posix.sh")], volumes=["vol1", "squashed"],
+         prepare=_no_root_squash, needs_volumectl=True, timeout=400),
     Case("programs", "one guest: git, cp -a + diff -r, rsync -a, untar + make -j2",
-         guests=[GuestSpec("programs.sh", memory_mb=768)], timeout=600),
+         guests=[GuestSpec("programs.sh", memory_mb=768)], prepare=_no_root_squash,
+         needs_volumectl=True, timeout=600),
     Case("two_guests", "two guests: close-to-open, rename seen, concurrent appends",
          guests=[GuestSpec("two_guests.sh"), GuestSpec("two_guests.sh")], timeout=400),
     Case("restart", "server SIGKILLed and restarted during a guest's large dd",
          guests=[GuestSpec("restart.sh")], prepare=_make_restart_source,
          host_steps=_restart_during_dd, timeout=400),
+    Case("locks", "two guests: lockf increments, flock/lockf conflicts, granted blocked lock, "
+         "shelve guarded by flufl.lock",
+         guests=[GuestSpec("locks.sh"), GuestSpec("locks.sh")], timeout=400),
     Case("estale", "volume deleted while mounted: ESTALE, not a hang",
          guests=[GuestSpec("estale.sh")], volumes=["doomed"], needs_volumectl=True,
          host_steps=_delete_volume, timeout=300),

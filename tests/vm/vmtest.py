@@ -297,7 +297,8 @@ class Run:
             "-netdev", f"tap,id=n0,ifname={g.tap},script=no,downscript=no",
             "-device", f"virtio-net-device,netdev=n0,mac={g.mac}",
         ]
-        cmd = (self._in_ns() + DIE_WITH_PARENT + ["timeout", "-k", "5", str(self.case.timeout)]
+        limit = g.spec.timeout or self.case.timeout
+        cmd = (self._in_ns() + DIE_WITH_PARENT + ["timeout", "-k", "5", str(limit)]
                + DIE_WITH_PARENT + qemu)
         g.started = time.monotonic()
         g.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
@@ -452,6 +453,10 @@ def cmd_run(args):
     if case.needs_volumectl and not (args.volumectl and os.access(args.volumectl, os.X_OK)):
         log(f"case {case.name} needs volumectl, not found at {args.volumectl!r}")
         return 1
+    # nsenter --mount starts in the namespace anchor's cwd: pass absolute paths.
+    for attr in ("volumed", "volumectl"):
+        if getattr(args, attr):
+            setattr(args, attr, os.path.abspath(getattr(args, attr)))
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGHUP, _on_signal)
