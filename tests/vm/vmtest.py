@@ -217,7 +217,8 @@ class Run:
     def start_server(self):
         self.server_starts += 1
         out = open(self.server_log, "a")
-        out.write(f"==== vmtest: start #{self.server_starts}: {' '.join(self.server_cmd())}\n")
+        out.write(f"==== vmtest: {time.strftime('%T')} start #{self.server_starts}: "
+                  f"{' '.join(self.server_cmd())}\n")
         out.flush()
         self.server = subprocess.Popen(self._ns_exec() + DIE_WITH_PARENT + self.server_cmd(),
                                        stdout=out,
@@ -234,6 +235,9 @@ class Run:
     def kill_server(self, sig=signal.SIGKILL):
         if self.server and self.server.poll() is None:
             self.server_killed_by_us = True
+            with open(self.server_log, "a") as f:
+                f.write(f"==== vmtest: {time.strftime('%T')} sending signal {int(sig)} to "
+                        f"volumed (pid {self.server.pid})\n")
             os.kill(self.server.pid, sig)
             try:
                 self.server.wait(timeout=15)
