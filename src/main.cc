@@ -23,16 +23,13 @@
 #include "mount/file_services.h"
 #include "nlm/lock_services.h"
 #include "nlm/nfs_handles.h"
-#include "rpc/null_program.h"
+#include "rpc/rpcbind.h"
 #include "rpc/server.h"
 
 namespace {
 
 using volumed::Status;
 namespace rpc = volumed::rpc;
-
-constexpr uint32_t kNlmProgram = 100021;
-constexpr uint32_t kNsmProgram = 100024;
 
 struct Flags {
   std::string data_dir = "/var/lib/volumed";
@@ -72,8 +69,7 @@ Status CheckDataDir(const std::string& dir) {
   return Status::Ok();
 }
 
-// Every program the server offers. Placeholders answer NULL only, so that `rpcinfo -p`
-// and clients' pings see them until the full tables replace them.
+// Every program the server offers over the network; admin registers itself below.
 Status RegisterPrograms(rpc::Server& server, const Flags& flags,
                         volumed::mount::FileServices& files, volumed::nlm::LockServices& locks) {
   // NFS v3 (TCP) and MOUNT v3 (TCP and UDP) over the volume catalog (src/mount/file_services.h).
@@ -136,6 +132,12 @@ int main(int argc, char** argv) {
 
   if (Status s = volumed::SetLogLevel(flags.log_level); !s.ok()) return Fail(s);
   if (Status s = CheckDataDir(flags.data_dir); !s.ok()) return Fail(s);
+  // Before anything starts (NSM would notify hosts, the catalog would open): a server that
+  // cannot register is useless to `mount`, so say so at once.
+  if (!flags.no_rpcbind && !rpc::RpcbindRegistration::Available()) {
+    return Fail(
+        volumed::IoError("rpcbind is not running: start it with `rpcbind` or pass --no-rpcbind"));
+  }
 
   // Block the stop signals in every thread; the main thread waits for them below.
   sigset_t stop_signals;
