@@ -363,6 +363,11 @@ Status VolumeImpl::ReclaimAll() {
     for (const auto& [ino, dead] : orphans) {
       bool done = false;
       while (!done) {
+        {
+          // Close() should not wait for a long reclaim: it resumes at the next open.
+          std::lock_guard<std::mutex> l(orphans_mu_);
+          if (stopping_) return Status::Ok();
+        }
         // A live file's tail is reclaimed under its lock, so it cannot grow meanwhile.
         InodeLocks::Guard guard;
         if (!dead) guard = locks_.Exclusive(ino);
