@@ -8,11 +8,14 @@ cd "$(dirname "$0")/.."
 suites=()
 builddir=build-test
 setup_args=(-Dfuzz=true)
+# The full run uses the full sizes for the big-directory and big-file cases.
+export VOLUMED_TEST_DIR_ENTRIES=100000 VOLUMED_TEST_FILE_MB=1024
 if [ "${1:-}" = "--fast" ]; then
   shift
   suites=(--suite unit --suite protocol)
   builddir=build-fast
   setup_args=()
+  unset VOLUMED_TEST_DIR_ENTRIES VOLUMED_TEST_FILE_MB
 fi
 
 tools/install-deps.sh test vm || { echo "0 passed, 1 failed"; exit 1; }
