@@ -6,6 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 suites=()
+purposes=(test vm)
 builddir=build-test
 setup_args=(-Dfuzz=true)
 # The full run uses the issue's full sizes for the big-directory and big-file cases.
@@ -13,12 +14,13 @@ export VOLUMED_TEST_DIR_ENTRIES=100000 VOLUMED_TEST_FILE_MB=1024
 if [ "${1:-}" = "--fast" ]; then
   shift
   suites=(--suite unit --suite protocol)
+  purposes=(test)
   builddir=build-fast
   setup_args=()
   unset VOLUMED_TEST_DIR_ENTRIES VOLUMED_TEST_FILE_MB
 fi
 
-tools/install-deps.sh test vm || { echo "0 passed, 1 failed"; exit 1; }
+tools/install-deps.sh "${purposes[@]}" || { echo "0 passed, 1 failed"; exit 1; }
 
 if [ ! -d "$builddir" ]; then
   meson setup "$builddir" "${setup_args[@]}" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }

@@ -6,7 +6,7 @@ set -euo pipefail
 build_pkgs=(meson ninja-build g++ pkg-config cmake rpcsvc-proto rpcbind
   libtirpc-dev libleveldb-dev libnfs-dev libfmt-dev libspdlog-dev libcli11-dev)
 test_pkgs=(libgtest-dev libgmock-dev libnfs-utils clang libclang-rt-14-dev
-  iproute2 util-linux procps python3)
+  iproute2 util-linux procps python3 nfs-common)
 vm_pkgs=(qemu-system-x86 linux-image-amd64 busybox-static nfs-common python3-flufl.lock rsync git make
   kmod cpio xz-utils)
 
