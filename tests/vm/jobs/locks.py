@@ -18,7 +18,8 @@ MNT = sys.argv[1]
 ME = int(os.environ["VMT_INDEX"])
 PEERS = len(os.environ["VMT_GUESTS"].split())
 SHARED = os.environ["VMT_SHARED"]
-ROUNDS = 50
+ROUNDS = 100  # lockf-locked increments per guest (issue 6)
+GRANT_WITHIN = 1.0  # seconds from the holder's unlock to the blocked waiter's grant
 
 
 def signal(name):
@@ -92,6 +93,7 @@ def conflicts_and_grant():
         wait("saw-conflict")
         time.sleep(2)  # guest 2 is now blocked in flock()
         fcntl.flock(fd, fcntl.LOCK_UN)
+        signal("unlocked")  # its mtime dates the unlock (the host's clock)
         wait("granted")
         fcntl.lockf(rfd, fcntl.LOCK_UN, 1000, 10)
     else:
@@ -117,8 +119,15 @@ def conflicts_and_grant():
         print(f"blocked flock granted after {waited:.1f}s", flush=True)
         if waited < 1:
             fail(f"flock returned after {waited:.1f}s while guest 1 still held it")
+        signal("granted")  # its mtime dates the grant (the host's clock)
         fcntl.flock(fd, fcntl.LOCK_UN)
-        signal("granted")
+        wait("unlocked")
+        delay = (os.stat(os.path.join(SHARED, "granted")).st_mtime
+                 - os.stat(os.path.join(SHARED, "unlocked")).st_mtime)
+        print(f"blocked flock granted {delay:.3f}s after the unlock", flush=True)
+        if delay >= GRANT_WITHIN:
+            fail(f"blocked flock granted {delay:.3f}s after the unlock, want < {GRANT_WITHIN} s "
+                 "(the server's GRANTED callback, not the client's re-poll)")
     os.close(fd)
     os.close(rfd)
     barrier("conflicts-done")
