@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 @dataclass
 class GuestSpec:
-    job: str  # file name under tests/vm/jobs/
+    job: str  # file name under tests/vm/jobs/ (the NLM jobs: ../../nlm/vm_jobs/NAME)
     expect_rc: object = 0  # an exit status, or "hang" (harness self-test only)
     expect_output: str = ""  # a line the job's output must contain
     memory_mb: int = 512
@@ -32,6 +32,7 @@ class Case:
     server: bool = True
     needs_volumectl: bool = False
     timeout: int = 300  # seconds each guest may run before it counts as hung
+    server_args: list = field(default_factory=list)  # extra volumed flags for this case
     host_steps: object = None  # run(run) while the guests run
     prepare: object = None  # prepare(run) before the guests boot
 
@@ -77,6 +78,29 @@ def _delete_volume(run):
     run.signal_guests("volume-deleted")
 
 
+def _nlm_job(name):
+    """A guest job of the NLM part (tests/nlm/vm_jobs/), relative to tests/vm/jobs/."""
+    return "../../nlm/vm_jobs/" + name
+
+
+def _restart_while_held(run):
+    """Issue 6 case 6: both guests hold a lock; volumed is SIGKILLed and started again.
+    The guests' statds get its reboot notification and their kernels reclaim in grace."""
+    run.wait_flag("holding.1", 240)
+    run.wait_flag("holding.2", 240)
+    time.sleep(1.0)
+    run.kill_server()
+    run.start_server()
+    run.signal_guests("restarted")
+
+
+def _reboot_holder(run):
+    """Issue 6 case 7: guest 1 holds a lock and guest 2 blocks on it; guest 1 is killed
+    and booted again under the same name, where it sends its reboot notification."""
+    run.wait_flag("waiter-blocked", 300)
+    run.reboot_guest(run.guests[0], _nlm_job("reboot_notify.sh"))
+
+
 CASES = {c.name: c for c in [
     Case("selftest",
          "harness self-test without NFS: output and exit status collected, a failing job "
@@ -96,9 +120,23 @@ CASES = {c.name: c for c in [
     Case("restart", "server SIGKILLed and restarted during a guest's large dd",
          guests=[GuestSpec("restart.sh")], prepare=_make_restart_source,
          host_steps=_restart_during_dd, timeout=400),
-    Case("locks", "two guests: lockf increments, flock/lockf conflicts, granted blocked lock, "
-         "shelve guarded by flufl.lock",
+    Case("locks", "two guests: 2x100 lockf increments, flock/lockf conflicts, blocked lock "
+         "granted within 1 s of the unlock, shelve guarded by flufl.lock",
          guests=[GuestSpec("locks.sh"), GuestSpec("locks.sh")], timeout=400),
+    Case("lock_sqlite", "two guests: sqlite3 (rollback journal) inserts from both, exact row "
+         "count, integrity_check ok",
+         guests=[GuestSpec(_nlm_job("sqlite_two.sh")), GuestSpec(_nlm_job("sqlite_two.sh"))],
+         timeout=400),
+    Case("lock_reclaim", "server SIGKILLed and restarted while both guests hold locks: "
+         "reclaimed in grace, still exclusive",
+         guests=[GuestSpec(_nlm_job("reclaim_restart.sh")),
+                 GuestSpec(_nlm_job("reclaim_restart.sh"))],
+         host_steps=_restart_while_held, server_args=["--grace-period", "15"], timeout=400),
+    Case("lock_reboot", "a lock holder killed and booted again under its name: its reboot "
+         "notification releases the stale lock, the blocked guest is granted",
+         guests=[GuestSpec(_nlm_job("reboot_hold.sh")),
+                 GuestSpec(_nlm_job("reboot_waiter.sh"))],
+         host_steps=_reboot_holder, timeout=400),
     Case("estale", "volume deleted while mounted: ESTALE, not a hang",
          guests=[GuestSpec("estale.sh")], volumes=["doomed"], needs_volumectl=True,
          host_steps=_delete_volume, timeout=300),

@@ -24,6 +24,7 @@ Not thread-safe: one Run per process.
 """
 
 import argparse
+import dataclasses
 import os
 import random
 import shlex
@@ -212,7 +213,7 @@ class Run:
                "--log-level", "info"]
         for v in self.case.volumes:
             cmd += ["--volume", v]
-        return cmd
+        return cmd + list(self.case.server_args)
 
     def start_server(self):
         self.server_starts += 1
@@ -373,8 +374,30 @@ class Run:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     # ----- the whole case -----------------------------------------------------------
+    def reboot_guest(self, g, job):
+        """Power guest g off hard (SIGKILL to its qemu: no unmount, no unlock, statd never
+        hears of it) and boot it again under the same hostname, address and tap, running
+        job. The first boot's output and console stay in <logdir>/g<N>-boot1."""
+        try:
+            os.kill(int(open(g.pidfile).read().strip()), signal.SIGKILL)
+        except (OSError, ValueError) as e:
+            raise CaseFailure(f"{g.name}: cannot kill its qemu for the re-boot: {e}")
+        g.proc.wait(timeout=30)
+        boots = 1
+        while os.path.exists(f"{g.dir}-boot{boots}"):
+            boots += 1
+        os.rename(g.dir, f"{g.dir}-boot{boots}")
+        with open(self.server_log, "a") as f:
+            f.write(f"==== vmtest: {time.strftime('%T')} {g.name} killed; booting it again "
+                    f"with job {job}\n")
+        g.spec = dataclasses.replace(g.spec, job=job)
+        g.ended = None
+        self.write_guest_files(g)
+        self.boot(g, self.vmlinux, self.initrd)
+
     def execute(self, vmlinux, initrd):
         t0 = time.monotonic()
+        self.vmlinux, self.initrd = vmlinux, initrd
         self.prepare_dirs()
         self.make_network()
         if self.case.server:
