@@ -50,6 +50,7 @@ struct Flags {
   uint16_t admin_tcp_port = 0;   // 0 = admin over the Unix socket only
   std::string admin_secret_file;
   std::vector<uint32_t> admin_allow_uids;
+  bool require_privileged_port = false;  // NFS, MOUNT, NLM from source ports < 1024 only
 };
 
 // Creates the data directory if needed and proves it is writable.
@@ -106,6 +107,8 @@ int main(int argc, char** argv) {
   app.add_option("--threads", flags.threads, "Worker threads (0 = one per CPU, at least 2)")
       ->capture_default_str();
   app.add_flag("--no-rpcbind", flags.no_rpcbind, "Do not register with the system rpcbind");
+  app.add_flag("--require-privileged-port", flags.require_privileged_port,
+               "Refuse NFS, MOUNT and NLM calls from source ports >= 1024 (AUTH_TOOWEAK)");
   app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
   app.add_option("--volume", flags.volumes, "Volume to create at start if missing (repeatable)");
@@ -153,6 +156,7 @@ int main(int argc, char** argv) {
   options.use_rpcbind = !flags.no_rpcbind;
   options.max_connections = flags.max_connections;
   options.idle_timeout = std::chrono::seconds(flags.idle_timeout_s);
+  if (flags.require_privileged_port) options.privileged_port_programs = {100003, 100005, 100021};
   // The catalog, the --volume names and the NFS/MOUNT services; opened before the server
   // so that it outlives every handler.
   volumed::storage::StoreOptions store;

@@ -97,6 +97,10 @@ std::optional<std::vector<uint8_t>> Dispatcher::DispatchOrThrow(std::span<const 
   if (version->require_auth_sys && call.cred.flavor == AUTH_NONE && call.proc != 0) {
     return EncodeAuthErrorReply(call.xid, AUTH_TOOWEAK);
   }
+  if (version->require_privileged_port && base.transport != Transport::kLocal &&
+      base.peer_port() >= 1024 && call.proc != 0) {
+    return EncodeAuthErrorReply(call.xid, AUTH_TOOWEAK);  // RFC 5531 has no "insecure port"
+  }
   const auto proc = std::find_if(version->procedures.begin(), version->procedures.end(),
                                  [&](const Procedure& p) { return p.number == call.proc; });
   if (proc == version->procedures.end()) return EncodeAcceptErrorReply(call.xid, PROC_UNAVAIL);

@@ -4,6 +4,8 @@
 // reject and accept status of RFC 5531 is produced here and nowhere else:
 //   rpcvers ≠ 2                      → MSG_DENIED RPC_MISMATCH (2, 2)
 //   bad or unsupported credential    → MSG_DENIED AUTH_ERROR (see call_codec.h)
+//   AUTH_NONE to a require_auth_sys version, or a TCP/UDP source port ≥ 1024 to a
+//   require_privileged_port version (procedure 0 exempt) → MSG_DENIED AUTH_TOOWEAK
 //   unknown program                  → PROG_UNAVAIL
 //   known program, unknown version   → PROG_MISMATCH (lowest, highest registered)
 //   unknown procedure                → PROC_UNAVAIL

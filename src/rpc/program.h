@@ -88,6 +88,10 @@ struct ProgramVersion {
   // When true, calls with AUTH_NONE credentials to any procedure but 0 (NULL) are
   // refused with AUTH_ERROR / AUTH_TOOWEAK.
   bool require_auth_sys = false;
+  // When true, calls over TCP/UDP from a source port >= 1024 to any procedure but 0
+  // (NULL) are refused with AUTH_ERROR / AUTH_TOOWEAK, as knfsd's "secure" export
+  // option. Calls over the Unix socket (Transport::kLocal) are never affected.
+  bool require_privileged_port = false;
 };
 
 }  // namespace volumed::rpc

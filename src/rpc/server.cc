@@ -180,8 +180,13 @@ Server::~Server() { Stop(); }
 Status Server::Register(const ProgramVersion& pv, Ports ports) {
   if (impl_->started) return InvalidArgument("Register after Start");
   if (!pv.tcp && !pv.udp) return InvalidArgument(std::string(pv.name) + ": no transport");
-  if (pv.tcp) VOLUMED_RETURN_IF_ERROR(impl_->AddToListener(pv, Transport::kTcp, ports.tcp));
-  if (pv.udp) VOLUMED_RETURN_IF_ERROR(impl_->AddToListener(pv, Transport::kUdp, ports.udp));
+  ProgramVersion served = pv;
+  const auto& privileged = impl_->options.privileged_port_programs;
+  if (std::find(privileged.begin(), privileged.end(), pv.prog) != privileged.end()) {
+    served.require_privileged_port = true;
+  }
+  if (pv.tcp) VOLUMED_RETURN_IF_ERROR(impl_->AddToListener(served, Transport::kTcp, ports.tcp));
+  if (pv.udp) VOLUMED_RETURN_IF_ERROR(impl_->AddToListener(served, Transport::kUdp, ports.udp));
   return Status::Ok();
 }
 

@@ -59,6 +59,9 @@ struct ServerOptions {
   size_t drc_max_entries = 16384;
   size_t drc_max_bytes = 32u << 20;
   bool use_rpcbind = true;
+  // Programs (by number) whose TCP/UDP versions are registered with
+  // ProgramVersion::require_privileged_port set (volumed --require-privileged-port).
+  std::vector<uint32_t> privileged_port_programs;
 };
 
 // Ports for one program version; a transport is used when the ProgramVersion enables it.

@@ -115,6 +115,53 @@ TEST_F(DispatcherTest, AuthTooWeakWhenTheProgramRequiresAuthSys) {
   EXPECT_EQ(ParseReply(ReplyPayload(*reply))->accept_stat, 0u);
 }
 
+TEST_F(DispatcherTest, AuthTooWeakFromAnUnprivilegedPortWhenRequired) {
+  DuplicateRequestCache drc(10, 1000);
+  Dispatcher strict(&drc);
+  ProgramVersion pv = testing::TestProgram(1, &state_);
+  pv.require_privileged_port = true;
+  ASSERT_TRUE(strict.Add(pv).ok());
+  auto from_port = [&](Transport t, uint16_t port, uint32_t xid, uint32_t proc) {
+    CallContext ctx = base_;
+    ctx.transport = t;
+    reinterpret_cast<sockaddr_in*>(&ctx.peer)->sin_port = htons(port);
+    auto reply = strict.Dispatch(
+        EncodeCall(xid, kTestProg, 1, proc, AUTH_SYS, EncodeAuthSys(0, "h", 1, 1, {}), U32Arg(1)),
+        ctx);
+    EXPECT_TRUE(reply.has_value());
+    return ParseReply(ReplyPayload(*reply)).value_or(ParsedReply{});
+  };
+  for (Transport t : {Transport::kTcp, Transport::kUdp}) {
+    ParsedReply r = from_port(t, 1024, 20, testing::kEcho);
+    EXPECT_EQ(r.reply_stat, 1u);
+    EXPECT_EQ(r.reject_stat, 1u);
+    EXPECT_EQ(r.auth_stat, static_cast<uint32_t>(AUTH_TOOWEAK));
+    r = from_port(t, 40000, 21, testing::kEcho);
+    EXPECT_EQ(r.auth_stat, static_cast<uint32_t>(AUTH_TOOWEAK));
+    r = from_port(t, 1023, 22, testing::kEcho);
+    EXPECT_EQ(r.reply_stat, 0u);
+    EXPECT_EQ(r.accept_stat, static_cast<uint32_t>(SUCCESS));
+    EXPECT_EQ(r.results, U32Arg(2));
+    // NULL stays reachable from any port (a ping).
+    r = from_port(t, 40000, 23, testing::kNull);
+    EXPECT_EQ(r.reply_stat, 0u);
+    EXPECT_EQ(r.accept_stat, static_cast<uint32_t>(SUCCESS));
+  }
+  // The Unix socket has no ports and is never refused.
+  CallContext local;
+  local.transport = Transport::kLocal;
+  local.peer.ss_family = AF_UNIX;
+  auto reply = strict.Dispatch(EncodeCall(24, kTestProg, 1, testing::kEcho, AUTH_SYS,
+                                          EncodeAuthSys(0, "h", 1, 1, {}), U32Arg(1)),
+                               local);
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(ParseReply(ReplyPayload(*reply))->accept_stat, 0u);
+  // Without the flag an unprivileged port is served.
+  reinterpret_cast<sockaddr_in*>(&base_.peer)->sin_port = htons(40000);
+  ParsedReply r = Call(25, kTestProg, 2, testing::kEcho, U32Arg(1));
+  EXPECT_EQ(r.accept_stat, static_cast<uint32_t>(SUCCESS));
+}
+
 TEST_F(DispatcherTest, ProgUnavailAndMismatch) {
   ParsedReply r = Call(10, 100003, 3, 0);
   EXPECT_EQ(r.reply_stat, 0u);
