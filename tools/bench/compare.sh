@@ -162,8 +162,8 @@ echo "Same machine, same run, loopback in a private network namespace; ratio = v
 echo "(every figure is a rate: above 1 means volumed is faster)."
 echo
 paste "$work/volumed.txt" <(cut -f 2 "$work/ganesha.txt") |
-  awk -F'\t' 'BEGIN { printf "| %-40s | %14s | %14s | %6s |\n", "workload", "volumed", "ganesha", "ratio"
-                      printf "|%s|%s|%s|%s|\n", "------------------------------------------",
-                             "----------------", "----------------", "--------" }
+  awk -F'\t' 'BEGIN { printf "| %-42s | %17s | %17s | %6s |\n", "workload", "volumed", "ganesha", "ratio"
+                      printf "|%s|%s|%s|%s|\n", "--------------------------------------------",
+                             "-------------------", "-------------------", "--------" }
               { r = ($4 > 0) ? sprintf("%.2f", $2 / $4) : "-"
-                printf "| %-40s | %14s | %14s | %6s |\n", $1, $2 " " $3, $4 " " $3, r }'
+                printf "| %-42s | %17s | %17s | %6s |\n", $1, $2 " " $3, $4 " " $3, r }'
