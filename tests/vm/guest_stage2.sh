@@ -8,7 +8,8 @@ export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 . "$R/env"
 
 mount -t tmpfs -o mode=755 tmpfs /run
-mount -t tmpfs -o mode=1777 tmpfs /tmp
+# /tmp stays the overlay's (writable, in the tmpfs upper layer): a fresh tmpfs there would
+# hide a checkout that lives under the host's /tmp, and with it the job scripts.
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm

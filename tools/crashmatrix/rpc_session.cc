@@ -59,8 +59,8 @@ Status RpcSession::CallRaw(const Issue& issue, const std::function<void(void*)>&
     return IoError("cannot queue call: " + ErrorText(rpc_));
   }
   Status s = Wait(raw);
+  raw->consume = nullptr;  // before it may be freed below
   if (s.ok() && abandoned_.back().get() == raw) abandoned_.pop_back();  // answered: free it
-  raw->consume = nullptr;
   return s;
 }
 
