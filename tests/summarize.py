@@ -16,10 +16,15 @@ FAILED_RESULTS = {"FAIL", "TIMEOUT", "ERROR", "UNEXPECTEDPASS"}
 def main() -> int:
     logs = Path(sys.argv[1])
     results = {}
-    for line in (logs / "testlog.json").read_text().splitlines():
-        if line.strip():
-            entry = json.loads(line)
-            results[entry["name"]] = entry["result"]
+    try:
+        for line in (logs / "testlog.json").read_text().splitlines():
+            if line.strip():
+                entry = json.loads(line)
+                results[entry["name"]] = entry["result"]
+    except (OSError, ValueError, KeyError) as e:
+        print(f"cannot read meson's test log: {e}")
+        print("0 passed, 1 failed")
+        return 1
 
     cases = {}  # test name -> [passed, failed, skipped]
     junit = logs / "testlog.junit.xml"
