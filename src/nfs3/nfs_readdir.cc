@@ -82,6 +82,38 @@ Status DirectoryAttrs(const Resolved& dir, storage::Attributes* out) {
   return Status::Ok();
 }
 
+// Walks the directory through `emit` and completes the READDIR or READDIRPLUS reply `r`
+// whose list `emit` builds: NFS3ERR_TOOSMALL when not one entry fit and more remain, the
+// store's error (the partial list freed), or else eof, the cookie verifier and the
+// directory's post-op attributes. `fail_attrs` is the reply's resfail.dir_attributes.
+template <typename Res, typename ResOk>
+void ListInto(const Resolved& dir, const storage::Attributes& dir_attrs, uint64_t cookie,
+              const Emit& emit, xdrproc_t free_reply, Res& r, ResOk& ok, post_op_attr* fail_attrs) {
+  size_t emitted = 0;
+  auto counting = [&](const WalkEntry& e) {
+    if (!emit(e)) return false;
+    ++emitted;
+    return true;
+  };
+  storage::Attributes dir_after = dir_attrs;
+  auto eof = WalkDirectory(dir, dir_attrs, cookie, counting, &dir_after);
+  Status st = eof.ok() ? Status::Ok() : eof.status();
+  if (st.ok() && emitted == 0 && !*eof) {
+    st = Status(Status::Code::kInvalidArgument, "count too small for one entry");
+  }
+  if (!st.ok()) {
+    bool too_small = eof.ok();
+    xdr_free(free_reply, reinterpret_cast<char*>(&r));
+    std::memset(&r, 0, sizeof(r));
+    r.status = too_small ? NFS3ERR_TOOSMALL : ToNfsStat(st);
+    FillPostOp(dir, dir.ref, fail_attrs);
+    return;
+  }
+  ok.reply.eof = *eof ? TRUE : FALSE;
+  std::memset(ok.cookieverf, 0, sizeof(ok.cookieverf));
+  SetPostOp(dir_after, dir.volume_id, &ok.dir_attributes);
+}
+
 }  // namespace
 
 void Readdir(NfsService& s, const CallContext& ctx, const READDIR3args& a, READDIR3res& r) {
@@ -100,7 +132,6 @@ void Readdir(NfsService& s, const CallContext& ctx, const READDIR3args& a, READD
   r.status = NFS3_OK;
   READDIR3resok& ok = r.READDIR3res_u.resok;
   entry3** tail = &ok.reply.entries;
-  size_t emitted = 0;
   ByteBudget budget(std::min<size_t>(a.count, kMaxReaddirReply), kReaddirReplyOverhead);
   auto emit = [&](const WalkEntry& e) {
     size_t size = ReaddirEntrySize(e.name.size());
@@ -108,26 +139,10 @@ void Readdir(NfsService& s, const CallContext& ctx, const READDIR3args& a, READD
     budget.Take(size);
     *tail = NewEntry<entry3>(e.name, e.ref.ino, e.cookie);
     tail = &(*tail)->nextentry;
-    ++emitted;
     return true;
   };
-  storage::Attributes dir_after = dir_attrs;
-  auto eof = WalkDirectory(*dir, dir_attrs, a.cookie, emit, &dir_after);
-  Status st = eof.ok() ? Status::Ok() : eof.status();
-  if (st.ok() && emitted == 0 && !*eof) {
-    st = Status(Status::Code::kInvalidArgument, "count too small for one entry");
-  }
-  if (!st.ok()) {
-    bool too_small = eof.ok();
-    xdr_free(reinterpret_cast<xdrproc_t>(XdrReaddirRes), reinterpret_cast<char*>(&r));
-    std::memset(&r, 0, sizeof(r));
-    r.status = too_small ? NFS3ERR_TOOSMALL : ToNfsStat(st);
-    FillPostOp(*dir, dir->ref, &r.READDIR3res_u.resfail.dir_attributes);
-    return;
-  }
-  ok.reply.eof = *eof ? TRUE : FALSE;
-  std::memset(ok.cookieverf, 0, sizeof(ok.cookieverf));
-  SetPostOp(dir_after, dir->volume_id, &ok.dir_attributes);
+  ListInto(*dir, dir_attrs, a.cookie, emit, reinterpret_cast<xdrproc_t>(XdrReaddirRes), r, ok,
+           &r.READDIR3res_u.resfail.dir_attributes);
 }
 
 void Readdirplus(NfsService& s, const CallContext& ctx, const READDIRPLUS3args& a,
@@ -146,7 +161,6 @@ void Readdirplus(NfsService& s, const CallContext& ctx, const READDIRPLUS3args& 
   r.status = NFS3_OK;
   READDIRPLUS3resok& ok = r.READDIRPLUS3res_u.resok;
   entryplus3** tail = &ok.reply.entries;
-  size_t emitted = 0;
   ByteBudget reply_budget(std::min<size_t>(a.maxcount, kMaxReaddirReply), kReaddirReplyOverhead);
   ByteBudget dir_budget(a.dircount);
   auto emit = [&](const WalkEntry& e) {
@@ -171,26 +185,10 @@ void Readdirplus(NfsService& s, const CallContext& ctx, const READDIRPLUS3args& 
       SetPostOp(*attrs, dir->volume_id, &entry->name_attributes);
       SetPostOpHandle(dir->HandleOf(e.ref), &entry->name_handle);
     }
-    ++emitted;
     return true;
   };
-  storage::Attributes dir_after = dir_attrs;
-  auto eof = WalkDirectory(*dir, dir_attrs, a.cookie, emit, &dir_after);
-  Status st = eof.ok() ? Status::Ok() : eof.status();
-  if (st.ok() && emitted == 0 && !*eof) {
-    st = Status(Status::Code::kInvalidArgument, "count too small for one entry");
-  }
-  if (!st.ok()) {
-    bool too_small = eof.ok();
-    xdr_free(reinterpret_cast<xdrproc_t>(XdrReaddirplusRes), reinterpret_cast<char*>(&r));
-    std::memset(&r, 0, sizeof(r));
-    r.status = too_small ? NFS3ERR_TOOSMALL : ToNfsStat(st);
-    FillPostOp(*dir, dir->ref, &r.READDIRPLUS3res_u.resfail.dir_attributes);
-    return;
-  }
-  ok.reply.eof = *eof ? TRUE : FALSE;
-  std::memset(ok.cookieverf, 0, sizeof(ok.cookieverf));
-  SetPostOp(dir_after, dir->volume_id, &ok.dir_attributes);
+  ListInto(*dir, dir_attrs, a.cookie, emit, reinterpret_cast<xdrproc_t>(XdrReaddirplusRes), r, ok,
+           &r.READDIRPLUS3res_u.resfail.dir_attributes);
 }
 
 }  // namespace volumed::nfs3
