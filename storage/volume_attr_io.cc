@@ -8,8 +8,6 @@
 namespace volumed::storage {
 namespace {
 
-WccAttr Pre(const InodeRecord& r) { return WccAttr{r.size, r.mtime, r.ctime}; }
-
 // Linux drops set-user-ID, and set-group-ID when group-execute is set, when a file's
 // owner changes or an unprivileged caller writes it.
 uint32_t KillSuid(uint32_t mode) {
@@ -27,10 +25,7 @@ Status VolumeImpl::SetAttr(const Credentials& cred, InodeRef ref, const SetAttrR
   auto guard = locks_.Exclusive(ref.ino);
   VOLUMED_ASSIGN_OR_RETURN(InodeRecord r, inodes_.GetRef(ref));
   const InodeRecord before = r;
-  if (wcc) {
-    wcc->before = Pre(r);
-    wcc->after = ToAttributes(ref.ino, r);
-  }
+  FillWcc(wcc, ref.ino, r, r);
   if (req.guard_ctime && !(*req.guard_ctime == r.ctime)) {
     return Status(Status::Code::kNotSync, "ctime guard mismatch");
   }
@@ -80,12 +75,8 @@ Status VolumeImpl::SetAttr(const Credentials& cred, InodeRef ref, const SetAttrR
   r.ctime = After(r.ctime, now);
   inodes_.Put(&batch, ref.ino, r);
   Status s = CommitOp(&batch, true, delta);
-  if (!s.ok()) {
-    if (wcc) wcc->after = ToAttributes(ref.ino, before);
-    return s;
-  }
-  if (wcc) wcc->after = ToAttributes(ref.ino, r);
-  return Status::Ok();
+  FillWcc(wcc, ref.ino, before, s.ok() ? r : before);
+  return s;
 }
 
 Result<LookupResult> VolumeImpl::Lookup(const Credentials& cred, InodeRef dir,
@@ -165,10 +156,7 @@ Result<WriteResult> VolumeImpl::Write(const Credentials& cred, InodeRef ref, uin
   auto guard = locks_.Exclusive(ref.ino);
   VOLUMED_ASSIGN_OR_RETURN(InodeRecord r, inodes_.GetRef(ref));
   const InodeRecord before = r;
-  if (wcc) {
-    wcc->before = Pre(r);
-    wcc->after = ToAttributes(ref.ino, r);
-  }
+  FillWcc(wcc, ref.ino, r, r);
   if (r.type == FileType::kDirectory) return Status(Status::Code::kIsDir, "is a directory");
   if (r.type != FileType::kRegular) return InvalidArgument("not a regular file");
   if (!perm::IsOwner(cred, r) && !perm::Allows(cred, r, perm::kWrite)) return Denied();
@@ -194,11 +182,8 @@ Result<WriteResult> VolumeImpl::Write(const Credentials& cred, InodeRef ref, uin
   }
   inodes_.Put(&batch, ref.ino, r);
   Status s = CommitOp(&batch, sync, WriteQueue::Delta{used_delta, 0});
-  if (!s.ok()) {
-    if (wcc) wcc->after = ToAttributes(ref.ino, before);
-    return s;
-  }
-  if (wcc) wcc->after = ToAttributes(ref.ino, r);
+  FillWcc(wcc, ref.ino, before, s.ok() ? r : before);
+  VOLUMED_RETURN_IF_ERROR(s);
   return WriteResult{static_cast<uint32_t>(data.size()),
                      sync ? Stability::kFileSync : Stability::kUnstable};
 }

@@ -130,6 +130,20 @@ class VolumeImpl final : public Volume {
                                 FileType type, uint32_t default_mode, const SetAttrRequest& initial,
                                 const std::function<void(InodeRecord*)>& fill, CreateMode mode,
                                 uint64_t verifier, Wcc* dir_wcc, bool* existed);
+  // The shared prelude of Remove and Rmdir: locks `dir` and the child `name` names
+  // (re-reading until the entry did not change while the locks were taken), fills
+  // dir_wcc's pre-op side, and checks that the child may be removed: `dir` is a directory
+  // the caller may write and search, the entry exists, the child is of the kind `what`
+  // names (else kIsDir / kNotDir), and the sticky bit allows it. The result holds the locks.
+  enum class Removing { kNonDirectory, kDirectory };
+  struct LockedEntry {
+    InodeLocks::Guard guard;
+    InodeRecord dir;    // `dir` as read under the lock
+    EntryRecord entry;  // `name` in it
+    InodeRecord child;  // what the entry names
+  };
+  Result<LockedEntry> LockEntryToRemove(const Credentials& cred, InodeRef dir,
+                                        std::string_view name, Removing what, Wcc* dir_wcc);
   // Drops one link of `child`; when it was the last, deletes the inode and frees or
   // orphans its blocks. Adds to `batch` and `delta`.
   Status Unlink(leveldb::WriteBatch* batch, WriteQueue::Delta* delta, InodeId child,

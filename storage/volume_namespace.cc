@@ -11,14 +11,6 @@
 namespace volumed::storage {
 namespace {
 
-WccAttr Pre(const InodeRecord& r) { return WccAttr{r.size, r.mtime, r.ctime}; }
-
-void FillWcc(Wcc* wcc, InodeId ino, const InodeRecord& before, const InodeRecord& after) {
-  if (wcc == nullptr) return;
-  wcc->before = Pre(before);
-  wcc->after = ToAttributes(ino, after);
-}
-
 Status NotDir() { return Status(Status::Code::kNotDir, "not a directory"); }
 Status IsDir() { return Status(Status::Code::kIsDir, "is a directory"); }
 
@@ -160,39 +152,50 @@ Result<CreateResult> VolumeImpl::Mknod(const Credentials& cred, InodeRef dir, st
       CreateMode::kGuarded, 0, dir_wcc, &existed);
 }
 
+Result<VolumeImpl::LockedEntry> VolumeImpl::LockEntryToRemove(const Credentials& cred, InodeRef dir,
+                                                              std::string_view name, Removing what,
+                                                              Wcc* dir_wcc) {
+  for (;;) {
+    VOLUMED_ASSIGN_OR_RETURN(auto peek, dirs_.Lookup(dir.ino, name));
+    auto guard = locks_.Exclusive({dir.ino, peek ? peek->child : 0});
+    VOLUMED_ASSIGN_OR_RETURN(InodeRecord d, inodes_.GetRef(dir));
+    FillWcc(dir_wcc, dir.ino, d, d);
+    if (d.type != FileType::kDirectory) return NotDir();
+    VOLUMED_ASSIGN_OR_RETURN(auto e, dirs_.Lookup(dir.ino, name));
+    if (!(Peek{e} == Peek{peek})) continue;  // changed before we held its lock: again
+    if (!perm::Allows(cred, d, perm::kWrite | perm::kExec)) return Denied();
+    if (!e) return NotFound("no such entry");
+    VOLUMED_ASSIGN_OR_RETURN(auto c, inodes_.Get(e->child));
+    if (!c) return Corruption("entry points to a missing inode");
+    const bool is_directory = c->type == FileType::kDirectory;
+    if (is_directory && what == Removing::kNonDirectory) return IsDir();
+    if (!is_directory && what == Removing::kDirectory) return NotDir();
+    if (!perm::MayDeleteFrom(cred, d, *c)) return NotPermitted();
+    return LockedEntry{std::move(guard), std::move(d), std::move(*e), std::move(*c)};
+  }
+}
+
 Status VolumeImpl::Remove(const Credentials& cred, InodeRef dir, std::string_view name,
                           Wcc* dir_wcc) {
   auto g = Enter();
   if (!g.ok) return Stale();
   if (IsDotName(name)) return InvalidArgument("cannot remove . or ..");
   VOLUMED_RETURN_IF_ERROR(CheckName(name));
-  for (;;) {
-    VOLUMED_ASSIGN_OR_RETURN(auto peek, dirs_.Lookup(dir.ino, name));
-    auto guard = locks_.Exclusive({dir.ino, peek ? peek->child : 0});
-    VOLUMED_ASSIGN_OR_RETURN(InodeRecord d, inodes_.GetRef(dir));
-    const InodeRecord d_before = d;
-    FillWcc(dir_wcc, dir.ino, d, d);
-    if (d.type != FileType::kDirectory) return NotDir();
-    VOLUMED_ASSIGN_OR_RETURN(auto e, dirs_.Lookup(dir.ino, name));
-    if (!(Peek{e} == Peek{peek})) continue;
-    if (!perm::Allows(cred, d, perm::kWrite | perm::kExec)) return Denied();
-    if (!e) return NotFound("no such entry");
-    VOLUMED_ASSIGN_OR_RETURN(auto c, inodes_.Get(e->child));
-    if (!c) return Corruption("entry points to a missing inode");
-    if (c->type == FileType::kDirectory) return IsDir();
-    if (!perm::MayDeleteFrom(cred, d, *c)) return NotPermitted();
-    const Timespec now = Now();
-    leveldb::WriteBatch batch;
-    WriteQueue::Delta delta;
-    dirs_.Remove(&batch, dir.ino, name, *e);
-    VOLUMED_RETURN_IF_ERROR(Unlink(&batch, &delta, e->child, &*c, now));
-    d.mtime = After(d.mtime, now);
-    d.ctime = After(d.ctime, now);
-    inodes_.Put(&batch, dir.ino, d);
-    VOLUMED_RETURN_IF_ERROR(CommitOp(&batch, true, delta));
-    FillWcc(dir_wcc, dir.ino, d_before, d);
-    return Status::Ok();
-  }
+  VOLUMED_ASSIGN_OR_RETURN(LockedEntry found,
+                           LockEntryToRemove(cred, dir, name, Removing::kNonDirectory, dir_wcc));
+  InodeRecord& d = found.dir;
+  const InodeRecord d_before = d;
+  const Timespec now = Now();
+  leveldb::WriteBatch batch;
+  WriteQueue::Delta delta;
+  dirs_.Remove(&batch, dir.ino, name, found.entry);
+  VOLUMED_RETURN_IF_ERROR(Unlink(&batch, &delta, found.entry.child, &found.child, now));
+  d.mtime = After(d.mtime, now);
+  d.ctime = After(d.ctime, now);
+  inodes_.Put(&batch, dir.ino, d);
+  VOLUMED_RETURN_IF_ERROR(CommitOp(&batch, true, delta));
+  FillWcc(dir_wcc, dir.ino, d_before, d);
+  return Status::Ok();
 }
 
 Status VolumeImpl::Rmdir(const Credentials& cred, InodeRef dir, std::string_view name,
@@ -202,36 +205,24 @@ Status VolumeImpl::Rmdir(const Credentials& cred, InodeRef dir, std::string_view
   if (name == ".") return InvalidArgument("cannot remove .");
   if (name == "..") return Status(Status::Code::kNotEmpty, "cannot remove ..");
   VOLUMED_RETURN_IF_ERROR(CheckName(name));
-  for (;;) {
-    VOLUMED_ASSIGN_OR_RETURN(auto peek, dirs_.Lookup(dir.ino, name));
-    auto guard = locks_.Exclusive({dir.ino, peek ? peek->child : 0});
-    VOLUMED_ASSIGN_OR_RETURN(InodeRecord d, inodes_.GetRef(dir));
-    const InodeRecord d_before = d;
-    FillWcc(dir_wcc, dir.ino, d, d);
-    if (d.type != FileType::kDirectory) return NotDir();
-    VOLUMED_ASSIGN_OR_RETURN(auto e, dirs_.Lookup(dir.ino, name));
-    if (!(Peek{e} == Peek{peek})) continue;
-    if (!perm::Allows(cred, d, perm::kWrite | perm::kExec)) return Denied();
-    if (!e) return NotFound("no such entry");
-    VOLUMED_ASSIGN_OR_RETURN(auto c, inodes_.Get(e->child));
-    if (!c) return Corruption("entry points to a missing inode");
-    if (c->type != FileType::kDirectory) return NotDir();
-    if (!perm::MayDeleteFrom(cred, d, *c)) return NotPermitted();
-    VOLUMED_ASSIGN_OR_RETURN(bool empty, dirs_.IsEmpty(e->child));
-    if (!empty) return Status(Status::Code::kNotEmpty, "directory not empty");
-    const Timespec now = Now();
-    leveldb::WriteBatch batch;
-    WriteQueue::Delta delta;
-    dirs_.Remove(&batch, dir.ino, name, *e);
-    VOLUMED_RETURN_IF_ERROR(FreeInode(&batch, &delta, e->child, *c));
-    d.nlink -= 1;
-    d.mtime = After(d.mtime, now);
-    d.ctime = After(d.ctime, now);
-    inodes_.Put(&batch, dir.ino, d);
-    VOLUMED_RETURN_IF_ERROR(CommitOp(&batch, true, delta));
-    FillWcc(dir_wcc, dir.ino, d_before, d);
-    return Status::Ok();
-  }
+  VOLUMED_ASSIGN_OR_RETURN(LockedEntry found,
+                           LockEntryToRemove(cred, dir, name, Removing::kDirectory, dir_wcc));
+  VOLUMED_ASSIGN_OR_RETURN(bool empty, dirs_.IsEmpty(found.entry.child));
+  if (!empty) return Status(Status::Code::kNotEmpty, "directory not empty");
+  InodeRecord& d = found.dir;
+  const InodeRecord d_before = d;
+  const Timespec now = Now();
+  leveldb::WriteBatch batch;
+  WriteQueue::Delta delta;
+  dirs_.Remove(&batch, dir.ino, name, found.entry);
+  VOLUMED_RETURN_IF_ERROR(FreeInode(&batch, &delta, found.entry.child, found.child));
+  d.nlink -= 1;
+  d.mtime = After(d.mtime, now);
+  d.ctime = After(d.ctime, now);
+  inodes_.Put(&batch, dir.ino, d);
+  VOLUMED_RETURN_IF_ERROR(CommitOp(&batch, true, delta));
+  FillWcc(dir_wcc, dir.ino, d_before, d);
+  return Status::Ok();
 }
 
 Status VolumeImpl::Rename(const Credentials& cred, InodeRef from_dir, std::string_view from_name,

@@ -1,4 +1,4 @@
-// Small helpers shared by Volume's operation files: clock, name checks.
+// Small helpers shared by Volume's operation files: clock, name checks, wcc data.
 //
 // Thread-safety: stateless free functions.
 #pragma once
@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "storage/records.h"
 #include "storage/types.h"
 
 namespace volumed::storage {
@@ -28,6 +29,17 @@ inline Timespec After(const Timespec& prev, const Timespec& now) {
     ++t.sec;
   }
   return t;
+}
+
+// The pre-op attributes of weak cache consistency data.
+inline WccAttr WccBefore(const InodeRecord& r) { return WccAttr{r.size, r.mtime, r.ctime}; }
+
+// Fills `wcc` (when not null) from the records of `ino` before and after a change; before
+// the change is attempted, pass the same record twice.
+inline void FillWcc(Wcc* wcc, InodeId ino, const InodeRecord& before, const InodeRecord& after) {
+  if (wcc == nullptr) return;
+  wcc->before = WccBefore(before);
+  wcc->after = ToAttributes(ino, after);
 }
 
 inline bool IsDotName(std::string_view name) { return name == "." || name == ".."; }
