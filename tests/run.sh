@@ -22,8 +22,13 @@ fi
 
 tools/install-deps.sh "${purposes[@]}" || { echo "0 passed, 1 failed"; exit 1; }
 
-if [ ! -d "$builddir" ]; then
-  meson setup "$builddir" "${setup_args[@]}" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+if [ ! -f "$builddir/build.ninja" ]; then
+  rm -rf "$builddir" # what a setup that failed half way left
+  if ! out=$(meson setup "$builddir" "${setup_args[@]}" 2>&1); then
+    printf '%s\n' "$out" | tail -n 30
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
 fi
 if ! ninja -C "$builddir"; then
   echo "build failed"
