@@ -144,6 +144,10 @@ class VolumeImpl final : public Volume {
   };
   Result<LockedEntry> LockEntryToRemove(const Credentials& cred, InodeRef dir,
                                         std::string_view name, Removing what, Wcc* dir_wcc);
+  // Remove and Rmdir after their name checks: removes `name` from `dir` (a directory
+  // only when empty) in one synced batch.
+  Status RemoveEntry(const Credentials& cred, InodeRef dir, std::string_view name, Removing what,
+                     Wcc* dir_wcc);
   // Drops one link of `child`; when it was the last, deletes the inode and frees or
   // orphans its blocks. Adds to `batch` and `delta`.
   Status Unlink(leveldb::WriteBatch* batch, WriteQueue::Delta* delta, InodeId child,

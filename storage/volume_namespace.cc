@@ -175,27 +175,40 @@ Result<VolumeImpl::LockedEntry> VolumeImpl::LockEntryToRemove(const Credentials&
   }
 }
 
-Status VolumeImpl::Remove(const Credentials& cred, InodeRef dir, std::string_view name,
-                          Wcc* dir_wcc) {
-  auto g = Enter();
-  if (!g.ok) return Stale();
-  if (IsDotName(name)) return InvalidArgument("cannot remove . or ..");
-  VOLUMED_RETURN_IF_ERROR(CheckName(name));
-  VOLUMED_ASSIGN_OR_RETURN(LockedEntry found,
-                           LockEntryToRemove(cred, dir, name, Removing::kNonDirectory, dir_wcc));
+Status VolumeImpl::RemoveEntry(const Credentials& cred, InodeRef dir, std::string_view name,
+                               Removing what, Wcc* dir_wcc) {
+  VOLUMED_ASSIGN_OR_RETURN(LockedEntry found, LockEntryToRemove(cred, dir, name, what, dir_wcc));
+  if (what == Removing::kDirectory) {
+    VOLUMED_ASSIGN_OR_RETURN(bool empty, dirs_.IsEmpty(found.entry.child));
+    if (!empty) return Status(Status::Code::kNotEmpty, "directory not empty");
+  }
   InodeRecord& d = found.dir;
   const InodeRecord d_before = d;
   const Timespec now = Now();
   leveldb::WriteBatch batch;
   WriteQueue::Delta delta;
   dirs_.Remove(&batch, dir.ino, name, found.entry);
-  VOLUMED_RETURN_IF_ERROR(Unlink(&batch, &delta, found.entry.child, &found.child, now));
+  if (what == Removing::kDirectory) {
+    VOLUMED_RETURN_IF_ERROR(FreeInode(&batch, &delta, found.entry.child, found.child));
+    d.nlink -= 1;  // the child's ".." linked to `dir`
+  } else {
+    VOLUMED_RETURN_IF_ERROR(Unlink(&batch, &delta, found.entry.child, &found.child, now));
+  }
   d.mtime = After(d.mtime, now);
   d.ctime = After(d.ctime, now);
   inodes_.Put(&batch, dir.ino, d);
   VOLUMED_RETURN_IF_ERROR(CommitOp(&batch, true, delta));
   FillWcc(dir_wcc, dir.ino, d_before, d);
   return Status::Ok();
+}
+
+Status VolumeImpl::Remove(const Credentials& cred, InodeRef dir, std::string_view name,
+                          Wcc* dir_wcc) {
+  auto g = Enter();
+  if (!g.ok) return Stale();
+  if (IsDotName(name)) return InvalidArgument("cannot remove . or ..");
+  VOLUMED_RETURN_IF_ERROR(CheckName(name));
+  return RemoveEntry(cred, dir, name, Removing::kNonDirectory, dir_wcc);
 }
 
 Status VolumeImpl::Rmdir(const Credentials& cred, InodeRef dir, std::string_view name,
@@ -205,24 +218,7 @@ Status VolumeImpl::Rmdir(const Credentials& cred, InodeRef dir, std::string_view
   if (name == ".") return InvalidArgument("cannot remove .");
   if (name == "..") return Status(Status::Code::kNotEmpty, "cannot remove ..");
   VOLUMED_RETURN_IF_ERROR(CheckName(name));
-  VOLUMED_ASSIGN_OR_RETURN(LockedEntry found,
-                           LockEntryToRemove(cred, dir, name, Removing::kDirectory, dir_wcc));
-  VOLUMED_ASSIGN_OR_RETURN(bool empty, dirs_.IsEmpty(found.entry.child));
-  if (!empty) return Status(Status::Code::kNotEmpty, "directory not empty");
-  InodeRecord& d = found.dir;
-  const InodeRecord d_before = d;
-  const Timespec now = Now();
-  leveldb::WriteBatch batch;
-  WriteQueue::Delta delta;
-  dirs_.Remove(&batch, dir.ino, name, found.entry);
-  VOLUMED_RETURN_IF_ERROR(FreeInode(&batch, &delta, found.entry.child, found.child));
-  d.nlink -= 1;
-  d.mtime = After(d.mtime, now);
-  d.ctime = After(d.ctime, now);
-  inodes_.Put(&batch, dir.ino, d);
-  VOLUMED_RETURN_IF_ERROR(CommitOp(&batch, true, delta));
-  FillWcc(dir_wcc, dir.ino, d_before, d);
-  return Status::Ok();
+  return RemoveEntry(cred, dir, name, Removing::kDirectory, dir_wcc);
 }
 
 Status VolumeImpl::Rename(const Credentials& cred, InodeRef from_dir, std::string_view from_name,

@@ -100,38 +100,24 @@ class ModelRun {
     refs_[v_->Root().ino] = v_->Root();
   }
 
+  // One random operation, drawn with the weights of this table.
   void Step() {
-    switch (Pick(14)) {
-      case 0:
-      case 1:
-        return OpCreate();
-      case 2:
-        return OpMkdir();
-      case 3:
-        return OpSymlink();
-      case 4:
-      case 5:
-        return OpWrite();
-      case 6:
-        return OpTruncate();
-      case 7:
-        return OpChmod();
-      case 8:
-        return OpRemove();
-      case 9:
-        return OpRmdir();
-      case 10:
-      case 11:
-        return OpRename();
-      case 12:
-        return OpLink();
-      case 13:
-        if (Pick(4) == 0) {
-          v_.Reopen();
-        } else {
-          ASSERT_TRUE(v_->ReclaimAll().ok());
-        }
-        return;
+    struct WeightedOp {
+      size_t weight;
+      void (ModelRun::*op)();
+    };
+    static constexpr WeightedOp kOps[] = {
+        {2, &ModelRun::OpCreate}, {1, &ModelRun::OpMkdir},           {1, &ModelRun::OpSymlink},
+        {2, &ModelRun::OpWrite},  {1, &ModelRun::OpTruncate},        {1, &ModelRun::OpChmod},
+        {1, &ModelRun::OpRemove}, {1, &ModelRun::OpRmdir},           {2, &ModelRun::OpRename},
+        {1, &ModelRun::OpLink},   {1, &ModelRun::OpReopenOrReclaim},
+    };
+    size_t total = 0;
+    for (const WeightedOp& w : kOps) total += w.weight;
+    size_t pick = Pick(total);
+    for (const WeightedOp& w : kOps) {
+      if (pick < w.weight) return (this->*w.op)();
+      pick -= w.weight;
     }
   }
 
@@ -150,6 +136,15 @@ class ModelRun {
     return v[Pick(v.size())];
   }
   InodeRef Ref(InodeId i) { return refs_.at(i); }
+
+  // A restart of the store (one time in four) or a reclaim of every orphan.
+  void OpReopenOrReclaim() {
+    if (Pick(4) == 0) {
+      v_.Reopen();
+    } else {
+      ASSERT_TRUE(v_->ReclaimAll().ok());
+    }
+  }
 
   void Expect(Code want, Code got, const char* op) {
     ASSERT_EQ(CodeName(want), CodeName(got)) << op;
