@@ -27,6 +27,13 @@ Status CheckWritable(const Resolved& r) {
   return Status::Ok();
 }
 
+Result<ResolvedWithAttrs> ResolveWithAttrs(const Resolver& resolver, const rpc::CallContext& ctx,
+                                           const nfs_fh3& handle) {
+  VOLUMED_ASSIGN_OR_RETURN(Resolved target, resolver.Resolve(ctx, HandleBytes(handle)));
+  VOLUMED_ASSIGN_OR_RETURN(storage::Attributes attrs, target.volume->GetAttr(target.ref));
+  return ResolvedWithAttrs{std::move(target), std::move(attrs)};
+}
+
 void FillPostOp(const Resolved& r, storage::InodeRef ref, post_op_attr* out) {
   auto attrs = r.volume->GetAttr(ref);
   if (attrs.ok()) {

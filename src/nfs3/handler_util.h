@@ -1,5 +1,6 @@
 // Small helpers every NFSv3 handler family shares: name checks, the read-only check,
-// and filling post-op attributes from a fresh GetAttr.
+// resolving a handle with its attributes, and filling post-op attributes from a fresh
+// GetAttr.
 //
 // Thread-safety: pure functions (GetAttr goes to the thread-safe Volume).
 #pragma once
@@ -22,6 +23,15 @@ bool IsDotOrDotDot(std::string_view name);
 
 // kReadOnly when the export is read-only (mutating procedures answer NFS3ERR_ROFS).
 Status CheckWritable(const Resolved& r);
+
+// A request's target together with its attributes read now: the whole work of GETATTR,
+// and the prelude of FSINFO and PATHCONF (whose replies carry the attributes).
+struct ResolvedWithAttrs {
+  Resolved target;
+  storage::Attributes attrs;
+};
+Result<ResolvedWithAttrs> ResolveWithAttrs(const Resolver& resolver, const rpc::CallContext& ctx,
+                                           const nfs_fh3& handle);
 
 // Post-op attributes of `ref` if they can be read now; "no attributes" otherwise.
 void FillPostOp(const Resolved& r, storage::InodeRef ref, post_op_attr* out);

@@ -5,18 +5,10 @@
 namespace volumed::nfs3 {
 
 void Getattr(NfsService& s, const CallContext& ctx, const GETATTR3args& a, GETATTR3res& r) {
-  auto target = s.resolver().Resolve(ctx, HandleBytes(a.object));
-  if (!target.ok()) {
-    r.status = ToNfsStat(target.status());
-    return;
-  }
-  auto attrs = target->volume->GetAttr(target->ref);
-  if (!attrs.ok()) {
-    r.status = ToNfsStat(attrs.status());
-    return;
-  }
-  r.status = NFS3_OK;
-  ToFattr(*attrs, target->volume_id, &r.GETATTR3res_u.resok.obj_attributes);
+  auto found = ResolveWithAttrs(s.resolver(), ctx, a.object);
+  r.status = ToNfsStat(found.ok() ? Status::Ok() : found.status());
+  if (!found.ok()) return;
+  ToFattr(found->attrs, found->target.volume_id, &r.GETATTR3res_u.resok.obj_attributes);
 }
 
 void Setattr(NfsService& s, const CallContext& ctx, const SETATTR3args& a, SETATTR3res& r) {

@@ -1,6 +1,8 @@
 // NFSv3 create family: CREATE (UNCHECKED, GUARDED, EXCLUSIVE), MKDIR, SYMLINK, MKNOD.
 // All four replies share one shape (post_op_fh3, post_op_attr, wcc_data), filled by
 // FillCreated / FillCreateFailure.
+#include <optional>
+
 #include "nfs3/handler_util.h"
 #include "nfs3/handlers.h"
 
@@ -53,31 +55,71 @@ uint64_t VerifierValue(const createverf3 verf) {
   return v;
 }
 
+// A refusal before anything was attempted: the status, and the directory's attributes.
+template <typename Res>
+void Refuse(const Resolved& dir, const Status& st, Res& r, wcc_data& fail_wcc) {
+  r.status = ToNfsStat(st);
+  FillWccAfter(dir, dir.ref, &fail_wcc);
+}
+
+// CREATE's createhow3 as the store takes it.
+struct CreateHow {
+  storage::CreateMode mode = storage::CreateMode::kUnchecked;
+  storage::SetAttrRequest initial;
+  uint64_t verifier = 0;  // EXCLUSIVE only
+};
+
+CreateHow FromCreateHow(const createhow3& how) {
+  switch (how.mode) {
+    case UNCHECKED:
+      return {storage::CreateMode::kUnchecked, FromSattr(how.createhow3_u.obj_attributes), 0};
+    case GUARDED:
+      return {storage::CreateMode::kGuarded, FromSattr(how.createhow3_u.obj_attributes), 0};
+    case EXCLUSIVE:
+      return {storage::CreateMode::kExclusive, {}, VerifierValue(how.createhow3_u.verf)};
+  }
+  return {};  // not reached: the XDR decoder accepts only the three arms
+}
+
+// MKNOD's mknoddata3 as the store takes it.
+struct NodeSpec {
+  storage::FileType type = storage::FileType::kFifo;
+  storage::SetAttrRequest initial;
+  uint32_t major = 0;
+  uint32_t minor = 0;
+};
+
+// nullopt for a regular file, directory or link (and any value outside ftype3): BADTYPE.
+std::optional<NodeSpec> FromMknodData(const mknoddata3& what) {
+  switch (what.type) {
+    case NF3CHR:
+    case NF3BLK:
+      return NodeSpec{
+          what.type == NF3CHR ? storage::FileType::kCharDevice : storage::FileType::kBlockDevice,
+          FromSattr(what.mknoddata3_u.device.dev_attributes),
+          what.mknoddata3_u.device.spec.specdata1, what.mknoddata3_u.device.spec.specdata2};
+    case NF3SOCK:
+    case NF3FIFO:
+      return NodeSpec{what.type == NF3SOCK ? storage::FileType::kSocket : storage::FileType::kFifo,
+                      FromSattr(what.mknoddata3_u.pipe_attributes), 0, 0};
+    case NF3REG:
+    case NF3DIR:
+    case NF3LNK:
+      break;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 void Create(NfsService& s, const CallContext& ctx, const CREATE3args& a, CREATE3res& r) {
   wcc_data& fail_wcc = r.CREATE3res_u.resfail.dir_wcc;
   auto dir = Prepare(s, ctx, a.where, r, fail_wcc);
   if (!dir) return;
-  storage::CreateMode mode = storage::CreateMode::kUnchecked;
-  storage::SetAttrRequest initial;
-  uint64_t verifier = 0;
-  switch (a.how.mode) {
-    case UNCHECKED:
-      initial = FromSattr(a.how.createhow3_u.obj_attributes);
-      break;
-    case GUARDED:
-      mode = storage::CreateMode::kGuarded;
-      initial = FromSattr(a.how.createhow3_u.obj_attributes);
-      break;
-    case EXCLUSIVE:
-      mode = storage::CreateMode::kExclusive;
-      verifier = VerifierValue(a.how.createhow3_u.verf);
-      break;
-  }
+  const CreateHow how = FromCreateHow(a.how);
   storage::Wcc wcc;
-  auto created =
-      dir->volume->Create(dir->cred, dir->ref, NameOf(a.where.name), mode, initial, verifier, &wcc);
+  auto created = dir->volume->Create(dir->cred, dir->ref, NameOf(a.where.name), how.mode,
+                                     how.initial, how.verifier, &wcc);
   Finish(*dir, created, wcc, r, r.CREATE3res_u.resok, fail_wcc);
 }
 
@@ -96,15 +138,10 @@ void Symlink(NfsService& s, const CallContext& ctx, const SYMLINK3args& a, SYMLI
   auto dir = Prepare(s, ctx, a.where, r, fail_wcc);
   if (!dir) return;
   std::string_view target = NameOf(a.symlink.symlink_data);
-  Status st;
-  if (target.empty()) st = InvalidArgument("empty symlink target");
+  if (target.empty()) return Refuse(*dir, InvalidArgument("empty symlink target"), r, fail_wcc);
   if (target.size() > storage::kMaxPathLength) {
-    st = Status(Status::Code::kNameTooLong, "symlink target longer than 4096 bytes");
-  }
-  if (!st.ok()) {
-    r.status = ToNfsStat(st);
-    FillWccAfter(*dir, dir->ref, &fail_wcc);
-    return;
+    return Refuse(*dir, Status(Status::Code::kNameTooLong, "symlink target longer than 4096 bytes"),
+                  r, fail_wcc);
   }
   storage::Wcc wcc;
   auto created = dir->volume->Symlink(dir->cred, dir->ref, NameOf(a.where.name), target,
@@ -116,40 +153,14 @@ void Mknod(NfsService& s, const CallContext& ctx, const MKNOD3args& a, MKNOD3res
   wcc_data& fail_wcc = r.MKNOD3res_u.resfail.dir_wcc;
   auto dir = Prepare(s, ctx, a.where, r, fail_wcc);
   if (!dir) return;
-  storage::FileType type = storage::FileType::kFifo;
-  storage::SetAttrRequest initial;
-  uint32_t major = 0;
-  uint32_t minor = 0;
-  bool creatable = false;  // any other ftype3, also values outside the enum: BADTYPE
-  switch (a.what.type) {
-    case NF3CHR:
-    case NF3BLK:
-      type =
-          a.what.type == NF3CHR ? storage::FileType::kCharDevice : storage::FileType::kBlockDevice;
-      initial = FromSattr(a.what.mknoddata3_u.device.dev_attributes);
-      major = a.what.mknoddata3_u.device.spec.specdata1;
-      minor = a.what.mknoddata3_u.device.spec.specdata2;
-      creatable = true;
-      break;
-    case NF3SOCK:
-    case NF3FIFO:
-      type = a.what.type == NF3SOCK ? storage::FileType::kSocket : storage::FileType::kFifo;
-      initial = FromSattr(a.what.mknoddata3_u.pipe_attributes);
-      creatable = true;
-      break;
-    case NF3REG:
-    case NF3DIR:
-    case NF3LNK:
-      break;
-  }
-  if (!creatable) {
-    r.status = ToNfsStat(Status(Status::Code::kBadType, "MKNOD of a regular file, dir or link"));
-    FillWccAfter(*dir, dir->ref, &fail_wcc);
-    return;
+  const std::optional<NodeSpec> node = FromMknodData(a.what);
+  if (!node) {
+    return Refuse(*dir, Status(Status::Code::kBadType, "MKNOD of a regular file, dir or link"), r,
+                  fail_wcc);
   }
   storage::Wcc wcc;
-  auto created = dir->volume->Mknod(dir->cred, dir->ref, NameOf(a.where.name), type, initial, major,
-                                    minor, &wcc);
+  auto created = dir->volume->Mknod(dir->cred, dir->ref, NameOf(a.where.name), node->type,
+                                    node->initial, node->major, node->minor, &wcc);
   Finish(*dir, created, wcc, r, r.MKNOD3res_u.resok, fail_wcc);
 }
 

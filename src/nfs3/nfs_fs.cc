@@ -38,19 +38,11 @@ void Fsstat(NfsService& s, const CallContext& ctx, const FSSTAT3args& a, FSSTAT3
 }
 
 void Fsinfo(NfsService& s, const CallContext& ctx, const FSINFO3args& a, FSINFO3res& r) {
-  auto target = s.resolver().Resolve(ctx, HandleBytes(a.fsroot));
-  if (!target.ok()) {
-    r.status = ToNfsStat(target.status());
-    return;
-  }
-  auto attrs = target->volume->GetAttr(target->ref);
-  if (!attrs.ok()) {
-    r.status = ToNfsStat(attrs.status());
-    return;
-  }
-  r.status = NFS3_OK;
+  auto found = ResolveWithAttrs(s.resolver(), ctx, a.fsroot);
+  r.status = ToNfsStat(found.ok() ? Status::Ok() : found.status());
+  if (!found.ok()) return;
   FSINFO3resok& ok = r.FSINFO3res_u.resok;
-  SetPostOp(*attrs, target->volume_id, &ok.obj_attributes);
+  SetPostOp(found->attrs, found->target.volume_id, &ok.obj_attributes);
   ok.rtmax = storage::kMaxIoSize;
   ok.rtpref = kPreferredIo;
   ok.rtmult = kIoMultiple;
@@ -65,19 +57,11 @@ void Fsinfo(NfsService& s, const CallContext& ctx, const FSINFO3args& a, FSINFO3
 }
 
 void Pathconf(NfsService& s, const CallContext& ctx, const PATHCONF3args& a, PATHCONF3res& r) {
-  auto target = s.resolver().Resolve(ctx, HandleBytes(a.object));
-  if (!target.ok()) {
-    r.status = ToNfsStat(target.status());
-    return;
-  }
-  auto attrs = target->volume->GetAttr(target->ref);
-  if (!attrs.ok()) {
-    r.status = ToNfsStat(attrs.status());
-    return;
-  }
-  r.status = NFS3_OK;
+  auto found = ResolveWithAttrs(s.resolver(), ctx, a.object);
+  r.status = ToNfsStat(found.ok() ? Status::Ok() : found.status());
+  if (!found.ok()) return;
   PATHCONF3resok& ok = r.PATHCONF3res_u.resok;
-  SetPostOp(*attrs, target->volume_id, &ok.obj_attributes);
+  SetPostOp(found->attrs, found->target.volume_id, &ok.obj_attributes);
   ok.linkmax = storage::kMaxLinkCount;
   ok.name_max = storage::kMaxNameLength;
   ok.no_trunc = TRUE;

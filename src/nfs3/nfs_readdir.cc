@@ -3,9 +3,21 @@
 // Cookies: "." and ".." are synthesised here (the store does not keep them). Wire cookie
 // 0 starts the listing, 1 resumes after ".", 2 after ".."; a stored entry with store
 // cookie c has wire cookie c + 2. Store cookies are never reused and survive restarts
-// and changes to other entries, so every cookie we ever handed out stays valid: the
-// cookie verifier is always zero and is never checked (a verifier cannot make a valid
-// cookie fail). Entries added or removed during a listing are seen at most once.
+// and changes to other entries, so every cookie we ever handed out stays valid, and
+// entries added or removed during a listing are seen at most once.
+//
+// Cookie verifier (RFC 1813 §3.3.16/§3.3.17: the verifier sent with a cookie must be the
+// one returned with it; a server may answer NFS3ERR_BAD_COOKIE otherwise). Since no
+// cookie of ours ever expires, the verifier we return is always zero. A request with a
+// non-zero cookie and a non-zero verifier therefore carries a verifier we never issued:
+// it answers NFS3ERR_BAD_COOKIE (Linux then drops its cached listing and reads the
+// directory again from cookie 0). With cookie 0 there is nothing to verify: the RFC asks
+// clients to send a zero verifier there, and one that does not is not failed for it.
+//
+// A cookie past the end of the directory (its last entries were removed since the
+// client read it) answers an empty list with eof, not BAD_COOKIE: the cookie is one we
+// issued and it is still a valid position, and clients (Linux, at least) treat eof as
+// the end of a listing while BAD_COOKIE makes them start over.
 //
 // Budgets: readdir_budget.h; an entry is included only if it fits entirely. A reply
 // that cannot hold even one entry when more remain is NFS3ERR_TOOSMALL.
@@ -14,6 +26,7 @@
 #include <cstring>
 #include <functional>
 #include <new>
+#include <optional>
 
 #include "nfs3/handler_util.h"
 #include "nfs3/handlers.h"
@@ -82,6 +95,38 @@ Status DirectoryAttrs(const Resolved& dir, storage::Attributes* out) {
   return Status::Ok();
 }
 
+bool IsZero(const cookieverf3 verf) {
+  return std::all_of(verf, verf + NFS3_COOKIEVERFSIZE, [](char c) { return c == 0; });
+}
+
+// The shared prelude of READDIR and READDIRPLUS: resolves the directory, reads its
+// attributes and checks the cookie verifier (see the top of this file). On failure fills
+// the status of `r` and, once the handle resolved, `fail_attrs` (the reply's
+// resfail.dir_attributes), and returns nullopt.
+template <typename Res>
+std::optional<ResolvedWithAttrs> OpenListing(NfsService& s, const CallContext& ctx,
+                                             const nfs_fh3& handle, uint64_t cookie,
+                                             const cookieverf3 verf, Res& r,
+                                             post_op_attr* fail_attrs) {
+  auto dir = s.resolver().Resolve(ctx, HandleBytes(handle));
+  if (!dir.ok()) {
+    r.status = ToNfsStat(dir.status());
+    return std::nullopt;
+  }
+  storage::Attributes dir_attrs;
+  if (Status st = DirectoryAttrs(*dir, &dir_attrs); !st.ok()) {
+    r.status = ToNfsStat(st);
+    FillPostOp(*dir, dir->ref, fail_attrs);
+    return std::nullopt;
+  }
+  if (cookie != 0 && !IsZero(verf)) {
+    r.status = NFS3ERR_BAD_COOKIE;
+    SetPostOp(dir_attrs, dir->volume_id, fail_attrs);
+    return std::nullopt;
+  }
+  return ResolvedWithAttrs{std::move(dir).value(), dir_attrs};
+}
+
 // Walks the directory through `emit` and completes the READDIR or READDIRPLUS reply `r`
 // whose list `emit` builds: NFS3ERR_TOOSMALL when not one entry fit and more remain, the
 // store's error (the partial list freed), or else eof, the cookie verifier and the
@@ -117,17 +162,10 @@ void ListInto(const Resolved& dir, const storage::Attributes& dir_attrs, uint64_
 }  // namespace
 
 void Readdir(NfsService& s, const CallContext& ctx, const READDIR3args& a, READDIR3res& r) {
-  auto dir = s.resolver().Resolve(ctx, HandleBytes(a.dir));
-  if (!dir.ok()) {
-    r.status = ToNfsStat(dir.status());
-    return;
-  }
-  storage::Attributes dir_attrs;
-  if (Status st = DirectoryAttrs(*dir, &dir_attrs); !st.ok()) {
-    r.status = ToNfsStat(st);
-    FillPostOp(*dir, dir->ref, &r.READDIR3res_u.resfail.dir_attributes);
-    return;
-  }
+  auto listing = OpenListing(s, ctx, a.dir, a.cookie, a.cookieverf, r,
+                             &r.READDIR3res_u.resfail.dir_attributes);
+  if (!listing) return;
+  const Resolved& dir = listing->target;
   // The list hangs off the reply as it grows, so XDR_FREE reclaims it on every path.
   r.status = NFS3_OK;
   READDIR3resok& ok = r.READDIR3res_u.resok;
@@ -141,23 +179,16 @@ void Readdir(NfsService& s, const CallContext& ctx, const READDIR3args& a, READD
     tail = &(*tail)->nextentry;
     return true;
   };
-  ListInto(*dir, dir_attrs, a.cookie, emit, reinterpret_cast<xdrproc_t>(XdrReaddirRes), r, ok,
+  ListInto(dir, listing->attrs, a.cookie, emit, reinterpret_cast<xdrproc_t>(XdrReaddirRes), r, ok,
            &r.READDIR3res_u.resfail.dir_attributes);
 }
 
 void Readdirplus(NfsService& s, const CallContext& ctx, const READDIRPLUS3args& a,
                  READDIRPLUS3res& r) {
-  auto dir = s.resolver().Resolve(ctx, HandleBytes(a.dir));
-  if (!dir.ok()) {
-    r.status = ToNfsStat(dir.status());
-    return;
-  }
-  storage::Attributes dir_attrs;
-  if (Status st = DirectoryAttrs(*dir, &dir_attrs); !st.ok()) {
-    r.status = ToNfsStat(st);
-    FillPostOp(*dir, dir->ref, &r.READDIRPLUS3res_u.resfail.dir_attributes);
-    return;
-  }
+  auto listing = OpenListing(s, ctx, a.dir, a.cookie, a.cookieverf, r,
+                             &r.READDIRPLUS3res_u.resfail.dir_attributes);
+  if (!listing) return;
+  const Resolved& dir = listing->target;
   r.status = NFS3_OK;
   READDIRPLUS3resok& ok = r.READDIRPLUS3res_u.resok;
   entryplus3** tail = &ok.reply.entries;
@@ -171,7 +202,7 @@ void Readdirplus(NfsService& s, const CallContext& ctx, const READDIRPLUS3args& 
     std::optional<storage::Attributes> attrs;
     if (e.attrs != nullptr) {
       attrs = *e.attrs;
-    } else if (auto got = dir->volume->GetAttr(e.ref); got.ok()) {
+    } else if (auto got = dir.volume->GetAttr(e.ref); got.ok()) {
       attrs = *got;
     }
     size_t size = ReaddirplusEntrySize(e.name.size(), attrs.has_value(), attrs.has_value());
@@ -182,13 +213,13 @@ void Readdirplus(NfsService& s, const CallContext& ctx, const READDIRPLUS3args& 
     *tail = entry;
     tail = &entry->nextentry;
     if (attrs) {
-      SetPostOp(*attrs, dir->volume_id, &entry->name_attributes);
-      SetPostOpHandle(dir->HandleOf(e.ref), &entry->name_handle);
+      SetPostOp(*attrs, dir.volume_id, &entry->name_attributes);
+      SetPostOpHandle(dir.HandleOf(e.ref), &entry->name_handle);
     }
     return true;
   };
-  ListInto(*dir, dir_attrs, a.cookie, emit, reinterpret_cast<xdrproc_t>(XdrReaddirplusRes), r, ok,
-           &r.READDIRPLUS3res_u.resfail.dir_attributes);
+  ListInto(dir, listing->attrs, a.cookie, emit, reinterpret_cast<xdrproc_t>(XdrReaddirplusRes), r,
+           ok, &r.READDIRPLUS3res_u.resfail.dir_attributes);
 }
 
 }  // namespace volumed::nfs3

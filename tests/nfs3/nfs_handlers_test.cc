@@ -6,9 +6,12 @@
 
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "fake_catalog.h"
 #include "nfs3/convert.h"
@@ -37,6 +40,9 @@ filename3 Name(const char* text) {
 }
 
 #define REPLY(T) Reply<T##3res>(reinterpret_cast<xdrproc_t>(xdr_##T##3res))
+// The status `handler` answers to `args`, for a procedure T (e.g. STATUS_OF(MKDIR, ...)).
+#define STATUS_OF(T, handler, args) \
+  StatusOf<T##3res>(handler, args, reinterpret_cast<xdrproc_t>(xdr_##T##3res))
 
 class NfsHandlersTest : public ::testing::Test {
  protected:
@@ -100,6 +106,22 @@ class NfsHandlersTest : public ::testing::Test {
     auto res = REPLY(GETATTR);
     Getattr(service_, ctx_, a, res.r);
     return res->status;
+  }
+
+  // Calls `handler` with `a` and returns its reply's status (the reply is freed).
+  template <typename Res, typename Args>
+  nfsstat3 StatusOf(void (*handler)(NfsService&, const CallContext&, const Args&, Res&),
+                    const Args& a, xdrproc_t free_reply) {
+    Reply<Res> res(free_reply);
+    handler(service_, ctx_, a, res.r);
+    return res->status;
+  }
+
+  diropargs3 Where(const FileHandle& dir, const char* name) {
+    diropargs3 where{};
+    where.dir = Fh(dir);
+    where.name = Name(name);
+    return where;
   }
 
   // Lists `dir` with READDIR of `count` bytes per call; checks every reply's size.
@@ -447,6 +469,95 @@ TEST_F(NfsHandlersTest, ReaddirplusHonoursBothBudgets) {
   for (const auto& [name, n] : seen) EXPECT_EQ(n, 1) << name;
 }
 
+// RFC 1813 §3.3.16: a cookie must come back with the verifier it was issued with. Ours is
+// always zero (no cookie expires), so a non-zero one with a non-zero cookie was never
+// issued: NFS3ERR_BAD_COOKIE, with the directory's attributes. Cookie 0 needs no verifier.
+TEST_F(NfsHandlersTest, ReaddirCookieVerifierMismatchIsBadCookie) {
+  FileHandle d = Mkdir(root_, "verified");
+  for (int i = 0; i < 20; ++i) CreateFile(d, ("f" + std::to_string(i)).c_str());
+  READDIR3args a{};
+  a.dir = Fh(d);
+  a.count = 300;  // a few entries per reply
+  Reply<READDIR3res> first(reinterpret_cast<xdrproc_t>(XdrReaddirRes));
+  Readdir(service_, ctx_, a, first.r);
+  ASSERT_EQ(first->status, NFS3_OK);
+  ASSERT_FALSE(first->READDIR3res_u.resok.reply.eof);
+  const char zero[NFS3_COOKIEVERFSIZE] = {};
+  EXPECT_EQ(std::memcmp(first->READDIR3res_u.resok.cookieverf, zero, sizeof(zero)), 0);
+  uint64_t cookie = 0;
+  for (entry3* e = first->READDIR3res_u.resok.reply.entries; e; e = e->nextentry) {
+    cookie = e->cookie;
+  }
+  ASSERT_NE(cookie, 0u);
+
+  a.cookie = cookie;
+  std::memcpy(a.cookieverf, "not-ours", NFS3_COOKIEVERFSIZE);
+  Reply<READDIR3res> bad(reinterpret_cast<xdrproc_t>(XdrReaddirRes));
+  Readdir(service_, ctx_, a, bad.r);
+  EXPECT_EQ(bad->status, NFS3ERR_BAD_COOKIE);
+  EXPECT_TRUE(bad->READDIR3res_u.resfail.dir_attributes.attributes_follow);
+
+  READDIRPLUS3args p{};
+  p.dir = a.dir;
+  p.cookie = cookie;
+  std::memcpy(p.cookieverf, "not-ours", NFS3_COOKIEVERFSIZE);
+  p.dircount = 4096;
+  p.maxcount = 8192;
+  Reply<READDIRPLUS3res> bad_plus(reinterpret_cast<xdrproc_t>(XdrReaddirplusRes));
+  Readdirplus(service_, ctx_, p, bad_plus.r);
+  EXPECT_EQ(bad_plus->status, NFS3ERR_BAD_COOKIE);
+  EXPECT_TRUE(bad_plus->READDIRPLUS3res_u.resfail.dir_attributes.attributes_follow);
+
+  // The same cookie with the verifier we issued resumes the listing.
+  std::memset(a.cookieverf, 0, NFS3_COOKIEVERFSIZE);
+  Reply<READDIR3res> good(reinterpret_cast<xdrproc_t>(XdrReaddirRes));
+  Readdir(service_, ctx_, a, good.r);
+  ASSERT_EQ(good->status, NFS3_OK);
+  ASSERT_NE(good->READDIR3res_u.resok.reply.entries, nullptr);
+  EXPECT_GT(good->READDIR3res_u.resok.reply.entries->cookie, cookie);
+
+  // Cookie 0 starts over whatever the verifier says.
+  a.cookie = 0;
+  std::memcpy(a.cookieverf, "not-ours", NFS3_COOKIEVERFSIZE);
+  Reply<READDIR3res> restart(reinterpret_cast<xdrproc_t>(XdrReaddirRes));
+  Readdir(service_, ctx_, a, restart.r);
+  ASSERT_EQ(restart->status, NFS3_OK);
+  ASSERT_NE(restart->READDIR3res_u.resok.reply.entries, nullptr);
+  EXPECT_EQ(NameOf(restart->READDIR3res_u.resok.reply.entries->name), ".");
+}
+
+// A cookie we issued stays a valid position even when the entries after it are gone (the
+// directory shrank): an empty list with eof, not BAD_COOKIE, so clients simply end there.
+TEST_F(NfsHandlersTest, ReaddirCookiePastTheEndIsEof) {
+  FileHandle d = Mkdir(root_, "shrinking");
+  CreateFile(d, "a");
+  CreateFile(d, "b");
+  int calls = 0;
+  ASSERT_EQ(ListAll(d, 1 << 20, &calls).size(), 4u);
+  READDIR3args a{};
+  a.dir = Fh(d);
+  a.count = 4096;
+  Reply<READDIR3res> all(reinterpret_cast<xdrproc_t>(XdrReaddirRes));
+  Readdir(service_, ctx_, a, all.r);
+  ASSERT_EQ(all->status, NFS3_OK);
+  uint64_t after_a = 0;
+  for (entry3* e = all->READDIR3res_u.resok.reply.entries; e; e = e->nextentry) {
+    if (NameOf(e->name) == "a") after_a = e->cookie;
+  }
+  ASSERT_NE(after_a, 0u);
+  REMOVE3args rm{Where(d, "b")};
+  ASSERT_EQ(STATUS_OF(REMOVE, nfs3::Remove, rm), NFS3_OK);
+
+  for (uint64_t cookie : {after_a, after_a + 1000, uint64_t{1} << 62}) {
+    a.cookie = cookie;
+    Reply<READDIR3res> res(reinterpret_cast<xdrproc_t>(XdrReaddirRes));
+    Readdir(service_, ctx_, a, res.r);
+    ASSERT_EQ(res->status, NFS3_OK) << cookie;
+    EXPECT_EQ(res->READDIR3res_u.resok.reply.entries, nullptr) << cookie;
+    EXPECT_TRUE(res->READDIR3res_u.resok.reply.eof) << cookie;
+  }
+}
+
 TEST_F(NfsHandlersTest, FsinfoPathconfFsstat) {
   FSINFO3args a{Fh(root_)};
   auto res = REPLY(FSINFO);
@@ -537,101 +648,75 @@ TEST_F(NfsHandlersTest, ReadOnlyExportRefusesEveryMutation) {
   FileHandle f = CreateFile(root_, "ro-file");
   FileHandle d = Mkdir(root_, "ro-dir");
   catalog_.info.policy.read_only = true;
-  char name[] = "new";
   char target[] = "t";
   std::string data = "x";
-  auto expect_rofs = [](nfsstat3 st, const char* what) { EXPECT_EQ(st, NFS3ERR_ROFS) << what; };
-  {
-    SETATTR3args a{};
-    a.object = Fh(f);
-    auto r = REPLY(SETATTR);
-    Setattr(service_, ctx_, a, r.r);
-    expect_rofs(r->status, "SETATTR");
-  }
-  {
-    WRITE3args a{};
-    a.file = Fh(f);
-    a.count = 1;
-    a.data.data_len = 1;
-    a.data.data_val = data.data();
-    auto r = REPLY(WRITE);
-    Write(service_, ctx_, a, r.r);
-    expect_rofs(r->status, "WRITE");
-  }
-  {
-    CREATE3args a{};
-    a.where.dir = Fh(root_);
-    a.where.name = Name(name);
-    auto r = REPLY(CREATE);
-    Create(service_, ctx_, a, r.r);
-    expect_rofs(r->status, "CREATE");
-  }
-  {
-    MKDIR3args a{};
-    a.where.dir = Fh(root_);
-    a.where.name = Name(name);
-    auto r = REPLY(MKDIR);
-    nfs3::Mkdir(service_, ctx_, a, r.r);
-    expect_rofs(r->status, "MKDIR");
-  }
-  {
-    SYMLINK3args a{};
-    a.where.dir = Fh(root_);
-    a.where.name = Name(name);
-    a.symlink.symlink_data = target;
-    auto r = REPLY(SYMLINK);
-    Symlink(service_, ctx_, a, r.r);
-    expect_rofs(r->status, "SYMLINK");
-  }
-  {
-    MKNOD3args a{};
-    a.where.dir = Fh(root_);
-    a.where.name = Name(name);
-    a.what.type = NF3FIFO;
-    auto r = REPLY(MKNOD);
-    Mknod(service_, ctx_, a, r.r);
-    expect_rofs(r->status, "MKNOD");
-  }
-  {
-    REMOVE3args a{};
-    a.object.dir = Fh(root_);
-    a.object.name = Name("ro-file");
-    auto r = REPLY(REMOVE);
-    Remove(service_, ctx_, a, r.r);
-    expect_rofs(r->status, "REMOVE");
-  }
-  {
-    RMDIR3args a{};
-    a.object.dir = Fh(root_);
-    a.object.name = Name("ro-dir");
-    auto r = REPLY(RMDIR);
-    Rmdir(service_, ctx_, a, r.r);
-    expect_rofs(r->status, "RMDIR");
-  }
-  {
-    RENAME3args a{};
-    a.from.dir = Fh(root_);
-    a.from.name = Name("ro-file");
-    a.to.dir = Fh(d);
-    a.to.name = Name(name);
-    auto r = REPLY(RENAME);
-    Rename(service_, ctx_, a, r.r);
-    expect_rofs(r->status, "RENAME");
-  }
-  {
-    LINK3args a{};
-    a.file = Fh(f);
-    a.link.dir = Fh(d);
-    a.link.name = Name(name);
-    auto r = REPLY(LINK);
-    Link(service_, ctx_, a, r.r);
-    expect_rofs(r->status, "LINK");
-  }
+  const std::vector<std::pair<const char*, std::function<nfsstat3()>>> mutations = {
+      {"SETATTR",
+       [&] {
+         SETATTR3args a{};
+         a.object = Fh(f);
+         return STATUS_OF(SETATTR, nfs3::Setattr, a);
+       }},
+      {"WRITE",
+       [&] {
+         WRITE3args a{};
+         a.file = Fh(f);
+         a.count = 1;
+         a.data.data_len = 1;
+         a.data.data_val = data.data();
+         return STATUS_OF(WRITE, nfs3::Write, a);
+       }},
+      {"CREATE",
+       [&] {
+         CREATE3args a{};
+         a.where = Where(root_, "new");
+         return STATUS_OF(CREATE, nfs3::Create, a);
+       }},
+      {"MKDIR",
+       [&] {
+         MKDIR3args a{};
+         a.where = Where(root_, "new");
+         return STATUS_OF(MKDIR, nfs3::Mkdir, a);
+       }},
+      {"SYMLINK",
+       [&] {
+         SYMLINK3args a{};
+         a.where = Where(root_, "new");
+         a.symlink.symlink_data = target;
+         return STATUS_OF(SYMLINK, nfs3::Symlink, a);
+       }},
+      {"MKNOD",
+       [&] {
+         MKNOD3args a{};
+         a.where = Where(root_, "new");
+         a.what.type = NF3FIFO;
+         return STATUS_OF(MKNOD, nfs3::Mknod, a);
+       }},
+      {"REMOVE",
+       [&] {
+         REMOVE3args a{Where(root_, "ro-file")};
+         return STATUS_OF(REMOVE, nfs3::Remove, a);
+       }},
+      {"RMDIR",
+       [&] {
+         RMDIR3args a{Where(root_, "ro-dir")};
+         return STATUS_OF(RMDIR, nfs3::Rmdir, a);
+       }},
+      {"RENAME",
+       [&] {
+         RENAME3args a{Where(root_, "ro-file"), Where(d, "new")};
+         return STATUS_OF(RENAME, nfs3::Rename, a);
+       }},
+      {"LINK",
+       [&] {
+         LINK3args a{Fh(f), Where(d, "new")};
+         return STATUS_OF(LINK, nfs3::Link, a);
+       }},
+  };
+  for (const auto& [what, call] : mutations) EXPECT_EQ(call(), NFS3ERR_ROFS) << what;
   // Reads still work.
   READ3args rd{Fh(f), 0, 10};
-  auto r = REPLY(READ);
-  Read(service_, ctx_, rd, r.r);
-  EXPECT_EQ(r->status, NFS3_OK);
+  EXPECT_EQ(STATUS_OF(READ, nfs3::Read, rd), NFS3_OK);
 }
 
 }  // namespace
