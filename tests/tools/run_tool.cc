@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -16,8 +17,13 @@ ToolResult RunTool(const std::string& binary, const std::vector<std::string>& ar
                    const ToolOptions& options) {
   ToolResult result;
   int out_pipe[2], err_pipe[2], in_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0 ||
-      pipe2(in_pipe, O_CLOEXEC) != 0) {
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(in_pipe, O_CLOEXEC) != 0) return result;
+  if (options.stderr_tty) {
+    // err_pipe[0] is the terminal's master side, err_pipe[1] its slave.
+    if (openpty(&err_pipe[0], &err_pipe[1], nullptr, nullptr, nullptr) != 0) return result;
+    fcntl(err_pipe[0], F_SETFD, FD_CLOEXEC);
+    fcntl(err_pipe[1], F_SETFD, FD_CLOEXEC);
+  } else if (pipe2(err_pipe, O_CLOEXEC) != 0) {
     return result;
   }
   std::vector<std::string> argv_s{binary};
@@ -75,6 +81,7 @@ ToolResult RunTool(const std::string& binary, const std::vector<std::string>& ar
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
       const ssize_t n = read(fds[i].fd, buf, sizeof buf);
+      // A terminal's master reads EIO once the child closed its last slave descriptor.
       if (n <= 0) {
         close(fds[i].fd);
         fds[i].fd = -1;

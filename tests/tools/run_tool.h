@@ -19,7 +19,8 @@ struct ToolOptions {
   std::vector<std::pair<std::string, std::string>> env;  // added to (or replacing) ours
   std::vector<std::string> unset_env;
   std::string stdin_data;
-  int run_as_uid = -1;  // setuid before exec (tests running as root only)
+  int run_as_uid = -1;      // setuid before exec (tests running as root only)
+  bool stderr_tty = false;  // stderr is a pseudo-terminal (what a user at a terminal sees)
 };
 
 ToolResult RunTool(const std::string& binary, const std::vector<std::string>& args,

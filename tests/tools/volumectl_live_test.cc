@@ -1,9 +1,11 @@
 // volumectl against a live volumed (tests/support ServerProcess, run under netns_run.sh):
 // the file commands through NFS — put/get round trips of a tree of many small files and
-// one large file (identical bytes, modes and mtimes as NFS carries them), ls, du, rm,
-// globs, stdout, --force — plus what the server enforces and volumectl must report
-// plainly: read-only volumes, client address policy, leases that lapse (a live libnfs
-// handle then gets STALE), `run`, and leases that lapsed while the server was down.
+// one large file (identical bytes, modes and mtimes as NFS carries them), symlinks link
+// for link (relative, absolute, dangling, to a directory), ls, du, rm, globs, stdout,
+// --force, --json summaries, the progress line on a terminal only — plus what the server
+// enforces and volumectl must report plainly: missing volumes, local paths and servers,
+// read-only volumes, client address policy, leases that lapse (a live libnfs handle then
+// gets STALE), `run`, and leases that lapsed while the server was down.
 //
 // Sizes: VOLUMECTL_TREE_FILES (default 5000) small files and one VOLUMECTL_BIG_MIB
 // (default 512) MiB file.
@@ -14,6 +16,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -27,6 +30,7 @@
 
 #include "run_tool.h"
 #include "support/server_process.h"
+#include "support/temp_dir.h"
 
 namespace volumed::testing {
 namespace {
@@ -54,13 +58,7 @@ class VolumectlLiveTest : public ::testing::Test {
     delete server_;
     server_ = nullptr;
   }
-  void SetUp() override {
-    ASSERT_NE(server_, nullptr);
-    char tmpl[] = "/tmp/volumectl-live-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { ASSERT_NE(server_, nullptr); }
 
   static ToolOptions Env() {
     ToolOptions o;
@@ -74,13 +72,21 @@ class VolumectlLiveTest : public ::testing::Test {
   static ToolResult Run(const std::vector<std::string>& args) {
     return RunTool(Volumectl(), args, Env());
   }
+  // Runs volumectl and expects it to fail with `exit_code` and the one line `message`.
+  static void ExpectFailure(const std::vector<std::string>& args, int exit_code,
+                            const std::string& message) {
+    const ToolResult r = Run(args);
+    EXPECT_EQ(r.exit_code, exit_code) << args[0] << ": " << r.err;
+    EXPECT_EQ(r.err, "volumectl: " + message + "\n") << args[0];
+  }
   static std::string NfsUrl(const std::string& volume) {
     return "nfs://127.0.0.1/" + volume + "?nfsport=" + std::to_string(server_->nfs_port()) +
            "&mountport=" + std::to_string(server_->mount_port());
   }
 
   static ServerProcess* server_;
-  std::string dir_;
+  const TempDir tmp_{"volumectl-live"};
+  const std::string dir_ = tmp_.path();
 };
 
 ServerProcess* VolumectlLiveTest::server_ = nullptr;
@@ -100,14 +106,29 @@ std::string ReadFile(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// Compares two local trees: same entries, bytes, permission bits and mtimes to the
-// microsecond (libnfs sets times as struct timeval).
+size_t CountEntries(const std::string& dir) {
+  size_t n = 0;
+  for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator();
+       ++it) {
+    ++n;
+  }
+  return n;
+}
+
+// Compares two local trees: the same entries; files with the same bytes, permission bits
+// and mtimes to the microsecond (libnfs sets times as struct timeval); symlinks with the
+// same target. `b` holds nothing `a` lacks.
 void ExpectSameTree(const std::string& a, const std::string& b, size_t* files) {
+  ASSERT_EQ(CountEntries(a), CountEntries(b));
   for (auto it = fs::recursive_directory_iterator(a); it != fs::recursive_directory_iterator();
        ++it) {
-    const std::string rel = fs::relative(it->path(), a).string();
+    const std::string rel = it->path().lexically_relative(a).string();  // links not followed
     const std::string other = (fs::path(b) / rel).string();
-    if (it->is_symlink()) continue;  // put does not copy symlinks
+    if (it->is_symlink()) {
+      ASSERT_TRUE(fs::is_symlink(other)) << rel << " is not a symlink";
+      EXPECT_EQ(fs::read_symlink(it->path()), fs::read_symlink(other)) << rel;
+      continue;
+    }
     struct stat sa {
     }, sb{};
     ASSERT_EQ(lstat(it->path().c_str(), &sa), 0);
@@ -168,8 +189,7 @@ TEST_F(VolumectlLiveTest, PutGetRoundTripOfATreeAndABigFile) {
   ToolResult r = Run({"put", "-j", "4", src, "files:/"});
   const double put_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  // No progress line without a terminal; the one warning is for the symlink.
-  EXPECT_EQ(r.err, "volumectl: skipping " + src + "/link: put does not copy symbolic links\n");
+  EXPECT_EQ(r.err, "");  // no progress line without a terminal
 
   r = Run({"ls", "files"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -192,6 +212,7 @@ TEST_F(VolumectlLiveTest, PutGetRoundTripOfATreeAndABigFile) {
       << r.out;
   EXPECT_NE(r.out.find("\"files\":" + std::to_string(n_files + 1) + ","), std::string::npos)
       << r.out;  // the small files and big.bin
+  EXPECT_NE(r.out.find("\"symlinks\":1}"), std::string::npos) << r.out;
 
   const std::string out = dir_ + "/out";
   fs::create_directories(out);
@@ -237,15 +258,10 @@ TEST_F(VolumectlLiveTest, GetGlobsStdoutForceAndRm) {
   r = Run({"get", "small:docs/sub/d.txt", "-"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "delta");
-  r = Run({"get", "small:docs/*.none", dir_ + "/got"});
-  EXPECT_EQ(r.exit_code, 3);
-  EXPECT_EQ(r.err, "volumectl: no match for small:/docs/*.none\n");
-  r = Run({"get", "small:docs/missing", dir_ + "/x"});
-  EXPECT_EQ(r.exit_code, 3);
-  EXPECT_EQ(r.err, "volumectl: small:/docs/missing: no such file or directory\n");
-  r = Run({"ls", "nosuchvolume"});
-  EXPECT_EQ(r.exit_code, 3);
-  EXPECT_EQ(r.err, "volumectl: no volume named 'nosuchvolume' on 127.0.0.1\n");
+  ExpectFailure({"get", "small:docs/*.none", dir_ + "/got"}, 3, "no match for small:/docs/*.none");
+  ExpectFailure({"get", "small:docs/missing", dir_ + "/x"}, 3,
+                "small:/docs/missing: no such file or directory");
+  ExpectFailure({"ls", "nosuchvolume"}, 3, "no volume named 'nosuchvolume' on 127.0.0.1");
 
   r = Run({"du", "small:docs"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -262,6 +278,138 @@ TEST_F(VolumectlLiveTest, GetGlobsStdoutForceAndRm) {
   r = Run({"rm", "small:docs/a.txt"});
   EXPECT_EQ(r.exit_code, 3);
   ASSERT_EQ(Run({"delete", "small", "--yes"}).exit_code, 0);
+}
+
+TEST_F(VolumectlLiveTest, SymlinksRoundTripLinkForLink) {
+  const std::string src = dir_ + "/links";
+  fs::create_directories(src + "/sub/deeper");
+  WriteFile(src + "/a.txt", "alpha", 0644, 1'700'000'000);
+  WriteFile(src + "/sub/b.bin", std::string(70000, 'b'), 0600, 1'700'000'001);
+  WriteFile(src + "/sub/deeper/c.txt", "gamma", 0640, 1'700'000'002);
+  fs::create_symlink("a.txt", src + "/rel");
+  fs::create_symlink("../a.txt", src + "/sub/up");
+  fs::create_symlink("/etc/hostname", src + "/sub/deeper/abs");
+  fs::create_symlink("no/such/file", src + "/dangling");
+  fs::create_symlink("sub", src + "/dirlink");
+
+  ASSERT_EQ(Run({"create", "ln"}).exit_code, 0);
+  ToolResult r = Run({"put", "--json", src, "ln:/"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(r.out.rfind("{\"files\":3,\"directories\":3,\"symlinks\":5,\"bytes\":70010,"
+                        "\"elapsed_ms\":",
+                        0),
+            0u)
+      << r.out;
+
+  // Each link sits in its own directory, with its target verbatim.
+  r = Run({"ls", "-l", "ln:links"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(" rel -> a.txt\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" dangling -> no/such/file\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" dirlink -> sub\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find(" up -> "), std::string::npos) << r.out;
+  r = Run({"ls", "ln:links/sub"});
+  EXPECT_EQ(r.out, "b.bin\ndeeper/\nup\n");
+  r = Run({"ls", "--json", "ln:links/sub/deeper/abs"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("[{\"name\":\"abs\",\"type\":\"symlink\",", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find(",\"target\":\"/etc/hostname\"}]"), std::string::npos) << r.out;
+  r = Run({"du", "--json", "ln:links"});
+  EXPECT_NE(r.out.find("\"bytes\":70010,"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"files\":3,\"directories\":2,\"symlinks\":5}"), std::string::npos)
+      << r.out;
+
+  const std::string out = dir_ + "/out";
+  fs::create_directories(out);
+  r = Run({"get", "--json", "ln:/links", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("{\"files\":3,\"directories\":3,\"symlinks\":5,\"bytes\":70010,", 0), 0u)
+      << r.out;
+  size_t compared = 0;
+  ExpectSameTree(src, out + "/links", &compared);
+  EXPECT_EQ(compared, 3u);
+
+  // put replaces a link like a file; get keeps a local link unless --force.
+  fs::remove(src + "/rel");
+  fs::create_symlink("sub/b.bin", src + "/rel");
+  r = Run({"put", src + "/rel", "ln:/links/rel"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Run({"ls", "-l", "ln:links/rel"});
+  EXPECT_NE(r.out.find(" rel -> sub/b.bin\n"), std::string::npos) << r.out;
+  r = Run({"get", "ln:/links/rel", out + "/links/rel"});
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_EQ(r.err, "volumectl: " + out + "/links/rel: already exists (use --force to overwrite)\n");
+  r = Run({"get", "--force", "ln:/links/rel", out + "/links/rel"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(fs::read_symlink(out + "/links/rel"), "sub/b.bin");
+
+  // rm removes a link itself, never what it points to; rm -r takes links with the tree.
+  ASSERT_EQ(Run({"rm", "ln:links/rel"}).exit_code, 0);
+  ASSERT_EQ(Run({"rm", "ln:links/dirlink"}).exit_code, 0);
+  r = Run({"ls", "ln:links"});
+  EXPECT_EQ(r.out, "a.txt\ndangling\nsub/\n");
+  ASSERT_EQ(Run({"rm", "-r", "ln:links"}).exit_code, 0);
+  r = Run({"ls", "ln:/"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  ASSERT_EQ(Run({"delete", "ln", "--yes"}).exit_code, 0);
+}
+
+TEST_F(VolumectlLiveTest, ProgressOnlyOnATerminal) {
+  ASSERT_EQ(Run({"create", "prog"}).exit_code, 0);
+  WriteFile(dir_ + "/f", std::string(300000, 'p'), 0644, 1'700'000'000);
+  ToolOptions o = Env();
+  o.stderr_tty = true;
+  ToolResult r = RunTool(Volumectl(), {"put", dir_ + "/f", "prog:/f"}, o);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("put 1/1 files, 293.0 KiB/293.0 KiB (100%)"), std::string::npos) << r.err;
+  r = RunTool(Volumectl(), {"get", "prog:/f", dir_ + "/g"}, o);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("get 1/1 files, 293.0 KiB/293.0 KiB (100%)"), std::string::npos) << r.err;
+  // The same commands into a pipe print nothing at all.
+  r = Run({"get", "--force", "prog:/f", dir_ + "/g"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(r.out, "");
+  ASSERT_EQ(Run({"delete", "prog", "--yes"}).exit_code, 0);
+}
+
+TEST_F(VolumectlLiveTest, MissingThingsAreOneLineErrors) {
+  WriteFile(dir_ + "/f", "x", 0644, 1'700'000'000);
+  ExpectFailure({"put", dir_ + "/f", "ghost:/f"}, 3, "no volume named 'ghost' on 127.0.0.1");
+  ExpectFailure({"get", "ghost:/f", dir_ + "/g"}, 3, "no volume named 'ghost' on 127.0.0.1");
+  ExpectFailure({"info", "ghost"}, 3, "no volume named 'ghost'");
+
+  ASSERT_EQ(Run({"create", "here"}).exit_code, 0);
+  ExpectFailure({"put", dir_ + "/f", dir_ + "/missing", "here:/"}, 3,
+                dir_ + "/missing: no such file or directory");
+  EXPECT_EQ(Run({"ls", "here"}).out, "");  // nothing was copied
+  ASSERT_EQ(Run({"put", dir_ + "/f", "here:/f"}).exit_code, 0);
+  ExpectFailure({"get", "here:/f", dir_ + "/no/such/dir/f"}, 3,
+                dir_ + "/no/such/dir/f: no such file or directory");
+  ExpectFailure({"get", "--json", "here:/f", "-"}, 2,
+                "get to stdout ('-') takes no --json: stdout holds the file");
+  ASSERT_EQ(Run({"delete", "here", "--yes"}).exit_code, 0);
+
+  // No server: nothing listens on these ports.
+  ToolOptions o = Env();
+  for (auto& [key, value] : o.env) {
+    if (key == "VOLUMED_NFS_PORT" || key == "VOLUMED_MOUNT_PORT") value = "1";
+    if (key == "VOLUMED_ADMIN_SOCKET") value = dir_ + "/none.sock";
+  }
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"ls", "here"},
+                                               {"put", dir_ + "/f", "here:/f"},
+                                               {"get", "here:/f", dir_ + "/h"},
+                                               {"list"}}) {
+    const ToolResult r = RunTool(Volumectl(), args, o);
+    EXPECT_EQ(r.exit_code, 6) << args[0] << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.err.find(args[0] == "list" ? "no volumed is answering at "
+                                           : "no NFS server answers at 127.0.0.1"),
+              std::string::npos)
+        << r.err;
+  }
 }
 
 TEST_F(VolumectlLiveTest, PolicyIsEnforcedAndReportedPlainly) {

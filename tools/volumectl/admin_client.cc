@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <type_traits>
 
 namespace volumectl {
 namespace {
@@ -217,9 +218,65 @@ CliStatus AdminClient::Call(u_long proc, xdrproc_t xargs, void* args, xdrproc_t 
   }
 }
 
+namespace {
+
+// The XDR routine of each argument and result type, and where each result keeps its
+// adm_failure: what Invoke needs to know of a procedure's types.
+xdrproc_t XdrOf(const adm_create_args*) { return ADM_XDR(xdr_adm_create_args); }
+xdrproc_t XdrOf(const adm_list_args*) { return ADM_XDR(xdr_adm_list_args); }
+xdrproc_t XdrOf(const adm_name_args*) { return ADM_XDR(xdr_adm_name_args); }
+xdrproc_t XdrOf(const adm_renew_args*) { return ADM_XDR(xdr_adm_renew_args); }
+xdrproc_t XdrOf(const adm_policy_args*) { return ADM_XDR(xdr_adm_policy_args); }
+xdrproc_t XdrOf(const adm_fsck_args*) { return ADM_XDR(xdr_adm_fsck_args); }
+xdrproc_t XdrOf(const adm_break_args*) { return ADM_XDR(xdr_adm_break_args); }
+xdrproc_t XdrOf(const adm_status_res*) { return ADM_XDR(xdr_adm_status_res); }
+xdrproc_t XdrOf(const adm_info_res*) { return ADM_XDR(xdr_adm_info_res); }
+xdrproc_t XdrOf(const adm_list_res*) { return ADM_XDR(xdr_adm_list_res); }
+xdrproc_t XdrOf(const adm_renew_res*) { return ADM_XDR(xdr_adm_renew_res); }
+xdrproc_t XdrOf(const adm_fsck_res*) { return ADM_XDR(xdr_adm_fsck_res); }
+xdrproc_t XdrOf(const adm_locks_res*) { return ADM_XDR(xdr_adm_locks_res); }
+xdrproc_t XdrOf(const adm_break_res*) { return ADM_XDR(xdr_adm_break_res); }
+const adm_failure& FailureOf(const adm_status_res& r) { return r.adm_status_res_u.failure; }
+const adm_failure& FailureOf(const adm_info_res& r) { return r.adm_info_res_u.failure; }
+const adm_failure& FailureOf(const adm_list_res& r) { return r.adm_list_res_u.failure; }
+const adm_failure& FailureOf(const adm_renew_res& r) { return r.adm_renew_res_u.failure; }
+const adm_failure& FailureOf(const adm_fsck_res& r) { return r.adm_fsck_res_u.failure; }
+const adm_failure& FailureOf(const adm_locks_res& r) { return r.adm_locks_res_u.failure; }
+const adm_failure& FailureOf(const adm_break_res& r) { return r.adm_break_res_u.failure; }
+
+adm_name_args NameArgs(const std::string& name) {
+  adm_name_args a{};
+  a.name = const_cast<char*>(name.c_str());
+  return a;
+}
+
+// A policy field the caller may leave alone: its set_ flag, and its value when given.
+template <typename T, typename Wire>
+void SetIf(const std::optional<T>& value, bool_t* set, Wire* field) {
+  if (!value) return;
+  *set = TRUE;
+  *field = static_cast<Wire>(*value);
+}
+
+VolumeView InfoOf(const adm_info_res& r) { return FromWire(r.adm_info_res_u.info); }
+
+}  // namespace
+
+template <typename Res, typename Args, typename Convert>
+auto AdminClient::Invoke(u_long proc, Args& args, Convert convert, std::chrono::seconds timeout) {
+  using Out = std::invoke_result_t<Convert&, const Res&>;
+  args.secret = Secret();
+  Res res{};
+  CliStatus s = Call(proc, XdrOf(&args), &args, XdrOf(&res), &res, timeout);
+  if (!s.ok()) return CliResult<Out>(std::move(s));
+  CliResult<Out> out = res.status == ADM_OK ? CliResult<Out>(convert(res))
+                                            : CliResult<Out>(Failed(res.status, FailureOf(res)));
+  xdr_free(XdrOf(&res), &res);
+  return out;
+}
+
 CliResult<VolumeView> AdminClient::Create(const CreateSpec& spec) {
   adm_create_args a{};
-  a.secret = Secret();
   a.name = const_cast<char*>(spec.name.c_str());
   a.kind = spec.ephemeral ? ADM_KIND_EPHEMERAL : ADM_KIND_PERSISTED;
   a.ttl_ms = static_cast<uint64_t>(spec.ttl.count());
@@ -233,82 +290,43 @@ CliResult<VolumeView> AdminClient::Create(const CreateSpec& spec) {
   a.policy.anon_gid = spec.anon_gid;
   a.quota.max_bytes = spec.quota_bytes;
   a.quota.max_files = spec.quota_files;
-  adm_info_res res{};
-  CliStatus s =
-      Call(ADMPROC_CREATE, ADM_XDR(xdr_adm_create_args), &a, ADM_XDR(xdr_adm_info_res), &res);
-  if (!s.ok()) return s;
-  CliResult<VolumeView> out =
-      res.status == ADM_OK ? CliResult<VolumeView>(FromWire(res.adm_info_res_u.info))
-                           : CliResult<VolumeView>(Failed(res.status, res.adm_info_res_u.failure));
-  xdr_free(ADM_XDR(xdr_adm_info_res), &res);
-  return out;
+  return Invoke<adm_info_res>(ADMPROC_CREATE, a, InfoOf);
 }
 
 CliResult<std::vector<VolumeView>> AdminClient::List() {
   adm_list_args a{};
-  a.secret = Secret();
-  adm_list_res res{};
-  CliStatus s = Call(ADMPROC_LIST, ADM_XDR(xdr_adm_list_args), &a, ADM_XDR(xdr_adm_list_res), &res);
-  if (!s.ok()) return s;
-  if (res.status != ADM_OK) {
-    CliStatus f = Failed(res.status, res.adm_list_res_u.failure);
-    xdr_free(ADM_XDR(xdr_adm_list_res), &res);
-    return f;
-  }
-  std::vector<VolumeView> out;
-  for (u_int i = 0; i < res.adm_list_res_u.volumes.volumes_len; ++i) {
-    out.push_back(FromWire(res.adm_list_res_u.volumes.volumes_val[i]));
-  }
-  xdr_free(ADM_XDR(xdr_adm_list_res), &res);
-  return out;
+  return Invoke<adm_list_res>(ADMPROC_LIST, a, [](const adm_list_res& r) {
+    std::vector<VolumeView> out;
+    for (u_int i = 0; i < r.adm_list_res_u.volumes.volumes_len; ++i) {
+      out.push_back(FromWire(r.adm_list_res_u.volumes.volumes_val[i]));
+    }
+    return out;
+  });
 }
 
 CliResult<VolumeView> AdminClient::Info(const std::string& name) {
-  adm_name_args a{};
-  a.secret = Secret();
-  a.name = const_cast<char*>(name.c_str());
-  adm_info_res res{};
-  CliStatus s = Call(ADMPROC_INFO, ADM_XDR(xdr_adm_name_args), &a, ADM_XDR(xdr_adm_info_res), &res);
-  if (!s.ok()) return s;
-  CliResult<VolumeView> out =
-      res.status == ADM_OK ? CliResult<VolumeView>(FromWire(res.adm_info_res_u.info))
-                           : CliResult<VolumeView>(Failed(res.status, res.adm_info_res_u.failure));
-  xdr_free(ADM_XDR(xdr_adm_info_res), &res);
-  return out;
+  adm_name_args a = NameArgs(name);
+  return Invoke<adm_info_res>(ADMPROC_INFO, a, InfoOf);
 }
 
 CliStatus AdminClient::Delete(const std::string& name) {
-  adm_name_args a{};
-  a.secret = Secret();
-  a.name = const_cast<char*>(name.c_str());
-  adm_status_res res{};
-  CliStatus s =
-      Call(ADMPROC_DELETE, ADM_XDR(xdr_adm_name_args), &a, ADM_XDR(xdr_adm_status_res), &res);
-  if (!s.ok()) return s;
-  if (res.status != ADM_OK) s = Failed(res.status, res.adm_status_res_u.failure);
-  xdr_free(ADM_XDR(xdr_adm_status_res), &res);
-  return s;
+  adm_name_args a = NameArgs(name);
+  CliResult<bool> done =
+      Invoke<adm_status_res>(ADMPROC_DELETE, a, [](const adm_status_res&) { return true; });
+  return done.ok() ? CliStatus::Ok() : done.status();
 }
 
 CliResult<int64_t> AdminClient::Renew(const std::string& name, std::chrono::milliseconds ttl) {
   adm_renew_args a{};
-  a.secret = Secret();
   a.name = const_cast<char*>(name.c_str());
   a.ttl_ms = static_cast<uint64_t>(ttl.count());
-  adm_renew_res res{};
-  CliStatus s =
-      Call(ADMPROC_RENEW, ADM_XDR(xdr_adm_renew_args), &a, ADM_XDR(xdr_adm_renew_res), &res);
-  if (!s.ok()) return s;
-  CliResult<int64_t> out =
-      res.status == ADM_OK ? CliResult<int64_t>(res.adm_renew_res_u.lease_expiry_ns)
-                           : CliResult<int64_t>(Failed(res.status, res.adm_renew_res_u.failure));
-  xdr_free(ADM_XDR(xdr_adm_renew_res), &res);
-  return out;
+  return Invoke<adm_renew_res>(ADMPROC_RENEW, a, [](const adm_renew_res& r) {
+    return static_cast<int64_t>(r.adm_renew_res_u.lease_expiry_ns);
+  });
 }
 
 CliResult<VolumeView> AdminClient::Policy(const std::string& name, const PolicyChange& change) {
   adm_policy_args a{};
-  a.secret = Secret();
   a.name = const_cast<char*>(name.c_str());
   std::vector<char*> cidrs;
   if (change.allowed) {
@@ -317,102 +335,53 @@ CliResult<VolumeView> AdminClient::Policy(const std::string& name, const PolicyC
     a.allowed.allowed_len = static_cast<u_int>(cidrs.size());
     a.allowed.allowed_val = cidrs.data();
   }
-  if (change.read_only) {
-    a.set_read_only = TRUE;
-    a.read_only = *change.read_only ? TRUE : FALSE;
-  }
-  if (change.squash) {
-    a.set_squash = TRUE;
-    a.squash = *change.squash;
-  }
-  if (change.anon_uid) {
-    a.set_anon_uid = TRUE;
-    a.anon_uid = *change.anon_uid;
-  }
-  if (change.anon_gid) {
-    a.set_anon_gid = TRUE;
-    a.anon_gid = *change.anon_gid;
-  }
-  if (change.quota_bytes) {
-    a.set_max_bytes = TRUE;
-    a.max_bytes = *change.quota_bytes;
-  }
-  if (change.quota_files) {
-    a.set_max_files = TRUE;
-    a.max_files = *change.quota_files;
-  }
-  adm_info_res res{};
-  CliStatus s =
-      Call(ADMPROC_POLICY, ADM_XDR(xdr_adm_policy_args), &a, ADM_XDR(xdr_adm_info_res), &res);
-  if (!s.ok()) return s;
-  CliResult<VolumeView> out =
-      res.status == ADM_OK ? CliResult<VolumeView>(FromWire(res.adm_info_res_u.info))
-                           : CliResult<VolumeView>(Failed(res.status, res.adm_info_res_u.failure));
-  xdr_free(ADM_XDR(xdr_adm_info_res), &res);
-  return out;
+  SetIf(change.read_only, &a.set_read_only, &a.read_only);
+  SetIf(change.squash, &a.set_squash, &a.squash);
+  SetIf(change.anon_uid, &a.set_anon_uid, &a.anon_uid);
+  SetIf(change.anon_gid, &a.set_anon_gid, &a.anon_gid);
+  SetIf(change.quota_bytes, &a.set_max_bytes, &a.max_bytes);
+  SetIf(change.quota_files, &a.set_max_files, &a.max_files);
+  return Invoke<adm_info_res>(ADMPROC_POLICY, a, InfoOf);
 }
 
 CliResult<FsckView> AdminClient::Fsck(const std::string& name, bool repair) {
   adm_fsck_args a{};
-  a.secret = Secret();
   a.name = const_cast<char*>(name.c_str());
   a.repair = repair ? TRUE : FALSE;
-  adm_fsck_res res{};
-  CliStatus s = Call(ADMPROC_FSCK, ADM_XDR(xdr_adm_fsck_args), &a, ADM_XDR(xdr_adm_fsck_res), &res,
-                     std::chrono::seconds(3600));
-  if (!s.ok()) return s;
-  if (res.status != ADM_OK) {
-    CliStatus f = Failed(res.status, res.adm_fsck_res_u.failure);
-    xdr_free(ADM_XDR(xdr_adm_fsck_res), &res);
-    return f;
-  }
-  const adm_fsck_report& r = res.adm_fsck_res_u.report;
-  FsckView out{r.inodes_checked, r.problems_found, r.problems_repaired, {}};
-  for (u_int i = 0; i < r.findings.findings_len; ++i) {
-    out.findings.push_back(Str(r.findings.findings_val[i]));
-  }
-  xdr_free(ADM_XDR(xdr_adm_fsck_res), &res);
-  return out;
+  return Invoke<adm_fsck_res>(
+      ADMPROC_FSCK, a,
+      [](const adm_fsck_res& res) {
+        const adm_fsck_report& r = res.adm_fsck_res_u.report;
+        FsckView out{r.inodes_checked, r.problems_found, r.problems_repaired, {}};
+        for (u_int i = 0; i < r.findings.findings_len; ++i) {
+          out.findings.push_back(Str(r.findings.findings_val[i]));
+        }
+        return out;
+      },
+      std::chrono::seconds(3600));
 }
 
 CliResult<LocksView> AdminClient::Locks(const std::string& name) {
-  adm_name_args a{};
-  a.secret = Secret();
-  a.name = const_cast<char*>(name.c_str());
-  adm_locks_res res{};
-  CliStatus s =
-      Call(ADMPROC_LOCKS, ADM_XDR(xdr_adm_name_args), &a, ADM_XDR(xdr_adm_locks_res), &res);
-  if (!s.ok()) return s;
-  if (res.status != ADM_OK) {
-    CliStatus f = Failed(res.status, res.adm_locks_res_u.failure);
-    xdr_free(ADM_XDR(xdr_adm_locks_res), &res);
-    return f;
-  }
-  const adm_locks_report& r = res.adm_locks_res_u.report;
-  LocksView out;
-  out.total = r.total;
-  for (u_int i = 0; i < r.locks.locks_len; ++i) {
-    const adm_lock& l = r.locks.locks_val[i];
-    out.locks.push_back({Str(l.holder), l.svid, l.fileid, l.offset, l.length, l.exclusive != 0});
-  }
-  xdr_free(ADM_XDR(xdr_adm_locks_res), &res);
-  return out;
+  adm_name_args a = NameArgs(name);
+  return Invoke<adm_locks_res>(ADMPROC_LOCKS, a, [](const adm_locks_res& res) {
+    const adm_locks_report& r = res.adm_locks_res_u.report;
+    LocksView out;
+    out.total = r.total;
+    for (u_int i = 0; i < r.locks.locks_len; ++i) {
+      const adm_lock& l = r.locks.locks_val[i];
+      out.locks.push_back({Str(l.holder), l.svid, l.fileid, l.offset, l.length, l.exclusive != 0});
+    }
+    return out;
+  });
 }
 
 CliResult<uint32_t> AdminClient::BreakLocks(const std::string& name, const std::string& holder) {
   adm_break_args a{};
-  a.secret = Secret();
   a.name = const_cast<char*>(name.c_str());
   a.host = const_cast<char*>(holder.c_str());
-  adm_break_res res{};
-  CliStatus s =
-      Call(ADMPROC_BREAK_LOCKS, ADM_XDR(xdr_adm_break_args), &a, ADM_XDR(xdr_adm_break_res), &res);
-  if (!s.ok()) return s;
-  CliResult<uint32_t> out =
-      res.status == ADM_OK ? CliResult<uint32_t>(res.adm_break_res_u.broken)
-                           : CliResult<uint32_t>(Failed(res.status, res.adm_break_res_u.failure));
-  xdr_free(ADM_XDR(xdr_adm_break_res), &res);
-  return out;
+  return Invoke<adm_break_res>(ADMPROC_BREAK_LOCKS, a, [](const adm_break_res& r) {
+    return static_cast<uint32_t>(r.adm_break_res_u.broken);
+  });
 }
 
 }  // namespace volumectl

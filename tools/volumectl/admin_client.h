@@ -106,6 +106,11 @@ class AdminClient {
   AdminClient(CLIENT* clnt, AdminTarget target) : clnt_(clnt), target_(std::move(target)) {}
   CliStatus Call(u_long proc, xdrproc_t xargs, void* args, xdrproc_t xres, void* res,
                  std::chrono::seconds timeout = std::chrono::seconds(60));
+  // One procedure: puts the secret into `args`, calls, and turns the `Res` reply into
+  // convert(reply) or the failure it carries (defined in the .cc, its only user).
+  template <typename Res, typename Args, typename Convert>
+  auto Invoke(u_long proc, Args& args, Convert convert,
+              std::chrono::seconds timeout = std::chrono::seconds(60));
   adm_secret Secret();
 
   CLIENT* clnt_;

@@ -11,6 +11,7 @@
 
 #include "json_writer.h"
 #include "progress.h"
+#include "remote_link.h"
 #include "remote_path.h"
 
 namespace volumectl {
@@ -86,13 +87,42 @@ void WriteEntryJson(JsonWriter& j, const RemoteEntry& e) {
       .Key("used")
       .Uint(e.used)
       .Key("mtime_ns")
-      .Int(e.mtime_sec * 1'000'000'000 + e.mtime_nsec)
-      .EndObject();
+      .Int(e.mtime_sec * 1'000'000'000 + e.mtime_nsec);
+  if (e.type == 'l') j.Key("target").String(e.target);
+  j.EndObject();
 }
 
-struct DuTotals {
-  uint64_t bytes = 0, used = 0, files = 0, dirs = 0;
+// What ls, du and rm start from: a session on NAME[:PATH] and PATH's own entry.
+struct Opened {
+  RemotePath where;
+  std::unique_ptr<NfsSession> session;
+  RemoteEntry self;
 };
+
+CliResult<Opened> OpenAndStat(const NfsTarget& target, const std::string& spec) {
+  CliResult<RemotePath> rp = ParseRemotePath(spec);
+  if (!rp.ok()) return rp.status();
+  CliResult<std::unique_ptr<NfsSession>> s = NfsSession::Open(target, rp->volume);
+  if (!s.ok()) return s.status();
+  CliResult<RemoteEntry> self = StatRemote(**s, rp->path);
+  if (!self.ok()) return self.status();
+  return Opened{std::move(*rp), std::move(*s), std::move(*self)};
+}
+
+// What du counts: a symlink is counted apart, its target's length is not file bytes.
+struct DuTotals {
+  uint64_t bytes = 0, used = 0, files = 0, dirs = 0, links = 0;
+};
+
+void CountLeaf(const RemoteEntry& e, DuTotals* t) {
+  if (e.type == 'l') {
+    ++t->links;
+    return;
+  }
+  ++t->files;
+  t->bytes += e.size;
+  t->used += e.used;
+}
 
 CliStatus Walk(NfsSession& s, const std::string& path, DuTotals* t) {
   CliResult<std::vector<RemoteEntry>> entries = ReadRemoteDir(s, path);
@@ -102,9 +132,7 @@ CliStatus Walk(NfsSession& s, const std::string& path, DuTotals* t) {
       ++t->dirs;
       if (CliStatus st = Walk(s, JoinPath(path, e.name), t); !st.ok()) return st;
     } else {
-      ++t->files;
-      t->bytes += e.size;
-      t->used += e.used;
+      CountLeaf(e, t);
     }
   }
   return CliStatus::Ok();
@@ -177,90 +205,92 @@ CliResult<std::vector<RemoteEntry>> ReadRemoteDir(NfsSession& s, const std::stri
 }
 
 CliStatus LsCommand(const NfsTarget& target, const std::string& spec, bool long_format, bool json) {
-  CliResult<RemotePath> rp = ParseRemotePath(spec);
-  if (!rp.ok()) return rp.status();
-  CliResult<std::unique_ptr<NfsSession>> s = NfsSession::Open(target, rp->volume);
-  if (!s.ok()) return s.status();
-  CliResult<RemoteEntry> self = StatRemote(**s, rp->path);
-  if (!self.ok()) return self.status();
+  CliResult<Opened> o = OpenAndStat(target, spec);
+  if (!o.ok()) return o.status();
+  NfsSession& s = *o->session;
+  const bool is_dir = o->self.type == 'd';
   std::vector<RemoteEntry> entries;
-  if (self->type == 'd') {
-    CliResult<std::vector<RemoteEntry>> listed = ReadRemoteDir(**s, rp->path);
+  if (is_dir) {
+    CliResult<std::vector<RemoteEntry>> listed = ReadRemoteDir(s, o->where.path);
     if (!listed.ok()) return listed.status();
     entries = std::move(*listed);
   } else {
-    entries.push_back(*self);
+    entries.push_back(o->self);
+  }
+  if (long_format || json) {
+    for (RemoteEntry& e : entries) {
+      if (e.type != 'l') continue;
+      const std::string path = is_dir ? JoinPath(o->where.path, e.name) : o->where.path;
+      CliResult<std::string> link = ReadRemoteLink(s, path);
+      if (!link.ok()) return link.status();
+      e.target = std::move(*link);
+    }
   }
   if (json) {
     JsonWriter j;
     j.BeginArray();
     for (const RemoteEntry& e : entries) WriteEntryJson(j, e);
     j.EndArray();
-    std::printf("%s\n", j.str().c_str());
+    j.Print();
     return CliStatus::Ok();
   }
   for (const RemoteEntry& e : entries) {
+    const char* suffix = e.type == 'd' ? "/" : "";
     if (long_format) {
-      std::printf("%s %3u %5u %5u %12llu %s %s%s\n", ModeString(e).c_str(), e.nlink, e.uid, e.gid,
-                  static_cast<unsigned long long>(e.size), TimeString(e.mtime_sec).c_str(),
-                  e.name.c_str(), e.type == 'd' ? "/" : "");
+      std::printf("%s %3u %5u %5u %12llu %s %s%s%s%s\n", ModeString(e).c_str(), e.nlink, e.uid,
+                  e.gid, static_cast<unsigned long long>(e.size), TimeString(e.mtime_sec).c_str(),
+                  e.name.c_str(), suffix, e.type == 'l' ? " -> " : "", e.target.c_str());
     } else {
-      std::printf("%s%s\n", e.name.c_str(), e.type == 'd' ? "/" : "");
+      std::printf("%s%s\n", e.name.c_str(), suffix);
     }
   }
   return CliStatus::Ok();
 }
 
 CliStatus RmCommand(const NfsTarget& target, const std::string& spec, bool recursive) {
-  CliResult<RemotePath> rp = ParseRemotePath(spec);
-  if (!rp.ok()) return rp.status();
   if (spec.find(':') == std::string::npos) {
+    if (CliResult<RemotePath> rp = ParseRemotePath(spec); !rp.ok()) return rp.status();
     return Fail(Exit::kUsage, "rm wants NAME:PATH (to delete a whole volume, use `delete`)");
   }
-  CliResult<std::unique_ptr<NfsSession>> s = NfsSession::Open(target, rp->volume);
-  if (!s.ok()) return s.status();
-  NfsSession& session = **s;
-  CliResult<RemoteEntry> self = StatRemote(session, rp->path);
-  if (!self.ok()) return self.status();
-  if (self->type != 'd') {
-    if (int rc = nfs_unlink(session.ctx(), rp->path.c_str()); rc < 0) {
-      return session.Error(rc, rp->path);
+  CliResult<Opened> o = OpenAndStat(target, spec);
+  if (!o.ok()) return o.status();
+  NfsSession& session = *o->session;
+  const RemotePath& rp = o->where;
+  // A symlink is removed itself, never what it points to.
+  if (o->self.type != 'd') {
+    if (int rc = nfs_unlink(session.ctx(), rp.path.c_str()); rc < 0) {
+      return session.Error(rc, rp.path);
     }
     return CliStatus::Ok();
   }
   if (!recursive) {
     return Fail(Exit::kFailure,
-                rp->Display() + " is a directory (use -r to remove it and all it holds)");
+                rp.Display() + " is a directory (use -r to remove it and all it holds)");
   }
-  if (CliStatus st = RemoveTree(session, rp->path); !st.ok()) return st;
-  if (rp->path != "/") {
-    if (int rc = nfs_rmdir(session.ctx(), rp->path.c_str()); rc < 0) {
-      return session.Error(rc, rp->path);
+  if (CliStatus st = RemoveTree(session, rp.path); !st.ok()) return st;
+  if (rp.path != "/") {
+    if (int rc = nfs_rmdir(session.ctx(), rp.path.c_str()); rc < 0) {
+      return session.Error(rc, rp.path);
     }
   }
   return CliStatus::Ok();
 }
 
 CliStatus DuCommand(const NfsTarget& target, const std::string& spec, bool json) {
-  CliResult<RemotePath> rp = ParseRemotePath(spec);
-  if (!rp.ok()) return rp.status();
-  CliResult<std::unique_ptr<NfsSession>> s = NfsSession::Open(target, rp->volume);
-  if (!s.ok()) return s.status();
-  CliResult<RemoteEntry> self = StatRemote(**s, rp->path);
-  if (!self.ok()) return self.status();
+  CliResult<Opened> o = OpenAndStat(target, spec);
+  if (!o.ok()) return o.status();
+  const RemotePath& rp = o->where;
   DuTotals t;
-  if (self->type == 'd') {
-    if (CliStatus st = Walk(**s, rp->path, &t); !st.ok()) return st;
+  if (o->self.type == 'd') {
+    if (CliStatus st = Walk(*o->session, rp.path, &t); !st.ok()) return st;
   } else {
-    t.files = 1;
-    t.bytes = self->size;
-    t.used = self->used;
+    CountLeaf(o->self, &t);
   }
   if (json) {
     JsonWriter j;
     j.BeginObject()
         .Key("path")
-        .String(rp->Display())
+        .String(rp.Display())
         .Key("bytes")
         .Uint(t.bytes)
         .Key("used_bytes")
@@ -269,12 +299,16 @@ CliStatus DuCommand(const NfsTarget& target, const std::string& spec, bool json)
         .Uint(t.files)
         .Key("directories")
         .Uint(t.dirs)
+        .Key("symlinks")
+        .Uint(t.links)
         .EndObject();
-    std::printf("%s\n", j.str().c_str());
+    j.Print();
   } else {
-    std::printf("%s\t%llu bytes in %llu files, %llu directories\t%s\n", HumanBytes(t.bytes).c_str(),
-                static_cast<unsigned long long>(t.bytes), static_cast<unsigned long long>(t.files),
-                static_cast<unsigned long long>(t.dirs), rp->Display().c_str());
+    const std::string links = t.links == 0 ? "" : ", " + std::to_string(t.links) + " symlinks";
+    std::printf("%s\t%llu bytes in %llu files, %llu directories%s\t%s\n",
+                HumanBytes(t.bytes).c_str(), static_cast<unsigned long long>(t.bytes),
+                static_cast<unsigned long long>(t.files), static_cast<unsigned long long>(t.dirs),
+                links.c_str(), rp.Display().c_str());
   }
   return CliStatus::Ok();
 }

@@ -25,6 +25,7 @@ struct RemoteEntry {
   uint32_t mtime_nsec = 0;
   int64_t atime_sec = 0;
   uint32_t atime_nsec = 0;
+  std::string target;  // a symlink's target, where the command read it (ls)
 };
 
 // Lists a directory (sorted by name), skipping "." and "..".

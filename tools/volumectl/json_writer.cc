@@ -97,4 +97,6 @@ JsonWriter& JsonWriter::Null() {
   return *this;
 }
 
+void JsonWriter::Print() const { std::printf("%s\n", out_.c_str()); }
+
 }  // namespace volumectl

@@ -25,6 +25,8 @@ class JsonWriter {
   JsonWriter& Null();
 
   const std::string& str() const { return out_; }
+  // Writes the document and a newline to stdout.
+  void Print() const;
 
  private:
   void Separate();

@@ -156,6 +156,31 @@ bool Confirm(const std::string& question) {
   return answer == "y" || answer == "Y" || answer == "yes";
 }
 
+// A volume as JSON (--json) or as `info` prints it.
+void PrintVolume(const VolumeView& v, bool json) {
+  if (!json) return PrintInfo(v);
+  JsonWriter j;
+  WriteVolumeJson(j, v);
+  j.Print();
+}
+
+// Connects to the server and runs `call` on the client: how every command starts.
+template <typename Call>
+auto Connected(const AdminTarget& target, Call call)
+    -> decltype(call(std::declval<AdminClient&>())) {
+  CliResult<std::unique_ptr<AdminClient>> client = AdminClient::Connect(target);
+  if (!client.ok()) return client.status();
+  return call(**client);
+}
+
+// The same for a command about one volume, whose name is checked before connecting.
+template <typename Call>
+auto ForVolume(const AdminTarget& target, const std::string& name, Call call)
+    -> decltype(call(std::declval<AdminClient&>())) {
+  if (CliStatus s = CheckName(name); !s.ok()) return s;
+  return Connected(target, std::move(call));
+}
+
 }  // namespace
 
 std::string DescribeExpiry(int64_t expiry_ns) {
@@ -224,14 +249,10 @@ CliStatus CreateCommand(const AdminTarget& target, const CreateFlags& f) {
     spec.quota_bytes = *bytes;
   }
   spec.quota_files = f.quota_files;
-  CliResult<std::unique_ptr<AdminClient>> client = AdminClient::Connect(target);
-  if (!client.ok()) return client.status();
-  CliResult<VolumeView> v = (*client)->Create(spec);
+  CliResult<VolumeView> v = Connected(target, [&](AdminClient& c) { return c.Create(spec); });
   if (!v.ok()) return v.status();
   if (f.json) {
-    JsonWriter j;
-    WriteVolumeJson(j, *v);
-    std::printf("%s\n", j.str().c_str());
+    PrintVolume(*v, true);
   } else if (v->ephemeral) {
     std::printf("created ephemeral volume '%s' (lease %s)\n", v->name.c_str(),
                 DescribeExpiry(v->lease_expiry_ns).c_str());
@@ -242,16 +263,15 @@ CliStatus CreateCommand(const AdminTarget& target, const CreateFlags& f) {
 }
 
 CliStatus ListCommand(const AdminTarget& target, bool json) {
-  CliResult<std::unique_ptr<AdminClient>> client = AdminClient::Connect(target);
-  if (!client.ok()) return client.status();
-  CliResult<std::vector<VolumeView>> all = (*client)->List();
+  CliResult<std::vector<VolumeView>> all =
+      Connected(target, [](AdminClient& c) { return c.List(); });
   if (!all.ok()) return all.status();
   if (json) {
     JsonWriter j;
     j.BeginArray();
     for (const VolumeView& v : *all) WriteVolumeJson(j, v);
     j.EndArray();
-    std::printf("%s\n", j.str().c_str());
+    j.Print();
     return CliStatus::Ok();
   }
   if (all->empty()) {
@@ -269,57 +289,44 @@ CliStatus ListCommand(const AdminTarget& target, bool json) {
 }
 
 CliStatus InfoCommand(const AdminTarget& target, const std::string& name, bool json) {
-  if (CliStatus s = CheckName(name); !s.ok()) return s;
-  CliResult<std::unique_ptr<AdminClient>> client = AdminClient::Connect(target);
-  if (!client.ok()) return client.status();
-  CliResult<VolumeView> v = (*client)->Info(name);
+  CliResult<VolumeView> v = ForVolume(target, name, [&](AdminClient& c) { return c.Info(name); });
   if (!v.ok()) return v.status();
-  if (json) {
-    JsonWriter j;
-    WriteVolumeJson(j, *v);
-    std::printf("%s\n", j.str().c_str());
-  } else {
-    PrintInfo(*v);
-  }
+  PrintVolume(*v, json);
   return CliStatus::Ok();
 }
 
 CliStatus DeleteCommand(const AdminTarget& target, const std::string& name, bool yes) {
-  if (CliStatus s = CheckName(name); !s.ok()) return s;
-  CliResult<std::unique_ptr<AdminClient>> client = AdminClient::Connect(target);
-  if (!client.ok()) return client.status();
-  if (!yes) {
-    // Ask only about a volume that exists, so a typo is reported as such.
-    CliResult<VolumeView> v = (*client)->Info(name);
-    if (!v.ok()) return v.status();
-    if (isatty(STDIN_FILENO) != 1) {
-      return Fail(Exit::kUsage,
-                  "refusing to delete volume '" + name + "' without confirmation: pass --yes");
+  return ForVolume(target, name, [&](AdminClient& c) -> CliStatus {
+    if (!yes) {
+      // Ask only about a volume that exists, so a typo is reported as such.
+      CliResult<VolumeView> v = c.Info(name);
+      if (!v.ok()) return v.status();
+      if (isatty(STDIN_FILENO) != 1) {
+        return Fail(Exit::kUsage,
+                    "refusing to delete volume '" + name + "' without confirmation: pass --yes");
+      }
+      if (!Confirm("Delete volume '" + name + "' and every byte in it?")) {
+        return Fail(Exit::kFailure, "not deleted");
+      }
     }
-    if (!Confirm("Delete volume '" + name + "' and every byte in it?")) {
-      return Fail(Exit::kFailure, "not deleted");
-    }
-  }
-  if (CliStatus s = (*client)->Delete(name); !s.ok()) return s;
-  std::printf("deleted volume '%s'\n", name.c_str());
-  return CliStatus::Ok();
+    if (CliStatus s = c.Delete(name); !s.ok()) return s;
+    std::printf("deleted volume '%s'\n", name.c_str());
+    return CliStatus::Ok();
+  });
 }
 
 CliStatus RenewCommand(const AdminTarget& target, const std::string& name,
                        const std::string& ttl_text) {
-  if (CliStatus s = CheckName(name); !s.ok()) return s;
   CliResult<std::chrono::milliseconds> ttl = ParseTtl(ttl_text);
   if (!ttl.ok()) return ttl.status();
-  CliResult<std::unique_ptr<AdminClient>> client = AdminClient::Connect(target);
-  if (!client.ok()) return client.status();
-  CliResult<int64_t> expiry = (*client)->Renew(name, *ttl);
+  CliResult<int64_t> expiry =
+      ForVolume(target, name, [&](AdminClient& c) { return c.Renew(name, *ttl); });
   if (!expiry.ok()) return expiry.status();
   std::printf("renewed the lease of '%s': %s\n", name.c_str(), DescribeExpiry(*expiry).c_str());
   return CliStatus::Ok();
 }
 
 CliStatus PolicyCommand(const AdminTarget& target, const PolicyFlags& f) {
-  if (CliStatus s = CheckName(f.name); !s.ok()) return s;
   if (CliStatus s = CheckCidrs(f.allow); !s.ok()) return s;
   PolicyChange change;
   if (f.allow_any && !f.allow.empty())
@@ -344,66 +351,57 @@ CliStatus PolicyCommand(const AdminTarget& target, const PolicyFlags& f) {
     change.quota_bytes = *bytes;
   }
   change.quota_files = f.quota_files;
-  const bool json = f.json;
-  CliResult<std::unique_ptr<AdminClient>> client = AdminClient::Connect(target);
-  if (!client.ok()) return client.status();
-  CliResult<VolumeView> v = !change.allowed && !change.read_only && !change.squash &&
-                                    !change.anon_uid && !change.anon_gid && !change.quota_bytes &&
-                                    !change.quota_files
-                                ? (*client)->Info(f.name)  // no change asked: show the policy
-                                : (*client)->Policy(f.name, change);
+  const bool no_change = !change.allowed && !change.read_only && !change.squash &&
+                         !change.anon_uid && !change.anon_gid && !change.quota_bytes &&
+                         !change.quota_files;
+  CliResult<VolumeView> v = ForVolume(target, f.name, [&](AdminClient& c) {
+    return no_change ? c.Info(f.name)  // no change asked: show the policy
+                     : c.Policy(f.name, change);
+  });
   if (!v.ok()) return v.status();
-  if (json) {
-    JsonWriter j;
-    WriteVolumeJson(j, *v);
-    std::printf("%s\n", j.str().c_str());
-  } else {
-    PrintInfo(*v);
-  }
+  PrintVolume(*v, f.json);
   return CliStatus::Ok();
 }
 
-CliStatus FsckCommand(const AdminTarget& target, const std::string& name, bool repair, bool json) {
-  if (CliStatus s = CheckName(name); !s.ok()) return s;
-  CliResult<std::unique_ptr<AdminClient>> client = AdminClient::Connect(target);
-  if (!client.ok()) return client.status();
-  CliResult<FsckView> r = (*client)->Fsck(name, repair);
-  if (!r.ok()) return r.status();
+CliStatus ReportFsck(const std::string& name, const FsckView& r, bool repair, bool json) {
   if (json) {
     JsonWriter j;
     j.BeginObject()
         .Key("volume")
         .String(name)
         .Key("inodes_checked")
-        .Uint(r->inodes_checked)
+        .Uint(r.inodes_checked)
         .Key("problems_found")
-        .Uint(r->problems_found)
+        .Uint(r.problems_found)
         .Key("problems_repaired")
-        .Uint(r->problems_repaired)
+        .Uint(r.problems_repaired)
         .Key("findings")
         .BeginArray();
-    for (const std::string& f : r->findings) j.String(f);
+    for (const std::string& f : r.findings) j.String(f);
     j.EndArray().EndObject();
-    std::printf("%s\n", j.str().c_str());
+    j.Print();
   } else {
-    for (const std::string& f : r->findings) std::printf("%s\n", f.c_str());
+    for (const std::string& f : r.findings) std::printf("%s\n", f.c_str());
     std::printf("%s: %llu inodes checked, %llu problems found, %llu repaired\n", name.c_str(),
-                static_cast<unsigned long long>(r->inodes_checked),
-                static_cast<unsigned long long>(r->problems_found),
-                static_cast<unsigned long long>(r->problems_repaired));
+                static_cast<unsigned long long>(r.inodes_checked),
+                static_cast<unsigned long long>(r.problems_found),
+                static_cast<unsigned long long>(r.problems_repaired));
   }
-  if (r->problems_found > r->problems_repaired) {
-    return Fail(Exit::kFailure,
-                "volume '" + name + "' has problems" + (repair ? " left" : " (run with --repair)"));
+  if (r.problems_found > r.problems_repaired) {
+    return Fail(Exit::kFailure, "volume '" + name + "' has problems" + (repair ? " left" : ""));
   }
   return CliStatus::Ok();
 }
 
+CliStatus FsckCommand(const AdminTarget& target, const std::string& name, bool repair, bool json) {
+  CliResult<FsckView> r =
+      ForVolume(target, name, [&](AdminClient& c) { return c.Fsck(name, repair); });
+  if (!r.ok()) return r.status();
+  return ReportFsck(name, *r, repair, json);
+}
+
 CliStatus LocksListCommand(const AdminTarget& target, const std::string& name, bool json) {
-  if (CliStatus s = CheckName(name); !s.ok()) return s;
-  CliResult<std::unique_ptr<AdminClient>> client = AdminClient::Connect(target);
-  if (!client.ok()) return client.status();
-  CliResult<LocksView> r = (*client)->Locks(name);
+  CliResult<LocksView> r = ForVolume(target, name, [&](AdminClient& c) { return c.Locks(name); });
   if (!r.ok()) return r.status();
   if (json) {
     JsonWriter j;
@@ -425,7 +423,7 @@ CliStatus LocksListCommand(const AdminTarget& target, const std::string& name, b
           .EndObject();
     }
     j.EndArray().EndObject();
-    std::printf("%s\n", j.str().c_str());
+    j.Print();
     return CliStatus::Ok();
   }
   if (r->locks.empty()) {
@@ -450,20 +448,19 @@ CliStatus LocksListCommand(const AdminTarget& target, const std::string& name, b
 
 CliStatus LocksBreakCommand(const AdminTarget& target, const std::string& name,
                             const std::string& holder, bool yes) {
-  if (CliStatus s = CheckName(name); !s.ok()) return s;
-  if (!yes) {
-    if (isatty(STDIN_FILENO) != 1) {
-      return Fail(Exit::kUsage, "refusing to break locks without confirmation: pass --yes");
+  CliResult<uint32_t> n = ForVolume(target, name, [&](AdminClient& c) -> CliResult<uint32_t> {
+    if (!yes) {
+      if (isatty(STDIN_FILENO) != 1) {
+        return Fail(Exit::kUsage, "refusing to break locks without confirmation: pass --yes");
+      }
+      if (!Confirm("Break " +
+                   (holder.empty() ? std::string("every lock") : "the locks of " + holder) +
+                   " in volume '" + name + "'?")) {
+        return Fail(Exit::kFailure, "no locks broken");
+      }
     }
-    if (!Confirm("Break " +
-                 (holder.empty() ? std::string("every lock") : "the locks of " + holder) +
-                 " in volume '" + name + "'?")) {
-      return Fail(Exit::kFailure, "no locks broken");
-    }
-  }
-  CliResult<std::unique_ptr<AdminClient>> client = AdminClient::Connect(target);
-  if (!client.ok()) return client.status();
-  CliResult<uint32_t> n = (*client)->BreakLocks(name, holder);
+    return c.BreakLocks(name, holder);
+  });
   if (!n.ok()) return n.status();
   std::printf("broke %u lock(s) in '%s'\n", *n, name.c_str());
   return CliStatus::Ok();

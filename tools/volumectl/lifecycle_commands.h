@@ -46,6 +46,9 @@ CliStatus DeleteCommand(const AdminTarget& target, const std::string& name, bool
 CliStatus RenewCommand(const AdminTarget& target, const std::string& name, const std::string& ttl);
 CliStatus PolicyCommand(const AdminTarget& target, const PolicyFlags& flags);
 CliStatus FsckCommand(const AdminTarget& target, const std::string& name, bool repair, bool json);
+// Prints a fsck report (as text or JSON); fails when problems are left unrepaired. Shared
+// with the offline check.
+CliStatus ReportFsck(const std::string& name, const FsckView& report, bool repair, bool json);
 CliStatus LocksListCommand(const AdminTarget& target, const std::string& name, bool json);
 CliStatus LocksBreakCommand(const AdminTarget& target, const std::string& name,
                             const std::string& holder, bool yes);

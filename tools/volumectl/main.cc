@@ -156,6 +156,7 @@ int Main(int argc, char** argv) {
       app.add_subcommand("put", "copy local files and trees into a volume: LOCAL... NAME:PATH");
   put->add_option("args", args, "LOCAL... NAME:PATH")->required()->expected(2, -1);
   put->add_option("-j,--jobs", transfer.jobs, "files copied at once (default 4)");
+  put->add_flag("--json", transfer.json, "print a summary as JSON");
 
   auto* get = app.add_subcommand("get", "copy files out of a volume: NAME:PATH... LOCAL|-");
   get->add_option("args", args, "NAME:PATH... LOCAL (or - for stdout); PATH may hold globs")
@@ -163,6 +164,7 @@ int Main(int argc, char** argv) {
       ->expected(2, -1);
   get->add_flag("-f,--force", transfer.force, "overwrite existing local files");
   get->add_option("-j,--jobs", transfer.jobs, "files copied at once (default 4)");
+  get->add_flag("--json", transfer.json, "print a summary as JSON");
 
   auto* rm = app.add_subcommand("rm", "remove a file (or, with -r, a tree) from a volume");
   rm->add_option("path", spec, "NAME:PATH")->required();

@@ -41,12 +41,13 @@ CliResult<std::unique_ptr<NfsSession>> NfsSession::Open(const NfsTarget& target,
       return Fail(Exit::kDenied, target.host + " does not let this client mount volume '" + volume +
                                      "' (its export policy refuses this address)");
     }
-    if (err.find("refused") != std::string::npos || err.find("connect") != std::string::npos ||
-        err.find("portmap") != std::string::npos || err.find("timed out") != std::string::npos) {
-      return Fail(Exit::kNoServer, "no NFS server answers at " + target.host +
-                                       " (use --server, --nfs-port, --mount-port): " + err);
+    if (err.find("MNT3ERR_") != std::string::npos || err.find("NFS3ERR_") != std::string::npos) {
+      return Fail(Exit::kFailure, "mounting " + target.host + ":/" + volume + " failed: " + err);
     }
-    return Fail(Exit::kFailure, "mounting " + target.host + ":/" + volume + " failed: " + err);
+    // Anything else is the transport: refused, reset ("nfs_service failed"), timed out, no
+    // portmapper or no MOUNT program registered with it.
+    return Fail(Exit::kNoServer, "no NFS server answers at " + target.host +
+                                     " (use --server, --nfs-port, --mount-port): " + err);
   }
   return std::unique_ptr<NfsSession>(new NfsSession(nfs, volume));
 }

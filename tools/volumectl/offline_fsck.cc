@@ -1,8 +1,5 @@
 #include "offline_fsck.h"
 
-#include <cstdio>
-
-#include "json_writer.h"
 #include "lifecycle_commands.h"
 #include "storage/catalog.h"
 #include "storage/fsck.h"
@@ -30,29 +27,8 @@ CliStatus OfflineFsckCommand(const std::string& data_dir, const std::string& nam
   if (volumed::Status s = volumed::storage::Fsck(**volume, &report); !s.ok()) {
     return Fail(Exit::kFailure, "fsck of '" + name + "' could not run: " + s.ToString());
   }
-  if (json) {
-    JsonWriter j;
-    j.BeginObject()
-        .Key("volume")
-        .String(name)
-        .Key("inodes_checked")
-        .Uint(report.inodes)
-        .Key("problems_found")
-        .Uint(report.problems.size())
-        .Key("problems_repaired")
-        .Uint(0)
-        .Key("findings")
-        .BeginArray();
-    for (const std::string& p : report.problems) j.String(p);
-    j.EndArray().EndObject();
-    std::printf("%s\n", j.str().c_str());
-  } else {
-    for (const std::string& p : report.problems) std::printf("%s\n", p.c_str());
-    std::printf("%s: %llu inodes checked, %zu problems found, 0 repaired\n", name.c_str(),
-                static_cast<unsigned long long>(report.inodes), report.problems.size());
-  }
-  if (!report.clean()) return Fail(Exit::kFailure, "volume '" + name + "' has problems");
-  return CliStatus::Ok();
+  const FsckView view{report.inodes, report.problems.size(), 0, report.problems};
+  return ReportFsck(name, view, /*repair=*/false, json);
 }
 
 }  // namespace volumectl

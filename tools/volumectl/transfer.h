@@ -1,9 +1,10 @@
-// put and get: copying files and whole trees into and out of a volume through NFS
-// (libnfs), several files at once (one NFS session per worker), with a progress line on
-// a terminal. Modes and times are carried as NFS carries them (mode bits, atime/mtime;
-// libnfs sets times with microsecond resolution). get copies symbolic links as links;
-// put skips them with a warning: through libnfs 4.0 nfs_symlink() was seen to create the
-// link in the wrong directory, so put does not rely on it.
+// put and get: copying files, symbolic links and whole trees into and out of a volume
+// through NFS (libnfs), several files at once (one NFS session per worker), with a
+// progress line on a terminal (nothing when stderr is not one). Modes and times are
+// carried as NFS carries them (mode bits, atime/mtime; libnfs sets times with microsecond
+// resolution). Symlinks are copied as links, their targets verbatim (relative, absolute
+// or dangling alike), never followed. On success both print nothing, or with --json one
+// summary object (transfer_parts.h). put is in put_command.cc, get in get_command.cc.
 //
 //   put LOCAL... NAME:PATH   PATH an existing directory (or several sources, or a
 //                            trailing '/') → each source goes inside it; else PATH is
@@ -28,6 +29,7 @@ struct TransferOptions {
   NfsTarget target;
   int jobs = 4;
   bool force = false;
+  bool json = false;  // print a summary object on success
 };
 
 CliStatus PutCommand(const TransferOptions& options, const std::vector<std::string>& sources,

@@ -1,0 +1,95 @@
+#include "transfer_parts.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "json_writer.h"
+
+namespace volumectl {
+
+constexpr size_t kChunk = 1 << 20;
+
+CliStatus LocalError(int err, const std::string& path) {
+  switch (err) {
+    case ENOENT:
+      return Fail(Exit::kNotFound, path + ": no such file or directory");
+    case EEXIST:
+      return Fail(Exit::kExists, path + ": already exists (use --force to overwrite)");
+    case EACCES:
+    case EPERM:
+      return Fail(Exit::kDenied, path + ": permission denied");
+    default:
+      return Fail(Exit::kFailure, path + ": " + std::strerror(err));
+  }
+}
+
+void Errors::Add(CliStatus s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (count_++ == 0) {
+    first_ = std::move(s);
+  } else {
+    std::fprintf(stderr, "volumectl: %s\n", s.message.c_str());
+  }
+}
+
+CliStatus Errors::Result() {
+  std::lock_guard<std::mutex> lock(mu_);
+  CliStatus out = first_;
+  if (count_ > 1) out.message += " (" + std::to_string(count_) + " failures in all)";
+  return out;
+}
+
+CliStatus CopyChunks(const ChunkReader& read, const ChunkWriter& write, Progress* progress) {
+  std::vector<char> buf(kChunk);
+  uint64_t offset = 0;
+  for (;;) {
+    CliResult<size_t> n = read(buf.data(), buf.size(), offset);
+    if (!n.ok()) return n.status();
+    if (*n == 0) return CliStatus::Ok();
+    if (CliStatus st = write(buf.data(), *n, offset); !st.ok()) return st;
+    offset += *n;
+    if (progress != nullptr) progress->AddBytes(*n);
+  }
+}
+
+CliResult<size_t> ReadLocal(int fd, char* buf, size_t size, const std::string& path) {
+  for (;;) {
+    const ssize_t n = read(fd, buf, size);
+    if (n >= 0) return static_cast<size_t>(n);
+    if (errno != EINTR) return LocalError(errno, path);
+  }
+}
+
+CliStatus WriteLocal(int fd, const char* buf, size_t n, const std::string& path) {
+  size_t done = 0;
+  while (done < n) {
+    const ssize_t w = write(fd, buf + done, n - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return LocalError(errno, path);
+    done += static_cast<size_t>(w);
+  }
+  return CliStatus::Ok();
+}
+
+void PrintSummary(const Plan& plan, std::chrono::steady_clock::duration elapsed) {
+  JsonWriter j;
+  j.BeginObject()
+      .Key("files")
+      .Uint(plan.files.size())
+      .Key("directories")
+      .Uint(plan.dirs.size())
+      .Key("symlinks")
+      .Uint(plan.links.size())
+      .Key("bytes")
+      .Uint(plan.file_bytes)
+      .Key("elapsed_ms")
+      .Uint(static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()))
+      .EndObject();
+  j.Print();
+}
+
+}  // namespace volumectl
