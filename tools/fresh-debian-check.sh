@@ -193,9 +193,14 @@ start_server() { # LOG — runs tools/serve.sh as README says; waits until NFS i
       say "tools/serve.sh exited with $? before serving:"; tail -n 40 "$log"
       return 1
     fi
-    if [ -S /run/volumed/admin.sock ] && command -v rpcinfo >/dev/null &&
-      rpcinfo -p 2>/dev/null | grep -qw 100003; then
-      break
+    if [ -S /run/volumed/admin.sock ]; then # volumed is serving; rpcbind must say so
+      local i
+      for i in $(seq 30); do
+        rpcinfo -p 2>/dev/null | grep -qw 100003 && break 2
+        sleep 1
+      done
+      say "volumed serves, but rpcinfo -p does not list NFS:"; rpcinfo -p; rpcinfo
+      return 1
     fi
     if [ $((SECONDS - t0)) -gt 5400 ]; then
       say "tools/serve.sh is not serving after 90 minutes"; tail -n 40 "$log"

@@ -3,7 +3,10 @@
 # given purposes (default: build), skipping those already installed. Run as root.
 set -euo pipefail
 
-build_pkgs=(meson ninja-build g++ pkg-config cmake rpcsvc-proto rpcbind
+# netbase (/etc/services, /etc/protocols, /etc/rpc) is on every full Debian install but
+# not in minimal images (debootstrap minbase, containers); without it rpcbind listens on
+# no port 111 and rpcinfo -p finds nothing.
+build_pkgs=(meson ninja-build g++ pkg-config cmake rpcsvc-proto rpcbind netbase
   libtirpc-dev libleveldb-dev libnfs-dev libfmt-dev libspdlog-dev libcli11-dev)
 test_pkgs=(libgtest-dev libgmock-dev libnfs-utils clang libclang-rt-14-dev
   iproute2 util-linux procps python3 nfs-common)
