@@ -1,10 +1,18 @@
-// volumectl's small parts: durations, sizes, NAME[:PATH], the JSON writer.
+// volumectl's small parts: durations, sizes, NAME[:PATH], the JSON writer, the chunked
+// copy loop of put/get.
 #include <gtest/gtest.h>
+
+#include <errno.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
 
 #include "duration.h"
 #include "json_writer.h"
 #include "lifecycle_commands.h"
 #include "remote_path.h"
+#include "transfer_parts.h"
 
 namespace volumectl {
 namespace {
@@ -75,6 +83,63 @@ TEST(Json, Writes) {
       .EndObject()
       .EndObject();
   EXPECT_EQ(j.str(), R"({"a":-1,"b":["x\"\n\u0001",true,null],"c":{}})");
+}
+
+TEST(CopyChunks, MovesEveryByteAtItsOffsetAndCountsIt) {
+  std::string source(2'500'000, '\0');
+  for (size_t i = 0; i < source.size(); ++i) source[i] = static_cast<char>(i * 7);
+  std::string copy;
+  std::map<uint64_t, size_t> writes;            // offset → length
+  Progress progress("test", 1, source.size());  // not a terminal: counts, draws nothing
+  CliStatus st = CopyChunks(
+      [&](char* buf, size_t size, uint64_t offset) -> CliResult<size_t> {
+        const size_t n = std::min(size, source.size() - offset);
+        std::memcpy(buf, source.data() + offset, n);
+        return n;
+      },
+      [&](const char* buf, size_t n, uint64_t offset) {
+        EXPECT_EQ(offset, copy.size());
+        copy.append(buf, n);
+        writes[offset] = n;
+        return CliStatus::Ok();
+      },
+      &progress);
+  ASSERT_TRUE(st.ok()) << st.message;
+  EXPECT_EQ(copy, source);
+  EXPECT_EQ(writes, (std::map<uint64_t, size_t>{
+                        {0, 1 << 20}, {1 << 20, 1 << 20}, {2 << 20, 2'500'000 - (2 << 20)}}));
+}
+
+TEST(CopyChunks, StopsAtTheFirstFailure) {
+  int reads = 0, writes = 0;
+  CliStatus st = CopyChunks(
+      [&](char*, size_t size, uint64_t) -> CliResult<size_t> {
+        ++reads;
+        return size;  // an endless source
+      },
+      [&](const char*, size_t, uint64_t offset) {
+        ++writes;
+        return offset == 0 ? CliStatus::Ok() : Fail(Exit::kFailure, "disk full");
+      },
+      nullptr);
+  EXPECT_EQ(st.exit, Exit::kFailure);
+  EXPECT_EQ(st.message, "disk full");
+  EXPECT_EQ(reads, 2);
+  EXPECT_EQ(writes, 2);
+  st = CopyChunks(
+      [](char*, size_t, uint64_t) -> CliResult<size_t> {
+        return Fail(Exit::kDenied, "x: permission denied");
+      },
+      [](const char*, size_t, uint64_t) { return CliStatus::Ok(); }, nullptr);
+  EXPECT_EQ(st.exit, Exit::kDenied);
+}
+
+TEST(LocalError, WordsTheErrnoAndPicksTheExitCode) {
+  EXPECT_EQ(LocalError(ENOENT, "/x").message, "/x: no such file or directory");
+  EXPECT_EQ(LocalError(ENOENT, "/x").exit, Exit::kNotFound);
+  EXPECT_EQ(LocalError(EEXIST, "/x").exit, Exit::kExists);
+  EXPECT_EQ(LocalError(EACCES, "/x").exit, Exit::kDenied);
+  EXPECT_EQ(LocalError(EIO, "/x").message, "/x: Input/output error");
 }
 
 }  // namespace
