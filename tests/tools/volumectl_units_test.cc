@@ -46,6 +46,25 @@ TEST(Size, Parses) {
   }
 }
 
+TEST(LifecycleFlags, BadSizesAreRefusedBeforeAnyConnection) {
+  AdminTarget nowhere;
+  nowhere.socket_path = "/nonexistent/admin.sock";  // a connection attempt would say so
+  CreateFlags create;
+  create.name = "vol";
+  create.quota_bytes = "10X";
+  CliStatus st = CreateCommand(nowhere, create);
+  EXPECT_EQ(st.exit, Exit::kUsage);
+  EXPECT_EQ(st.message, "'10X' is not a size (try 1048576, 512M, 10G)");
+  PolicyFlags policy;
+  policy.name = "vol";
+  policy.quota_bytes = "1.5G";
+  st = PolicyCommand(nowhere, policy);
+  EXPECT_EQ(st.exit, Exit::kUsage);
+  EXPECT_EQ(st.message, "'1.5G' is not a size (try 1048576, 512M, 10G)");
+  create.quota_bytes = "1G";
+  EXPECT_EQ(CreateCommand(nowhere, create).exit, Exit::kNoServer);
+}
+
 TEST(RemotePath, Parses) {
   auto p = ParseRemotePath("vol");
   ASSERT_TRUE(p.ok());

@@ -56,6 +56,14 @@ CliResult<std::chrono::milliseconds> ParseTtl(const std::string& text) {
   return *d;
 }
 
+// --quota-bytes: empty when not given.
+CliResult<std::optional<uint64_t>> ParseQuotaBytes(const std::string& text) {
+  if (text.empty()) return std::optional<uint64_t>();
+  const std::optional<uint64_t> bytes = ParseSize(text);
+  if (!bytes) return Fail(Exit::kUsage, "'" + text + "' is not a size (try 1048576, 512M, 10G)");
+  return bytes;
+}
+
 void WriteVolumeJson(JsonWriter& j, const VolumeView& v) {
   j.BeginObject()
       .Key("name")
@@ -242,12 +250,9 @@ CliStatus CreateCommand(const AdminTarget& target, const CreateFlags& f) {
   spec.read_only = f.read_only;
   if (f.anon_uid) spec.anon_uid = *f.anon_uid;
   if (f.anon_gid) spec.anon_gid = *f.anon_gid;
-  if (!f.quota_bytes.empty()) {
-    const auto bytes = ParseSize(f.quota_bytes);
-    if (!bytes)
-      return Fail(Exit::kUsage, "'" + f.quota_bytes + "' is not a size (try 1048576, 512M, 10G)");
-    spec.quota_bytes = *bytes;
-  }
+  CliResult<std::optional<uint64_t>> quota_bytes = ParseQuotaBytes(f.quota_bytes);
+  if (!quota_bytes.ok()) return quota_bytes.status();
+  spec.quota_bytes = quota_bytes->value_or(0);
   spec.quota_files = f.quota_files;
   CliResult<VolumeView> v = Connected(target, [&](AdminClient& c) { return c.Create(spec); });
   if (!v.ok()) return v.status();
@@ -344,12 +349,9 @@ CliStatus PolicyCommand(const AdminTarget& target, const PolicyFlags& f) {
   }
   change.anon_uid = f.anon_uid;
   change.anon_gid = f.anon_gid;
-  if (!f.quota_bytes.empty()) {
-    const auto bytes = ParseSize(f.quota_bytes);
-    if (!bytes)
-      return Fail(Exit::kUsage, "'" + f.quota_bytes + "' is not a size (try 1048576, 512M, 10G)");
-    change.quota_bytes = *bytes;
-  }
+  CliResult<std::optional<uint64_t>> quota_bytes = ParseQuotaBytes(f.quota_bytes);
+  if (!quota_bytes.ok()) return quota_bytes.status();
+  change.quota_bytes = *quota_bytes;
   change.quota_files = f.quota_files;
   const bool no_change = !change.allowed && !change.read_only && !change.squash &&
                          !change.anon_uid && !change.anon_gid && !change.quota_bytes &&
