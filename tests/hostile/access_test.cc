@@ -17,6 +17,7 @@
 #include "nfs_ops.h"
 #include "raw_rpc.h"
 #include "server.h"
+#include "support/temp_dir.h"
 
 namespace volumed::crashmatrix {
 namespace {
@@ -31,23 +32,18 @@ class AccessTest : public ::testing::Test {
     const char* ctl = std::getenv("VOLUMECTL_BIN");
     ASSERT_NE(bin, nullptr);
     ASSERT_NE(ctl, nullptr);
-    char tmpl[] = "/tmp/access.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    work_ = new std::string(tmpl);
-    ServerConfig config{bin,
-                        *work_ + "/data",
-                        *work_ + "/volumed.log",
-                        "pub",
-                        kPort,
-                        {"--volume", "only1", "--volume", "rovol", "--volume", "allsq"}};
+    work_ = new volumed::testing::TempDir("access");
+    ServerConfig config{
+        bin,   *work_ / "data", *work_ / "volumed.log",
+        "pub", kPort,           {"--volume", "only1", "--volume", "rovol", "--volume", "allsq"}};
     server_ = new ServerLauncher(config);
     Status s = server_->Start();
     ASSERT_TRUE(s.ok()) << s.ToString();
-    const std::string sock = *work_ + "/data.admin.sock";
+    const std::string sock = *work_ / "data.admin.sock";
     for (const char* args : {"policy only1 --allow 127.0.0.1/32", "policy rovol --read-only",
                              "policy allsq --squash all --anon-uid 4321 --anon-gid 4321"}) {
       const std::string cmd = std::string(ctl) + " --admin-socket " + sock + " " + args + " >>" +
-                              *work_ + "/volumectl.log 2>&1";
+                              *work_ / "volumectl.log" + " 2>&1";
       ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
     }
   }
@@ -57,8 +53,7 @@ class AccessTest : public ::testing::Test {
     }
     delete server_;
     server_ = nullptr;
-    if (work_ != nullptr) std::filesystem::remove_all(*work_);
-    delete work_;
+    delete work_;  // removes the directory
     work_ = nullptr;
   }
 
@@ -92,10 +87,10 @@ class AccessTest : public ::testing::Test {
     return DirOpArgs(dir, name) + Be32(0 /*UNCHECKED*/) + Sattr3None();
   }
 
-  static std::string* work_;
+  static volumed::testing::TempDir* work_;
   static ServerLauncher* server_;
 };
-std::string* AccessTest::work_ = nullptr;
+volumed::testing::TempDir* AccessTest::work_ = nullptr;
 ServerLauncher* AccessTest::server_ = nullptr;
 
 TEST_F(AccessTest, CidrIsEnforcedAtMountAndOnEveryRequest) {
@@ -180,7 +175,7 @@ TEST_F(AccessTest, NothingEscapesTheVolume) {
   ASSERT_EQ(Nfs("127.0.0.1", 10, DirOpArgs(pub, "esc") + Sattr3None() + Opaque(target)), 0u);
   EXPECT_NE(Nfs("127.0.0.1", 3, DirOpArgs(pub, "esc"), 1000, &body), ~0u);
   // Nothing was created outside the data directory.
-  EXPECT_FALSE(std::filesystem::exists(*work_ + "/esc"));
+  EXPECT_FALSE(std::filesystem::exists(*work_ / "esc"));
   EXPECT_FALSE(std::filesystem::exists("/etc/sneaky"));
 }
 

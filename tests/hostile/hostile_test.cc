@@ -16,7 +16,6 @@
 
 #include <chrono>
 #include <cstring>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <random>
@@ -28,6 +27,7 @@
 #include "raw_rpc.h"
 #include "rpc_session.h"
 #include "server.h"
+#include "support/temp_dir.h"
 
 namespace volumed::crashmatrix {
 namespace {
@@ -35,7 +35,7 @@ namespace {
 constexpr uint16_t kPort = 2049;
 
 struct Live {
-  std::string work;
+  volumed::testing::TempDir work{"hostile"};
   std::unique_ptr<ServerLauncher> server;
 };
 Live* live = nullptr;
@@ -46,12 +46,9 @@ class HostileTest : public ::testing::Test {
     const char* bin = std::getenv("VOLUMED_BIN");
     ASSERT_NE(bin, nullptr) << "VOLUMED_BIN is not set";
     live = new Live();
-    char tmpl[] = "/tmp/hostile.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    live->work = tmpl;
     ServerConfig config{bin,
-                        live->work + "/data",
-                        live->work + "/volumed.log",
+                        live->work / "data",
+                        live->work / "volumed.log",
                         "hv",
                         kPort,
                         {"--volume", "other", "--max-connections", "4096"}};
@@ -63,8 +60,7 @@ class HostileTest : public ::testing::Test {
     if (live != nullptr && live->server != nullptr) {
       EXPECT_EQ(live->server->Stop(), 0) << "volumed did not stop cleanly";
     }
-    if (live != nullptr) std::filesystem::remove_all(live->work);
-    delete live;
+    delete live;  // stops a server still running, then removes the directory
     live = nullptr;
   }
 

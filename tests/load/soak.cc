@@ -33,6 +33,7 @@
 #include "nfs_ops.h"
 #include "rpc_session.h"
 #include "server.h"
+#include "support/temp_dir.h"
 
 namespace {
 
@@ -173,16 +174,15 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "soak: need --volumed (or VOLUMED_BIN), --clients ≥ 1, --seconds ≥ 3\n");
     return 2;
   }
-  std::string work = (std::filesystem::temp_directory_path() / "soak.XXXXXX").string();
-  if (mkdtemp(work.data()) == nullptr) return 2;
-
-  ServerConfig config{volumed_bin, work + "/data", work + "/volumed.log", "soak", port, {}};
+  volumed::testing::TempDir work("soak");
+  ServerConfig config{volumed_bin, work / "data", work / "volumed.log", "soak", port, {}};
   int rc = 0;
   {
     ServerLauncher server(config);
     volumed::Status started = server.Start();
     if (!started.ok()) {
-      fmt::print("soak: {}\n", started.ToString());
+      fmt::print("soak: {}; server log kept in {}\n", started.ToString(), work.path());
+      work.Keep();
       return 2;
     }
     const pid_t pid = server.pid();
@@ -238,11 +238,9 @@ int main(int argc, char** argv) {
         mid_peak / 1024, late_peak / 1024, idle_fds, peak_fds, end_fds);
     rc = shared.errors.empty() && fd_ok && rss_ok && stop_rc == 0 ? 0 : 1;
   }
-  if (rc == 0) {
-    std::error_code ec;
-    std::filesystem::remove_all(work, ec);
-  } else {
-    fmt::print("soak: data and server log kept in {}\n", work);
+  if (rc != 0) {
+    fmt::print("soak: data and server log kept in {}\n", work.path());
+    work.Keep();
   }
   return rc;
 }

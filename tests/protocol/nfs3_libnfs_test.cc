@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "nfs3_fixture.h"
+#include "support/temp_dir.h"
 
 namespace volumed::testing {
 namespace {
@@ -325,9 +326,8 @@ std::string ReadLocal(const std::string& path) {
 }
 
 TEST_F(Nfs3Libnfs, LibnfsUtils) {
-  char tmpl[] = "/tmp/volumed-utils-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  std::string local = std::string(tmpl) + "/in.bin";
+  const TempDir tmp("volumed-utils");
+  std::string local = tmp / "in.bin";
   std::string content(3 << 20, '\0');
   FillRandom(99, 0, content.data(), content.size());
   {
@@ -337,16 +337,15 @@ TEST_F(Nfs3Libnfs, LibnfsUtils) {
   std::string name = "utils-" + std::to_string(getpid()) + ".bin";
   std::string url = "nfs://127.0.0.1/default/" + name;
   ASSERT_EQ(RunShell("nfs-cp " + local + " " + url), 0);
-  std::string listing = std::string(tmpl) + "/ls.txt";
+  std::string listing = tmp / "ls.txt";
   ASSERT_EQ(RunShell("nfs-ls nfs://127.0.0.1/default/ > " + listing), 0);
   EXPECT_NE(ReadLocal(listing).find(name), std::string::npos) << ReadLocal(listing);
-  std::string back = std::string(tmpl) + "/back.bin";
+  std::string back = tmp / "back.bin";
   ASSERT_EQ(RunShell("nfs-cp " + url + " " + back), 0);
   EXPECT_EQ(ReadLocal(back), content);
-  std::string catted = std::string(tmpl) + "/cat.bin";
+  std::string catted = tmp / "cat.bin";
   ASSERT_EQ(RunShell("nfs-cat " + url + " > " + catted), 0);
   EXPECT_EQ(ReadLocal(catted), content);
-  RunShell(std::string("rm -rf ") + tmpl);
 }
 
 // Last in this suite: kills the server.

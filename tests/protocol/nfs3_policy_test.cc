@@ -9,9 +9,11 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 
 #include "nfs3_fixture.h"
 #include "storage/catalog.h"
+#include "support/temp_dir.h"
 
 namespace volumed::testing {
 namespace {
@@ -38,12 +40,10 @@ struct VolumeHandle {
 class Nfs3Policy : public Nfs3Fixture {
  public:
   static void SetUpTestSuite() {
-    char tmpl[] = "/tmp/volumed-policy-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    root_dir_ = tmpl;
+    root_dir_ = std::make_unique<TempDir>("volumed-policy");
     {
       storage::StoreOptions store;
-      store.data_dir = root_dir_ + "/data";
+      store.data_dir = *root_dir_ / "data";
       std::filesystem::create_directories(store.data_dir);
       auto catalog = storage::VolumeCatalog::Open(store);
       ASSERT_TRUE(catalog.ok()) << catalog.status().ToString();
@@ -74,18 +74,18 @@ class Nfs3Policy : public Nfs3Fixture {
       denied_ = {denied->id, denied->epoch, (*volume)->Root()};
     }
     ServerProcessOptions options;
-    options.data_dir = root_dir_ + "/data";
+    options.data_dir = *root_dir_ / "data";
     auto server = ServerProcess::Start(options);
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(server).value().release();
   }
   static void TearDownTestSuite() {
-    Nfs3Fixture::TearDownTestSuite();
-    std::filesystem::remove_all(root_dir_);
+    Nfs3Fixture::TearDownTestSuite();  // stops the server first
+    root_dir_.reset();
   }
 
  protected:
-  static inline std::string root_dir_;
+  static inline std::unique_ptr<TempDir> root_dir_;
   static inline VolumeHandle denied_;
 };
 

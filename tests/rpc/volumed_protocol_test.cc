@@ -19,6 +19,7 @@
 #include "rpc/call_codec.h"
 #include "rpc_test_util.h"
 #include "support/server_process.h"
+#include "support/temp_dir.h"
 
 namespace volumed::rpc {
 namespace {
@@ -162,26 +163,24 @@ TEST(VolumedProtocol, PortInUseIsOneClearLine) {
   ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof(sin)), 0);
   ASSERT_EQ(listen(fd, 1), 0);
   int code = -1;
+  const volumed::testing::TempDir tmp("volumed-portinuse");
   const std::string out =
-      Shell(Bin() + " --data /tmp/volumed-portinuse --listen 127.0.0.1 2>&1 >/dev/null", &code);
+      Shell(Bin() + " --data " + tmp.path() + " --listen 127.0.0.1 2>&1 >/dev/null", &code);
   close(fd);
-  int ignored = 0;
-  Shell("rm -rf /tmp/volumed-portinuse", &ignored);
   EXPECT_EQ(code, 1);
   EXPECT_EQ(out, "volumed: port 2049/tcp on 127.0.0.1 is already in use\n");
 }
 
 TEST(VolumedProtocol, UnwritableDataDirIsOneClearLine) {
-  char tmpl[] = "/tmp/volumed-ro-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  const std::string dir = tmpl;
+  const volumed::testing::TempDir tmp("volumed-ro");
+  const std::string& dir = tmp.path();
   int code = -1;
   // This test runs in a private mount namespace (netns_run.sh): a read-only tmpfs is ours.
   Shell("mount -t tmpfs -o ro tmpfs " + dir, &code);
   ASSERT_EQ(code, 0);
   const std::string out =
       Shell(Bin() + " --no-rpcbind --listen 127.0.0.1 --data " + dir + " 2>&1 >/dev/null", &code);
-  Shell("umount " + dir + " && rmdir " + dir, &code);
+  Shell("umount " + dir, &code);
   EXPECT_EQ(out.find('\n'), out.size() - 1) << out;
   EXPECT_NE(out.find("volumed: data directory " + dir + " is not writable"), std::string::npos)
       << out;
@@ -189,14 +188,13 @@ TEST(VolumedProtocol, UnwritableDataDirIsOneClearLine) {
 
 TEST(VolumedProtocol, MissingRpcbindSaysHowToFixIt) {
   int code = -1;
+  const volumed::testing::TempDir tmp("volumed-norpcbind");
   // A nested namespace without rpcbind.
   const std::string out = Shell(
       "unshare --net --mount --propagation private sh -c 'mount -t tmpfs tmpfs /run && "
       "ip link set lo up && " +
-          Bin() + " --data /tmp/volumed-norpcbind --listen 127.0.0.1 2>&1 >/dev/null'",
+          Bin() + " --data " + tmp.path() + " --listen 127.0.0.1 2>&1 >/dev/null'",
       &code);
-  int ignored = 0;
-  Shell("rm -rf /tmp/volumed-norpcbind", &ignored);
   EXPECT_EQ(code, 1) << out;
   EXPECT_EQ(out, "volumed: rpcbind is not running: start it with `rpcbind` or pass --no-rpcbind\n");
 }

@@ -22,6 +22,7 @@
 #include "storage/fsck.h"
 #include "storage/kv.h"
 #include "storage/volume_impl.h"
+#include "support/temp_dir.h"
 
 namespace volumed::storage {
 namespace {
@@ -174,9 +175,8 @@ void ExpectClean(VolumeImpl& v, const char* when) {
 }
 
 TEST(StorageCrash, KillNineKeepsEverySyncedOperation) {
-  char tmpl[] = "/tmp/volumed-crash-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  const std::string dir = std::string(tmpl) + "/vol";
+  const volumed::testing::TempDir tmp("volumed-crash");
+  const std::string dir = tmp / "vol";
   std::mt19937_64 rng(4242);
   constexpr uint64_t kRounds = 10;
   std::vector<int64_t> acked(kRounds, -1);
@@ -224,7 +224,6 @@ TEST(StorageCrash, KillNineKeepsEverySyncedOperation) {
               static_cast<unsigned long long>(kRounds),
               static_cast<unsigned long long>(total_acked));
   EXPECT_GT(total_acked, kRounds);  // the children got real work done before each kill
-  std::filesystem::remove_all(tmpl);
 }
 
 }  // namespace

@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <thread>
 
 #include "rpc/client.h"
@@ -45,14 +44,9 @@ Status WaitForNull(uint16_t port, uint32_t prog, uint32_t vers, std::chrono::mil
 Result<std::unique_ptr<ServerProcess>> ServerProcess::Start(ServerProcessOptions options) {
   std::unique_ptr<ServerProcess> p(new ServerProcess(std::move(options)));
   if (p->options_.data_dir.empty()) {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/volumed-test-XXXXXX";
-    if (mkdtemp(tmpl.data()) == nullptr) {
-      return IoError(std::string("mkdtemp: ") + std::strerror(errno));
-    }
-    p->temp_root_ = tmpl;
-    p->data_dir_ = tmpl + "/data";
-    p->admin_socket_ = tmpl + "/admin.sock";
+    p->temp_root_ = std::make_unique<TempDir>("volumed-test");
+    p->data_dir_ = *p->temp_root_ / "data";
+    p->admin_socket_ = *p->temp_root_ / "admin.sock";
   } else {
     p->data_dir_ = p->options_.data_dir;
     p->admin_socket_ = p->data_dir_ + "/admin.sock";
@@ -62,11 +56,7 @@ Result<std::unique_ptr<ServerProcess>> ServerProcess::Start(ServerProcessOptions
 }
 
 ServerProcess::~ServerProcess() {
-  if (running()) Kill();
-  if (!temp_root_.empty()) {
-    std::error_code ec;
-    std::filesystem::remove_all(temp_root_, ec);
-  }
+  if (running()) Kill();  // before temp_root_ (a member) removes the data directory
 }
 
 Status ServerProcess::Launch() {

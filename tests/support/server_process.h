@@ -20,6 +20,7 @@
 
 #include "base/result.h"
 #include "base/status.h"
+#include "support/temp_dir.h"
 
 namespace volumed::testing {
 
@@ -65,7 +66,7 @@ class ServerProcess {
   Result<int> Reap(std::chrono::milliseconds timeout);
 
   ServerProcessOptions options_;
-  std::string temp_root_;  // non-empty when we created the data directory
+  std::unique_ptr<TempDir> temp_root_;  // set when we created the data directory
   std::string data_dir_;
   std::string admin_socket_;
   std::vector<std::string> argv_;

@@ -8,7 +8,6 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <thread>
 
@@ -18,6 +17,7 @@
 #include "fake_catalog.h"
 #include "rpc/server.h"
 #include "run_tool.h"
+#include "support/temp_dir.h"
 
 namespace volumed::admin {
 namespace {
@@ -34,16 +34,10 @@ std::string Volumectl() {
 class VolumectlAdminTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/volumectl-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     socket_ = dir_ + "/admin.sock";
     StartServer({});
   }
-  void TearDown() override {
-    server_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { server_.reset(); }
 
   void StartServer(AdminAccess access) {
     server_.reset();
@@ -67,7 +61,9 @@ class VolumectlAdminTest : public ::testing::Test {
     return RunTool(Volumectl(), args, options);
   }
 
-  std::string dir_, socket_;
+  const volumed::testing::TempDir tmp_{"volumectl-test"};
+  const std::string dir_ = tmp_.path();
+  std::string socket_;
   uint16_t tcp_port_ = 0;
   testing::FakeCatalog catalog_{SystemNowNs};
   std::unique_ptr<AdminService> service_;
