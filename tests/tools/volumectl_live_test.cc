@@ -465,6 +465,9 @@ TEST_F(VolumectlLiveTest, InfoShowsUseAndMounts) {
 
 TEST_F(VolumectlLiveTest, ALapsedLeaseDeletesTheVolumeAndStalesLiveHandles) {
   ASSERT_EQ(Run({"create", "brief", "--ephemeral", "--ttl", "2s"}).exit_code, 0);
+  const ToolResult renewed = Run({"renew", "brief", "--ttl", "2s", "--json"});
+  ASSERT_EQ(renewed.exit_code, 0) << renewed.err;
+  EXPECT_EQ(renewed.out.rfind("{\"name\":\"brief\",\"lease_expiry_ns\":", 0), 0u) << renewed.out;
   WriteFile(dir_ + "/f", "soon gone", 0644, 1'700'000'000);
   ASSERT_EQ(Run({"put", dir_ + "/f", "brief:/f"}).exit_code, 0);
 

@@ -321,12 +321,18 @@ CliStatus DeleteCommand(const AdminTarget& target, const std::string& name, bool
 }
 
 CliStatus RenewCommand(const AdminTarget& target, const std::string& name,
-                       const std::string& ttl_text) {
+                       const std::string& ttl_text, bool json) {
   CliResult<std::chrono::milliseconds> ttl = ParseTtl(ttl_text);
   if (!ttl.ok()) return ttl.status();
   CliResult<int64_t> expiry =
       ForVolume(target, name, [&](AdminClient& c) { return c.Renew(name, *ttl); });
   if (!expiry.ok()) return expiry.status();
+  if (json) {
+    JsonWriter j;
+    j.BeginObject().Key("name").String(name).Key("lease_expiry_ns").Int(*expiry).EndObject();
+    j.Print();
+    return CliStatus::Ok();
+  }
   std::printf("renewed the lease of '%s': %s\n", name.c_str(), DescribeExpiry(*expiry).c_str());
   return CliStatus::Ok();
 }

@@ -43,7 +43,8 @@ CliStatus CreateCommand(const AdminTarget& target, const CreateFlags& flags);
 CliStatus ListCommand(const AdminTarget& target, bool json);
 CliStatus InfoCommand(const AdminTarget& target, const std::string& name, bool json);
 CliStatus DeleteCommand(const AdminTarget& target, const std::string& name, bool yes);
-CliStatus RenewCommand(const AdminTarget& target, const std::string& name, const std::string& ttl);
+CliStatus RenewCommand(const AdminTarget& target, const std::string& name, const std::string& ttl,
+                       bool json);
 CliStatus PolicyCommand(const AdminTarget& target, const PolicyFlags& flags);
 CliStatus FsckCommand(const AdminTarget& target, const std::string& name, bool repair, bool json);
 // Prints a fsck report (as text or JSON); fails when problems are left unrepaired. Shared

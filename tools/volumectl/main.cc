@@ -99,6 +99,7 @@ int Main(int argc, char** argv) {
   auto* renew = app.add_subcommand("renew", "extend an ephemeral volume's lease");
   renew->add_option("name", name, "volume name")->required();
   renew->add_option("--ttl", ttl, "new lease length from now (default 60s)");
+  renew->add_flag("--json", json, "print the new expiry as JSON");
 
   RunFlags run;
   auto* r =
@@ -200,7 +201,7 @@ int Main(int argc, char** argv) {
   if (l->parsed()) return Report(ListCommand(admin_target, json));
   if (info->parsed()) return Report(InfoCommand(admin_target, name, json));
   if (del->parsed()) return Report(DeleteCommand(admin_target, name, yes));
-  if (renew->parsed()) return Report(RenewCommand(admin_target, name, ttl));
+  if (renew->parsed()) return Report(RenewCommand(admin_target, name, ttl, json));
   if (p->parsed()) return Report(PolicyCommand(admin_target, policy));
   if (fsck->parsed()) {
     if (!offline_data.empty()) return Report(OfflineFsckCommand(offline_data, name, json));
