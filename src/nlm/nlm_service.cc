@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <utility>
 #include <vector>
@@ -116,6 +117,26 @@ std::string OurHostName() {
   return name;
 }
 
+// The prelude every lock procedure shares: echoes the request's cookie into the reply,
+// refuses a request the grace period rules out (`refused_by_grace`), and names the file
+// through `resolve` (ResolveForAcquire or DecodeForRelease). Returns the file; or sets
+// *refusal to the answer to send and returns nullopt.
+template <typename Resolve>
+std::optional<FileKey> Admit(const nlm_netobj& cookie, nlm_netobj* reply_cookie,
+                             bool refused_by_grace, const Resolve& resolve, nlm4_stats* refusal) {
+  CopyNetobj(cookie.nlm_netobj_val, cookie.nlm_netobj_len, reply_cookie);
+  if (refused_by_grace) {
+    *refusal = NLM4_DENIED_GRACE_PERIOD;
+    return std::nullopt;
+  }
+  Result<FileKey> file = resolve();
+  if (!file.ok()) {
+    *refusal = Nlm4StatusOf(file.status());
+    return std::nullopt;
+  }
+  return std::move(file).value();
+}
+
 }  // namespace
 
 // Where and how to send a GRANTED callback: everything copied out of the LOCK request.
@@ -167,16 +188,10 @@ Status NlmService::EnsureMonitored(const std::string& host, const sockaddr_stora
 }
 
 void NlmService::Test(const rpc::CallContext& ctx, const nlm4_testargs& args, nlm4_testres* res) {
-  CopyNetobj(args.cookie.nlm_netobj_val, args.cookie.nlm_netobj_len, &res->cookie);
-  if (InGrace()) {
-    res->stat.stat = NLM4_DENIED_GRACE_PERIOD;
-    return;
-  }
-  Result<FileKey> file = ResolveForAcquire(ctx, args.alock.fh);
-  if (!file.ok()) {
-    res->stat.stat = Nlm4StatusOf(file.status());
-    return;
-  }
+  const std::optional<FileKey> file = Admit(
+      args.cookie, &res->cookie, InGrace(), [&] { return ResolveForAcquire(ctx, args.alock.fh); },
+      &res->stat.stat);
+  if (!file) return;
   std::optional<LockRecord> conflict =
       locks_.Test(*file, RequestOf(ctx, args.alock, args.exclusive));
   if (!conflict) {
@@ -189,17 +204,11 @@ void NlmService::Test(const rpc::CallContext& ctx, const nlm4_testargs& args, nl
 
 void NlmService::Lock(const rpc::CallContext& ctx, uint32_t vers, const nlm4_lockargs& args,
                       bool monitored, nlm4_res* res) {
-  CopyNetobj(args.cookie.nlm_netobj_val, args.cookie.nlm_netobj_len, &res->cookie);
   // Only reclaims during grace; no reclaims after it.
-  if (InGrace() != static_cast<bool>(args.reclaim)) {
-    res->stat.stat = NLM4_DENIED_GRACE_PERIOD;
-    return;
-  }
-  Result<FileKey> file = ResolveForAcquire(ctx, args.alock.fh);
-  if (!file.ok()) {
-    res->stat.stat = Nlm4StatusOf(file.status());
-    return;
-  }
+  const std::optional<FileKey> file = Admit(
+      args.cookie, &res->cookie, InGrace() != static_cast<bool>(args.reclaim),
+      [&] { return ResolveForAcquire(ctx, args.alock.fh); }, &res->stat.stat);
+  if (!file) return;
   const LockRequest req = RequestOf(ctx, args.alock, args.exclusive);
   if (monitored) {
     if (Status s = EnsureMonitored(req.owner.host, ctx.peer); !s.ok()) {
@@ -244,12 +253,10 @@ void NlmService::Lock(const rpc::CallContext& ctx, uint32_t vers, const nlm4_loc
 }
 
 void NlmService::Cancel(const rpc::CallContext& ctx, const nlm4_cancargs& args, nlm4_res* res) {
-  CopyNetobj(args.cookie.nlm_netobj_val, args.cookie.nlm_netobj_len, &res->cookie);
-  Result<FileKey> file = DecodeForRelease(args.alock.fh);
-  if (!file.ok()) {
-    res->stat.stat = Nlm4StatusOf(file.status());
-    return;
-  }
+  const std::optional<FileKey> file = Admit(
+      args.cookie, &res->cookie, /*refused_by_grace=*/false,
+      [&] { return DecodeForRelease(args.alock.fh); }, &res->stat.stat);
+  if (!file) return;
   // Like Linux: GRANTED whether or not a request was still queued — the client then
   // unlocks, which also covers a grant that crossed the cancel on the wire.
   locks_.Cancel(*file, RequestOf(ctx, args.alock, args.exclusive));
@@ -257,12 +264,10 @@ void NlmService::Cancel(const rpc::CallContext& ctx, const nlm4_cancargs& args, 
 }
 
 void NlmService::Unlock(const rpc::CallContext& ctx, const nlm4_unlockargs& args, nlm4_res* res) {
-  CopyNetobj(args.cookie.nlm_netobj_val, args.cookie.nlm_netobj_len, &res->cookie);
-  Result<FileKey> file = DecodeForRelease(args.alock.fh);
-  if (!file.ok()) {
-    res->stat.stat = Nlm4StatusOf(file.status());
-    return;
-  }
+  const std::optional<FileKey> file = Admit(
+      args.cookie, &res->cookie, /*refused_by_grace=*/false,
+      [&] { return DecodeForRelease(args.alock.fh); }, &res->stat.stat);
+  if (!file) return;
   const LockRequest req = RequestOf(ctx, args.alock, false);
   locks_.Unlock(*file, req.owner, req.range);
   res->stat.stat = NLM4_GRANTED;
@@ -270,17 +275,11 @@ void NlmService::Unlock(const rpc::CallContext& ctx, const nlm4_unlockargs& args
 
 void NlmService::Share(const rpc::CallContext& ctx, const nlm4_shareargs& args,
                        nlm4_shareres* res) {
-  CopyNetobj(args.cookie.nlm_netobj_val, args.cookie.nlm_netobj_len, &res->cookie);
   res->sequence = 0;
-  if (InGrace() != static_cast<bool>(args.reclaim)) {
-    res->stat = NLM4_DENIED_GRACE_PERIOD;
-    return;
-  }
-  Result<FileKey> file = ResolveForAcquire(ctx, args.share.fh);
-  if (!file.ok()) {
-    res->stat = Nlm4StatusOf(file.status());
-    return;
-  }
+  const std::optional<FileKey> file = Admit(
+      args.cookie, &res->cookie, InGrace() != static_cast<bool>(args.reclaim),
+      [&] { return ResolveForAcquire(ctx, args.share.fh); }, &res->stat);
+  if (!file) return;
   const std::string host = HostOf(ctx, args.share.caller_name);
   if (Status s = EnsureMonitored(host, ctx.peer); !s.ok()) {
     res->stat = Nlm4StatusOf(s);
@@ -296,13 +295,11 @@ void NlmService::Share(const rpc::CallContext& ctx, const nlm4_shareargs& args,
 
 void NlmService::Unshare(const rpc::CallContext& ctx, const nlm4_shareargs& args,
                          nlm4_shareres* res) {
-  CopyNetobj(args.cookie.nlm_netobj_val, args.cookie.nlm_netobj_len, &res->cookie);
   res->sequence = 0;
-  Result<FileKey> file = DecodeForRelease(args.share.fh);
-  if (!file.ok()) {
-    res->stat = Nlm4StatusOf(file.status());
-    return;
-  }
+  const std::optional<FileKey> file = Admit(
+      args.cookie, &res->cookie, /*refused_by_grace=*/false,
+      [&] { return DecodeForRelease(args.share.fh); }, &res->stat);
+  if (!file) return;
   locks_.Unshare(*file,
                  ShareOwner{HostOf(ctx, args.share.caller_name),
                             Bytes(args.share.oh.nlm_netobj_val, args.share.oh.nlm_netobj_len)});
