@@ -7,13 +7,18 @@
 // Deleting a volume first records its id as doomed (with the name and record removed, in
 // one synced batch), then closes and destroys its directory, then drops the doomed mark;
 // Open finishes any destroy a crash interrupted.
+// A volume whose LevelDB cannot be opened (corrupted or unreadable files) is isolated:
+// every open of it fails with that status, the others keep serving, and the first failure
+// is logged once as an error naming the volume.
 #include <leveldb/write_batch.h>
 #include <time.h>
 
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 
+#include "base/logging.h"
 #include "storage/catalog.h"
 #include "storage/coding.h"
 #include "storage/key_codec.h"
@@ -269,6 +274,22 @@ class CatalogImpl final : public VolumeCatalog {
   Result<std::shared_ptr<VolumeImpl>> OpenLocked(const VolumeInfo& info) {
     auto it = open_.find(info.id);
     if (it != open_.end()) return it->second;
+    auto vol = OpenVolumeDb(info);
+    if (!vol.ok()) {
+      if (damaged_.insert(info.id).second) {
+        LOG_ERROR(
+            "volume '{}' (id {}) cannot be opened and is isolated, other volumes keep "
+            "serving: {} (details: volumectl fsck {}; volumectl delete {} removes it)",
+            info.name, info.id, vol.status().ToString(), info.name, info.name);
+      }
+      return vol.status();
+    }
+    damaged_.erase(info.id);
+    open_.emplace(info.id, *vol);
+    return vol;
+  }
+
+  Result<std::shared_ptr<VolumeImpl>> OpenVolumeDb(const VolumeInfo& info) {
     VOLUMED_ASSIGN_OR_RETURN(auto kv, factory_.Open(VolumeDir(info.id)));
     VolumeImpl::Options o;
     o.id = info.id;
@@ -276,9 +297,7 @@ class CatalogImpl final : public VolumeCatalog {
     o.block_size = options_.block_size;
     o.quota = info.quota;
     o.capacity_path = options_.data_dir;
-    VOLUMED_ASSIGN_OR_RETURN(auto vol, VolumeImpl::Open(std::move(kv), o));
-    open_.emplace(info.id, vol);
-    return vol;
+    return VolumeImpl::Open(std::move(kv), o);
   }
 
   // Caller holds mu_ (or is Init). Closes the volume, removes its directory, and then
@@ -301,6 +320,7 @@ class CatalogImpl final : public VolumeCatalog {
   std::mutex mu_;
   uint64_t next_id_ = 1;                                  // guarded by mu_
   std::map<uint64_t, std::shared_ptr<VolumeImpl>> open_;  // guarded by mu_
+  std::set<uint64_t> damaged_;  // guarded by mu_; failed to open, already logged
 };
 
 }  // namespace

@@ -21,24 +21,32 @@ LevelDbCode Classify(const leveldb::Status& s) {
   return LevelDbCode::kIoError;
 }
 
+// leveldb's text without its own "Corruption: " / "IO error: " prefix: our Status names
+// the code itself.
+std::string MessageOf(const leveldb::Status& s) {
+  std::string text = s.ToString();
+  const size_t colon = text.find(": ");
+  return colon == std::string::npos ? text : text.substr(colon + 2);
+}
+
 Status Map(const leveldb::Status& s) {
   switch (Classify(s)) {
     case LevelDbCode::kOk:
       return Status::Ok();
     case LevelDbCode::kNotFound:
-      return NotFound(s.ToString());
+      return NotFound(MessageOf(s));
     case LevelDbCode::kCorruption:
-      return Corruption(s.ToString());
+      return Corruption(MessageOf(s));
     case LevelDbCode::kNotSupported:
-      return Status(Status::Code::kNotSupported, s.ToString());
+      return Status(Status::Code::kNotSupported, MessageOf(s));
     case LevelDbCode::kInvalidArgument:
-      return InvalidArgument(s.ToString());
+      return InvalidArgument(MessageOf(s));
     case LevelDbCode::kIoError:
       // ENOSPC surfaces as an IO error whose text names it; keep the distinction.
       if (s.ToString().find("No space left") != std::string::npos) {
-        return Status(Status::Code::kNoSpace, s.ToString());
+        return Status(Status::Code::kNoSpace, MessageOf(s));
       }
-      return IoError(s.ToString());
+      return IoError(MessageOf(s));
   }
   return Internal("unreachable leveldb status");
 }

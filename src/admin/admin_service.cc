@@ -27,6 +27,10 @@ std::string Explain(const Status& s, std::string_view name) {
   if (s.code() == Status::Code::kExists) {
     return "a volume named '" + std::string(name) + "' already exists";
   }
+  if (s.code() == Status::Code::kCorruption || s.code() == Status::Code::kIoError) {
+    if (name.empty()) return s.ToString();
+    return "volume '" + std::string(name) + "' is damaged (" + s.ToString() + ")";
+  }
   if (!s.message().empty()) return s.message();
   return std::string(CodeName(s.code()));
 }
@@ -68,13 +72,19 @@ void AdminService::NotifyDeleted(uint64_t volume_id, std::string_view name) {
 void AdminService::FillInfo(const storage::VolumeInfo& info, adm_info* out) {
   FillVolume(info, &out->volume);
   out->usage_known = FALSE;
+  Status health;
   if (auto volume = catalog_->OpenByName(info.name); volume.ok()) {
     if (auto fs = (*volume)->StatFs(); fs.ok()) {
       out->usage_known = TRUE;
       out->used_bytes = fs->used_bytes;
       out->used_files = fs->used_files;
+    } else {
+      health = fs.status();
     }
+  } else {
+    health = volume.status();
   }
+  out->damage = DupString(health.ok() ? "" : health.ToString(), ADM_MESSAGE_MAX);
   out->mounts_known = hooks_.mounts_of ? TRUE : FALSE;
   if (hooks_.mounts_of) {
     const std::vector<std::string> hosts = hooks_.mounts_of(info.name);

@@ -58,6 +58,7 @@ VolumeView FromWire(const adm_info& info) {
     out.mounts = std::move(m);
   }
   if (info.locks_known) out.lock_count = info.lock_count;
+  out.damage = Str(info.damage);
   return out;
 }
 

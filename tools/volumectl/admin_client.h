@@ -45,6 +45,7 @@ struct VolumeView {
   std::optional<uint64_t> used_bytes, used_files;
   std::optional<std::vector<std::string>> mounts;
   std::optional<uint32_t> lock_count;
+  std::string damage;  // empty: the volume opens; else why the server cannot open it
 };
 
 struct FsckView {

@@ -115,6 +115,8 @@ void WriteVolumeJson(JsonWriter& j, const VolumeView& v) {
   }
   j.Key("lock_count");
   v.lock_count ? j.Uint(*v.lock_count) : j.Null();
+  j.Key("damage");
+  v.damage.empty() ? j.Null() : j.String(v.damage);
   j.EndObject();
 }
 
@@ -128,6 +130,13 @@ void PrintInfo(const VolumeView& v) {
     std::printf("kind:     persisted\n");
   }
   std::printf("created:  %s\n", LocalTime(v.created_ns).c_str());
+  if (!v.damage.empty()) {
+    std::printf("DAMAGED:  %s\n", v.damage.c_str());
+    std::printf(
+        "          isolated: its clients get I/O errors, other volumes keep serving;\n"
+        "          `volumectl fsck %s` for details, `volumectl delete %s` removes it\n",
+        v.name.c_str(), v.name.c_str());
+  }
   if (v.used_bytes) {
     std::printf("used:     %s in %llu files\n", HumanBytes(*v.used_bytes).c_str(),
                 static_cast<unsigned long long>(*v.used_files));
