@@ -240,26 +240,11 @@ class ModelRun {
     }
   }
 
-  void OpRemove() {
-    InodeId dir = PickOf(model_.Dirs());
-    std::string name = Name();
-    Code want = Code::kOk;
-    auto& kids = model_.at(dir).kids;
-    auto it = kids.find(name);
-    if (it == kids.end()) {
-      want = Code::kNotFound;
-    } else if (model_.at(it->second).type == FileType::kDirectory) {
-      want = Code::kIsDir;
-    }
-    Expect(want, v_->Remove(Root(), Ref(dir), name, nullptr).code(), "remove");
-    if (want == Code::kOk) {
-      InodeId child = it->second;
-      kids.erase(it);
-      model_.Unlink(child);
-    }
-  }
+  void OpRemove() { RemoveName(/*rmdir=*/false); }
+  void OpRmdir() { RemoveName(/*rmdir=*/true); }
 
-  void OpRmdir() {
+  // REMOVE (or RMDIR) of a random name, checked against the model's answer.
+  void RemoveName(bool rmdir) {
     InodeId dir = PickOf(model_.Dirs());
     std::string name = Name();
     Code want = Code::kOk;
@@ -267,18 +252,19 @@ class ModelRun {
     auto it = kids.find(name);
     if (it == kids.end()) {
       want = Code::kNotFound;
-    } else if (model_.at(it->second).type != FileType::kDirectory) {
-      want = Code::kNotDir;
-    } else if (!model_.at(it->second).kids.empty()) {
+    } else if ((model_.at(it->second).type == FileType::kDirectory) != rmdir) {
+      want = rmdir ? Code::kNotDir : Code::kIsDir;
+    } else if (rmdir && !model_.at(it->second).kids.empty()) {
       want = Code::kNotEmpty;
     }
-    Expect(want, v_->Rmdir(Root(), Ref(dir), name, nullptr).code(), "rmdir");
-    if (want == Code::kOk) {
-      InodeId child = it->second;
-      kids.erase(it);
-      model_.at(dir).nlink -= 1;
-      model_.Unlink(child);
-    }
+    const Status got = rmdir ? v_->Rmdir(Root(), Ref(dir), name, nullptr)
+                             : v_->Remove(Root(), Ref(dir), name, nullptr);
+    Expect(want, got.code(), rmdir ? "rmdir" : "remove");
+    if (want != Code::kOk) return;
+    InodeId child = it->second;
+    kids.erase(it);
+    if (rmdir) model_.at(dir).nlink -= 1;
+    model_.Unlink(child);
   }
 
   void OpLink() {
