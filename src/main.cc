@@ -173,6 +173,8 @@ int main(int argc, char** argv) {
   lock_options.grace_period = std::chrono::seconds(flags.grace_period_s);
   lock_options.nsm_name = flags.nsm_name;
   lock_options.check_other_monitor = !flags.no_rpcbind;
+  volumed::nsm::RpcOutboundCaller outbound;  // callbacks to clients go out through libtirpc
+  lock_options.caller = &outbound;
   auto locks = volumed::nlm::LockServices::Open(lock_options,
                                                 volumed::nlm::NfsHandleHooks(&(*files)->catalog()));
   if (!locks.ok()) return Fail(locks.status());

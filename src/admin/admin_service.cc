@@ -108,7 +108,7 @@ Status AdminService::DoCreate(const adm_create_args& args, adm_info* out) {
   storage::CreateVolumeRequest req;
   req.name = NameOf(args.name);
   VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(req.name));
-  VOLUMED_ASSIGN_OR_RETURN(req.kind, KindFromWire(args.kind));
+  VOLUMED_ASSIGN_OR_RETURN(req.kind, KindFromWire(rpc::RawEnum(args.kind)));
   if (req.kind == storage::VolumeKind::kEphemeral) {
     VOLUMED_ASSIGN_OR_RETURN(req.lease_ttl_ns, TtlNs(args.ttl_ms));
   } else if (args.ttl_ms != 0) {
@@ -241,7 +241,7 @@ Status AdminService::DoPolicy(const adm_policy_args& args) {
   }
   storage::Squash squash = storage::Squash::kRoot;
   if (args.set_squash) {
-    VOLUMED_ASSIGN_OR_RETURN(squash, SquashFromWire(args.squash));
+    VOLUMED_ASSIGN_OR_RETURN(squash, SquashFromWire(rpc::RawEnum(args.squash)));
   }
   std::lock_guard<std::mutex> lock(policy_mu_);
   VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo info, catalog_->Describe(name));

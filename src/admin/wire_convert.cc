@@ -69,7 +69,7 @@ void FillVolume(const storage::VolumeInfo& info, adm_volume* out) {
   out->quota.max_files = info.quota.max_files;
 }
 
-Result<storage::Squash> SquashFromWire(adm_squash squash) {
+Result<storage::Squash> SquashFromWire(int32_t squash) {
   switch (squash) {
     case ADM_SQUASH_NONE:
       return storage::Squash::kNone;
@@ -78,17 +78,17 @@ Result<storage::Squash> SquashFromWire(adm_squash squash) {
     case ADM_SQUASH_ALL:
       return storage::Squash::kAll;
   }
-  return InvalidArgument("unknown squash mode " + std::to_string(static_cast<int>(squash)));
+  return InvalidArgument("unknown squash mode " + std::to_string(squash));
 }
 
-Result<storage::VolumeKind> KindFromWire(adm_kind kind) {
+Result<storage::VolumeKind> KindFromWire(int32_t kind) {
   switch (kind) {
     case ADM_KIND_PERSISTED:
       return storage::VolumeKind::kPersisted;
     case ADM_KIND_EPHEMERAL:
       return storage::VolumeKind::kEphemeral;
   }
-  return InvalidArgument("unknown volume kind " + std::to_string(static_cast<int>(kind)));
+  return InvalidArgument("unknown volume kind " + std::to_string(kind));
 }
 
 Status CheckCidrs(const adm_cidr* cidrs, u_int count, std::vector<std::string>* out) {
@@ -106,7 +106,7 @@ Result<storage::ExportPolicy> PolicyFromWire(const adm_policy& policy) {
   VOLUMED_RETURN_IF_ERROR(
       CheckCidrs(policy.allowed.allowed_val, policy.allowed.allowed_len, &out.allowed_cidrs));
   out.read_only = policy.read_only != FALSE;
-  VOLUMED_ASSIGN_OR_RETURN(out.squash, SquashFromWire(policy.squash));
+  VOLUMED_ASSIGN_OR_RETURN(out.squash, SquashFromWire(rpc::RawEnum(policy.squash)));
   out.anon_uid = policy.anon_uid;
   out.anon_gid = policy.anon_gid;
   return out;

@@ -6,12 +6,14 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
 #include "admin_prot.h"
 #include "base/result.h"
+#include "rpc/xdr_enum.h"
 #include "storage/catalog.h"
 
 namespace volumed::admin {
@@ -31,8 +33,9 @@ void FillVolume(const storage::VolumeInfo& info, adm_volume* out);
 
 // Checks every field (CIDRs, squash value) and converts.
 Result<storage::ExportPolicy> PolicyFromWire(const adm_policy& policy);
-Result<storage::Squash> SquashFromWire(adm_squash squash);
-Result<storage::VolumeKind> KindFromWire(adm_kind kind);
+// Take the field's raw value (rpc::RawEnum): a client may send any 32-bit integer.
+Result<storage::Squash> SquashFromWire(int32_t squash);
+Result<storage::VolumeKind> KindFromWire(int32_t kind);
 Status CheckCidrs(const adm_cidr* cidrs, u_int count, std::vector<std::string>* out);
 
 }  // namespace volumed::admin

@@ -16,6 +16,7 @@ constexpr auto kSweepInterval = std::chrono::minutes(5);
 Result<std::unique_ptr<LockServices>> LockServices::Open(const LockServicesOptions& options,
                                                          NlmHooks handles) {
   if (options.kv_factory == nullptr) return InvalidArgument("LockServices needs a KvFactory");
+  if (options.caller == nullptr) return InvalidArgument("LockServices needs an OutboundCaller");
   std::unique_ptr<LockServices> ls(new LockServices());
   ls->options_ = options;
   VOLUMED_ASSIGN_OR_RETURN(ls->store_, nsm::NsmStore::Open(*options.kv_factory, options.nsm_dir));
@@ -30,12 +31,14 @@ Result<std::unique_ptr<LockServices>> LockServices::Open(const LockServicesOptio
   };
   nsm::NsmOptions nsm_options;
   nsm_options.our_name = options.nsm_name;
-  ls->nsm_ = std::make_unique<nsm::NsmService>(*ls->store_, std::move(nsm_hooks), nsm_options);
+  ls->nsm_ = std::make_unique<nsm::NsmService>(*ls->store_, *options.caller, std::move(nsm_hooks),
+                                               nsm_options);
 
   handles.monitor_host = [self](const std::string& host, const sockaddr_storage& addr) {
     return self->nsm_->Monitor(host, addr);
   };
-  ls->nlm_ = std::make_unique<NlmService>(ls->locks_, std::move(handles), options.nlm);
+  ls->nlm_ =
+      std::make_unique<NlmService>(ls->locks_, *options.caller, std::move(handles), options.nlm);
 
   if (options.check_other_monitor) {
     if (const uint16_t port = nsm::RunningStatusMonitorPort(); port != 0) {

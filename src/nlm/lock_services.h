@@ -27,6 +27,7 @@
 #include "nlm/nlm_service.h"
 #include "nsm/nsm_service.h"
 #include "nsm/nsm_store.h"
+#include "nsm/outbound.h"
 #include "rpc/server.h"
 #include "storage/kv.h"
 
@@ -37,7 +38,12 @@ struct LockServicesOptions {
   storage::KvFactory* kv_factory = nullptr;
   std::chrono::milliseconds grace_period{90000};  // knfsd's default
   std::string nsm_name;  // how clients know us in SM_NOTIFY; empty: our routed address
+  // Asks the local rpcbind whether another status monitor runs (a call to this host's
+  // rpcbind and statd, not through `caller`); tests and fuzzers turn it off.
   bool check_other_monitor = true;
+  // Every call to other hosts (SM_NOTIFY, SM_MON callbacks, GRANTED_MSG, _RES answers)
+  // goes through it (nsm/outbound.h); required, and it must outlive the services.
+  nsm::OutboundCaller* caller = nullptr;
   NlmOptions nlm;
 };
 

@@ -8,6 +8,7 @@
 
 #include "nlm/nlm_status.h"
 #include "nlm4_prot.h"
+#include "rpc/xdr_enum.h"
 
 namespace volumed::nlm {
 namespace {
@@ -100,7 +101,9 @@ Outcome GrantedMsg4(void* s, const CallContext& ctx, void* a, void*) {
 Outcome IgnoredRes(void*, const CallContext&, void*, void*) { return Outcome::kNoReply; }
 Outcome GrantedRes4(void* s, const CallContext& ctx, void* a, void*) {
   const auto& res = *static_cast<nlm4_res*>(a);
-  Svc(s).GrantedRes(ctx, res.cookie, res.stat.stat);
+  // Any answer but GRANTED (including values outside nlm4_stats) refuses the lock.
+  Svc(s).GrantedRes(ctx, res.cookie,
+                    rpc::RawEnum(res.stat.stat) == NLM4_GRANTED ? NLM4_GRANTED : NLM4_DENIED);
   return Outcome::kNoReply;
 }
 Outcome Share4(void* s, const CallContext& ctx, void* a, void* r) {
@@ -143,7 +146,10 @@ nlm4_unlockargs Widen(const nlm_unlockargs& a) { return {a.cookie, Widen(a.alock
 nlm4_shareargs Widen(const nlm_shareargs& a) {
   nlm4_shareargs out{};
   out.cookie = a.cookie;
-  out.share = {a.share.caller_name, a.share.fh, a.share.oh, a.share.mode, a.share.access};
+  out.share = {a.share.caller_name, a.share.fh, a.share.oh, fsm_DN, fsa_NONE};
+  // Bit for bit: a client may send values outside the enums (NlmService masks them).
+  std::memcpy(&out.share.mode, &a.share.mode, sizeof(out.share.mode));
+  std::memcpy(&out.share.access, &a.share.access, sizeof(out.share.access));
   out.reclaim = a.reclaim;
   return out;
 }
@@ -249,7 +255,8 @@ Outcome GrantedMsg1(void* s, const CallContext& ctx, void* a, void*) {
 }
 Outcome GrantedRes1(void* s, const CallContext& ctx, void* a, void*) {
   const auto& res = *static_cast<nlm_res*>(a);
-  Svc(s).GrantedRes(ctx, res.cookie, res.stat.stat == LCK_GRANTED ? NLM4_GRANTED : NLM4_DENIED);
+  Svc(s).GrantedRes(ctx, res.cookie,
+                    rpc::RawEnum(res.stat.stat) == LCK_GRANTED ? NLM4_GRANTED : NLM4_DENIED);
   return Outcome::kNoReply;
 }
 Outcome Share1(void* s, const CallContext& ctx, void* a, void* r) {

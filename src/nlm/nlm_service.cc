@@ -13,7 +13,7 @@
 
 #include "base/logging.h"
 #include "nlm/nlm_status.h"
-#include "rpc/client.h"
+#include "rpc/xdr_enum.h"
 
 namespace volumed::nlm {
 namespace {
@@ -152,8 +152,10 @@ struct NlmService::GrantTarget {
   uint64_t length = 0;
 };
 
-NlmService::NlmService(LockManager& locks, NlmHooks hooks, NlmOptions options)
+NlmService::NlmService(LockManager& locks, nsm::OutboundCaller& caller, NlmHooks hooks,
+                       NlmOptions options)
     : locks_(locks),
+      caller_(caller),
       hooks_(std::move(hooks)),
       options_(options),
       next_cookie_(std::random_device{}() | (uint64_t{std::random_device{}()} << 32)),
@@ -288,8 +290,8 @@ void NlmService::Share(const rpc::CallContext& ctx, const nlm4_shareargs& args,
   // fsh_mode and fsh_access are both bit sets of read=1, write=2.
   ShareRecord share{
       ShareOwner{host, Bytes(args.share.oh.nlm_netobj_val, args.share.oh.nlm_netobj_len)},
-      static_cast<uint32_t>(args.share.access) & (kShareRead | kShareWrite),
-      static_cast<uint32_t>(args.share.mode) & (kShareRead | kShareWrite)};
+      static_cast<uint32_t>(rpc::RawEnum(args.share.access)) & (kShareRead | kShareWrite),
+      static_cast<uint32_t>(rpc::RawEnum(args.share.mode)) & (kShareRead | kShareWrite)};
   res->stat = locks_.Share(*file, share) ? NLM4_GRANTED : NLM4_DENIED;
 }
 
@@ -371,14 +373,14 @@ void NlmService::SendGranted(uint64_t cookie, std::shared_ptr<const GrantTarget>
   }
   Status sent = args.status();
   if (args.ok()) {
-    auto client = rpc::RpcClient::Create(target->addr, 0, NLM_PROG, target->vers, target->transport,
-                                         options_.callback_timeout);
-    sent = client.ok()
-               ? (*client)->Call(
-                     NLMPROC4_GRANTED_MSG, reinterpret_cast<xdrproc_t>(EncodePreEncoded), &*args,
-                     reinterpret_cast<xdrproc_t>(reinterpret_cast<void (*)()>(xdr_void)), nullptr,
-                     options_.callback_timeout)
-               : client.status();
+    nsm::OutboundCall call;
+    call.addr = target->addr;
+    call.prog = NLM_PROG;
+    call.vers = target->vers;
+    call.proc = NLMPROC4_GRANTED_MSG;
+    call.transport = target->transport;
+    call.timeout = options_.callback_timeout;
+    sent = caller_.Call(call, reinterpret_cast<xdrproc_t>(EncodePreEncoded), &*args);
   }
   if (sent.ok()) {
     std::lock_guard lock(mu_);
@@ -435,17 +437,18 @@ void NlmService::SendResult(const rpc::CallContext& ctx, uint32_t proc, xdrproc_
     return;
   }
   auto pre = std::make_shared<PreEncoded>(std::move(bytes).value());
-  const sockaddr_storage addr = WithoutPort(ctx.peer);
-  const rpc::Transport transport =
+  nsm::OutboundCall call;
+  call.addr = WithoutPort(ctx.peer);
+  call.prog = NLM_PROG;
+  call.vers = ctx.vers;
+  call.proc = proc;
+  call.transport =
       ctx.transport == rpc::Transport::kTcp ? rpc::Transport::kTcp : rpc::Transport::kUdp;
-  const uint32_t vers = ctx.vers;
-  executor_->Post([this, pre, addr, transport, vers, proc] {
-    auto client =
-        rpc::RpcClient::Create(addr, 0, NLM_PROG, vers, transport, options_.callback_timeout);
-    Status s = client.ok()
-                   ? (*client)->Send(proc, reinterpret_cast<xdrproc_t>(EncodePreEncoded), pre.get())
-                   : client.status();
-    if (!s.ok()) LOG_INFO("nlm: could not send result procedure {}: {}", proc, s.ToString());
+  call.one_way = true;
+  call.timeout = options_.callback_timeout;
+  executor_->Post([this, pre, call] {
+    const Status s = caller_.Call(call, reinterpret_cast<xdrproc_t>(EncodePreEncoded), pre.get());
+    if (!s.ok()) LOG_INFO("nlm: could not send result procedure {}: {}", call.proc, s.ToString());
   });
 }
 

@@ -15,6 +15,7 @@
 //     a blocked request is granted (retried a few times; if the client never answers, the
 //     lock is released again), and the _RES call answering each _MSG request.
 //     A GRANTED_RES other than GRANTED releases the lock (the client no longer wanted it).
+// Both callbacks go out through the nsm::OutboundCaller given at construction.
 // Results' variable-length fields (cookie, holder oh) are malloc'ed copies: the RPC engine
 // xdr_free()s results.
 //
@@ -38,6 +39,7 @@
 #include "nlm/lock_manager.h"
 #include "nlm4_prot.h"
 #include "nsm/executor.h"
+#include "nsm/outbound.h"
 #include "rpc/program.h"
 
 namespace volumed::nlm {
@@ -65,7 +67,9 @@ struct NlmOptions {
 
 class NlmService {
  public:
-  NlmService(LockManager& locks, NlmHooks hooks, NlmOptions options = {});
+  // `caller` must outlive the service.
+  NlmService(LockManager& locks, nsm::OutboundCaller& caller, NlmHooks hooks,
+             NlmOptions options = {});
   ~NlmService();
   NlmService(const NlmService&) = delete;
   NlmService& operator=(const NlmService&) = delete;
@@ -115,6 +119,7 @@ class NlmService {
   void SendGranted(uint64_t cookie, std::shared_ptr<const GrantTarget> target);
 
   LockManager& locks_;
+  nsm::OutboundCaller& caller_;
   NlmHooks hooks_;
   NlmOptions options_;
   std::atomic<int64_t> grace_end_ns_{0};  // steady clock

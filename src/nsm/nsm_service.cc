@@ -100,8 +100,9 @@ std::string Str(const char* s) { return s ? s : ""; }
 
 }  // namespace
 
-NsmService::NsmService(NsmStore& store, NsmHooks hooks, NsmOptions options)
+NsmService::NsmService(NsmStore& store, OutboundCaller& caller, NsmHooks hooks, NsmOptions options)
     : store_(store),
+      caller_(caller),
       hooks_(std::move(hooks)),
       options_(std::move(options)),
       executor_(std::make_unique<DelayedExecutor>(2)) {}
@@ -149,11 +150,13 @@ void NsmService::NotifyHost(const MonitoredHost& host, uint32_t state, int attem
   const std::string our_name =
       options_.our_name.empty() ? LocalAddressTowards(*addr) : options_.our_name;
   sm_stat_chge args{const_cast<char*>(our_name.c_str()), static_cast<int>(state)};
-  auto client = rpc::RpcClient::Create(*addr, 0, SM_PROG, SM_VERS, rpc::Transport::kUdp,
-                                       options_.call_timeout);
-  Status s = client.ok() ? (*client)->Call(SM_NOTIFY, reinterpret_cast<xdrproc_t>(xdr_sm_stat_chge),
-                                           &args, XdrVoid(), nullptr, options_.call_timeout)
-                         : client.status();
+  OutboundCall call;
+  call.addr = *addr;
+  call.prog = SM_PROG;
+  call.vers = SM_VERS;
+  call.proc = SM_NOTIFY;
+  call.timeout = options_.call_timeout;
+  const Status s = caller_.Call(call, reinterpret_cast<xdrproc_t>(xdr_sm_stat_chge), &args);
   if (s.ok()) {
     LOG_INFO("nsm: notified '{}' at {} (we are '{}', state {})", host.name, host.address, our_name,
              state);
@@ -310,19 +313,19 @@ void NsmService::Notify(const rpc::CallContext& ctx, const sm_stat_chge& args) {
 
 void NsmService::CallBackLocal(const Registration& reg, const std::string& mon_name,
                                int32_t state) {
-  sockaddr_storage lo{};
-  auto* a4 = reinterpret_cast<sockaddr_in*>(&lo);
+  OutboundCall call;
+  auto* a4 = reinterpret_cast<sockaddr_in*>(&call.addr);
   a4->sin_family = AF_INET;
   a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  call.prog = reg.prog;
+  call.vers = reg.vers;
+  call.proc = reg.proc;
+  call.timeout = options_.call_timeout;
   sm_status args{};
   args.mon_name = const_cast<char*>(mon_name.c_str());
   args.state = state;
   std::memcpy(args.priv, reg.priv.data(), std::min<size_t>(reg.priv.size(), SM_PRIV_SIZE));
-  auto client = rpc::RpcClient::Create(lo, 0, reg.prog, reg.vers, rpc::Transport::kUdp,
-                                       options_.call_timeout);
-  Status s = client.ok() ? (*client)->Call(reg.proc, reinterpret_cast<xdrproc_t>(xdr_sm_status),
-                                           &args, XdrVoid(), nullptr, options_.call_timeout)
-                         : client.status();
+  const Status s = caller_.Call(call, reinterpret_cast<xdrproc_t>(xdr_sm_status), &args);
   if (!s.ok()) LOG_WARN("nsm: callback to local monitor {} failed: {}", reg.my_name, s.ToString());
 }
 

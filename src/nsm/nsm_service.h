@@ -15,6 +15,8 @@
 //   - SM_MON / SM_UNMON / SM_UNMON_ALL / SM_SIMU_CRASH: only from loopback (a lock manager
 //     on this host); others get SM_STAT_FAIL / nothing. SM_STAT answers our state.
 //   - Sweep(): forgets hosts that hold nothing and were not seen for `forget_after`.
+// Every call to another host (SM_NOTIFY, the SM_MON callbacks) goes through the
+// OutboundCaller given at construction (nsm/outbound.h).
 //
 // Thread-safety: thread-safe.
 #pragma once
@@ -34,6 +36,7 @@
 #include "base/status.h"
 #include "nsm/executor.h"
 #include "nsm/nsm_store.h"
+#include "nsm/outbound.h"
 #include "nsm_prot.h"
 #include "rpc/program.h"
 
@@ -56,7 +59,8 @@ struct NsmOptions {
 
 class NsmService {
  public:
-  NsmService(NsmStore& store, NsmHooks hooks, NsmOptions options = {});
+  // `caller` must outlive the service.
+  NsmService(NsmStore& store, OutboundCaller& caller, NsmHooks hooks, NsmOptions options = {});
   ~NsmService();
   NsmService(const NsmService&) = delete;
   NsmService& operator=(const NsmService&) = delete;
@@ -100,6 +104,7 @@ class NsmService {
   void CallBackLocal(const Registration& reg, const std::string& mon_name, int32_t state);
 
   NsmStore& store_;
+  OutboundCaller& caller_;
   NsmHooks hooks_;
   NsmOptions options_;
   mutable std::mutex mu_;

@@ -18,8 +18,7 @@ namespace {
 using namespace volumed;
 
 struct State {
-  std::unique_ptr<leveldb::Env> env;
-  std::unique_ptr<storage::VolumeCatalog> catalog;
+  fuzz::MemStore store;
   std::unique_ptr<mount::MountService> mount;
   rpc::ProgramVersion pv;
 };
@@ -52,22 +51,8 @@ void WriteSeeds() {
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   spdlog::set_level(spdlog::level::off);
   g = new State();
-  g->env.reset(leveldb::NewMemEnv(leveldb::Env::Default()));
-  storage::StoreOptions so;
-  so.data_dir = "/fuzz";
-  so.env = g->env.get();
-  so.block_cache_bytes = 1 << 20;
-  auto catalog = storage::VolumeCatalog::Open(so);
-  if (!catalog.ok()) std::abort();
-  g->catalog = std::move(catalog).value();
-  storage::CreateVolumeRequest rw;
-  rw.name = "fz";
-  storage::CreateVolumeRequest ro;
-  ro.name = "ro";
-  ro.policy.read_only = true;
-  ro.policy.allowed_cidrs = {"127.0.0.2/32"};
-  if (!g->catalog->Create(rw).ok() || !g->catalog->Create(ro).ok()) std::abort();
-  g->mount = std::make_unique<mount::MountService>(*g->catalog);
+  g->store = fuzz::OpenMemStore();
+  g->mount = std::make_unique<mount::MountService>(*g->store.catalog);
   g->pv = g->mount->Program();
   WriteSeeds();
   return 0;

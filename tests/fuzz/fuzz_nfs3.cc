@@ -1,16 +1,11 @@
 // libFuzzer target: NFSv3 argument decoding plus every handler, on a real VolumeCatalog
-// over LevelDB's in-memory Env. Two volumes: "fz" (read-write for everyone, root squash,
-// a 64 MiB quota that bounds what the fuzzer can store) and "ro" (read-only, only
-// 127.0.0.2, all squash), so export policy checks run on every request. Inputs follow
-// program_harness.h; seeds are real calls against the root directory and a file.
-#include <leveldb/env.h>
-#include <leveldb/helpers/memenv.h>
+// over LevelDB's in-memory Env with the volumes "fz" and "ro" (fuzz::MemStore). Inputs
+// follow program_harness.h; seeds are real calls against the root directory and a file.
 #include <spdlog/spdlog.h>
 
 #include <cstring>
 #include <memory>
 
-#include "mount/mount_service.h"
 #include "nfs3/file_handle.h"
 #include "nfs3/nfs_service.h"
 #include "nfs3_prot.h"
@@ -22,8 +17,7 @@ namespace {
 using namespace volumed;
 
 struct State {
-  std::unique_ptr<leveldb::Env> env;
-  std::unique_ptr<storage::VolumeCatalog> catalog;
+  fuzz::MemStore store;
   std::unique_ptr<nfs3::NfsService> nfs;
   rpc::ProgramVersion pv;
   nfs3::EncodedHandle root{}, ro_root{}, file{};
@@ -129,10 +123,7 @@ void WriteSeeds() {
 
 // Creates "seedfile" in the root through the CREATE handler and keeps its handle.
 void CreateSeedFile() {
-  rpc::CallContext ctx;
-  ctx.cred.flavor = AUTH_SYS;
-  ctx.cred.uid = ctx.cred.gid = 1000;
-  ctx.peer.ss_family = AF_INET;
+  const rpc::CallContext ctx = fuzz::TcpCaller(0x7f000001, 1000);
   char name[] = "seedfile";
   CREATE3args a{};
   a.where = {Wire(g->root), Name(name)};
@@ -155,37 +146,11 @@ void CreateSeedFile() {
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   spdlog::set_level(spdlog::level::off);
   g = new State();
-  g->env.reset(leveldb::NewMemEnv(leveldb::Env::Default()));
-  storage::StoreOptions so;
-  so.data_dir = "/fuzz";
-  so.env = g->env.get();
-  so.block_cache_bytes = 1 << 20;
-  auto catalog = storage::VolumeCatalog::Open(so);
-  if (!catalog.ok()) std::abort();
-  g->catalog = std::move(catalog).value();
-  storage::CreateVolumeRequest rw;
-  rw.name = "fz";
-  rw.quota.max_bytes = 64u << 20;
-  rw.quota.max_files = 10000;
-  storage::CreateVolumeRequest ro;
-  ro.name = "ro";
-  ro.policy.read_only = true;
-  ro.policy.allowed_cidrs = {"127.0.0.2/32"};
-  ro.policy.squash = storage::Squash::kAll;
-  if (!g->catalog->Create(rw).ok() || !g->catalog->Create(ro).ok()) std::abort();
-  g->nfs = std::make_unique<nfs3::NfsService>(*g->catalog);
+  g->store = fuzz::OpenMemStore();
+  g->nfs = std::make_unique<nfs3::NfsService>(*g->store.catalog);
   g->pv = g->nfs->Program();
-  mount::MountService mount(*g->catalog);
-  rpc::CallContext ctx;
-  auto* sin = reinterpret_cast<sockaddr_in*>(&ctx.peer);
-  sin->sin_family = AF_INET;
-  sin->sin_addr.s_addr = htonl(0x7f000002);
-  ctx.cred.flavor = AUTH_SYS;
-  auto root = mount.Mount(ctx, "/fz");
-  auto ro_root = mount.Mount(ctx, "/ro");
-  if (!root.ok() || !ro_root.ok()) std::abort();
-  g->root = nfs3::EncodeFileHandle(*root);
-  g->ro_root = nfs3::EncodeFileHandle(*ro_root);
+  g->root = fuzz::MountRoot(*g->store.catalog, "/fz");
+  g->ro_root = fuzz::MountRoot(*g->store.catalog, "/ro");
   CreateSeedFile();
   WriteSeeds();
   return 0;

@@ -1,6 +1,8 @@
 #include "program_harness.h"
 
 #include <arpa/inet.h>
+#include <leveldb/helpers/memenv.h>
+#include <sys/un.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -8,12 +10,15 @@
 #include <fstream>
 #include <vector>
 
+#include "mount/mount_service.h"
+
 namespace volumed::fuzz {
 namespace {
 
 constexpr size_t kMaxReply = 4u << 20;
 
-rpc::CallContext Context(const rpc::ProgramVersion& pv, const rpc::Procedure& p, uint8_t sel) {
+rpc::CallContext Context(const rpc::ProgramVersion& pv, const rpc::Procedure& p, uint8_t sel,
+                         HarnessOptions options) {
   rpc::CallContext ctx;
   ctx.xid = 1;
   ctx.prog = pv.prog;
@@ -23,7 +28,9 @@ rpc::CallContext Context(const rpc::ProgramVersion& pv, const rpc::Procedure& p,
   auto* sin = reinterpret_cast<sockaddr_in*>(&ctx.peer);
   sin->sin_family = AF_INET;
   sin->sin_port = htons(700);
-  sin->sin_addr.s_addr = htonl((sel & 4) != 0 ? 0x7f000002 : 0x7f000001);
+  sin->sin_addr.s_addr = htonl((sel & 16) != 0  ? 0xc0000201
+                               : (sel & 4) != 0 ? 0x7f000002
+                                                : 0x7f000001);
   ctx.peer_len = sizeof(sockaddr_in);
   ctx.cred.machine_name = "fuzz";
   switch (sel & 3) {
@@ -44,6 +51,13 @@ rpc::CallContext Context(const rpc::ProgramVersion& pv, const rpc::Procedure& p,
       ctx.cred.flavor = AUTH_NONE;
       break;
   }
+  if (options.unix_socket && (sel & 8) != 0) {
+    ctx.transport = rpc::Transport::kLocal;
+    ctx.peer = {};
+    ctx.peer.ss_family = AF_UNIX;
+    ctx.peer_len = sizeof(sa_family_t);
+    ctx.local_peer_uid = ctx.cred.uid;
+  }
   return ctx;
 }
 
@@ -57,13 +71,24 @@ struct Buffer {
   bool live = false;
 };
 
+size_t ProcedureCount(std::span<const rpc::ProgramVersion> versions) {
+  size_t n = 0;
+  for (const rpc::ProgramVersion& pv : versions) n += pv.procedures.size();
+  return n;
+}
+
 }  // namespace
 
-int RunProgramInput(const rpc::ProgramVersion& pv, const uint8_t* data, size_t size) {
-  if (size < 2 || pv.procedures.empty()) return 0;
-  const rpc::Procedure& p = pv.procedures[data[0] % pv.procedures.size()];
-  const rpc::CallContext ctx = Context(pv, p, data[1]);
-  if (pv.require_auth_sys && p.number != 0 && ctx.cred.flavor != AUTH_SYS) return 0;
+int RunProgramInput(std::span<const rpc::ProgramVersion> versions, const uint8_t* data, size_t size,
+                    HarnessOptions options) {
+  const size_t total = ProcedureCount(versions);
+  if (size < 2 || total == 0) return 0;
+  size_t index = data[0] % total;
+  const rpc::ProgramVersion* pv = versions.data();
+  while (index >= pv->procedures.size()) index -= (pv++)->procedures.size();
+  const rpc::Procedure& p = pv->procedures[index];
+  const rpc::CallContext ctx = Context(*pv, p, data[1], options);
+  if (pv->require_auth_sys && p.number != 0 && ctx.cred.flavor != AUTH_SYS) return 0;
 
   Buffer args(p.decode_args, p.args_size);
   XDR in;
@@ -75,7 +100,7 @@ int RunProgramInput(const rpc::ProgramVersion& pv, const uint8_t* data, size_t s
   if (!decoded) return 0;
 
   Buffer result(p.encode_result, p.result_size);
-  const rpc::Outcome outcome = p.handler(pv.state, ctx, args.bytes.data(), result.bytes.data());
+  const rpc::Outcome outcome = p.handler(pv->state, ctx, args.bytes.data(), result.bytes.data());
   result.live = true;
   if (outcome == rpc::Outcome::kReply) {
     static std::vector<char> out(kMaxReply);
@@ -91,26 +116,87 @@ int RunProgramInput(const rpc::ProgramVersion& pv, const uint8_t* data, size_t s
   return 0;
 }
 
-void WriteSeed(const rpc::ProgramVersion& pv, uint32_t proc_number, uint8_t cred,
-               const std::string& name, xdrproc_t encode, const void* args) {
+int RunProgramInput(const rpc::ProgramVersion& pv, const uint8_t* data, size_t size) {
+  return RunProgramInput(std::span<const rpc::ProgramVersion>(&pv, 1), data, size);
+}
+
+void WriteSeed(std::span<const rpc::ProgramVersion> versions, uint32_t vers, uint32_t proc_number,
+               uint8_t cred, const std::string& name, xdrproc_t encode, const void* args) {
   const char* dir = std::getenv("FUZZ_SEED_DIR");
   if (dir == nullptr) return;
-  size_t index = pv.procedures.size();
-  for (size_t i = 0; i < pv.procedures.size(); ++i) {
-    if (pv.procedures[i].number == proc_number) index = i;
+  size_t index = 0;
+  bool found = false;
+  for (const rpc::ProgramVersion& pv : versions) {
+    for (size_t i = 0; i < pv.procedures.size() && !found; ++i) {
+      if (pv.vers == vers && pv.procedures[i].number == proc_number) {
+        index += i;
+        found = true;
+      }
+    }
+    if (found) break;
+    index += pv.procedures.size();
   }
-  if (index == pv.procedures.size()) return;
+  if (!found || index > 255) std::abort();  // a seed for a procedure the table lacks
   std::vector<char> buf(1 << 16);
   XDR x;
   xdrmem_create(&x, buf.data(), static_cast<u_int>(buf.size()), XDR_ENCODE);
   const bool ok = encode(&x, const_cast<void*>(args)) != 0;
   const u_int len = xdr_getpos(&x);
   xdr_destroy(&x);
-  if (!ok) return;
+  if (!ok) std::abort();
   std::ofstream f(std::string(dir) + "/" + name, std::ios::binary);
   f.put(static_cast<char>(index));
   f.put(static_cast<char>(cred));
   f.write(buf.data(), len);
+}
+
+void WriteSeed(const rpc::ProgramVersion& pv, uint32_t proc_number, uint8_t cred,
+               const std::string& name, xdrproc_t encode, const void* args) {
+  WriteSeed(std::span<const rpc::ProgramVersion>(&pv, 1), pv.vers, proc_number, cred, name, encode,
+            args);
+}
+
+MemStore OpenMemStore() {
+  MemStore store;
+  store.env.reset(leveldb::NewMemEnv(leveldb::Env::Default()));
+  storage::StoreOptions so;
+  so.data_dir = "/fuzz";
+  so.env = store.env.get();
+  so.block_cache_bytes = 1 << 20;
+  auto catalog = storage::VolumeCatalog::Open(so);
+  if (!catalog.ok()) std::abort();
+  store.catalog = std::move(catalog).value();
+  storage::CreateVolumeRequest rw;
+  rw.name = "fz";
+  rw.quota.max_bytes = 64u << 20;
+  rw.quota.max_files = 10000;
+  storage::CreateVolumeRequest ro;
+  ro.name = "ro";
+  ro.policy.read_only = true;
+  ro.policy.allowed_cidrs = {"127.0.0.2/32"};
+  ro.policy.squash = storage::Squash::kAll;
+  if (!store.catalog->Create(rw).ok() || !store.catalog->Create(ro).ok()) std::abort();
+  return store;
+}
+
+nfs3::EncodedHandle MountRoot(storage::VolumeCatalog& catalog, const char* path) {
+  mount::MountService mount(catalog);
+  auto root = mount.Mount(TcpCaller(0x7f000002, 0), path);
+  if (!root.ok()) std::abort();
+  return nfs3::EncodeFileHandle(*root);
+}
+
+rpc::CallContext TcpCaller(uint32_t ipv4, uint32_t uid) {
+  rpc::CallContext ctx;
+  auto* sin = reinterpret_cast<sockaddr_in*>(&ctx.peer);
+  sin->sin_family = AF_INET;
+  sin->sin_port = htons(700);
+  sin->sin_addr.s_addr = htonl(ipv4);
+  ctx.peer_len = sizeof(sockaddr_in);
+  ctx.cred.flavor = AUTH_SYS;
+  ctx.cred.uid = ctx.cred.gid = uid;
+  ctx.cred.machine_name = "fuzz";
+  return ctx;
 }
 
 }  // namespace volumed::fuzz

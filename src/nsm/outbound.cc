@@ -1,0 +1,17 @@
+#include "nsm/outbound.h"
+
+#include "rpc/client.h"
+
+namespace volumed::nsm {
+
+Status RpcOutboundCaller::Call(const OutboundCall& call, xdrproc_t encode_args, const void* args) {
+  VOLUMED_ASSIGN_OR_RETURN(
+      std::unique_ptr<rpc::RpcClient> client,
+      rpc::RpcClient::Create(call.addr, 0, call.prog, call.vers, call.transport, call.timeout));
+  if (call.one_way) return client->Send(call.proc, encode_args, args);
+  return client->Call(call.proc, encode_args, args,
+                      reinterpret_cast<xdrproc_t>(reinterpret_cast<void (*)()>(xdr_void)), nullptr,
+                      call.timeout);
+}
+
+}  // namespace volumed::nsm
