@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <thread>
 
@@ -58,12 +59,13 @@ class VolumectlAdminTest : public ::testing::Test {
   ToolResult Run(std::vector<std::string> args, ToolOptions options = {}) {
     options.env.emplace_back("VOLUMED_ADMIN_SOCKET", socket_);
     options.unset_env.push_back("VOLUMED_ADMIN_TCP");
-    return RunTool(Volumectl(), args, options);
+    return RunTool(volumectl_, args, options);
   }
 
   const volumed::testing::TempDir tmp_{"volumectl-test"};
   const std::string dir_ = tmp_.path();
   std::string socket_;
+  std::string volumectl_ = Volumectl();  // the binary Run() starts
   uint16_t tcp_port_ = 0;
   testing::FakeCatalog catalog_{SystemNowNs};
   std::unique_ptr<AdminService> service_;
@@ -343,6 +345,15 @@ TEST_F(VolumectlAdminTest, RemoteAdministrationNeedsTheSecret) {
 
 TEST_F(VolumectlAdminTest, TheSocketIsRootOnly) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to run volumectl as another uid";
+  // uid 65534 runs a copy in a directory it can reach: the build tree may not be (a clone
+  // under /root, mode 0700, as on a fresh Debian).
+  const volumed::testing::TempDir bin_dir{"volumectl-bin"};
+  ASSERT_EQ(chmod(bin_dir.path().c_str(), 0755), 0);
+  volumectl_ = bin_dir / "volumectl";
+  std::error_code ec;
+  std::filesystem::copy_file(Volumectl(), volumectl_, ec);
+  ASSERT_FALSE(ec) << Volumectl() << ": " << ec.message();
+  ASSERT_EQ(chmod(volumectl_.c_str(), 0755), 0);
   ToolOptions o;
   o.run_as_uid = 65534;
   // The socket file is 0600: the connection itself is refused.
