@@ -236,11 +236,13 @@ rpcinfo -p
 note "rpc_programs=$(rpcinfo -p | awk 'NR > 1 { print $1 }' | sort -u | tr '\n' ' ')"
 
 volumectl=build/tools/volumectl/volumectl
-rm -f /root/probe.bin /root/probe.back /root/probe-nfs.back /root/probe-nfs2.back # --reuse
-head -c $((3 * 1024 * 1024 + 12345)) /dev/urandom >/root/probe.bin
-if "$volumectl" list && "$volumectl" put /root/probe.bin default:/ &&
-  "$volumectl" ls default:/ -l && "$volumectl" get default:/probe.bin /root/probe.back &&
-  cmp /root/probe.bin /root/probe.back; then
+# Names of this run only (--reuse keeps the volume and /root of earlier runs).
+tag=$(date +%s)
+probe=/root/probe-$tag.bin
+head -c $((3 * 1024 * 1024 + 12345)) /dev/urandom >"$probe"
+if "$volumectl" list && "$volumectl" put "$probe" default:/ &&
+  "$volumectl" ls default:/ -l && "$volumectl" get "default:/probe-$tag.bin" "$probe.back" &&
+  cmp "$probe" "$probe.back"; then
   say "volumectl round trip: identical"
   note "volumectl=ok"
 else
@@ -269,12 +271,12 @@ say "tools/serve.sh (second run)"
 if start_server /root/serve2.log; then
   note "serve2=ok ${serve_secs}s"
   if command -v nfs-cp >/dev/null; then
-    if nfs-cp /root/probe.bin nfs://127.0.0.1/default/probe-nfs.bin &&
+    if nfs-cp "$probe" "nfs://127.0.0.1/default/probe-nfs-$tag.bin" &&
       nfs-ls nfs://127.0.0.1/default &&
-      nfs-cp nfs://127.0.0.1/default/probe-nfs.bin /root/probe-nfs.back &&
-      cmp /root/probe.bin /root/probe-nfs.back &&
-      nfs-cp nfs://127.0.0.1/default/probe.bin /root/probe-nfs2.back &&
-      cmp /root/probe.bin /root/probe-nfs2.back; then
+      nfs-cp "nfs://127.0.0.1/default/probe-nfs-$tag.bin" "$probe.nfs-back" &&
+      cmp "$probe" "$probe.nfs-back" &&
+      nfs-cp "nfs://127.0.0.1/default/probe-$tag.bin" "$probe.nfs-back2" &&
+      cmp "$probe" "$probe.nfs-back2"; then
       say "nfs-cp round trip: identical (and the file volumectl put survived the restart)"
       note "nfs_cp=ok"
     else
