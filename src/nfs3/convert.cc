@@ -4,6 +4,8 @@
 #include <cstring>
 #include <new>
 
+#include "rpc/xdr_enum.h"
+
 namespace volumed::nfs3 {
 
 nfsstat3 ToNfsStat(Status::Code code) {
@@ -148,7 +150,8 @@ storage::Timespec FromNfsTime(const nfstime3& t) {
 
 namespace {
 
-storage::TimeHow FromTimeHow(time_how how) {
+// The raw value (rpc::RawEnum): XDR decoding accepts any 32-bit integer here.
+storage::TimeHow FromTimeHow(int32_t how) {
   switch (how) {
     case DONT_CHANGE:
       return storage::TimeHow::kDontChange;
@@ -168,11 +171,11 @@ storage::SetAttrRequest FromSattr(const sattr3& s) {
   if (s.uid.set_it) req.uid = s.uid.set_uid3_u.uid;
   if (s.gid.set_it) req.gid = s.gid.set_gid3_u.gid;
   if (s.size.set_it) req.size = s.size.set_size3_u.size;
-  req.atime_how = FromTimeHow(s.atime.set_it);
+  req.atime_how = FromTimeHow(rpc::RawEnum(s.atime.set_it));
   if (req.atime_how == storage::TimeHow::kClientTime) {
     req.atime = FromNfsTime(s.atime.set_atime_u.atime);
   }
-  req.mtime_how = FromTimeHow(s.mtime.set_it);
+  req.mtime_how = FromTimeHow(rpc::RawEnum(s.mtime.set_it));
   if (req.mtime_how == storage::TimeHow::kClientTime) {
     req.mtime = FromNfsTime(s.mtime.set_mtime_u.mtime);
   }

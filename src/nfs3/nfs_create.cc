@@ -5,6 +5,7 @@
 
 #include "nfs3/handler_util.h"
 #include "nfs3/handlers.h"
+#include "rpc/xdr_enum.h"
 
 namespace volumed::nfs3 {
 namespace {
@@ -91,16 +92,17 @@ struct NodeSpec {
 
 // nullopt for a regular file, directory or link (and any value outside ftype3): BADTYPE.
 std::optional<NodeSpec> FromMknodData(const mknoddata3& what) {
-  switch (what.type) {
+  const int32_t type = rpc::RawEnum(what.type);  // XDR accepts any value here
+  switch (type) {
     case NF3CHR:
     case NF3BLK:
       return NodeSpec{
-          what.type == NF3CHR ? storage::FileType::kCharDevice : storage::FileType::kBlockDevice,
+          type == NF3CHR ? storage::FileType::kCharDevice : storage::FileType::kBlockDevice,
           FromSattr(what.mknoddata3_u.device.dev_attributes),
           what.mknoddata3_u.device.spec.specdata1, what.mknoddata3_u.device.spec.specdata2};
     case NF3SOCK:
     case NF3FIFO:
-      return NodeSpec{what.type == NF3SOCK ? storage::FileType::kSocket : storage::FileType::kFifo,
+      return NodeSpec{type == NF3SOCK ? storage::FileType::kSocket : storage::FileType::kFifo,
                       FromSattr(what.mknoddata3_u.pipe_attributes), 0, 0};
     case NF3REG:
     case NF3DIR:

@@ -7,11 +7,13 @@
 
 #include "nfs3/handler_util.h"
 #include "nfs3/handlers.h"
+#include "rpc/xdr_enum.h"
 
 namespace volumed::nfs3 {
 namespace {
 
-storage::Stability FromStableHow(stable_how how) {
+// The raw value (rpc::RawEnum): XDR decoding accepts any 32-bit integer here.
+storage::Stability FromStableHow(int32_t how) {
   switch (how) {
     case UNSTABLE:
       return storage::Stability::kUnstable;
@@ -88,7 +90,7 @@ void Write(NfsService& s, const CallContext& ctx, const WRITE3args& a, WRITE3res
   std::string_view data(a.data.data_val == nullptr ? "" : a.data.data_val, a.count);
   storage::Wcc wcc;
   auto written = target->volume->Write(target->cred, target->ref, a.offset, data,
-                                       FromStableHow(a.stable), &wcc);
+                                       FromStableHow(rpc::RawEnum(a.stable)), &wcc);
   if (!written.ok()) {
     if (IsStoreFault(written.status())) s.verifier().Change();
     r.status = ToNfsStat(written.status());

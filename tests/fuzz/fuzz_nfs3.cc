@@ -57,6 +57,13 @@ void WriteSeeds() {
   sa.new_attributes.mode.set_it = 1;
   sa.new_attributes.mode.set_mode3_u.mode = 0600;
   WriteSeed(g->pv, NFSPROC3_SETATTR, 0, "setattr", XDR_OF(xdr_SETATTR3args), &sa);
+  // Regressions (UBSan, found by this target in a long run): time_how, stable_how and
+  // ftype3 values outside their enums were read through the enum types.
+  SETATTR3args sa_bad{};
+  sa_bad.object = Wire(g->file);
+  fuzz::SetRawEnum(&sa_bad.new_attributes.atime.set_it, -1);
+  fuzz::SetRawEnum(&sa_bad.new_attributes.mtime.set_it, 6585296);
+  WriteSeed(g->pv, NFSPROC3_SETATTR, 0, "setattr_bad_time_how", XDR_OF(xdr_SETATTR3args), &sa_bad);
   LOOKUP3args lk{{Wire(g->root), Name(name)}};
   WriteSeed(g->pv, NFSPROC3_LOOKUP, 0, "lookup", XDR_OF(xdr_LOOKUP3args), &lk);
   ACCESS3args ac{Wire(g->file), 0x3f};
@@ -75,6 +82,9 @@ void WriteSeeds() {
   wr.data.data_len = sizeof(payload);
   wr.data.data_val = payload;
   WriteSeed(g->pv, NFSPROC3_WRITE, 0, "write", XDR_OF(xdr_WRITE3args), &wr);
+  WRITE3args wr_bad = wr;
+  fuzz::SetRawEnum(&wr_bad.stable, 7);
+  WriteSeed(g->pv, NFSPROC3_WRITE, 0, "write_bad_stable", XDR_OF(xdr_WRITE3args), &wr_bad);
   CREATE3args cr{};
   cr.where = {Wire(g->root), Name(other)};
   cr.how.mode = EXCLUSIVE;
@@ -94,6 +104,9 @@ void WriteSeeds() {
   mn.where = {Wire(g->root), Name(other)};
   mn.what.type = NF3FIFO;
   WriteSeed(g->pv, NFSPROC3_MKNOD, 0, "mknod", XDR_OF(xdr_MKNOD3args), &mn);
+  MKNOD3args mn_bad = mn;
+  fuzz::SetRawEnum(&mn_bad.what.type, 99);
+  WriteSeed(g->pv, NFSPROC3_MKNOD, 0, "mknod_bad_type", XDR_OF(xdr_MKNOD3args), &mn_bad);
   REMOVE3args rm{{Wire(g->root), Name(name)}};
   WriteSeed(g->pv, NFSPROC3_REMOVE, 0, "remove", XDR_OF(xdr_REMOVE3args), &rm);
   RMDIR3args rmd{{Wire(g->root), Name(dirname)}};
