@@ -60,7 +60,7 @@ void WriteSeeds() {
   // Regressions (UBSan, found by this target in a long run): time_how, stable_how and
   // ftype3 values outside their enums were read through the enum types.
   SETATTR3args sa_bad{};
-  sa_bad.object = Wire(g->file);
+  sa_bad.object = Wire(g->root);
   fuzz::SetRawEnum(&sa_bad.new_attributes.atime.set_it, -1);
   fuzz::SetRawEnum(&sa_bad.new_attributes.mtime.set_it, 6585296);
   WriteSeed(g->pv, NFSPROC3_SETATTR, 0, "setattr_bad_time_how", XDR_OF(xdr_SETATTR3args), &sa_bad);
