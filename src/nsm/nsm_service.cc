@@ -181,6 +181,10 @@ Status NsmService::Monitor(const std::string& host, const sockaddr_storage& addr
     it->second.last_seen_ns = SteadyNs();
     return Status::Ok();
   }
+  if (it == known_.end() && known_.size() >= options_.max_hosts) {
+    return Status(Status::Code::kNoSpace,
+                  "nsm: already monitoring " + std::to_string(known_.size()) + " hosts");
+  }
   // New, or moved to another address: record it durably first. (Under the mutex, so a
   // concurrent Sweep cannot remove it between the write and the grant.)
   MonitoredHost h{host, address, static_cast<int64_t>(std::time(nullptr))};

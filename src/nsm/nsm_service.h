@@ -55,6 +55,10 @@ struct NsmOptions {
   int notify_attempts = 6;  // SM_NOTIFY sends per host, with doubling delays from 1 s
   std::chrono::milliseconds first_retry_delay{1000};
   std::chrono::seconds forget_after{600};
+  // Hosts monitored at once: a new host beyond this is refused (its lock request gets
+  // DENIED_NOLOCKS) until Sweep forgets idle ones, so a client that sends a new caller name
+  // with every request cannot grow the monitor's memory and store without bound.
+  size_t max_hosts = 16384;
 };
 
 class NsmService {

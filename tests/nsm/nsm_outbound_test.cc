@@ -1,7 +1,8 @@
 // NsmService's calls to other hosts go through its OutboundCaller: SM_NOTIFY to every
 // host recorded as holding locks (at start and after SM_SIMU_CRASH), and the callback to
 // a local lock manager registered with SM_MON when a monitored host reboots. A recording
-// fake stands in for the network; the tests decode what it was given.
+// fake stands in for the network; the tests decode what it was given. Also the bound on
+// monitored hosts (a client cannot grow the monitor by sending new caller names).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <leveldb/env.h>
@@ -164,6 +165,26 @@ TEST_F(NsmOutboundTest, SimulatedCrashNotifiesKnownHostsWithTheNewState) {
   ASSERT_TRUE(caller_.calls().at(1).Decode(X(xdr_sm_stat_chge), &args));
   EXPECT_EQ(args.state, static_cast<int>(before + 2));
   xdr_free(X(xdr_sm_stat_chge), reinterpret_cast<char*>(&args));
+}
+
+TEST_F(NsmOutboundTest, MonitoredHostsAreBoundedUntilIdleOnesAreForgotten) {
+  NsmOptions options;
+  options.our_name = "server.example";
+  options.max_hosts = 3;
+  options.forget_after = std::chrono::seconds(0);
+  NsmService nsm(*store_, caller_, {}, options);
+  ASSERT_TRUE(nsm.Start().ok());
+  sockaddr_storage addr = LoopbackCaller().peer;
+  for (const char* host : {"a", "b", "c"}) ASSERT_TRUE(nsm.Monitor(host, addr).ok()) << host;
+  const Status full = nsm.Monitor("d", addr);
+  EXPECT_EQ(full.code(), Status::Code::kNoSpace) << full.ToString();
+  EXPECT_TRUE(nsm.Monitor("b", addr).ok());  // a known host is still served
+  auto recorded = store_->Hosts();
+  ASSERT_TRUE(recorded.ok());
+  EXPECT_EQ(recorded->size(), 3u);  // "d" left no record
+  EXPECT_EQ(nsm.Sweep(), 3u);       // nothing held: all idle, forgotten
+  EXPECT_TRUE(nsm.Monitor("d", addr).ok());
+  EXPECT_EQ(nsm.hosts().size(), 1u);
 }
 
 }  // namespace
