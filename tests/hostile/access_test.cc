@@ -23,7 +23,6 @@ namespace volumed::crashmatrix {
 namespace {
 
 constexpr uint16_t kPort = kRawNfsPort;
-constexpr uint32_t kMountProg = 100005;
 
 class AccessTest : public ::testing::Test {
  public:
@@ -60,18 +59,7 @@ class AccessTest : public ::testing::Test {
  protected:
   // MNT from `source`; the mount status and (when 0) the handle.
   static std::pair<uint32_t, std::string> Mnt(const char* source, const std::string& path) {
-    RawConnection c;
-    if (!c.Open(kPort + 1, source)) return {~0u, ""};
-    auto r = c.Call(1, Opaque(path), kMountProg, 3);
-    if (!r.has_value() || r->accept_stat != 0) return {~0u, ""};
-    std::string fh;
-    if (r->nfs_status == 0 && r->body.size() >= 4) {
-      uint32_t len = 0;
-      std::memcpy(&len, r->body.data(), 4);
-      len = ntohl(len);
-      if (len <= 64 && r->body.size() >= 4 + len) fh = r->body.substr(4, len);
-    }
-    return {r->nfs_status, fh};
+    return MountRoot(kPort + 1, path, source);
   }
   // One NFS call from `source` as `uid`; the NFS status (~0 when no reply).
   static uint32_t Nfs(const char* source, uint32_t proc, const std::string& args,

@@ -27,7 +27,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr uint16_t kPort = kRawNfsPort;
-constexpr uint32_t kMountProg = 100005;
 constexpr uint32_t kNfsProg = 100003;
 constexpr uint32_t kMnt3ErrIo = 5;
 
@@ -93,18 +92,7 @@ class DamagedVolumeTest : public ::testing::Test {
   }
   // MNT; the mount status and (when 0) the root handle.
   static std::pair<uint32_t, std::string> Mnt(const std::string& path) {
-    RawConnection c;
-    if (!c.Open(kPort + 1)) return {~0u, ""};
-    auto r = c.Call(1, Opaque(path), kMountProg, 3);
-    if (!r.has_value() || r->accept_stat != 0) return {~0u, ""};
-    std::string fh;
-    if (r->nfs_status == 0 && r->body.size() >= 4) {
-      uint32_t len = 0;
-      std::memcpy(&len, r->body.data(), 4);
-      len = ntohl(len);
-      if (len <= 64 && r->body.size() >= 4 + len) fh = r->body.substr(4, len);
-    }
-    return {r->nfs_status, fh};
+    return MountRoot(kPort + 1, path);
   }
   // One NFS call; its status (~0 when no reply).
   static uint32_t Nfs(uint32_t proc, const std::string& args) {

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace volumed::crashmatrix {
 
@@ -123,5 +124,23 @@ class RawConnection {
   int fd_ = -1;
   uint32_t next_xid_ = 1;
 };
+
+// MOUNT v3 MNT of `path` on 127.0.0.1:`mount_port`, from `source` (nullptr: any address);
+// the mount status and, when it is 0, the root handle ({~0u, ""} when nothing answers).
+inline std::pair<uint32_t, std::string> MountRoot(uint16_t mount_port, const std::string& path,
+                                                  const char* source = nullptr) {
+  RawConnection c;
+  if (!c.Open(mount_port, source)) return {~0u, ""};
+  auto r = c.Call(1, Opaque(path), 100005, 3);
+  if (!r.has_value() || r->accept_stat != 0) return {~0u, ""};
+  std::string fh;
+  if (r->nfs_status == 0 && r->body.size() >= 4) {
+    uint32_t len = 0;
+    std::memcpy(&len, r->body.data(), 4);
+    len = ntohl(len);
+    if (len <= 64 && r->body.size() >= 4 + len) fh = r->body.substr(4, len);
+  }
+  return {r->nfs_status, fh};
+}
 
 }  // namespace volumed::crashmatrix
