@@ -161,7 +161,7 @@ NlmService::NlmService(LockManager& locks, nsm::OutboundCaller& caller, NlmHooks
       next_cookie_(std::random_device{}() | (uint64_t{std::random_device{}()} << 32)),
       executor_(std::make_unique<nsm::DelayedExecutor>(options.callback_threads)) {}
 
-NlmService::~NlmService() { executor_.reset(); }
+NlmService::~NlmService() { executor_->Shutdown(); }
 
 void NlmService::StartGrace(std::chrono::milliseconds duration) {
   const int64_t end =

@@ -7,14 +7,18 @@ DelayedExecutor::DelayedExecutor(size_t threads) {
   for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
 }
 
-DelayedExecutor::~DelayedExecutor() {
+DelayedExecutor::~DelayedExecutor() { Shutdown(); }
+
+void DelayedExecutor::Shutdown() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
     queue_.clear();
   }
   cv_.notify_all();
-  for (std::thread& t : threads_) t.join();
+  for (std::thread& t : threads_) {
+    if (t.joinable()) t.join();
+  }
 }
 
 void DelayedExecutor::Post(std::function<void()> task, std::chrono::milliseconds delay) {

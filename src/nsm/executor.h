@@ -29,6 +29,11 @@ class DelayedExecutor {
 
   void Post(std::function<void()> task,
             std::chrono::milliseconds delay = std::chrono::milliseconds(0));
+  // Drops queued tasks and waits for running ones; later Posts are ignored. The executor
+  // stays a valid object meanwhile, so a running task may still Post (a retry, a follow-up)
+  // — which is why owners call this first instead of destroying it (reset() would make
+  // their pointer null while its tasks still run). Idempotent; the destructor calls it.
+  void Shutdown();
   // Tasks queued or running now.
   size_t pending() const;
 

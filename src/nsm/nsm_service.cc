@@ -107,7 +107,7 @@ NsmService::NsmService(NsmStore& store, OutboundCaller& caller, NsmHooks hooks, 
       options_(std::move(options)),
       executor_(std::make_unique<DelayedExecutor>(2)) {}
 
-NsmService::~NsmService() { executor_.reset(); }
+NsmService::~NsmService() { executor_->Shutdown(); }
 
 uint32_t NsmService::state() const {
   std::lock_guard lock(mu_);
