@@ -72,6 +72,10 @@ Status StaleId(uint64_t id) {
   return Status(Status::Code::kStale, "volume " + std::to_string(id) + " no longer exists");
 }
 
+// Log syncs of all volumes run on these few threads: any number of waiting operations of
+// one volume share one sync, so more threads only help when several volumes sync at once.
+constexpr size_t kSyncThreads = 4;
+
 class CatalogImpl final : public VolumeCatalog {
  public:
   CatalogImpl(const StoreOptions& options)
@@ -297,6 +301,10 @@ class CatalogImpl final : public VolumeCatalog {
     o.block_size = options_.block_size;
     o.quota = info.quota;
     o.capacity_path = options_.data_dir;
+    o.sync_scheduler = &sync_scheduler_;
+    // An ephemeral volume lives only as long as its job's lease and does not outlive a
+    // crash of the machine, so nothing in it is ever synced (DESIGN.md §5).
+    o.syncs = info.kind == VolumeKind::kPersisted;
     return VolumeImpl::Open(std::move(kv), o);
   }
 
@@ -316,6 +324,7 @@ class CatalogImpl final : public VolumeCatalog {
 
   const StoreOptions options_;
   KvFactory factory_;
+  SyncScheduler sync_scheduler_{kSyncThreads};  // outlives every volume in open_
   std::unique_ptr<Kv> kv_;
   std::mutex mu_;
   uint64_t next_id_ = 1;                                  // guarded by mu_

@@ -6,6 +6,8 @@
 #include <leveldb/filter_policy.h>
 #include <leveldb/write_batch.h>
 
+#include "storage/log_sync_env.h"
+
 namespace volumed::storage {
 namespace {
 
@@ -74,6 +76,12 @@ Status Kv::Write(leveldb::WriteBatch* batch, bool sync) {
   return Map(db_->Write(wo, batch));
 }
 
+Status Kv::SyncLog() {
+  if (log_env_ != nullptr) return Map(log_env_->SyncLog(path_));
+  leveldb::WriteBatch empty;
+  return Write(&empty, true);
+}
+
 Status Kv::Scan(std::string_view start, std::string_view end, const ScanVisitor& visit,
                 const leveldb::Snapshot* snap) const {
   leveldb::ReadOptions ro;
@@ -96,7 +104,8 @@ std::shared_ptr<const leveldb::Snapshot> Kv::Snapshot() const {
 }
 
 KvFactory::KvFactory(leveldb::Env* env, KvTuning tuning, size_t block_cache_bytes)
-    : env_(env != nullptr ? env : leveldb::Env::Default()),
+    : log_env_(env == nullptr ? std::make_unique<LogSyncEnv>(leveldb::Env::Default()) : nullptr),
+      env_(env != nullptr ? env : log_env_.get()),
       tuning_(tuning),
       cache_(leveldb::NewLRUCache(block_cache_bytes)),
       filter_(tuning.bloom_bits_per_key > 0
@@ -119,7 +128,7 @@ Result<std::unique_ptr<Kv>> KvFactory::Open(const std::string& path) {
   leveldb::DB* db = nullptr;
   leveldb::Status s = leveldb::DB::Open(o, path, &db);
   if (!s.ok()) return Map(s);
-  return std::unique_ptr<Kv>(new Kv(db));
+  return std::unique_ptr<Kv>(new Kv(db, path, log_env_.get()));
 }
 
 Status KvFactory::Destroy(const std::string& path) {

@@ -27,6 +27,8 @@ class WriteBatch;
 
 namespace volumed::storage {
 
+class LogSyncEnv;
+
 // LevelDB settings; the reasons and measurements are in storage/TUNING.md.
 struct KvTuning {
   size_t write_buffer_size = size_t{32} << 20;
@@ -49,6 +51,9 @@ class Kv {
   Result<std::optional<std::string>> Get(std::string_view key,
                                          const leveldb::Snapshot* snap = nullptr) const;
   Status Write(leveldb::WriteBatch* batch, bool sync);
+  // Makes every write made so far durable, without waiting behind later writers when the
+  // store's Env is a LogSyncEnv (storage/log_sync_env.h); otherwise a synced empty write.
+  Status SyncLog();
   // Visits keys in [start, end) in order ("" end = no bound).
   Status Scan(std::string_view start, std::string_view end, const ScanVisitor& visit,
               const leveldb::Snapshot* snap = nullptr) const;
@@ -57,13 +62,16 @@ class Kv {
 
  private:
   friend class KvFactory;
-  explicit Kv(leveldb::DB* db) : db_(db) {}
+  Kv(leveldb::DB* db, std::string path, LogSyncEnv* log_env)
+      : db_(db), path_(std::move(path)), log_env_(log_env) {}
   leveldb::DB* db_;
+  const std::string path_;
+  LogSyncEnv* const log_env_;  // null: SyncLog writes through LevelDB
 };
 
 class KvFactory {
  public:
-  // env: null = leveldb::Env::Default().
+  // env: null = the POSIX file system through a LogSyncEnv (out-of-band log syncs).
   KvFactory(leveldb::Env* env, KvTuning tuning, size_t block_cache_bytes);
   ~KvFactory();
   KvFactory(const KvFactory&) = delete;
@@ -79,6 +87,7 @@ class KvFactory {
   bool DatabaseExists(const std::string& path);
 
  private:
+  std::unique_ptr<LogSyncEnv> log_env_;  // when env was null
   leveldb::Env* env_;
   KvTuning tuning_;
   std::unique_ptr<leveldb::Cache> cache_;

@@ -5,8 +5,11 @@
 // directories, owner-only operations) happen here, because only here are the attributes
 // read atomically with the change. Callers apply export policy (read-only, squash) first.
 //
-// Namespace operations and synced writes are durable before they return; an unstable
-// Write is not, until Commit (DESIGN.md §5).
+// Durability (DESIGN.md §5): an operation returns once its change is applied (visible to
+// every later operation), not once it is durable. Namespace operations, SETATTR and
+// DATA/FILE_SYNC writes must become durable; an UNSTABLE Write only with a later Commit.
+// Whoever promises durability, or shows a caller state that depends on such a change,
+// waits for WhenDurable first.
 //
 // Errors use Status codes: kNotFound, kExists, kNotDir, kIsDir, kNotEmpty, kNameTooLong,
 // kInvalidArgument, kAccessDenied, kNotPermitted, kStale (ref's inode is gone or its
@@ -19,6 +22,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -107,8 +111,22 @@ class Volume {
   virtual Result<bool> ReadDir(const Credentials& cred, InodeRef dir, uint64_t cookie,
                                const DirVisitor& visit, Attributes* dir_after) = 0;
   virtual Result<FsStat> StatFs() = 0;
-  // A synced barrier: every earlier write to this volume is durable afterwards.
+  // A barrier: every earlier write to this volume must become durable (see WhenDurable).
   virtual Status Commit(InodeRef ref, Attributes* after) = 0;
+
+  // Calls `done` once every change applied so far that must become durable is durable: at
+  // once on this thread when none is pending, else from a sync thread, after the one log
+  // sync that all operations waiting at that moment share. `done` gets the sync's error
+  // if it failed (and every later call gets it too).
+  virtual void WhenDurable(std::function<void(Status)> done) = 0;
+
+  // WhenDurable for callers that may block (tools, tests).
+  Status WaitDurable() {
+    std::promise<Status> p;
+    auto f = p.get_future();
+    WhenDurable([&p](Status s) { p.set_value(std::move(s)); });
+    return f.get();
+  }
 };
 
 }  // namespace volumed::storage

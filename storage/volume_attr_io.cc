@@ -56,15 +56,14 @@ Status VolumeImpl::SetAttr(const Credentials& cred, InodeRef ref, const SetAttrR
   }
 
   const Timespec now = Now();
-  leveldb::WriteBatch batch;
-  WriteQueue::Delta delta;
+  Mutation m;
   if (req.mode) r.mode = *req.mode & 07777;
   if (req.uid) r.uid = *req.uid;
   if (req.gid) r.gid = *req.gid;
   if ((req.uid || req.gid) && r.type != FileType::kDirectory) r.mode = KillSuid(r.mode);
   if (req.mode && !cred.IsRoot() && !perm::InGroup(cred, r.gid)) r.mode &= ~perm::kSetGid;
   if (req.size) {
-    VOLUMED_RETURN_IF_ERROR(Truncate(&batch, &delta, ref.ino, &r, *req.size));
+    VOLUMED_RETURN_IF_ERROR(Truncate(&m, ref.ino, &r, *req.size));
     if (!cred.IsRoot()) r.mode = KillSuid(r.mode);
     if (req.mtime_how == TimeHow::kDontChange) r.mtime = After(r.mtime, now);
   }
@@ -73,8 +72,8 @@ Status VolumeImpl::SetAttr(const Credentials& cred, InodeRef ref, const SetAttrR
   if (req.mtime_how == TimeHow::kServerTime) r.mtime = After(r.mtime, now);
   if (req.mtime_how == TimeHow::kClientTime) r.mtime = req.mtime;
   r.ctime = After(r.ctime, now);
-  inodes_.Put(&batch, ref.ino, r);
-  Status s = CommitOp(&batch, true, delta);
+  inodes_.Put(&m.batch, ref.ino, r);
+  Status s = CommitOp(&m, true);
   FillWcc(wcc, ref.ino, before, s.ok() ? r : before);
   return s;
 }
@@ -169,9 +168,9 @@ Result<WriteResult> VolumeImpl::Write(const Credentials& cred, InodeRef ref, uin
     VOLUMED_RETURN_IF_ERROR(ReclaimOwnTail(ref.ino));
     VOLUMED_ASSIGN_OR_RETURN(r, inodes_.GetRef(ref));
   }
-  leveldb::WriteBatch batch;
+  Mutation m;
   int64_t used_delta = 0;
-  VOLUMED_RETURN_IF_ERROR(blocks_.Write(&batch, ref.ino, offset, data, &used_delta));
+  VOLUMED_RETURN_IF_ERROR(blocks_.Write(&m.batch, ref.ino, offset, data, &used_delta));
   const Timespec now = Now();
   r.size = std::max(r.size, end);
   r.used = static_cast<uint64_t>(static_cast<int64_t>(r.used) + used_delta);
@@ -180,8 +179,9 @@ Result<WriteResult> VolumeImpl::Write(const Credentials& cred, InodeRef ref, uin
     r.ctime = After(r.ctime, now);
     if (!cred.IsRoot()) r.mode = KillSuid(r.mode);
   }
-  inodes_.Put(&batch, ref.ino, r);
-  Status s = CommitOp(&batch, sync, WriteQueue::Delta{used_delta, 0});
+  inodes_.Put(&m.batch, ref.ino, r);
+  m.delta.bytes = used_delta;
+  Status s = CommitOp(&m, sync);
   FillWcc(wcc, ref.ino, before, s.ok() ? r : before);
   VOLUMED_RETURN_IF_ERROR(s);
   return WriteResult{static_cast<uint32_t>(data.size()),

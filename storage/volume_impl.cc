@@ -18,10 +18,6 @@ namespace {
 // Blocks deleted per reclaim batch: bounds the batch (≈16 MiB at 64 KiB blocks).
 constexpr size_t kReclaimStepBlocks = 256;
 
-// Orphans an operation adds, announced to the reclaimer only once its batch is written
-// (before that the reclaimer would not find the record and would go back to sleep).
-thread_local std::vector<std::pair<InodeId, bool>> t_orphan_notes;
-
 uint32_t GenerationFor(InodeId ino, uint64_t epoch) {
   uint64_t z = ino * 0x9e3779b97f4a7c15ull ^ epoch;
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -102,7 +98,12 @@ VolumeImpl::VolumeImpl(std::unique_ptr<Kv> kv, const Options& options, const For
       inodes_(kv_.get()),
       dirs_(kv_.get()),
       blocks_(kv_.get(), format.block_size),
-      queue_(std::make_unique<WriteQueue>(kv_.get(), counters, options.quota)) {}
+      own_scheduler_(options.sync_scheduler == nullptr ? std::make_unique<SyncScheduler>(1)
+                                                       : nullptr),
+      durability_(kv_.get(),
+                  options.sync_scheduler != nullptr ? options.sync_scheduler : own_scheduler_.get(),
+                  options.syncs),
+      queue_(std::make_unique<WriteQueue>(kv_.get(), &durability_, counters, options.quota)) {}
 
 VolumeImpl::~VolumeImpl() { Close(); }
 
@@ -116,6 +117,7 @@ void VolumeImpl::Close() {
   std::unique_lock<std::shared_mutex> l(life_);
   if (closed_) return;
   closed_ = true;
+  durability_.Close();
   queue_.reset();
   kv_.reset();
 }
@@ -160,19 +162,15 @@ InodeRecord VolumeImpl::NewInode(const Credentials& cred, const InodeRecord& dir
   return r;
 }
 
-Status VolumeImpl::CommitOp(leveldb::WriteBatch* batch, bool sync, WriteQueue::Delta delta) {
-  Status s = CommitOnce(batch, sync, delta);
-  std::vector<std::pair<InodeId, bool>> notes;
-  notes.swap(t_orphan_notes);
-  if (s.ok()) {
-    for (const auto& [ino, dead] : notes) NoteOrphan(ino, dead);
-  }
-  return s;
+Status VolumeImpl::CommitOp(Mutation* m, bool needed) {
+  VOLUMED_RETURN_IF_ERROR(CommitOnce(m, needed));
+  for (const auto& [ino, dead] : m->orphans) NoteOrphan(ino, dead);
+  return Status::Ok();
 }
 
-Status VolumeImpl::CommitOnce(leveldb::WriteBatch* batch, bool sync, WriteQueue::Delta delta) {
-  Status s = queue_->Commit(batch, sync, delta);
-  if (s.code() != Status::Code::kQuotaExceeded || delta.bytes <= 0) return s;
+Status VolumeImpl::CommitOnce(Mutation* m, bool needed) {
+  Status s = queue_->Commit(&m->batch, needed, m->delta);
+  if (s.code() != Status::Code::kQuotaExceeded || m->delta.bytes <= 0) return s;
   bool pending;
   {
     std::lock_guard<std::mutex> l(orphans_mu_);
@@ -182,13 +180,12 @@ Status VolumeImpl::CommitOnce(leveldb::WriteBatch* batch, bool sync, WriteQueue:
   // Space held by removed files still waiting for reclaim counts against the quota:
   // free it now and try once more before reporting the quota as exhausted.
   VOLUMED_RETURN_IF_ERROR(ReclaimDead());
-  return queue_->Commit(batch, sync, delta);
+  return queue_->Commit(&m->batch, needed, m->delta);
 }
 
-Status VolumeImpl::FreeInode(leveldb::WriteBatch* batch, WriteQueue::Delta* delta, InodeId ino,
-                             const InodeRecord& rec) {
-  inodes_.Delete(batch, ino);
-  delta->files -= 1;
+Status VolumeImpl::FreeInode(Mutation* m, InodeId ino, const InodeRecord& rec) {
+  inodes_.Delete(&m->batch, ino);
+  m->delta.files -= 1;
   if (rec.type != FileType::kRegular) return Status::Ok();
   std::vector<std::pair<uint64_t, size_t>> stored;
   const size_t limit = options_.inline_reclaim_blocks;
@@ -197,32 +194,28 @@ Status VolumeImpl::FreeInode(leveldb::WriteBatch* batch, WriteQueue::Delta* delt
     return stored.size() <= limit;
   }));
   if (stored.size() > limit) {
-    batch->Put(keys::Orphan(ino), Encode(OrphanRecord{0, true}));
-    t_orphan_notes.emplace_back(ino, true);
+    m->batch.Put(keys::Orphan(ino), Encode(OrphanRecord{0, true}));
+    m->orphans.emplace_back(ino, true);
     return Status::Ok();
   }
   for (const auto& [index, len] : stored) {
-    blocks_.Delete(batch, ino, index);
-    delta->bytes -= static_cast<int64_t>(len);
+    blocks_.Delete(&m->batch, ino, index);
+    m->delta.bytes -= static_cast<int64_t>(len);
   }
   // A truncated tail still listed is gone with the rest.
-  batch->Delete(keys::Orphan(ino));
+  m->batch.Delete(keys::Orphan(ino));
   return Status::Ok();
 }
 
-Status VolumeImpl::Unlink(leveldb::WriteBatch* batch, WriteQueue::Delta* delta, InodeId child,
-                          InodeRecord* rec, const Timespec& now) {
-  if (rec->type == FileType::kDirectory || rec->nlink <= 1) {
-    return FreeInode(batch, delta, child, *rec);
-  }
+Status VolumeImpl::Unlink(Mutation* m, InodeId child, InodeRecord* rec, const Timespec& now) {
+  if (rec->type == FileType::kDirectory || rec->nlink <= 1) return FreeInode(m, child, *rec);
   rec->nlink -= 1;
   rec->ctime = After(rec->ctime, now);
-  inodes_.Put(batch, child, *rec);
+  inodes_.Put(&m->batch, child, *rec);
   return Status::Ok();
 }
 
-Status VolumeImpl::Truncate(leveldb::WriteBatch* batch, WriteQueue::Delta* delta, InodeId ino,
-                            InodeRecord* rec, uint64_t new_size) {
+Status VolumeImpl::Truncate(Mutation* m, InodeId ino, InodeRecord* rec, uint64_t new_size) {
   if (new_size > rec->size) {
     VOLUMED_RETURN_IF_ERROR(ReclaimOwnTail(ino));
     // ReclaimOwnTail may have lowered `used`; re-read what it wrote.
@@ -233,9 +226,9 @@ Status VolumeImpl::Truncate(leveldb::WriteBatch* batch, WriteQueue::Delta* delta
     return Status::Ok();
   }
   if (new_size == rec->size) return Status::Ok();
-  VOLUMED_ASSIGN_OR_RETURN(auto t,
-                           blocks_.Truncate(batch, ino, new_size, options_.inline_reclaim_blocks));
-  delta->bytes += t.used_delta;
+  VOLUMED_ASSIGN_OR_RETURN(
+      auto t, blocks_.Truncate(&m->batch, ino, new_size, options_.inline_reclaim_blocks));
+  m->delta.bytes += t.used_delta;
   rec->used = static_cast<uint64_t>(static_cast<int64_t>(rec->used) + t.used_delta);
   rec->size = new_size;
   if (t.needs_orphan) {
@@ -245,8 +238,8 @@ Status VolumeImpl::Truncate(leveldb::WriteBatch* batch, WriteQueue::Delta* delta
       VOLUMED_ASSIGN_OR_RETURN(OrphanRecord o, DecodeOrphan(*existing));
       from = std::min(from, o.from_block);
     }
-    batch->Put(keys::Orphan(ino), Encode(OrphanRecord{from, false}));
-    t_orphan_notes.emplace_back(ino, false);
+    m->batch.Put(keys::Orphan(ino), Encode(OrphanRecord{from, false}));
+    m->orphans.emplace_back(ino, false);
   }
   return Status::Ok();
 }
@@ -447,11 +440,13 @@ Status VolumeImpl::Commit(InodeRef ref, Attributes* after) {
   auto g = Enter();
   if (!g.ok) return Stale();
   VOLUMED_ASSIGN_OR_RETURN(InodeRecord r, inodes_.GetRef(ref));
-  leveldb::WriteBatch batch;
-  batch.Put(keys::Marker(), "");
-  VOLUMED_RETURN_IF_ERROR(queue_->Commit(&batch, true, {}));
+  durability_.NeedEverything();
   if (after) *after = ToAttributes(ref.ino, r);
   return Status::Ok();
+}
+
+void VolumeImpl::WhenDurable(std::function<void(Status)> done) {
+  durability_.WhenDurable(std::move(done));
 }
 
 }  // namespace volumed::storage

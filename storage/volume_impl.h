@@ -3,9 +3,11 @@
 // blocks of removed and truncated large files from the orphan list, resuming after a
 // restart. Opened by VolumeCatalog; tests may open one directly on a Kv.
 //
-// Durability (DESIGN.md §5): namespace operations, SETATTR and DATA/FILE_SYNC writes are
-// synced before they return; UNSTABLE writes are not; Commit is a synced barrier.
-// Reclaim writes are unsynced: after a crash the orphan record is still there and
+// Durability (DESIGN.md §5): every operation's batch is applied unsynced under its inode
+// locks; namespace operations, SETATTR and DATA/FILE_SYNC writes are marked as needing
+// durability, and WhenDurable answers once they are synced (storage/durability.h);
+// UNSTABLE writes are not, until Commit, which needs everything applied before it.
+// Reclaim writes are never needed: after a crash the orphan record is still there and
 // reclaim resumes from it.
 //
 // atime changes only through SETATTR (reads do not write).
@@ -13,6 +15,8 @@
 // Thread-safety: thread-safe. Close() waits for running operations; afterwards every
 // operation fails with kStale.
 #pragma once
+
+#include <leveldb/write_batch.h>
 
 #include <condition_variable>
 #include <cstdint>
@@ -23,18 +27,17 @@
 #include <shared_mutex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "storage/block_store.h"
 #include "storage/dir_store.h"
+#include "storage/durability.h"
 #include "storage/inode_locks.h"
 #include "storage/inode_store.h"
 #include "storage/kv.h"
 #include "storage/volume.h"
 #include "storage/write_queue.h"
-
-namespace leveldb {
-class WriteBatch;
-}
 
 namespace volumed::storage {
 
@@ -52,6 +55,10 @@ class VolumeImpl final : public Volume {
     size_t inline_reclaim_blocks = 32;
     bool background_reclaim = true;
     std::string capacity_path;  // statvfs'd for FSSTAT when there is no byte quota
+    // Runs this volume's log syncs; null = a scheduler of the volume's own (tests).
+    SyncScheduler* sync_scheduler = nullptr;
+    // False for ephemeral volumes: nothing is ever synced (DESIGN.md §5).
+    bool syncs = true;
   };
 
   // Formats the DB when it is empty (superblock, root directory); checks the id/epoch of
@@ -108,8 +115,18 @@ class VolumeImpl final : public Volume {
                        const DirVisitor& visit, Attributes* dir_after) override;
   Result<FsStat> StatFs() override;
   Status Commit(InodeRef ref, Attributes* after) override;
+  void WhenDurable(std::function<void(Status)> done) override;
 
  private:
+  // One operation's changes: its batch, the counter delta, and the orphans it adds, which
+  // are announced to the reclaimer only once the batch is written (before that the
+  // reclaimer would not find their records).
+  struct Mutation {
+    leveldb::WriteBatch batch;
+    WriteQueue::Delta delta;
+    std::vector<std::pair<InodeId, bool>> orphans;  // inode, dead
+  };
+
   VolumeImpl(std::unique_ptr<Kv> kv, const Options& options, const FormatRecord& format,
              const CountersRecord& counters);
 
@@ -149,17 +166,15 @@ class VolumeImpl final : public Volume {
   Status RemoveEntry(const Credentials& cred, InodeRef dir, std::string_view name, Removing what,
                      Wcc* dir_wcc);
   // Drops one link of `child`; when it was the last, deletes the inode and frees or
-  // orphans its blocks. Adds to `batch` and `delta`.
-  Status Unlink(leveldb::WriteBatch* batch, WriteQueue::Delta* delta, InodeId child,
-                InodeRecord* rec, const Timespec& now);
-  Status FreeInode(leveldb::WriteBatch* batch, WriteQueue::Delta* delta, InodeId ino,
-                   const InodeRecord& rec);
-  // Commits, and on kQuotaExceeded with orphans pending reclaims dead ones and retries.
-  // Orphans added to the batch are announced to the reclaimer once it is written.
-  Status CommitOp(leveldb::WriteBatch* batch, bool sync, WriteQueue::Delta delta);
-  Status CommitOnce(leveldb::WriteBatch* batch, bool sync, WriteQueue::Delta delta);
-  Status Truncate(leveldb::WriteBatch* batch, WriteQueue::Delta* delta, InodeId ino,
-                  InodeRecord* rec, uint64_t new_size);
+  // orphans its blocks.
+  Status Unlink(Mutation* m, InodeId child, InodeRecord* rec, const Timespec& now);
+  Status FreeInode(Mutation* m, InodeId ino, const InodeRecord& rec);
+  // Applies `m` (unsynced; `needed`: it must become durable, see WhenDurable); on
+  // kQuotaExceeded with orphans pending reclaims dead ones and retries. Announces the
+  // mutation's orphans once it is written.
+  Status CommitOp(Mutation* m, bool needed);
+  Status CommitOnce(Mutation* m, bool needed);
+  Status Truncate(Mutation* m, InodeId ino, InodeRecord* rec, uint64_t new_size);
   // Before a file grows: reclaims its truncated tail still in the orphan list. Caller
   // holds the inode's lock.
   Status ReclaimOwnTail(InodeId ino);
@@ -178,6 +193,8 @@ class VolumeImpl final : public Volume {
   DirStore dirs_;
   BlockStore blocks_;
   InodeLocks locks_;
+  std::unique_ptr<SyncScheduler> own_scheduler_;  // when Options gave none
+  Durability durability_;
   std::unique_ptr<WriteQueue> queue_;
 
   std::shared_mutex life_;

@@ -1,5 +1,5 @@
 // VolumeImpl: namespace operations — create, mkdir, symlink, mknod, remove, rmdir,
-// rename, link, readdir. Each is one synced WriteBatch.
+// rename, link, readdir. Each change is one WriteBatch that must become durable.
 #include <leveldb/write_batch.h>
 
 #include <vector>
@@ -66,14 +66,15 @@ Result<CreateResult> VolumeImpl::MakeNode(const Credentials& cred, InodeRef dir,
     child.verifier = verifier;
   }
   if (fill) fill(&child);
-  leveldb::WriteBatch batch;
-  dirs_.Add(&batch, dir.ino, &d, name, ino, child);
+  Mutation m;
+  m.delta.files = 1;
+  dirs_.Add(&m.batch, dir.ino, &d, name, ino, child);
   if (type == FileType::kDirectory) d.nlink += 1;
   d.mtime = After(d.mtime, child.ctime);
   d.ctime = After(d.ctime, child.ctime);
-  inodes_.Put(&batch, ino, child);
-  inodes_.Put(&batch, dir.ino, d);
-  VOLUMED_RETURN_IF_ERROR(CommitOp(&batch, true, WriteQueue::Delta{0, 1}));
+  inodes_.Put(&m.batch, ino, child);
+  inodes_.Put(&m.batch, dir.ino, d);
+  VOLUMED_RETURN_IF_ERROR(CommitOp(&m, true));
   FillWcc(dir_wcc, dir.ino, d_before, d);
   return CreateResult{InodeRef{ino, child.generation}, ToAttributes(ino, child)};
 }
@@ -185,19 +186,18 @@ Status VolumeImpl::RemoveEntry(const Credentials& cred, InodeRef dir, std::strin
   InodeRecord& d = found.dir;
   const InodeRecord d_before = d;
   const Timespec now = Now();
-  leveldb::WriteBatch batch;
-  WriteQueue::Delta delta;
-  dirs_.Remove(&batch, dir.ino, name, found.entry);
+  Mutation m;
+  dirs_.Remove(&m.batch, dir.ino, name, found.entry);
   if (what == Removing::kDirectory) {
-    VOLUMED_RETURN_IF_ERROR(FreeInode(&batch, &delta, found.entry.child, found.child));
+    VOLUMED_RETURN_IF_ERROR(FreeInode(&m, found.entry.child, found.child));
     d.nlink -= 1;  // the child's ".." linked to `dir`
   } else {
-    VOLUMED_RETURN_IF_ERROR(Unlink(&batch, &delta, found.entry.child, &found.child, now));
+    VOLUMED_RETURN_IF_ERROR(Unlink(&m, found.entry.child, &found.child, now));
   }
   d.mtime = After(d.mtime, now);
   d.ctime = After(d.ctime, now);
-  inodes_.Put(&batch, dir.ino, d);
-  VOLUMED_RETURN_IF_ERROR(CommitOp(&batch, true, delta));
+  inodes_.Put(&m.batch, dir.ino, d);
+  VOLUMED_RETURN_IF_ERROR(CommitOp(&m, true));
   FillWcc(dir_wcc, dir.ino, d_before, d);
   return Status::Ok();
 }
@@ -295,35 +295,34 @@ Status VolumeImpl::Rename(const Credentials& cred, InodeRef from_dir, std::strin
     }
 
     const Timespec now = Now();
-    leveldb::WriteBatch batch;
-    WriteQueue::Delta delta;
-    dirs_.Remove(&batch, from_dir.ino, from_name, *src);
+    Mutation m;
+    dirs_.Remove(&m.batch, from_dir.ino, from_name, *src);
     if (dst) {
-      dirs_.Remove(&batch, to_dir.ino, to_name, *dst);
+      dirs_.Remove(&m.batch, to_dir.ino, to_name, *dst);
       if (t->type == FileType::kDirectory) {
-        VOLUMED_RETURN_IF_ERROR(FreeInode(&batch, &delta, dst->child, *t));
+        VOLUMED_RETURN_IF_ERROR(FreeInode(&m, dst->child, *t));
         td.nlink -= 1;
       } else {
-        VOLUMED_RETURN_IF_ERROR(Unlink(&batch, &delta, dst->child, &*t, now));
+        VOLUMED_RETURN_IF_ERROR(Unlink(&m, dst->child, &*t, now));
       }
     }
-    dirs_.Add(&batch, to_dir.ino, &td, to_name, src->child, s);
+    dirs_.Add(&m.batch, to_dir.ino, &td, to_name, src->child, s);
     if (s_is_dir && !same_dir) {
       s.parent = to_dir.ino;
       fd.nlink -= 1;
       td.nlink += 1;
     }
     s.ctime = After(s.ctime, now);
-    inodes_.Put(&batch, src->child, s);
+    inodes_.Put(&m.batch, src->child, s);
     fd.mtime = After(fd.mtime, now);
     fd.ctime = After(fd.ctime, now);
     if (!same_dir) {
       td.mtime = After(td.mtime, now);
       td.ctime = After(td.ctime, now);
-      inodes_.Put(&batch, to_dir.ino, td);
+      inodes_.Put(&m.batch, to_dir.ino, td);
     }
-    inodes_.Put(&batch, from_dir.ino, fd);
-    VOLUMED_RETURN_IF_ERROR(CommitOp(&batch, true, delta));
+    inodes_.Put(&m.batch, from_dir.ino, fd);
+    VOLUMED_RETURN_IF_ERROR(CommitOp(&m, true));
     FillWcc(from_wcc, from_dir.ino, fd_before, fd);
     FillWcc(to_wcc, to_dir.ino, td_before, td);
     return Status::Ok();
@@ -349,15 +348,15 @@ Status VolumeImpl::Link(const Credentials& cred, InodeRef file, InodeRef dir, st
   if (existing) return Exists("name exists");
   if (f.nlink >= kMaxLinkCount) return Status(Status::Code::kTooManyLinks, "too many links");
   const Timespec now = Now();
-  leveldb::WriteBatch batch;
+  Mutation m;
   f.nlink += 1;
   f.ctime = After(f.ctime, now);
-  dirs_.Add(&batch, dir.ino, &d, name, file.ino, f);
+  dirs_.Add(&m.batch, dir.ino, &d, name, file.ino, f);
   d.mtime = After(d.mtime, now);
   d.ctime = After(d.ctime, now);
-  inodes_.Put(&batch, file.ino, f);
-  inodes_.Put(&batch, dir.ino, d);
-  VOLUMED_RETURN_IF_ERROR(CommitOp(&batch, true, {}));
+  inodes_.Put(&m.batch, file.ino, f);
+  inodes_.Put(&m.batch, dir.ino, d);
+  VOLUMED_RETURN_IF_ERROR(CommitOp(&m, true));
   if (file_after) *file_after = ToAttributes(file.ino, f);
   FillWcc(dir_wcc, dir.ino, d_before, d);
   return Status::Ok();

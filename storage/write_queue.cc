@@ -20,17 +20,22 @@ uint64_t Apply(uint64_t value, int64_t delta) {
 }  // namespace
 
 struct WriteQueue::Writer {
-  Writer(leveldb::WriteBatch* b, bool s, Delta d) : batch(b), sync(s), delta(d) {}
+  Writer(leveldb::WriteBatch* b, bool n, Delta d) : batch(b), needed(n), delta(d) {}
   leveldb::WriteBatch* batch;
-  bool sync;
+  bool needed;
   Delta delta;
   bool done = false;
   Status status;
   std::condition_variable cv;
 };
 
-WriteQueue::WriteQueue(Kv* kv, const CountersRecord& initial, const Quota& quota)
-    : kv_(kv), next_ino_(initial.next_ino), counters_(initial), quota_(quota) {}
+WriteQueue::WriteQueue(Kv* kv, Durability* durability, const CountersRecord& initial,
+                       const Quota& quota)
+    : kv_(kv),
+      durability_(durability),
+      next_ino_(initial.next_ino),
+      counters_(initial),
+      quota_(quota) {}
 
 bool WriteQueue::Exceeds(const CountersRecord& c, const Delta& d) const {
   if (d.bytes > 0 && quota_.max_bytes != 0 &&
@@ -44,8 +49,8 @@ bool WriteQueue::Exceeds(const CountersRecord& c, const Delta& d) const {
   return false;
 }
 
-Status WriteQueue::Commit(leveldb::WriteBatch* batch, bool sync, Delta delta) {
-  Writer w{batch, sync, delta};
+Status WriteQueue::Commit(leveldb::WriteBatch* batch, bool needed, Delta delta) {
+  Writer w{batch, needed, delta};
   std::unique_lock<std::mutex> l(mu_);
   writers_.push_back(&w);
   while (!w.done && &w != writers_.front()) w.cv.wait(l);
@@ -54,7 +59,7 @@ Status WriteQueue::Commit(leveldb::WriteBatch* batch, bool sync, Delta delta) {
   // This writer leads: take the writers queued behind it into one group.
   leveldb::WriteBatch group;
   CountersRecord next = counters_;
-  bool group_sync = false;
+  bool group_needed = false;
   std::vector<Writer*> taken;
   for (Writer* x : writers_) {
     if (x != &w && group.ApproximateSize() > kMaxGroupBytes) break;
@@ -65,16 +70,19 @@ Status WriteQueue::Commit(leveldb::WriteBatch* batch, bool sync, Delta delta) {
     }
     next.used_bytes = Apply(next.used_bytes, x->delta.bytes);
     next.used_files = Apply(next.used_files, x->delta.files);
-    group_sync = group_sync || x->sync;
+    group_needed = group_needed || x->needed;
     group.Append(*x->batch);
   }
   next.next_ino = next_ino_.load();
   group.Put(keys::Super(keys::kSuperCounters), Encode(next));
 
   l.unlock();
-  Status s = kv_->Write(&group, group_sync);
+  Status s = kv_->Write(&group, false);
   l.lock();
-  if (s.ok()) counters_ = next;
+  if (s.ok()) {
+    counters_ = next;
+    durability_->Applied(++group_seq_, group_needed);
+  }
   for (Writer* x : taken) {
     if (x->status.ok()) x->status = s;
     x->done = true;

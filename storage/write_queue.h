@@ -1,9 +1,10 @@
 // WriteQueue: every write to a volume's DB goes through here. It groups concurrent
-// writers into one LevelDB write (as LevelDB itself does, so synced namespace operations
-// share one log sync), and it owns the volume's counters — next inode number, bytes and
-// files used — which it adds to each group's batch, so the counters on disk always match
-// the data written with them. The byte and file quota is enforced here, against the
-// counters of exactly the writes that go before: a writer that would exceed it gets
+// writers into one unsynced LevelDB write, numbers each group in write order and reports
+// it to the volume's Durability, which syncs the log for whoever needs it (so no writer
+// waits for a sync here, and none holds its locks across one). It also owns the volume's counters —
+// next inode number, bytes and files used — which it adds to each group's batch, so the counters on
+// disk always match the data written with them. The byte and file quota is enforced here, against
+// the counters of exactly the writes that go before: a writer that would exceed it gets
 // kQuotaExceeded and none of its batch is written.
 //
 // Thread-safety: thread-safe.
@@ -16,6 +17,7 @@
 #include <mutex>
 
 #include "base/status.h"
+#include "storage/durability.h"
 #include "storage/kv.h"
 #include "storage/records.h"
 #include "storage/types.h"
@@ -33,7 +35,8 @@ class WriteQueue {
     int64_t files = 0;
   };
 
-  WriteQueue(Kv* kv, const CountersRecord& initial, const Quota& quota);
+  // `durability` must outlive the queue.
+  WriteQueue(Kv* kv, Durability* durability, const CountersRecord& initial, const Quota& quota);
   WriteQueue(const WriteQueue&) = delete;
   WriteQueue& operator=(const WriteQueue&) = delete;
 
@@ -41,8 +44,9 @@ class WriteQueue {
   // mark is written with every batch).
   InodeId AllocateIno() { return next_ino_.fetch_add(1); }
 
-  // Writes `batch` (may be empty) plus the updated counters. `sync`: durable on return.
-  Status Commit(leveldb::WriteBatch* batch, bool sync, Delta delta);
+  // Writes `batch` (may be empty) plus the updated counters, unsynced; visible on return.
+  // `needed`: the batch must become durable (Durability::WhenDurable waits for it).
+  Status Commit(leveldb::WriteBatch* batch, bool needed, Delta delta);
 
   void SetQuota(const Quota& quota);
   Quota quota();
@@ -53,10 +57,12 @@ class WriteQueue {
   bool Exceeds(const CountersRecord& c, const Delta& d) const;
 
   Kv* kv_;
+  Durability* durability_;
   std::atomic<uint64_t> next_ino_;
   std::mutex mu_;
   CountersRecord counters_;  // guarded by mu_
   Quota quota_;              // guarded by mu_
+  uint64_t group_seq_ = 0;   // guarded by mu_: number of the last group written
   std::deque<Writer*> writers_;
 };
 

@@ -19,9 +19,9 @@ inline constexpr uint32_t kNfsVersion = 3;
 
 class NfsService {
  public:
-  explicit NfsService(storage::VolumeCatalog& catalog) : resolver_(catalog) {}
+  explicit NfsService(storage::VolumeCatalog& catalog) : resolver_(catalog, &verifier_) {}
   NfsService(storage::VolumeCatalog& catalog, uint64_t verifier)
-      : resolver_(catalog), verifier_(verifier) {}
+      : resolver_(catalog, &verifier_), verifier_(verifier) {}
 
   const Resolver& resolver() const { return resolver_; }
   WriteVerifier& verifier() { return verifier_; }

@@ -1,6 +1,8 @@
 #include "nfs3/resolver.h"
 
+#include "base/logging.h"
 #include "export/export_access.h"
+#include "rpc/reply_gate.h"
 
 namespace volumed::nfs3 {
 namespace {
@@ -33,12 +35,29 @@ Result<Resolved> Resolver::Resolve(const rpc::CallContext& ctx, const FileHandle
   if (!volume.ok()) return VolumeGoneIsStale(volume.status());
   Resolved r;
   r.volume = std::move(volume).value();
+  GateReply(ctx, r.volume);
   r.ref = fh.inode;
   r.volume_id = fh.volume_id;
   r.epoch = fh.volume_epoch;
   r.read_only = access.read_only;
   r.cred = std::move(access.cred);
   return r;
+}
+
+void Resolver::GateReply(const rpc::CallContext& ctx,
+                         const std::shared_ptr<storage::Volume>& volume) const {
+  if (ctx.gate == nullptr) return;
+  ctx.gate->Add([volume, verifier = verifier_](rpc::ReplyGate::Done done) {
+    volume->WhenDurable([volume, verifier, done = std::move(done)](Status s) {
+      if (!s.ok()) {
+        LOG_ERROR("nfs: volume {}: sync failed, replies depending on it fail: {}", volume->id(),
+                  s.ToString());
+        // Clients resend every write not committed under the old value.
+        if (verifier != nullptr) verifier->Change();
+      }
+      done(s.ok());
+    });
+  });
 }
 
 }  // namespace volumed::nfs3

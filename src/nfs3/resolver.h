@@ -12,6 +12,13 @@
 //    become NFS3ERR_IO / NFS3ERR_JUKEBOX and never STALE.
 // A removed inode or a generation mismatch is reported as kStale by the Volume itself.
 //
+// Every resolved volume also gates the call's reply (rpc/reply_gate.h) on that volume's
+// durability (DESIGN.md §5): the reply goes out only once every change the volume has
+// applied that must survive a crash is durable — the caller's own change, and any change
+// of another call that this reply might reveal (a LOOKUP seeing a name whose CREATE is
+// still waiting for its sync). Nothing pending: the reply goes at once. A failed sync
+// changes the write verifier, and the call is answered SYSTEM_ERR.
+//
 // Thread-safety: thread-safe (the catalog is).
 #pragma once
 
@@ -21,6 +28,7 @@
 
 #include "base/result.h"
 #include "nfs3/file_handle.h"
+#include "nfs3/write_verifier.h"
 #include "rpc/program.h"
 #include "storage/catalog.h"
 #include "storage/volume.h"
@@ -42,7 +50,9 @@ struct Resolved {
 
 class Resolver {
  public:
-  explicit Resolver(storage::VolumeCatalog& catalog) : catalog_(catalog) {}
+  // `verifier` (may be null: no WRITE replies) changes when a gated reply's sync fails.
+  Resolver(storage::VolumeCatalog& catalog, WriteVerifier* verifier)
+      : catalog_(catalog), verifier_(verifier) {}
 
   Result<Resolved> Resolve(const rpc::CallContext& ctx, std::span<const uint8_t> handle) const;
   Result<Resolved> Resolve(const rpc::CallContext& ctx, const FileHandle& handle) const;
@@ -50,7 +60,11 @@ class Resolver {
   storage::VolumeCatalog& catalog() const { return catalog_; }
 
  private:
+  // Makes the call's reply wait for `volume`'s pending durable changes.
+  void GateReply(const rpc::CallContext& ctx, const std::shared_ptr<storage::Volume>& volume) const;
+
   storage::VolumeCatalog& catalog_;
+  WriteVerifier* const verifier_;
 };
 
 }  // namespace volumed::nfs3

@@ -22,7 +22,7 @@ NlmHooks NfsHandleHooks(storage::VolumeCatalog* catalog) {
     };
     return hooks;
   }
-  auto resolver = std::make_shared<nfs3::Resolver>(*catalog);
+  auto resolver = std::make_shared<nfs3::Resolver>(*catalog, nullptr);
   hooks.resolve_handle = [resolver](const rpc::CallContext& ctx,
                                     std::span<const uint8_t> fh) -> Result<FileKey> {
     VOLUMED_ASSIGN_OR_RETURN(nfs3::Resolved r, resolver->Resolve(ctx, fh));

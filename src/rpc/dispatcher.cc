@@ -7,6 +7,7 @@
 
 #include "base/logging.h"
 #include "rpc/call_codec.h"
+#include "rpc/reply_gate.h"
 
 namespace volumed::rpc {
 
@@ -49,37 +50,45 @@ bool Dispatcher::Serves(uint32_t prog, uint32_t vers) const {
                      [&](const ProgramVersion& p) { return p.prog == prog && p.vers == vers; });
 }
 
-std::optional<std::vector<uint8_t>> Dispatcher::Dispatch(std::span<const uint8_t> record,
-                                                         const CallContext& base) const noexcept {
+void Dispatcher::Dispatch(std::span<const uint8_t> record, const CallContext& base,
+                          ReplySink sink) const noexcept {
+  bool answered = false;
   try {
-    return DispatchOrThrow(record, base);
+    DispatchOrThrow(record, base, sink, &answered);
+    return;
   } catch (const std::exception& e) {
     LOG_ERROR("rpc: dispatch failed: {}", e.what());
   } catch (...) {
     LOG_ERROR("rpc: dispatch failed with an unknown exception");
   }
+  if (answered) return;
   // Answer SYSTEM_ERR if the xid can be read at all.
+  std::optional<std::vector<uint8_t>> reply;
   try {
     if (record.size() >= 4) {
       const uint32_t xid = (uint32_t{record[0]} << 24) | (uint32_t{record[1]} << 16) |
                            (uint32_t{record[2]} << 8) | record[3];
-      return EncodeAcceptErrorReply(xid, SYSTEM_ERR);
+      reply = EncodeAcceptErrorReply(xid, SYSTEM_ERR);
     }
   } catch (...) {
   }
-  return std::nullopt;
+  sink(std::move(reply));
 }
 
-std::optional<std::vector<uint8_t>> Dispatcher::DispatchOrThrow(std::span<const uint8_t> record,
-                                                                const CallContext& base) const {
+void Dispatcher::DispatchOrThrow(std::span<const uint8_t> record, const CallContext& base,
+                                 const ReplySink& sink, bool* answered) const {
+  auto answer = [&](std::optional<std::vector<uint8_t>> reply) {
+    *answered = true;
+    sink(std::move(reply));
+  };
   DecodedCall call = DecodeCall(record);
   switch (call.verdict) {
     case HeaderVerdict::kDrop:
-      return std::nullopt;
+      return answer(std::nullopt);
     case HeaderVerdict::kRpcMismatch:
-      return EncodeRpcMismatchReply(call.xid);
+      return answer(EncodeRpcMismatchReply(call.xid));
     case HeaderVerdict::kAuthError:
-      return EncodeAuthErrorReply(call.xid, call.auth_error);
+      return answer(EncodeAuthErrorReply(call.xid, call.auth_error));
     case HeaderVerdict::kOk:
       break;
   }
@@ -92,25 +101,30 @@ std::optional<std::vector<uint8_t>> Dispatcher::DispatchOrThrow(std::span<const 
     high = std::max(high, p.vers);
     if (p.vers == call.vers) version = &p;
   }
-  if (high == 0 && low == UINT32_MAX) return EncodeAcceptErrorReply(call.xid, PROG_UNAVAIL);
-  if (version == nullptr) return EncodeProgMismatchReply(call.xid, low, high);
+  if (high == 0 && low == UINT32_MAX) return answer(EncodeAcceptErrorReply(call.xid, PROG_UNAVAIL));
+  if (version == nullptr) return answer(EncodeProgMismatchReply(call.xid, low, high));
   if (version->require_auth_sys && call.cred.flavor == AUTH_NONE && call.proc != 0) {
-    return EncodeAuthErrorReply(call.xid, AUTH_TOOWEAK);
+    return answer(EncodeAuthErrorReply(call.xid, AUTH_TOOWEAK));
   }
   if (version->require_privileged_port && base.transport != Transport::kLocal &&
       base.peer_port() >= 1024 && call.proc != 0) {
-    return EncodeAuthErrorReply(call.xid, AUTH_TOOWEAK);  // RFC 5531 has no "insecure port"
+    // RFC 5531 has no "insecure port"
+    return answer(EncodeAuthErrorReply(call.xid, AUTH_TOOWEAK));
   }
   const auto proc = std::find_if(version->procedures.begin(), version->procedures.end(),
                                  [&](const Procedure& p) { return p.number == call.proc; });
-  if (proc == version->procedures.end()) return EncodeAcceptErrorReply(call.xid, PROC_UNAVAIL);
+  if (proc == version->procedures.end()) {
+    return answer(EncodeAcceptErrorReply(call.xid, PROC_UNAVAIL));
+  }
 
+  ReplyGate gate;
   CallContext ctx = base;
   ctx.xid = call.xid;
   ctx.prog = call.prog;
   ctx.vers = call.vers;
   ctx.proc = call.proc;
   ctx.cred = std::move(call.cred);
+  ctx.gate = &gate;
 
   std::string drc_key;
   // A Unix-socket client that retransmits does so on a new connection, where the cache
@@ -124,11 +138,11 @@ std::optional<std::vector<uint8_t>> Dispatcher::DispatchOrThrow(std::span<const 
         break;
       case DuplicateRequestCache::Lookup::kInProgress:
         LOG_DEBUG("rpc: dropping duplicate of in-progress xid {:#x} {}", ctx.xid, proc->name);
-        return std::nullopt;
+        return answer(std::nullopt);
       case DuplicateRequestCache::Lookup::kReplay:
         LOG_DEBUG("rpc: replaying cached reply for xid {:#x} {}", ctx.xid, proc->name);
-        if (replay.empty()) return std::nullopt;
-        return replay;
+        if (replay.empty()) return answer(std::nullopt);
+        return answer(std::move(replay));
     }
   }
 
@@ -140,13 +154,31 @@ std::optional<std::vector<uint8_t>> Dispatcher::DispatchOrThrow(std::span<const 
     if (cached) drc_->Abandon(drc_key);
     throw;
   }
-  if (cached) {
-    // Every answer is replayed, errors included: a retransmission must see what the
-    // first execution answered (an empty reply means "send nothing" again).
-    drc_->Complete(drc_key, reply);
+  *answered = true;  // from here on `finish` answers, exactly once
+  auto finish = [drc = cached ? drc_ : nullptr, drc_key = std::move(drc_key), send,
+                 reply = std::move(reply), sink, xid = ctx.xid,
+                 name = proc->name](bool ok) mutable noexcept {
+    try {
+      if (!ok) {
+        // The reply depended on a change the store failed to make durable.
+        LOG_WARN("rpc: {} xid {:#x}: answering SYSTEM_ERR, its change is not durable", name, xid);
+        if (drc != nullptr) drc->Abandon(drc_key);
+        sink(EncodeAcceptErrorReply(xid, SYSTEM_ERR));
+        return;
+      }
+      // Every answer is replayed, errors included: a retransmission must see what the
+      // first execution answered (an empty reply means "send nothing" again).
+      if (drc != nullptr) drc->Complete(drc_key, reply);
+      sink(send ? std::optional(std::move(reply)) : std::nullopt);
+    } catch (const std::exception& e) {
+      LOG_ERROR("rpc: {} xid {:#x}: reply failed: {}", name, xid, e.what());
+    }
+  };
+  if (gate.empty()) {
+    finish(true);
+  } else {
+    std::move(gate).Open(std::move(finish));
   }
-  if (!send) return std::nullopt;
-  return reply;
 }
 
 std::vector<uint8_t> Dispatcher::Execute(const Procedure& proc, void* state, const CallContext& ctx,

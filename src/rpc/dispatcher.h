@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <vector>
@@ -38,15 +39,20 @@ class Dispatcher {
   bool Serves(uint32_t prog, uint32_t vers) const;
   const std::vector<ProgramVersion>& programs() const { return programs_; }
 
-  // Answers one call. `base` carries transport, peer and local_peer_uid; the rest of the
-  // context is filled from the call. Returns the reply (with its record-mark slot, see
-  // call_codec.h) or nothing when no reply must be sent.
-  std::optional<std::vector<uint8_t>> Dispatch(std::span<const uint8_t> record,
-                                               const CallContext& base) const noexcept;
+  // Receives a call's reply (with its record-mark slot, see call_codec.h), or nullopt
+  // when no reply must be sent.
+  using ReplySink = std::function<void(std::optional<std::vector<uint8_t>>)>;
+
+  // Answers one call: `sink` is called exactly once, on this thread or — when the handler
+  // gated its reply (rpc/reply_gate.h) — on the thread that opens the gate. `base` carries
+  // transport, peer and local_peer_uid; the rest of the context is filled from the call.
+  // The duplicate-request cache records a reply only when it is sent.
+  void Dispatch(std::span<const uint8_t> record, const CallContext& base,
+                ReplySink sink) const noexcept;
 
  private:
-  std::optional<std::vector<uint8_t>> DispatchOrThrow(std::span<const uint8_t> record,
-                                                      const CallContext& base) const;
+  void DispatchOrThrow(std::span<const uint8_t> record, const CallContext& base,
+                       const ReplySink& sink, bool* answered) const;
   std::vector<uint8_t> Execute(const Procedure& proc, void* state, const CallContext& ctx,
                                std::span<const uint8_t> args, bool* reply) const;
 

@@ -24,6 +24,8 @@
 
 namespace volumed::rpc {
 
+class ReplyGate;
+
 enum class Transport : unsigned char { kTcp, kUdp, kLocal };
 
 // The caller's identity, decoded from the call's credential.
@@ -49,6 +51,9 @@ struct CallContext {
   Credentials cred;
   // For AF_UNIX connections: the peer's uid from SO_PEERCRED (else -1).
   int64_t local_peer_uid = -1;
+  // What the reply must wait for (rpc/reply_gate.h); the dispatcher sets it for every
+  // call; null outside one.
+  ReplyGate* gate = nullptr;
 };
 
 // What the handler tells the engine to do with the call.

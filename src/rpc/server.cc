@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <mutex>
@@ -113,6 +114,10 @@ struct Server::Impl {
   std::atomic<bool> starving{false};
   int64_t last_refusal_log_ms = 0;
 
+  std::mutex replies_mu;
+  std::condition_variable replies_cv;
+  size_t replies_pending = 0;  // guarded by replies_mu
+
   std::atomic<uint64_t> accepted{0}, refused{0}, open_conns{0}, protocol_errors{0}, calls{0},
       dropped{0};
 
@@ -129,6 +134,9 @@ struct Server::Impl {
   void ResumeStarved();
 
   void HandleStreamCall(const std::shared_ptr<Connection>& c, const std::vector<uint8_t>& rec);
+  // Count calls whose reply is not yet sent (a gated reply outlives its worker task).
+  void BeginReply();
+  void EndReply();
   void QueueReply(Connection* c, std::vector<uint8_t> reply);
   void Flush(Connection* c);
   void FinishCall(Connection* c);
@@ -307,6 +315,11 @@ void Server::Stop() {
   if (write(m.wake_fd, &one, sizeof(one)) < 0) LOG_WARN("rpc: cannot wake the reactor");
   m.reactor.join();
   m.pool->Shutdown();  // queued calls finish; their replies go out if the socket takes them
+  {
+    // Replies gated on the store's durability are sent by its sync threads: wait for them.
+    std::unique_lock lock(m.replies_mu);
+    m.replies_cv.wait(lock, [&] { return m.replies_pending == 0; });
+  }
   for (auto& [fd, c] : m.conns) {
     std::lock_guard lock(c->mu);
     c->closed = true;
@@ -616,14 +629,18 @@ void Server::Impl::ReadDatagrams(Listener* l) {
     base.transport = Transport::kUdp;
     base.peer = peer;
     base.peer_len = msg.msg_namelen;
-    pool->Submit([l, base, dgram = std::move(dgram)] {
-      auto reply = l->dispatcher.Dispatch(dgram, base);
-      if (reply) {
-        const auto payload = ReplyPayload(*reply);
-        sendto(l->fd, payload.data(), payload.size(), MSG_DONTWAIT,
-               reinterpret_cast<const sockaddr*>(&base.peer), base.peer_len);
-      }
-      l->queued_datagrams--;
+    pool->Submit([this, l, base, dgram = std::move(dgram)] {
+      BeginReply();
+      l->dispatcher.Dispatch(
+          dgram, base, [this, l, base](std::optional<std::vector<uint8_t>> reply) {
+            if (reply) {
+              const auto payload = ReplyPayload(*reply);
+              sendto(l->fd, payload.data(), payload.size(), MSG_DONTWAIT,
+                     reinterpret_cast<const sockaddr*>(&base.peer), base.peer_len);
+            }
+            l->queued_datagrams--;
+            EndReply();
+          });
     });
   }
 }
@@ -633,9 +650,23 @@ void Server::Impl::ReadDatagrams(Listener* l) {
 
 void Server::Impl::HandleStreamCall(const std::shared_ptr<Connection>& c,
                                     const std::vector<uint8_t>& rec) {
-  auto reply = c->listener->dispatcher.Dispatch(rec, c->base);
-  if (reply) QueueReply(c.get(), std::move(*reply));
-  FinishCall(c.get());
+  BeginReply();
+  c->listener->dispatcher.Dispatch(rec, c->base,
+                                   [this, c](std::optional<std::vector<uint8_t>> reply) {
+                                     if (reply) QueueReply(c.get(), std::move(*reply));
+                                     FinishCall(c.get());
+                                     EndReply();
+                                   });
+}
+
+void Server::Impl::BeginReply() {
+  std::lock_guard lock(replies_mu);
+  ++replies_pending;
+}
+
+void Server::Impl::EndReply() {
+  std::lock_guard lock(replies_mu);
+  if (--replies_pending == 0) replies_cv.notify_all();
 }
 
 void Server::Impl::QueueReply(Connection* c, std::vector<uint8_t> reply) {

@@ -1,0 +1,136 @@
+#include "storage/durability.h"
+
+#include <algorithm>
+
+#include "storage/kv.h"
+
+namespace volumed::storage {
+
+Durability::Durability(Kv* kv, SyncScheduler* scheduler, bool syncs)
+    : kv_(kv), scheduler_(scheduler), syncs_(syncs) {}
+
+Durability::~Durability() { Close(); }
+
+void Durability::Applied(uint64_t seq, bool needed) {
+  std::lock_guard<std::mutex> l(mu_);
+  applied_ = seq;
+  if (needed && syncs_) needed_ = seq;
+}
+
+void Durability::NeedEverything() {
+  std::lock_guard<std::mutex> l(mu_);
+  if (syncs_) needed_ = applied_;
+}
+
+void Durability::WhenDurable(Done done) {
+  Status answer;
+  {
+    std::unique_lock<std::mutex> l(mu_);
+    if (needed_ > durable_ && !closed_) {
+      if (!failed_.ok()) {
+        answer = failed_;
+      } else {
+        waiters_.emplace_back(needed_, std::move(done));
+        if (scheduled_) return;
+        scheduled_ = true;
+        l.unlock();
+        scheduler_->Schedule(this);
+        return;
+      }
+    } else if (needed_ > durable_) {
+      answer = Status(Status::Code::kStale, "volume closed before its changes were synced");
+    }
+  }
+  done(answer);
+}
+
+void Durability::RunSync() {
+  uint64_t target;
+  Status failed;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    target = applied_;
+    failed = failed_;
+  }
+  // Every group numbered up to `target` has been written to the log before this point;
+  // one sync of the log makes all of them durable.
+  Status s = failed.ok() ? kv_->SyncLog() : failed;
+  std::vector<std::pair<uint64_t, Done>> ready;
+  bool again;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (s.ok()) {
+      durable_ = std::max(durable_, target);
+    } else {
+      failed_ = s;
+    }
+    auto keep = std::partition(waiters_.begin(), waiters_.end(),
+                               [&](const auto& w) { return s.ok() && w.first > durable_; });
+    std::move(keep, waiters_.end(), std::back_inserter(ready));
+    waiters_.erase(keep, waiters_.end());
+    again = !waiters_.empty();
+    if (!again) {
+      scheduled_ = false;
+      idle_cv_.notify_all();
+    }
+  }
+  for (auto& [seq, done] : ready) done(s);
+  // Waiters that came during this sync (their writes may be after `target`) get the next.
+  if (again) scheduler_->Schedule(this);
+}
+
+void Durability::Close() {
+  std::vector<std::pair<uint64_t, Done>> ready;
+  Status s;
+  {
+    std::unique_lock<std::mutex> l(mu_);
+    if (closed_) return;
+    idle_cv_.wait(l, [&] { return !scheduled_; });
+    closed_ = true;
+    if (needed_ > durable_ && failed_.ok()) {
+      l.unlock();
+      s = kv_->SyncLog();
+      l.lock();
+      if (s.ok()) durable_ = needed_;
+    }
+    if (!failed_.ok()) s = failed_;
+    ready.swap(waiters_);
+  }
+  for (auto& [seq, done] : ready) done(s);
+}
+
+SyncScheduler::SyncScheduler(size_t threads) {
+  threads_.reserve(threads);
+  for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i) {
+    threads_.emplace_back([this](const std::stop_token& stop) { Run(stop); });
+  }
+}
+
+SyncScheduler::~SyncScheduler() {
+  for (auto& t : threads_) t.request_stop();
+  cv_.notify_all();
+  threads_.clear();  // joins
+}
+
+void SyncScheduler::Schedule(Durability* d) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    queue_.push_back(d);
+  }
+  cv_.notify_one();
+}
+
+void SyncScheduler::Run(const std::stop_token& stop) {
+  for (;;) {
+    Durability* d;
+    {
+      std::unique_lock<std::mutex> l(mu_);
+      if (!cv_.wait(l, stop, [&] { return !queue_.empty(); })) return;
+      d = queue_.front();
+      queue_.pop_front();
+    }
+    d->RunSync();
+  }
+}
+
+}  // namespace volumed::storage

@@ -1,0 +1,104 @@
+// Durability: a volume's durable point and the group commit that moves it (DESIGN.md §5).
+//
+// Every batch is applied to LevelDB unsynced, under whatever inode locks its operation
+// holds; WriteQueue numbers the groups it writes, in write order, and reports each one
+// here (Applied). A change that must survive a crash — a namespace operation, a synced
+// write, a SETATTR — is written with `needed` set; COMMIT needs everything applied so far
+// (NeedEverything). WhenDurable(done) calls `done` once every needed change applied so far
+// is durable: at once when nothing is pending (reads on a quiet volume pay one uncontended
+// mutex), otherwise on a SyncScheduler thread right after the log sync that covers it.
+// All operations waiting at that moment — in one directory or many, from any client —
+// share that one sync; operations that arrive during a sync share the next. No inode lock
+// and no worker thread is held while a sync runs.
+//
+// A failed sync is sticky: that waiter and every later one get the error (the kernel may
+// have dropped the dirty pages; nothing may be reported durable again).
+//
+// A volume that must not sync (ephemeral, DESIGN.md §5) is made with `syncs` false: no
+// change is ever needed, so WhenDurable always answers at once.
+//
+// Thread-safety: thread-safe. Close() before the Kv goes.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+
+namespace volumed::storage {
+
+class Kv;
+class SyncScheduler;
+
+class Durability {
+ public:
+  using Done = std::function<void(Status)>;
+
+  // `kv` and `scheduler` must outlive Close().
+  Durability(Kv* kv, SyncScheduler* scheduler, bool syncs);
+  ~Durability();
+  Durability(const Durability&) = delete;
+  Durability& operator=(const Durability&) = delete;
+
+  // A group of writes numbered `seq` (increasing) is in the store; `needed`: it holds a
+  // change that must become durable. Called by WriteQueue, in write order.
+  void Applied(uint64_t seq, bool needed);
+  // Everything applied so far must become durable (COMMIT's barrier).
+  void NeedEverything();
+  // Calls `done` once every change needed so far is durable (possibly at once, on this
+  // thread), with the sync's error if it failed.
+  void WhenDurable(Done done);
+  // Waits for a running sync, makes what is still needed durable, answers every waiter.
+  // Afterwards WhenDurable answers at once. Idempotent.
+  void Close();
+
+ private:
+  friend class SyncScheduler;
+  // One sync of the log, on a scheduler thread.
+  void RunSync();
+
+  Kv* const kv_;
+  SyncScheduler* const scheduler_;
+  const bool syncs_;
+
+  std::mutex mu_;
+  std::condition_variable idle_cv_;                 // signalled when a scheduled sync finishes
+  uint64_t applied_ = 0;                            // guarded by mu_
+  uint64_t needed_ = 0;                             // guarded by mu_
+  uint64_t durable_ = 0;                            // guarded by mu_
+  std::vector<std::pair<uint64_t, Done>> waiters_;  // guarded by mu_
+  bool scheduled_ = false;                          // guarded by mu_: queued or running
+  bool closed_ = false;                             // guarded by mu_
+  Status failed_;                                   // guarded by mu_: sticky sync error
+};
+
+// SyncScheduler: a few threads shared by every volume of a store that run Durability
+// syncs, one volume at a time each; a volume is queued at most once. Bounded threads
+// whatever the number of volumes.
+//
+// Thread-safety: thread-safe. Destroy only after every Durability using it is closed.
+class SyncScheduler {
+ public:
+  explicit SyncScheduler(size_t threads);
+  ~SyncScheduler();
+  SyncScheduler(const SyncScheduler&) = delete;
+  SyncScheduler& operator=(const SyncScheduler&) = delete;
+
+  void Schedule(Durability* d);
+
+ private:
+  void Run(const std::stop_token& stop);
+
+  std::mutex mu_;
+  std::condition_variable_any cv_;
+  std::deque<Durability*> queue_;  // guarded by mu_
+  std::vector<std::jthread> threads_;
+};
+
+}  // namespace volumed::storage

@@ -1,0 +1,60 @@
+// LogSyncEnv: a leveldb::Env over the POSIX file system whose write-ahead log files can be
+// synced from outside LevelDB, while LevelDB goes on appending to them.
+//
+// Why: LevelDB syncs its log inside Write(), as the leader of its writer queue, so every
+// write queued behind a synced one waits for the fsync — including writes made by
+// operations that hold inode locks. volumed instead writes every batch unsynced and has a
+// sync thread make the log durable (storage/durability.h): an `fdatasync` of the log's
+// descriptor, issued while later writers keep appending, covers every record whose write(2)
+// completed before it (LevelDB flushes each record to the kernel before Write returns).
+//
+// What makes "sync the current log" cover every earlier record, also across a log switch
+// (LevelDB starts a new log when a memtable fills):
+//  - a log file becomes its database's current log only at its first write, and LevelDB
+//    writes to a new log only after closing the previous one;
+//  - closing a log file syncs what it holds first; only then does it stop being current.
+// So records not in the current log are in closed, synced logs. A failed sync at close is
+// remembered for that database and reported by every later SyncLog.
+//
+// Every other file (tables, MANIFEST, CURRENT, LOCK, info log) is the base Env's.
+//
+// Thread-safety: thread-safe. A log file is written by LevelDB's single writer; SyncLog may
+// run concurrently from any thread.
+#pragma once
+
+#include <leveldb/env.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace volumed::storage {
+
+class LogSyncEnv final : public leveldb::EnvWrapper {
+ public:
+  // `base` must be the POSIX Env (leveldb::Env::Default()): log files are opened with
+  // open(2) on the same paths.
+  explicit LogSyncEnv(leveldb::Env* base);
+  ~LogSyncEnv() override;
+
+  leveldb::Status NewWritableFile(const std::string& fname,
+                                  leveldb::WritableFile** result) override;
+
+  // Makes every record written so far to the log of the database in `dbdir` durable.
+  // OK at once when that database has written nothing since its last log was closed.
+  leveldb::Status SyncLog(const std::string& dbdir);
+
+  struct LogFd;  // one open log: descriptor and sync state (log_sync_env.cc)
+
+ private:
+  friend class SyncableLogFile;
+  void BecomeCurrent(const std::string& dbdir, const std::shared_ptr<LogFd>& log);
+  void Retire(const std::string& dbdir, const LogFd* log, const leveldb::Status& final_sync);
+
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<LogFd>> current_;  // guarded by mu_
+  std::map<std::string, leveldb::Status> failed_;          // guarded by mu_
+};
+
+}  // namespace volumed::storage
