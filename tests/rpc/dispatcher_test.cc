@@ -6,6 +6,9 @@
 
 #include <arpa/inet.h>
 
+#include <thread>
+
+#include "dispatch_now.h"
 #include "rpc/auth_sys.h"
 #include "rpc/call_codec.h"
 #include "rpc/wire.h"
@@ -38,7 +41,7 @@ class DispatcherTest : public ::testing::Test {
   }
 
   std::optional<std::vector<uint8_t>> Raw(const std::vector<uint8_t>& record) {
-    return dispatcher_.Dispatch(record, base_);
+    return testing::DispatchNow(dispatcher_, record, base_);
   }
   ParsedReply Call(uint32_t xid, uint32_t prog, uint32_t vers, uint32_t proc,
                    std::vector<uint8_t> args = {}, uint32_t flavor = AUTH_NONE,
@@ -100,18 +103,19 @@ TEST_F(DispatcherTest, AuthTooWeakWhenTheProgramRequiresAuthSys) {
   ProgramVersion pv = testing::TestProgram(1, &state_);
   pv.require_auth_sys = true;
   ASSERT_TRUE(strict.Add(pv).ok());
-  auto reply =
-      strict.Dispatch(EncodeCall(6, kTestProg, 1, testing::kEcho, AUTH_NONE, {}, U32Arg(1)), base_);
+  auto reply = testing::DispatchNow(
+      strict, EncodeCall(6, kTestProg, 1, testing::kEcho, AUTH_NONE, {}, U32Arg(1)), base_);
   ASSERT_TRUE(reply.has_value());
   auto r = ParseReply(ReplyPayload(*reply));
   EXPECT_EQ(r->reject_stat, 1u);
   EXPECT_EQ(r->auth_stat, static_cast<uint32_t>(AUTH_TOOWEAK));
   // NULL stays reachable without credentials; AUTH_SYS passes.
-  reply = strict.Dispatch(EncodeCall(7, kTestProg, 1, 0, AUTH_NONE, {}), base_);
+  reply = testing::DispatchNow(strict, EncodeCall(7, kTestProg, 1, 0, AUTH_NONE, {}), base_);
   EXPECT_EQ(ParseReply(ReplyPayload(*reply))->accept_stat, 0u);
-  reply = strict.Dispatch(EncodeCall(8, kTestProg, 1, testing::kEcho, AUTH_SYS,
-                                     EncodeAuthSys(0, "h", 1, 1, {}), U32Arg(1)),
-                          base_);
+  reply = testing::DispatchNow(strict,
+                               EncodeCall(8, kTestProg, 1, testing::kEcho, AUTH_SYS,
+                                          EncodeAuthSys(0, "h", 1, 1, {}), U32Arg(1)),
+                               base_);
   EXPECT_EQ(ParseReply(ReplyPayload(*reply))->accept_stat, 0u);
 }
 
@@ -125,7 +129,8 @@ TEST_F(DispatcherTest, AuthTooWeakFromAnUnprivilegedPortWhenRequired) {
     CallContext ctx = base_;
     ctx.transport = t;
     reinterpret_cast<sockaddr_in*>(&ctx.peer)->sin_port = htons(port);
-    auto reply = strict.Dispatch(
+    auto reply = testing::DispatchNow(
+        strict,
         EncodeCall(xid, kTestProg, 1, proc, AUTH_SYS, EncodeAuthSys(0, "h", 1, 1, {}), U32Arg(1)),
         ctx);
     EXPECT_TRUE(reply.has_value());
@@ -151,9 +156,10 @@ TEST_F(DispatcherTest, AuthTooWeakFromAnUnprivilegedPortWhenRequired) {
   CallContext local;
   local.transport = Transport::kLocal;
   local.peer.ss_family = AF_UNIX;
-  auto reply = strict.Dispatch(EncodeCall(24, kTestProg, 1, testing::kEcho, AUTH_SYS,
-                                          EncodeAuthSys(0, "h", 1, 1, {}), U32Arg(1)),
-                               local);
+  auto reply = testing::DispatchNow(strict,
+                                    EncodeCall(24, kTestProg, 1, testing::kEcho, AUTH_SYS,
+                                               EncodeAuthSys(0, "h", 1, 1, {}), U32Arg(1)),
+                                    local);
   ASSERT_TRUE(reply.has_value());
   EXPECT_EQ(ParseReply(ReplyPayload(*reply))->accept_stat, 0u);
   // Without the flag an unprivileged port is served.
@@ -233,6 +239,46 @@ TEST_F(DispatcherTest, CredentialsReachTheHandler) {
   EXPECT_EQ(uid, 1000u);
   EXPECT_EQ(gid, 50u);
   EXPECT_EQ(ngids, 3u);
+}
+
+// A gated reply is sent only when its gate opens, by the thread that opens it; until then
+// a retransmission is dropped (in progress), afterwards it is replayed from the cache.
+TEST_F(DispatcherTest, GatedReplyWaitsForItsGateAndIsCachedWhenSent) {
+  std::vector<std::optional<std::vector<uint8_t>>> sent;
+  const auto call = EncodeCall(40, kTestProg, 2, testing::kGated, AUTH_NONE, {}, U32Arg(7));
+  dispatcher_.Dispatch(call, base_, [&](auto reply) { sent.push_back(std::move(reply)); });
+  EXPECT_TRUE(sent.empty());
+  ASSERT_EQ(state_.gates.size(), 1u);
+  dispatcher_.Dispatch(call, base_, [&](auto reply) { sent.push_back(std::move(reply)); });
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_FALSE(sent[0].has_value());   // the duplicate of an in-progress call: dropped
+  EXPECT_EQ(state_.gates.size(), 1u);  // and not executed again
+
+  std::thread opener([&] { state_.gates[0](true); });
+  opener.join();
+  ASSERT_EQ(sent.size(), 2u);
+  ASSERT_TRUE(sent[1].has_value());
+  auto r = ParseReply(ReplyPayload(*sent[1]));
+  EXPECT_EQ(r->xid, 40u);
+  EXPECT_EQ(r->results, U32Arg(8));
+  auto replay = Raw(call);  // now answered from the cache, without the handler
+  ASSERT_TRUE(replay.has_value());
+  EXPECT_EQ(*replay, *sent[1]);
+  EXPECT_EQ(state_.gates.size(), 1u);
+}
+
+// A gate that fails (the store could not make the change durable) answers SYSTEM_ERR and
+// leaves nothing cached: a retransmission executes again.
+TEST_F(DispatcherTest, FailedGateAnswersSystemErrAndCachesNothing) {
+  std::optional<std::vector<uint8_t>> sent;
+  const auto call = EncodeCall(41, kTestProg, 2, testing::kGated, AUTH_NONE, {}, U32Arg(1));
+  dispatcher_.Dispatch(call, base_, [&](auto reply) { sent = std::move(reply); });
+  ASSERT_EQ(state_.gates.size(), 1u);
+  state_.gates[0](false);
+  ASSERT_TRUE(sent.has_value());
+  EXPECT_EQ(ParseReply(ReplyPayload(*sent))->accept_stat, static_cast<uint32_t>(SYSTEM_ERR));
+  dispatcher_.Dispatch(call, base_, [&](auto reply) { sent = std::move(reply); });
+  EXPECT_EQ(state_.gates.size(), 2u);
 }
 
 TEST_F(DispatcherTest, DuplicateRegistrationIsRefused) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/logging.h"
+#include "dispatch_now.h"
 #include "rpc/dispatcher.h"
 #include "rpc/drc.h"
 #include "rpc/null_program.h"
@@ -87,7 +88,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!reassembler.Feed(stream.subspan(pos, n), &records).ok()) break;
   }
   for (const auto& rec : records) {
-    auto reply = h.dispatcher.Dispatch(rec, h.base);
+    auto reply = volumed::rpc::testing::DispatchNow(h.dispatcher, rec, h.base);
     if (!reply) continue;
     if (reply->size() < 4 + 12) std::abort();
     const uint32_t mark = (uint32_t{(*reply)[0]} << 24) | (uint32_t{(*reply)[1]} << 16) |

@@ -50,6 +50,16 @@ Outcome Who(void*, const CallContext& ctx, void*, void* res) {
   w->local_peer_uid = static_cast<int>(ctx.local_peer_uid);
   return Outcome::kReply;
 }
+Outcome Gated(void* s, const CallContext& ctx, void* args, void* res) {
+  *static_cast<u_int*>(res) = *static_cast<u_int*>(args) + 1;
+  auto* state = static_cast<TestState*>(s);
+  ctx.gate->Add([state](ReplyGate::Done done) {
+    std::lock_guard<std::mutex> l(state->gate_mu);
+    state->gates.push_back(std::move(done));
+  });
+  return Outcome::kReply;
+}
+
 Outcome Big(void*, const CallContext&, void* args, void* res) {
   const u_int n = *static_cast<u_int*>(args);
   auto* b = static_cast<Blob*>(res);
@@ -82,6 +92,7 @@ std::span<const Procedure> TestProcedures() {
        true},
       {kBig, "BIG", P(xdr_u_int), sizeof(u_int), reinterpret_cast<xdrproc_t>(XdrBlob), sizeof(Blob),
        Big, true},
+      {kGated, "GATED", P(xdr_u_int), sizeof(u_int), P(xdr_u_int), sizeof(u_int), Gated, false},
   };
   return kTable;
 }

@@ -2,16 +2,19 @@
 // exceptions, failures, garbage, no reply, non-idempotent counting, sleeping (for
 // parallelism), credential reflection and large results.
 //
-// Thread-safety: handlers are thread-safe (atomics only).
+// Thread-safety: handlers are thread-safe.
 #pragma once
 
 #include <rpc/rpc.h>
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <span>
+#include <vector>
 
 #include "rpc/program.h"
+#include "rpc/reply_gate.h"
 
 namespace volumed::rpc::testing {
 
@@ -29,12 +32,16 @@ enum TestProc : uint32_t {
   kSleep = 8,      // sleeps u_int milliseconds, returns the same number
   kWhoAmI = 9,     // returns uid, gid, ngids, local_peer_uid (4 u_int)
   kBig = 10,       // u_int n → opaque<> of n bytes (value i & 0xff)
+  kGated = 11,     // non-idempotent u_int → u_int + 1, its reply waits for TestState::gates
 };
 
 struct TestState {
   std::atomic<uint32_t> count{0};
   std::atomic<uint32_t> running{0};
   std::atomic<uint32_t> max_running{0};
+  // kGated: one entry per call whose reply waits; the test calls it to open the gate.
+  std::mutex gate_mu;
+  std::vector<ReplyGate::Done> gates;  // guarded by gate_mu
 };
 
 struct Blob {
