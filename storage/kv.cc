@@ -77,7 +77,7 @@ Status Kv::Write(leveldb::WriteBatch* batch, bool sync) {
 }
 
 Status Kv::SyncLog() {
-  if (log_env_ != nullptr) return Map(log_env_->SyncLog(path_));
+  if (log_syncer_ != nullptr) return Map(log_syncer_->SyncLog(path_));
   leveldb::WriteBatch empty;
   return Write(&empty, true);
 }
@@ -106,6 +106,7 @@ std::shared_ptr<const leveldb::Snapshot> Kv::Snapshot() const {
 KvFactory::KvFactory(leveldb::Env* env, KvTuning tuning, size_t block_cache_bytes)
     : log_env_(env == nullptr ? std::make_unique<LogSyncEnv>(leveldb::Env::Default()) : nullptr),
       env_(env != nullptr ? env : log_env_.get()),
+      log_syncer_(env != nullptr ? dynamic_cast<LogSyncer*>(env) : log_env_.get()),
       tuning_(tuning),
       cache_(leveldb::NewLRUCache(block_cache_bytes)),
       filter_(tuning.bloom_bits_per_key > 0
@@ -128,7 +129,7 @@ Result<std::unique_ptr<Kv>> KvFactory::Open(const std::string& path) {
   leveldb::DB* db = nullptr;
   leveldb::Status s = leveldb::DB::Open(o, path, &db);
   if (!s.ok()) return Map(s);
-  return std::unique_ptr<Kv>(new Kv(db, path, log_env_.get()));
+  return std::unique_ptr<Kv>(new Kv(db, path, log_syncer_));
 }
 
 Status KvFactory::Destroy(const std::string& path) {

@@ -28,6 +28,7 @@ class WriteBatch;
 namespace volumed::storage {
 
 class LogSyncEnv;
+class LogSyncer;
 
 // LevelDB settings; the reasons and measurements are in storage/TUNING.md.
 struct KvTuning {
@@ -52,7 +53,7 @@ class Kv {
                                          const leveldb::Snapshot* snap = nullptr) const;
   Status Write(leveldb::WriteBatch* batch, bool sync);
   // Makes every write made so far durable, without waiting behind later writers when the
-  // store's Env is a LogSyncEnv (storage/log_sync_env.h); otherwise a synced empty write.
+  // store's Env is a LogSyncer (storage/log_sync_env.h); otherwise a synced empty write.
   Status SyncLog();
   // Visits keys in [start, end) in order ("" end = no bound).
   Status Scan(std::string_view start, std::string_view end, const ScanVisitor& visit,
@@ -62,16 +63,17 @@ class Kv {
 
  private:
   friend class KvFactory;
-  Kv(leveldb::DB* db, std::string path, LogSyncEnv* log_env)
-      : db_(db), path_(std::move(path)), log_env_(log_env) {}
+  Kv(leveldb::DB* db, std::string path, LogSyncer* log_syncer)
+      : db_(db), path_(std::move(path)), log_syncer_(log_syncer) {}
   leveldb::DB* db_;
   const std::string path_;
-  LogSyncEnv* const log_env_;  // null: SyncLog writes through LevelDB
+  LogSyncer* const log_syncer_;  // null: SyncLog writes through LevelDB
 };
 
 class KvFactory {
  public:
-  // env: null = the POSIX file system through a LogSyncEnv (out-of-band log syncs).
+  // env: null = the POSIX file system through a LogSyncEnv (out-of-band log syncs); an
+  // Env that is also a LogSyncer has its logs synced out of band too.
   KvFactory(leveldb::Env* env, KvTuning tuning, size_t block_cache_bytes);
   ~KvFactory();
   KvFactory(const KvFactory&) = delete;
@@ -89,6 +91,7 @@ class KvFactory {
  private:
   std::unique_ptr<LogSyncEnv> log_env_;  // when env was null
   leveldb::Env* env_;
+  LogSyncer* log_syncer_;  // null: Kv::SyncLog writes through LevelDB
   KvTuning tuning_;
   std::unique_ptr<leveldb::Cache> cache_;
   std::unique_ptr<const leveldb::FilterPolicy> filter_;

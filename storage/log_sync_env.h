@@ -31,7 +31,17 @@
 
 namespace volumed::storage {
 
-class LogSyncEnv final : public leveldb::EnvWrapper {
+// An Env whose databases' logs can be synced from outside LevelDB. KvFactory uses it for
+// Kv::SyncLog when the Env it is given implements it.
+class LogSyncer {
+ public:
+  virtual ~LogSyncer() = default;
+  // Makes every record written so far to the log of the database in `dbdir` durable,
+  // without stopping LevelDB's writers.
+  virtual leveldb::Status SyncLog(const std::string& dbdir) = 0;
+};
+
+class LogSyncEnv final : public leveldb::EnvWrapper, public LogSyncer {
  public:
   // `base` must be the POSIX Env (leveldb::Env::Default()): log files are opened with
   // open(2) on the same paths.
@@ -41,9 +51,8 @@ class LogSyncEnv final : public leveldb::EnvWrapper {
   leveldb::Status NewWritableFile(const std::string& fname,
                                   leveldb::WritableFile** result) override;
 
-  // Makes every record written so far to the log of the database in `dbdir` durable.
   // OK at once when that database has written nothing since its last log was closed.
-  leveldb::Status SyncLog(const std::string& dbdir);
+  leveldb::Status SyncLog(const std::string& dbdir) override;
 
   struct LogFd;  // one open log: descriptor and sync state (log_sync_env.cc)
 
