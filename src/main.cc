@@ -51,6 +51,7 @@ struct Flags {
   std::string admin_secret_file;
   std::vector<uint32_t> admin_allow_uids;
   bool require_privileged_port = false;  // NFS, MOUNT, NLM from source ports < 1024 only
+  std::string boot_id;                   // empty: the kernel's
 };
 
 // Creates the data directory if needed and proves it is writable.
@@ -127,6 +128,10 @@ int main(int argc, char** argv) {
                  "File whose first line is the shared secret for --admin-tcp-port");
   app.add_option("--admin-allow-uid", flags.admin_allow_uids,
                  "Uid besides root allowed on the admin socket (repeatable)");
+  app.add_option("--boot-id", flags.boot_id,
+                 "This machine's boot id (default: /proc/sys/kernel/random/boot_id); a "
+                 "different one after an unclean stop drops the ephemeral volumes (tests set "
+                 "it to simulate a reboot)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -161,6 +166,7 @@ int main(int argc, char** argv) {
   // so that it outlives every handler.
   volumed::storage::StoreOptions store;
   store.data_dir = flags.data_dir;
+  store.boot_id = flags.boot_id;
   auto files = volumed::mount::FileServices::Open(store, flags.volumes);
   if (!files.ok()) return Fail(files.status());
   rpc::Server server(options);

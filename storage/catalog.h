@@ -63,6 +63,12 @@ struct StoreOptions {
   uint32_t block_size = 16 * 1024;
   // LevelDB block cache shared by the catalog and every open volume.
   size_t block_cache_bytes = size_t{64} << 20;
+  // The machine's boot id; empty = /proc/sys/kernel/random/boot_id. Ephemeral volumes are
+  // never synced (DESIGN.md §5): they survive a kill -9 of the server but not a crash of
+  // the machine. So when the catalog opens after a run that did not shut down cleanly and
+  // the boot id differs, the machine crashed under them: they are dropped (their handles
+  // answer STALE, and Describe/Open of their names say why).
+  std::string boot_id;
 };
 
 class VolumeCatalog {

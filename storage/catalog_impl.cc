@@ -13,6 +13,7 @@
 #include <leveldb/write_batch.h>
 #include <time.h>
 
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <random>
@@ -84,6 +85,13 @@ class CatalogImpl final : public VolumeCatalog {
   ~CatalogImpl() override {
     std::lock_guard<std::mutex> l(mu_);
     for (auto& [id, v] : open_) v->Close();
+    // Every volume's log is synced now: a machine crash from here on loses nothing.
+    if (kv_ != nullptr) {
+      leveldb::WriteBatch batch;
+      batch.Put(keys::CatalogRun(), Encode(RunRecord{boot_id_, true}));
+      Status s = kv_->Write(&batch, true);
+      if (!s.ok()) LOG_WARN("catalog: cannot record the clean shutdown: {}", s.ToString());
+    }
   }
 
   Status Init() {
@@ -105,7 +113,7 @@ class CatalogImpl final : public VolumeCatalog {
           return true;
         }));
     for (uint64_t id : doomed) VOLUMED_RETURN_IF_ERROR(Destroy(id));
-    return Status::Ok();
+    return StartRun();
   }
 
   Result<VolumeInfo> Create(const CreateVolumeRequest& req) override {
@@ -135,6 +143,7 @@ class CatalogImpl final : public VolumeCatalog {
     batch.Put(keys::CatalogName(info.name), id_value);
     batch.Put(keys::CatalogVolume(info.id), Encode(info));
     batch.Put(keys::CatalogNextId(), next_value);
+    batch.Delete(keys::CatalogDropped(info.name));
     VOLUMED_RETURN_IF_ERROR(kv_->Write(&batch, true));
     next_id_ = info.id + 1;
     // Format the volume now so that creation errors surface here, not at first use.
@@ -254,16 +263,77 @@ class CatalogImpl final : public VolumeCatalog {
   }
 
  private:
+  // Drops the ephemeral volumes when the machine crashed under the last run (see
+  // StoreOptions::boot_id), then records this run as not yet shut down cleanly.
+  Status StartRun() {
+    boot_id_ = options_.boot_id.empty() ? ReadBootId() : options_.boot_id;
+    VOLUMED_ASSIGN_OR_RETURN(auto last, kv_->Get(keys::CatalogRun()));
+    if (last) {
+      VOLUMED_ASSIGN_OR_RETURN(RunRecord run, DecodeRun(*last));
+      if (!run.clean && run.boot_id != boot_id_) VOLUMED_RETURN_IF_ERROR(DropEphemeral());
+    }
+    leveldb::WriteBatch batch;
+    batch.Put(keys::CatalogRun(), Encode(RunRecord{boot_id_, false}));
+    return kv_->Write(&batch, true);
+  }
+
+  static std::string ReadBootId() {
+    std::ifstream in("/proc/sys/kernel/random/boot_id");
+    std::string id;
+    std::getline(in, id);
+    return id;
+  }
+
+  Status DropEphemeral() {
+    VOLUMED_ASSIGN_OR_RETURN(auto all, List());
+    for (const auto& info : all) {
+      if (info.kind != VolumeKind::kEphemeral) continue;
+      LOG_WARN(
+          "volume '{}' (ephemeral) is dropped: the machine restarted without a clean shutdown "
+          "and ephemeral volumes are never synced to disk",
+          info.name);
+      leveldb::WriteBatch batch;
+      batch.Delete(keys::CatalogName(info.name));
+      batch.Delete(keys::CatalogVolume(info.id));
+      batch.Put(keys::CatalogDoomed(info.id), "");
+      batch.Put(keys::CatalogDropped(info.name), Encode(DroppedRecord{NowNs()}));
+      VOLUMED_RETURN_IF_ERROR(kv_->Write(&batch, true));
+      VOLUMED_RETURN_IF_ERROR(Destroy(info.id));
+    }
+    return Status::Ok();
+  }
+
   std::string VolumesDir() const { return options_.data_dir + "/volumes"; }
   std::string VolumeDir(uint64_t id) const { return VolumesDir() + "/" + std::to_string(id); }
 
   Result<uint64_t> IdOf(std::string_view name) {
     VOLUMED_ASSIGN_OR_RETURN(auto v, kv_->Get(keys::CatalogName(name)));
-    if (!v) return NotFound("volume '" + std::string(name) + "' does not exist");
+    if (!v) return NoSuchVolume(name);
     coding::Reader r(*v);
     uint64_t id = r.U64();
     if (!r.ok() || !r.AtEnd()) return Corruption("bad catalog name record");
     return id;
+  }
+
+  // kNotFound, saying why when the name was an ephemeral volume lost to a machine crash.
+  Status NoSuchVolume(std::string_view name) {
+    const std::string missing = "volume '" + std::string(name) + "' does not exist";
+    auto dropped = kv_->Get(keys::CatalogDropped(name));
+    if (!dropped.ok() || !dropped->has_value()) return NotFound(missing);
+    auto rec = DecodeDropped(**dropped);
+    if (!rec.ok()) return NotFound(missing);
+    return NotFound(missing + ": it was ephemeral and was dropped at the server's start (" +
+                    FormatTime(rec->dropped_ns) +
+                    ") because the machine had restarted without a clean shutdown");
+  }
+
+  static std::string FormatTime(int64_t ns) {
+    const time_t secs = static_cast<time_t>(ns / 1000000000);
+    struct tm utc;
+    char buf[32];
+    gmtime_r(&secs, &utc);
+    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &utc);
+    return buf;
   }
 
   Result<VolumeInfo> DescribeLocked(std::string_view name) { return Describe(name); }
@@ -330,6 +400,7 @@ class CatalogImpl final : public VolumeCatalog {
   uint64_t next_id_ = 1;                                  // guarded by mu_
   std::map<uint64_t, std::shared_ptr<VolumeImpl>> open_;  // guarded by mu_
   std::set<uint64_t> damaged_;  // guarded by mu_; failed to open, already logged
+  std::string boot_id_;         // set by Init
 };
 
 }  // namespace

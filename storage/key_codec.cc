@@ -63,6 +63,12 @@ std::string CatalogName(std::string_view name) {
 std::string CatalogVolume(uint64_t id) { return TagU64(kCatalogVolumeTag, id); }
 std::string CatalogNextId() { return WithTag(kCatalogNextIdTag); }
 std::string CatalogDoomed(uint64_t id) { return TagU64(kCatalogDoomedTag, id); }
+std::string CatalogRun() { return WithTag(kCatalogRunTag); }
+std::string CatalogDropped(std::string_view name) {
+  std::string k = WithTag(kCatalogDroppedTag);
+  k.append(name);
+  return k;
+}
 
 std::string PrefixEnd(std::string_view prefix) {
   std::string end(prefix);

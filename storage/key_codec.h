@@ -14,6 +14,9 @@
 //   volume  := 0x11 id:u64                        → VolumeRecord
 //   next id := 0x12                               → next id:u64 (ids never reused)
 //   doomed  := 0x13 id:u64                        → empty: directory still to destroy
+//   run     := 0x14                               → RunRecord (boot id, clean shutdown)
+//   dropped := 0x15 name:bytes                    → DroppedRecord (ephemeral volume lost
+//                                                    to a machine crash)
 // A prefix's end (for range scans) is the prefix with its last byte incremented.
 //
 // Thread-safety: stateless free functions.
@@ -39,6 +42,8 @@ enum Tag : uint8_t {
   kCatalogVolumeTag = 0x11,
   kCatalogNextIdTag = 0x12,
   kCatalogDoomedTag = 0x13,
+  kCatalogRunTag = 0x14,
+  kCatalogDroppedTag = 0x15,
   kBlockTag = 0x80,
 };
 
@@ -61,6 +66,8 @@ std::string CatalogName(std::string_view name);
 std::string CatalogVolume(uint64_t id);
 std::string CatalogNextId();
 std::string CatalogDoomed(uint64_t id);
+std::string CatalogRun();
+std::string CatalogDropped(std::string_view name);
 
 // The smallest key greater than every key that starts with `prefix` ("" = no bound).
 std::string PrefixEnd(std::string_view prefix);

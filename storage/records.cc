@@ -150,6 +150,44 @@ Result<OrphanRecord> DecodeOrphan(std::string_view v) {
   return r;
 }
 
+// A boot id is a UUID (36 characters); the bound only guards the decoder.
+constexpr size_t kMaxBootIdLength = 128;
+
+std::string Encode(const RunRecord& r) {
+  std::string out;
+  coding::PutU8(&out, kVersion1);
+  coding::PutBytes(&out, r.boot_id);
+  coding::PutU8(&out, r.clean ? 1 : 0);
+  return out;
+}
+
+Result<RunRecord> DecodeRun(std::string_view v) {
+  coding::Reader rd(v);
+  if (!Version1(&rd)) return Bad("run");
+  RunRecord r;
+  r.boot_id = std::string(rd.Bytes(kMaxBootIdLength));
+  uint8_t clean = rd.U8();
+  if (!rd.ok() || !rd.AtEnd() || clean > 1) return Bad("run");
+  r.clean = clean == 1;
+  return r;
+}
+
+std::string Encode(const DroppedRecord& r) {
+  std::string out;
+  coding::PutU8(&out, kVersion1);
+  coding::PutU64(&out, static_cast<uint64_t>(r.dropped_ns));
+  return out;
+}
+
+Result<DroppedRecord> DecodeDropped(std::string_view v) {
+  coding::Reader rd(v);
+  if (!Version1(&rd)) return Bad("dropped");
+  DroppedRecord r;
+  r.dropped_ns = static_cast<int64_t>(rd.U64());
+  if (!rd.ok() || !rd.AtEnd()) return Bad("dropped");
+  return r;
+}
+
 std::string Encode(const FormatRecord& r) {
   std::string out;
   coding::PutU8(&out, kVersion1);

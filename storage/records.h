@@ -16,6 +16,8 @@
 //   VolumeRecord   := 0x01 name:bytes id:u64 epoch:u64 kind:u8 lease_expiry_ns:i64
 //                     created_ns:i64 max_bytes:u64 max_files:u64 read_only:u8 squash:u8
 //                     anon_uid:u32 anon_gid:u32 ncidrs:u32 cidr:bytes*
+//   RunRecord      := 0x01 boot_id:bytes clean:u8
+//   DroppedRecord  := 0x01 dropped_ns:i64
 //
 // `parent` is the containing directory for directories (root: itself), 0 otherwise.
 // `next_cookie` is the next READDIR cookie a directory hands out (never reused).
@@ -97,6 +99,20 @@ struct CountersRecord {
   friend bool operator==(const CountersRecord&, const CountersRecord&) = default;
 };
 
+// The catalog's record of the server run that has it open: the machine's boot id, and
+// whether the run ended with a clean shutdown (every volume closed, its log synced).
+struct RunRecord {
+  std::string boot_id;
+  bool clean = false;
+  friend bool operator==(const RunRecord&, const RunRecord&) = default;
+};
+
+// An ephemeral volume dropped at start because the machine had crashed under it.
+struct DroppedRecord {
+  int64_t dropped_ns = 0;
+  friend bool operator==(const DroppedRecord&, const DroppedRecord&) = default;
+};
+
 std::string Encode(const InodeRecord& r);
 std::string Encode(const EntryRecord& r);
 std::string Encode(const CookieRecord& r);
@@ -104,6 +120,8 @@ std::string Encode(const OrphanRecord& r);
 std::string Encode(const FormatRecord& r);
 std::string Encode(const CountersRecord& r);
 std::string Encode(const VolumeInfo& r);
+std::string Encode(const RunRecord& r);
+std::string Encode(const DroppedRecord& r);
 
 // Each returns kCorruption for an unknown version, a short or over-long value, or an
 // out-of-range field.
@@ -114,6 +132,8 @@ Result<OrphanRecord> DecodeOrphan(std::string_view v);
 Result<FormatRecord> DecodeFormat(std::string_view v);
 Result<CountersRecord> DecodeCounters(std::string_view v);
 Result<VolumeInfo> DecodeVolume(std::string_view v);
+Result<RunRecord> DecodeRun(std::string_view v);
+Result<DroppedRecord> DecodeDropped(std::string_view v);
 
 Attributes ToAttributes(InodeId ino, const InodeRecord& r);
 
