@@ -19,10 +19,14 @@ constexpr int64_t kNsPerMs = 1'000'000;
 std::string_view NameOf(const char* name) { return name == nullptr ? "" : name; }
 
 // The message the user reads: the catalog's own words, except for the two outcomes
-// every user meets, which get one wording whatever the store says.
+// every user meets, which get one wording whatever the store says — a missing volume
+// keeps the catalog's reason, when it gives one after ": " (an ephemeral volume dropped
+// after a machine crash says so).
 std::string Explain(const Status& s, std::string_view name) {
   if (s.code() == Status::Code::kNotFound || s.code() == Status::Code::kStale) {
-    return "no volume named '" + std::string(name) + "'";
+    const std::string missing = "no volume named '" + std::string(name) + "'";
+    const size_t why = s.message().find(": ");
+    return why == std::string::npos ? missing : missing + s.message().substr(why);
   }
   if (s.code() == Status::Code::kExists) {
     return "a volume named '" + std::string(name) + "' already exists";

@@ -29,6 +29,7 @@ namespace fs = std::filesystem;
 constexpr uint16_t kPort = kRawNfsPort;
 constexpr uint32_t kNfsProg = 100003;
 constexpr uint32_t kMnt3ErrNoEnt = 2;
+constexpr uint32_t kNfs3ErrStale = 70;
 
 std::string ReadFile(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -50,7 +51,9 @@ class EphemeralTest : public ::testing::Test {
     Boot("A");
   }
   void TearDown() override {
-    if (server_ != nullptr) EXPECT_EQ(server_->Stop(), 0);
+    if (server_ != nullptr) {
+      EXPECT_EQ(server_->Stop(), 0);
+    }
   }
 
   // Starts volumed as if the machine's boot id were `boot_id`.
@@ -117,13 +120,13 @@ TEST_F(EphemeralTest, SurvivesKillButNotAMachineCrash) {
   const size_t at = out.find("\"id\":");
   ASSERT_NE(at, std::string::npos) << out;
   const fs::path scratch_dir =
-      work_ / "data" / "volumes" / std::to_string(std::stoull(out.substr(at + 5)));
+      fs::path(work_ / "data") / "volumes" / std::to_string(std::stoull(out.substr(at + 5)));
   ASSERT_TRUE(fs::exists(scratch_dir));
 
   // kill -9, then a start on another boot: the machine crashed under the volume.
   Crash();
   Boot("B");
-  EXPECT_EQ(Getattr(scratch_root), static_cast<uint32_t>(NFS3ERR_STALE));
+  EXPECT_EQ(Getattr(scratch_root), kNfs3ErrStale);
   EXPECT_EQ(MountRoot(kPort + 1, "/scratch").first, kMnt3ErrNoEnt);
   EXPECT_EQ(Ctl("info scratch", &out), 3) << out;
   EXPECT_NE(out.find("was ephemeral and was dropped"), std::string::npos) << out;
