@@ -35,10 +35,13 @@ bench_enter() {
     env BENCH_INSIDE=1 "$script" "$@"
 }
 
+# Stops what is left, newest first (servers before the rpcbind they unregister from).
 bench_cleanup() {
-  local p
-  for p in "${bench_pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${bench_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  local i
+  for ((i = ${#bench_pids[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${bench_pids[i]}" 2>/dev/null || true
+    wait "${bench_pids[i]}" 2>/dev/null || true
+  done
   bench_pids=()
   [[ -n $bench_work ]] && rm -rf -- "$bench_work"
   bench_work=""

@@ -34,10 +34,16 @@ def median(runs, field):
     return statistics.median(values) if values else None
 
 
+# Below this much server CPU time (5 clock ticks) a row's CPU figure is mostly rounding.
+MIN_CPU_US = 50_000
+
+
 def cpu_per_item(runs):
-    """Median server CPU µs per item (per MB for MB/s rows)."""
+    """Median server CPU µs per item (per MB for MB/s rows); None when too little to tell."""
     values = []
     for r in runs:
+        if float(r["server_cpu_us"]) < MIN_CPU_US:
+            continue
         items = float(r["items"])
         if r.get("unit") == MB_UNIT:
             items /= 1e6
@@ -68,7 +74,7 @@ def main():
 
     print(f"Medians of {rounds} alternating rounds; ratio = volumed / ganesha (above 1: "
           "volumed faster); p99 = 99th percentile of one unit's latency (ms); CPU = server "
-          "CPU time per item (µs; per MB for MB/s rows).")
+          "CPU time per item (µs; per MB for MB/s rows; – when it used under 50 ms in every round).")
     print()
     print("| workload | ganesha | volumed | ratio | p99 ms g / v | CPU µs g / v |")
     print("|---|---|---|---|---|---|")

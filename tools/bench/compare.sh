@@ -101,7 +101,7 @@ rows=(
   "srwarm|sequential read $SEQ MiB, warm, 1 MiB ×8|seqread --inflight 8"
   "sw4|sequential write, 4 clients × $SEQ4 MiB, 1 MiB UNSTABLE ×8 + COMMIT|seqwrite --file seq4 --clients 4 --seq-mib $SEQ4 --inflight 8"
 )
-ephemeral_row="eph16|ephemeral volume: create + 4 KiB write, 16 in flight ($N files; ganesha: persisted)|create --export /eph --dir c16 --files $N --inflight 16"
+ephemeral_row="eph16|ephemeral volume: create + 4 KiB write, 16 in flight ($N files; ganesha: persisted)|create --dir c16 --files $N --inflight 16"
 
 bench_setup volumed-compare
 results=$bench_work/results.tsv
