@@ -10,7 +10,7 @@
 #   tools/bench/compare.sh [--rounds 3] [--size quick|full] [--out FILE] [BUILD_DIR]
 #
 # As root. BUILD_DIR defaults to build-rel (meson setup build-rel --buildtype=release).
-# --size quick (default, ~5 min for 3 rounds) or full (~30 min: the sizes of the issues:
+# --size quick (default, ~6 min for 3 rounds) or full (~30 min: the sizes of the issues:
 # 10,000 files, 256 MiB random-I/O file, 1 GiB streams, 10 s per timed row). Single sizes
 # can be overridden: BENCH_SECONDS, BENCH_FILES, BENCH_FILES_1 (create at 1 in flight),
 # BENCH_RAND_MIB, BENCH_SEQ_MIB. --out keeps every raw result line (TSV).

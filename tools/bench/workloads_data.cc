@@ -52,6 +52,13 @@ Status Fill(AsyncNfs& c, const Fh& fh, uint64_t bytes, uint32_t io) {
   return Sync(c, [&](Done d) { return StartCommit(c, fh, d); });
 }
 
+// The working directory, and the server's transfer sizes (FSINFO of the export's root).
+Result<Fh> OpenWorkDirAndSizes(AsyncNfs& c, const WorkloadOptions& o, TransferSizes* sizes) {
+  VOLUMED_ASSIGN_OR_RETURN(Fh root, Mount(c, o.export_path));
+  VOLUMED_ASSIGN_OR_RETURN(*sizes, FsInfo(c, root));
+  return LookupOrMkdir(c, root, o.dir);
+}
+
 Result<Fh> LookupFile(AsyncNfs& c, const Fh& dir, const std::string& name, uint64_t* size) {
   Fh found;
   VOLUMED_RETURN_IF_ERROR(Sync(c, [&](Done d) {
@@ -86,15 +93,14 @@ class RandomIo : public Workload {
         io_(IoBytes(o, kRandomIoKib, 0)),
         blocks_((o.file_mib << 20) / io_) {}
   Status Setup(Client& c) override {
-    VOLUMED_ASSIGN_OR_RETURN(Fh dir, OpenWorkDir(*c.nfs, options_));
+    TransferSizes sizes;
+    VOLUMED_ASSIGN_OR_RETURN(Fh dir, OpenWorkDirAndSizes(*c.nfs, options_, &sizes));
     const uint64_t bytes = options_.file_mib << 20;
     uint64_t size = 0;
     auto found = LookupFile(*c.nfs, dir, name_, &size);
     if (found.ok() && size == bytes) return Status::Ok();
     if (!found.ok() && found.status().code() != Status::Code::kNotFound) return found.status();
     VOLUMED_ASSIGN_OR_RETURN(Fh fh, CreateFile(*c.nfs, dir, name_));
-    VOLUMED_ASSIGN_OR_RETURN(Fh root, Mount(*c.nfs, options_.export_path));
-    VOLUMED_ASSIGN_OR_RETURN(TransferSizes sizes, FsInfo(*c.nfs, root));
     return Fill(*c.nfs, fh, bytes, std::min<uint32_t>(kSequentialIoKib * 1024, sizes.wtmax));
   }
   Status Prepare(Client& c) override {
@@ -184,9 +190,8 @@ class SequentialWriteWorkload : public Sequential {
   using Sequential::Sequential;
   Status Setup(Client& c) override { return OpenWorkDir(*c.nfs, options_).status(); }
   Status Prepare(Client& c) override {
-    VOLUMED_ASSIGN_OR_RETURN(Fh root, Mount(*c.nfs, options_.export_path));
-    VOLUMED_ASSIGN_OR_RETURN(TransferSizes sizes, FsInfo(*c.nfs, root));
-    VOLUMED_ASSIGN_OR_RETURN(Fh dir, OpenWorkDir(*c.nfs, options_));
+    TransferSizes sizes;
+    VOLUMED_ASSIGN_OR_RETURN(Fh dir, OpenWorkDirAndSizes(*c.nfs, options_, &sizes));
     Stream& s = streams_[c.index];
     VOLUMED_ASSIGN_OR_RETURN(s.fh, CreateFile(*c.nfs, dir, FileName(c)));
     s.size = options_.seq_mib << 20;
@@ -216,9 +221,8 @@ class SequentialReadWorkload : public Sequential {
  public:
   using Sequential::Sequential;
   Status Prepare(Client& c) override {
-    VOLUMED_ASSIGN_OR_RETURN(Fh root, Mount(*c.nfs, options_.export_path));
-    VOLUMED_ASSIGN_OR_RETURN(TransferSizes sizes, FsInfo(*c.nfs, root));
-    VOLUMED_ASSIGN_OR_RETURN(Fh dir, OpenWorkDir(*c.nfs, options_));
+    TransferSizes sizes;
+    VOLUMED_ASSIGN_OR_RETURN(Fh dir, OpenWorkDirAndSizes(*c.nfs, options_, &sizes));
     Stream& s = streams_[c.index];
     VOLUMED_ASSIGN_OR_RETURN(s.fh, LookupFile(*c.nfs, dir, FileName(c), &s.size));
     if (s.size == 0) return InvalidArgument(FileName(c) + " is empty: run seqwrite first");
