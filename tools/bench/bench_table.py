@@ -1,11 +1,12 @@
 #!/usr/bin/python3
-"""bench_table.py RESULTS LABELS ROUNDS: compare.sh's Markdown tables from its raw results.
+"""bench_table.py RESULTS: compare.sh's Markdown tables from its raw results (--out).
 
-RESULTS: one line per measured row and round, TAB-separated: server (volumed, ganesha or
-machine), round, key, the result line of loadgen/netbench/syncbench (key=value words),
-server_cpu_us=N. LABELS: key TAB label, in table order. Prints the medians over the
-rounds, ratio = volumed / ganesha (every figure is a rate: above 1, volumed is faster),
-p99 latency of one unit and the server's CPU time per item, then the machine's limits.
+RESULTS, TAB-separated lines: first "label", key, label (the table's rows, in order);
+then one line per measured row and round: server (volumed, ganesha or machine), round,
+key, the result line of loadgen/netbench/syncbench (key=value words), server_cpu_us=N.
+Prints the medians over the rounds, ratio = volumed / ganesha (every figure is a rate:
+above 1, volumed is faster) and the range of the per-round ratios, p99 latency of one
+unit and the server's CPU time per item, then the machine's limits.
 """
 import statistics
 import sys
@@ -15,18 +16,32 @@ MB_UNIT = "MB/s"
 
 
 def parse(path):
-    runs = defaultdict(list)  # (server, key) -> [fields]
+    runs = defaultdict(list)  # (server, key) -> [fields], in round order
+    labels = []  # (key, label)
+    rounds = set()
     with open(path) as f:
         for line in f:
             parts = line.rstrip("\n").split("\t")
-            server, _round, key = parts[:3]
-            fields = {}
+            if parts[0] == "label":
+                labels.append((parts[1], parts[2]))
+                continue
+            server, round_, key = parts[:3]
+            rounds.add(round_)
+            fields = {"round": round_}
             for part in parts[3:]:
                 for word in part.split():
                     k, _, v = word.partition("=")
                     fields[k] = v
             runs[(server, key)].append(fields)
-    return runs
+    return runs, labels, len(rounds)
+
+
+def ratio_range(v_runs, g_runs):
+    """The smallest and largest volumed / ganesha ratio of a single round."""
+    g_by_round = {r["round"]: float(r["rate"]) for r in g_runs}
+    ratios = [float(r["rate"]) / g_by_round[r["round"]] for r in v_runs
+              if g_by_round.get(r["round"])]
+    return f"{min(ratios):.2f}–{max(ratios):.2f}" if ratios else "–"
 
 
 def median(runs, field):
@@ -64,20 +79,14 @@ def fmt_num(v, digits=0):
 
 
 def main():
-    results, labels_path, rounds = sys.argv[1], sys.argv[2], sys.argv[3]
-    runs = parse(results)
-    labels = []
-    with open(labels_path) as f:
-        for line in f:
-            key, label = line.rstrip("\n").split("\t", 1)
-            labels.append((key, label))
+    runs, labels, rounds = parse(sys.argv[1])
 
     print(f"Medians of {rounds} alternating rounds; ratio = volumed / ganesha (above 1: "
-          "volumed faster); p99 = 99th percentile of one unit's latency (ms); CPU = server "
+          "volumed faster), with the lowest and highest ratio of a single round; p99 = 99th percentile of one unit's latency (ms); CPU = server "
           "CPU time per item (µs; per MB for MB/s rows; – when it used under 50 ms in every round).")
     print()
-    print("| workload | ganesha | volumed | ratio | p99 ms g / v | CPU µs g / v |")
-    print("|---|---|---|---|---|---|")
+    print("| workload | ganesha | volumed | ratio | rounds | p99 ms g / v | CPU µs g / v |")
+    print("|---|---|---|---|---|---|---|")
     for key, label in labels:
         v_runs = runs.get(("volumed", key), [])
         # The ephemeral row has no Ganesha counterpart: compare with its persisted create.
@@ -90,7 +99,9 @@ def main():
             fmt_num(median(g_runs, "p99_us") / 1000 if g_runs else None, 1),
             fmt_num(median(v_runs, "p99_us") / 1000 if v_runs else None, 1))
         cpu = f"{fmt_num(cpu_per_item(g_runs))} / {fmt_num(cpu_per_item(v_runs))}"
-        print(f"| {label} | {fmt_rate(g, unit)} | {fmt_rate(v, unit)} | {ratio} | {p99} | {cpu} |")
+        spread = ratio_range(v_runs, g_runs)
+        print(f"| {label} | {fmt_rate(g, unit)} | {fmt_rate(v, unit)} | {ratio} | {spread} | "
+              f"{p99} | {cpu} |")
 
     print()
     print("Machine limits, same rounds (medians):")

@@ -13,7 +13,8 @@
 # --size quick (default, ~6 min for 3 rounds) or full (~30 min: the sizes of the issues:
 # 10,000 files, 256 MiB random-I/O file, 1 GiB streams, 10 s per timed row). Single sizes
 # can be overridden: BENCH_SECONDS, BENCH_FILES, BENCH_FILES_1 (create at 1 in flight),
-# BENCH_RAND_MIB, BENCH_SEQ_MIB. --out keeps every raw result line (TSV).
+# BENCH_RAND_MIB, BENCH_SEQ_MIB. --out keeps every raw result line (TSV);
+# tools/bench/bench_table.py FILE prints the tables from it again.
 #
 # Each round starts each server on a fresh data directory under one temporary directory in
 # /var/tmp, so both store on the same file system; volumed serves volume "bench" (squash
@@ -105,7 +106,10 @@ ephemeral_row="eph16|ephemeral volume: create + 4 KiB write, 16 in flight ($N fi
 
 bench_setup volumed-compare
 results=$bench_work/results.tsv
-: >"$results"
+for row in "${rows[@]}" "$ephemeral_row"; do
+  IFS='|' read -r key label _ <<<"$row"
+  printf 'label\t%s\t%s\n' "$key" "$label"
+done >"$results"
 
 # record SERVER ROUND KEY LINE CPU_TICKS: one TSV line (server, round, key, then the
 # result line's fields as key=value, then the server's CPU µs per item).
@@ -200,13 +204,8 @@ for ((r = 1; r <= rounds; r++)); do
 done
 [[ -n $out ]] && cp "$results" "$out"
 
-labels=$bench_work/labels.tsv
-for row in "${rows[@]}" "$ephemeral_row"; do
-  IFS='|' read -r key label _ <<<"$row"
-  printf '%s\t%s\n' "$key" "$label"
-done >"$labels"
 echo
 echo "### volumed vs NFS-Ganesha $(dpkg-query -W -f='${Version}' nfs-ganesha), $(date -u +%Y-%m-%d)," \
   "$(nproc) cores, $(findmnt -n -o FSTYPE -T /var/tmp) on $(findmnt -n -o SOURCE -T /var/tmp)"
 echo
-/usr/bin/python3 "$here/bench_table.py" "$results" "$labels" "$rounds"
+/usr/bin/python3 "$here/bench_table.py" "$results"
