@@ -173,7 +173,8 @@ class Sequential : public Workload {
     return (options_.file.empty() ? "seq" : options_.file) + "-" + std::to_string(c.index);
   }
   // The next chunk of the client's stream; false at its end.
-  bool NextChunk(Stream& s, uint64_t* offset, uint32_t* len) {
+  bool NextChunk(const Client& c, uint64_t* offset, uint32_t* len) {
+    Stream& s = streams_[c.index];
     if (s.next >= s.size) return false;
     *offset = s.next;
     *len = static_cast<uint32_t>(std::min<uint64_t>(s.io, s.size - s.next));
@@ -199,11 +200,10 @@ class SequentialWriteWorkload : public Sequential {
     return Status::Ok();
   }
   Started StartUnit(Client& c, UnitDone done) override {
-    Stream& s = streams_[c.index];
     uint64_t offset;
     uint32_t len;
-    if (!NextChunk(s, &offset, &len)) return Started::kNoneLeft;
-    Status q = StartWrite(*c.nfs, s.fh, offset, WritePattern(len), Stability(),
+    if (!NextChunk(c, &offset, &len)) return Started::kNoneLeft;
+    Status q = StartWrite(*c.nfs, streams_[c.index].fh, offset, WritePattern(len), Stability(),
                           [done, len](const Status& st) { done(st, len); });
     if (!q.ok()) done(q, 0);
     return Started::kYes;
@@ -230,15 +230,14 @@ class SequentialReadWorkload : public Sequential {
     return Status::Ok();
   }
   Started StartUnit(Client& c, UnitDone done) override {
-    Stream& s = streams_[c.index];
     uint64_t offset;
     uint32_t len;
-    if (!NextChunk(s, &offset, &len)) return Started::kNoneLeft;
-    Status q =
-        StartRead(*c.nfs, s.fh, offset, len, [done, len](const Status& st, uint32_t count, bool) {
-          if (st.ok() && count != len) return done(IoError("short read"), 0);
-          done(st, count);
-        });
+    if (!NextChunk(c, &offset, &len)) return Started::kNoneLeft;
+    Status q = StartRead(*c.nfs, streams_[c.index].fh, offset, len,
+                         [done, len](const Status& st, uint32_t count, bool) {
+                           if (st.ok() && count != len) return done(IoError("short read"), 0);
+                           done(st, count);
+                         });
     if (!q.ok()) done(q, 0);
     return Started::kYes;
   }
