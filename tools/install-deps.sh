@@ -1,5 +1,5 @@
 #!/bin/bash
-# install-deps.sh [build|test|vm]... — installs the Debian packages volumed needs for the
+# install-deps.sh [build|test|bench|vm]... — installs the Debian packages volumed needs for the
 # given purposes (default: build), skipping those already installed. Run as root.
 set -euo pipefail
 
@@ -10,6 +10,8 @@ build_pkgs=(meson ninja-build g++ pkg-config cmake rpcsvc-proto rpcbind netbase
   libtirpc-dev libleveldb-dev libnfs-dev libfmt-dev libspdlog-dev libcli11-dev)
 test_pkgs=(libgtest-dev libgmock-dev libnfs-utils clang libclang-rt-14-dev
   iproute2 util-linux procps python3 nfs-common)
+# compare.sh / scale.sh: the peer server they measure volumed against, and their tools.
+bench_pkgs=(nfs-ganesha nfs-ganesha-vfs rpcbind iproute2 util-linux procps python3)
 vm_pkgs=(qemu-system-x86 linux-image-amd64 busybox-static nfs-common python3-flufl.lock rsync git make
   kmod cpio xz-utils)
 
@@ -19,8 +21,9 @@ for purpose in "$@"; do
   case "$purpose" in
     build) want+=("${build_pkgs[@]}") ;;
     test) want+=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+    bench) want+=("${bench_pkgs[@]}") ;;
     vm) want+=("${vm_pkgs[@]}") ;;
-    *) echo "install-deps.sh: unknown purpose '$purpose' (build, test, vm)" >&2; exit 2 ;;
+    *) echo "install-deps.sh: unknown purpose '$purpose' (build, test, bench, vm)" >&2; exit 2 ;;
   esac
 done
 

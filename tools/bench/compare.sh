@@ -1,169 +1,211 @@
 #!/usr/bin/env bash
-# compare.sh: volumed and NFS-Ganesha (FSAL VFS, NFSv3) measured one after the other in
-# the same run, on the same machine, with the same clients (nullbench, filebench), and
-# reported side by side as ratios (DESIGN.md §10, layer 5).
+# compare.sh: volumed and NFS-Ganesha 4.3 (FSAL VFS, NFSv3) measured side by side in the
+# same run, on the same machine, with the same load generator (loadgen), in alternating
+# rounds (volumed, ganesha, volumed, ganesha, …), and reported as a Markdown table of
+# medians and ratios volumed/ganesha, with the machine's own limits measured in the same
+# rounds (loopback TCP round trips and bandwidth: netbench; fdatasync of a 4 KiB write to
+# a growing vs a pre-sized file on the servers' data file system: syncbench).
+# DESIGN.md §10, layer 5; issues 12 and 13.
 #
-#   tools/bench/compare.sh [BUILD_DIR]            (as root; BUILD_DIR default build-bench)
+#   tools/bench/compare.sh [--rounds 3] [--size quick|full] [--out FILE] [BUILD_DIR]
 #
-# Environment: NULLBENCH_ARGS (default "--seconds 5 --depths 1,16"),
-#              FILEBENCH_ARGS (default: filebench's own defaults).
+# As root. BUILD_DIR defaults to build-rel (meson setup build-rel --buildtype=release).
+# --size quick (default, ~6 min for 3 rounds) or full (~30 min: the sizes of the issues:
+# 10,000 files, 256 MiB random-I/O file, 1 GiB streams, 10 s per timed row). Single sizes
+# can be overridden: BENCH_SECONDS, BENCH_FILES, BENCH_FILES_1 (create at 1 in flight),
+# BENCH_RAND_MIB, BENCH_SEQ_MIB. --out keeps every raw result line (TSV);
+# tools/bench/bench_table.py FILE prints the tables from it again.
 #
-# Everything runs in a private network namespace (loopback only) with a private mount
-# namespace (tmpfs on /run, so rpcbind's socket and volumed's admin socket never touch
-# the host's) and a private PID namespace (if the script dies, the kernel kills whatever
-# is left inside). Both servers serve on 127.0.0.1, NFS 2049 and MOUNT 20048, and store
-# their files under one temporary directory in /var/tmp, so on the same file system.
-# A figure, not a test: it fails only on errors, never on slowness.
+# Each round starts each server on a fresh data directory under one temporary directory in
+# /var/tmp, so both store on the same file system; volumed serves volume "bench" (squash
+# none, like Ganesha's No_Root_Squash export). The cold sequential read drops the kernel's
+# caches first (sync; echo 3 > /proc/sys/vm/drop_caches: this affects the whole machine).
+# Server CPU per item comes from /proc/PID/stat around each row (10 ms ticks).
+# Everything runs in private network, mount and PID namespaces (bench_lib.sh); every
+# server is stopped by PID. A figure, not a test: it fails only on errors.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# shellcheck source=bench_lib.sh
+source "$here/bench_lib.sh"
 
-if [[ "${COMPARE_SH_INSIDE:-}" != 1 ]]; then
-  # ---- outside: check prerequisites, then re-run this script inside the namespaces ----
-  if [[ $(id -u) != 0 ]]; then
-    echo "compare.sh: needs root (namespaces, rpcbind, ganesha)" >&2
-    exit 1
-  fi
-  build=${1:-$repo/build-bench}
+rounds=3
+size=quick
+out=""
+build="$repo/build-rel"
+while (($#)); do
+  case $1 in
+    --rounds) rounds=$2; shift 2 ;;
+    --size) size=$2; shift 2 ;;
+    --out) out=$(realpath -m "$2"); shift 2 ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
+    *) build=$1; shift ;;
+  esac
+done
+case $size in
+  quick) d_seconds=2 d_files=2000 d_files1=500 d_rand=64 d_seq=256 ;;
+  full) d_seconds=10 d_files=10000 d_files1=2000 d_rand=256 d_seq=1024 ;;
+  *) echo "compare.sh: --size quick or full" >&2; exit 2 ;;
+esac
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --rounds N (N ≥ 1)" >&2; exit 2; }
+
+if [[ "${BENCH_INSIDE:-}" != 1 ]]; then
   build=$(cd "$build" && pwd)
-  for t in src/volumed tools/bench/nullbench tools/bench/filebench; do
+  for t in src/volumed tools/volumectl/volumectl tools/bench/loadgen tools/bench/netbench \
+    tools/bench/syncbench; do
     if [[ ! -x $build/$t ]]; then
       echo "compare.sh: $build/$t missing; build it first:" >&2
-      echo "  meson setup build-bench && ninja -C build-bench src/volumed" \
-        "tools/bench/nullbench tools/bench/filebench" >&2
+      echo "  meson setup build-rel --buildtype=release && ninja -C build-rel src/volumed" \
+        "tools/volumectl/volumectl tools/bench/loadgen tools/bench/netbench" \
+        "tools/bench/syncbench" >&2
       exit 1
     fi
   done
-  missing=()
-  command -v ganesha.nfsd >/dev/null || missing+=(nfs-ganesha)
-  dpkg -s nfs-ganesha-vfs >/dev/null 2>&1 || missing+=(nfs-ganesha-vfs)
-  command -v rpcbind >/dev/null || missing+=(rpcbind)
-  command -v ip >/dev/null || missing+=(iproute2)
-  if ((${#missing[@]})); then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
-  fi
-  # unshare ignores SIGINT/SIGTERM while it waits; the script inside traps them and
-  # stops its servers by PID. --kill-child: the inside dies if unshare is killed.
-  exec unshare --net --mount --propagation private --pid --fork --kill-child --mount-proc \
-    env COMPARE_SH_INSIDE=1 COMPARE_SH_BUILD="$build" "$0"
+  "$repo/tools/install-deps.sh" bench
+  bench_enter "$0" --rounds "$rounds" --size "$size" ${out:+--out "$out"} "$build"
 fi
 
 # ---- inside the namespaces ----
-build=$COMPARE_SH_BUILD
-nfs_port=2049
-mount_port=20048
-read -r -a null_args <<<"${NULLBENCH_ARGS:---seconds 5 --depths 1,16}"
-read -r -a file_args <<<"${FILEBENCH_ARGS:-}"
+bench_build=$build
+T=${BENCH_SECONDS:-$d_seconds}
+N=${BENCH_FILES:-$d_files}
+N1=${BENCH_FILES_1:-$d_files1}
+RAND=${BENCH_RAND_MIB:-$d_rand}
+SEQ=${BENCH_SEQ_MIB:-$d_seq}
+SEQ4=$(((SEQ + 3) / 4))
+loadgen=$build/tools/bench/loadgen
 
-pids=()
-work=""
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do
-    kill -TERM "$p" 2>/dev/null || true
-  done
-  for p in "${pids[@]}"; do
-    wait "$p" 2>/dev/null || true
-  done
-  pids=()
-  [[ -n $work ]] && rm -rf -- "$work"
-  work=""
-}
-trap cleanup EXIT
-trap 'echo "compare.sh: interrupted" >&2; exit 130' INT TERM
+# key | label | loadgen arguments ("@cold" first: drop the caches before the row).
+rows=(
+  "null1|NULL, 1 in flight|null --inflight 1 --seconds $T"
+  "null16|NULL, 16 in flight|null --inflight 16 --seconds $T"
+  "create1|create + 4 KiB FILE_SYNC write, 1 in flight ($N1 files)|create --dir c1 --files $N1 --inflight 1"
+  "create16|create + 4 KiB FILE_SYNC write, 16 in flight ($N files)|create --dir c16 --files $N --inflight 16"
+  "rdp1|READDIRPLUS of $N entries, first pass|readdirplus --dir c16"
+  "rdp2|READDIRPLUS of $N entries, second pass|readdirplus --dir c16"
+  "getattr1|GETATTR, 1 in flight|getattr --dir c16 --inflight 1 --seconds $T"
+  "getattr16|GETATTR, 16 in flight|getattr --dir c16 --inflight 16 --seconds $T"
+  "lookup16|LOOKUP, 16 in flight|lookup --dir c16 --files $N --inflight 16 --seconds $T"
+  "unlink16|unlink of those files, 16 in flight|unlink --dir c16 --files $N --inflight 16"
+  "create4c|create + 4 KiB FILE_SYNC write, 4 clients × 16 in flight ($N files)|create --dir c4 --files $N --clients 4 --inflight 16"
+  "unlink4c|unlink of those files, 4 clients × 16 in flight|unlink --dir c4 --files $N --clients 4 --inflight 16"
+  "rws1|random 4 KiB FILE_SYNC write, $RAND MiB file, 1 in flight|randwrite --file-mib $RAND --inflight 1 --seconds $T"
+  "rws16|random 4 KiB FILE_SYNC write, $RAND MiB file, 16 in flight|randwrite --file-mib $RAND --inflight 16 --seconds $T"
+  "rwu1|random 4 KiB UNSTABLE write (+ COMMIT), 1 in flight|randwrite --stable unstable --file-mib $RAND --inflight 1 --seconds $T"
+  "rwu16|random 4 KiB UNSTABLE write (+ COMMIT), 16 in flight|randwrite --stable unstable --file-mib $RAND --inflight 16 --seconds $T"
+  "rr1|random 4 KiB read, 1 in flight|randread --file-mib $RAND --inflight 1 --seconds $T"
+  "rr16|random 4 KiB read, 16 in flight|randread --file-mib $RAND --inflight 16 --seconds $T"
+  "sw1|sequential write $SEQ MiB, 1 MiB UNSTABLE ×8 + COMMIT|seqwrite --seq-mib $SEQ --inflight 8"
+  "srcold|sequential read $SEQ MiB, caches dropped, 1 MiB ×8|@cold seqread --inflight 8"
+  "srwarm|sequential read $SEQ MiB, warm, 1 MiB ×8|seqread --inflight 8"
+  "sw4|sequential write, 4 clients × $SEQ4 MiB, 1 MiB UNSTABLE ×8 + COMMIT|seqwrite --file seq4 --clients 4 --seq-mib $SEQ4 --inflight 8"
+)
+ephemeral_row="eph16|ephemeral volume: create + 4 KiB write, 16 in flight ($N files; ganesha: persisted)|create --dir c16 --files $N --inflight 16"
 
-# Stops one server started by start(): SIGTERM, then SIGKILL after 10 s.
-stop() {
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 100; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  local kept=()
-  for p in "${pids[@]}"; do [[ $p != "$pid" ]] && kept+=("$p"); done
-  pids=("${kept[@]}")
-}
+bench_setup volumed-compare
+results=$bench_work/results.tsv
+for row in "${rows[@]}" "$ephemeral_row"; do
+  IFS='|' read -r key label _ <<<"$row"
+  printf 'label\t%s\t%s\n' "$key" "$label"
+done >"$results"
 
-# Waits until MOUNT v3 and NFS v3 answer NULL over TCP via rpcbind (30 s at most).
-wait_ready() {
-  local pid=$1 name=$2 i
-  for ((i = 0; i < 300; i++)); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "compare.sh: $name exited during start-up" >&2
-      return 1
-    fi
-    if rpcinfo -T tcp 127.0.0.1 100005 3 >/dev/null 2>&1 &&
-      rpcinfo -T tcp 127.0.0.1 100003 3 >/dev/null 2>&1; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "compare.sh: $name not ready after 30 s" >&2
-  return 1
+# record SERVER ROUND KEY LINE CPU_TICKS: one TSV line (server, round, key, then the
+# result line's fields as key=value, then the server's CPU µs per item).
+record() {
+  local server=$1 round=$2 key=$3 line=$4 ticks=$5 hz
+  hz=$(getconf CLK_TCK)
+  printf '%s\t%s\t%s\t%s\tserver_cpu_us=%s\n' "$server" "$round" "$key" "$line" \
+    "$((ticks * 1000000 / hz))" >>"$results"
 }
 
-# Runs both clients against one server; writes "label<TAB>value<TAB>unit" lines to $2.
-measure() {
-  local url=$1 out=$2
-  "$build/tools/bench/nullbench" "127.0.0.1:$nfs_port" "${null_args[@]}" | tee "$out.raw"
-  "$build/tools/bench/filebench" "$url" "${file_args[@]}" | tee -a "$out.raw"
-  # nullbench: "  16 in flight:  123456 calls/s  (mean ...)"
-  # filebench: "LABEL: ... VALUE UNIT" (the figure is the last number and its unit)
-  awk '/in flight:/ { printf "NULL, %s in flight\t%s\t%s\n", $1, $4, $5; next }
-       /^[a-z].*: / { label = $0; sub(/:.*/, "", label)
-                      printf "%s\t%s\t%s\n", label, $(NF-1), $NF }' "$out.raw" >"$out"
+# run_row SERVER ROUND PID EXPORT ROW
+run_row() {
+  local server=$1 round=$2 pid=$3 export=$4 row=$5 key label args before after line
+  IFS='|' read -r key label args <<<"$row"
+  if [[ $args == @cold* ]]; then
+    args=${args#@cold }
+    sync
+    echo 3 >/proc/sys/vm/drop_caches
+  fi
+  before=$(bench_cpu_ticks "$pid")
+  # shellcheck disable=SC2086  # args is a word list
+  line=$("$loadgen" $args --export "$export" --nfs-port "$bench_nfs_port" \
+    --mount-port "$bench_mount_port") || {
+    echo "compare.sh: $server: $key failed: loadgen $args" >&2
+    return 1
+  }
+  after=$(bench_cpu_ticks "$pid")
+  printf '  %-9s %s\n' "$key" "$line"
+  record "$server" "$round" "$key" "$line" "$((after - before))"
 }
 
-mount -t tmpfs -o mode=0755 tmpfs /run
-ip link set lo up
-work=$(mktemp -d /var/tmp/volumed-compare.XXXXXX)
-mkdir -p "$work/volumed" "$work/export" "$work/ganesha-state" /run/rpcbind /run/volumed
+run_volumed() {
+  local round=$1 data=$bench_work/volumed row
+  echo "== round $round: volumed"
+  bench_start_volumed "$data" --volume bench
+  local pid=$bench_pid
+  bench_volumectl policy bench --squash none >/dev/null
+  for row in "${rows[@]}"; do run_row volumed "$round" "$pid" /bench "$row"; done
+  bench_volumectl create eph --ephemeral --ttl 1h --squash none >/dev/null
+  run_row volumed "$round" "$pid" /eph "$ephemeral_row"
+  bench_stop "$pid"
+  rm -rf -- "$data" "$data.log"
+}
 
-rpcbind -f &
-pids+=($!)
-for ((i = 0; i < 100; i++)); do
-  rpcinfo -p 127.0.0.1 >/dev/null 2>&1 && break
-  sleep 0.1
+run_ganesha() {
+  local round=$1 export=$bench_work/export state=$bench_work/ganesha-state row plugins pv
+  echo "== round $round: NFS-Ganesha $(dpkg-query -W -f='${Version}' nfs-ganesha) (FSAL VFS)"
+  mkdir -p "$export" "$state"
+  plugins=$(dirname "$(dpkg -L nfs-ganesha-vfs | grep '/libfsalvfs\.so$' | head -1)")
+  sed -e "s|@NFS_PORT@|$bench_nfs_port|" -e "s|@MOUNT_PORT@|$bench_mount_port|" \
+    -e "s|@PLUGINS_DIR@|$plugins|" -e "s|@STATE_DIR@|$state|" \
+    -e "s|@EXPORT_DIR@|$export|g" "$here/ganesha.conf.in" >"$bench_work/ganesha.conf"
+  # Mappings a crashed volumed may have left (it unsets its own on a clean stop).
+  for pv in "100003 3" "100005 3" "100005 1" "100021 4" "100024 1"; do
+    rpcinfo -d $pv >/dev/null 2>&1 || true
+  done
+  ganesha.nfsd -F -f "$bench_work/ganesha.conf" -L "$bench_work/ganesha.log" \
+    -p /run/ganesha.pid -N NIV_EVENT &
+  local pid=$!
+  bench_pids+=("$pid")
+  bench_wait_ready "$pid" ganesha || {
+    cat "$bench_work/ganesha.log" >&2
+    return 1
+  }
+  for row in "${rows[@]}"; do run_row ganesha "$round" "$pid" "$export" "$row"; done
+  bench_stop "$pid"
+  rm -rf -- "$export" "$state" "$bench_work/ganesha.log"
+}
+
+run_limits() {
+  local round=$1 line mode
+  echo "== round $round: machine limits"
+  line=$("$build/tools/bench/netbench" rtt --seconds 2)
+  printf '  %-9s %s\n' tcp_rtt "$line"
+  record machine "$round" tcp_rtt "$line" 0
+  line=$("$build/tools/bench/netbench" bw --seconds 2)
+  printf '  %-9s %s\n' tcp_bw "$line"
+  record machine "$round" tcp_bw "$line" 0
+  for mode in append overwrite fallocated; do
+    line=$("$build/tools/bench/syncbench" "$mode" --dir "$bench_work" --seconds 2)
+    printf '  %-9s %s\n' "fds_$mode" "$line"
+    record machine "$round" "fdatasync_$mode" "$line" 0
+  done
+}
+
+echo "compare.sh: $rounds rounds, size $size (timed rows ${T}s, $N files, ${RAND} MiB random file," \
+  "${SEQ} MiB streams); data in $bench_work ($(findmnt -n -o FSTYPE -T "$bench_work"))"
+for ((r = 1; r <= rounds; r++)); do
+  run_volumed "$r"
+  run_ganesha "$r"
+  run_limits "$r"
 done
-
-echo "== volumed (data in $work/volumed)"
-"$build/src/volumed" --data "$work/volumed" --volume bench --listen 127.0.0.1 \
-  --nfs-port "$nfs_port" --mount-port "$mount_port" --admin-socket /run/volumed/admin.sock \
-  --log-level warn 2>"$work/volumed.log" &
-vpid=$!
-pids+=("$vpid")
-wait_ready "$vpid" volumed || { cat "$work/volumed.log" >&2; exit 1; }
-measure "nfs://127.0.0.1/bench" "$work/volumed.txt"
-stop "$vpid"
-
-echo "== NFS-Ganesha $(dpkg-query -W -f='${Version}' nfs-ganesha) (FSAL VFS, export $work/export)"
-plugins=$(dirname "$(dpkg -L nfs-ganesha-vfs | grep '/libfsalvfs\.so$' | head -1)")
-sed -e "s|@NFS_PORT@|$nfs_port|" -e "s|@MOUNT_PORT@|$mount_port|" \
-  -e "s|@PLUGINS_DIR@|$plugins|" -e "s|@STATE_DIR@|$work/ganesha-state|" \
-  -e "s|@EXPORT_DIR@|$work/export|g" "$here/ganesha.conf.in" >"$work/ganesha.conf"
-# Mappings volumed left behind (it unsets its own; this is for a crashed run).
-for pv in "100003 3" "100005 3" "100005 1" "100021 4" "100024 1"; do
-  rpcinfo -d $pv >/dev/null 2>&1 || true
-done
-ganesha.nfsd -F -f "$work/ganesha.conf" -L "$work/ganesha.log" -p /run/ganesha.pid \
-  -N NIV_EVENT &
-gpid=$!
-pids+=("$gpid")
-wait_ready "$gpid" ganesha || { cat "$work/ganesha.log" >&2; exit 1; }
-measure "nfs://127.0.0.1$work/export" "$work/ganesha.txt"
-stop "$gpid"
+[[ -n $out ]] && cp "$results" "$out"
 
 echo
-echo "Same machine, same run, loopback in a private network namespace; ratio = volumed / ganesha"
-echo "(every figure is a rate: above 1 means volumed is faster)."
+echo "### volumed vs NFS-Ganesha $(dpkg-query -W -f='${Version}' nfs-ganesha), $(date -u +%Y-%m-%d)," \
+  "$(nproc) cores, $(findmnt -n -o FSTYPE -T /var/tmp) on $(findmnt -n -o SOURCE -T /var/tmp)"
 echo
-paste "$work/volumed.txt" <(cut -f 2 "$work/ganesha.txt") |
-  awk -F'\t' 'BEGIN { printf "| %-42s | %17s | %17s | %6s |\n", "workload", "volumed", "ganesha", "ratio"
-                      printf "|%s|%s|%s|%s|\n", "--------------------------------------------",
-                             "-------------------", "-------------------", "--------" }
-              { r = ($4 > 0) ? sprintf("%.2f", $2 / $4) : "-"
-                printf "| %-42s | %17s | %17s | %6s |\n", $1, $2 " " $3, $4 " " $3, r }'
+/usr/bin/python3 "$here/bench_table.py" "$results"
