@@ -13,6 +13,24 @@ Result<std::optional<InodeRecord>> InodeStore::Get(InodeId ino) const {
   return std::optional<InodeRecord>(std::move(r));
 }
 
+Status InodeStore::GetMany(const std::vector<InodeId>& inos,
+                           const std::function<void(InodeId, const InodeRecord&)>& found) const {
+  std::vector<std::string> wanted;
+  wanted.reserve(inos.size());
+  for (InodeId ino : inos) wanted.push_back(keys::Inode(ino));
+  Status decode;
+  VOLUMED_RETURN_IF_ERROR(kv_->GetSorted(wanted, [&](std::string_view key, std::string_view value) {
+    auto rec = DecodeInode(value);
+    if (!rec.ok()) {
+      decode = rec.status();
+      return false;
+    }
+    found(*keys::ParseInode(key), *rec);
+    return true;
+  }));
+  return decode;
+}
+
 Result<InodeRecord> InodeStore::GetRef(InodeRef ref) const {
   VOLUMED_ASSIGN_OR_RETURN(auto r, Get(ref.ino));
   if (!r || r->generation != ref.generation) {

@@ -4,7 +4,9 @@
 // to one inode with InodeLocks.
 #pragma once
 
+#include <functional>
 #include <optional>
+#include <vector>
 
 #include "base/result.h"
 #include "storage/kv.h"
@@ -22,6 +24,9 @@ class InodeStore {
 
   // nullopt when no inode has this number (never allocated or removed).
   Result<std::optional<InodeRecord>> Get(InodeId ino) const;
+  // The records of `inos` (ascending) that exist, by one pass over the store.
+  Status GetMany(const std::vector<InodeId>& inos,
+                 const std::function<void(InodeId, const InodeRecord&)>& found) const;
   // kStale when the inode is gone or its generation differs from `ref`'s.
   Result<InodeRecord> GetRef(InodeRef ref) const;
   void Put(leveldb::WriteBatch* batch, InodeId ino, const InodeRecord& r) const;

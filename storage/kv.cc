@@ -97,6 +97,22 @@ Status Kv::Scan(std::string_view start, std::string_view end, const ScanVisitor&
   return Map(it->status());
 }
 
+Status Kv::GetSorted(const std::vector<std::string>& keys, const ScanVisitor& visit,
+                     const leveldb::Snapshot* snap) const {
+  leveldb::ReadOptions ro;
+  ro.snapshot = snap;
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
+  for (const std::string& key : keys) {
+    it->Seek(ToSlice(key));
+    if (!it->Valid()) break;
+    leveldb::Slice k = it->key();
+    if (std::string_view(k.data(), k.size()) != key) continue;
+    leveldb::Slice v = it->value();
+    if (!visit(key, std::string_view(v.data(), v.size()))) break;
+  }
+  return Map(it->status());
+}
+
 std::shared_ptr<const leveldb::Snapshot> Kv::Snapshot() const {
   leveldb::DB* db = db_;
   return std::shared_ptr<const leveldb::Snapshot>(

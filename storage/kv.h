@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 #include "base/status.h"
@@ -58,6 +59,11 @@ class Kv {
   // Visits keys in [start, end) in order ("" end = no bound).
   Status Scan(std::string_view start, std::string_view end, const ScanVisitor& visit,
               const leveldb::Snapshot* snap = nullptr) const;
+  // Point reads of many keys, given in ascending order, through one iterator (cheaper than
+  // a Get each when the keys are near each other). Visits each key that exists, with its
+  // value; the visitor returns false to stop.
+  Status GetSorted(const std::vector<std::string>& keys, const ScanVisitor& visit,
+                   const leveldb::Snapshot* snap = nullptr) const;
   // A consistent view, released when the pointer goes.
   std::shared_ptr<const leveldb::Snapshot> Snapshot() const;
 

@@ -127,6 +127,9 @@ struct DirEntry {
   uint32_t generation = 0;
   FileType type = FileType::kRegular;
   uint64_t cookie = 0;  // resume READDIR after this entry with this cookie
+  // ReadDirPlus only: the entry's attributes, read in the same pass (absent when the
+  // entry's inode was replaced or removed meanwhile).
+  std::optional<Attributes> attrs;
 };
 
 // Limits enforced by the store (and advertised by FSINFO/PATHCONF).

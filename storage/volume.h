@@ -110,6 +110,10 @@ class Volume {
   // Cookies are never reused and stay valid across restarts and other entries' changes.
   virtual Result<bool> ReadDir(const Credentials& cred, InodeRef dir, uint64_t cookie,
                                const DirVisitor& visit, Attributes* dir_after) = 0;
+  // ReadDir whose entries also carry their attributes (DirEntry::attrs), read in the same
+  // pass over the store (READDIRPLUS).
+  virtual Result<bool> ReadDirPlus(const Credentials& cred, InodeRef dir, uint64_t cookie,
+                                   const DirVisitor& visit, Attributes* dir_after) = 0;
   virtual Result<FsStat> StatFs() = 0;
   // A barrier: every earlier write to this volume must become durable (see WhenDurable).
   virtual Status Commit(InodeRef ref, Attributes* after) = 0;

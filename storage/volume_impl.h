@@ -113,6 +113,8 @@ class VolumeImpl final : public Volume {
               Attributes* file_after, Wcc* dir_wcc) override;
   Result<bool> ReadDir(const Credentials& cred, InodeRef dir, uint64_t cookie,
                        const DirVisitor& visit, Attributes* dir_after) override;
+  Result<bool> ReadDirPlus(const Credentials& cred, InodeRef dir, uint64_t cookie,
+                           const DirVisitor& visit, Attributes* dir_after) override;
   Result<FsStat> StatFs() override;
   Status Commit(InodeRef ref, Attributes* after) override;
   void WhenDurable(std::function<void(Status)> done) override;
@@ -165,6 +167,12 @@ class VolumeImpl final : public Volume {
   // only when empty) in one synced batch.
   Status RemoveEntry(const Credentials& cred, InodeRef dir, std::string_view name, Removing what,
                      Wcc* dir_wcc);
+  // ReadDir and ReadDirPlus: entries in chunks under the directory's shared lock (with
+  // their attributes when `with_attrs`), visited without it.
+  Result<bool> ListDirectory(const Credentials& cred, InodeRef dir, uint64_t cookie,
+                             const DirVisitor& visit, Attributes* dir_after, bool with_attrs);
+  // Fills each entry's attributes (those whose inode still has the entry's generation).
+  Status AttachAttributes(std::vector<DirEntry>* entries);
   // Drops one link of `child`; when it was the last, deletes the inode and frees or
   // orphans its blocks.
   Status Unlink(Mutation* m, InodeId child, InodeRecord* rec, const Timespec& now);

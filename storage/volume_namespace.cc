@@ -2,6 +2,8 @@
 // rename, link, readdir. Each change is one WriteBatch that must become durable.
 #include <leveldb/write_batch.h>
 
+#include <algorithm>
+#include <unordered_map>
 #include <vector>
 
 #include "storage/permissions.h"
@@ -364,10 +366,21 @@ Status VolumeImpl::Link(const Credentials& cred, InodeRef file, InodeRef dir, st
 
 Result<bool> VolumeImpl::ReadDir(const Credentials& cred, InodeRef dir, uint64_t cookie,
                                  const DirVisitor& visit, Attributes* dir_after) {
+  return ListDirectory(cred, dir, cookie, visit, dir_after, false);
+}
+
+Result<bool> VolumeImpl::ReadDirPlus(const Credentials& cred, InodeRef dir, uint64_t cookie,
+                                     const DirVisitor& visit, Attributes* dir_after) {
+  return ListDirectory(cred, dir, cookie, visit, dir_after, true);
+}
+
+Result<bool> VolumeImpl::ListDirectory(const Credentials& cred, InodeRef dir, uint64_t cookie,
+                                       const DirVisitor& visit, Attributes* dir_after,
+                                       bool with_attrs) {
   auto g = Enter();
   if (!g.ok) return Stale();
   // Entries are read in chunks under the directory's lock and visited without it, so a
-  // visitor may call back into the volume.
+  // slow visitor holds no lock.
   constexpr size_t kChunk = 512;
   bool first = true;
   for (;;) {
@@ -382,9 +395,10 @@ Result<bool> VolumeImpl::ReadDir(const Credentials& cred, InodeRef dir, uint64_t
         first = false;
       }
       VOLUMED_RETURN_IF_ERROR(dirs_.List(dir.ino, cookie, [&](uint64_t c, const CookieRecord& rec) {
-        chunk.push_back(DirEntry{rec.name, rec.child, rec.generation, rec.type, c});
+        chunk.push_back(DirEntry{rec.name, rec.child, rec.generation, rec.type, c, std::nullopt});
         return chunk.size() < kChunk;
       }));
+      if (with_attrs) VOLUMED_RETURN_IF_ERROR(AttachAttributes(&chunk));
     }
     for (const DirEntry& e : chunk) {
       if (!visit(e)) return false;
@@ -392,6 +406,25 @@ Result<bool> VolumeImpl::ReadDir(const Credentials& cred, InodeRef dir, uint64_t
     }
     if (chunk.size() < kChunk) return true;
   }
+}
+
+Status VolumeImpl::AttachAttributes(std::vector<DirEntry>* entries) {
+  std::vector<InodeId> inos;
+  inos.reserve(entries->size());
+  for (const DirEntry& e : *entries) inos.push_back(e.ino);
+  std::sort(inos.begin(), inos.end());
+  inos.erase(std::unique(inos.begin(), inos.end()), inos.end());
+  std::unordered_map<InodeId, InodeRecord> found;
+  found.reserve(inos.size());
+  VOLUMED_RETURN_IF_ERROR(
+      inodes_.GetMany(inos, [&](InodeId ino, const InodeRecord& rec) { found.emplace(ino, rec); }));
+  for (DirEntry& e : *entries) {
+    auto it = found.find(e.ino);
+    if (it != found.end() && it->second.generation == e.generation) {
+      e.attrs = ToAttributes(e.ino, it->second);
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace volumed::storage

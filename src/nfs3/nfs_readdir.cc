@@ -44,14 +44,16 @@ struct WalkEntry {
   std::string_view name;
   storage::InodeRef ref;
   uint64_t cookie = 0;                         // wire cookie
-  const storage::Attributes* attrs = nullptr;  // known for "." and ".."
+  const storage::Attributes* attrs = nullptr;  // "." and "..", and READDIRPLUS's entries
 };
 using Emit = std::function<bool(const WalkEntry&)>;
 
 // Visits ".", ".." and the stored entries after wire cookie `cookie` until `emit`
-// declines one. Returns true at the end of the directory.
+// declines one; `plus`: stored entries come with their attributes (one volume call reads
+// both). Returns true at the end of the directory.
 Result<bool> WalkDirectory(const Resolved& dir, const storage::Attributes& dir_attrs,
-                           uint64_t cookie, const Emit& emit, storage::Attributes* dir_after) {
+                           uint64_t cookie, bool plus, const Emit& emit,
+                           storage::Attributes* dir_after) {
   if (cookie == 0) {
     if (!emit({".", dir.ref, kAfterDot, &dir_attrs})) return false;
     cookie = kAfterDot;
@@ -62,13 +64,15 @@ Result<bool> WalkDirectory(const Resolved& dir, const storage::Attributes& dir_a
     if (!emit({"..", parent.ref, kAfterDotDot, &parent.attrs})) return false;
     cookie = kAfterDotDot;
   }
-  uint64_t store_cookie = cookie - kStoreCookieOffset;
-  return dir.volume->ReadDir(
-      dir.cred, dir.ref, store_cookie,
-      [&](const storage::DirEntry& e) {
-        return emit({e.name, {e.ino, e.generation}, e.cookie + kStoreCookieOffset, nullptr});
-      },
-      dir_after);
+  const uint64_t store_cookie = cookie - kStoreCookieOffset;
+  auto visit = [&](const storage::DirEntry& e) {
+    return emit({e.name,
+                 {e.ino, e.generation},
+                 e.cookie + kStoreCookieOffset,
+                 e.attrs ? &*e.attrs : nullptr});
+  };
+  if (plus) return dir.volume->ReadDirPlus(dir.cred, dir.ref, store_cookie, visit, dir_after);
+  return dir.volume->ReadDir(dir.cred, dir.ref, store_cookie, visit, dir_after);
 }
 
 template <typename Entry>
@@ -132,7 +136,7 @@ std::optional<ResolvedWithAttrs> OpenListing(NfsService& s, const CallContext& c
 // store's error (the partial list freed), or else eof, the cookie verifier and the
 // directory's post-op attributes. `fail_attrs` is the reply's resfail.dir_attributes.
 template <typename Res, typename ResOk>
-void ListInto(const Resolved& dir, const storage::Attributes& dir_attrs, uint64_t cookie,
+void ListInto(const Resolved& dir, const storage::Attributes& dir_attrs, uint64_t cookie, bool plus,
               const Emit& emit, xdrproc_t free_reply, Res& r, ResOk& ok, post_op_attr* fail_attrs) {
   size_t emitted = 0;
   auto counting = [&](const WalkEntry& e) {
@@ -141,7 +145,7 @@ void ListInto(const Resolved& dir, const storage::Attributes& dir_attrs, uint64_
     return true;
   };
   storage::Attributes dir_after = dir_attrs;
-  auto eof = WalkDirectory(dir, dir_attrs, cookie, counting, &dir_after);
+  auto eof = WalkDirectory(dir, dir_attrs, cookie, plus, counting, &dir_after);
   Status st = eof.ok() ? Status::Ok() : eof.status();
   if (st.ok() && emitted == 0 && !*eof) {
     st = Status(Status::Code::kInvalidArgument, "count too small for one entry");
@@ -179,8 +183,8 @@ void Readdir(NfsService& s, const CallContext& ctx, const READDIR3args& a, READD
     tail = &(*tail)->nextentry;
     return true;
   };
-  ListInto(dir, listing->attrs, a.cookie, emit, reinterpret_cast<xdrproc_t>(XdrReaddirRes), r, ok,
-           &r.READDIR3res_u.resfail.dir_attributes);
+  ListInto(dir, listing->attrs, a.cookie, false, emit, reinterpret_cast<xdrproc_t>(XdrReaddirRes),
+           r, ok, &r.READDIR3res_u.resfail.dir_attributes);
 }
 
 void Readdirplus(NfsService& s, const CallContext& ctx, const READDIRPLUS3args& a,
@@ -197,15 +201,10 @@ void Readdirplus(NfsService& s, const CallContext& ctx, const READDIRPLUS3args& 
   auto emit = [&](const WalkEntry& e) {
     size_t dir_size = ReaddirEntrySize(e.name.size());
     if (!dir_budget.Fits(dir_size)) return false;
-    // Attributes of stored entries are read now; an entry removed meanwhile is listed
-    // without attributes and handle (the client then LOOKUPs it, and gets NOENT).
-    std::optional<storage::Attributes> attrs;
-    if (e.attrs != nullptr) {
-      attrs = *e.attrs;
-    } else if (auto got = dir.volume->GetAttr(e.ref); got.ok()) {
-      attrs = *got;
-    }
-    size_t size = ReaddirplusEntrySize(e.name.size(), attrs.has_value(), attrs.has_value());
+    // An entry whose inode was removed or replaced meanwhile is listed without attributes
+    // and handle (the client then LOOKUPs it, and gets NOENT).
+    const storage::Attributes* attrs = e.attrs;
+    size_t size = ReaddirplusEntrySize(e.name.size(), attrs != nullptr, attrs != nullptr);
     if (!reply_budget.Fits(size)) return false;
     dir_budget.Take(dir_size);
     reply_budget.Take(size);
@@ -218,8 +217,9 @@ void Readdirplus(NfsService& s, const CallContext& ctx, const READDIRPLUS3args& 
     }
     return true;
   };
-  ListInto(dir, listing->attrs, a.cookie, emit, reinterpret_cast<xdrproc_t>(XdrReaddirplusRes), r,
-           ok, &r.READDIRPLUS3res_u.resfail.dir_attributes);
+  ListInto(dir, listing->attrs, a.cookie, true, emit,
+           reinterpret_cast<xdrproc_t>(XdrReaddirplusRes), r, ok,
+           &r.READDIRPLUS3res_u.resfail.dir_attributes);
 }
 
 }  // namespace volumed::nfs3

@@ -41,6 +41,16 @@ void AcceptedPrefix(WireWriter& w, uint32_t stat) {
 
 }  // namespace
 
+bool IsNullCall(std::span<const uint8_t> record) {
+  constexpr size_t kMsgTypeAt = 4, kProcAt = 20;
+  if (record.size() < kProcAt + 4) return false;
+  auto word = [&](size_t at) {
+    return (uint32_t{record[at]} << 24) | (uint32_t{record[at + 1]} << 16) |
+           (uint32_t{record[at + 2]} << 8) | record[at + 3];
+  };
+  return word(kMsgTypeAt) == CALL && word(kProcAt) == 0;
+}
+
 DecodedCall DecodeCall(std::span<const uint8_t> record) {
   DecodedCall call;
   WireReader in(record);

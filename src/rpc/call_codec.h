@@ -60,6 +60,10 @@ struct DecodedCall {
 
 DecodedCall DecodeCall(std::span<const uint8_t> record);
 
+// Whether `record` is a CALL of procedure 0 (NULL, which every program answers with
+// nothing), judged from the fixed header words alone.
+bool IsNullCall(std::span<const uint8_t> record);
+
 // Reply encoders. `result` is encoded with `encode` (libtirpc XDR); `*ok` is false (and
 // the reply empty) when the result could not be encoded.
 std::vector<uint8_t> EncodeSuccessReply(uint32_t xid, xdrproc_t encode, void* result, bool* ok);

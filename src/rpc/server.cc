@@ -489,6 +489,12 @@ void Server::Impl::ReadStream(Connection* c) {
       }
       calls += records.size();
       for (auto& rec : records) {
+        if (IsNullCall(rec)) {
+          // Answered here: NULL does nothing, and a ping should measure the network, not
+          // a hop to a worker thread.
+          HandleStreamCall(self, rec);
+          continue;
+        }
         queued_bytes += rec.size();
         pool->Submit([this, self, rec = std::move(rec)] {
           HandleStreamCall(self, rec);
