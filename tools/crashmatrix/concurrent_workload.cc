@@ -414,8 +414,12 @@ Status ConcurrentWorkload::RunUntilNoReply(std::vector<PendingChange>* pending,
     }
   }
   std::lock_guard lock(mu_);
+  const uint64_t unanswered = unanswered_.size();
   for (auto& [id, op] : ops_) {
-    if (!op.revealed_by.empty()) ++concurrency_->revealed_at_kill;
+    if (!op.revealed_by.empty()) {
+      ++concurrency_->revealed_at_kill;
+      unanswered_.push_back(fmt::format("[{} was revealed by {}]", op.what, op.revealed_by));
+    }
     switch (op.kind) {
       case Kind::kWrite: {
         FileModel& file = world_->files.at(op.path);
@@ -438,10 +442,9 @@ Status ConcurrentWorkload::RunUntilNoReply(std::vector<PendingChange>* pending,
   }
   ops_.clear();
   claimed_.clear();
-  concurrency_->unanswered += unanswered_.size();
+  concurrency_->unanswered += unanswered;
   concurrency_->unanswered_changes += unanswered_changes_;
-  concurrency_->max_unanswered =
-      std::max<uint64_t>(concurrency_->max_unanswered, unanswered_.size());
+  concurrency_->max_unanswered = std::max(concurrency_->max_unanswered, unanswered);
   *inflight = std::move(unanswered_);
   unanswered_.clear();
   unanswered_changes_ = 0;

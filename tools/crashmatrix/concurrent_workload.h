@@ -56,7 +56,7 @@ class ConcurrentWorkload {
   // Status, after the others stopped). Then `world` holds what was acknowledged, with
   // writes in flight as maybe-writes (a revealed FILE_SYNC write as a stable one), and
   // `pending` the namespace changes and truncates in flight; `inflight` describes every
-  // call in flight.
+  // call in flight, then every change in flight that a reply had revealed.
   Status RunUntilNoReply(std::vector<PendingChange>* pending, std::vector<std::string>* inflight,
                          WorkloadStats* stats, ConcurrencyStats* concurrency);
 

@@ -180,7 +180,7 @@ Status RoundDriver::RunWorkload(uint64_t round, DriverSummary* summary,
                                 &dirs_, kHotDir, &name_counter_, verifier_);
     std::vector<std::string> calls;
     s = workload.RunUntilNoReply(pending, &calls, &summary->ops, &summary->concurrency);
-    *inflight = fmt::format("{} calls: {}", calls.size(), fmt::join(calls, "; "));
+    *inflight = fmt::format("{}", fmt::join(calls, "; "));
   } else {
     InFlight one;
     Workload workload(c.ops.get(), &rng_, &world_, &handles_, &dirs_, &name_counter_, verifier_);
