@@ -1,13 +1,13 @@
 // ConcurrentWorkload: the crash matrix's many-in-flight mode. `clients` NFS connections
 // (one PipelinedSession each), `depth` threads per connection, each making one call at a
-// time, so clients × depth calls are in flight at once — at the SIGKILL too. The mix is the
-// single-client workload's (GUARDED creates, UNSTABLE and FILE_SYNC writes, COMMITs,
-// truncating SETATTRs, renames also onto existing files, removes), with most creates and
-// renames in one hot directory, plus observers: calls that look at another call's
-// in-flight change (LOOKUP or READDIR of its name, GETATTR of a truncated file's size, READ
-// of a FILE_SYNC write's range). When an observer's reply shows that change while it is
-// still unacknowledged, the change is marked revealed and must survive the crash
-// (model.h, DESIGN.md §5).
+// time, so clients × depth calls are in flight at once — at the SIGKILL too. The calls are
+// the single-client workload's kinds (GUARDED creates, UNSTABLE and FILE_SYNC writes,
+// COMMITs, truncating SETATTRs, renames also onto existing files, removes — more of them
+// here), most creates and renames in one hot directory, plus observers: calls that look at
+// another call's in-flight change (LOOKUP or READDIR of its name, GETATTR of a truncated
+// file's size, READ of a FILE_SYNC write's range). When an observer's reply shows that
+// change while it is still unacknowledged, the change is marked revealed and must survive
+// the crash (model.h, DESIGN.md §5).
 //
 // Honest concurrency: an operation claims every path it changes until its reply is
 // processed, so operations in flight together never touch the same file or name; the fate
