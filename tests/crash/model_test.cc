@@ -1,5 +1,6 @@
 // The crash model's checker must catch what it claims to: a lost durable byte, a wrong
-// size, a half-applied write, a resurrected file — and accept every legal outcome.
+// size, a half-applied write, a resurrected file, a half-applied rename, a change a reply
+// revealed that the crash took back — and accept every legal outcome.
 #include "model.h"
 
 #include <gtest/gtest.h>
@@ -56,6 +57,96 @@ TEST(CrashModel, NamespaceMustMatch) {
   EXPECT_TRUE(CheckWorld(w, {{"d0/a", "1"}}).empty());
   EXPECT_FALSE(CheckWorld(w, {}).empty());
   EXPECT_FALSE(CheckWorld(w, {{"d0/a", "1"}, {"d1/b", ""}}).empty());
+}
+
+World OneFile(const std::string& path, const std::string& content) {
+  World w;
+  w.files[path].StableWrite(0, content);
+  return w;
+}
+
+TEST(CrashModel, EachPendingChangeMayOrMayNotHaveHappened) {
+  const World acked = OneFile("d0/a", "1");
+  World created = acked;
+  created.files["d0/b"] = FileModel{};
+  const std::vector<PendingChange> pending = {DiffWorlds("CREATE d0/b", acked, created),
+                                              {"CREATE d1/c", {{"d1/c", FileModel{}}}, ""}};
+  std::vector<bool> applied;
+  EXPECT_TRUE(CheckWorldWithPending(acked, pending, {{"d0/a", "1"}}, &applied).empty());
+  EXPECT_EQ(applied, (std::vector<bool>{false, false}));
+  EXPECT_TRUE(
+      CheckWorldWithPending(acked, pending, {{"d0/a", "1"}, {"d1/c", ""}}, &applied).empty());
+  EXPECT_EQ(applied, (std::vector<bool>{false, true}));
+  EXPECT_TRUE(
+      CheckWorldWithPending(acked, pending, {{"d0/a", "1"}, {"d0/b", ""}, {"d1/c", ""}}, &applied)
+          .empty());
+  EXPECT_EQ(applied, (std::vector<bool>{true, true}));
+  // Pending changes never excuse a lost acknowledged file or an unknown one.
+  EXPECT_FALSE(CheckWorldWithPending(acked, pending, {{"d1/c", ""}}).empty());
+  EXPECT_FALSE(CheckWorldWithPending(acked, pending, {{"d0/a", "1"}, {"d2/x", ""}}).empty());
+}
+
+TEST(CrashModel, APendingRenameIsWhollyAppliedOrNot) {
+  const World acked = OneFile("d0/a", "xyz");
+  World renamed;
+  renamed.files["d2/z"] = acked.files.at("d0/a");
+  const std::vector<PendingChange> pending = {DiffWorlds("RENAME d0/a -> d2/z", acked, renamed)};
+  EXPECT_TRUE(CheckWorldWithPending(acked, pending, {{"d0/a", "xyz"}}).empty());
+  EXPECT_TRUE(CheckWorldWithPending(acked, pending, {{"d2/z", "xyz"}}).empty());
+  EXPECT_FALSE(CheckWorldWithPending(acked, pending, {}).empty());  // gone from both
+  EXPECT_FALSE(CheckWorldWithPending(acked, pending, {{"d0/a", "xyz"}, {"d2/z", "xyz"}}).empty());
+  EXPECT_FALSE(CheckWorldWithPending(acked, pending, {{"d2/z", "xy"}}).empty());
+}
+
+TEST(CrashModel, ARevealedCreateThatIsLostIsCaught) {
+  World acked;
+  PendingChange create{"CREATE d0/b", {{"d0/b", FileModel{}}}, ""};
+  EXPECT_TRUE(CheckWorldWithPending(acked, {create}, {}).empty());
+  create.revealed_by = "LOOKUP d0/b from connection 2";
+  const auto problems = CheckWorldWithPending(acked, {create}, {});
+  ASSERT_FALSE(problems.empty());
+  EXPECT_NE(problems.front().find("revealed by LOOKUP d0/b"), std::string::npos);
+  std::vector<bool> applied;
+  EXPECT_TRUE(CheckWorldWithPending(acked, {create}, {{"d0/b", ""}}, &applied).empty());
+  EXPECT_EQ(applied, std::vector<bool>{true});
+}
+
+TEST(CrashModel, ARevealedRemoveRenameOrTruncateMustHold) {
+  const World acked = OneFile("d0/a", "abcdef");
+  PendingChange remove{"REMOVE d0/a", {{"d0/a", std::nullopt}}, "READDIR d0 from connection 1"};
+  EXPECT_FALSE(CheckWorldWithPending(acked, {remove}, {{"d0/a", "abcdef"}}).empty());
+  EXPECT_TRUE(CheckWorldWithPending(acked, {remove}, {}).empty());
+
+  World renamed;
+  renamed.files["d1/r"] = acked.files.at("d0/a");
+  PendingChange rename = DiffWorlds("RENAME d0/a -> d1/r", acked, renamed);
+  rename.revealed_by = "LOOKUP d1/r from connection 3";
+  EXPECT_FALSE(CheckWorldWithPending(acked, {rename}, {{"d0/a", "abcdef"}}).empty());
+  EXPECT_TRUE(CheckWorldWithPending(acked, {rename}, {{"d1/r", "abcdef"}}).empty());
+
+  World truncated = acked;
+  truncated.files["d0/a"].Truncate(2);
+  PendingChange truncate = DiffWorlds("SETATTR d0/a size=2", acked, truncated);
+  EXPECT_TRUE(CheckWorldWithPending(acked, {truncate}, {{"d0/a", "abcdef"}}).empty());
+  truncate.revealed_by = "GETATTR d0/a from connection 0";
+  EXPECT_FALSE(CheckWorldWithPending(acked, {truncate}, {{"d0/a", "abcdef"}}).empty());
+  EXPECT_TRUE(CheckWorldWithPending(acked, {truncate}, {{"d0/a", "ab"}}).empty());
+}
+
+TEST(CrashModel, PendingChangesMustNotShareAPath) {
+  World acked;
+  const std::vector<PendingChange> pending = {{"CREATE d0/b", {{"d0/b", FileModel{}}}, ""},
+                                              {"REMOVE d0/b", {{"d0/b", std::nullopt}}, ""}};
+  EXPECT_FALSE(CheckWorldWithPending(acked, pending, {}).empty());
+}
+
+TEST(CrashModel, LiveContentOverlaysUncommittedWritesInOrder) {
+  FileModel m;
+  m.StableWrite(0, "aaaa");
+  m.UnstableWrite(2, "bbbb");
+  m.UnstableWrite(4, "c");
+  EXPECT_EQ(m.LiveContent(), "aabbcb");
+  EXPECT_EQ(m.LiveSize(), 6u);
 }
 
 }  // namespace

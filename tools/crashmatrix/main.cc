@@ -4,6 +4,17 @@
 // every acknowledged-stable byte and namespace change (see round_driver.h, model.h).
 //
 //   crashmatrix --rounds 100 --seed 7 [--volumed build/src/volumed] [--port 22049]
+//               [--clients 4 --depth 4]
+//
+// By default one connection makes one call at a time, so exactly one call is in flight at
+// the kill. --clients N --depth D runs the concurrent workload instead: N connections with
+// D calls in flight each, observers that look at each other's unacknowledged changes, and
+// a check that every change a reply revealed survived (concurrent_workload.h).
+//
+// --lose-unsynced preloads libcrashmatrix_lose_unsynced.so (built next to this binary)
+// into volumed, so that each SIGKILL also loses every LevelDB log byte not yet fsync'ed, as
+// a power failure would (lose_unsynced.cc); without it a kill -9 loses only what volumed
+// had not yet handed to the kernel.
 //
 // Exit status: 0 when every round passed, 1 when a problem was found, 2 on a harness
 // failure. The last line is a one-line summary.
@@ -37,6 +48,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--work-dir", work_dir, "where the data directory goes (default: a temp dir)");
   app.add_flag("--keep", keep, "keep the data directory and server log");
+  app.add_option("--clients", options.clients, "NFS connections (concurrent workload if > 1)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  app.add_option("--depth", options.depth, "calls in flight per connection (concurrent if > 1)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  bool lose_unsynced = false;
+  app.add_flag("--lose-unsynced", lose_unsynced,
+               "kills also lose unsynced log bytes, as a power failure would");
   app.add_flag("-v,--verbose", options.verbose, "one line per round");
   CLI11_PARSE(app, argc, argv);
   if (volumed_bin.empty()) {
@@ -61,6 +81,16 @@ int main(int argc, char** argv) {
   config.log_path = work_dir + "/volumed.log";
   config.volume = "cm";
   config.nfs_port = port;
+  if (lose_unsynced) {
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    const auto preload = self.parent_path() / "libcrashmatrix_lose_unsynced.so";
+    if (ec || !std::filesystem::exists(preload)) {
+      fmt::print(stderr, "crashmatrix: --lose-unsynced needs {}\n", preload.string());
+      return 2;
+    }
+    config.extra_env.push_back("LD_PRELOAD=" + preload.string());
+  }
 
   DriverSummary summary;
   volumed::Status harness;
@@ -73,14 +103,23 @@ int main(int argc, char** argv) {
   if (!harness.ok()) fmt::print("HARNESS {}\n", harness.ToString());
   const auto& o = summary.ops;
   fmt::print(
-      "crashmatrix: seed {}: {}/{} rounds; {} ops (create {}, write unstable {}, write sync {}, "
+      "crashmatrix: seed {}{}: {}/{} rounds; {} ops (create {}, write unstable {}, write sync {}, "
       "commit {}, truncate {}, rename {}, remove {}); {:.1f} MiB acked stable; in-flight "
       "namespace ops applied {} / not applied {}; {} files, {:.1f} MiB verified; {} problems\n",
-      options.seed, summary.rounds, options.rounds, o.ops(), o.creates, o.unstable_writes,
-      o.sync_writes, o.commits, o.truncates, o.renames, o.removes,
-      static_cast<double>(o.stable_bytes) / (1 << 20), summary.inflight_applied,
-      summary.inflight_not_applied, summary.files_checked,
+      options.seed, lose_unsynced ? " (kills lose unsynced log bytes)" : "", summary.rounds,
+      options.rounds, o.ops(), o.creates, o.unstable_writes, o.sync_writes, o.commits, o.truncates,
+      o.renames, o.removes, static_cast<double>(o.stable_bytes) / (1 << 20),
+      summary.inflight_applied, summary.inflight_not_applied, summary.files_checked,
       static_cast<double>(summary.bytes_checked) / (1 << 20), summary.problems.size());
+  if (options.concurrent()) {
+    const auto& c = summary.concurrency;
+    fmt::print(
+        "crashmatrix: {} clients x {} in flight: {} calls unanswered at the kills ({} changes, "
+        "most at one kill {}); {} observations revealed {} unacknowledged changes ({} to "
+        "another client), {} of them still in flight at a kill\n",
+        options.clients, options.depth, c.unanswered, c.unanswered_changes, c.max_unanswered,
+        c.observations, c.reveals, c.cross_client_reveals, c.revealed_at_kill);
+  }
   const bool passed = harness.ok() && summary.problems.empty();
   if (temp && !keep && passed) {
     std::error_code ec;

@@ -1,6 +1,7 @@
 #include "model.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -49,6 +50,12 @@ void FileModel::Commit() {
 void FileModel::Truncate(uint64_t size) {
   durable.resize(size, '\0');
   Subtract(maybe, size, UINT64_MAX);
+}
+
+std::string FileModel::LiveContent() const {
+  std::string bytes = durable;
+  for (const Extent& e : maybe) Overlay(bytes, e.offset, e.data);
+  return bytes;
 }
 
 uint64_t FileModel::LiveSize() const {
@@ -109,23 +116,97 @@ std::vector<std::string> CheckFile(const std::string& path, const FileModel& m,
   return problems;
 }
 
+namespace {
+
+// One path: `expected` the file that must be there (nullptr: no file may be there).
+std::vector<std::string> CheckPath(const std::string& path, const FileModel* expected,
+                                   const std::map<std::string, std::string>& actual) {
+  auto it = actual.find(path);
+  if (expected == nullptr) {
+    if (it == actual.end()) return {};
+    return {path + ": present but its removal (or rename away) was acknowledged, " +
+            "or it was never created"};
+  }
+  if (it == actual.end()) return {path + ": acknowledged file is missing"};
+  return CheckFile(path, *expected, it->second);
+}
+
+void Append(std::vector<std::string>& to, std::vector<std::string> from) {
+  to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+}
+
+}  // namespace
+
+PendingChange DiffWorlds(const std::string& what, const World& before, const World& after) {
+  PendingChange change{what, {}, {}};
+  for (const auto& [path, model] : after.files) {
+    auto it = before.files.find(path);
+    if (it == before.files.end() || !(it->second == model)) change.after[path] = model;
+  }
+  for (const auto& [path, model] : before.files) {
+    if (after.files.count(path) == 0) change.after[path] = std::nullopt;
+  }
+  return change;
+}
+
 std::vector<std::string> CheckWorld(const World& world,
                                     const std::map<std::string, std::string>& actual) {
+  return CheckWorldWithPending(world, {}, actual);
+}
+
+std::vector<std::string> CheckWorldWithPending(const World& acked,
+                                               const std::vector<PendingChange>& pending,
+                                               const std::map<std::string, std::string>& actual,
+                                               std::vector<bool>* applied) {
   std::vector<std::string> problems;
-  for (const auto& [path, model] : world.files) {
-    auto it = actual.find(path);
-    if (it == actual.end()) {
-      problems.push_back(path + ": acknowledged file is missing");
-      continue;
+  std::map<std::string, size_t> owner;  // path → the pending change that decides it
+  for (size_t k = 0; k < pending.size(); ++k) {
+    for (const auto& [path, unused] : pending[k].after) {
+      if (!owner.emplace(path, k).second) {
+        problems.push_back(fmt::format("model: {} is changed by both {} and {}", path,
+                                       pending[owner[path]].what, pending[k].what));
+      }
     }
-    auto p = CheckFile(path, model, it->second);
-    problems.insert(problems.end(), p.begin(), p.end());
+  }
+  // Paths no pending change decides: exactly as acknowledged.
+  for (const auto& [path, model] : acked.files) {
+    if (owner.count(path) == 0) Append(problems, CheckPath(path, &model, actual));
   }
   for (const auto& [path, content] : actual) {
-    if (world.files.count(path) == 0) {
-      problems.push_back(path + ": present but its removal (or rename away) was acknowledged, " +
-                         "or it was never created");
+    if (owner.count(path) == 0 && acked.files.count(path) == 0) {
+      Append(problems, CheckPath(path, nullptr, actual));
     }
+  }
+  if (applied != nullptr) applied->assign(pending.size(), false);
+  for (size_t k = 0; k < pending.size(); ++k) {
+    const PendingChange& change = pending[k];
+    std::vector<std::string> without;  // as if it never reached the store
+    std::vector<std::string> with;     // as if it did, wholly
+    for (const auto& [path, after] : change.after) {
+      auto it = acked.files.find(path);
+      Append(without, CheckPath(path, it == acked.files.end() ? nullptr : &it->second, actual));
+      Append(with, CheckPath(path, after.has_value() ? &*after : nullptr, actual));
+    }
+    if (!change.revealed_by.empty()) {
+      if (applied != nullptr) (*applied)[k] = with.empty();
+      if (!with.empty()) {
+        problems.push_back(
+            fmt::format("{} was revealed by {} before the crash but is not there "
+                        "after it (a reply showed a change that was not durable):",
+                        change.what, change.revealed_by));
+        Append(problems, std::move(with));
+      }
+      continue;
+    }
+    if (without.empty()) continue;
+    if (with.empty()) {
+      if (applied != nullptr) (*applied)[k] = true;
+      continue;
+    }
+    problems.push_back("(with the in-flight " + change.what + " not applied:)");
+    Append(problems, std::move(without));
+    problems.push_back("(and with it applied:)");
+    Append(problems, std::move(with));
   }
   return problems;
 }

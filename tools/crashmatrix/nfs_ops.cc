@@ -14,11 +14,17 @@ nfs_fh3 Wire(const Fh& fh) {
 
 Fh FromWire(const nfs_fh3& w) { return Fh(w.data.data_val, w.data.data_len); }
 
-Status NfsError(int status) { return Internal("NFS3ERR " + std::to_string(status)); }
+std::string NfsErrorText(int status) { return "NFS3ERR " + std::to_string(status); }
+
+Status NfsError(int status) { return Internal(NfsErrorText(status)); }
 
 constexpr uint32_t kChunk = 64 * 1024;
 
 }  // namespace
+
+bool NfsOps::IsNfsStatus(const Status& s, int nfsstat) {
+  return s.code() == Status::Code::kInternal && s.message() == NfsErrorText(nfsstat);
+}
 
 Result<Fh> NfsOps::Mount(const std::string& path) {
   int status = -1;
@@ -39,6 +45,12 @@ Result<Fh> NfsOps::Mount(const std::string& path) {
 }
 
 Result<Fh> NfsOps::Lookup(const Fh& dir, const std::string& name) {
+  VOLUMED_ASSIGN_OR_RETURN(auto fh, LookupIfExists(dir, name));
+  if (!fh.has_value()) return NfsError(NFS3ERR_NOENT);
+  return *fh;
+}
+
+Result<std::optional<Fh>> NfsOps::LookupIfExists(const Fh& dir, const std::string& name) {
   LOOKUP3args a{};
   a.what.dir = Wire(dir);
   a.what.name = const_cast<char*>(name.c_str());
@@ -50,8 +62,9 @@ Result<Fh> NfsOps::Lookup(const Fh& dir, const std::string& name) {
         status = r->status;
         if (status == NFS3_OK) fh = FromWire(r->LOOKUP3res_u.resok.object);
       }));
+  if (status == NFS3ERR_NOENT) return std::optional<Fh>();
   if (status != NFS3_OK) return NfsError(status);
-  return fh;
+  return std::optional<Fh>(std::move(fh));
 }
 
 Result<Fh> NfsOps::Create(const Fh& dir, const std::string& name) {
@@ -186,26 +199,35 @@ Result<uint64_t> NfsOps::Size(const Fh& file) {
   return size;
 }
 
+Result<NfsOps::ReadReply> NfsOps::Read(const Fh& file, uint64_t offset, uint32_t count) {
+  READ3args a{};
+  a.file = Wire(file);
+  a.offset = offset;
+  a.count = count;
+  int status = -1;
+  ReadReply out;
+  VOLUMED_RETURN_IF_ERROR(nfs_->Call<READ3res>(
+      [&](rpc_context* rpc, rpc_cb cb, void* p) { return rpc_nfs3_read_async(rpc, cb, &a, p); },
+      [&](READ3res* r) {
+        status = r->status;
+        if (status != NFS3_OK) return;
+        const READ3resok& ok = r->READ3res_u.resok;
+        out.data.assign(ok.data.data_val, ok.data.data_len);
+        out.eof = ok.eof != 0 || ok.data.data_len == 0;
+      }));
+  if (status != NFS3_OK) return NfsError(status);
+  if (out.data.size() > count) return Internal("READ returned more than asked for");
+  return out;
+}
+
 Result<std::string> NfsOps::ReadAll(const Fh& file) {
   VOLUMED_ASSIGN_OR_RETURN(const uint64_t size, Size(file));
   std::string out;
   bool eof = false;
   while (!eof) {
-    READ3args a{};
-    a.file = Wire(file);
-    a.offset = out.size();
-    a.count = kChunk;
-    int status = -1;
-    VOLUMED_RETURN_IF_ERROR(nfs_->Call<READ3res>(
-        [&](rpc_context* rpc, rpc_cb cb, void* p) { return rpc_nfs3_read_async(rpc, cb, &a, p); },
-        [&](READ3res* r) {
-          status = r->status;
-          if (status != NFS3_OK) return;
-          const READ3resok& ok = r->READ3res_u.resok;
-          out.append(ok.data.data_val, ok.data.data_len);
-          eof = ok.eof != 0 || ok.data.data_len == 0;
-        }));
-    if (status != NFS3_OK) return NfsError(status);
+    VOLUMED_ASSIGN_OR_RETURN(ReadReply chunk, Read(file, out.size(), kChunk));
+    out += chunk.data;
+    eof = chunk.eof;
     if (out.size() > size + kChunk) return Internal("READ returned more than the file size");
   }
   if (out.size() != size) {

@@ -1,9 +1,13 @@
 #include "round_driver.h"
 
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "pipelined_session.h"
 
 #include "storage/catalog.h"
 #include "storage/fsck.h"
@@ -12,6 +16,7 @@ namespace volumed::crashmatrix {
 namespace {
 
 constexpr const char* kVolume = "cm";
+constexpr const char* kHotDir = "d0";  // the concurrent workload's busiest directory
 constexpr std::chrono::milliseconds kCallTimeout{20000};
 
 void Log(bool on, const std::string& line) {
@@ -82,8 +87,8 @@ Status RoundDriver::ReadBack(NfsOps& ops, std::map<std::string, std::string>* ac
   return Status::Ok();
 }
 
-Status RoundDriver::Verify(NfsOps& ops, const InFlight& inflight, DriverSummary* summary,
-                           uint64_t round) {
+Status RoundDriver::Verify(NfsOps& ops, const std::vector<PendingChange>& pending,
+                           const std::string& inflight, DriverSummary* summary, uint64_t round) {
   std::map<std::string, std::string> actual;
   std::map<std::string, Fh> found;
   Status read = ReadBack(ops, &actual, &found);
@@ -92,33 +97,25 @@ Status RoundDriver::Verify(NfsOps& ops, const InFlight& inflight, DriverSummary*
         fmt::format("round {}: reading back after restart failed: {}", round, read.ToString()));
     return read;
   }
-  auto problems = CheckWorld(world_, actual);
-  bool applied = false;
-  if (!problems.empty() && inflight.after.has_value()) {
-    auto alt = CheckWorld(*inflight.after, actual);
-    if (alt.empty()) {
-      problems.clear();
-      applied = true;
-    } else {
-      problems.push_back("(and with the in-flight " + inflight.what + " applied:)");
-      problems.insert(problems.end(), alt.begin(), alt.end());
-    }
+  std::vector<bool> applied;
+  const auto problems = CheckWorldWithPending(world_, pending, actual, &applied);
+  std::set<std::string> moved;  // paths an applied in-flight change gave another file
+  for (size_t k = 0; k < pending.size(); ++k) {
+    ++(applied[k] ? summary->inflight_applied : summary->inflight_not_applied);
+    if (!applied[k]) continue;
+    for (const auto& [path, unused] : pending[k].after) moved.insert(path);
   }
-  if (inflight.after.has_value())
-    ++(applied ? summary->inflight_applied : summary->inflight_not_applied);
   for (const auto& p : problems) {
     summary->problems.push_back(fmt::format("round {} (in flight: {}): {}", round,
-                                            inflight.what.empty() ? "nothing" : inflight.what, p));
+                                            inflight.empty() ? "nothing" : inflight, p));
   }
   // Handles survive restarts: each known file's old handle must be the one LOOKUP returns
-  // (unless the in-flight namespace operation took effect and moved names around).
-  if (!applied) {
-    for (const auto& [path, fh] : handles_) {
-      auto it = found.find(path);
-      if (it != found.end() && it->second != fh) {
-        summary->problems.push_back(
-            fmt::format("round {}: {} has a different file handle after restart", round, path));
-      }
+  // (unless an in-flight namespace operation took effect and moved names around).
+  for (const auto& [path, fh] : handles_) {
+    auto it = found.find(path);
+    if (it != found.end() && moved.count(path) == 0 && it->second != fh) {
+      summary->problems.push_back(
+          fmt::format("round {}: {} has a different file handle after restart", round, path));
     }
   }
   summary->files_checked += actual.size();
@@ -141,11 +138,61 @@ Status RoundDriver::Verify(NfsOps& ops, const InFlight& inflight, DriverSummary*
     world_.files[path].durable = content;
   }
   handles_ = std::move(found);
-  Log(options_.verbose,
-      fmt::format("round {}: in flight {}{}; {} files verified", round,
-                  inflight.what.empty() ? "nothing" : inflight.what,
-                  inflight.after ? (applied ? " (applied)" : " (not applied)") : "",
-                  actual.size()));
+  std::string fates;
+  for (size_t k = 0; k < pending.size(); ++k) {
+    fates +=
+        fmt::format("{}{}{}", fates.empty() ? "; " : ", ", applied[k] ? "applied" : "not applied",
+                    pending[k].revealed_by.empty() ? "" : " (revealed)");
+  }
+  Log(options_.verbose, fmt::format("round {}: in flight {}{}; {} files verified", round,
+                                    inflight.empty() ? "nothing" : inflight, fates, actual.size()));
+  return Status::Ok();
+}
+
+Status RoundDriver::RunWorkload(uint64_t round, DriverSummary* summary,
+                                std::vector<PendingChange>* pending, std::string* inflight) {
+  // Connected before the killer starts: every call made afterwards may be the one cut off.
+  Connection c;
+  std::vector<std::unique_ptr<PipelinedSession>> sessions;
+  std::vector<std::unique_ptr<NfsOps>> client_ops;
+  if (options_.concurrent()) {
+    for (int i = 0; i < options_.clients; ++i) {
+      VOLUMED_ASSIGN_OR_RETURN(
+          auto session, PipelinedSession::Connect(server_->nfs_port(), NFS_PROGRAM, NFS_V3, 1000,
+                                                  1000, kCallTimeout));
+      client_ops.push_back(std::make_unique<NfsOps>(session.get(), nullptr));
+      sessions.push_back(std::move(session));
+    }
+  } else {
+    VOLUMED_RETURN_IF_ERROR(Connect(&c));
+  }
+  const auto delay = std::chrono::milliseconds(
+      std::uniform_int_distribution<uint64_t>(options_.kill_min_ms, options_.kill_max_ms)(rng_));
+  std::thread killer([this, delay] {
+    std::this_thread::sleep_for(delay);
+    server_->Kill();
+  });
+  Status s;
+  if (options_.concurrent()) {
+    std::vector<NfsOps*> clients;
+    for (auto& o : client_ops) clients.push_back(o.get());
+    ConcurrentWorkload workload(std::move(clients), options_.depth, &rng_, &world_, &handles_,
+                                &dirs_, kHotDir, &name_counter_, verifier_);
+    std::vector<std::string> calls;
+    s = workload.RunUntilNoReply(pending, &calls, &summary->ops, &summary->concurrency);
+    *inflight = fmt::format("{}", fmt::join(calls, "; "));
+  } else {
+    InFlight one;
+    Workload workload(c.ops.get(), &rng_, &world_, &handles_, &dirs_, &name_counter_, verifier_);
+    s = workload.RunUntilNoReply(&one, &summary->ops);
+    if (one.after.has_value()) pending->push_back(DiffWorlds(one.what, world_, *one.after));
+    *inflight = one.what;
+  }
+  killer.join();
+  if (!s.ok()) {
+    summary->problems.push_back(
+        fmt::format("round {}: unexpected answer during the workload: {}", round, s.ToString()));
+  }
   return Status::Ok();
 }
 
@@ -157,24 +204,9 @@ Status RoundDriver::Run(DriverSummary* summary) {
     VOLUMED_RETURN_IF_ERROR(Setup(*c.ops));
   }
   for (uint64_t round = 1; round <= options_.rounds; ++round) {
-    InFlight inflight;
-    {
-      Connection c;
-      VOLUMED_RETURN_IF_ERROR(Connect(&c));
-      const auto delay = std::chrono::milliseconds(std::uniform_int_distribution<uint64_t>(
-          options_.kill_min_ms, options_.kill_max_ms)(rng_));
-      std::thread killer([this, delay] {
-        std::this_thread::sleep_for(delay);
-        server_->Kill();
-      });
-      Workload workload(c.ops.get(), &rng_, &world_, &handles_, &dirs_, &name_counter_, verifier_);
-      Status s = workload.RunUntilNoReply(&inflight, &summary->ops);
-      killer.join();
-      if (!s.ok()) {
-        summary->problems.push_back(fmt::format(
-            "round {}: unexpected answer during the workload: {}", round, s.ToString()));
-      }
-    }
+    std::vector<PendingChange> pending;
+    std::string inflight;
+    VOLUMED_RETURN_IF_ERROR(RunWorkload(round, summary, &pending, &inflight));
     const int rc = server_->Reap();
     if (rc != 128 + 9) {
       summary->problems.push_back(
@@ -191,7 +223,7 @@ Status RoundDriver::Run(DriverSummary* summary) {
     VOLUMED_RETURN_IF_ERROR(Connect(&c));
     VOLUMED_ASSIGN_OR_RETURN(Fh root, c.ops->Mount(std::string("/") + kVolume));
     (void)root;
-    VOLUMED_RETURN_IF_ERROR(Verify(*c.ops, inflight, summary, round));
+    VOLUMED_RETURN_IF_ERROR(Verify(*c.ops, pending, inflight, summary, round));
     summary->rounds = round;
   }
   const int rc = server_->Stop();

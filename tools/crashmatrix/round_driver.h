@@ -1,9 +1,12 @@
 // RoundDriver: the crash matrix's rounds. Each round runs the workload against a live
-// volumed, SIGKILLs it at a random moment, checks the volume offline with storage fsck,
-// restarts the server on the same data directory and verifies, through NFS:
+// volumed — one call at a time on one connection (workload.h), or, with clients × depth
+// > 1, that many calls in flight from several connections (concurrent_workload.h) —
+// SIGKILLs it at a random moment, checks the volume offline with storage fsck, restarts
+// the server on the same data directory and verifies, through NFS:
 //  - every acknowledged-stable byte and namespace change is there and nothing is half
-//    applied (model.h), choosing between "the in-flight operation happened" and "it did
-//    not" — one of the two must match whole;
+//    applied (model.h), choosing for each operation in flight at the kill between "it
+//    happened" and "it did not" — its paths must match one of the two whole — and only
+//    "it happened" when a reply had revealed its effect;
 //  - file handles from before the crash still name the same files;
 //  - the write verifier differs from the previous server run's.
 // Then it COMMITs every file and takes what it read as the next round's durable state.
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "concurrent_workload.h"
 #include "model.h"
 #include "nfs_ops.h"
 #include "server.h"
@@ -31,7 +35,10 @@ struct DriverOptions {
   uint64_t seed = 1;
   uint64_t kill_min_ms = 20;
   uint64_t kill_max_ms = 1500;
+  int clients = 1;  // NFS connections; with depth, > 1 selects the concurrent workload
+  int depth = 1;    // calls in flight per connection
   bool verbose = false;
+  bool concurrent() const { return clients * depth > 1; }
 };
 
 struct DriverSummary {
@@ -41,6 +48,7 @@ struct DriverSummary {
   uint64_t files_checked = 0;
   uint64_t bytes_checked = 0;
   WorkloadStats ops;
+  ConcurrencyStats concurrency;  // concurrent mode only
   std::vector<std::string> problems;
 };
 
@@ -64,7 +72,11 @@ class RoundDriver {
   // Reads the namespace and every file; fills `actual` and `found_handles`.
   Status ReadBack(NfsOps& ops, std::map<std::string, std::string>* actual,
                   std::map<std::string, Fh>* found_handles);
-  Status Verify(NfsOps& ops, const InFlight& inflight, DriverSummary* summary, uint64_t round);
+  // Runs one round's workload until the server is gone; fills what was in flight.
+  Status RunWorkload(uint64_t round, DriverSummary* summary, std::vector<PendingChange>* pending,
+                     std::string* inflight);
+  Status Verify(NfsOps& ops, const std::vector<PendingChange>& pending, const std::string& inflight,
+                DriverSummary* summary, uint64_t round);
 
   ServerLauncher* server_;
   std::string data_dir_;

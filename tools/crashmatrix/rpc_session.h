@@ -1,3 +1,8 @@
+// RpcCaller: makes one ONC RPC call through libnfs's raw API and waits for its reply —
+// what NfsOps needs from a transport. Two transports implement it: RpcSession (one call at
+// a time, pumped by the caller) and PipelinedSession (many threads' calls in flight on one
+// connection, pipelined_session.h).
+//
 // RpcSession: one libnfs raw RPC context (NFS or MOUNT) to 127.0.0.1, driven
 // synchronously with a deadline per call. Used by the crash matrix, which kills the server
 // under it: a call whose reply never comes back returns kIoError and its outcome is then
@@ -29,17 +34,11 @@
 
 namespace volumed::crashmatrix {
 
-class RpcSession {
+class RpcCaller {
  public:
   using Issue = std::function<int(rpc_context*, rpc_cb, void*)>;
 
-  // Connects to 127.0.0.1:port for prog/vers with AUTH_SYS uid/gid.
-  static Result<std::unique_ptr<RpcSession>> Connect(uint16_t port, int prog, int vers,
-                                                     uint32_t uid, uint32_t gid,
-                                                     std::chrono::milliseconds timeout);
-  ~RpcSession();
-  RpcSession(const RpcSession&) = delete;
-  RpcSession& operator=(const RpcSession&) = delete;
+  virtual ~RpcCaller() = default;
 
   // Issues one call and waits for its reply; `consume` reads the reply (valid only
   // inside it). kIoError when the connection failed or no reply came in time.
@@ -48,7 +47,25 @@ class RpcSession {
     return CallRaw(issue, [&](void* data) { consume(static_cast<Res*>(data)); });
   }
 
+ protected:
+  virtual Status CallRaw(const Issue& issue, const std::function<void(void*)>& consume) = 0;
+};
+
+class RpcSession final : public RpcCaller {
+ public:
+  // Connects to 127.0.0.1:port for prog/vers with AUTH_SYS uid/gid.
+  static Result<std::unique_ptr<RpcSession>> Connect(uint16_t port, int prog, int vers,
+                                                     uint32_t uid, uint32_t gid,
+                                                     std::chrono::milliseconds timeout);
+  ~RpcSession() override;
+  RpcSession(const RpcSession&) = delete;
+  RpcSession& operator=(const RpcSession&) = delete;
+
+ protected:
+  Status CallRaw(const Issue& issue, const std::function<void(void*)>& consume) override;
+
  private:
+  friend class PipelinedSession;  // drives this connected context from its own thread
   struct Pending {
     bool done = false;
     int status = 0;
@@ -56,8 +73,7 @@ class RpcSession {
     std::function<void(void*)> consume;
   };
 
-  RpcSession(std::chrono::milliseconds timeout) : timeout_(timeout) {}
-  Status CallRaw(const Issue& issue, const std::function<void(void*)>& consume);
+  explicit RpcSession(std::chrono::milliseconds timeout) : timeout_(timeout) {}
   Status Wait(Pending* p);
   static void OnReply(rpc_context*, int status, void* data, void* priv);
 

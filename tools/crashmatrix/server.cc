@@ -48,6 +48,11 @@ Status ServerLauncher::Start() {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // Built before fork: the child only execs.
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
+  for (auto& e : config_.extra_env) envp.push_back(e.data());
+  envp.push_back(nullptr);
 
   const pid_t pid = fork();
   if (pid < 0) return IoError("fork failed");
@@ -57,7 +62,7 @@ Status ServerLauncher::Start() {
       dup2(fd, 1);
       dup2(fd, 2);
     }
-    execv(argv[0], argv.data());
+    execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
   pid_.store(pid);

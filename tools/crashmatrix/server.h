@@ -25,6 +25,7 @@ struct ServerConfig {
   std::string volume;     // created at start (--volume)
   uint16_t nfs_port = 0;  // MOUNT, NLM and NSM use the next three ports
   std::vector<std::string> extra_args;
+  std::vector<std::string> extra_env = {};  // NAME=VALUE, added to the server's environment
 };
 
 class ServerLauncher {

@@ -8,7 +8,6 @@ namespace volumed::crashmatrix {
 namespace {
 
 constexpr size_t kMaxFiles = 40;
-constexpr uint64_t kMaxFileSize = 512 * 1024;
 
 bool NoReply(const Status& s) { return s.code() == Status::Code::kIoError; }
 
@@ -17,6 +16,40 @@ bool NoReply(const Status& s) { return s.code() == Status::Code::kIoError; }
 std::pair<std::string, std::string> SplitPath(const std::string& path) {
   const size_t slash = path.find('/');
   return {path.substr(0, slash), path.substr(slash + 1)};
+}
+
+uint64_t Uniform(std::mt19937_64& rng, uint64_t lo, uint64_t hi) {
+  return std::uniform_int_distribution<uint64_t>(lo, hi)(rng);
+}
+
+std::string RandomBytes(std::mt19937_64& rng, size_t n) {
+  std::string s(n, '\0');
+  for (auto& c : s) c = static_cast<char>(Uniform(rng, 0, 255));
+  return s;
+}
+
+WriteRange RandomWriteRange(std::mt19937_64& rng, uint64_t live) {
+  const uint64_t offset = Uniform(rng, 0, std::min(live + 16 * 1024, kMaxFileSize - 1));
+  uint64_t len = 0;
+  switch (Uniform(rng, 0, 3)) {
+    case 0:
+      len = Uniform(rng, 1, 512);
+      break;
+    case 1:
+      len = Uniform(rng, 1, 8 * 1024);
+      break;
+    case 2:
+      len = Uniform(rng, 60 * 1024, 70 * 1024);
+      break;  // crosses a 64 KiB block
+    case 3:
+      len = Uniform(rng, 1, 200 * 1024);
+      break;
+  }
+  return {offset, std::min(len, kMaxFileSize - offset)};
+}
+
+uint64_t RandomTruncateSize(std::mt19937_64& rng, uint64_t live) {
+  return Uniform(rng, 0, std::min(live + 8 * 1024, kMaxFileSize));
 }
 
 std::string Workload::RandomFile() {
@@ -29,12 +62,6 @@ std::string Workload::RandomDir() {
   auto it = dirs_->begin();
   std::advance(it, static_cast<std::ptrdiff_t>(Uniform(0, dirs_->size() - 1)));
   return it->first;
-}
-
-std::string Workload::RandomBytes(size_t n) {
-  std::string s(n, '\0');
-  for (auto& c : s) c = static_cast<char>(Uniform(0, 255));
-  return s;
 }
 
 Status Workload::CheckVerifier(const Verifier& v, const char* op) {
@@ -70,25 +97,8 @@ Status Workload::RunUntilNoReply(InFlight* inflight, WorkloadStats* stats) {
     const Fh& fh = handles_->at(path);
     if (dice < 62) {  // WRITE: 60% UNSTABLE
       const bool sync = Uniform(0, 99) < 40;
-      const uint64_t live = file.LiveSize();
-      const uint64_t offset = Uniform(0, std::min(live + 16 * 1024, kMaxFileSize - 1));
-      uint64_t len = 0;
-      switch (Uniform(0, 3)) {
-        case 0:
-          len = Uniform(1, 512);
-          break;
-        case 1:
-          len = Uniform(1, 8 * 1024);
-          break;
-        case 2:
-          len = Uniform(60 * 1024, 70 * 1024);
-          break;  // crosses a 64 KiB block
-        case 3:
-          len = Uniform(1, 200 * 1024);
-          break;
-      }
-      len = std::min(len, kMaxFileSize - offset);
-      const std::string data = RandomBytes(len);
+      const auto [offset, len] = RandomWriteRange(*rng_, file.LiveSize());
+      const std::string data = RandomBytes(*rng_, len);
       auto ack = ops_->Write(fh, offset, data, sync);
       if (!ack.ok()) {
         if (!NoReply(ack.status())) return ack.status();
@@ -118,7 +128,7 @@ Status Workload::RunUntilNoReply(InFlight* inflight, WorkloadStats* stats) {
       file.Commit();
       ++stats->commits;
     } else if (dice < 82) {  // SETATTR size
-      const uint64_t size = Uniform(0, std::min(file.LiveSize() + 8 * 1024, kMaxFileSize));
+      const uint64_t size = RandomTruncateSize(*rng_, file.LiveSize());
       World after = *world_;
       after.files[path].Truncate(size);
       Status s = ops_->Truncate(fh, size);

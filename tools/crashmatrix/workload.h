@@ -19,6 +19,21 @@
 
 namespace volumed::crashmatrix {
 
+// Random choices shared by both workloads (this one and concurrent_workload.h).
+uint64_t Uniform(std::mt19937_64& rng, uint64_t lo, uint64_t hi);  // inclusive
+std::string RandomBytes(std::mt19937_64& rng, size_t n);
+// A WRITE's range on a file whose live size is `live`: 1 byte to 200 KiB, often crossing a
+// 64 KiB block, up to 16 KiB past the end, never past kMaxFileSize.
+struct WriteRange {
+  uint64_t offset = 0;
+  uint64_t len = 0;
+};
+WriteRange RandomWriteRange(std::mt19937_64& rng, uint64_t live);
+// A truncating SETATTR's new size: up to 8 KiB past the live size.
+uint64_t RandomTruncateSize(std::mt19937_64& rng, uint64_t live);
+// Files grow to at most this many bytes.
+inline constexpr uint64_t kMaxFileSize = 512 * 1024;
+
 struct WorkloadStats {
   uint64_t creates = 0, unstable_writes = 0, sync_writes = 0, commits = 0, truncates = 0,
            renames = 0, removes = 0;
@@ -52,12 +67,9 @@ class Workload {
   Status RunUntilNoReply(InFlight* inflight, WorkloadStats* stats);
 
  private:
-  uint64_t Uniform(uint64_t lo, uint64_t hi) {  // inclusive
-    return std::uniform_int_distribution<uint64_t>(lo, hi)(*rng_);
-  }
+  uint64_t Uniform(uint64_t lo, uint64_t hi) { return crashmatrix::Uniform(*rng_, lo, hi); }
   std::string RandomFile();
   std::string RandomDir();
-  std::string RandomBytes(size_t n);
   Status CheckVerifier(const Verifier& v, const char* op);
 
   NfsOps* ops_;
