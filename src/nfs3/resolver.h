@@ -11,6 +11,8 @@
 //  - transient faults of the catalog (kIoError, kBusy) pass through unchanged, so they
 //    become NFS3ERR_IO / NFS3ERR_JUKEBOX and never STALE.
 // A removed inode or a generation mismatch is reported as kStale by the Volume itself.
+// The volume, its record and its parsed policy come from one VolumeCatalog::Serve lookup
+// in memory: nothing is read from disk or parsed per request.
 //
 // Thread-safety: thread-safe (the catalog is).
 #pragma once
