@@ -20,11 +20,11 @@
 #include "admin/server_hooks.h"
 #include "base/logging.h"
 #include "base/status.h"
-#include "mount/file_services.h"
 #include "nlm/lock_services.h"
 #include "nlm/nfs_handles.h"
 #include "rpc/rpcbind.h"
 #include "rpc/server.h"
+#include "services/file_services.h"
 
 namespace {
 
@@ -73,8 +73,8 @@ Status CheckDataDir(const std::string& dir) {
 
 // Every program the server offers over the network; admin registers itself below.
 Status RegisterPrograms(rpc::Server& server, const Flags& flags,
-                        volumed::mount::FileServices& files, volumed::nlm::LockServices& locks) {
-  // NFS v3 (TCP) and MOUNT v3 (TCP and UDP) over the volume catalog (src/mount/file_services.h).
+                        volumed::services::FileServices& files, volumed::nlm::LockServices& locks) {
+  // NFS v3 (TCP) and MOUNT v3 (TCP and UDP) over the volume catalog (src/services/file_services.h).
   VOLUMED_RETURN_IF_ERROR(files.Register(server, {.tcp = flags.nfs_port},
                                          {.tcp = flags.mount_port, .udp = flags.mount_port}));
   // NLM v1/v3/v4 and NSM v1 (src/nlm/lock_services.h).
@@ -142,9 +142,8 @@ int main(int argc, char** argv) {
   if (Status s = CheckDataDir(flags.data_dir); !s.ok()) return Fail(s);
   // Before anything starts (NSM would notify hosts, the catalog would open): a server that
   // cannot register is useless to `mount`, so say so at once.
-  if (!flags.no_rpcbind && !rpc::RpcbindRegistration::Available()) {
-    return Fail(
-        volumed::IoError("rpcbind is not running: start it with `rpcbind` or pass --no-rpcbind"));
+  if (!flags.no_rpcbind) {
+    if (Status s = rpc::RpcbindRegistration::CheckAvailable(); !s.ok()) return Fail(s);
   }
 
   // Block the stop signals in every thread; the main thread waits for them below.
@@ -167,7 +166,7 @@ int main(int argc, char** argv) {
   volumed::storage::StoreOptions store;
   store.data_dir = flags.data_dir;
   store.boot_id = flags.boot_id;
-  auto files = volumed::mount::FileServices::Open(store, flags.volumes);
+  auto files = volumed::services::FileServices::Open(store, flags.volumes);
   if (!files.ok()) return Fail(files.status());
   rpc::Server server(options);
 

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/cidr.h"
 #include "base/result.h"
 #include "base/status.h"
 #include "storage/types.h"
@@ -47,6 +48,17 @@ struct VolumeInfo {
   int64_t created_ns = 0;
 };
 
+// A volume as requests are served on it: the opened volume, the catalog record it is
+// served under and that record's client patterns parsed (base/cidr.h). Immutable: the
+// catalog replaces it whole (a new object) when the record changes (SetPolicy,
+// RenewLease) and drops it when the volume is deleted, so whoever holds one sees one
+// consistent record, and per request nothing is read from disk or parsed again.
+struct ServedVolume {
+  std::shared_ptr<Volume> volume;
+  VolumeInfo info;
+  std::vector<Cidr> clients;  // ParseCidrs(info.policy.allowed_cidrs)
+};
+
 struct CreateVolumeRequest {
   std::string name;
   VolumeKind kind = VolumeKind::kPersisted;
@@ -77,7 +89,7 @@ class VolumeCatalog {
 
   static Result<std::unique_ptr<VolumeCatalog>> Open(const StoreOptions& options);
 
-  // Names: 1–64 characters of [A-Za-z0-9._-], not starting with '.' or '-'.
+  // Names follow storage/volume_name.h.
   virtual Result<VolumeInfo> Create(const CreateVolumeRequest& req) = 0;
   virtual Result<std::vector<VolumeInfo>> List() = 0;
   virtual Result<VolumeInfo> Describe(std::string_view name) = 0;
@@ -93,6 +105,9 @@ class VolumeCatalog {
   virtual Result<std::shared_ptr<Volume>> OpenByName(std::string_view name) = 0;
   virtual Result<std::shared_ptr<Volume>> OpenById(uint64_t id) = 0;
   virtual Result<VolumeInfo> DescribeById(uint64_t id) = 0;
+  // What a request on volume `id` needs (the volume is opened on first use); once open,
+  // one lookup in memory under a shared lock. kStale for an id that no longer exists.
+  virtual Result<std::shared_ptr<const ServedVolume>> Serve(uint64_t id) = 0;
 };
 
 }  // namespace volumed::storage

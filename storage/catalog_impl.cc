@@ -11,14 +11,16 @@
 // every open of it fails with that status, the others keep serving, and the first failure
 // is logged once as an error naming the volume.
 #include <leveldb/write_batch.h>
-#include <time.h>
 
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <random>
 #include <set>
+#include <shared_mutex>
 
+#include "base/clock.h"
 #include "base/logging.h"
 #include "storage/catalog.h"
 #include "storage/coding.h"
@@ -26,34 +28,13 @@
 #include "storage/kv.h"
 #include "storage/records.h"
 #include "storage/volume_impl.h"
+#include "storage/volume_name.h"
 
 namespace volumed::storage {
 namespace {
 
-constexpr size_t kMaxNameChars = 64;
 constexpr size_t kMaxCidrs = 1024;
 constexpr size_t kMaxCidrChars = 64;
-
-int64_t NowNs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
-Status ValidateName(std::string_view name) {
-  if (name.empty() || name.size() > kMaxNameChars) {
-    return InvalidArgument("volume names are 1 to 64 characters");
-  }
-  for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == '-';
-    if (!ok) return InvalidArgument("volume names use only A-Z a-z 0-9 . _ -");
-  }
-  if (name[0] == '.' || name[0] == '-') {
-    return InvalidArgument("volume names may not start with '.' or '-'");
-  }
-  return Status::Ok();
-}
 
 Status ValidatePolicy(const ExportPolicy& policy) {
   if (policy.allowed_cidrs.size() > kMaxCidrs) return InvalidArgument("too many client CIDRs");
@@ -65,7 +46,7 @@ Status ValidatePolicy(const ExportPolicy& policy) {
 
 uint64_t NewEpoch() {
   std::random_device rd;
-  uint64_t e = (static_cast<uint64_t>(rd()) << 32) ^ rd() ^ static_cast<uint64_t>(NowNs());
+  uint64_t e = (static_cast<uint64_t>(rd()) << 32) ^ rd() ^ static_cast<uint64_t>(WallNowNs());
   return e == 0 ? 1 : e;
 }
 
@@ -117,7 +98,7 @@ class CatalogImpl final : public VolumeCatalog {
   }
 
   Result<VolumeInfo> Create(const CreateVolumeRequest& req) override {
-    VOLUMED_RETURN_IF_ERROR(ValidateName(req.name));
+    VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(req.name));
     VOLUMED_RETURN_IF_ERROR(ValidatePolicy(req.policy));
     if (req.kind == VolumeKind::kEphemeral && req.lease_ttl_ns <= 0) {
       return InvalidArgument("an ephemeral volume needs a positive lease");
@@ -130,7 +111,7 @@ class CatalogImpl final : public VolumeCatalog {
     info.id = next_id_;
     info.epoch = NewEpoch();
     info.kind = req.kind;
-    info.created_ns = NowNs();
+    info.created_ns = WallNowNs();
     info.lease_expiry_ns =
         req.kind == VolumeKind::kEphemeral ? info.created_ns + req.lease_ttl_ns : 0;
     info.policy = req.policy;
@@ -213,6 +194,7 @@ class CatalogImpl final : public VolumeCatalog {
     VOLUMED_RETURN_IF_ERROR(PutInfo(info));
     auto it = open_.find(info.id);
     if (it != open_.end()) it->second->SetQuota(quota);
+    ReplaceServed(info);
     return Status::Ok();
   }
 
@@ -223,8 +205,10 @@ class CatalogImpl final : public VolumeCatalog {
     if (info.kind != VolumeKind::kEphemeral) {
       return InvalidArgument("volume '" + info.name + "' is persisted and has no lease");
     }
-    info.lease_expiry_ns = NowNs() + ttl_ns;
-    return PutInfo(info);
+    info.lease_expiry_ns = WallNowNs() + ttl_ns;
+    VOLUMED_RETURN_IF_ERROR(PutInfo(info));
+    ReplaceServed(info);
+    return Status::Ok();
   }
 
   Result<std::vector<std::string>> CollectExpired(int64_t now_ns) override {
@@ -262,6 +246,29 @@ class CatalogImpl final : public VolumeCatalog {
     return std::shared_ptr<Volume>(vol);
   }
 
+  Result<std::shared_ptr<const ServedVolume>> Serve(uint64_t id) override {
+    {
+      std::shared_lock lock(served_mu_);
+      auto it = served_.find(id);
+      if (it != served_.end()) return it->second;
+    }
+    std::lock_guard<std::mutex> l(mu_);
+    {
+      // Entries change only under mu_: another request may have added this one meanwhile.
+      std::shared_lock lock(served_mu_);
+      auto it = served_.find(id);
+      if (it != served_.end()) return it->second;
+    }
+    VOLUMED_ASSIGN_OR_RETURN(auto v, kv_->Get(keys::CatalogVolume(id)));
+    if (!v) return StaleId(id);
+    VOLUMED_ASSIGN_OR_RETURN(VolumeInfo info, DecodeVolume(*v));
+    VOLUMED_ASSIGN_OR_RETURN(std::shared_ptr<VolumeImpl> volume, OpenLocked(info));
+    auto served = MakeServed(std::move(volume), std::move(info));
+    std::unique_lock lock(served_mu_);
+    served_[id] = served;
+    return served;
+  }
+
  private:
   // Drops the ephemeral volumes when the machine crashed under the last run (see
   // StoreOptions::boot_id), then records this run as not yet shut down cleanly.
@@ -296,11 +303,28 @@ class CatalogImpl final : public VolumeCatalog {
       batch.Delete(keys::CatalogName(info.name));
       batch.Delete(keys::CatalogVolume(info.id));
       batch.Put(keys::CatalogDoomed(info.id), "");
-      batch.Put(keys::CatalogDropped(info.name), Encode(DroppedRecord{NowNs()}));
+      batch.Put(keys::CatalogDropped(info.name), Encode(DroppedRecord{WallNowNs()}));
       VOLUMED_RETURN_IF_ERROR(kv_->Write(&batch, true));
       VOLUMED_RETURN_IF_ERROR(Destroy(info.id));
     }
     return Status::Ok();
+  }
+
+  static std::shared_ptr<const ServedVolume> MakeServed(std::shared_ptr<Volume> volume,
+                                                        VolumeInfo info) {
+    auto served = std::make_shared<ServedVolume>();
+    served->clients = ParseCidrs(info.policy.allowed_cidrs);
+    served->volume = std::move(volume);
+    served->info = std::move(info);
+    return served;
+  }
+
+  // Caller holds mu_. A served volume's record changed: its holders keep the old object,
+  // new requests get the new one.
+  void ReplaceServed(const VolumeInfo& info) {
+    std::unique_lock lock(served_mu_);
+    auto it = served_.find(info.id);
+    if (it != served_.end()) it->second = MakeServed(it->second->volume, info);
   }
 
   std::string VolumesDir() const { return options_.data_dir + "/volumes"; }
@@ -381,6 +405,10 @@ class CatalogImpl final : public VolumeCatalog {
   // Caller holds mu_ (or is Init). Closes the volume, removes its directory, and then
   // its doomed mark.
   Status Destroy(uint64_t id) {
+    {
+      std::unique_lock lock(served_mu_);
+      served_.erase(id);
+    }
     auto it = open_.find(id);
     if (it != open_.end()) {
       it->second->Close();
@@ -401,6 +429,10 @@ class CatalogImpl final : public VolumeCatalog {
   std::map<uint64_t, std::shared_ptr<VolumeImpl>> open_;  // guarded by mu_
   std::set<uint64_t> damaged_;  // guarded by mu_; failed to open, already logged
   std::string boot_id_;         // set by Init
+  // The request path's view of the open volumes: read under served_mu_ alone (shared),
+  // changed only while mu_ is also held.
+  std::shared_mutex served_mu_;
+  std::map<uint64_t, std::shared_ptr<const ServedVolume>> served_;
 };
 
 }  // namespace

@@ -1,5 +1,5 @@
-// Big-endian fixed-width coding for keys and records, with a bounds-checked reader.
-// Big-endian so that byte order is numeric order (DESIGN.md §3).
+// Big-endian fixed-width coding for keys and records (base/big_endian.h), with a
+// bounds-checked reader. Big-endian so that byte order is numeric order (DESIGN.md §3).
 //
 // Thread-safety: free functions on caller-owned buffers; a Reader is not synchronised.
 #pragma once
@@ -9,17 +9,15 @@
 #include <string>
 #include <string_view>
 
+#include "base/big_endian.h"
+
 namespace volumed::storage::coding {
 
 inline void PutU8(std::string* out, uint8_t v) { out->push_back(static_cast<char>(v)); }
 
-inline void PutU32(std::string* out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
-}
+inline void PutU32(std::string* out, uint32_t v) { AppendBigEndian(out, v); }
 
-inline void PutU64(std::string* out, uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
-}
+inline void PutU64(std::string* out, uint64_t v) { AppendBigEndian(out, v); }
 
 inline void PutI64(std::string* out, int64_t v) { PutU64(out, static_cast<uint64_t>(v)); }
 
@@ -29,11 +27,7 @@ inline void PutBytes(std::string* out, std::string_view bytes) {
   out->append(bytes);
 }
 
-inline uint64_t LoadU64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
+inline uint64_t LoadU64(const char* p) { return LoadBigEndian<uint64_t>(p); }
 
 // Reads fields in order; any read past the end makes ok() false and yields zeros.
 class Reader {
@@ -46,8 +40,8 @@ class Reader {
   }
   uint32_t U32() {
     if (!Need(4)) return 0;
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(data_[pos_++]);
+    const uint32_t v = LoadBigEndian<uint32_t>(data_.data() + pos_);
+    pos_ += 4;
     return v;
   }
   uint64_t U64() {

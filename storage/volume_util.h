@@ -3,10 +3,9 @@
 // Thread-safety: stateless free functions.
 #pragma once
 
-#include <time.h>
-
 #include <string_view>
 
+#include "base/clock.h"
 #include "base/status.h"
 #include "storage/records.h"
 #include "storage/types.h"
@@ -14,9 +13,8 @@
 namespace volumed::storage {
 
 inline Timespec Now() {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return Timespec{ts.tv_sec, static_cast<uint32_t>(ts.tv_nsec)};
+  const int64_t ns = WallNowNs();
+  return Timespec{ns / kNanosPerSecond, static_cast<uint32_t>(ns % kNanosPerSecond)};
 }
 
 // A time for a change to an object whose previous time was `prev`: now, but strictly

@@ -7,7 +7,7 @@ set -euo pipefail
 # not in minimal images (debootstrap minbase, containers); without it rpcbind listens on
 # no port 111 and rpcinfo -p finds nothing.
 build_pkgs=(meson ninja-build g++ pkg-config cmake rpcsvc-proto rpcbind netbase
-  libtirpc-dev libleveldb-dev libnfs-dev libfmt-dev libspdlog-dev libcli11-dev)
+  libtirpc-dev libleveldb-dev libnfs-dev libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev)
 test_pkgs=(libgtest-dev libgmock-dev libnfs-utils clang libclang-rt-14-dev
   iproute2 util-linux procps python3 nfs-common)
 # compare.sh / scale.sh: the peer server they measure volumed against, and their tools.

@@ -7,9 +7,9 @@
 
 #include "admin/admin_defaults.h"
 #include "admin/status_map.h"
-#include "admin/volume_name.h"
 #include "admin/wire_convert.h"
 #include "base/logging.h"
+#include "storage/volume_name.h"
 
 namespace volumed::admin {
 namespace {
@@ -42,7 +42,7 @@ std::string Explain(const Status& s, std::string_view name) {
 void SetFailure(adm_status* status, adm_failure* failure, const Status& s, std::string_view name) {
   *status = ToAdmStatus(s.code());
   if (*status == ADM_OK) *status = ADM_ERR_SERVERFAULT;  // a failure is never OK
-  failure->message = DupString(Explain(s, name), ADM_MESSAGE_MAX);
+  failure->message = rpc::XdrDupString(Explain(s, name), ADM_MESSAGE_MAX);
 }
 
 // Lease length from the wire: 0 = default; bounded so ns arithmetic cannot overflow.
@@ -55,12 +55,6 @@ Result<int64_t> TtlNs(uint64_t ttl_ms) {
 }
 
 }  // namespace
-
-int64_t SystemNowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 AdminService::AdminService(storage::VolumeCatalog* catalog, AdminAuthorizer authorizer,
                            AdminHooks hooks, NowFn now)
@@ -88,14 +82,15 @@ void AdminService::FillInfo(const storage::VolumeInfo& info, adm_info* out) {
   } else {
     health = volume.status();
   }
-  out->damage = DupString(health.ok() ? "" : health.ToString(), ADM_MESSAGE_MAX);
+  out->damage = rpc::XdrDupString(health.ok() ? "" : health.ToString(), ADM_MESSAGE_MAX);
   out->mounts_known = hooks_.mounts_of ? TRUE : FALSE;
   if (hooks_.mounts_of) {
     const std::vector<std::string> hosts = hooks_.mounts_of(info.name);
     const size_t n = std::min<size_t>(hosts.size(), ADM_MOUNTS_MAX);
     out->mounts.mounts_len = static_cast<u_int>(n);
-    out->mounts.mounts_val = AllocArray<adm_host>(n);
-    for (size_t i = 0; i < n; ++i) out->mounts.mounts_val[i] = DupString(hosts[i], ADM_HOST_MAX);
+    out->mounts.mounts_val = rpc::XdrCalloc<adm_host>(n);
+    for (size_t i = 0; i < n; ++i)
+      out->mounts.mounts_val[i] = rpc::XdrDupString(hosts[i], ADM_HOST_MAX);
   }
   out->locks_known = FALSE;
   if (hooks_.list_locks) {
@@ -111,7 +106,7 @@ void AdminService::FillInfo(const storage::VolumeInfo& info, adm_info* out) {
 Status AdminService::DoCreate(const adm_create_args& args, adm_info* out) {
   storage::CreateVolumeRequest req;
   req.name = NameOf(args.name);
-  VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(req.name));
+  VOLUMED_RETURN_IF_ERROR(storage::ValidateVolumeName(req.name));
   VOLUMED_ASSIGN_OR_RETURN(req.kind, KindFromWire(rpc::RawEnum(args.kind)));
   if (req.kind == storage::VolumeKind::kEphemeral) {
     VOLUMED_ASSIGN_OR_RETURN(req.lease_ttl_ns, TtlNs(args.ttl_ms));
@@ -154,7 +149,7 @@ void AdminService::List(const rpc::CallContext& ctx, const adm_list_args& args, 
       const size_t n = std::min<size_t>(v.size(), ADM_VOLUMES_MAX);
       res->status = ADM_OK;
       res->adm_list_res_u.volumes.volumes_len = static_cast<u_int>(n);
-      res->adm_list_res_u.volumes.volumes_val = AllocArray<adm_volume>(n);
+      res->adm_list_res_u.volumes.volumes_val = rpc::XdrCalloc<adm_volume>(n);
       for (size_t i = 0; i < n; ++i) FillVolume(v[i], &res->adm_list_res_u.volumes.volumes_val[i]);
       return;
     }
@@ -166,7 +161,7 @@ void AdminService::List(const rpc::CallContext& ctx, const adm_list_args& args, 
 // ---- INFO ----
 
 Status AdminService::DoInfo(std::string_view name, adm_info* out) {
-  VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(name));
+  VOLUMED_RETURN_IF_ERROR(storage::ValidateVolumeName(name));
   VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo info, catalog_->Describe(name));
   FillInfo(info, out);
   return Status::Ok();
@@ -185,7 +180,7 @@ void AdminService::Info(const rpc::CallContext& ctx, const adm_name_args& args, 
 // ---- DELETE ----
 
 Status AdminService::DoDelete(std::string_view name) {
-  VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(name));
+  VOLUMED_RETURN_IF_ERROR(storage::ValidateVolumeName(name));
   VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo info, catalog_->Describe(name));
   VOLUMED_RETURN_IF_ERROR(catalog_->Delete(name));
   LOG_INFO("admin: deleted volume '{}' (id {})", info.name, info.id);
@@ -208,7 +203,7 @@ void AdminService::Delete(const rpc::CallContext& ctx, const adm_name_args& args
 
 Status AdminService::DoRenew(const adm_renew_args& args, int64_t* expiry_ns) {
   const std::string_view name = NameOf(args.name);
-  VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(name));
+  VOLUMED_RETURN_IF_ERROR(storage::ValidateVolumeName(name));
   VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo before, catalog_->Describe(name));
   if (before.kind != storage::VolumeKind::kEphemeral) {
     return InvalidArgument("volume '" + std::string(name) +
@@ -238,7 +233,7 @@ void AdminService::Renew(const rpc::CallContext& ctx, const adm_renew_args& args
 
 Status AdminService::DoPolicy(const adm_policy_args& args) {
   const std::string_view name = NameOf(args.name);
-  VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(name));
+  VOLUMED_RETURN_IF_ERROR(storage::ValidateVolumeName(name));
   std::vector<std::string> cidrs;
   if (args.set_allowed) {
     VOLUMED_RETURN_IF_ERROR(CheckCidrs(args.allowed.allowed_val, args.allowed.allowed_len, &cidrs));
@@ -279,7 +274,7 @@ void AdminService::Policy(const rpc::CallContext& ctx, const adm_policy_args& ar
 
 Status AdminService::DoFsck(const adm_fsck_args& args, adm_fsck_report* out) {
   const std::string_view name = NameOf(args.name);
-  VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(name));
+  VOLUMED_RETURN_IF_ERROR(storage::ValidateVolumeName(name));
   VOLUMED_RETURN_IF_ERROR(catalog_->Describe(name).status());
   if (!hooks_.fsck) {
     return {Status::Code::kNotSupported, "this server offers no online fsck"};
@@ -290,9 +285,9 @@ Status AdminService::DoFsck(const adm_fsck_args& args, adm_fsck_report* out) {
   out->problems_repaired = report.problems_repaired;
   const size_t n = std::min<size_t>(report.findings.size(), ADM_PROBLEMS_MAX);
   out->findings.findings_len = static_cast<u_int>(n);
-  out->findings.findings_val = AllocArray<adm_message>(n);
+  out->findings.findings_val = rpc::XdrCalloc<adm_message>(n);
   for (size_t i = 0; i < n; ++i) {
-    out->findings.findings_val[i] = DupString(report.findings[i], ADM_MESSAGE_MAX);
+    out->findings.findings_val[i] = rpc::XdrDupString(report.findings[i], ADM_MESSAGE_MAX);
   }
   return Status::Ok();
 }
@@ -312,7 +307,7 @@ void AdminService::Fsck(const rpc::CallContext& ctx, const adm_fsck_args& args, 
 // ---- LOCKS ----
 
 Status AdminService::DoLocks(std::string_view name, adm_locks_report* out) {
-  VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(name));
+  VOLUMED_RETURN_IF_ERROR(storage::ValidateVolumeName(name));
   VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo info, catalog_->Describe(name));
   if (!hooks_.list_locks) {
     return {Status::Code::kNotSupported, "this server keeps no lock table (no NLM service)"};
@@ -321,11 +316,11 @@ Status AdminService::DoLocks(std::string_view name, adm_locks_report* out) {
   out->total = listing.total;
   const size_t n = std::min<size_t>(listing.locks.size(), ADM_LOCKS_MAX);
   out->locks.locks_len = static_cast<u_int>(n);
-  out->locks.locks_val = AllocArray<adm_lock>(n);
+  out->locks.locks_val = rpc::XdrCalloc<adm_lock>(n);
   for (size_t i = 0; i < n; ++i) {
     const LockEntry& e = listing.locks[i];
     adm_lock& l = out->locks.locks_val[i];
-    l.holder = DupString(e.holder, ADM_HOST_MAX);
+    l.holder = rpc::XdrDupString(e.holder, ADM_HOST_MAX);
     l.svid = e.svid;
     l.fileid = e.fileid;
     l.offset = e.offset;
@@ -348,7 +343,7 @@ void AdminService::Locks(const rpc::CallContext& ctx, const adm_name_args& args,
 
 Status AdminService::DoBreakLocks(const adm_break_args& args, u_int* broken) {
   const std::string_view name = NameOf(args.name);
-  VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(name));
+  VOLUMED_RETURN_IF_ERROR(storage::ValidateVolumeName(name));
   VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo info, catalog_->Describe(name));
   if (!hooks_.break_locks) {
     return {Status::Code::kNotSupported, "this server keeps no lock table (no NLM service)"};

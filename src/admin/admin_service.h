@@ -18,6 +18,7 @@
 #include "admin/admin_hooks.h"
 #include "admin/authorizer.h"
 #include "admin_prot.h"
+#include "base/clock.h"
 #include "base/result.h"
 #include "rpc/program.h"
 #include "storage/catalog.h"
@@ -26,12 +27,11 @@ namespace volumed::admin {
 
 // Unix time in nanoseconds.
 using NowFn = std::function<int64_t()>;
-int64_t SystemNowNs();
 
 class AdminService {
  public:
   AdminService(storage::VolumeCatalog* catalog, AdminAuthorizer authorizer, AdminHooks hooks,
-               NowFn now = SystemNowNs);
+               NowFn now = WallNowNs);
 
   AdminService(const AdminService&) = delete;
   AdminService& operator=(const AdminService&) = delete;

@@ -38,31 +38,14 @@ Result<std::vector<std::string>> LeaseReaper::RunOnce() {
 }
 
 void LeaseReaper::Start() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (thread_.joinable()) return;
-  stop_ = false;
-  thread_ = std::thread([this] { Loop(); });
-}
-
-void LeaseReaper::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void LeaseReaper::Loop() {
-  std::unique_lock<std::mutex> lock(mu_);
-  while (!stop_) {
-    lock.unlock();
+  if (thread_) return;
+  thread_ = std::make_unique<PeriodicThread>(period_, PeriodicThread::First::kAtOnce, [this] {
     if (auto r = RunOnce(); !r.ok()) {
       LOG_WARN("lease reaper: collecting lapsed volumes failed: {}", r.status().ToString());
     }
-    lock.lock();
-    cv_.wait_for(lock, period_, [this] { return stop_; });
-  }
+  });
 }
+
+void LeaseReaper::Stop() { thread_.reset(); }
 
 }  // namespace volumed::admin

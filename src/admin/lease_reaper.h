@@ -8,16 +8,16 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "admin/admin_service.h"
+#include "base/periodic_thread.h"
 #include "base/result.h"
 #include "storage/catalog.h"
 
@@ -28,7 +28,7 @@ class LeaseReaper {
   using OnDeleted = std::function<void(uint64_t volume_id, std::string_view name)>;
 
   LeaseReaper(storage::VolumeCatalog* catalog, std::chrono::milliseconds period,
-              OnDeleted on_deleted, NowFn now = SystemNowNs);
+              OnDeleted on_deleted, NowFn now = WallNowNs);
   ~LeaseReaper();  // stops the thread
 
   LeaseReaper(const LeaseReaper&) = delete;
@@ -41,19 +41,13 @@ class LeaseReaper {
   void Stop();
 
  private:
-  void Loop();
-
   storage::VolumeCatalog* const catalog_;
   const std::chrono::milliseconds period_;
   const OnDeleted on_deleted_;
   const NowFn now_;
 
-  std::mutex run_mu_;  // one pass at a time
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  std::mutex run_mu_;                       // one pass at a time
+  std::unique_ptr<PeriodicThread> thread_;  // while started
 };
 
 }  // namespace volumed::admin

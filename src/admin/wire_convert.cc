@@ -3,18 +3,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "admin/cidr.h"
+#include "base/cidr.h"
 
 namespace volumed::admin {
-
-char* DupString(std::string_view s, size_t max) {
-  const size_t n = std::min(s.size(), max);
-  char* out = static_cast<char*>(std::malloc(n + 1));
-  if (out == nullptr) std::abort();  // as operator new would
-  std::memcpy(out, s.data(), n);
-  out[n] = '\0';
-  return out;
-}
 
 std::string_view SecretOf(const adm_secret& secret) {
   if (secret.adm_secret_val == nullptr) return {};
@@ -48,7 +39,7 @@ adm_kind KindToWire(storage::VolumeKind kind) {
 }  // namespace
 
 void FillVolume(const storage::VolumeInfo& info, adm_volume* out) {
-  out->name = DupString(info.name, ADM_NAME_MAX);
+  out->name = rpc::XdrDupString(info.name, ADM_NAME_MAX);
   out->id = info.id;
   out->epoch = info.epoch;
   out->kind = KindToWire(info.kind);
@@ -57,9 +48,9 @@ void FillVolume(const storage::VolumeInfo& info, adm_volume* out) {
   const auto& cidrs = info.policy.allowed_cidrs;
   const size_t n = std::min<size_t>(cidrs.size(), ADM_CIDRS_MAX);
   out->policy.allowed.allowed_len = static_cast<u_int>(n);
-  out->policy.allowed.allowed_val = AllocArray<adm_cidr>(n);
+  out->policy.allowed.allowed_val = rpc::XdrCalloc<adm_cidr>(n);
   for (size_t i = 0; i < n; ++i) {
-    out->policy.allowed.allowed_val[i] = DupString(cidrs[i], ADM_CIDR_MAX);
+    out->policy.allowed.allowed_val[i] = rpc::XdrDupString(cidrs[i], ADM_CIDR_MAX);
   }
   out->policy.read_only = info.policy.read_only ? TRUE : FALSE;
   out->policy.squash = SquashToWire(info.policy.squash);
@@ -95,7 +86,7 @@ Status CheckCidrs(const adm_cidr* cidrs, u_int count, std::vector<std::string>* 
   out->clear();
   for (u_int i = 0; i < count; ++i) {
     const std::string_view text = cidrs[i] == nullptr ? std::string_view() : cidrs[i];
-    VOLUMED_RETURN_IF_ERROR(ValidateCidr(text));
+    VOLUMED_RETURN_IF_ERROR(Cidr::Parse(text).status());
     out->emplace_back(text);
   }
   return Status::Ok();

@@ -1,31 +1,22 @@
 // Conversions between the admin program's XDR types (admin_prot.x) and the catalog's
 // types, and helpers that build reply bodies. Everything put into a reply is allocated
-// with malloc, because the engine releases replies with xdr_free(); every string and
-// array is cut to its XDR bound so that encoding cannot fail.
+// with rpc/xdr_alloc.h, because the engine releases replies with xdr_free(); every string
+// and array is cut to its XDR bound so that encoding cannot fail.
 //
 // Thread-safety: pure functions.
 #pragma once
 
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
 #include "admin_prot.h"
 #include "base/result.h"
+#include "rpc/xdr_alloc.h"
 #include "rpc/xdr_enum.h"
 #include "storage/catalog.h"
 
 namespace volumed::admin {
-
-// A malloc'd copy of `s`, cut to `max` bytes. Never null.
-char* DupString(std::string_view s, size_t max);
-
-// A zeroed malloc'd array of n elements (null for n == 0, as XDR expects).
-template <typename T>
-T* AllocArray(size_t n) {
-  return n == 0 ? nullptr : static_cast<T*>(std::calloc(n, sizeof(T)));
-}
 
 std::string_view SecretOf(const adm_secret& secret);
 

@@ -1,17 +1,12 @@
 #include "export/export_access.h"
 
-#include "export/cidr.h"
-
 namespace volumed::exports {
 
-bool PeerAllowed(const storage::ExportPolicy& policy, const sockaddr_storage& peer) {
+bool PeerAllowed(const storage::ExportPolicy& policy, std::span<const Cidr> clients,
+                 const sockaddr_storage& peer) {
   if (policy.allowed_cidrs.empty()) return true;
   if (peer.ss_family == AF_UNIX) return true;
-  for (const std::string& pattern : policy.allowed_cidrs) {
-    auto cidr = Cidr::Parse(pattern);
-    if (cidr.ok() && cidr->Contains(peer)) return true;
-  }
-  return false;
+  return AnyContains(clients, peer);
 }
 
 storage::Credentials SquashedCredentials(const storage::ExportPolicy& policy,
@@ -37,8 +32,9 @@ storage::Credentials SquashedCredentials(const storage::ExportPolicy& policy,
 }
 
 Result<ExportAccess> EvaluateExport(const storage::ExportPolicy& policy,
-                                    const sockaddr_storage& peer, const rpc::Credentials& caller) {
-  if (!PeerAllowed(policy, peer)) {
+                                    std::span<const Cidr> clients, const sockaddr_storage& peer,
+                                    const rpc::Credentials& caller) {
+  if (!PeerAllowed(policy, clients, peer)) {
     return Status(Status::Code::kAccessDenied, "client address not allowed by export policy");
   }
   ExportAccess access;

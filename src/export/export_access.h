@@ -5,7 +5,9 @@
 //
 // Rules:
 //  - `allowed_cidrs` empty → every address may; else the peer must match one pattern.
-//    Patterns that do not parse match nothing (never everything).
+//    Patterns that do not parse match nothing (never everything). The patterns come
+//    parsed (`clients`, ParseCidrs(policy.allowed_cidrs), as storage::ServedVolume
+//    keeps them), so no request parses them again.
 //  - AF_UNIX peers (local admin tooling) are treated as allowed.
 //  - Squash::kAll maps every caller to anon_uid/anon_gid with no extra groups;
 //    Squash::kRoot does so for uid 0 only; Squash::kNone keeps the AUTH_SYS identity.
@@ -16,6 +18,9 @@
 
 #include <sys/socket.h>
 
+#include <span>
+
+#include "base/cidr.h"
 #include "base/result.h"
 #include "rpc/program.h"
 #include "storage/catalog.h"
@@ -28,13 +33,15 @@ struct ExportAccess {
   storage::Credentials cred;
 };
 
-bool PeerAllowed(const storage::ExportPolicy& policy, const sockaddr_storage& peer);
+bool PeerAllowed(const storage::ExportPolicy& policy, std::span<const Cidr> clients,
+                 const sockaddr_storage& peer);
 
 storage::Credentials SquashedCredentials(const storage::ExportPolicy& policy,
                                          const rpc::Credentials& caller);
 
 // kAccessDenied when the peer's address is not allowed.
 Result<ExportAccess> EvaluateExport(const storage::ExportPolicy& policy,
-                                    const sockaddr_storage& peer, const rpc::Credentials& caller);
+                                    std::span<const Cidr> clients, const sockaddr_storage& peer,
+                                    const rpc::Credentials& caller);
 
 }  // namespace volumed::exports

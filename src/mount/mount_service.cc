@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "export/cidr.h"
+#include "base/socket_address.h"
 #include "export/export_access.h"
 
 namespace volumed::mount {
@@ -33,9 +33,12 @@ Result<nfs3::FileHandle> MountService::Mount(const rpc::CallContext& ctx, std::s
     if (info.status().code() == Status::Code::kInvalidArgument) return NotFound("no such volume");
     return info.status();
   }
+  VOLUMED_ASSIGN_OR_RETURN(std::shared_ptr<const storage::ServedVolume> served,
+                           catalog_.Serve(info->id));
+  const storage::ServedVolume& v = *served;
   VOLUMED_ASSIGN_OR_RETURN(exports::ExportAccess access,
-                           exports::EvaluateExport(info->policy, ctx.peer, ctx.cred));
-  VOLUMED_ASSIGN_OR_RETURN(std::shared_ptr<storage::Volume> volume, catalog_.OpenById(info->id));
+                           exports::EvaluateExport(v.info.policy, v.clients, ctx.peer, ctx.cred));
+  const std::shared_ptr<storage::Volume>& volume = v.volume;
   storage::InodeRef ref = volume->Root();
   for (size_t i = 1; i < parts.size(); ++i) {
     VOLUMED_ASSIGN_OR_RETURN(storage::LookupResult found,
@@ -47,22 +50,22 @@ Result<nfs3::FileHandle> MountService::Mount(const rpc::CallContext& ctx, std::s
   }
   {
     std::lock_guard lock(mu_);
-    MountEntry entry{exports::PeerAddressString(ctx.peer), std::string(path)};
+    MountEntry entry{HostText(ctx.peer), std::string(path)};
     if (std::find(mounts_.begin(), mounts_.end(), entry) == mounts_.end()) {
       mounts_.push_back(std::move(entry));
     }
   }
-  return nfs3::FileHandle{info->id, info->epoch, ref};
+  return nfs3::FileHandle{v.info.id, v.info.epoch, ref};
 }
 
 void MountService::Unmount(const rpc::CallContext& ctx, std::string_view path) {
-  std::string host = exports::PeerAddressString(ctx.peer);
+  std::string host = HostText(ctx.peer);
   std::lock_guard lock(mu_);
   std::erase_if(mounts_, [&](const MountEntry& e) { return e.host == host && e.path == path; });
 }
 
 void MountService::UnmountAll(const rpc::CallContext& ctx) {
-  std::string host = exports::PeerAddressString(ctx.peer);
+  std::string host = HostText(ctx.peer);
   std::lock_guard lock(mu_);
   std::erase_if(mounts_, [&](const MountEntry& e) { return e.host == host; });
 }

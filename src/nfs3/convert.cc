@@ -1,9 +1,6 @@
 #include "nfs3/convert.h"
 
-#include <cstdlib>
-#include <cstring>
-#include <new>
-
+#include "rpc/xdr_alloc.h"
 #include "rpc/xdr_enum.h"
 
 namespace volumed::nfs3 {
@@ -184,10 +181,7 @@ storage::SetAttrRequest FromSattr(const sattr3& s) {
 
 void SetHandle(const FileHandle& fh, nfs_fh3* out) {
   EncodedHandle bytes = EncodeFileHandle(fh);
-  auto* buf = static_cast<char*>(std::malloc(bytes.size()));
-  if (buf == nullptr) throw std::bad_alloc();
-  std::memcpy(buf, bytes.data(), bytes.size());
-  out->data.data_val = buf;
+  out->data.data_val = rpc::XdrDupBytes(bytes.data(), bytes.size());
   out->data.data_len = static_cast<u_int>(bytes.size());
 }
 
@@ -200,17 +194,9 @@ std::span<const uint8_t> HandleBytes(const nfs_fh3& fh) {
   return {reinterpret_cast<const uint8_t*>(fh.data.data_val), fh.data.data_len};
 }
 
-char* DupString(std::string_view s) {
-  auto* buf = static_cast<char*>(std::malloc(s.size() + 1));
-  if (buf == nullptr) throw std::bad_alloc();
-  std::memcpy(buf, s.data(), s.size());
-  buf[s.size()] = '\0';
-  return buf;
-}
-
 filename3 DupName(std::string_view s) {
   filename3 name{};
-  name.filename3_val = DupString(s);
+  name.filename3_val = rpc::XdrDupString(s);
   name.filename3_len = static_cast<u_int>(s.size());
   return name;
 }

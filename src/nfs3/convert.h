@@ -38,8 +38,6 @@ void SetHandle(const FileHandle& fh, nfs_fh3* out);
 void SetPostOpHandle(const FileHandle& fh, post_op_fh3* out);
 std::span<const uint8_t> HandleBytes(const nfs_fh3& fh);
 
-// A malloc'd NUL-terminated copy, freed by XDR_FREE.
-char* DupString(std::string_view s);
 // A malloc'd filename3, freed by XDR_FREE.
 filename3 DupName(std::string_view s);
 

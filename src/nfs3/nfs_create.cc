@@ -3,6 +3,7 @@
 // FillCreated / FillCreateFailure.
 #include <optional>
 
+#include "base/big_endian.h"
 #include "nfs3/handler_util.h"
 #include "nfs3/handlers.h"
 #include "rpc/xdr_enum.h"
@@ -51,9 +52,8 @@ void Finish(const Resolved& dir, const Result<storage::CreateResult>& created,
 }
 
 uint64_t VerifierValue(const createverf3 verf) {
-  uint64_t v = 0;
-  for (int i = 0; i < NFS3_CREATEVERFSIZE; ++i) v = (v << 8) | static_cast<uint8_t>(verf[i]);
-  return v;
+  static_assert(NFS3_CREATEVERFSIZE == sizeof(uint64_t));
+  return LoadBigEndian<uint64_t>(verf);
 }
 
 // A refusal before anything was attempted: the status, and the directory's attributes.

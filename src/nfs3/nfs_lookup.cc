@@ -1,6 +1,7 @@
 // NFSv3 lookup family: LOOKUP, READLINK.
 #include "nfs3/handler_util.h"
 #include "nfs3/handlers.h"
+#include "rpc/xdr_alloc.h"
 
 namespace volumed::nfs3 {
 
@@ -49,7 +50,7 @@ void Readlink(NfsService& s, const CallContext& ctx, const READLINK3args& a, REA
     return;
   }
   r.status = NFS3_OK;
-  r.READLINK3res_u.resok.data = DupString(*data);
+  r.READLINK3res_u.resok.data = rpc::XdrDupString(*data);
   SetPostOp(after, target->volume_id, &r.READLINK3res_u.resok.symlink_attributes);
 }
 

@@ -6,78 +6,56 @@
 #include "nfs3/handlers.h"
 #include "nfs3/nfs_service.h"
 #include "nfs3/readdir_xdr.h"
+#include "rpc/procedure_table.h"
 
 namespace volumed::nfs3 {
 namespace {
 
-rpc::Outcome Null(void*, const rpc::CallContext&, void*, void*) { return rpc::Outcome::kReply; }
-
-// xdr_void is declared without parameters; go through void(*)() as GCC asks.
-const xdrproc_t kXdrVoid = reinterpret_cast<xdrproc_t>(reinterpret_cast<void (*)()>(xdr_void));
-
-template <typename Args, typename Res,
-          void (*Fn)(NfsService&, const rpc::CallContext&, const Args&, Res&)>
-rpc::Outcome Bind(void* state, const rpc::CallContext& ctx, void* args, void* res) {
-  Fn(*static_cast<NfsService*>(state), ctx, *static_cast<const Args*>(args),
-     *static_cast<Res*>(res));
-  return rpc::Outcome::kReply;
-}
-
-#define NFS3_PROC(num, NAME, Fn, idempotent)                                         \
-  rpc::Procedure {                                                                   \
-    num, #NAME, reinterpret_cast<xdrproc_t>(xdr_##NAME##3args), sizeof(NAME##3args), \
-        reinterpret_cast<xdrproc_t>(xdr_##NAME##3res), sizeof(NAME##3res),           \
-        &Bind<NAME##3args, NAME##3res, Fn>, idempotent                               \
-  }
-
-constexpr bool kIdempotent = true;
-constexpr bool kNotIdempotent = false;
+using rpc::kIdempotent;
+using rpc::kNotIdempotent;
+using rpc::Proc;
 
 const rpc::Procedure kProcedures[] = {
-    {NFSPROC3_NULL, "NULL", kXdrVoid, 0, kXdrVoid, 0, &Null, kIdempotent},
-    NFS3_PROC(NFSPROC3_GETATTR, GETATTR, Getattr, kIdempotent),
-    NFS3_PROC(NFSPROC3_SETATTR, SETATTR, Setattr, kNotIdempotent),
-    NFS3_PROC(NFSPROC3_LOOKUP, LOOKUP, Lookup, kIdempotent),
-    NFS3_PROC(NFSPROC3_ACCESS, ACCESS, Access, kIdempotent),
-    NFS3_PROC(NFSPROC3_READLINK, READLINK, Readlink, kIdempotent),
-    NFS3_PROC(NFSPROC3_READ, READ, Read, kIdempotent),
-    NFS3_PROC(NFSPROC3_WRITE, WRITE, Write, kIdempotent),
-    NFS3_PROC(NFSPROC3_CREATE, CREATE, Create, kNotIdempotent),
-    NFS3_PROC(NFSPROC3_MKDIR, MKDIR, Mkdir, kNotIdempotent),
-    NFS3_PROC(NFSPROC3_SYMLINK, SYMLINK, Symlink, kNotIdempotent),
-    NFS3_PROC(NFSPROC3_MKNOD, MKNOD, Mknod, kNotIdempotent),
-    NFS3_PROC(NFSPROC3_REMOVE, REMOVE, Remove, kNotIdempotent),
-    NFS3_PROC(NFSPROC3_RMDIR, RMDIR, Rmdir, kNotIdempotent),
-    NFS3_PROC(NFSPROC3_RENAME, RENAME, Rename, kNotIdempotent),
-    NFS3_PROC(NFSPROC3_LINK, LINK, Link, kNotIdempotent),
-    {NFSPROC3_READDIR, "READDIR", reinterpret_cast<xdrproc_t>(xdr_READDIR3args),
-     sizeof(READDIR3args), reinterpret_cast<xdrproc_t>(XdrReaddirRes), sizeof(READDIR3res),
-     &Bind<READDIR3args, READDIR3res, Readdir>, kIdempotent},
-    {NFSPROC3_READDIRPLUS, "READDIRPLUS", reinterpret_cast<xdrproc_t>(xdr_READDIRPLUS3args),
-     sizeof(READDIRPLUS3args), reinterpret_cast<xdrproc_t>(XdrReaddirplusRes),
-     sizeof(READDIRPLUS3res), &Bind<READDIRPLUS3args, READDIRPLUS3res, Readdirplus>, kIdempotent},
-    NFS3_PROC(NFSPROC3_FSSTAT, FSSTAT, Fsstat, kIdempotent),
-    NFS3_PROC(NFSPROC3_FSINFO, FSINFO, Fsinfo, kIdempotent),
-    NFS3_PROC(NFSPROC3_PATHCONF, PATHCONF, Pathconf, kIdempotent),
-    NFS3_PROC(NFSPROC3_COMMIT, COMMIT, Commit, kIdempotent),
+    rpc::NullProc(NFSPROC3_NULL),
+    Proc<&Getattr>(NFSPROC3_GETATTR, "GETATTR", xdr_GETATTR3args, xdr_GETATTR3res, kIdempotent),
+    Proc<&Setattr>(NFSPROC3_SETATTR, "SETATTR", xdr_SETATTR3args, xdr_SETATTR3res, kNotIdempotent),
+    Proc<&Lookup>(NFSPROC3_LOOKUP, "LOOKUP", xdr_LOOKUP3args, xdr_LOOKUP3res, kIdempotent),
+    Proc<&Access>(NFSPROC3_ACCESS, "ACCESS", xdr_ACCESS3args, xdr_ACCESS3res, kIdempotent),
+    Proc<&Readlink>(NFSPROC3_READLINK, "READLINK", xdr_READLINK3args, xdr_READLINK3res,
+                    kIdempotent),
+    Proc<&Read>(NFSPROC3_READ, "READ", xdr_READ3args, xdr_READ3res, kIdempotent),
+    Proc<&Write>(NFSPROC3_WRITE, "WRITE", xdr_WRITE3args, xdr_WRITE3res, kIdempotent),
+    Proc<&Create>(NFSPROC3_CREATE, "CREATE", xdr_CREATE3args, xdr_CREATE3res, kNotIdempotent),
+    Proc<&Mkdir>(NFSPROC3_MKDIR, "MKDIR", xdr_MKDIR3args, xdr_MKDIR3res, kNotIdempotent),
+    Proc<&Symlink>(NFSPROC3_SYMLINK, "SYMLINK", xdr_SYMLINK3args, xdr_SYMLINK3res, kNotIdempotent),
+    Proc<&Mknod>(NFSPROC3_MKNOD, "MKNOD", xdr_MKNOD3args, xdr_MKNOD3res, kNotIdempotent),
+    Proc<&Remove>(NFSPROC3_REMOVE, "REMOVE", xdr_REMOVE3args, xdr_REMOVE3res, kNotIdempotent),
+    Proc<&Rmdir>(NFSPROC3_RMDIR, "RMDIR", xdr_RMDIR3args, xdr_RMDIR3res, kNotIdempotent),
+    Proc<&Rename>(NFSPROC3_RENAME, "RENAME", xdr_RENAME3args, xdr_RENAME3res, kNotIdempotent),
+    Proc<&Link>(NFSPROC3_LINK, "LINK", xdr_LINK3args, xdr_LINK3res, kNotIdempotent),
+    // Results encoded by readdir_xdr.cc: entries straight from the handler's arena.
+    Proc<&Readdir>(NFSPROC3_READDIR, "READDIR", xdr_READDIR3args, XdrReaddirRes, kIdempotent),
+    Proc<&Readdirplus>(NFSPROC3_READDIRPLUS, "READDIRPLUS", xdr_READDIRPLUS3args, XdrReaddirplusRes,
+                       kIdempotent),
+    Proc<&Fsstat>(NFSPROC3_FSSTAT, "FSSTAT", xdr_FSSTAT3args, xdr_FSSTAT3res, kIdempotent),
+    Proc<&Fsinfo>(NFSPROC3_FSINFO, "FSINFO", xdr_FSINFO3args, xdr_FSINFO3res, kIdempotent),
+    Proc<&Pathconf>(NFSPROC3_PATHCONF, "PATHCONF", xdr_PATHCONF3args, xdr_PATHCONF3res,
+                    kIdempotent),
+    Proc<&Commit>(NFSPROC3_COMMIT, "COMMIT", xdr_COMMIT3args, xdr_COMMIT3res, kIdempotent),
 };
-
-#undef NFS3_PROC
 
 }  // namespace
 
 std::span<const rpc::Procedure> NfsProcedures() { return kProcedures; }
 
 rpc::ProgramVersion NfsService::Program() {
-  rpc::ProgramVersion v;
-  v.prog = kNfsProgram;
-  v.vers = kNfsVersion;
-  v.name = "nfs";
-  v.procedures = NfsProcedures();
-  v.state = this;
-  v.tcp = true;
-  v.udp = true;
-  return v;
+  return rpc::ProgramVersion{.prog = kNfsProgram,
+                             .vers = kNfsVersion,
+                             .name = "nfs",
+                             .procedures = NfsProcedures(),
+                             .state = this,
+                             .tcp = true,
+                             .udp = true};
 }
 
 }  // namespace volumed::nfs3

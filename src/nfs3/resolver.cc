@@ -24,17 +24,16 @@ Result<Resolved> Resolver::Resolve(const rpc::CallContext& ctx,
 }
 
 Result<Resolved> Resolver::Resolve(const rpc::CallContext& ctx, const FileHandle& fh) const {
-  auto info = catalog_.DescribeById(fh.volume_id);
-  if (!info.ok()) return VolumeGoneIsStale(info.status());
-  if (info->epoch != fh.volume_epoch) {
+  auto served = catalog_.Serve(fh.volume_id);
+  if (!served.ok()) return VolumeGoneIsStale(served.status());
+  const storage::ServedVolume& v = **served;
+  if (v.info.epoch != fh.volume_epoch) {
     return Status(Status::Code::kStale, "volume was re-created");
   }
   VOLUMED_ASSIGN_OR_RETURN(exports::ExportAccess access,
-                           exports::EvaluateExport(info->policy, ctx.peer, ctx.cred));
-  auto volume = catalog_.OpenById(fh.volume_id);
-  if (!volume.ok()) return VolumeGoneIsStale(volume.status());
+                           exports::EvaluateExport(v.info.policy, v.clients, ctx.peer, ctx.cred));
   Resolved r;
-  r.volume = std::move(volume).value();
+  r.volume = v.volume;
   GateReply(ctx, r.volume);
   r.ref = fh.inode;
   r.volume_id = fh.volume_id;

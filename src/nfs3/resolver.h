@@ -11,6 +11,8 @@
 //  - transient faults of the catalog (kIoError, kBusy) pass through unchanged, so they
 //    become NFS3ERR_IO / NFS3ERR_JUKEBOX and never STALE.
 // A removed inode or a generation mismatch is reported as kStale by the Volume itself.
+// The volume, its record and its parsed policy come from one VolumeCatalog::Serve lookup
+// in memory: nothing is read from disk or parsed per request.
 //
 // Every resolved volume also gates the call's reply (rpc/reply_gate.h) on that volume's
 // durability (DESIGN.md §5): the reply goes out only once every change the volume has

@@ -1,17 +1,13 @@
 #include "nlm/lock_manager.h"
 
+#include "base/clock.h"
+
 #include <algorithm>
 #include <chrono>
 #include <utility>
 
 namespace volumed::nlm {
 namespace {
-
-int64_t MonotonicNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 bool Conflicts(const LockRecord& held, const LockRequest& req) {
   if (held.owner == req.owner) return false;
@@ -31,7 +27,7 @@ bool ShareConflicts(const ShareRecord& held, const ShareRecord& req) {
 }  // namespace
 
 LockManager::LockManager(std::function<int64_t()> now_ns)
-    : now_ns_(now_ns ? std::move(now_ns) : MonotonicNs) {}
+    : now_ns_(now_ns ? std::move(now_ns) : MonotonicNowNs) {}
 
 const LockRecord* LockManager::FindConflict(const FileState& st, const LockRequest& req) const {
   for (const LockRecord& held : st.locks) {

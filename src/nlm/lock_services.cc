@@ -80,15 +80,11 @@ Status LockServices::Start() {
   } else {
     LOG_INFO("nlm: no host held locks before; no grace period");
   }
-  sweeper_ = std::make_unique<nsm::DelayedExecutor>(1);
-  struct Sweep {
-    static void Run(LockServices* ls) {
-      const size_t n = ls->nsm_->Sweep();
-      if (n > 0) LOG_INFO("nsm: forgot {} idle host(s)", n);
-      ls->sweeper_->Post([ls] { Run(ls); }, kSweepInterval);
-    }
-  };
-  sweeper_->Post([this] { Sweep::Run(this); }, kSweepInterval);
+  sweeper_ =
+      std::make_unique<PeriodicThread>(kSweepInterval, PeriodicThread::First::kAfterPeriod, [this] {
+        const size_t n = nsm_->Sweep();
+        if (n > 0) LOG_INFO("nsm: forgot {} idle host(s)", n);
+      });
   return Status::Ok();
 }
 

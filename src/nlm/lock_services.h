@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "base/periodic_thread.h"
 #include "base/result.h"
 #include "base/status.h"
 #include "nlm/lock_manager.h"
@@ -85,7 +86,7 @@ class LockServices {
   std::unique_ptr<NlmService> nlm_;
   std::vector<rpc::ProgramVersion> nlm_versions_;
   bool serve_nsm_ = true;
-  std::unique_ptr<nsm::DelayedExecutor> sweeper_;  // periodic NSM sweep
+  std::unique_ptr<PeriodicThread> sweeper_;  // periodic NSM sweep
 };
 
 }  // namespace volumed::nlm

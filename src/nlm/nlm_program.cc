@@ -2,125 +2,50 @@
 
 #include <rpc/rpc.h>
 
-#include <cstdlib>
 #include <cstring>
 #include <utility>
 
 #include "nlm/nlm_status.h"
 #include "nlm4_prot.h"
+#include "rpc/procedure_table.h"
+#include "rpc/xdr_alloc.h"
 #include "rpc/xdr_enum.h"
 
 namespace volumed::nlm {
 namespace {
 
 using rpc::CallContext;
+using rpc::kIdempotent;
+using rpc::kXdrVoid;
 using rpc::Outcome;
+using rpc::Proc;
+using S = NlmService;
 
-NlmService& Svc(void* state) { return *static_cast<NlmService*>(state); }
+// ---- version 4: NlmService's methods, and these for what they do not cover ----
 
-template <typename T>
-xdrproc_t X(bool_t (*fn)(XDR*, T*)) {
-  return reinterpret_cast<xdrproc_t>(fn);
+// The version the client spoke is the one its GRANTED callback will use.
+void Lock(NlmService& s, const CallContext& ctx, const nlm4_lockargs& args, nlm4_res& res) {
+  s.Lock(ctx, ctx.vers, args, /*monitored=*/true, &res);
 }
-const xdrproc_t kXdrVoid = reinterpret_cast<xdrproc_t>(reinterpret_cast<void (*)()>(xdr_void));
-
-// ---- version 4 ----
-
-Outcome Null(void*, const CallContext&, void*, void*) { return Outcome::kReply; }
-
-Outcome Test4(void* s, const CallContext& ctx, void* a, void* r) {
-  Svc(s).Test(ctx, *static_cast<nlm4_testargs*>(a), static_cast<nlm4_testres*>(r));
-  return Outcome::kReply;
-}
-Outcome Lock4(void* s, const CallContext& ctx, void* a, void* r) {
-  Svc(s).Lock(ctx, NLM4_VERS, *static_cast<nlm4_lockargs*>(a), true, static_cast<nlm4_res*>(r));
-  return Outcome::kReply;
-}
-Outcome Cancel4(void* s, const CallContext& ctx, void* a, void* r) {
-  Svc(s).Cancel(ctx, *static_cast<nlm4_cancargs*>(a), static_cast<nlm4_res*>(r));
-  return Outcome::kReply;
-}
-Outcome Unlock4(void* s, const CallContext& ctx, void* a, void* r) {
-  Svc(s).Unlock(ctx, *static_cast<nlm4_unlockargs*>(a), static_cast<nlm4_res*>(r));
-  return Outcome::kReply;
+void NmLock(NlmService& s, const CallContext& ctx, const nlm4_lockargs& args, nlm4_res& res) {
+  s.Lock(ctx, ctx.vers, args, /*monitored=*/false, &res);
 }
 // We never ask a client for a lock, so a grant to us is refused.
-void Granted4Into(const nlm4_testargs& args, nlm4_res* res) {
-  res->cookie.nlm_netobj_len = 0;
-  res->cookie.nlm_netobj_val = nullptr;
-  if (args.cookie.nlm_netobj_len > 0) {
-    res->cookie.nlm_netobj_val = static_cast<char*>(std::malloc(args.cookie.nlm_netobj_len));
-    if (res->cookie.nlm_netobj_val != nullptr) {
-      std::memcpy(res->cookie.nlm_netobj_val, args.cookie.nlm_netobj_val,
-                  args.cookie.nlm_netobj_len);
-      res->cookie.nlm_netobj_len = args.cookie.nlm_netobj_len;
-    }
-  }
-  res->stat.stat = NLM4_DENIED;
+void Granted(NlmService&, const CallContext&, const nlm4_testargs& args, nlm4_res& res) {
+  res.cookie.nlm_netobj_val =
+      rpc::XdrDupBytes(args.cookie.nlm_netobj_val, args.cookie.nlm_netobj_len);
+  res.cookie.nlm_netobj_len = args.cookie.nlm_netobj_len;
+  res.stat.stat = NLM4_DENIED;
 }
-Outcome Granted4(void*, const CallContext&, void* a, void* r) {
-  Granted4Into(*static_cast<nlm4_testargs*>(a), static_cast<nlm4_res*>(r));
-  return Outcome::kReply;
+void FreeAll(NlmService& s, const CallContext& ctx, const nlm4_notify& args, rpc::Void&) {
+  s.FreeAll(ctx, args);
 }
-
-// A _MSG form: run the synchronous form into a local result, send it to the caller's
-// _RES procedure, and answer nothing.
-template <typename Res>
-Outcome Answer(NlmService& svc, const CallContext& ctx, uint32_t res_proc,
-               bool_t (*xdr)(XDR*, Res*), Res* res) {
-  svc.SendResult(ctx, res_proc, X(xdr), res);
-  xdr_free(X(xdr), reinterpret_cast<char*>(res));
+// GRANTED_RES settles a GRANTED_MSG we sent. Any answer but GRANTED (including values
+// outside the enum) refuses the lock.
+Outcome GrantedRes(NlmService& s, const CallContext& ctx, const nlm4_res& res, rpc::Void&) {
+  s.GrantedRes(ctx, res.cookie,
+               rpc::RawEnum(res.stat.stat) == NLM4_GRANTED ? NLM4_GRANTED : NLM4_DENIED);
   return Outcome::kNoReply;
-}
-Outcome TestMsg4(void* s, const CallContext& ctx, void* a, void*) {
-  nlm4_testres res{};
-  Svc(s).Test(ctx, *static_cast<nlm4_testargs*>(a), &res);
-  return Answer(Svc(s), ctx, NLMPROC4_TEST_RES, xdr_nlm4_testres, &res);
-}
-Outcome LockMsg4(void* s, const CallContext& ctx, void* a, void*) {
-  nlm4_res res{};
-  Svc(s).Lock(ctx, NLM4_VERS, *static_cast<nlm4_lockargs*>(a), true, &res);
-  return Answer(Svc(s), ctx, NLMPROC4_LOCK_RES, xdr_nlm4_res, &res);
-}
-Outcome CancelMsg4(void* s, const CallContext& ctx, void* a, void*) {
-  nlm4_res res{};
-  Svc(s).Cancel(ctx, *static_cast<nlm4_cancargs*>(a), &res);
-  return Answer(Svc(s), ctx, NLMPROC4_CANCEL_RES, xdr_nlm4_res, &res);
-}
-Outcome UnlockMsg4(void* s, const CallContext& ctx, void* a, void*) {
-  nlm4_res res{};
-  Svc(s).Unlock(ctx, *static_cast<nlm4_unlockargs*>(a), &res);
-  return Answer(Svc(s), ctx, NLMPROC4_UNLOCK_RES, xdr_nlm4_res, &res);
-}
-Outcome GrantedMsg4(void* s, const CallContext& ctx, void* a, void*) {
-  nlm4_res res{};
-  Granted4Into(*static_cast<nlm4_testargs*>(a), &res);
-  return Answer(Svc(s), ctx, NLMPROC4_GRANTED_RES, xdr_nlm4_res, &res);
-}
-// Results of requests we never make.
-Outcome IgnoredRes(void*, const CallContext&, void*, void*) { return Outcome::kNoReply; }
-Outcome GrantedRes4(void* s, const CallContext& ctx, void* a, void*) {
-  const auto& res = *static_cast<nlm4_res*>(a);
-  // Any answer but GRANTED (including values outside nlm4_stats) refuses the lock.
-  Svc(s).GrantedRes(ctx, res.cookie,
-                    rpc::RawEnum(res.stat.stat) == NLM4_GRANTED ? NLM4_GRANTED : NLM4_DENIED);
-  return Outcome::kNoReply;
-}
-Outcome Share4(void* s, const CallContext& ctx, void* a, void* r) {
-  Svc(s).Share(ctx, *static_cast<nlm4_shareargs*>(a), static_cast<nlm4_shareres*>(r));
-  return Outcome::kReply;
-}
-Outcome Unshare4(void* s, const CallContext& ctx, void* a, void* r) {
-  Svc(s).Unshare(ctx, *static_cast<nlm4_shareargs*>(a), static_cast<nlm4_shareres*>(r));
-  return Outcome::kReply;
-}
-Outcome NmLock4(void* s, const CallContext& ctx, void* a, void* r) {
-  Svc(s).Lock(ctx, NLM4_VERS, *static_cast<nlm4_lockargs*>(a), false, static_cast<nlm4_res*>(r));
-  return Outcome::kReply;
-}
-Outcome FreeAll4(void* s, const CallContext& ctx, void* a, void*) {
-  Svc(s).FreeAll(ctx, *static_cast<nlm4_notify*>(a));
-  return Outcome::kReply;
 }
 
 // ---- versions 1 and 3: widen the arguments (aliasing their buffers), narrow results ----
@@ -181,173 +106,145 @@ void Narrow(nlm4_shareres&& in, nlm_shareres* out) {
   out->sequence = in.sequence;
 }
 
-Outcome Test1(void* s, const CallContext& ctx, void* a, void* r) {
-  nlm4_testres res{};
-  Svc(s).Test(ctx, Widen(*static_cast<nlm_testargs*>(a)), &res);
-  Narrow(std::move(res), static_cast<nlm_testres*>(r));
-  return Outcome::kReply;
+// A v1/v3 procedure: the v4 procedure `V4` on widened arguments, its result narrowed.
+template <auto V4, typename Args1, typename Res1>
+void Compat(NlmService& s, const CallContext& ctx, const Args1& args, Res1& res) {
+  rpc::HandlerResult<V4> res4{};
+  rpc::CallHandler<V4>(s, ctx, Widen(args), res4);
+  Narrow(std::move(res4), &res);
 }
-Outcome Lock1(void* s, const CallContext& ctx, void* a, void* r) {
-  nlm4_res res{};
-  Svc(s).Lock(ctx, ctx.vers, Widen(*static_cast<nlm_lockargs*>(a)), true, &res);
-  Narrow(std::move(res), static_cast<nlm_res*>(r));
-  return Outcome::kReply;
+template <auto V4, typename Args1>
+void CompatNoResult(NlmService& s, const CallContext& ctx, const Args1& args, rpc::Void& none) {
+  rpc::CallHandler<V4>(s, ctx, Widen(args), none);
 }
-Outcome Cancel1(void* s, const CallContext& ctx, void* a, void* r) {
-  nlm4_res res{};
-  Svc(s).Cancel(ctx, Widen(*static_cast<nlm_cancargs*>(a)), &res);
-  Narrow(std::move(res), static_cast<nlm_res*>(r));
-  return Outcome::kReply;
-}
-Outcome Unlock1(void* s, const CallContext& ctx, void* a, void* r) {
-  nlm4_res res{};
-  Svc(s).Unlock(ctx, Widen(*static_cast<nlm_unlockargs*>(a)), &res);
-  Narrow(std::move(res), static_cast<nlm_res*>(r));
-  return Outcome::kReply;
-}
-Outcome Granted1(void*, const CallContext&, void* a, void* r) {
-  nlm4_res res{};
-  Granted4Into(Widen(*static_cast<nlm_testargs*>(a)), &res);
-  Narrow(std::move(res), static_cast<nlm_res*>(r));
-  return Outcome::kReply;
-}
-template <typename Res1>
-Outcome Answer1(NlmService& svc, const CallContext& ctx, uint32_t res_proc,
-                bool_t (*xdr)(XDR*, Res1*), Res1* res) {
-  svc.SendResult(ctx, res_proc, X(xdr), res);
-  xdr_free(X(xdr), reinterpret_cast<char*>(res));
+Outcome GrantedRes1(NlmService& s, const CallContext& ctx, const nlm_res& res, rpc::Void&) {
+  s.GrantedRes(ctx, res.cookie,
+               rpc::RawEnum(res.stat.stat) == LCK_GRANTED ? NLM4_GRANTED : NLM4_DENIED);
   return Outcome::kNoReply;
 }
-Outcome TestMsg1(void* s, const CallContext& ctx, void* a, void*) {
-  nlm4_testres res4{};
-  Svc(s).Test(ctx, Widen(*static_cast<nlm_testargs*>(a)), &res4);
-  nlm_testres res{};
-  Narrow(std::move(res4), &res);
-  return Answer1(Svc(s), ctx, NLM_TEST_RES, xdr_nlm_testres, &res);
-}
-Outcome LockMsg1(void* s, const CallContext& ctx, void* a, void*) {
-  nlm4_res res4{};
-  Svc(s).Lock(ctx, ctx.vers, Widen(*static_cast<nlm_lockargs*>(a)), true, &res4);
-  nlm_res res{};
-  Narrow(std::move(res4), &res);
-  return Answer1(Svc(s), ctx, NLM_LOCK_RES, xdr_nlm_res, &res);
-}
-Outcome CancelMsg1(void* s, const CallContext& ctx, void* a, void*) {
-  nlm4_res res4{};
-  Svc(s).Cancel(ctx, Widen(*static_cast<nlm_cancargs*>(a)), &res4);
-  nlm_res res{};
-  Narrow(std::move(res4), &res);
-  return Answer1(Svc(s), ctx, NLM_CANCEL_RES, xdr_nlm_res, &res);
-}
-Outcome UnlockMsg1(void* s, const CallContext& ctx, void* a, void*) {
-  nlm4_res res4{};
-  Svc(s).Unlock(ctx, Widen(*static_cast<nlm_unlockargs*>(a)), &res4);
-  nlm_res res{};
-  Narrow(std::move(res4), &res);
-  return Answer1(Svc(s), ctx, NLM_UNLOCK_RES, xdr_nlm_res, &res);
-}
-Outcome GrantedMsg1(void* s, const CallContext& ctx, void* a, void*) {
-  nlm4_res res4{};
-  Granted4Into(Widen(*static_cast<nlm_testargs*>(a)), &res4);
-  nlm_res res{};
-  Narrow(std::move(res4), &res);
-  return Answer1(Svc(s), ctx, NLM_GRANTED_RES, xdr_nlm_res, &res);
-}
-Outcome GrantedRes1(void* s, const CallContext& ctx, void* a, void*) {
-  const auto& res = *static_cast<nlm_res*>(a);
-  Svc(s).GrantedRes(ctx, res.cookie,
-                    rpc::RawEnum(res.stat.stat) == LCK_GRANTED ? NLM4_GRANTED : NLM4_DENIED);
+
+// The synchronous v1/v3 procedures, named once for their table rows and _MSG forms.
+constexpr auto kTest1 = &Compat<&S::Test, nlm_testargs, nlm_testres>;
+constexpr auto kLock1 = &Compat<&Lock, nlm_lockargs, nlm_res>;
+constexpr auto kCancel1 = &Compat<&S::Cancel, nlm_cancargs, nlm_res>;
+constexpr auto kUnlock1 = &Compat<&S::Unlock, nlm_unlockargs, nlm_res>;
+constexpr auto kGranted1 = &Compat<&Granted, nlm_testargs, nlm_res>;
+
+// ---- the forms every version shares ----
+
+// A _MSG form: runs the synchronous procedure `Sync` into a local result, sends that to
+// the caller's _RES procedure `kResProc`, and answers nothing.
+template <auto Sync, uint32_t kResProc, auto kXdrResult>
+Outcome Msg(NlmService& s, const CallContext& ctx, const rpc::HandlerArgs<Sync>& args, rpc::Void&) {
+  rpc::HandlerResult<Sync> res{};
+  rpc::CallHandler<Sync>(s, ctx, args, res);
+  s.SendResult(ctx, kResProc, rpc::XdrProc(kXdrResult), &res);
+  xdr_free(rpc::XdrProc(kXdrResult), reinterpret_cast<char*>(&res));
   return Outcome::kNoReply;
 }
-Outcome Share1(void* s, const CallContext& ctx, void* a, void* r) {
-  nlm4_shareres res{};
-  Svc(s).Share(ctx, Widen(*static_cast<nlm_shareargs*>(a)), &res);
-  Narrow(std::move(res), static_cast<nlm_shareres*>(r));
-  return Outcome::kReply;
-}
-Outcome Unshare1(void* s, const CallContext& ctx, void* a, void* r) {
-  nlm4_shareres res{};
-  Svc(s).Unshare(ctx, Widen(*static_cast<nlm_shareargs*>(a)), &res);
-  Narrow(std::move(res), static_cast<nlm_shareres*>(r));
-  return Outcome::kReply;
-}
-Outcome NmLock1(void* s, const CallContext& ctx, void* a, void* r) {
-  nlm4_res res{};
-  Svc(s).Lock(ctx, ctx.vers, Widen(*static_cast<nlm_lockargs*>(a)), false, &res);
-  Narrow(std::move(res), static_cast<nlm_res*>(r));
-  return Outcome::kReply;
-}
-Outcome FreeAll1(void* s, const CallContext& ctx, void* a, void*) {
-  Svc(s).FreeAll(ctx, Widen(*static_cast<nlm_notify*>(a)));
-  return Outcome::kReply;
+template <auto Sync, uint32_t kResProc, auto kXdrResult>
+rpc::Procedure MsgProc(uint32_t number, const char* name,
+                       bool_t (*xdr_args)(XDR*, rpc::HandlerArgs<Sync>*)) {
+  return Proc<&Msg<Sync, kResProc, kXdrResult>>(number, name, xdr_args, kXdrVoid, kIdempotent);
 }
 
-#define NLM_PROC(num, NAME, args, res, fn) \
-  rpc::Procedure { num, NAME, X(xdr_##args), sizeof(args), X(xdr_##res), sizeof(res), fn, true }
-#define NLM_MSG(num, NAME, args, fn) \
-  rpc::Procedure { num, NAME, X(xdr_##args), sizeof(args), kXdrVoid, 0, fn, true }
+// A _RES form of a request we never make: ignored.
+template <typename Res>
+Outcome Ignore(NlmService&, const CallContext&, const Res&, rpc::Void&) {
+  return Outcome::kNoReply;
+}
+template <typename Res>
+rpc::Procedure IgnoredProc(uint32_t number, const char* name, bool_t (*xdr_res)(XDR*, Res*)) {
+  return Proc<&Ignore<Res>>(number, name, xdr_res, kXdrVoid, kIdempotent);
+}
 
+// Every lock procedure is idempotent in effect (the lock manager is keyed by owner and
+// range), so none needs the duplicate-request cache.
 const rpc::Procedure kNlm4[] = {
-    {NLMPROC4_NULL, "NULL", kXdrVoid, 0, kXdrVoid, 0, &Null, true},
-    NLM_PROC(NLMPROC4_TEST, "TEST", nlm4_testargs, nlm4_testres, &Test4),
-    NLM_PROC(NLMPROC4_LOCK, "LOCK", nlm4_lockargs, nlm4_res, &Lock4),
-    NLM_PROC(NLMPROC4_CANCEL, "CANCEL", nlm4_cancargs, nlm4_res, &Cancel4),
-    NLM_PROC(NLMPROC4_UNLOCK, "UNLOCK", nlm4_unlockargs, nlm4_res, &Unlock4),
-    NLM_PROC(NLMPROC4_GRANTED, "GRANTED", nlm4_testargs, nlm4_res, &Granted4),
-    NLM_MSG(NLMPROC4_TEST_MSG, "TEST_MSG", nlm4_testargs, &TestMsg4),
-    NLM_MSG(NLMPROC4_LOCK_MSG, "LOCK_MSG", nlm4_lockargs, &LockMsg4),
-    NLM_MSG(NLMPROC4_CANCEL_MSG, "CANCEL_MSG", nlm4_cancargs, &CancelMsg4),
-    NLM_MSG(NLMPROC4_UNLOCK_MSG, "UNLOCK_MSG", nlm4_unlockargs, &UnlockMsg4),
-    NLM_MSG(NLMPROC4_GRANTED_MSG, "GRANTED_MSG", nlm4_testargs, &GrantedMsg4),
-    NLM_MSG(NLMPROC4_TEST_RES, "TEST_RES", nlm4_testres, &IgnoredRes),
-    NLM_MSG(NLMPROC4_LOCK_RES, "LOCK_RES", nlm4_res, &IgnoredRes),
-    NLM_MSG(NLMPROC4_CANCEL_RES, "CANCEL_RES", nlm4_res, &IgnoredRes),
-    NLM_MSG(NLMPROC4_UNLOCK_RES, "UNLOCK_RES", nlm4_res, &IgnoredRes),
-    NLM_MSG(NLMPROC4_GRANTED_RES, "GRANTED_RES", nlm4_res, &GrantedRes4),
-    NLM_PROC(NLMPROC4_SHARE, "SHARE", nlm4_shareargs, nlm4_shareres, &Share4),
-    NLM_PROC(NLMPROC4_UNSHARE, "UNSHARE", nlm4_shareargs, nlm4_shareres, &Unshare4),
-    NLM_PROC(NLMPROC4_NM_LOCK, "NM_LOCK", nlm4_lockargs, nlm4_res, &NmLock4),
-    {NLMPROC4_FREE_ALL, "FREE_ALL", X(xdr_nlm4_notify), sizeof(nlm4_notify), kXdrVoid, 0, &FreeAll4,
-     true},
+    rpc::NullProc(NLMPROC4_NULL),
+    Proc<&S::Test>(NLMPROC4_TEST, "TEST", xdr_nlm4_testargs, xdr_nlm4_testres, kIdempotent),
+    Proc<&Lock>(NLMPROC4_LOCK, "LOCK", xdr_nlm4_lockargs, xdr_nlm4_res, kIdempotent),
+    Proc<&S::Cancel>(NLMPROC4_CANCEL, "CANCEL", xdr_nlm4_cancargs, xdr_nlm4_res, kIdempotent),
+    Proc<&S::Unlock>(NLMPROC4_UNLOCK, "UNLOCK", xdr_nlm4_unlockargs, xdr_nlm4_res, kIdempotent),
+    Proc<&Granted>(NLMPROC4_GRANTED, "GRANTED", xdr_nlm4_testargs, xdr_nlm4_res, kIdempotent),
+    MsgProc<&S::Test, NLMPROC4_TEST_RES, xdr_nlm4_testres>(NLMPROC4_TEST_MSG, "TEST_MSG",
+                                                           xdr_nlm4_testargs),
+    MsgProc<&Lock, NLMPROC4_LOCK_RES, xdr_nlm4_res>(NLMPROC4_LOCK_MSG, "LOCK_MSG",
+                                                    xdr_nlm4_lockargs),
+    MsgProc<&S::Cancel, NLMPROC4_CANCEL_RES, xdr_nlm4_res>(NLMPROC4_CANCEL_MSG, "CANCEL_MSG",
+                                                           xdr_nlm4_cancargs),
+    MsgProc<&S::Unlock, NLMPROC4_UNLOCK_RES, xdr_nlm4_res>(NLMPROC4_UNLOCK_MSG, "UNLOCK_MSG",
+                                                           xdr_nlm4_unlockargs),
+    MsgProc<&Granted, NLMPROC4_GRANTED_RES, xdr_nlm4_res>(NLMPROC4_GRANTED_MSG, "GRANTED_MSG",
+                                                          xdr_nlm4_testargs),
+    IgnoredProc(NLMPROC4_TEST_RES, "TEST_RES", xdr_nlm4_testres),
+    IgnoredProc(NLMPROC4_LOCK_RES, "LOCK_RES", xdr_nlm4_res),
+    IgnoredProc(NLMPROC4_CANCEL_RES, "CANCEL_RES", xdr_nlm4_res),
+    IgnoredProc(NLMPROC4_UNLOCK_RES, "UNLOCK_RES", xdr_nlm4_res),
+    Proc<&GrantedRes>(NLMPROC4_GRANTED_RES, "GRANTED_RES", xdr_nlm4_res, kXdrVoid, kIdempotent),
+    Proc<&S::Share>(NLMPROC4_SHARE, "SHARE", xdr_nlm4_shareargs, xdr_nlm4_shareres, kIdempotent),
+    Proc<&S::Unshare>(NLMPROC4_UNSHARE, "UNSHARE", xdr_nlm4_shareargs, xdr_nlm4_shareres,
+                      kIdempotent),
+    Proc<&NmLock>(NLMPROC4_NM_LOCK, "NM_LOCK", xdr_nlm4_lockargs, xdr_nlm4_res, kIdempotent),
+    Proc<&FreeAll>(NLMPROC4_FREE_ALL, "FREE_ALL", xdr_nlm4_notify, kXdrVoid, kIdempotent),
 };
 
-#define NLM1_PROCEDURES                                                    \
-  {NLM_NULL, "NULL", kXdrVoid, 0, kXdrVoid, 0, &Null, true},               \
-      NLM_PROC(NLM_TEST, "TEST", nlm_testargs, nlm_testres, &Test1),       \
-      NLM_PROC(NLM_LOCK, "LOCK", nlm_lockargs, nlm_res, &Lock1),           \
-      NLM_PROC(NLM_CANCEL, "CANCEL", nlm_cancargs, nlm_res, &Cancel1),     \
-      NLM_PROC(NLM_UNLOCK, "UNLOCK", nlm_unlockargs, nlm_res, &Unlock1),   \
-      NLM_PROC(NLM_GRANTED, "GRANTED", nlm_testargs, nlm_res, &Granted1),  \
-      NLM_MSG(NLM_TEST_MSG, "TEST_MSG", nlm_testargs, &TestMsg1),          \
-      NLM_MSG(NLM_LOCK_MSG, "LOCK_MSG", nlm_lockargs, &LockMsg1),          \
-      NLM_MSG(NLM_CANCEL_MSG, "CANCEL_MSG", nlm_cancargs, &CancelMsg1),    \
-      NLM_MSG(NLM_UNLOCK_MSG, "UNLOCK_MSG", nlm_unlockargs, &UnlockMsg1),  \
-      NLM_MSG(NLM_GRANTED_MSG, "GRANTED_MSG", nlm_testargs, &GrantedMsg1), \
-      NLM_MSG(NLM_TEST_RES, "TEST_RES", nlm_testres, &IgnoredRes),         \
-      NLM_MSG(NLM_LOCK_RES, "LOCK_RES", nlm_res, &IgnoredRes),             \
-      NLM_MSG(NLM_CANCEL_RES, "CANCEL_RES", nlm_res, &IgnoredRes),         \
-      NLM_MSG(NLM_UNLOCK_RES, "UNLOCK_RES", nlm_res, &IgnoredRes),         \
-      NLM_MSG(NLM_GRANTED_RES, "GRANTED_RES", nlm_res, &GrantedRes1)
-
-const rpc::Procedure kNlm1[] = {NLM1_PROCEDURES};
-const rpc::Procedure kNlm3[] = {
-    NLM1_PROCEDURES,
-    NLM_PROC(NLM_SHARE, "SHARE", nlm_shareargs, nlm_shareres, &Share1),
-    NLM_PROC(NLM_UNSHARE, "UNSHARE", nlm_shareargs, nlm_shareres, &Unshare1),
-    NLM_PROC(NLM_NM_LOCK, "NM_LOCK", nlm_lockargs, nlm_res, &NmLock1),
-    {NLM_FREE_ALL, "FREE_ALL", X(xdr_nlm_notify), sizeof(nlm_notify), kXdrVoid, 0, &FreeAll1, true},
+// Version 1: procedures 0-15.
+const rpc::Procedure kNlm1[] = {
+    rpc::NullProc(NLM_NULL),
+    Proc<kTest1>(NLM_TEST, "TEST", xdr_nlm_testargs, xdr_nlm_testres, kIdempotent),
+    Proc<kLock1>(NLM_LOCK, "LOCK", xdr_nlm_lockargs, xdr_nlm_res, kIdempotent),
+    Proc<kCancel1>(NLM_CANCEL, "CANCEL", xdr_nlm_cancargs, xdr_nlm_res, kIdempotent),
+    Proc<kUnlock1>(NLM_UNLOCK, "UNLOCK", xdr_nlm_unlockargs, xdr_nlm_res, kIdempotent),
+    Proc<kGranted1>(NLM_GRANTED, "GRANTED", xdr_nlm_testargs, xdr_nlm_res, kIdempotent),
+    MsgProc<kTest1, NLM_TEST_RES, xdr_nlm_testres>(NLM_TEST_MSG, "TEST_MSG", xdr_nlm_testargs),
+    MsgProc<kLock1, NLM_LOCK_RES, xdr_nlm_res>(NLM_LOCK_MSG, "LOCK_MSG", xdr_nlm_lockargs),
+    MsgProc<kCancel1, NLM_CANCEL_RES, xdr_nlm_res>(NLM_CANCEL_MSG, "CANCEL_MSG", xdr_nlm_cancargs),
+    MsgProc<kUnlock1, NLM_UNLOCK_RES, xdr_nlm_res>(NLM_UNLOCK_MSG, "UNLOCK_MSG",
+                                                   xdr_nlm_unlockargs),
+    MsgProc<kGranted1, NLM_GRANTED_RES, xdr_nlm_res>(NLM_GRANTED_MSG, "GRANTED_MSG",
+                                                     xdr_nlm_testargs),
+    IgnoredProc(NLM_TEST_RES, "TEST_RES", xdr_nlm_testres),
+    IgnoredProc(NLM_LOCK_RES, "LOCK_RES", xdr_nlm_res),
+    IgnoredProc(NLM_CANCEL_RES, "CANCEL_RES", xdr_nlm_res),
+    IgnoredProc(NLM_UNLOCK_RES, "UNLOCK_RES", xdr_nlm_res),
+    Proc<&GrantedRes1>(NLM_GRANTED_RES, "GRANTED_RES", xdr_nlm_res, kXdrVoid, kIdempotent),
 };
+
+// Version 3: version 1 plus procedures 20-23.
+const rpc::Procedure kNlm3Extra[] = {
+    Proc<&Compat<&S::Share, nlm_shareargs, nlm_shareres>>(NLM_SHARE, "SHARE", xdr_nlm_shareargs,
+                                                          xdr_nlm_shareres, kIdempotent),
+    Proc<&Compat<&S::Unshare, nlm_shareargs, nlm_shareres>>(
+        NLM_UNSHARE, "UNSHARE", xdr_nlm_shareargs, xdr_nlm_shareres, kIdempotent),
+    Proc<&Compat<&NmLock, nlm_lockargs, nlm_res>>(NLM_NM_LOCK, "NM_LOCK", xdr_nlm_lockargs,
+                                                  xdr_nlm_res, kIdempotent),
+    Proc<&CompatNoResult<&FreeAll, nlm_notify>>(NLM_FREE_ALL, "FREE_ALL", xdr_nlm_notify, kXdrVoid,
+                                                kIdempotent),
+};
+
+std::span<const rpc::Procedure> Nlm3() {
+  static const std::vector<rpc::Procedure> kNlm3 = [] {
+    std::vector<rpc::Procedure> all(std::begin(kNlm1), std::end(kNlm1));
+    all.insert(all.end(), std::begin(kNlm3Extra), std::end(kNlm3Extra));
+    return all;
+  }();
+  return kNlm3;
+}
 
 }  // namespace
 
 std::vector<rpc::ProgramVersion> NlmProgramVersions(NlmService* service) {
   auto version = [&](uint32_t vers, std::span<const rpc::Procedure> procs) {
-    rpc::ProgramVersion pv{NLM_PROG, vers, "nlm", procs, service};
-    pv.tcp = true;
-    pv.udp = true;
-    return pv;
+    return rpc::ProgramVersion{.prog = NLM_PROG,
+                               .vers = vers,
+                               .name = "nlm",
+                               .procedures = procs,
+                               .state = service,
+                               .tcp = true,
+                               .udp = true};
   };
-  return {version(NLM_VERS, kNlm1), version(NLM_VERSX, kNlm3), version(NLM4_VERS, kNlm4)};
+  return {version(NLM_VERS, kNlm1), version(NLM_VERSX, Nlm3()), version(NLM4_VERS, kNlm4)};
 }
 
 }  // namespace volumed::nlm

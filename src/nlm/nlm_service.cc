@@ -11,27 +11,20 @@
 #include <utility>
 #include <vector>
 
+#include "base/big_endian.h"
+#include "base/clock.h"
 #include "base/logging.h"
+#include "base/socket_address.h"
 #include "nlm/nlm_status.h"
+#include "rpc/xdr_alloc.h"
 #include "rpc/xdr_enum.h"
 
 namespace volumed::nlm {
 namespace {
 
-int64_t SteadyNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 // A malloc'ed copy, because the RPC engine xdr_free()s results.
 void CopyNetobj(const char* data, u_int len, nlm_netobj* out) {
-  out->nlm_netobj_len = 0;
-  out->nlm_netobj_val = nullptr;
-  if (len == 0) return;
-  out->nlm_netobj_val = static_cast<char*>(std::malloc(len));
-  if (out->nlm_netobj_val == nullptr) return;
-  std::memcpy(out->nlm_netobj_val, data, len);
+  out->nlm_netobj_val = rpc::XdrDupBytes(data, len);
   out->nlm_netobj_len = len;
 }
 
@@ -44,19 +37,11 @@ std::span<const uint8_t> FhBytes(const nlm_fh& fh) {
 }
 
 // The host a request speaks for: its caller_name, or — when a client sends none — its
-// address, so that such a host's locks still have an owner that can be monitored, freed
-// and listed.
+// address (named as NSM names it, base/socket_address.h), so that such a host's locks
+// still have an owner that can be monitored, freed and listed.
 std::string HostOf(const rpc::CallContext& ctx, const char* caller_name) {
   if (caller_name != nullptr && *caller_name != '\0') return caller_name;
-  char text[INET6_ADDRSTRLEN] = {};
-  if (ctx.peer.ss_family == AF_INET) {
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&ctx.peer)->sin_addr, text,
-              sizeof(text));
-  } else if (ctx.peer.ss_family == AF_INET6) {
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&ctx.peer)->sin6_addr, text,
-              sizeof(text));
-  }
-  return text;
+  return HostText(ctx.peer);
 }
 
 LockOwner OwnerOf(const rpc::CallContext& ctx, const nlm4_lock& l) {
@@ -159,7 +144,8 @@ NlmService::NlmService(LockManager& locks, nsm::OutboundCaller& caller, NlmHooks
       hooks_(std::move(hooks)),
       options_(options),
       next_cookie_(std::random_device{}() | (uint64_t{std::random_device{}()} << 32)),
-      executor_(std::make_unique<nsm::DelayedExecutor>(options.callback_threads)) {}
+      executor_(std::make_unique<Executor>(options.callback_threads,
+                                           Executor::OnShutdown::kDropQueued)) {}
 
 NlmService::~NlmService() { executor_->Shutdown(); }
 
@@ -167,11 +153,12 @@ void NlmService::StartGrace(std::chrono::milliseconds duration) {
   const int64_t end =
       duration.count() <= 0
           ? 0
-          : SteadyNs() + std::chrono::duration_cast<std::chrono::nanoseconds>(duration).count();
+          : MonotonicNowNs() +
+                std::chrono::duration_cast<std::chrono::nanoseconds>(duration).count();
   grace_end_ns_.store(end);
 }
 
-bool NlmService::InGrace() const { return SteadyNs() < grace_end_ns_.load(); }
+bool NlmService::InGrace() const { return MonotonicNowNs() < grace_end_ns_.load(); }
 
 Result<FileKey> NlmService::ResolveForAcquire(const rpc::CallContext& ctx, const nlm_fh& fh) const {
   if (!hooks_.resolve_handle) return Internal("no file-handle resolver");
@@ -344,7 +331,7 @@ void NlmService::SendGranted(uint64_t cookie, std::shared_ptr<const GrantTarget>
     grant = it->second;
   }
   char cookie_bytes[8];
-  for (int i = 0; i < 8; ++i) cookie_bytes[i] = static_cast<char>(cookie >> (56 - 8 * i));
+  StoreBigEndian(cookie_bytes, cookie);
   static const std::string our_name = OurHostName();
   char* caller = const_cast<char*>(our_name.c_str());
   Result<PreEncoded> args = Internal("unset");
@@ -412,8 +399,7 @@ void NlmService::SendGranted(uint64_t cookie, std::shared_ptr<const GrantTarget>
 
 void NlmService::GrantedRes(const rpc::CallContext&, const nlm_netobj& cookie, nlm4_stats stat) {
   if (cookie.nlm_netobj_len != 8) return;  // not one of our cookies
-  uint64_t id = 0;
-  for (int i = 0; i < 8; ++i) id = (id << 8) | static_cast<uint8_t>(cookie.nlm_netobj_val[i]);
+  const auto id = LoadBigEndian<uint64_t>(cookie.nlm_netobj_val);
   PendingGrant grant;
   {
     std::lock_guard lock(mu_);

@@ -11,7 +11,7 @@
 //     refused too (the lock may have been held by someone else meanwhile — as Linux);
 //   - NSM monitoring: a host is recorded durably (NlmHooks::monitor_host) before its
 //     first lock is granted, so that after our restart we can tell it to reclaim;
-//   - callbacks to clients, on a DelayedExecutor (never on RPC workers): GRANTED_MSG when
+//   - callbacks to clients, on an Executor (never on RPC workers): GRANTED_MSG when
 //     a blocked request is granted (retried a few times; if the client never answers, the
 //     lock is released again), and the _RES call answering each _MSG request.
 //     A GRANTED_RES other than GRANTED releases the lock (the client no longer wanted it).
@@ -34,11 +34,11 @@
 #include <span>
 #include <string>
 
+#include "base/executor.h"
 #include "base/result.h"
 #include "base/status.h"
 #include "nlm/lock_manager.h"
 #include "nlm4_prot.h"
-#include "nsm/executor.h"
 #include "nsm/outbound.h"
 #include "rpc/program.h"
 
@@ -127,7 +127,7 @@ class NlmService {
   std::map<uint64_t, PendingGrant> pending_grants_;  // guarded by mu_; key = cookie
   std::atomic<uint64_t> next_cookie_;
   // Last member: destroyed (and joined) first, while everything its tasks use is alive.
-  std::unique_ptr<nsm::DelayedExecutor> executor_;
+  std::unique_ptr<Executor> executor_;
 };
 
 }  // namespace volumed::nlm

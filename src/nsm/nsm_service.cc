@@ -9,49 +9,15 @@
 #include <ctime>
 #include <utility>
 
+#include "base/clock.h"
 #include "base/logging.h"
+#include "base/socket_address.h"
 #include "rpc/client.h"
+#include "rpc/procedure_table.h"
+#include "rpc/socket_util.h"
 
 namespace volumed::nsm {
 namespace {
-
-int64_t SteadyNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-xdrproc_t XdrVoid() { return reinterpret_cast<xdrproc_t>(reinterpret_cast<void (*)()>(xdr_void)); }
-
-std::string AddressText(const sockaddr_storage& addr) {
-  char text[INET6_ADDRSTRLEN] = {};
-  if (addr.ss_family == AF_INET) {
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&addr)->sin_addr, text, sizeof(text));
-  } else if (addr.ss_family == AF_INET6) {
-    const auto* a6 = reinterpret_cast<const sockaddr_in6*>(&addr);
-    if (IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr)) {
-      inet_ntop(AF_INET, &a6->sin6_addr.s6_addr[12], text, sizeof(text));
-    } else {
-      inet_ntop(AF_INET6, &a6->sin6_addr, text, sizeof(text));
-    }
-  }
-  return text;
-}
-
-Result<sockaddr_storage> ParseAddress(const std::string& text) {
-  sockaddr_storage out{};
-  auto* a4 = reinterpret_cast<sockaddr_in*>(&out);
-  auto* a6 = reinterpret_cast<sockaddr_in6*>(&out);
-  if (inet_pton(AF_INET, text.c_str(), &a4->sin_addr) == 1) {
-    a4->sin_family = AF_INET;
-    return out;
-  }
-  if (inet_pton(AF_INET6, text.c_str(), &a6->sin6_addr) == 1) {
-    a6->sin6_family = AF_INET6;
-    return out;
-  }
-  return InvalidArgument("not a numeric address: " + text);
-}
 
 // Our address on the route to `peer` (what the peer reaches us by), or empty.
 std::string LocalAddressTowards(const sockaddr_storage& peer) {
@@ -66,7 +32,7 @@ std::string LocalAddressTowards(const sockaddr_storage& peer) {
   socklen_t local_len = sizeof(local);
   if (connect(fd, reinterpret_cast<const sockaddr*>(&dest), len) == 0 &&
       getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) == 0) {
-    out = AddressText(local);
+    out = HostText(local);
   }
   close(fd);
   return out;
@@ -85,13 +51,13 @@ bool IsLocalAddress(const sockaddr_storage& addr) {
   return local;
 }
 
-bool IsLoopback(const sockaddr_storage& addr) {
+bool IsLoopback(const sockaddr_storage& peer) {
+  const sockaddr_storage addr = Unmapped(peer);
   if (addr.ss_family == AF_INET) {
     return (ntohl(reinterpret_cast<const sockaddr_in*>(&addr)->sin_addr.s_addr) >> 24) == 127;
   }
   if (addr.ss_family == AF_INET6) {
-    const auto& a = reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_addr;
-    return IN6_IS_ADDR_LOOPBACK(&a) || (IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127);
+    return IN6_IS_ADDR_LOOPBACK(&reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_addr);
   }
   return false;
 }
@@ -105,7 +71,7 @@ NsmService::NsmService(NsmStore& store, OutboundCaller& caller, NsmHooks hooks, 
       caller_(caller),
       hooks_(std::move(hooks)),
       options_(std::move(options)),
-      executor_(std::make_unique<DelayedExecutor>(2)) {}
+      executor_(std::make_unique<Executor>(2, Executor::OnShutdown::kDropQueued)) {}
 
 NsmService::~NsmService() { executor_->Shutdown(); }
 
@@ -131,7 +97,7 @@ Result<size_t> NsmService::Start() {
   {
     std::lock_guard lock(mu_);
     state = state_;
-    for (const MonitoredHost& h : hosts) known_[h.name] = Known{h, SteadyNs()};
+    for (const MonitoredHost& h : hosts) known_[h.name] = Known{h, MonotonicNowNs()};
   }
   LOG_INFO("nsm: state {}; notifying {} host(s) that held locks", state, hosts.size());
   for (const MonitoredHost& h : hosts) {
@@ -141,7 +107,7 @@ Result<size_t> NsmService::Start() {
 }
 
 void NsmService::NotifyHost(const MonitoredHost& host, uint32_t state, int attempt) {
-  Result<sockaddr_storage> addr = ParseAddress(host.address);
+  Result<sockaddr_storage> addr = rpc::ParseAddress(host.address, 0);
   if (!addr.ok()) return;
   if (IsLocalAddress(*addr)) {
     LOG_INFO("nsm: not notifying '{}' at {}: that is this host", host.name, host.address);
@@ -174,11 +140,11 @@ void NsmService::NotifyHost(const MonitoredHost& host, uint32_t state, int attem
 }
 
 Status NsmService::Monitor(const std::string& host, const sockaddr_storage& addr) {
-  const std::string address = AddressText(addr);
+  const std::string address = HostText(addr);
   std::lock_guard lock(mu_);
   auto it = known_.find(host);
   if (it != known_.end() && it->second.host.address == address) {
-    it->second.last_seen_ns = SteadyNs();
+    it->second.last_seen_ns = MonotonicNowNs();
     return Status::Ok();
   }
   if (it == known_.end() && known_.size() >= options_.max_hosts) {
@@ -189,14 +155,14 @@ Status NsmService::Monitor(const std::string& host, const sockaddr_storage& addr
   // concurrent Sweep cannot remove it between the write and the grant.)
   MonitoredHost h{host, address, static_cast<int64_t>(std::time(nullptr))};
   VOLUMED_RETURN_IF_ERROR(store_.PutHost(h));
-  known_[host] = Known{h, SteadyNs()};
+  known_[host] = Known{h, MonotonicNowNs()};
   LOG_INFO("nsm: monitoring '{}' at {}", host, address);
   return Status::Ok();
 }
 
 size_t NsmService::Sweep() {
   const int64_t cutoff =
-      SteadyNs() -
+      MonotonicNowNs() -
       std::chrono::duration_cast<std::chrono::nanoseconds>(options_.forget_after).count();
   std::lock_guard lock(mu_);
   size_t forgotten = 0;
@@ -295,7 +261,7 @@ void NsmService::Notify(const rpc::CallContext& ctx, const sm_stat_chge& args) {
   std::vector<Registration> callbacks;
   {
     std::lock_guard lock(mu_);
-    if (ParseAddress(mon_name).ok()) {
+    if (rpc::ParseAddress(mon_name, 0).ok()) {
       for (const auto& [name, k] : known_) {
         if (k.host.address == mon_name && name != mon_name) names.push_back(name);
       }
@@ -309,7 +275,7 @@ void NsmService::Notify(const rpc::CallContext& ctx, const sm_stat_chge& args) {
     if (hooks_.host_rebooted) released += hooks_.host_rebooted(name);
   }
   LOG_INFO("nsm: '{}' (from {}) rebooted, state {}: released {} lock(s)", mon_name,
-           AddressText(ctx.peer), args.state, released);
+           HostText(ctx.peer), args.state, released);
   for (const Registration& r : callbacks) {
     executor_->Post([this, r, mon_name, st = args.state] { CallBackLocal(r, mon_name, st); });
   }
@@ -341,7 +307,7 @@ uint16_t RunningStatusMonitorPort() {
   auto client = rpc::RpcClient::Create(lo, 0, SM_PROG, SM_VERS, rpc::Transport::kUdp,
                                        std::chrono::milliseconds(1000));
   if (!client.ok()) return 0;
-  Status s = (*client)->Call(SM_NULL, XdrVoid(), nullptr, XdrVoid(), nullptr,
+  Status s = (*client)->Call(SM_NULL, rpc::XdrVoid(), nullptr, rpc::XdrVoid(), nullptr,
                              std::chrono::milliseconds(1000));
   return s.ok() ? (*client)->port() : 0;
 }

@@ -32,9 +32,9 @@
 #include <string>
 #include <vector>
 
+#include "base/executor.h"
 #include "base/result.h"
 #include "base/status.h"
-#include "nsm/executor.h"
 #include "nsm/nsm_store.h"
 #include "nsm/outbound.h"
 #include "nsm_prot.h"
@@ -112,10 +112,10 @@ class NsmService {
   NsmHooks hooks_;
   NsmOptions options_;
   mutable std::mutex mu_;
-  uint32_t state_ = 0;                         // guarded by mu_
-  std::map<std::string, Known> known_;         // guarded by mu_; by host name
-  std::vector<Registration> registrations_;    // guarded by mu_
-  std::unique_ptr<DelayedExecutor> executor_;  // last: joined first
+  uint32_t state_ = 0;                       // guarded by mu_
+  std::map<std::string, Known> known_;       // guarded by mu_; by host name
+  std::vector<Registration> registrations_;  // guarded by mu_
+  std::unique_ptr<Executor> executor_;       // last: joined first
 };
 
 // Whether another status monitor (e.g. rpc.statd) is registered with the local rpcbind

@@ -5,22 +5,14 @@
 
 #include <cstring>
 
+#include "base/big_endian.h"
+
 namespace volumed::nsm {
 namespace {
 
 constexpr char kStateKey[] = "s";
 constexpr char kHostPrefix = 'h';
 constexpr uint8_t kVersion = 1;
-
-void PutBe(std::string* out, uint64_t v, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
-
-uint64_t GetBe(std::string_view in, size_t pos, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<uint8_t>(in[pos + i]);
-  return v;
-}
 
 Result<std::string> EncodeHost(const MonitoredHost& host) {
   std::string out(1, static_cast<char>(kVersion));
@@ -35,7 +27,7 @@ Result<std::string> EncodeHost(const MonitoredHost& host) {
   } else {
     return InvalidArgument("not a numeric address: " + host.address);
   }
-  PutBe(&out, static_cast<uint64_t>(host.since_unix_s), 8);
+  AppendBigEndian(&out, static_cast<uint64_t>(host.since_unix_s));
   return out;
 }
 
@@ -52,7 +44,8 @@ Result<MonitoredHost> DecodeHost(std::string_view name, std::string_view v) {
   if (inet_ntop(family, raw, text, sizeof(text)) == nullptr) {
     return Corruption("bad address in nsm host record");
   }
-  return MonitoredHost{std::string(name), text, static_cast<int64_t>(GetBe(v, 2 + addr_len, 8))};
+  return MonitoredHost{std::string(name), text,
+                       static_cast<int64_t>(LoadBigEndian<uint64_t>(v.data() + 2 + addr_len))};
 }
 
 }  // namespace
@@ -69,12 +62,12 @@ Result<uint32_t> NsmStore::State() const {
   if (value->size() != 5 || static_cast<uint8_t>((*value)[0]) != kVersion) {
     return Corruption("bad nsm state record");
   }
-  return static_cast<uint32_t>(GetBe(*value, 1, 4));
+  return LoadBigEndian<uint32_t>(value->data() + 1);
 }
 
 Status NsmStore::SetState(uint32_t state) {
   std::string value(1, static_cast<char>(kVersion));
-  PutBe(&value, state, 4);
+  AppendBigEndian(&value, state);
   leveldb::WriteBatch batch;
   batch.Put(kStateKey, value);
   return kv_->Write(&batch, /*sync=*/true);

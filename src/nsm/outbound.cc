@@ -1,6 +1,7 @@
 #include "nsm/outbound.h"
 
 #include "rpc/client.h"
+#include "rpc/procedure_table.h"
 
 namespace volumed::nsm {
 
@@ -9,9 +10,7 @@ Status RpcOutboundCaller::Call(const OutboundCall& call, xdrproc_t encode_args, 
       std::unique_ptr<rpc::RpcClient> client,
       rpc::RpcClient::Create(call.addr, 0, call.prog, call.vers, call.transport, call.timeout));
   if (call.one_way) return client->Send(call.proc, encode_args, args);
-  return client->Call(call.proc, encode_args, args,
-                      reinterpret_cast<xdrproc_t>(reinterpret_cast<void (*)()>(xdr_void)), nullptr,
-                      call.timeout);
+  return client->Call(call.proc, encode_args, args, rpc::XdrVoid(), nullptr, call.timeout);
 }
 
 }  // namespace volumed::nsm

@@ -11,7 +11,8 @@
 #include <cstring>
 #include <vector>
 
-#include "rpc/null_program.h"
+#include "base/socket_address.h"
+#include "rpc/procedure_table.h"
 
 namespace volumed::rpc {
 
@@ -32,19 +33,14 @@ void SetPort(sockaddr_storage* a, uint16_t port) {
 // Asks the peer's rpcbind for the port of prog/vers over `netid`.
 Result<uint16_t> LookupPort(const sockaddr_storage& host, uint32_t prog, uint32_t vers,
                             const char* netid) {
-  char name[INET6_ADDRSTRLEN] = "";
-  const void* src =
-      host.ss_family == AF_INET6
-          ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(&host)->sin6_addr)
-          : static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(&host)->sin_addr);
-  inet_ntop(host.ss_family, src, name, sizeof(name));
+  const std::string name = AddressLiteral(host);
   netconfig* nconf = getnetconfigent(netid);
   if (nconf == nullptr) return IoError(std::string("no netconfig entry for ") + netid);
   sockaddr_storage found{};
   netbuf nb{};
   nb.buf = &found;
   nb.maxlen = sizeof(found);
-  const bool ok = rpcb_getaddr(prog, vers, nconf, &nb, name) != 0;
+  const bool ok = rpcb_getaddr(prog, vers, nconf, &nb, name.c_str()) != 0;
   freenetconfigent(nconf);
   if (!ok) {
     return Status(Status::Code::kBusy, std::string("rpcbind on ") + name + " has no " + netid +

@@ -1,6 +1,7 @@
 // Program descriptors: how an RPC program tells the engine what it serves. Each program
 // (NFS, MOUNT, NLM, NSM, admin) declares its whole procedure table in one place, as a
-// constant array of Procedure, and registers one ProgramVersion per version.
+// constant array of Procedure rows built with rpc::Proc (procedure_table.h: typed
+// handlers, no casts), and registers one ProgramVersion per version.
 //
 // The engine decodes the call header and credentials, looks the procedure up, decodes
 // the arguments with `decode_args` into a zeroed buffer of `args_size` bytes, calls the

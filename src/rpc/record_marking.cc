@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <string>
 
+#include "base/big_endian.h"
+
 namespace volumed::rpc {
 
 namespace {
@@ -11,11 +13,7 @@ constexpr uint32_t kLastFragmentBit = 0x80000000u;
 }  // namespace
 
 void EncodeLastFragmentHeader(uint32_t length, uint8_t out[4]) {
-  const uint32_t mark = kLastFragmentBit | (length & ~kLastFragmentBit);
-  out[0] = static_cast<uint8_t>(mark >> 24);
-  out[1] = static_cast<uint8_t>(mark >> 16);
-  out[2] = static_cast<uint8_t>(mark >> 8);
-  out[3] = static_cast<uint8_t>(mark);
+  StoreBigEndian(out, kLastFragmentBit | (length & ~kLastFragmentBit));
 }
 
 RecordReassembler::RecordReassembler(size_t max_record_size) : max_record_size_(max_record_size) {}
@@ -31,8 +29,7 @@ Status RecordReassembler::Feed(std::span<const uint8_t> data,
       header_filled_ += take;
       pos += take;
       if (header_filled_ < sizeof(header_)) break;
-      const uint32_t mark = (uint32_t{header_[0]} << 24) | (uint32_t{header_[1]} << 16) |
-                            (uint32_t{header_[2]} << 8) | uint32_t{header_[3]};
+      const auto mark = LoadBigEndian<uint32_t>(header_);
       header_filled_ = 0;
       last_fragment_ = (mark & kLastFragmentBit) != 0;
       fragment_remaining_ = mark & ~kLastFragmentBit;

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "base/logging.h"
+#include "base/socket_address.h"
 
 namespace volumed::rpc {
 
@@ -20,18 +21,8 @@ namespace {
 
 // Universal address (RFC 1833 §2.2): "h1.h2.h3.h4.p1.p2" or "ipv6-literal.p1.p2".
 std::string UniversalAddress(const sockaddr_storage& addr) {
-  char host[INET6_ADDRSTRLEN] = "";
-  uint16_t port = 0;
-  if (addr.ss_family == AF_INET6) {
-    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&addr);
-    inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
-    port = ntohs(sin6->sin6_port);
-  } else {
-    const auto* sin = reinterpret_cast<const sockaddr_in*>(&addr);
-    inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-    port = ntohs(sin->sin_port);
-  }
-  return fmt::format("{}.{}.{}", host, port >> 8, port & 0xff);
+  const uint16_t port = PortOf(addr);
+  return fmt::format("{}.{}.{}", AddressLiteral(addr), port >> 8, port & 0xff);
 }
 
 bool ConnectOk(int family, const sockaddr* sa, socklen_t len) {
@@ -43,6 +34,11 @@ bool ConnectOk(int family, const sockaddr* sa, socklen_t len) {
 }
 
 }  // namespace
+
+Status RpcbindRegistration::CheckAvailable() {
+  if (Available()) return Status::Ok();
+  return IoError("rpcbind is not running: start it with `rpcbind` or pass --no-rpcbind");
+}
 
 bool RpcbindRegistration::Available() {
   for (const char* path : {"/run/rpcbind.sock", "/var/run/rpcbind.sock"}) {

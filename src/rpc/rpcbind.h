@@ -25,6 +25,8 @@ class RpcbindRegistration {
 
   // True when an rpcbind answers on this host.
   static bool Available();
+  // Ok when one does; else the IoError a user reads ("rpcbind is not running: …").
+  static Status CheckAvailable();
 
   // `netid` is "tcp", "udp", "tcp6" or "udp6"; `addr` is the bound listen address.
   Status Set(uint32_t prog, uint32_t vers, const std::string& netid, const sockaddr_storage& addr);

@@ -17,18 +17,7 @@ namespace volumed::rpc {
 namespace {
 
 std::string Describe(const sockaddr_storage& addr, const char* proto) {
-  char host[INET6_ADDRSTRLEN] = "?";
-  uint16_t port = 0;
-  if (addr.ss_family == AF_INET) {
-    const auto* sin = reinterpret_cast<const sockaddr_in*>(&addr);
-    inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-    port = ntohs(sin->sin_port);
-  } else if (addr.ss_family == AF_INET6) {
-    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&addr);
-    inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
-    port = ntohs(sin6->sin6_port);
-  }
-  return fmt::format("port {}/{} on {}", port, proto, host);
+  return fmt::format("port {}/{} on {}", PortOf(addr), proto, AddressLiteral(addr));
 }
 
 socklen_t AddrLen(const sockaddr_storage& addr) {
@@ -62,21 +51,6 @@ Result<sockaddr_storage> ParseAddress(const std::string& host, uint16_t port) {
     return ss;
   }
   return InvalidArgument("'" + host + "' is not an IPv4 or IPv6 address");
-}
-
-std::string FormatPeer(const sockaddr_storage& addr) {
-  char host[INET6_ADDRSTRLEN] = "?";
-  if (addr.ss_family == AF_INET) {
-    const auto* sin = reinterpret_cast<const sockaddr_in*>(&addr);
-    inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-    return fmt::format("{}:{}", host, ntohs(sin->sin_port));
-  }
-  if (addr.ss_family == AF_INET6) {
-    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&addr);
-    inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
-    return fmt::format("[{}]:{}", host, ntohs(sin6->sin6_port));
-  }
-  return "unix";
 }
 
 Result<int> ListenTcp(const sockaddr_storage& addr, int backlog) {
@@ -142,9 +116,7 @@ uint16_t BoundPort(int fd) {
   sockaddr_storage ss{};
   socklen_t len = sizeof(ss);
   if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return 0;
-  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
-  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
-  return 0;
+  return PortOf(ss);
 }
 
 }  // namespace volumed::rpc

@@ -11,14 +11,15 @@
 #include <string>
 
 #include "base/result.h"
+#include "base/socket_address.h"
 
 namespace volumed::rpc {
 
 // Parses an IPv4 or IPv6 literal and a port into a socket address.
 Result<sockaddr_storage> ParseAddress(const std::string& host, uint16_t port);
 
-// "10.0.0.1:2049", "[::1]:2049" or "unix" — for logs.
-std::string FormatPeer(const sockaddr_storage& addr);
+// FormatPeer (for logs) and the other address texts are base/socket_address.h's.
+using ::volumed::FormatPeer;
 
 // A non-blocking, close-on-exec listening TCP socket (SO_REUSEADDR) or bound UDP socket.
 Result<int> ListenTcp(const sockaddr_storage& addr, int backlog);

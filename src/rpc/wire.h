@@ -11,6 +11,8 @@
 #include <span>
 #include <vector>
 
+#include "base/big_endian.h"
+
 namespace volumed::rpc {
 
 class WireReader {
@@ -19,8 +21,7 @@ class WireReader {
 
   bool U32(uint32_t* v) {
     if (data_.size() - pos_ < 4) return false;
-    const uint8_t* p = data_.data() + pos_;
-    *v = (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+    *v = LoadBigEndian<uint32_t>(data_.data() + pos_);
     pos_ += 4;
     return true;
   }
@@ -43,8 +44,8 @@ class WireReader {
 class WireWriter {
  public:
   void U32(uint32_t v) {
-    const uint8_t b[4] = {static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16),
-                          static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
+    uint8_t b[4];
+    StoreBigEndian(b, v);
     out_.insert(out_.end(), b, b + 4);
   }
   // opaque<>: length word, bytes, zero padding.

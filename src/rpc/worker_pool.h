@@ -1,40 +1,28 @@
-// WorkerPool: a fixed set of threads running queued tasks in FIFO order. The reactor
-// hands each decoded record to it; the worker decodes, executes and replies (one thread
-// hop per request).
+// WorkerPool: the RPC engine's workers — a base Executor (base/executor.h) whose
+// Shutdown answers every call already queued. The reactor hands each decoded record to
+// it; the worker decodes, executes and replies (one thread hop per request).
 //
 // Thread-safety: Submit may be called from any thread; Shutdown from one thread.
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <functional>
-#include <mutex>
-#include <thread>
-#include <vector>
+#include <utility>
+
+#include "base/executor.h"
 
 namespace volumed::rpc {
 
 class WorkerPool {
  public:
-  explicit WorkerPool(size_t threads);
-  ~WorkerPool();
-  WorkerPool(const WorkerPool&) = delete;
-  WorkerPool& operator=(const WorkerPool&) = delete;
+  explicit WorkerPool(size_t threads) : executor_(threads, Executor::OnShutdown::kRunQueued) {}
 
-  void Submit(std::function<void()> task);
+  void Submit(std::function<void()> task) { executor_.Post(std::move(task)); }
   // Runs the tasks already queued, then joins every thread. Idempotent.
-  void Shutdown();
-  size_t queued() const;
+  void Shutdown() { executor_.Shutdown(); }
 
  private:
-  void Run();
-
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> tasks_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
+  Executor executor_;
 };
 
 }  // namespace volumed::rpc

@@ -10,6 +10,7 @@
 #include "admin/admin_service.h"
 #include "admin_prot.h"
 #include "fake_catalog.h"
+#include "rpc/procedure_table.h"
 #include "wire_harness.h"
 
 namespace volumed::admin {
@@ -21,7 +22,7 @@ using testing::LocalRoot;
 
 constexpr int64_t kSecond = 1'000'000'000;
 
-#define ADM_XDR(fn) reinterpret_cast<xdrproc_t>(reinterpret_cast<void (*)()>(fn))
+using rpc::XdrProc;
 
 class AdminServiceTest : public ::testing::Test {
  protected:
@@ -50,7 +51,7 @@ class AdminServiceTest : public ::testing::Test {
     CallThroughWire(program_, ADMPROC_CREATE, ctx, &args, &res);
     std::pair<adm_status, std::string> out{res.status, ""};
     if (res.status != ADM_OK) out.second = res.adm_info_res_u.failure.message;
-    xdr_free(ADM_XDR(xdr_adm_info_res), &res);
+    xdr_free(XdrProc(xdr_adm_info_res), &res);
     return out;
   }
 
@@ -107,7 +108,7 @@ TEST_F(AdminServiceTest, CreatePersistedThenInfoShowsPolicyAndQuota) {
   EXPECT_FALSE(res.adm_info_res_u.info.usage_known);
   EXPECT_FALSE(res.adm_info_res_u.info.mounts_known);
   EXPECT_FALSE(res.adm_info_res_u.info.locks_known);
-  xdr_free(ADM_XDR(xdr_adm_info_res), &res);
+  xdr_free(XdrProc(xdr_adm_info_res), &res);
 }
 
 TEST_F(AdminServiceTest, CreateFailuresSayWhatIsWrong) {
@@ -156,7 +157,7 @@ TEST_F(AdminServiceTest, EphemeralGetsDefaultOrGivenLease) {
   ASSERT_EQ(res.status, ADM_OK);
   EXPECT_EQ(res.adm_info_res_u.info.volume.kind, ADM_KIND_EPHEMERAL);
   EXPECT_EQ(res.adm_info_res_u.info.volume.lease_expiry_ns, now_ + 60 * kSecond);
-  xdr_free(ADM_XDR(xdr_adm_info_res), &res);
+  xdr_free(XdrProc(xdr_adm_info_res), &res);
 
   a = CreateArgs("eph2");
   a.kind = ADM_KIND_EPHEMERAL;
@@ -164,7 +165,7 @@ TEST_F(AdminServiceTest, EphemeralGetsDefaultOrGivenLease) {
   ASSERT_EQ(Create(a).first, ADM_OK);
   res = Info("eph2");
   EXPECT_EQ(res.adm_info_res_u.info.volume.lease_expiry_ns, now_ + int64_t{2500} * 1'000'000);
-  xdr_free(ADM_XDR(xdr_adm_info_res), &res);
+  xdr_free(XdrProc(xdr_adm_info_res), &res);
 }
 
 TEST_F(AdminServiceTest, ListIsSortedByName) {
@@ -177,14 +178,14 @@ TEST_F(AdminServiceTest, ListIsSortedByName) {
   EXPECT_STREQ(res.adm_list_res_u.volumes.volumes_val[0].name, "alpha");
   EXPECT_STREQ(res.adm_list_res_u.volumes.volumes_val[1].name, "mid");
   EXPECT_STREQ(res.adm_list_res_u.volumes.volumes_val[2].name, "zeta");
-  xdr_free(ADM_XDR(xdr_adm_list_res), &res);
+  xdr_free(XdrProc(xdr_adm_list_res), &res);
 }
 
 TEST_F(AdminServiceTest, InfoOfUnknownVolume) {
   adm_info_res res = Info("nope");
   EXPECT_EQ(res.status, ADM_ERR_NOENT);
   EXPECT_STREQ(res.adm_info_res_u.failure.message, "no volume named 'nope'");
-  xdr_free(ADM_XDR(xdr_adm_info_res), &res);
+  xdr_free(XdrProc(xdr_adm_info_res), &res);
 }
 
 TEST_F(AdminServiceTest, DeleteRemovesAndTellsTheOtherServices) {
@@ -211,7 +212,7 @@ TEST_F(AdminServiceTest, DeleteRemovesAndTellsTheOtherServices) {
   CallThroughWire(program_, ADMPROC_DELETE, LocalRoot(), &a, &res);
   EXPECT_EQ(res.status, ADM_ERR_NOENT);
   EXPECT_STREQ(res.adm_status_res_u.failure.message, "no volume named 'gone'");
-  xdr_free(ADM_XDR(xdr_adm_status_res), &res);
+  xdr_free(XdrProc(xdr_adm_status_res), &res);
 }
 
 TEST_F(AdminServiceTest, RenewExtendsEphemeralAndRefusesPersisted) {
@@ -235,12 +236,12 @@ TEST_F(AdminServiceTest, RenewExtendsEphemeralAndRefusesPersisted) {
   EXPECT_EQ(res.status, ADM_ERR_INVAL);
   EXPECT_STREQ(res.adm_renew_res_u.failure.message,
                "volume 'keep' is persisted: only ephemeral volumes have a lease");
-  xdr_free(ADM_XDR(xdr_adm_renew_res), &res);
+  xdr_free(XdrProc(xdr_adm_renew_res), &res);
 
   a.name = const_cast<char*>("missing");
   CallThroughWire(program_, ADMPROC_RENEW, LocalRoot(), &a, &res);
   EXPECT_EQ(res.status, ADM_ERR_NOENT);
-  xdr_free(ADM_XDR(xdr_adm_renew_res), &res);
+  xdr_free(XdrProc(xdr_adm_renew_res), &res);
 }
 
 TEST_F(AdminServiceTest, PolicyChangesOnlyWhatIsSet) {
@@ -270,7 +271,7 @@ TEST_F(AdminServiceTest, PolicyChangesOnlyWhatIsSet) {
   EXPECT_EQ(v.policy.squash, ADM_SQUASH_ROOT);  // unchanged
   EXPECT_EQ(v.quota.max_bytes, 4096u);
   EXPECT_EQ(v.quota.max_files, 7u);  // unchanged
-  xdr_free(ADM_XDR(xdr_adm_info_res), &res);
+  xdr_free(XdrProc(xdr_adm_info_res), &res);
 
   char bad[] = "not-an-address";
   char* bads[] = {bad};
@@ -280,7 +281,7 @@ TEST_F(AdminServiceTest, PolicyChangesOnlyWhatIsSet) {
   EXPECT_EQ(res.status, ADM_ERR_INVAL);
   EXPECT_NE(std::string(res.adm_info_res_u.failure.message).find("is not a CIDR"),
             std::string::npos);
-  xdr_free(ADM_XDR(xdr_adm_info_res), &res);
+  xdr_free(XdrProc(xdr_adm_info_res), &res);
   EXPECT_EQ(catalog_.Describe("vol")->policy.allowed_cidrs.size(), 2u);  // untouched
 }
 
@@ -292,14 +293,14 @@ TEST_F(AdminServiceTest, FsckAndLocksWithoutTheirServicesSaySo) {
   CallThroughWire(program_, ADMPROC_FSCK, LocalRoot(), &f, &fr);
   EXPECT_EQ(fr.status, ADM_ERR_NOTSUPP);
   EXPECT_STREQ(fr.adm_fsck_res_u.failure.message, "this server offers no online fsck");
-  xdr_free(ADM_XDR(xdr_adm_fsck_res), &fr);
+  xdr_free(XdrProc(xdr_adm_fsck_res), &fr);
 
   adm_name_args l{};
   l.name = const_cast<char*>("vol");
   adm_locks_res lr{};
   CallThroughWire(program_, ADMPROC_LOCKS, LocalRoot(), &l, &lr);
   EXPECT_EQ(lr.status, ADM_ERR_NOTSUPP);
-  xdr_free(ADM_XDR(xdr_adm_locks_res), &lr);
+  xdr_free(XdrProc(xdr_adm_locks_res), &lr);
 }
 
 TEST_F(AdminServiceTest, HooksFeedInfoLocksFsckAndBreak) {
@@ -334,7 +335,7 @@ TEST_F(AdminServiceTest, HooksFeedInfoLocksFsckAndBreak) {
   EXPECT_STREQ(info.adm_info_res_u.info.mounts.mounts_val[0], "10.0.0.5");
   EXPECT_TRUE(info.adm_info_res_u.info.locks_known);
   EXPECT_EQ(info.adm_info_res_u.info.lock_count, 2u);
-  xdr_free(ADM_XDR(xdr_adm_info_res), &info);
+  xdr_free(XdrProc(xdr_adm_info_res), &info);
 
   adm_name_args l{};
   l.name = const_cast<char*>("vol");
@@ -345,7 +346,7 @@ TEST_F(AdminServiceTest, HooksFeedInfoLocksFsckAndBreak) {
   ASSERT_EQ(lr.adm_locks_res_u.report.locks.locks_len, 1u);
   EXPECT_STREQ(lr.adm_locks_res_u.report.locks.locks_val[0].holder, "hostA");
   EXPECT_TRUE(lr.adm_locks_res_u.report.locks.locks_val[0].exclusive);
-  xdr_free(ADM_XDR(xdr_adm_locks_res), &lr);
+  xdr_free(XdrProc(xdr_adm_locks_res), &lr);
 
   adm_break_args b{};
   b.name = const_cast<char*>("vol");
@@ -365,7 +366,7 @@ TEST_F(AdminServiceTest, HooksFeedInfoLocksFsckAndBreak) {
   EXPECT_EQ(fr.adm_fsck_res_u.report.problems_repaired, 1u);
   ASSERT_EQ(fr.adm_fsck_res_u.report.findings.findings_len, 1u);
   EXPECT_STREQ(fr.adm_fsck_res_u.report.findings.findings_val[0], "inode 9: orphan");
-  xdr_free(ADM_XDR(xdr_adm_fsck_res), &fr);
+  xdr_free(XdrProc(xdr_adm_fsck_res), &fr);
 }
 
 TEST_F(AdminServiceTest, NonRootOnTheSocketIsRefused) {

@@ -86,6 +86,9 @@ class FakeCatalog : public storage::VolumeCatalog {
   Result<std::shared_ptr<storage::Volume>> OpenById(uint64_t) override {
     return Status(Status::Code::kNotSupported, "fake catalog keeps no contents");
   }
+  Result<std::shared_ptr<const storage::ServedVolume>> Serve(uint64_t) override {
+    return Status(Status::Code::kNotSupported, "fake catalog keeps no contents");
+  }
   Result<storage::VolumeInfo> DescribeById(uint64_t id) override {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& [name, v] : volumes_) {

@@ -68,6 +68,12 @@ class FakeCatalog : public storage::VolumeCatalog {
     if (deleted || id != info.id) return NotFound("no such volume id");
     return info;
   }
+  // Built afresh from the public fields on every call, so a test's change shows at once.
+  Result<std::shared_ptr<const storage::ServedVolume>> Serve(uint64_t id) override {
+    if (deleted || id != info.id) return Status(Status::Code::kStale, "no such volume id");
+    return std::make_shared<const storage::ServedVolume>(
+        storage::ServedVolume{volume, info, ParseCidrs(info.policy.allowed_cidrs)});
+  }
 
   storage::VolumeInfo info;
   bool deleted = false;

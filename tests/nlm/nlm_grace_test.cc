@@ -12,6 +12,7 @@
 
 #include "nlm_test_client.h"
 #include "nsm_prot.h"
+#include "rpc/procedure_table.h"
 #include "support/server_process.h"
 
 namespace volumed::nlmtest {
@@ -23,7 +24,7 @@ using testing::ServerProcess;
 const Owner kA{"hostA", 101, "owner-a"};
 const Owner kB{"hostB", 202, "owner-b"};
 
-xdrproc_t XdrVoid() { return reinterpret_cast<xdrproc_t>(reinterpret_cast<void (*)()>(xdr_void)); }
+using rpc::XdrVoid;
 
 sockaddr_storage Loopback() {
   sockaddr_storage ss{};

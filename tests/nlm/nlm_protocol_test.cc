@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "nlm_test_client.h"
+#include "rpc/procedure_table.h"
 #include "support/server_process.h"
 
 namespace volumed::nlmtest {
@@ -337,8 +338,7 @@ TEST_P(NlmProtocolTest, Version1And3) {
   nlm_notify n{const_cast<char*>(kA.host.c_str()), 5};
   ASSERT_TRUE(v3->raw()
                   .Call(NLM_FREE_ALL, reinterpret_cast<xdrproc_t>(xdr_nlm_notify), &n,
-                        reinterpret_cast<xdrproc_t>(reinterpret_cast<void (*)()>(xdr_void)),
-                        nullptr, 3s)
+                        rpc::XdrVoid(), nullptr, 3s)
                   .ok());
   EXPECT_EQ(client_->Test(fh(), kB, 1005, 1, true).stat, NLM4_GRANTED);
 }

@@ -8,6 +8,7 @@
 
 #include "mount3_prot.h"
 #include "nsm_prot.h"
+#include "rpc/procedure_table.h"
 
 namespace volumed::nlmtest {
 namespace {
@@ -26,7 +27,7 @@ template <typename T>
 xdrproc_t X(bool_t (*fn)(XDR*, T*)) {
   return reinterpret_cast<xdrproc_t>(fn);
 }
-xdrproc_t XdrVoid() { return reinterpret_cast<xdrproc_t>(reinterpret_cast<void (*)()>(xdr_void)); }
+using rpc::XdrVoid;
 
 nlm_netobj Obj(const std::string& s) {
   return nlm_netobj{static_cast<u_int>(s.size()), const_cast<char*>(s.data())};

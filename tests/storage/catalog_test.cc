@@ -99,6 +99,40 @@ TEST_F(CatalogTest, VolumesPersistAcrossRestart) {
   EXPECT_TRUE(report.clean()) << report.Summary();
 }
 
+// The request path's descriptor: kept while the record is unchanged, replaced whole (with
+// the new policy parsed) when it changes, gone with the volume.
+TEST_F(CatalogTest, ServedVolumeIsReplacedWholeWhenItsRecordChanges) {
+  VolumeInfo a = MustCreate("alpha");
+  auto first = catalog_->Serve(a.id);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ((*first)->info.epoch, a.epoch);
+  EXPECT_TRUE((*first)->clients.empty());
+  auto again = catalog_->Serve(a.id);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->get(), first->get());  // one lookup in memory, nothing rebuilt
+  auto opened = catalog_->OpenById(a.id);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(opened->get(), (*first)->volume.get());
+
+  ExportPolicy policy;
+  policy.allowed_cidrs = {"10.0.0.0/8", "not-a-cidr", "fd00::/8"};
+  policy.read_only = true;
+  ASSERT_TRUE(catalog_->SetPolicy("alpha", policy, Quota{}).ok());
+  auto changed = catalog_->Serve(a.id);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_NE(changed->get(), first->get());
+  EXPECT_EQ((*changed)->volume.get(), (*first)->volume.get());  // the same open volume
+  EXPECT_TRUE((*changed)->info.policy.read_only);
+  EXPECT_EQ((*changed)->clients.size(), 2u);  // the pattern that does not parse is left out
+  // The holder of the old descriptor still sees the record it started with.
+  EXPECT_FALSE((*first)->info.policy.read_only);
+
+  ASSERT_TRUE(catalog_->Delete("alpha").ok());
+  EXPECT_EQ(catalog_->Serve(a.id).status().code(), Code::kStale);
+  Reopen();
+  EXPECT_EQ(catalog_->Serve(a.id).status().code(), Code::kStale);
+}
+
 TEST_F(CatalogTest, DeleteRemovesDataAndMakesHandlesStale) {
   VolumeInfo a = MustCreate("alpha");
   auto v = catalog_->OpenByName("alpha");

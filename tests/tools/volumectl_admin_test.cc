@@ -67,7 +67,7 @@ class VolumectlAdminTest : public ::testing::Test {
   std::string socket_;
   std::string volumectl_ = Volumectl();  // the binary Run() starts
   uint16_t tcp_port_ = 0;
-  testing::FakeCatalog catalog_{SystemNowNs};
+  testing::FakeCatalog catalog_{WallNowNs};
   std::unique_ptr<AdminService> service_;
   std::unique_ptr<rpc::Server> server_;
 };

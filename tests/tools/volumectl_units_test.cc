@@ -1,5 +1,5 @@
-// volumectl's small parts: durations, sizes, NAME[:PATH], the JSON writer, the chunked
-// copy loop of put/get.
+// volumectl's small parts: durations, size flags, NAME[:PATH], JSON output (and its
+// policy for names that are not UTF-8), the chunked copy loop of put/get.
 #include <gtest/gtest.h>
 
 #include <errno.h>
@@ -8,8 +8,10 @@
 #include <cstring>
 #include <map>
 
+#include "cli_context.h"
 #include "duration.h"
-#include "json_writer.h"
+#include "file_commands.h"
+#include "json_output.h"
 #include "lifecycle_commands.h"
 #include "remote_path.h"
 #include "transfer_parts.h"
@@ -35,34 +37,45 @@ TEST(Duration, Parses) {
   EXPECT_EQ(FormatDuration(milliseconds(61'000)), "1m1s");
 }
 
-TEST(Size, Parses) {
-  EXPECT_EQ(ParseSize("1048576"), 1048576u);
-  EXPECT_EQ(ParseSize("512K"), 512u << 10);
-  EXPECT_EQ(ParseSize("10M"), 10u << 20);
-  EXPECT_EQ(ParseSize("2GiB"), uint64_t{2} << 30);
-  EXPECT_EQ(ParseSize("1T"), uint64_t{1} << 40);
-  for (const char* bad : {"", "M", "10X", "1.5G", "99999999999999999999T"}) {
-    EXPECT_FALSE(ParseSize(bad).has_value()) << bad;
+// Parses `args` (after the program name) into a command with one --size flag.
+template <typename T>
+bool ParseSizeFlag(std::vector<std::string> args, T& value) {
+  CLI::App app;
+  AddSizeOption(&app, "--size", value, "a size");
+  args.insert(args.begin(), "volumectl");
+  std::vector<const char*> argv;
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+    return true;
+  } catch (const CLI::ParseError&) {
+    return false;
   }
 }
 
-TEST(LifecycleFlags, BadSizesAreRefusedBeforeAnyConnection) {
-  AdminTarget nowhere;
-  nowhere.socket_path = "/nonexistent/admin.sock";  // a connection attempt would say so
-  CreateFlags create;
-  create.name = "vol";
-  create.quota_bytes = "10X";
-  CliStatus st = CreateCommand(nowhere, create);
-  EXPECT_EQ(st.exit, Exit::kUsage);
-  EXPECT_EQ(st.message, "'10X' is not a size (try 1048576, 512M, 10G)");
-  PolicyFlags policy;
-  policy.name = "vol";
-  policy.quota_bytes = "1.5G";
-  st = PolicyCommand(nowhere, policy);
-  EXPECT_EQ(st.exit, Exit::kUsage);
-  EXPECT_EQ(st.message, "'1.5G' is not a size (try 1048576, 512M, 10G)");
-  create.quota_bytes = "1G";
-  EXPECT_EQ(CreateCommand(nowhere, create).exit, Exit::kNoServer);
+TEST(SizeFlag, ParsesBinaryUnits) {
+  const std::map<std::string, uint64_t> good = {{"1048576", 1048576u},
+                                                {"512K", 512u << 10},
+                                                {"10M", 10u << 20},
+                                                {"2GiB", uint64_t{2} << 30},
+                                                {"1T", uint64_t{1} << 40}};
+  for (const auto& [text, bytes] : good) {
+    uint64_t value = 0;
+    ASSERT_TRUE(ParseSizeFlag({"--size", text}, value)) << text;
+    EXPECT_EQ(value, bytes) << text;
+  }
+  std::optional<uint64_t> maybe;
+  ASSERT_TRUE(ParseSizeFlag({}, maybe));
+  EXPECT_FALSE(maybe.has_value());  // not given: no change
+  ASSERT_TRUE(ParseSizeFlag({"--size", "0"}, maybe));
+  EXPECT_EQ(maybe, uint64_t{0});
+}
+
+TEST(SizeFlag, RefusesWhatIsNotASize) {
+  for (const char* bad : {"", "M", "10X", "1.5G", "lots", "99999999999999999999T"}) {
+    uint64_t value = 0;
+    EXPECT_FALSE(ParseSizeFlag({"--size", bad}, value)) << bad;
+  }
 }
 
 TEST(RemotePath, Parses) {
@@ -86,22 +99,39 @@ TEST(RemotePath, Parses) {
   EXPECT_EQ(BaseName("/"), "/");
 }
 
-TEST(Json, Writes) {
-  JsonWriter j;
-  j.BeginObject()
-      .Key("a")
-      .Int(-1)
-      .Key("b")
-      .BeginArray()
-      .String("x\"\n\x01")
-      .Bool(true)
-      .Null()
-      .EndArray()
-      .Key("c")
-      .BeginObject()
-      .EndObject()
-      .EndObject();
-  EXPECT_EQ(j.str(), R"({"a":-1,"b":["x\"\n\u0001",true,null],"c":{}})");
+TEST(Json, WritesOneCompactLineInKeyOrder) {
+  const Json doc = {
+      {"z", -1}, {"b", Json::array({"x\"\n\x01", true, nullptr})}, {"c", Json::object()}};
+  EXPECT_EQ(JsonText(doc), R"({"z":-1,"b":["x\"\n\u0001",true,null],"c":{}})");
+  EXPECT_EQ(JsonText(Json("naïve")), "\"naïve\"");  // UTF-8 passes as it is
+}
+
+// The policy of json_output.h: output stays valid JSON; the exact bytes ride along.
+TEST(Json, NamesThatAreNotUtf8) {
+  EXPECT_TRUE(IsUtf8("plain"));
+  EXPECT_TRUE(IsUtf8("caf\xc3\xa9"));
+  EXPECT_FALSE(IsUtf8("caf\xe9"));   // Latin-1
+  EXPECT_FALSE(IsUtf8("\xff\xfe"));  // never UTF-8
+  EXPECT_FALSE(IsUtf8("\xc3"));      // a sequence cut short
+
+  RemoteEntry file;
+  file.name = "caf\xe9.txt";
+  file.type = '-';
+  const std::string text = JsonText(EntryJson(file));
+  const Json back = Json::parse(text);             // valid JSON: a strict parser accepts it
+  EXPECT_EQ(back["name"], "caf\xef\xbf\xbd.txt");  // the bad byte is U+FFFD
+  EXPECT_EQ(back["name_hex"], "636166e92e747874");
+  EXPECT_FALSE(back.contains("target"));
+
+  RemoteEntry link;
+  link.name = "ok";
+  link.type = 'l';
+  link.target = "\x80/x";
+  const Json l = Json::parse(JsonText(EntryJson(link)));
+  EXPECT_EQ(l["name"], "ok");
+  EXPECT_FALSE(l.contains("name_hex"));  // only where the bytes are not UTF-8
+  EXPECT_EQ(l["target"], "\xef\xbf\xbd/x");
+  EXPECT_EQ(l["target_hex"], "802f78");
 }
 
 TEST(CopyChunks, MovesEveryByteAtItsOffsetAndCountsIt) {

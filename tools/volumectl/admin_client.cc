@@ -9,10 +9,13 @@
 #include <cstring>
 #include <type_traits>
 
+#include "rpc/procedure_table.h"
+
 namespace volumectl {
 namespace {
 
-#define ADM_XDR(fn) reinterpret_cast<xdrproc_t>(reinterpret_cast<void (*)()>(fn))
+using volumed::rpc::XdrProc;
+using volumed::rpc::XdrVoid;
 
 std::string Str(const char* s) { return s == nullptr ? std::string() : std::string(s); }
 
@@ -174,8 +177,8 @@ CliResult<std::unique_ptr<AdminClient>> AdminClient::Connect(const AdminTarget& 
   auto client = std::unique_ptr<AdminClient>(new AdminClient(clnt, target));
   // A NULL call tells "a server is there and offers the admin program" apart from the
   // rest, so later failures can be worded precisely.
-  CliStatus ping = client->Call(0, ADM_XDR(xdr_void), nullptr, ADM_XDR(xdr_void), nullptr,
-                                std::chrono::seconds(10));
+  CliStatus ping =
+      client->Call(0, XdrVoid(), nullptr, XdrVoid(), nullptr, std::chrono::seconds(10));
   if (!ping.ok()) return ping;
   return client;
 }
@@ -223,20 +226,20 @@ namespace {
 
 // The XDR routine of each argument and result type, and where each result keeps its
 // adm_failure: what Invoke needs to know of a procedure's types.
-xdrproc_t XdrOf(const adm_create_args*) { return ADM_XDR(xdr_adm_create_args); }
-xdrproc_t XdrOf(const adm_list_args*) { return ADM_XDR(xdr_adm_list_args); }
-xdrproc_t XdrOf(const adm_name_args*) { return ADM_XDR(xdr_adm_name_args); }
-xdrproc_t XdrOf(const adm_renew_args*) { return ADM_XDR(xdr_adm_renew_args); }
-xdrproc_t XdrOf(const adm_policy_args*) { return ADM_XDR(xdr_adm_policy_args); }
-xdrproc_t XdrOf(const adm_fsck_args*) { return ADM_XDR(xdr_adm_fsck_args); }
-xdrproc_t XdrOf(const adm_break_args*) { return ADM_XDR(xdr_adm_break_args); }
-xdrproc_t XdrOf(const adm_status_res*) { return ADM_XDR(xdr_adm_status_res); }
-xdrproc_t XdrOf(const adm_info_res*) { return ADM_XDR(xdr_adm_info_res); }
-xdrproc_t XdrOf(const adm_list_res*) { return ADM_XDR(xdr_adm_list_res); }
-xdrproc_t XdrOf(const adm_renew_res*) { return ADM_XDR(xdr_adm_renew_res); }
-xdrproc_t XdrOf(const adm_fsck_res*) { return ADM_XDR(xdr_adm_fsck_res); }
-xdrproc_t XdrOf(const adm_locks_res*) { return ADM_XDR(xdr_adm_locks_res); }
-xdrproc_t XdrOf(const adm_break_res*) { return ADM_XDR(xdr_adm_break_res); }
+xdrproc_t XdrOf(const adm_create_args*) { return XdrProc(xdr_adm_create_args); }
+xdrproc_t XdrOf(const adm_list_args*) { return XdrProc(xdr_adm_list_args); }
+xdrproc_t XdrOf(const adm_name_args*) { return XdrProc(xdr_adm_name_args); }
+xdrproc_t XdrOf(const adm_renew_args*) { return XdrProc(xdr_adm_renew_args); }
+xdrproc_t XdrOf(const adm_policy_args*) { return XdrProc(xdr_adm_policy_args); }
+xdrproc_t XdrOf(const adm_fsck_args*) { return XdrProc(xdr_adm_fsck_args); }
+xdrproc_t XdrOf(const adm_break_args*) { return XdrProc(xdr_adm_break_args); }
+xdrproc_t XdrOf(const adm_status_res*) { return XdrProc(xdr_adm_status_res); }
+xdrproc_t XdrOf(const adm_info_res*) { return XdrProc(xdr_adm_info_res); }
+xdrproc_t XdrOf(const adm_list_res*) { return XdrProc(xdr_adm_list_res); }
+xdrproc_t XdrOf(const adm_renew_res*) { return XdrProc(xdr_adm_renew_res); }
+xdrproc_t XdrOf(const adm_fsck_res*) { return XdrProc(xdr_adm_fsck_res); }
+xdrproc_t XdrOf(const adm_locks_res*) { return XdrProc(xdr_adm_locks_res); }
+xdrproc_t XdrOf(const adm_break_res*) { return XdrProc(xdr_adm_break_res); }
 const adm_failure& FailureOf(const adm_status_res& r) { return r.adm_status_res_u.failure; }
 const adm_failure& FailureOf(const adm_info_res& r) { return r.adm_info_res_u.failure; }
 const adm_failure& FailureOf(const adm_list_res& r) { return r.adm_list_res_u.failure; }

@@ -16,16 +16,10 @@
 #include <vector>
 
 #include "admin_prot.h"
+#include "admin_target.h"
 #include "cli_result.h"
 
 namespace volumectl {
-
-struct AdminTarget {
-  std::string socket_path;  // used unless tcp is set
-  std::string tcp;          // "HOST:PORT"
-  std::string secret;       // for tcp
-  std::string Describe() const;
-};
 
 // A catalog entry plus what the server knows about it, as volumectl shows it.
 struct VolumeView {

@@ -6,10 +6,11 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <ctime>
 
-#include "json_writer.h"
+#include <fmt/format.h>
+
+#include "json_output.h"
 #include "progress.h"
 #include "remote_link.h"
 #include "remote_path.h"
@@ -64,33 +65,29 @@ std::string TimeString(int64_t sec) {
   return buf;
 }
 
-void WriteEntryJson(JsonWriter& j, const RemoteEntry& e) {
+}  // namespace
+
+// Names that are not UTF-8 follow json_output.h's policy: replaced, plus "name_hex".
+Json EntryJson(const RemoteEntry& e) {
   const char* type = e.type == 'd'   ? "directory"
                      : e.type == 'l' ? "symlink"
                      : e.type == '-' ? "file"
                                      : "special";
-  j.BeginObject()
-      .Key("name")
-      .String(e.name)
-      .Key("type")
-      .String(type)
-      .Key("mode")
-      .Uint(e.mode)
-      .Key("nlink")
-      .Uint(e.nlink)
-      .Key("uid")
-      .Uint(e.uid)
-      .Key("gid")
-      .Uint(e.gid)
-      .Key("size")
-      .Uint(e.size)
-      .Key("used")
-      .Uint(e.used)
-      .Key("mtime_ns")
-      .Int(e.mtime_sec * 1'000'000'000 + e.mtime_nsec);
-  if (e.type == 'l') j.Key("target").String(e.target);
-  j.EndObject();
+  Json out = Json::object();
+  PutName(out, "name", e.name);
+  out["type"] = type;
+  out["mode"] = e.mode;
+  out["nlink"] = e.nlink;
+  out["uid"] = e.uid;
+  out["gid"] = e.gid;
+  out["size"] = e.size;
+  out["used"] = e.used;
+  out["mtime_ns"] = e.mtime_sec * 1'000'000'000 + e.mtime_nsec;
+  if (e.type == 'l') PutName(out, "target", e.target);
+  return out;
 }
+
+namespace {
 
 // What ls, du and rm start from: a session on NAME[:PATH] and PATH's own entry.
 struct Opened {
@@ -227,21 +224,19 @@ CliStatus LsCommand(const NfsTarget& target, const std::string& spec, bool long_
     }
   }
   if (json) {
-    JsonWriter j;
-    j.BeginArray();
-    for (const RemoteEntry& e : entries) WriteEntryJson(j, e);
-    j.EndArray();
-    j.Print();
+    Json list = Json::array();
+    for (const RemoteEntry& e : entries) list.push_back(EntryJson(e));
+    PrintJson(list);
     return CliStatus::Ok();
   }
   for (const RemoteEntry& e : entries) {
     const char* suffix = e.type == 'd' ? "/" : "";
     if (long_format) {
-      std::printf("%s %3u %5u %5u %12llu %s %s%s%s%s\n", ModeString(e).c_str(), e.nlink, e.uid,
-                  e.gid, static_cast<unsigned long long>(e.size), TimeString(e.mtime_sec).c_str(),
-                  e.name.c_str(), suffix, e.type == 'l' ? " -> " : "", e.target.c_str());
+      fmt::print("{} {:3} {:5} {:5} {:12} {} {}{}{}{}\n", ModeString(e), e.nlink, e.uid, e.gid,
+                 e.size, TimeString(e.mtime_sec), e.name, suffix, e.type == 'l' ? " -> " : "",
+                 e.target);
     } else {
-      std::printf("%s%s\n", e.name.c_str(), suffix);
+      fmt::print("{}{}\n", e.name, suffix);
     }
   }
   return CliStatus::Ok();
@@ -287,30 +282,56 @@ CliStatus DuCommand(const NfsTarget& target, const std::string& spec, bool json)
     CountLeaf(o->self, &t);
   }
   if (json) {
-    JsonWriter j;
-    j.BeginObject()
-        .Key("path")
-        .String(rp.Display())
-        .Key("bytes")
-        .Uint(t.bytes)
-        .Key("used_bytes")
-        .Uint(t.used)
-        .Key("files")
-        .Uint(t.files)
-        .Key("directories")
-        .Uint(t.dirs)
-        .Key("symlinks")
-        .Uint(t.links)
-        .EndObject();
-    j.Print();
+    PrintJson({{"path", rp.Display()},
+               {"bytes", t.bytes},
+               {"used_bytes", t.used},
+               {"files", t.files},
+               {"directories", t.dirs},
+               {"symlinks", t.links}});
   } else {
     const std::string links = t.links == 0 ? "" : ", " + std::to_string(t.links) + " symlinks";
-    std::printf("%s\t%llu bytes in %llu files, %llu directories%s\t%s\n",
-                HumanBytes(t.bytes).c_str(), static_cast<unsigned long long>(t.bytes),
-                static_cast<unsigned long long>(t.files), static_cast<unsigned long long>(t.dirs),
-                links.c_str(), rp.Display().c_str());
+    fmt::print("{}\t{} bytes in {} files, {} directories{}\t{}\n", HumanBytes(t.bytes), t.bytes,
+               t.files, t.dirs, links, rp.Display());
   }
   return CliStatus::Ok();
+}
+
+// ---- registration ----
+
+namespace {
+
+struct PathFlags {
+  std::string spec;
+  bool json = false;
+  bool long_format = false;
+  bool recursive = false;
+};
+
+}  // namespace
+
+void AddLsCommand(CLI::App& app, CliContext& ctx) {
+  auto f = std::make_shared<PathFlags>();
+  CLI::App* c = app.add_subcommand("ls", "list a directory of a volume: NAME[:PATH]");
+  c->add_option("path", f->spec, "NAME[:PATH]")->required();
+  c->add_flag("-l,--long", f->long_format, "long listing");
+  c->add_flag("--json", f->json, "print JSON");
+  c->callback([&ctx, f] { ctx.Finish(LsCommand(ctx.nfs, f->spec, f->long_format, f->json)); });
+}
+
+void AddRmCommand(CLI::App& app, CliContext& ctx) {
+  auto f = std::make_shared<PathFlags>();
+  CLI::App* c = app.add_subcommand("rm", "remove a file (or, with -r, a tree) from a volume");
+  c->add_option("path", f->spec, "NAME:PATH")->required();
+  c->add_flag("-r,--recursive", f->recursive, "remove directories and their contents");
+  c->callback([&ctx, f] { ctx.Finish(RmCommand(ctx.nfs, f->spec, f->recursive)); });
+}
+
+void AddDuCommand(CLI::App& app, CliContext& ctx) {
+  auto f = std::make_shared<PathFlags>();
+  CLI::App* c = app.add_subcommand("du", "bytes and files used under NAME[:PATH]");
+  c->add_option("path", f->spec, "NAME[:PATH]")->required();
+  c->add_flag("--json", f->json, "print JSON");
+  c->callback([&ctx, f] { ctx.Finish(DuCommand(ctx.nfs, f->spec, f->json)); });
 }
 
 }  // namespace volumectl

@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "cli_context.h"
 #include "cli_result.h"
+#include "json_output.h"
 #include "nfs_session.h"
 
 namespace volumectl {
@@ -33,8 +35,15 @@ CliResult<std::vector<RemoteEntry>> ReadRemoteDir(NfsSession& s, const std::stri
 // Stats a path (following symlinks when `follow`).
 CliResult<RemoteEntry> StatRemote(NfsSession& s, const std::string& path, bool follow = false);
 
+// One entry of `ls --json` (names that are not UTF-8: json_output.h's policy).
+Json EntryJson(const RemoteEntry& e);
+
 CliStatus LsCommand(const NfsTarget& target, const std::string& spec, bool long_format, bool json);
 CliStatus RmCommand(const NfsTarget& target, const std::string& spec, bool recursive);
 CliStatus DuCommand(const NfsTarget& target, const std::string& spec, bool json);
+
+void AddLsCommand(CLI::App& app, CliContext& ctx);
+void AddRmCommand(CLI::App& app, CliContext& ctx);
+void AddDuCommand(CLI::App& app, CliContext& ctx);
 
 }  // namespace volumectl

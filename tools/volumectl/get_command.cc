@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "file_commands.h"
 #include "remote_link.h"
 #include "remote_path.h"
@@ -144,8 +146,8 @@ class GetPlanner {
       return CliStatus::Ok();
     }
     if (e.type != '-' && e.type != 'l') {
-      std::fprintf(stderr, "volumectl: skipping %s:%s: not a file, directory or symlink\n",
-                   s.volume().c_str(), remote.c_str());
+      fmt::print(stderr, "volumectl: skipping {}:{}: not a file, directory or symlink\n",
+                 s.volume(), remote);
       return CliStatus::Ok();
     }
     std::error_code ec;
@@ -250,6 +252,18 @@ CliStatus GetCommand(const TransferOptions& options, const std::vector<std::stri
   CliStatus result = errors.Result();
   if (result.ok() && options.json) PrintSummary(plan, std::chrono::steady_clock::now() - started);
   return result;
+}
+
+void AddGetCommand(CLI::App& app, CliContext& ctx) {
+  auto f = std::make_shared<TransferFlags>();
+  CLI::App* c = app.add_subcommand("get", "copy files out of a volume: NAME:PATH... LOCAL|-");
+  c->add_option("args", f->args, "NAME:PATH... LOCAL (or - for stdout); PATH may hold globs")
+      ->required()
+      ->expected(2, -1);
+  c->add_flag("-f,--force", f->transfer.force, "overwrite existing local files");
+  c->add_option("-j,--jobs", f->transfer.jobs, "files copied at once (default 4)");
+  c->add_flag("--json", f->transfer.json, "print a summary as JSON");
+  c->callback(TransferCallback(ctx, f, &GetCommand));
 }
 
 }  // namespace volumectl

@@ -7,20 +7,18 @@
 #include <ctime>
 #include <iostream>
 
-#include "admin/cidr.h"
-#include "admin/volume_name.h"
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "base/cidr.h"
+#include "base/clock.h"
 #include "duration.h"
-#include "json_writer.h"
+#include "json_output.h"
 #include "progress.h"
+#include "storage/volume_name.h"
 
 namespace volumectl {
 namespace {
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string LocalTime(int64_t ns) {
   const time_t t = static_cast<time_t>(ns / 1'000'000'000);
@@ -33,7 +31,7 @@ std::string LocalTime(int64_t ns) {
 
 CliStatus CheckCidrs(const std::vector<std::string>& cidrs) {
   for (const std::string& c : cidrs) {
-    if (volumed::Status s = volumed::admin::ValidateCidr(c); !s.ok()) {
+    if (volumed::Status s = volumed::Cidr::Parse(c).status(); !s.ok()) {
       return Fail(Exit::kUsage, s.message());
     }
   }
@@ -56,117 +54,70 @@ CliResult<std::chrono::milliseconds> ParseTtl(const std::string& text) {
   return *d;
 }
 
-// --quota-bytes: empty when not given.
-CliResult<std::optional<uint64_t>> ParseQuotaBytes(const std::string& text) {
-  if (text.empty()) return std::optional<uint64_t>();
-  const std::optional<uint64_t> bytes = ParseSize(text);
-  if (!bytes) return Fail(Exit::kUsage, "'" + text + "' is not a size (try 1048576, 512M, 10G)");
-  return bytes;
-}
-
-void WriteVolumeJson(JsonWriter& j, const VolumeView& v) {
-  j.BeginObject()
-      .Key("name")
-      .String(v.name)
-      .Key("id")
-      .Uint(v.id)
-      .Key("epoch")
-      .Uint(v.epoch)
-      .Key("kind")
-      .String(v.ephemeral ? "ephemeral" : "persisted")
-      .Key("created_ns")
-      .Int(v.created_ns);
-  j.Key("lease_expiry_ns");
-  if (v.ephemeral) {
-    j.Int(v.lease_expiry_ns);
-  } else {
-    j.Null();
-  }
-  j.Key("policy").BeginObject().Key("allowed").BeginArray();
-  for (const std::string& c : v.allowed) j.String(c);
-  j.EndArray()
-      .Key("read_only")
-      .Bool(v.read_only)
-      .Key("squash")
-      .String(v.squash)
-      .Key("anon_uid")
-      .Uint(v.anon_uid)
-      .Key("anon_gid")
-      .Uint(v.anon_gid)
-      .EndObject();
-  j.Key("quota")
-      .BeginObject()
-      .Key("bytes")
-      .Uint(v.quota_bytes)
-      .Key("files")
-      .Uint(v.quota_files)
-      .EndObject();
-  j.Key("used_bytes");
-  v.used_bytes ? j.Uint(*v.used_bytes) : j.Null();
-  j.Key("used_files");
-  v.used_files ? j.Uint(*v.used_files) : j.Null();
-  j.Key("mounts");
-  if (v.mounts) {
-    j.BeginArray();
-    for (const std::string& m : *v.mounts) j.String(m);
-    j.EndArray();
-  } else {
-    j.Null();
-  }
-  j.Key("lock_count");
-  v.lock_count ? j.Uint(*v.lock_count) : j.Null();
-  j.Key("damage");
-  v.damage.empty() ? j.Null() : j.String(v.damage);
-  j.EndObject();
+Json VolumeJson(const VolumeView& v) {
+  Json out = {{"name", v.name},
+              {"id", v.id},
+              {"epoch", v.epoch},
+              {"kind", v.ephemeral ? "ephemeral" : "persisted"},
+              {"created_ns", v.created_ns}};
+  out["lease_expiry_ns"] = v.ephemeral ? Json(v.lease_expiry_ns) : Json(nullptr);
+  out["policy"] = {{"allowed", v.allowed},
+                   {"read_only", v.read_only},
+                   {"squash", v.squash},
+                   {"anon_uid", v.anon_uid},
+                   {"anon_gid", v.anon_gid}};
+  out["quota"] = {{"bytes", v.quota_bytes}, {"files", v.quota_files}};
+  out["used_bytes"] = v.used_bytes ? Json(*v.used_bytes) : Json(nullptr);
+  out["used_files"] = v.used_files ? Json(*v.used_files) : Json(nullptr);
+  out["mounts"] = v.mounts ? Json(*v.mounts) : Json(nullptr);
+  out["lock_count"] = v.lock_count ? Json(*v.lock_count) : Json(nullptr);
+  out["damage"] = v.damage.empty() ? Json(nullptr) : Json(v.damage);
+  return out;
 }
 
 void PrintInfo(const VolumeView& v) {
-  std::printf("name:     %s\n", v.name.c_str());
-  std::printf("id:       %llu (epoch %llu)\n", static_cast<unsigned long long>(v.id),
-              static_cast<unsigned long long>(v.epoch));
+  fmt::print("name:     {}\n", v.name);
+  fmt::print("id:       {} (epoch {})\n", v.id, v.epoch);
   if (v.ephemeral) {
-    std::printf("kind:     ephemeral (lease %s)\n", DescribeExpiry(v.lease_expiry_ns).c_str());
+    fmt::print("kind:     ephemeral (lease {})\n", DescribeExpiry(v.lease_expiry_ns));
   } else {
-    std::printf("kind:     persisted\n");
+    fmt::print("kind:     persisted\n");
   }
-  std::printf("created:  %s\n", LocalTime(v.created_ns).c_str());
+  fmt::print("created:  {}\n", LocalTime(v.created_ns));
   if (!v.damage.empty()) {
-    std::printf("DAMAGED:  %s\n", v.damage.c_str());
-    std::printf(
+    fmt::print("DAMAGED:  {}\n", v.damage);
+    fmt::print(
         "          isolated: its clients get I/O errors, other volumes keep serving;\n"
-        "          `volumectl fsck %s` for details, `volumectl delete %s` removes it\n",
-        v.name.c_str(), v.name.c_str());
+        "          `volumectl fsck {0}` for details, `volumectl delete {0}` removes it\n",
+        v.name);
   }
   if (v.used_bytes) {
-    std::printf("used:     %s in %llu files\n", HumanBytes(*v.used_bytes).c_str(),
-                static_cast<unsigned long long>(*v.used_files));
+    fmt::print("used:     {} in {} files\n", HumanBytes(*v.used_bytes), v.used_files.value_or(0));
   } else {
-    std::printf("used:     unknown\n");
+    fmt::print("used:     unknown\n");
   }
-  std::printf(
-      "quota:    %s, %s\n", v.quota_bytes ? HumanBytes(v.quota_bytes).c_str() : "unlimited bytes",
-      v.quota_files ? (std::to_string(v.quota_files) + " files").c_str() : "unlimited files");
-  std::printf("access:   %s, squash %s (anonymous %u:%u)\n",
-              v.read_only ? "read-only" : "read-write", v.squash.c_str(), v.anon_uid, v.anon_gid);
-  std::string clients;
-  for (const std::string& c : v.allowed) clients += (clients.empty() ? "" : ", ") + c;
-  std::printf("clients:  %s\n", clients.empty() ? "any" : clients.c_str());
+  fmt::print("quota:    {}, {}\n",
+             v.quota_bytes ? HumanBytes(v.quota_bytes) : std::string("unlimited bytes"),
+             v.quota_files ? fmt::format("{} files", v.quota_files) : "unlimited files");
+  fmt::print("access:   {}, squash {} (anonymous {}:{})\n",
+             v.read_only ? "read-only" : "read-write", v.squash, v.anon_uid, v.anon_gid);
+  fmt::print("clients:  {}\n",
+             v.allowed.empty() ? "any" : fmt::format("{}", fmt::join(v.allowed, ", ")));
   if (v.mounts) {
-    std::string m;
-    for (const std::string& h : *v.mounts) m += (m.empty() ? "" : ", ") + h;
-    std::printf("mounts:   %s\n", m.empty() ? "none" : m.c_str());
+    fmt::print("mounts:   {}\n",
+               v.mounts->empty() ? "none" : fmt::format("{}", fmt::join(*v.mounts, ", ")));
   } else {
-    std::printf("mounts:   unknown\n");
+    fmt::print("mounts:   unknown\n");
   }
   if (v.lock_count) {
-    std::printf("locks:    %u\n", *v.lock_count);
+    fmt::print("locks:    {}\n", *v.lock_count);
   } else {
-    std::printf("locks:    unknown\n");
+    fmt::print("locks:    unknown\n");
   }
 }
 
 bool Confirm(const std::string& question) {
-  std::fprintf(stderr, "%s [y/N] ", question.c_str());
+  fmt::print(stderr, "{} [y/N] ", question);
   std::fflush(stderr);
   std::string answer;
   if (!std::getline(std::cin, answer)) return false;
@@ -176,9 +127,7 @@ bool Confirm(const std::string& question) {
 // A volume as JSON (--json) or as `info` prints it.
 void PrintVolume(const VolumeView& v, bool json) {
   if (!json) return PrintInfo(v);
-  JsonWriter j;
-  WriteVolumeJson(j, v);
-  j.Print();
+  PrintJson(VolumeJson(v));
 }
 
 // Connects to the server and runs `call` on the client: how every command starts.
@@ -201,43 +150,14 @@ auto ForVolume(const AdminTarget& target, const std::string& name, Call call)
 }  // namespace
 
 std::string DescribeExpiry(int64_t expiry_ns) {
-  const int64_t left_ms = (expiry_ns - NowNs()) / 1'000'000;
+  const int64_t left_ms = (expiry_ns - volumed::WallNowNs()) / 1'000'000;
   if (left_ms <= 0) return "lapsed at " + LocalTime(expiry_ns);
   return "expires in " + FormatDuration(std::chrono::milliseconds(left_ms)) + ", at " +
          LocalTime(expiry_ns);
 }
 
-std::optional<uint64_t> ParseSize(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  uint64_t n = 0;
-  size_t i = 0;
-  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
-    if (n > (UINT64_MAX - 9) / 10) return std::nullopt;
-    n = n * 10 + static_cast<uint64_t>(text[i] - '0');
-  }
-  if (i == 0) return std::nullopt;
-  std::string unit = text.substr(i);
-  if (unit.size() == 3 && (unit.substr(1) == "iB")) unit = unit.substr(0, 1);
-  int shift = 0;
-  if (unit.empty() || unit == "B") {
-    shift = 0;
-  } else if (unit == "K" || unit == "k") {
-    shift = 10;
-  } else if (unit == "M") {
-    shift = 20;
-  } else if (unit == "G") {
-    shift = 30;
-  } else if (unit == "T") {
-    shift = 40;
-  } else {
-    return std::nullopt;
-  }
-  if (shift > 0 && n > (UINT64_MAX >> shift)) return std::nullopt;
-  return n << shift;
-}
-
 CliStatus CheckName(const std::string& name) {
-  if (volumed::Status s = volumed::admin::ValidateVolumeName(name); !s.ok()) {
+  if (volumed::Status s = volumed::storage::ValidateVolumeName(name); !s.ok()) {
     return Fail(Exit::kUsage, s.message());
   }
   return CliStatus::Ok();
@@ -259,19 +179,17 @@ CliStatus CreateCommand(const AdminTarget& target, const CreateFlags& f) {
   spec.read_only = f.read_only;
   if (f.anon_uid) spec.anon_uid = *f.anon_uid;
   if (f.anon_gid) spec.anon_gid = *f.anon_gid;
-  CliResult<std::optional<uint64_t>> quota_bytes = ParseQuotaBytes(f.quota_bytes);
-  if (!quota_bytes.ok()) return quota_bytes.status();
-  spec.quota_bytes = quota_bytes->value_or(0);
+  spec.quota_bytes = f.quota_bytes;
   spec.quota_files = f.quota_files;
   CliResult<VolumeView> v = Connected(target, [&](AdminClient& c) { return c.Create(spec); });
   if (!v.ok()) return v.status();
   if (f.json) {
     PrintVolume(*v, true);
   } else if (v->ephemeral) {
-    std::printf("created ephemeral volume '%s' (lease %s)\n", v->name.c_str(),
-                DescribeExpiry(v->lease_expiry_ns).c_str());
+    fmt::print("created ephemeral volume '{}' (lease {})\n", v->name,
+               DescribeExpiry(v->lease_expiry_ns));
   } else {
-    std::printf("created volume '%s'\n", v->name.c_str());
+    fmt::print("created volume '{}'\n", v->name);
   }
   return CliStatus::Ok();
 }
@@ -281,23 +199,21 @@ CliStatus ListCommand(const AdminTarget& target, bool json) {
       Connected(target, [](AdminClient& c) { return c.List(); });
   if (!all.ok()) return all.status();
   if (json) {
-    JsonWriter j;
-    j.BeginArray();
-    for (const VolumeView& v : *all) WriteVolumeJson(j, v);
-    j.EndArray();
-    j.Print();
+    Json list = Json::array();
+    for (const VolumeView& v : *all) list.push_back(VolumeJson(v));
+    PrintJson(list);
     return CliStatus::Ok();
   }
   if (all->empty()) {
-    std::printf("no volumes\n");
+    fmt::print("no volumes\n");
     return CliStatus::Ok();
   }
-  std::printf("%-24s %-10s %-5s %-19s %s\n", "NAME", "KIND", "MODE", "CREATED", "LEASE");
+  constexpr const char* kRow = "{:<24} {:<10} {:<5} {:<19} {}\n";
+  fmt::print(kRow, "NAME", "KIND", "MODE", "CREATED", "LEASE");
   for (const VolumeView& v : *all) {
-    std::printf("%-24s %-10s %-5s %-19s %s\n", v.name.c_str(),
-                v.ephemeral ? "ephemeral" : "persisted", v.read_only ? "ro" : "rw",
-                LocalTime(v.created_ns).c_str(),
-                v.ephemeral ? DescribeExpiry(v.lease_expiry_ns).c_str() : "-");
+    fmt::print(kRow, v.name, v.ephemeral ? "ephemeral" : "persisted", v.read_only ? "ro" : "rw",
+               LocalTime(v.created_ns),
+               v.ephemeral ? DescribeExpiry(v.lease_expiry_ns) : std::string("-"));
   }
   return CliStatus::Ok();
 }
@@ -324,7 +240,7 @@ CliStatus DeleteCommand(const AdminTarget& target, const std::string& name, bool
       }
     }
     if (CliStatus s = c.Delete(name); !s.ok()) return s;
-    std::printf("deleted volume '%s'\n", name.c_str());
+    fmt::print("deleted volume '{}'\n", name);
     return CliStatus::Ok();
   });
 }
@@ -337,12 +253,10 @@ CliStatus RenewCommand(const AdminTarget& target, const std::string& name,
       ForVolume(target, name, [&](AdminClient& c) { return c.Renew(name, *ttl); });
   if (!expiry.ok()) return expiry.status();
   if (json) {
-    JsonWriter j;
-    j.BeginObject().Key("name").String(name).Key("lease_expiry_ns").Int(*expiry).EndObject();
-    j.Print();
+    PrintJson({{"name", name}, {"lease_expiry_ns", *expiry}});
     return CliStatus::Ok();
   }
-  std::printf("renewed the lease of '%s': %s\n", name.c_str(), DescribeExpiry(*expiry).c_str());
+  fmt::print("renewed the lease of '{}': {}\n", name, DescribeExpiry(*expiry));
   return CliStatus::Ok();
 }
 
@@ -364,9 +278,7 @@ CliStatus PolicyCommand(const AdminTarget& target, const PolicyFlags& f) {
   }
   change.anon_uid = f.anon_uid;
   change.anon_gid = f.anon_gid;
-  CliResult<std::optional<uint64_t>> quota_bytes = ParseQuotaBytes(f.quota_bytes);
-  if (!quota_bytes.ok()) return quota_bytes.status();
-  change.quota_bytes = *quota_bytes;
+  change.quota_bytes = f.quota_bytes;
   change.quota_files = f.quota_files;
   const bool no_change = !change.allowed && !change.read_only && !change.squash &&
                          !change.anon_uid && !change.anon_gid && !change.quota_bytes &&
@@ -382,27 +294,15 @@ CliStatus PolicyCommand(const AdminTarget& target, const PolicyFlags& f) {
 
 CliStatus ReportFsck(const std::string& name, const FsckView& r, bool repair, bool json) {
   if (json) {
-    JsonWriter j;
-    j.BeginObject()
-        .Key("volume")
-        .String(name)
-        .Key("inodes_checked")
-        .Uint(r.inodes_checked)
-        .Key("problems_found")
-        .Uint(r.problems_found)
-        .Key("problems_repaired")
-        .Uint(r.problems_repaired)
-        .Key("findings")
-        .BeginArray();
-    for (const std::string& f : r.findings) j.String(f);
-    j.EndArray().EndObject();
-    j.Print();
+    PrintJson({{"volume", name},
+               {"inodes_checked", r.inodes_checked},
+               {"problems_found", r.problems_found},
+               {"problems_repaired", r.problems_repaired},
+               {"findings", r.findings}});
   } else {
-    for (const std::string& f : r.findings) std::printf("%s\n", f.c_str());
-    std::printf("%s: %llu inodes checked, %llu problems found, %llu repaired\n", name.c_str(),
-                static_cast<unsigned long long>(r.inodes_checked),
-                static_cast<unsigned long long>(r.problems_found),
-                static_cast<unsigned long long>(r.problems_repaired));
+    for (const std::string& f : r.findings) fmt::print("{}\n", f);
+    fmt::print("{}: {} inodes checked, {} problems found, {} repaired\n", name, r.inodes_checked,
+               r.problems_found, r.problems_repaired);
   }
   if (r.problems_found > r.problems_repaired) {
     return Fail(Exit::kFailure, "volume '" + name + "' has problems" + (repair ? " left" : ""));
@@ -421,45 +321,30 @@ CliStatus LocksListCommand(const AdminTarget& target, const std::string& name, b
   CliResult<LocksView> r = ForVolume(target, name, [&](AdminClient& c) { return c.Locks(name); });
   if (!r.ok()) return r.status();
   if (json) {
-    JsonWriter j;
-    j.BeginObject().Key("total").Uint(r->total).Key("locks").BeginArray();
+    Json locks = Json::array();
     for (const LockView& l : r->locks) {
-      j.BeginObject()
-          .Key("holder")
-          .String(l.holder)
-          .Key("svid")
-          .Uint(l.svid)
-          .Key("fileid")
-          .Uint(l.fileid)
-          .Key("offset")
-          .Uint(l.offset)
-          .Key("length")
-          .Uint(l.length)
-          .Key("exclusive")
-          .Bool(l.exclusive)
-          .EndObject();
+      locks.push_back({{"holder", l.holder},
+                       {"svid", l.svid},
+                       {"fileid", l.fileid},
+                       {"offset", l.offset},
+                       {"length", l.length},
+                       {"exclusive", l.exclusive}});
     }
-    j.EndArray().EndObject();
-    j.Print();
+    PrintJson({{"total", r->total}, {"locks", std::move(locks)}});
     return CliStatus::Ok();
   }
   if (r->locks.empty()) {
-    std::printf("no locks in '%s'\n", name.c_str());
+    fmt::print("no locks in '{}'\n", name);
     return CliStatus::Ok();
   }
-  std::printf("%-24s %8s %12s %14s %14s %s\n", "HOLDER", "PID", "FILEID", "OFFSET", "LENGTH",
-              "TYPE");
+  constexpr const char* kRow = "{:<24} {:>8} {:>12} {:>14} {:>14} {}\n";
+  fmt::print(kRow, "HOLDER", "PID", "FILEID", "OFFSET", "LENGTH", "TYPE");
   for (const LockView& l : r->locks) {
-    std::printf("%-24s %8u %12llu %14llu %14s %s\n", l.holder.c_str(), l.svid,
-                static_cast<unsigned long long>(l.fileid),
-                static_cast<unsigned long long>(l.offset),
-                l.length == 0 ? "to-EOF" : std::to_string(l.length).c_str(),
-                l.exclusive ? "write" : "read");
+    fmt::print(kRow, l.holder, l.svid, l.fileid, l.offset,
+               l.length == 0 ? std::string("to-EOF") : std::to_string(l.length),
+               l.exclusive ? "write" : "read");
   }
-  if (r->total > r->locks.size()) {
-    std::printf("(%llu more not listed)\n",
-                static_cast<unsigned long long>(r->total - r->locks.size()));
-  }
+  if (r->total > r->locks.size()) fmt::print("({} more not listed)\n", r->total - r->locks.size());
   return CliStatus::Ok();
 }
 
@@ -479,8 +364,136 @@ CliStatus LocksBreakCommand(const AdminTarget& target, const std::string& name,
     return c.BreakLocks(name, holder);
   });
   if (!n.ok()) return n.status();
-  std::printf("broke %u lock(s) in '%s'\n", *n, name.c_str());
+  fmt::print("broke {} lock(s) in '{}'\n", *n, name);
   return CliStatus::Ok();
+}
+
+// ---- registration ----
+
+namespace {
+
+CLI::Option* AddJsonFlag(CLI::App* command, bool& json, const char* what = "print JSON") {
+  return command->add_flag("--json", json, what);
+}
+
+}  // namespace
+
+void AddCreateCommand(CLI::App& app, CliContext& ctx) {
+  auto f = std::make_shared<CreateFlags>();
+  CLI::App* c = app.add_subcommand("create", "create a volume");
+  c->add_option("name", f->name, "volume name: 1-64 of A-Z a-z 0-9 . _ -")->required();
+  CLI::Option* eph = c->add_flag("--ephemeral", f->ephemeral,
+                                 "delete the volume when its lease lapses (see renew, run)");
+  c->add_option("--ttl", f->ttl, "lease length for --ephemeral, e.g. 30s, 10m (default 60s)")
+      ->needs(eph);
+  AddSizeOption(c, "--quota-bytes", f->quota_bytes, "byte quota, e.g. 10G (default unlimited)");
+  c->add_option("--quota-files", f->quota_files, "file quota (default unlimited)");
+  c->add_option("--allow", f->allow, "client CIDR allowed to mount (repeatable; default any)");
+  c->add_flag("--read-only", f->read_only, "export read-only");
+  c->add_option("--squash", f->squash, "root (default), all or none");
+  c->add_option("--anon-uid", f->anon_uid, "uid squashed callers get (default 65534)");
+  c->add_option("--anon-gid", f->anon_gid, "gid squashed callers get (default 65534)");
+  AddJsonFlag(c, f->json, "print the new volume as JSON");
+  c->callback([&ctx, f] {
+    ctx.FinishWithAdmin([&](const AdminTarget& t) { return CreateCommand(t, *f); });
+  });
+}
+
+void AddListCommand(CLI::App& app, CliContext& ctx) {
+  auto json = std::make_shared<bool>(false);
+  CLI::App* c = app.add_subcommand("list", "list volumes");
+  AddJsonFlag(c, *json);
+  c->callback([&ctx, json] {
+    ctx.FinishWithAdmin([&](const AdminTarget& t) { return ListCommand(t, *json); });
+  });
+}
+
+namespace {
+
+// The flags of a command about one volume: its name, and maybe --json and --yes.
+struct NameFlags {
+  std::string name;
+  bool json = false;
+  bool yes = false;
+};
+
+std::shared_ptr<NameFlags> AddNameArgument(CLI::App* command) {
+  auto f = std::make_shared<NameFlags>();
+  command->add_option("name", f->name, "volume name")->required();
+  return f;
+}
+
+}  // namespace
+
+void AddInfoCommand(CLI::App& app, CliContext& ctx) {
+  CLI::App* c =
+      app.add_subcommand("info", "show a volume: kind, lease, use, quota, policy, mounts, locks");
+  auto f = AddNameArgument(c);
+  AddJsonFlag(c, f->json);
+  c->callback([&ctx, f] {
+    ctx.FinishWithAdmin([&](const AdminTarget& t) { return InfoCommand(t, f->name, f->json); });
+  });
+}
+
+void AddDeleteCommand(CLI::App& app, CliContext& ctx) {
+  CLI::App* c = app.add_subcommand("delete", "delete a volume and every byte in it");
+  auto f = AddNameArgument(c);
+  c->add_flag("--yes,-y", f->yes, "do not ask for confirmation");
+  c->callback([&ctx, f] {
+    ctx.FinishWithAdmin([&](const AdminTarget& t) { return DeleteCommand(t, f->name, f->yes); });
+  });
+}
+
+void AddRenewCommand(CLI::App& app, CliContext& ctx) {
+  CLI::App* c = app.add_subcommand("renew", "extend an ephemeral volume's lease");
+  auto f = AddNameArgument(c);
+  auto ttl = std::make_shared<std::string>();
+  c->add_option("--ttl", *ttl, "new lease length from now (default 60s)");
+  AddJsonFlag(c, f->json, "print the new expiry as JSON");
+  c->callback([&ctx, f, ttl] {
+    ctx.FinishWithAdmin(
+        [&](const AdminTarget& t) { return RenewCommand(t, f->name, *ttl, f->json); });
+  });
+}
+
+void AddPolicyCommand(CLI::App& app, CliContext& ctx) {
+  auto f = std::make_shared<PolicyFlags>();
+  CLI::App* c = app.add_subcommand("policy", "show or change a volume's export policy and quota");
+  c->add_option("name", f->name, "volume name")->required();
+  c->add_option("--allow", f->allow, "replace the allowed client CIDRs (repeatable)");
+  c->add_flag("--allow-any", f->allow_any, "let any client mount it");
+  c->add_flag("--read-only", f->read_only, "export read-only");
+  c->add_flag("--read-write", f->read_write, "export read-write");
+  c->add_option("--squash", f->squash, "root, all or none");
+  c->add_option("--anon-uid", f->anon_uid, "uid squashed callers get");
+  c->add_option("--anon-gid", f->anon_gid, "gid squashed callers get");
+  AddSizeOption(c, "--quota-bytes", f->quota_bytes, "byte quota, e.g. 10G (0 = unlimited)");
+  c->add_option("--quota-files", f->quota_files, "file quota (0 = unlimited)");
+  AddJsonFlag(c, f->json);
+  c->callback([&ctx, f] {
+    ctx.FinishWithAdmin([&](const AdminTarget& t) { return PolicyCommand(t, *f); });
+  });
+}
+
+void AddLocksCommand(CLI::App& app, CliContext& ctx) {
+  CLI::App* locks = app.add_subcommand("locks", "list or break a volume's NLM locks");
+  locks->require_subcommand(1);
+  CLI::App* list = locks->add_subcommand("list", "list the locks held in a volume");
+  auto lf = AddNameArgument(list);
+  AddJsonFlag(list, lf->json);
+  list->callback([&ctx, lf] {
+    ctx.FinishWithAdmin(
+        [&](const AdminTarget& t) { return LocksListCommand(t, lf->name, lf->json); });
+  });
+  CLI::App* brk = locks->add_subcommand("break", "release locks held in a volume");
+  auto bf = AddNameArgument(brk);
+  auto holder = std::make_shared<std::string>();
+  brk->add_option("--holder", *holder, "only this client's locks (default every lock)");
+  brk->add_flag("--yes,-y", bf->yes, "do not ask for confirmation");
+  brk->callback([&ctx, bf, holder] {
+    ctx.FinishWithAdmin(
+        [&](const AdminTarget& t) { return LocksBreakCommand(t, bf->name, *holder, bf->yes); });
+  });
 }
 
 }  // namespace volumectl

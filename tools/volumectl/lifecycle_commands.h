@@ -1,6 +1,7 @@
 // The lifecycle commands, over the admin program: create, list, info, delete, renew,
 // policy, fsck, locks. Each prints its result (human-readable, or JSON with --json) and
-// returns a CliStatus whose exit code main() passes on.
+// returns a CliStatus whose exit code main() passes on; each Add*Command registers one
+// with the CLI (cli_context.h).
 //
 // Thread-safety: each command runs on the calling thread.
 #pragma once
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "admin_client.h"
+#include "cli_context.h"
 #include "cli_result.h"
 
 namespace volumectl {
@@ -17,8 +19,8 @@ namespace volumectl {
 struct CreateFlags {
   std::string name;
   bool ephemeral = false;
-  std::string ttl;          // empty = server default
-  std::string quota_bytes;  // "10G" etc; empty = unlimited
+  std::string ttl;           // empty = server default
+  uint64_t quota_bytes = 0;  // 0 = unlimited
   uint64_t quota_files = 0;
   std::vector<std::string> allow;
   bool read_only = false;
@@ -34,8 +36,7 @@ struct PolicyFlags {
   bool read_only = false, read_write = false;
   std::string squash;
   std::optional<uint32_t> anon_uid, anon_gid;
-  std::string quota_bytes;
-  std::optional<uint64_t> quota_files;
+  std::optional<uint64_t> quota_bytes, quota_files;
   bool json = false;
 };
 
@@ -56,9 +57,15 @@ CliStatus LocksBreakCommand(const AdminTarget& target, const std::string& name,
 
 // Client-side checks that give the same words as the server, before any connection.
 CliStatus CheckName(const std::string& name);
-// "1048576", "512K", "10M", "2G", "1T" (binary units) → bytes.
-std::optional<uint64_t> ParseSize(const std::string& text);
 // "in 45s (2026-11-26 07:01:02)" or "lapsed".
 std::string DescribeExpiry(int64_t expiry_ns);
+
+void AddCreateCommand(CLI::App& app, CliContext& ctx);
+void AddListCommand(CLI::App& app, CliContext& ctx);
+void AddInfoCommand(CLI::App& app, CliContext& ctx);
+void AddDeleteCommand(CLI::App& app, CliContext& ctx);
+void AddRenewCommand(CLI::App& app, CliContext& ctx);
+void AddPolicyCommand(CLI::App& app, CliContext& ctx);
+void AddLocksCommand(CLI::App& app, CliContext& ctx);
 
 }  // namespace volumectl

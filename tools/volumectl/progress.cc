@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include <fmt/format.h>
+
 namespace volumectl {
 
 std::string HumanBytes(uint64_t n) {
@@ -14,13 +16,8 @@ std::string HumanBytes(uint64_t n) {
     v /= 1024;
     ++u;
   }
-  char buf[32];
-  if (u == 0) {
-    std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(n));
-  } else {
-    std::snprintf(buf, sizeof buf, "%.1f %s", v, kUnits[u]);
-  }
-  return buf;
+  if (u == 0) return fmt::format("{} B", n);
+  return fmt::format("{:.1f} {}", v, kUnits[u]);
 }
 
 Progress::Progress(std::string verb, uint64_t total_files, uint64_t total_bytes)
@@ -34,26 +31,15 @@ Progress::~Progress() { Finish(); }
 void Progress::Start() {
   start_ = std::chrono::steady_clock::now();
   if (!enabled_) return;
-  thread_ = std::thread([this] {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!done_) {
-      Draw(false);
-      cv_.wait_for(lock, std::chrono::milliseconds(200));
-    }
-  });
+  drawer_ = std::make_unique<volumed::PeriodicThread>(std::chrono::milliseconds(200),
+                                                      volumed::PeriodicThread::First::kAtOnce,
+                                                      [this] { Draw(false); });
 }
 
 void Progress::Finish() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (done_) return;
-    done_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) {
-    thread_.join();
-    Draw(true);
-  }
+  if (!drawer_) return;
+  drawer_.reset();
+  Draw(true);
 }
 
 void Progress::Draw(bool final_line) {
@@ -65,11 +51,9 @@ void Progress::Draw(bool final_line) {
       total_bytes_ > 0
           ? static_cast<int>(100.0 * static_cast<double>(bytes) / static_cast<double>(total_bytes_))
           : 100;
-  std::fprintf(stderr, "\r%s %llu/%llu files, %s/%s (%d%%), %s/s   %s", verb_.c_str(),
-               static_cast<unsigned long long>(files_.load()),
-               static_cast<unsigned long long>(total_files_), HumanBytes(bytes).c_str(),
-               HumanBytes(total_bytes_).c_str(), pct,
-               HumanBytes(static_cast<uint64_t>(rate)).c_str(), final_line ? "\n" : "");
+  fmt::print(stderr, "\r{} {}/{} files, {}/{} ({}%), {}/s   {}", verb_, files_.load(), total_files_,
+             HumanBytes(bytes), HumanBytes(total_bytes_), pct,
+             HumanBytes(static_cast<uint64_t>(rate)), final_line ? "\n" : "");
   std::fflush(stderr);
 }
 

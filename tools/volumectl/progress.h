@@ -7,11 +7,11 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
+#include <memory>
 #include <string>
-#include <thread>
+
+#include "base/periodic_thread.h"
 
 namespace volumectl {
 
@@ -33,10 +33,7 @@ class Progress {
   const bool enabled_;
   std::atomic<uint64_t> bytes_{0}, files_{0};
   std::chrono::steady_clock::time_point start_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::thread thread_;
+  std::unique_ptr<volumed::PeriodicThread> drawer_;  // from Start to Finish, on a terminal
 };
 
 // "1.5 MiB"

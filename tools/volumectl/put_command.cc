@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "file_commands.h"
 #include "remote_link.h"
 #include "remote_path.h"
@@ -107,8 +109,7 @@ CliStatus AddLocal(const std::string& volume, const std::string& path, const std
     if (ec) return LocalError(ec.value(), path);
     plan->links.push_back(std::move(item));
   } else {
-    std::fprintf(stderr, "volumectl: skipping %s: not a file, directory or symlink\n",
-                 path.c_str());
+    fmt::print(stderr, "volumectl: skipping {}: not a file, directory or symlink\n", path);
   }
   return CliStatus::Ok();
 }
@@ -203,6 +204,16 @@ CliStatus PutCommand(const TransferOptions& options, const std::vector<std::stri
   CliStatus result = errors.Result();
   if (result.ok() && options.json) PrintSummary(plan, std::chrono::steady_clock::now() - started);
   return result;
+}
+
+void AddPutCommand(CLI::App& app, CliContext& ctx) {
+  auto f = std::make_shared<TransferFlags>();
+  CLI::App* c =
+      app.add_subcommand("put", "copy local files and trees into a volume: LOCAL... NAME:PATH");
+  c->add_option("args", f->args, "LOCAL... NAME:PATH")->required()->expected(2, -1);
+  c->add_option("-j,--jobs", f->transfer.jobs, "files copied at once (default 4)");
+  c->add_flag("--json", f->transfer.json, "print a summary as JSON");
+  c->callback(TransferCallback(ctx, f, &PutCommand));
 }
 
 }  // namespace volumectl

@@ -5,14 +5,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <cstdio>
 #include <cstring>
-#include <mutex>
+#include <memory>
 #include <random>
-#include <thread>
+
+#include "base/periodic_thread.h"
 
 #include "duration.h"
 #include "lifecycle_commands.h"
@@ -39,61 +41,43 @@ std::string DefaultName() {
   }
   if (clean.empty()) clean = "host";
   std::random_device rd;
-  char suffix[8];
-  std::snprintf(suffix, sizeof suffix, "%04x", static_cast<unsigned>(rd() & 0xffff));
-  return "run-" + clean + "-" + std::to_string(getpid()) + "-" + suffix;
+  return fmt::format("run-{}-{}-{:04x}", clean, getpid(), rd() & 0xffff);
 }
 
-// Renews the lease every ttl/3 on its own connection until stopped.
+// Renews the lease every ttl/3 on its own connection until destroyed.
 class Renewer {
  public:
   Renewer(AdminTarget target, std::string name, std::chrono::milliseconds ttl)
-      : target_(std::move(target)), name_(std::move(name)), ttl_(ttl) {
-    thread_ = std::thread([this] { Loop(); });
-  }
-  ~Renewer() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
+      : target_(std::move(target)),
+        name_(std::move(name)),
+        ttl_(ttl),
+        thread_(std::max(ttl / 3, std::chrono::milliseconds(100)),
+                volumed::PeriodicThread::First::kAfterPeriod, [this] { Renew(); }) {}
 
  private:
-  void Loop() {
-    std::unique_ptr<AdminClient> client;
-    std::unique_lock<std::mutex> lock(mu_);
-    const auto period = std::max(ttl_ / 3, std::chrono::milliseconds(100));
-    while (!cv_.wait_for(lock, period, [this] { return stop_; })) {
-      lock.unlock();
-      if (!client) {
-        CliResult<std::unique_ptr<AdminClient>> c = AdminClient::Connect(target_);
-        if (c.ok()) client = std::move(*c);
+  void Renew() {
+    if (!client_) {
+      CliResult<std::unique_ptr<AdminClient>> c = AdminClient::Connect(target_);
+      if (c.ok()) client_ = std::move(*c);
+    }
+    CliStatus st = client_ ? CliStatus::Ok() : Fail(Exit::kNoServer, "cannot reach the server");
+    if (client_) {
+      CliResult<int64_t> r = client_->Renew(name_, ttl_);
+      if (!r.ok()) {
+        st = r.status();
+        client_.reset();  // reconnect next time
       }
-      CliStatus st = client ? CliStatus::Ok() : Fail(Exit::kNoServer, "cannot reach the server");
-      if (client) {
-        CliResult<int64_t> r = client->Renew(name_, ttl_);
-        if (!r.ok()) {
-          st = r.status();
-          client.reset();  // reconnect next time
-        }
-      }
-      if (!st.ok()) {
-        std::fprintf(stderr, "volumectl: renewing the lease of '%s' failed: %s\n", name_.c_str(),
-                     st.message.c_str());
-      }
-      lock.lock();
+    }
+    if (!st.ok()) {
+      fmt::print(stderr, "volumectl: renewing the lease of '{}' failed: {}\n", name_, st.message);
     }
   }
 
   const AdminTarget target_;
   const std::string name_;
   const std::chrono::milliseconds ttl_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  std::unique_ptr<AdminClient> client_;  // used by the renewal thread only
+  volumed::PeriodicThread thread_;       // last: stopped first
 };
 
 }  // namespace
@@ -176,15 +160,37 @@ CliStatus RunCommand(const AdminTarget& target, const RunFlags& flags, int* exit
     CliResult<std::unique_ptr<AdminClient>> again = AdminClient::Connect(target);
     s = again.ok() ? (*again)->Delete(name) : again.status();
     if (!s.ok()) {
-      std::fprintf(stderr,
-                   "volumectl: deleting volume '%s' failed: %s (its lease lapses within %s)\n",
-                   name.c_str(), s.message.c_str(), FormatDuration(*ttl).c_str());
+      fmt::print(stderr,
+                 "volumectl: deleting volume '{}' failed: {} (its lease lapses within {})\n", name,
+                 s.message, FormatDuration(*ttl));
     }
   }
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
   sigaction(SIGHUP, &old_hup, nullptr);
   return result;
+}
+
+void AddRunCommand(CLI::App& app, CliContext& ctx) {
+  auto f = std::make_shared<RunFlags>();
+  CLI::App* c =
+      app.add_subcommand("run", "run a command with an ephemeral volume that lives as long as it");
+  c->add_option("--volume", f->volume, "volume name (default run-HOST-PID-XXXX)");
+  c->add_option("--ttl", f->ttl, "lease length, renewed every third of it (default 30s)");
+  c->add_option("command", f->command, "the command and its arguments (after --)")->required();
+  c->prefix_command();
+  c->footer("CMD gets VOLUMED_VOLUME=NAME and VOLUMED_MOUNT_SOURCE=SERVER:/NAME.");
+  c->callback([&ctx, f, c] {
+    for (const std::string& extra : c->remaining()) f->command.push_back(extra);
+    if (!f->command.empty() && f->command.front() == "--") f->command.erase(f->command.begin());
+    f->server_host = ctx.nfs.host;
+    CliResult<AdminTarget> target = ctx.Admin();
+    if (!target.ok()) return ctx.Finish(target.status());
+    int code = 0;
+    CliStatus s = RunCommand(*target, *f, &code);
+    if (!s.ok()) return ctx.Finish(s);
+    ctx.FinishWithCode(code);
+  });
 }
 
 }  // namespace volumectl

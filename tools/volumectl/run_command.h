@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "admin_client.h"
+#include "cli_context.h"
 #include "cli_result.h"
 
 namespace volumectl {
@@ -26,5 +27,7 @@ struct RunFlags {
 
 // On success `exit_code` is CMD's; the CliStatus fails only when CMD never ran.
 CliStatus RunCommand(const AdminTarget& target, const RunFlags& flags, int* exit_code);
+
+void AddRunCommand(CLI::App& app, CliContext& ctx);
 
 }  // namespace volumectl

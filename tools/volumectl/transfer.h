@@ -17,9 +17,12 @@
 // Thread-safety: each command runs on the calling thread and its own workers.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "cli_context.h"
 #include "cli_result.h"
 #include "nfs_session.h"
 
@@ -36,5 +39,21 @@ CliStatus PutCommand(const TransferOptions& options, const std::vector<std::stri
                      const std::string& dest);
 CliStatus GetCommand(const TransferOptions& options, const std::vector<std::string>& sources,
                      const std::string& dest);
+
+void AddPutCommand(CLI::App& app, CliContext& ctx);  // put_command.cc
+void AddGetCommand(CLI::App& app, CliContext& ctx);  // get_command.cc
+
+// What put and get bind their flags to: options and every positional argument, the last
+// being the destination.
+struct TransferFlags {
+  TransferOptions transfer;
+  std::vector<std::string> args;
+};
+using TransferFn = CliStatus (*)(const TransferOptions&, const std::vector<std::string>&,
+                                 const std::string&);
+// The callback of put and get: `command` on the arguments split into sources and
+// destination, to the servers the global flags name.
+std::function<void()> TransferCallback(CliContext& ctx, std::shared_ptr<TransferFlags> flags,
+                                       TransferFn command);
 
 }  // namespace volumectl

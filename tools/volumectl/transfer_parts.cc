@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <cstring>
 
-#include "json_writer.h"
+#include <fmt/format.h>
+
+#include "json_output.h"
+#include "transfer.h"
 
 namespace volumectl {
 
@@ -31,7 +33,7 @@ void Errors::Add(CliStatus s) {
   if (count_++ == 0) {
     first_ = std::move(s);
   } else {
-    std::fprintf(stderr, "volumectl: %s\n", s.message.c_str());
+    fmt::print(stderr, "volumectl: {}\n", s.message);
   }
 }
 
@@ -75,21 +77,24 @@ CliStatus WriteLocal(int fd, const char* buf, size_t n, const std::string& path)
 }
 
 void PrintSummary(const Plan& plan, std::chrono::steady_clock::duration elapsed) {
-  JsonWriter j;
-  j.BeginObject()
-      .Key("files")
-      .Uint(plan.files.size())
-      .Key("directories")
-      .Uint(plan.dirs.size())
-      .Key("symlinks")
-      .Uint(plan.links.size())
-      .Key("bytes")
-      .Uint(plan.file_bytes)
-      .Key("elapsed_ms")
-      .Uint(static_cast<uint64_t>(
-          std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()))
-      .EndObject();
-  j.Print();
+  PrintJson({{"files", plan.files.size()},
+             {"directories", plan.dirs.size()},
+             {"symlinks", plan.links.size()},
+             {"bytes", plan.file_bytes},
+             {"elapsed_ms",
+              static_cast<uint64_t>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count())}});
+}
+
+std::function<void()> TransferCallback(CliContext& ctx, std::shared_ptr<TransferFlags> flags,
+                                       TransferFn command) {
+  return [&ctx, flags = std::move(flags), command] {
+    flags->transfer.target = ctx.nfs;
+    std::vector<std::string> sources = flags->args;  // at least 2, as the flag requires
+    const std::string dest = sources.back();
+    sources.pop_back();
+    ctx.Finish(command(flags->transfer, sources, dest));
+  };
 }
 
 }  // namespace volumectl

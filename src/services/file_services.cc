@@ -1,8 +1,8 @@
-#include "mount/file_services.h"
+#include "services/file_services.h"
 
 #include "base/logging.h"
 
-namespace volumed::mount {
+namespace volumed::services {
 
 Status EnsureVolumes(storage::VolumeCatalog& catalog, const std::vector<std::string>& names) {
   for (const std::string& name : names) {
@@ -24,7 +24,7 @@ Result<std::unique_ptr<FileServices>> FileServices::Open(const storage::StoreOpt
   VOLUMED_ASSIGN_OR_RETURN(fs->catalog_, storage::VolumeCatalog::Open(store));
   VOLUMED_RETURN_IF_ERROR(EnsureVolumes(*fs->catalog_, volumes));
   fs->nfs_ = std::make_unique<nfs3::NfsService>(*fs->catalog_);
-  fs->mount_ = std::make_unique<MountService>(*fs->catalog_);
+  fs->mount_ = std::make_unique<mount::MountService>(*fs->catalog_);
   return fs;
 }
 
@@ -37,4 +37,4 @@ Status FileServices::Register(rpc::Server& server, rpc::Ports nfs, rpc::Ports mo
   return Status::Ok();
 }
 
-}  // namespace volumed::mount
+}  // namespace volumed::services

@@ -18,7 +18,7 @@
 #include "rpc/server.h"
 #include "storage/catalog.h"
 
-namespace volumed::mount {
+namespace volumed::services {
 
 class FileServices {
  public:
@@ -30,16 +30,16 @@ class FileServices {
 
   storage::VolumeCatalog& catalog() { return *catalog_; }
   nfs3::NfsService& nfs() { return *nfs_; }
-  MountService& mount() { return *mount_; }
+  mount::MountService& mount() { return *mount_; }
 
  private:
   FileServices() = default;
   std::unique_ptr<storage::VolumeCatalog> catalog_;
   std::unique_ptr<nfs3::NfsService> nfs_;
-  std::unique_ptr<MountService> mount_;
+  std::unique_ptr<mount::MountService> mount_;
 };
 
 // Creates each named volume that does not exist yet.
 Status EnsureVolumes(storage::VolumeCatalog& catalog, const std::vector<std::string>& names);
 
-}  // namespace volumed::mount
+}  // namespace volumed::services

@@ -1,4 +1,4 @@
-#include "offline_fsck.h"
+#include "fsck_command.h"
 
 #include "lifecycle_commands.h"
 #include "storage/catalog.h"
@@ -29,6 +29,28 @@ CliStatus OfflineFsckCommand(const std::string& data_dir, const std::string& nam
   }
   const FsckView view{report.inodes, report.problems.size(), 0, report.problems};
   return ReportFsck(name, view, /*repair=*/false, json);
+}
+
+void AddFsckCommand(CLI::App& app, CliContext& ctx) {
+  struct Flags {
+    std::string name;
+    std::string offline_data;
+    bool json = false;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* c = app.add_subcommand(
+      "fsck", "check a volume's store through the server (reports, does not repair)");
+  c->add_option("name", f->name, "volume name")->required();
+  c->add_option("--data", f->offline_data,
+                "check offline, in a stopped server's data directory, without the server");
+  c->add_flag("--json", f->json, "print JSON");
+  c->callback([&ctx, f] {
+    if (!f->offline_data.empty()) {
+      return ctx.Finish(OfflineFsckCommand(f->offline_data, f->name, f->json));
+    }
+    ctx.FinishWithAdmin(
+        [&](const AdminTarget& t) { return FsckCommand(t, f->name, /*repair=*/false, f->json); });
+  });
 }
 
 }  // namespace volumectl
