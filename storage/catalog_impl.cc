@@ -12,6 +12,7 @@
 // is logged once as an error naming the volume.
 #include <leveldb/write_batch.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <map>
 #include <mutex>
@@ -23,6 +24,7 @@
 #include "storage/coding.h"
 #include "storage/key_codec.h"
 #include "storage/kv.h"
+#include "storage/rados/rados_env.h"
 #include "storage/records.h"
 #include "storage/volume_impl.h"
 
@@ -72,10 +74,38 @@ Status StaleId(uint64_t id) {
   return Status(Status::Code::kStale, "volume " + std::to_string(id) + " no longer exists");
 }
 
+// The RADOS Env when `options` asks for that store; null for the embedded store (the
+// factory then uses options.env).
+Result<std::unique_ptr<rados::RadosEnv>> OpenRadosEnv(const StoreOptions& options) {
+  switch (options.kind) {
+    case StoreKind::kEmbedded:
+      return std::unique_ptr<rados::RadosEnv>();
+    case StoreKind::kRados: {
+      rados::RadosEnvOptions o;
+      o.conf_path = options.rados.conf_path;
+      o.user = options.rados.user;
+      o.pool = options.rados.pool;
+      o.root = options.data_dir;
+      o.gateway_id = options.rados.gateway_id;
+      if (o.gateway_id.empty()) {
+        char host[256] = {};
+        gethostname(host, sizeof(host) - 1);
+        o.gateway_id = std::string(host) + ":" + options.data_dir;
+      }
+      o.lease = std::chrono::seconds(options.rados.lease_seconds);
+      return rados::RadosEnv::Connect(o);
+    }
+  }
+  return InvalidArgument("unknown store kind");
+}
+
 class CatalogImpl final : public VolumeCatalog {
  public:
-  CatalogImpl(const StoreOptions& options)
-      : options_(options), factory_(options.env, KvTuning{}, options.block_cache_bytes) {}
+  CatalogImpl(const StoreOptions& options, std::unique_ptr<rados::RadosEnv> rados_env)
+      : options_(options),
+        rados_env_(std::move(rados_env)),
+        factory_(rados_env_ ? rados_env_.get() : options.env, KvTuning{},
+                 options.block_cache_bytes) {}
 
   ~CatalogImpl() override {
     std::lock_guard<std::mutex> l(mu_);
@@ -249,6 +279,16 @@ class CatalogImpl final : public VolumeCatalog {
     return std::shared_ptr<Volume>(vol);
   }
 
+  StoreLocation Locate(uint64_t id) override {
+    switch (options_.kind) {
+      case StoreKind::kEmbedded:
+        return {StoreKind::kEmbedded, VolumeDir(id)};
+      case StoreKind::kRados:
+        return {StoreKind::kRados, rados_env_->Describe(VolumeDir(id))};
+    }
+    return {options_.kind, VolumeDir(id)};
+  }
+
  private:
   std::string VolumesDir() const { return options_.data_dir + "/volumes"; }
   std::string VolumeDir(uint64_t id) const { return VolumesDir() + "/" + std::to_string(id); }
@@ -296,7 +336,9 @@ class CatalogImpl final : public VolumeCatalog {
     o.epoch = info.epoch;
     o.block_size = options_.block_size;
     o.quota = info.quota;
-    o.capacity_path = options_.data_dir;
+    // FSSTAT's capacity: the local disk's for the embedded store; none for RADOS, whose
+    // pool capacity is the cluster's business (1 PiB nominal unless a quota says less).
+    if (options_.kind == StoreKind::kEmbedded) o.capacity_path = options_.data_dir;
     return VolumeImpl::Open(std::move(kv), o);
   }
 
@@ -315,6 +357,7 @@ class CatalogImpl final : public VolumeCatalog {
   }
 
   const StoreOptions options_;
+  std::unique_ptr<rados::RadosEnv> rados_env_;  // kRados only
   KvFactory factory_;
   std::unique_ptr<Kv> kv_;
   std::mutex mu_;
@@ -327,7 +370,8 @@ class CatalogImpl final : public VolumeCatalog {
 
 Result<std::unique_ptr<VolumeCatalog>> VolumeCatalog::Open(const StoreOptions& options) {
   if (options.data_dir.empty()) return InvalidArgument("no data directory");
-  auto catalog = std::make_unique<CatalogImpl>(options);
+  VOLUMED_ASSIGN_OR_RETURN(auto rados_env, OpenRadosEnv(options));
+  auto catalog = std::make_unique<CatalogImpl>(options, std::move(rados_env));
   VOLUMED_RETURN_IF_ERROR(catalog->Init());
   return std::unique_ptr<VolumeCatalog>(std::move(catalog));
 }

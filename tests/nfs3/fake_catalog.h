@@ -68,6 +68,9 @@ class FakeCatalog : public storage::VolumeCatalog {
     if (deleted || id != info.id) return NotFound("no such volume id");
     return info;
   }
+  storage::StoreLocation Locate(uint64_t) override {
+    return {storage::StoreKind::kEmbedded, "LevelDB's in-memory Env"};
+  }
 
   storage::VolumeInfo info;
   bool deleted = false;

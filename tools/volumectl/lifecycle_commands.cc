@@ -117,6 +117,10 @@ void WriteVolumeJson(JsonWriter& j, const VolumeView& v) {
   v.lock_count ? j.Uint(*v.lock_count) : j.Null();
   j.Key("damage");
   v.damage.empty() ? j.Null() : j.String(v.damage);
+  j.Key("store");
+  v.store.empty() ? j.Null() : j.String(v.store);
+  j.Key("store_location");
+  v.store.empty() ? j.Null() : j.String(v.store_location);
   j.EndObject();
 }
 
@@ -130,6 +134,9 @@ void PrintInfo(const VolumeView& v) {
     std::printf("kind:     persisted\n");
   }
   std::printf("created:  %s\n", LocalTime(v.created_ns).c_str());
+  if (!v.store.empty()) {
+    std::printf("store:    %s (%s)\n", v.store.c_str(), v.store_location.c_str());
+  }
   if (!v.damage.empty()) {
     std::printf("DAMAGED:  %s\n", v.damage.c_str());
     std::printf(
