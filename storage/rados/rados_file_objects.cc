@@ -17,7 +17,7 @@ leveldb::Status RadosFileObjects::CreateFirst() {
   return r < 0 ? RadosError(r, "create", oid) : leveldb::Status::OK();
 }
 
-leveldb::Status RadosFileObjects::Size(uint64_t* size) {
+leveldb::Status RadosFileObjects::Size(uint64_t* size) const {
   for (uint64_t n = 0;; ++n) {
     const std::string oid = Chunk(n);
     uint64_t chunk_size = 0;
@@ -36,7 +36,8 @@ leveldb::Status RadosFileObjects::Size(uint64_t* size) {
   }
 }
 
-leveldb::Status RadosFileObjects::Read(uint64_t offset, size_t n, char* scratch, size_t* got) {
+leveldb::Status RadosFileObjects::Read(uint64_t offset, size_t n, char* scratch,
+                                       size_t* got) const {
   *got = 0;
   while (*got < n) {
     const uint64_t at = offset + *got;

@@ -29,9 +29,9 @@ class RadosFileObjects {
   // Creates chunk 0; fails if it exists (file ids are never reused).
   leveldb::Status CreateFirst();
   // The file's length: full chunks up to the first short (or missing) one.
-  leveldb::Status Size(uint64_t* size);
+  leveldb::Status Size(uint64_t* size) const;
   // Reads up to n bytes at `offset` into `scratch`; *got < n only at the end of the file.
-  leveldb::Status Read(uint64_t offset, size_t n, char* scratch, size_t* got);
+  leveldb::Status Read(uint64_t offset, size_t n, char* scratch, size_t* got) const;
   // Removes every chunk (chunk 0 last); a file already gone is fine.
   leveldb::Status Remove();
 

@@ -47,8 +47,7 @@ class RadosRandomAccessFile final : public leveldb::RandomAccessFile {
  private:
   leveldb::Status Fetch(uint64_t extent, RadosReadCache::Extent* out) const;
 
-  // Read is const for LevelDB; reading RADOS changes nothing we hold.
-  mutable RadosFileObjects objects_;
+  const RadosFileObjects objects_;
   const std::string cache_key_;
   RadosReadCache* const cache_;
 };
