@@ -176,15 +176,20 @@ void RadosEnv::Discard(Space& space, const std::string& file_id) {
   }
 }
 
+leveldb::Status RadosEnv::Resolve(const std::string& fname, Space** space, std::string* id) {
+  leveldb::Status s;
+  std::string name;
+  *space = SpaceOfFile(fname, &name, &s);
+  if (*space == nullptr) return s;
+  return (*space)->dir.Lookup(name, id);
+}
+
 leveldb::Status RadosEnv::NewSequentialFile(const std::string& fname,
                                             leveldb::SequentialFile** result) {
   *result = nullptr;
-  leveldb::Status s;
-  std::string name;
-  Space* space = SpaceOfFile(fname, &name, &s);
-  if (space == nullptr) return s;
+  Space* space = nullptr;
   std::string id;
-  s = space->dir.Lookup(name, &id);
+  leveldb::Status s = Resolve(fname, &space, &id);
   if (!s.ok()) return s;
   *result = new RadosSequentialFile(Objects(*space, id), options_.readahead_bytes);
   return leveldb::Status::OK();
@@ -193,12 +198,9 @@ leveldb::Status RadosEnv::NewSequentialFile(const std::string& fname,
 leveldb::Status RadosEnv::NewRandomAccessFile(const std::string& fname,
                                               leveldb::RandomAccessFile** result) {
   *result = nullptr;
-  leveldb::Status s;
-  std::string name;
-  Space* space = SpaceOfFile(fname, &name, &s);
-  if (space == nullptr) return s;
+  Space* space = nullptr;
   std::string id;
-  s = space->dir.Lookup(name, &id);
+  leveldb::Status s = Resolve(fname, &space, &id);
   if (!s.ok()) return s;
   std::string cache_key = space->ns;
   cache_key.push_back('\0');
@@ -311,12 +313,9 @@ leveldb::Status RadosEnv::RemoveDir(const std::string& dirname) {
 
 leveldb::Status RadosEnv::GetFileSize(const std::string& fname, uint64_t* file_size) {
   *file_size = 0;
-  leveldb::Status s;
-  std::string name;
-  Space* space = SpaceOfFile(fname, &name, &s);
-  if (space == nullptr) return s;
+  Space* space = nullptr;
   std::string id;
-  s = space->dir.Lookup(name, &id);
+  leveldb::Status s = Resolve(fname, &space, &id);
   if (!s.ok()) return s;
   return Objects(*space, id).Size(file_size);
 }

@@ -108,6 +108,8 @@ class RadosEnv final : public leveldb::EnvWrapper {
   // root (*status says why).
   Space* SpaceOfDir(const std::string& dir, leveldb::Status* status);
   Space* SpaceOfFile(const std::string& fname, std::string* name, leveldb::Status* status);
+  // The namespace of file `fname` and the id its name refers to (NotFound when none).
+  leveldb::Status Resolve(const std::string& fname, Space** space, std::string* id);
   leveldb::Status CheckOwned(const Space& space) const;
   RadosFileObjects Objects(Space& space, const std::string& file_id) const;
   // Removes a replaced or unlinked incarnation; a failure leaves garbage for the sweep.

@@ -26,11 +26,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Volumectl() {
-  const char* bin = std::getenv("VOLUMECTL_BIN");
-  return bin != nullptr ? bin : "volumectl";
-}
-
 std::vector<std::string> RadosFlags(int lease_s = 10) {
   return {"--store",        "rados",
           "--ceph-conf",    std::getenv("CEPH_CONF"),
