@@ -19,12 +19,14 @@
 #include "admin/admin_runtime.h"
 #include "admin/server_hooks.h"
 #include "base/logging.h"
+#include "base/result.h"
 #include "base/status.h"
 #include "nlm/lock_services.h"
 #include "nlm/nfs_handles.h"
 #include "rpc/rpcbind.h"
 #include "rpc/server.h"
 #include "services/file_services.h"
+#include "storage/catalog.h"
 
 namespace {
 
@@ -52,7 +54,32 @@ struct Flags {
   std::vector<uint32_t> admin_allow_uids;
   bool require_privileged_port = false;  // NFS, MOUNT, NLM from source ports < 1024 only
   std::string boot_id;                   // empty: the kernel's
+  std::string store = "embedded";        // or "rados"
+  std::string ceph_conf = "/etc/ceph/ceph.conf";
+  std::string ceph_user = "admin";
+  std::string ceph_pool;
+  std::string ceph_gateway_id;  // empty: host name + data dir
+  int ceph_lease_s = 30;
 };
+
+// The store the flags ask for: the embedded one (files under --data), or the catalog and
+// every volume in a Ceph RADOS pool (storage/catalog.h).
+volumed::Result<volumed::storage::StoreOptions> StoreFromFlags(const Flags& flags) {
+  volumed::storage::StoreOptions store;
+  store.data_dir = flags.data_dir;
+  if (flags.store == "embedded") return store;
+  if (flags.store != "rados") {
+    return volumed::InvalidArgument("--store is 'embedded' or 'rados', not '" + flags.store + "'");
+  }
+  if (flags.ceph_pool.empty()) return volumed::InvalidArgument("--store rados needs --ceph-pool");
+  store.kind = volumed::storage::StoreKind::kRados;
+  store.rados.conf_path = flags.ceph_conf;
+  store.rados.user = flags.ceph_user;
+  store.rados.pool = flags.ceph_pool;
+  store.rados.gateway_id = flags.ceph_gateway_id;
+  store.rados.lease_seconds = flags.ceph_lease_s;
+  return store;
+}
 
 // Creates the data directory if needed and proves it is writable.
 Status CheckDataDir(const std::string& dir) {
@@ -132,6 +159,23 @@ int main(int argc, char** argv) {
                  "This machine's boot id (default: /proc/sys/kernel/random/boot_id); a "
                  "different one after an unclean stop drops the ephemeral volumes (tests set "
                  "it to simulate a reboot)");
+  app.add_option("--store", flags.store,
+                 "Where the catalog and volumes live: 'embedded' (LevelDB files under --data) "
+                 "or 'rados' (a Ceph pool; --data then holds only local state)")
+      ->capture_default_str();
+  app.add_option("--ceph-conf", flags.ceph_conf, "ceph.conf for --store rados (monitors, keyring)")
+      ->capture_default_str();
+  app.add_option("--ceph-user", flags.ceph_user, "cephx user for --store rados")
+      ->capture_default_str();
+  app.add_option("--ceph-pool", flags.ceph_pool, "RADOS pool for --store rados");
+  app.add_option("--ceph-gateway-id", flags.ceph_gateway_id,
+                 "This server's identity for volume ownership (default: host name and --data); "
+                 "a restart under the same identity takes its volumes over at once");
+  app.add_option("--ceph-lease", flags.ceph_lease_s,
+                 "Seconds another server must wait before taking over a volume whose owner "
+                 "stopped renewing its lease")
+      ->capture_default_str()
+      ->check(CLI::Range(3, 3600));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -163,10 +207,10 @@ int main(int argc, char** argv) {
   if (flags.require_privileged_port) options.privileged_port_programs = {100003, 100005, 100021};
   // The catalog, the --volume names and the NFS/MOUNT services; opened before the server
   // so that it outlives every handler.
-  volumed::storage::StoreOptions store;
-  store.data_dir = flags.data_dir;
-  store.boot_id = flags.boot_id;
-  auto files = volumed::services::FileServices::Open(store, flags.volumes);
+  auto store = StoreFromFlags(flags);
+  if (!store.ok()) return Fail(store.status());
+  store->boot_id = flags.boot_id;
+  auto files = volumed::services::FileServices::Open(*store, flags.volumes);
   if (!files.ok()) return Fail(files.status());
   rpc::Server server(options);
 
@@ -203,7 +247,8 @@ int main(int argc, char** argv) {
   // Leases that lapsed while we were down are collected before anyone is served.
   (*admin)->StartReaper();
   if (Status s = server.Start(); !s.ok()) return Fail(s);
-  LOG_INFO("volumed: serving (data {}, pid {})", flags.data_dir, getpid());
+  LOG_INFO("volumed: serving (data {}, store {}{}, pid {})", flags.data_dir, flags.store,
+           flags.store == "rados" ? " pool " + flags.ceph_pool : "", getpid());
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

@@ -2,7 +2,10 @@
 // epoch, kind (persisted | ephemeral with a lease expiry), export policy, quota and
 // creation time in a small catalog LevelDB (DATA/catalog/), and opens each volume's own
 // LevelDB (DATA/volumes/<id>/) on demand. Deleting a volume closes its DB and destroys
-// its directory. All file access goes through a leveldb::Env (DESIGN.md §11).
+// its directory. All file access goes through a leveldb::Env (DESIGN.md §11): Open is the
+// one factory that picks the store — the embedded one (files under the data directory)
+// or Ceph RADOS (the same paths, each directory a RADOS namespace of one pool,
+// storage/rados/rados_env.h), for the catalog and every volume alike.
 //
 // Thread-safety: thread-safe.
 #pragma once
@@ -67,9 +70,32 @@ struct CreateVolumeRequest {
   Quota quota;
 };
 
+enum class StoreKind : unsigned char { kEmbedded = 1, kRados = 2 };
+
+// Where a store keeps a volume, for people: kind plus a path or a pool and namespace.
+struct StoreLocation {
+  StoreKind kind = StoreKind::kEmbedded;
+  std::string where;
+};
+
+// How to reach the Ceph cluster of a kRados store.
+struct RadosStoreOptions {
+  std::string conf_path;  // ceph.conf: monitors and keyring
+  std::string user = "admin";
+  std::string pool;
+  // This server's identity for volume ownership (default: host name + data dir): a
+  // restart under the same identity takes over what its crashed predecessor held at once.
+  std::string gateway_id;
+  int lease_seconds = 30;
+};
+
 struct StoreOptions {
+  StoreKind kind = StoreKind::kEmbedded;
+  // kEmbedded: the directory holding catalog/ and volumes/. kRados: the same names, as the
+  // root that the RADOS namespaces are named relative to.
   std::string data_dir;
-  leveldb::Env* env = nullptr;  // null = leveldb::Env::Default(); tests pass a MemEnv
+  RadosStoreOptions rados;      // kRados only
+  leveldb::Env* env = nullptr;  // kEmbedded: null = Env::Default(); tests pass a MemEnv
   // Block size of volumes created from now on (a power of two, 4 KiB .. 1 MiB); each
   // volume keeps the size it was created with (storage/TUNING.md).
   uint32_t block_size = 16 * 1024;
@@ -108,6 +134,8 @@ class VolumeCatalog {
   // What a request on volume `id` needs (the volume is opened on first use); once open,
   // one lookup in memory under a shared lock. kStale for an id that no longer exists.
   virtual Result<std::shared_ptr<const ServedVolume>> Serve(uint64_t id) = 0;
+  // Which store holds volume `id`, and where in it.
+  virtual StoreLocation Locate(uint64_t id) = 0;
 };
 
 }  // namespace volumed::storage

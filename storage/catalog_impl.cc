@@ -11,6 +11,7 @@
 // every open of it fails with that status, the others keep serving, and the first failure
 // is logged once as an error naming the volume.
 #include <leveldb/write_batch.h>
+#include <unistd.h>
 
 #include <ctime>
 #include <fstream>
@@ -26,6 +27,7 @@
 #include "storage/coding.h"
 #include "storage/key_codec.h"
 #include "storage/kv.h"
+#include "storage/rados/rados_env.h"
 #include "storage/records.h"
 #include "storage/volume_impl.h"
 #include "storage/volume_name.h"
@@ -58,10 +60,38 @@ Status StaleId(uint64_t id) {
 // one volume share one sync, so more threads only help when several volumes sync at once.
 constexpr size_t kSyncThreads = 4;
 
+// The RADOS Env when `options` asks for that store; null for the embedded store (the
+// factory then uses options.env).
+Result<std::unique_ptr<rados::RadosEnv>> OpenRadosEnv(const StoreOptions& options) {
+  switch (options.kind) {
+    case StoreKind::kEmbedded:
+      return std::unique_ptr<rados::RadosEnv>();
+    case StoreKind::kRados: {
+      rados::RadosEnvOptions o;
+      o.conf_path = options.rados.conf_path;
+      o.user = options.rados.user;
+      o.pool = options.rados.pool;
+      o.root = options.data_dir;
+      o.gateway_id = options.rados.gateway_id;
+      if (o.gateway_id.empty()) {
+        char host[256] = {};
+        gethostname(host, sizeof(host) - 1);
+        o.gateway_id = std::string(host) + ":" + options.data_dir;
+      }
+      o.lease = std::chrono::seconds(options.rados.lease_seconds);
+      return rados::RadosEnv::Connect(o);
+    }
+  }
+  return InvalidArgument("unknown store kind");
+}
+
 class CatalogImpl final : public VolumeCatalog {
  public:
-  CatalogImpl(const StoreOptions& options)
-      : options_(options), factory_(options.env, KvTuning{}, options.block_cache_bytes) {}
+  CatalogImpl(const StoreOptions& options, std::unique_ptr<rados::RadosEnv> rados_env)
+      : options_(options),
+        rados_env_(std::move(rados_env)),
+        factory_(rados_env_ ? rados_env_.get() : options.env, KvTuning{},
+                 options.block_cache_bytes) {}
 
   ~CatalogImpl() override {
     std::lock_guard<std::mutex> l(mu_);
@@ -269,6 +299,16 @@ class CatalogImpl final : public VolumeCatalog {
     return served;
   }
 
+  StoreLocation Locate(uint64_t id) override {
+    switch (options_.kind) {
+      case StoreKind::kEmbedded:
+        return {StoreKind::kEmbedded, VolumeDir(id)};
+      case StoreKind::kRados:
+        return {StoreKind::kRados, rados_env_->Describe(VolumeDir(id))};
+    }
+    return {options_.kind, VolumeDir(id)};
+  }
+
  private:
   // Drops the ephemeral volumes when the machine crashed under the last run (see
   // StoreOptions::boot_id), then records this run as not yet shut down cleanly.
@@ -394,7 +434,9 @@ class CatalogImpl final : public VolumeCatalog {
     o.epoch = info.epoch;
     o.block_size = options_.block_size;
     o.quota = info.quota;
-    o.capacity_path = options_.data_dir;
+    // FSSTAT's capacity: the local disk's for the embedded store; none for RADOS, whose
+    // pool capacity is the cluster's business (1 PiB nominal unless a quota says less).
+    if (options_.kind == StoreKind::kEmbedded) o.capacity_path = options_.data_dir;
     o.sync_scheduler = &sync_scheduler_;
     // An ephemeral volume lives only as long as its job's lease and does not outlive a
     // crash of the machine, so nothing in it is ever synced (DESIGN.md §5).
@@ -421,6 +463,7 @@ class CatalogImpl final : public VolumeCatalog {
   }
 
   const StoreOptions options_;
+  std::unique_ptr<rados::RadosEnv> rados_env_;  // kRados only
   KvFactory factory_;
   SyncScheduler sync_scheduler_{kSyncThreads};  // outlives every volume in open_
   std::unique_ptr<Kv> kv_;
@@ -439,7 +482,8 @@ class CatalogImpl final : public VolumeCatalog {
 
 Result<std::unique_ptr<VolumeCatalog>> VolumeCatalog::Open(const StoreOptions& options) {
   if (options.data_dir.empty()) return InvalidArgument("no data directory");
-  auto catalog = std::make_unique<CatalogImpl>(options);
+  VOLUMED_ASSIGN_OR_RETURN(auto rados_env, OpenRadosEnv(options));
+  auto catalog = std::make_unique<CatalogImpl>(options, std::move(rados_env));
   VOLUMED_RETURN_IF_ERROR(catalog->Init());
   return std::unique_ptr<VolumeCatalog>(std::move(catalog));
 }

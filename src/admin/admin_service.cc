@@ -83,6 +83,9 @@ void AdminService::FillInfo(const storage::VolumeInfo& info, adm_info* out) {
     health = volume.status();
   }
   out->damage = rpc::XdrDupString(health.ok() ? "" : health.ToString(), ADM_MESSAGE_MAX);
+  const storage::StoreLocation location = catalog_->Locate(info.id);
+  out->store = ToAdmStore(location.kind);
+  out->store_location = rpc::XdrDupString(location.where, ADM_MESSAGE_MAX);
   out->mounts_known = hooks_.mounts_of ? TRUE : FALSE;
   if (hooks_.mounts_of) {
     const std::vector<std::string> hosts = hooks_.mounts_of(info.name);

@@ -38,6 +38,16 @@ adm_kind KindToWire(storage::VolumeKind kind) {
 
 }  // namespace
 
+adm_store ToAdmStore(storage::StoreKind kind) {
+  switch (kind) {
+    case storage::StoreKind::kEmbedded:
+      return ADM_STORE_EMBEDDED;
+    case storage::StoreKind::kRados:
+      return ADM_STORE_RADOS;
+  }
+  return ADM_STORE_EMBEDDED;
+}
+
 void FillVolume(const storage::VolumeInfo& info, adm_volume* out) {
   out->name = rpc::XdrDupString(info.name, ADM_NAME_MAX);
   out->id = info.id;

@@ -21,6 +21,7 @@ namespace volumed::admin {
 std::string_view SecretOf(const adm_secret& secret);
 
 void FillVolume(const storage::VolumeInfo& info, adm_volume* out);
+adm_store ToAdmStore(storage::StoreKind kind);
 
 // Checks every field (CIDRs, squash value) and converts.
 Result<storage::ExportPolicy> PolicyFromWire(const adm_policy& policy);

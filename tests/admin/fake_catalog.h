@@ -96,6 +96,9 @@ class FakeCatalog : public storage::VolumeCatalog {
     }
     return Status(Status::Code::kStale, "no such id");
   }
+  storage::StoreLocation Locate(uint64_t id) override {
+    return {storage::StoreKind::kEmbedded, "memory (fake catalog) volume " + std::to_string(id)};
+  }
 
  private:
   std::function<int64_t()> now_;

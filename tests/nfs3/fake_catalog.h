@@ -74,6 +74,9 @@ class FakeCatalog : public storage::VolumeCatalog {
     return std::make_shared<const storage::ServedVolume>(
         storage::ServedVolume{volume, info, ParseCidrs(info.policy.allowed_cidrs)});
   }
+  storage::StoreLocation Locate(uint64_t) override {
+    return {storage::StoreKind::kEmbedded, "LevelDB's in-memory Env"};
+  }
 
   storage::VolumeInfo info;
   bool deleted = false;

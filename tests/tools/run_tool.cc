@@ -9,9 +9,16 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 namespace volumed::testing {
+
+std::string Volumectl() {
+  const char* bin = std::getenv("VOLUMECTL_BIN");
+  return bin != nullptr ? bin : "volumectl";
+}
 
 ToolResult RunTool(const std::string& binary, const std::vector<std::string>& args,
                    const ToolOptions& options) {

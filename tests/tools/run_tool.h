@@ -26,4 +26,7 @@ struct ToolOptions {
 ToolResult RunTool(const std::string& binary, const std::vector<std::string>& args,
                    const ToolOptions& options = {});
 
+// The volumectl under test: $VOLUMECTL_BIN (the meson test sets it), else the one on PATH.
+std::string Volumectl();
+
 }  // namespace volumed::testing

@@ -26,11 +26,7 @@ namespace {
 using volumed::testing::RunTool;
 using volumed::testing::ToolOptions;
 using volumed::testing::ToolResult;
-
-std::string Volumectl() {
-  const char* bin = std::getenv("VOLUMECTL_BIN");
-  return bin != nullptr ? bin : "volumectl";
-}
+using volumed::testing::Volumectl;
 
 class VolumectlAdminTest : public ::testing::Test {
  protected:

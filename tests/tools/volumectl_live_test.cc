@@ -37,11 +37,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Volumectl() {
-  const char* bin = std::getenv("VOLUMECTL_BIN");
-  return bin != nullptr ? bin : "volumectl";
-}
-
 int EnvInt(const char* name, int fallback) {
   const char* v = std::getenv(name);
   return v != nullptr ? std::atoi(v) : fallback;

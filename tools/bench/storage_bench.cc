@@ -4,6 +4,11 @@
 //
 //   storage_bench [--dir D] [--files N] [--threads T] [--block-kib B] [--write-buffer-mib W]
 //                 [--max-file-mib F] [--no-compress] [--bloom-bits K]
+//                 [--ceph-pool P [--ceph-conf C] [--ceph-user U]]
+//
+// With --ceph-pool both databases live in that RADOS pool through the RADOS store's Env
+// (storage/rados/rados_env.h; --dir then only names their namespaces), so two runs give
+// the embedded and the RADOS column of the same table.
 //
 // Shapes: create (synced, as CREATE is), lookup, 4 KiB random write into a 64 MiB file
 // (unstable and FILE_SYNC), 1 MiB sequential write (unstable), readdir of 10,000 entries.
@@ -24,6 +29,7 @@
 #include <vector>
 
 #include "storage/kv.h"
+#include "storage/rados/rados_env.h"
 #include "storage/volume_impl.h"
 
 using namespace volumed;
@@ -77,6 +83,12 @@ int main(int argc, char** argv) {
   app.add_flag("--no-compress", no_compress, "disable snappy");
   app.add_option("--bloom-bits", bloom_bits, "bloom filter bits per key (0 = none)");
   app.add_option("--seq-mib", seq_mib, "MiB for the sequential write");
+  rados::RadosEnvOptions ceph;
+  ceph.conf_path = "/etc/ceph/ceph.conf";
+  ceph.gateway_id = "storage_bench";
+  app.add_option("--ceph-pool", ceph.pool, "run on the RADOS store in this pool");
+  app.add_option("--ceph-conf", ceph.conf_path, "ceph.conf for --ceph-pool");
+  app.add_option("--ceph-user", ceph.user, "cephx user for --ceph-pool");
   CLI11_PARSE(app, argc, argv);
 
   bool own_dir = dir.empty();
@@ -90,7 +102,12 @@ int main(int argc, char** argv) {
   tuning.max_file_size = max_file_mib << 20;
   tuning.compress = !no_compress;
   tuning.bloom_bits_per_key = bloom_bits;
-  KvFactory factory(nullptr, tuning, size_t{64} << 20);
+  std::unique_ptr<rados::RadosEnv> rados_env;
+  if (!ceph.pool.empty()) {
+    ceph.root = dir;
+    rados_env = Must(rados::RadosEnv::Connect(ceph), "connect to Ceph");
+  }
+  KvFactory factory(rados_env.get(), tuning, size_t{64} << 20);
   VolumeImpl::Options vo;
   vo.id = 1;
   vo.epoch = 1;
@@ -102,9 +119,9 @@ int main(int argc, char** argv) {
   const Credentials root{0, 0, {}};
   std::mt19937_64 rng(1);
 
-  std::printf("block %u KiB, write buffer %zu MiB, max file %zu MiB, %s, bloom %d bits; %s\n",
+  std::printf("block %u KiB, write buffer %zu MiB, max file %zu MiB, %s, bloom %d bits; %s%s\n",
               block_kib, write_buffer_mib, max_file_mib, no_compress ? "no compression" : "snappy",
-              bloom_bits, dir.c_str());
+              bloom_bits, dir.c_str(), rados_env ? (" in RADOS pool " + ceph.pool).c_str() : "");
   std::printf("%-34s %12s %12s %8s\n", "shape", "store", "raw leveldb", "ratio");
 
   // create, one thread: each a synced batch.
@@ -267,6 +284,11 @@ int main(int argc, char** argv) {
 
   volume->Close();
   raw.reset();
+  if (rados_env) {
+    for (const char* db : {"/vol", "/raw"}) {
+      if (Status s = factory.Destroy(dir + db); !s.ok()) Die(s, "remove from RADOS");
+    }
+  }
   if (own_dir) std::filesystem::remove_all(dir);
   return 0;
 }

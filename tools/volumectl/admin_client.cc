@@ -62,6 +62,15 @@ VolumeView FromWire(const adm_info& info) {
   }
   if (info.locks_known) out.lock_count = info.lock_count;
   out.damage = Str(info.damage);
+  switch (info.store) {
+    case ADM_STORE_EMBEDDED:
+      out.store = "embedded";
+      break;
+    case ADM_STORE_RADOS:
+      out.store = "rados";
+      break;
+  }
+  out.store_location = Str(info.store_location);
   return out;
 }
 

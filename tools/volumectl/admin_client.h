@@ -39,7 +39,9 @@ struct VolumeView {
   std::optional<uint64_t> used_bytes, used_files;
   std::optional<std::vector<std::string>> mounts;
   std::optional<uint32_t> lock_count;
-  std::string damage;  // empty: the volume opens; else why the server cannot open it
+  std::string damage;          // empty: the volume opens; else why the server cannot open it
+  std::string store;           // "embedded" | "rados"; empty for a kind this tool does not know
+  std::string store_location;  // a path, or the pool and namespace
 };
 
 struct FsckView {

@@ -72,6 +72,8 @@ Json VolumeJson(const VolumeView& v) {
   out["mounts"] = v.mounts ? Json(*v.mounts) : Json(nullptr);
   out["lock_count"] = v.lock_count ? Json(*v.lock_count) : Json(nullptr);
   out["damage"] = v.damage.empty() ? Json(nullptr) : Json(v.damage);
+  out["store"] = v.store.empty() ? Json(nullptr) : Json(v.store);
+  out["store_location"] = v.store.empty() ? Json(nullptr) : Json(v.store_location);
   return out;
 }
 
@@ -84,6 +86,7 @@ void PrintInfo(const VolumeView& v) {
     fmt::print("kind:     persisted\n");
   }
   fmt::print("created:  {}\n", LocalTime(v.created_ns));
+  if (!v.store.empty()) fmt::print("store:    {} ({})\n", v.store, v.store_location);
   if (!v.damage.empty()) {
     fmt::print("DAMAGED:  {}\n", v.damage);
     fmt::print(

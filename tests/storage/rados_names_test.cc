@@ -1,0 +1,70 @@
+// The pure parts of the RADOS Env: path → namespace mapping, object naming, cookies and
+// the errno mapping (no cluster needed).
+#include "storage/rados/rados_names.h"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+
+#include "storage/rados/rados_errors.h"
+
+namespace volumed::storage::rados {
+namespace {
+
+TEST(RadosNames, DirectoriesMapToNamespacesRelativeToRoot) {
+  EXPECT_EQ(DirectoryNamespace("/var/lib/volumed", "/var/lib/volumed"), "");
+  EXPECT_EQ(DirectoryNamespace("/var/lib/volumed/", "/var/lib/volumed"), "");
+  EXPECT_EQ(DirectoryNamespace("/var/lib/volumed", "/var/lib/volumed/catalog"), "catalog");
+  EXPECT_EQ(DirectoryNamespace("/var/lib/volumed", "/var/lib/volumed/volumes/7/"), "volumes/7");
+  EXPECT_EQ(DirectoryNamespace("/var/lib/volumed", "/var/lib/volumedx/catalog"), std::nullopt);
+  EXPECT_EQ(DirectoryNamespace("/var/lib/volumed", "/tmp/x"), std::nullopt);
+  EXPECT_EQ(DirectoryNamespace("/var/lib/volumed", "/var/lib"), std::nullopt);
+}
+
+TEST(RadosNames, FilesSplitIntoNamespaceAndName) {
+  auto f = SplitFilePath("/d", "/d/volumes/7/000005.ldb");
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->ns, "volumes/7");
+  EXPECT_EQ(f->name, "000005.ldb");
+  f = SplitFilePath("/d", "/d/CURRENT");
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->ns, "");
+  EXPECT_EQ(f->name, "CURRENT");
+  EXPECT_FALSE(SplitFilePath("/d", "/d").has_value());
+  EXPECT_FALSE(SplitFilePath("/d", "/e/CURRENT").has_value());
+}
+
+TEST(RadosNames, ChunksNameTheirFileAndNothingElseDoes) {
+  const std::string id = MakeFileId(0x1a2b, 7, "000005.ldb");
+  EXPECT_EQ(id, "f.1a2b.7.000005.ldb");
+  EXPECT_EQ(ChunkObject(id, 0), "f.1a2b.7.000005.ldb/0");
+  EXPECT_EQ(FileIdOfChunk(ChunkObject(id, 12)), id);
+  EXPECT_EQ(FileIdOfChunk(kDirectoryObject), std::nullopt);
+  EXPECT_EQ(FileIdOfChunk(kLockObject), std::nullopt);
+  EXPECT_EQ(FileIdOfChunk("f.1.2.x/"), std::nullopt);
+  EXPECT_EQ(FileIdOfChunk("f.1.2.x/1a"), std::nullopt);
+  EXPECT_EQ(FileIdOfChunk("someone-elses-object/3"), std::nullopt);
+}
+
+TEST(RadosNames, CookiesCarryTheGateway) {
+  const std::string c = MakeCookie("host-a:/var/lib/volumed", 0xabc);
+  EXPECT_EQ(c, "host-a:/var/lib/volumed/0000000000000abc");
+  EXPECT_EQ(GatewayOfCookie(c), "host-a:/var/lib/volumed");
+  EXPECT_EQ(GatewayOfCookie("no-slash"), "");
+}
+
+TEST(RadosErrors, EveryErrnoBecomesAStatusThatNamesIt) {
+  EXPECT_TRUE(RadosError(-ENOENT, "read", "o").IsNotFound());
+  for (int e : {EIO, EBUSY, ECANCELED, ESHUTDOWN, ENOSPC, EDQUOT, EFBIG, EPERM, ETIMEDOUT, 9999}) {
+    leveldb::Status s = RadosError(-e, "append", "f.1.2.x/0");
+    EXPECT_TRUE(s.IsIOError()) << e;
+    EXPECT_NE(s.ToString().find("append f.1.2.x/0"), std::string::npos) << s.ToString();
+  }
+  EXPECT_NE(RadosError(-ENOSPC, "append", "o").ToString().find("No space left"), std::string::npos);
+  EXPECT_NE(RadosError(-ESHUTDOWN, "append", "o").ToString().find("fenced"), std::string::npos);
+  EXPECT_EQ(Classify(0), RadosOutcome::kOk);
+  EXPECT_EQ(Classify(-ECANCELED), RadosOutcome::kCanceled);
+}
+
+}  // namespace
+}  // namespace volumed::storage::rados
