@@ -8,7 +8,9 @@
 //   cookie  := 0x03 dir:u64 cookie:u64            → CookieRecord (name, child, type)
 //   orphan  := 0x04 ino:u64                       → OrphanRecord (blocks to reclaim)
 //   block   := 0x80 ino:u64 index:u64             → raw block bytes (absent = hole)
-//   marker  := 0x05                               → commit barrier marker (empty value)
+//   marker  := 0x05                               → commit barrier marker (empty value;
+//                                                    written by COMMIT before syncs moved
+//                                                    out of band, still accepted)
 // Catalog DB grammar:
 //   name    := 0x10 name:bytes                    → id:u64
 //   volume  := 0x11 id:u64                        → VolumeRecord
