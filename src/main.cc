@@ -27,6 +27,7 @@
 #include "rpc/server.h"
 #include "services/file_services.h"
 #include "storage/catalog.h"
+#include "storage/rados/rados_store.h"
 
 namespace {
 
@@ -64,21 +65,22 @@ struct Flags {
 
 // The store the flags ask for: the embedded one (files under --data), or the catalog and
 // every volume in a Ceph RADOS pool (storage/catalog.h).
-volumed::Result<volumed::storage::StoreOptions> StoreFromFlags(const Flags& flags) {
-  volumed::storage::StoreOptions store;
-  store.data_dir = flags.data_dir;
-  if (flags.store == "embedded") return store;
+// The store --store names: null for the embedded one (the catalog then uses --data's
+// files), else connected here and kept alive longer than the catalog.
+volumed::Result<std::unique_ptr<volumed::storage::StoreEnv>> StoreFromFlags(const Flags& flags) {
+  if (flags.store == "embedded") return std::unique_ptr<volumed::storage::StoreEnv>();
   if (flags.store != "rados") {
     return volumed::InvalidArgument("--store is 'embedded' or 'rados', not '" + flags.store + "'");
   }
   if (flags.ceph_pool.empty()) return volumed::InvalidArgument("--store rados needs --ceph-pool");
-  store.kind = volumed::storage::StoreKind::kRados;
-  store.rados.conf_path = flags.ceph_conf;
-  store.rados.user = flags.ceph_user;
-  store.rados.pool = flags.ceph_pool;
-  store.rados.gateway_id = flags.ceph_gateway_id;
-  store.rados.lease_seconds = flags.ceph_lease_s;
-  return store;
+  volumed::storage::rados::RadosStoreOptions o;
+  o.conf_path = flags.ceph_conf;
+  o.user = flags.ceph_user;
+  o.pool = flags.ceph_pool;
+  o.root = flags.data_dir;
+  o.gateway_id = flags.ceph_gateway_id;
+  o.lease_seconds = flags.ceph_lease_s;
+  return volumed::storage::rados::ConnectRadosStore(o);
 }
 
 // Creates the data directory if needed and proves it is writable.
@@ -207,10 +209,13 @@ int main(int argc, char** argv) {
   if (flags.require_privileged_port) options.privileged_port_programs = {100003, 100005, 100021};
   // The catalog, the --volume names and the NFS/MOUNT services; opened before the server
   // so that it outlives every handler.
-  auto store = StoreFromFlags(flags);
-  if (!store.ok()) return Fail(store.status());
-  store->boot_id = flags.boot_id;
-  auto files = volumed::services::FileServices::Open(*store, flags.volumes);
+  auto store_env = StoreFromFlags(flags);
+  if (!store_env.ok()) return Fail(store_env.status());
+  volumed::storage::StoreOptions store;
+  store.data_dir = flags.data_dir;
+  store.store = store_env->get();
+  store.boot_id = flags.boot_id;
+  auto files = volumed::services::FileServices::Open(store, flags.volumes);
   if (!files.ok()) return Fail(files.status());
   rpc::Server server(options);
 

@@ -78,24 +78,24 @@ struct StoreLocation {
   std::string where;
 };
 
-// How to reach the Ceph cluster of a kRados store.
-struct RadosStoreOptions {
-  std::string conf_path;  // ceph.conf: monitors and keyring
-  std::string user = "admin";
-  std::string pool;
-  // This server's identity for volume ownership (default: host name + data dir): a
-  // restart under the same identity takes over what its crashed predecessor held at once.
-  std::string gateway_id;
-  int lease_seconds = 30;
+// A store other than the embedded one (storage/rados/rados_store.h): the leveldb::Env its
+// databases live in, and how it names a database's place for people. Whoever connects it
+// owns it and keeps it alive longer than the catalog.
+class StoreEnv {
+ public:
+  virtual ~StoreEnv() = default;
+  virtual StoreKind kind() const = 0;
+  virtual leveldb::Env* env() = 0;
+  // e.g. "pool 'P', namespace 'N'" for the database in `dir`.
+  virtual std::string Describe(const std::string& dir) const = 0;
 };
 
 struct StoreOptions {
-  StoreKind kind = StoreKind::kEmbedded;
-  // kEmbedded: the directory holding catalog/ and volumes/. kRados: the same names, as the
-  // root that the RADOS namespaces are named relative to.
+  // The directory holding catalog/ and volumes/ (embedded), or the root the store's own
+  // names are relative to (RADOS namespaces).
   std::string data_dir;
-  RadosStoreOptions rados;      // kRados only
-  leveldb::Env* env = nullptr;  // kEmbedded: null = Env::Default(); tests pass a MemEnv
+  StoreEnv* store = nullptr;    // null: the embedded store
+  leveldb::Env* env = nullptr;  // embedded: null = the POSIX file system; tests pass a MemEnv
   // Block size of volumes created from now on (a power of two, 4 KiB .. 1 MiB); each
   // volume keeps the size it was created with (storage/TUNING.md).
   uint32_t block_size = 16 * 1024;

@@ -11,7 +11,6 @@
 // every open of it fails with that status, the others keep serving, and the first failure
 // is logged once as an error naming the volume.
 #include <leveldb/write_batch.h>
-#include <unistd.h>
 
 #include <ctime>
 #include <fstream>
@@ -27,7 +26,6 @@
 #include "storage/coding.h"
 #include "storage/key_codec.h"
 #include "storage/kv.h"
-#include "storage/rados/rados_env.h"
 #include "storage/records.h"
 #include "storage/volume_impl.h"
 #include "storage/volume_name.h"
@@ -60,37 +58,11 @@ Status StaleId(uint64_t id) {
 // one volume share one sync, so more threads only help when several volumes sync at once.
 constexpr size_t kSyncThreads = 4;
 
-// The RADOS Env when `options` asks for that store; null for the embedded store (the
-// factory then uses options.env).
-Result<std::unique_ptr<rados::RadosEnv>> OpenRadosEnv(const StoreOptions& options) {
-  switch (options.kind) {
-    case StoreKind::kEmbedded:
-      return std::unique_ptr<rados::RadosEnv>();
-    case StoreKind::kRados: {
-      rados::RadosEnvOptions o;
-      o.conf_path = options.rados.conf_path;
-      o.user = options.rados.user;
-      o.pool = options.rados.pool;
-      o.root = options.data_dir;
-      o.gateway_id = options.rados.gateway_id;
-      if (o.gateway_id.empty()) {
-        char host[256] = {};
-        gethostname(host, sizeof(host) - 1);
-        o.gateway_id = std::string(host) + ":" + options.data_dir;
-      }
-      o.lease = std::chrono::seconds(options.rados.lease_seconds);
-      return rados::RadosEnv::Connect(o);
-    }
-  }
-  return InvalidArgument("unknown store kind");
-}
-
 class CatalogImpl final : public VolumeCatalog {
  public:
-  CatalogImpl(const StoreOptions& options, std::unique_ptr<rados::RadosEnv> rados_env)
+  explicit CatalogImpl(const StoreOptions& options)
       : options_(options),
-        rados_env_(std::move(rados_env)),
-        factory_(rados_env_ ? rados_env_.get() : options.env, KvTuning{},
+        factory_(options.store != nullptr ? options.store->env() : options.env, KvTuning{},
                  options.block_cache_bytes) {}
 
   ~CatalogImpl() override {
@@ -300,13 +272,8 @@ class CatalogImpl final : public VolumeCatalog {
   }
 
   StoreLocation Locate(uint64_t id) override {
-    switch (options_.kind) {
-      case StoreKind::kEmbedded:
-        return {StoreKind::kEmbedded, VolumeDir(id)};
-      case StoreKind::kRados:
-        return {StoreKind::kRados, rados_env_->Describe(VolumeDir(id))};
-    }
-    return {options_.kind, VolumeDir(id)};
+    if (options_.store == nullptr) return {StoreKind::kEmbedded, VolumeDir(id)};
+    return {options_.store->kind(), options_.store->Describe(VolumeDir(id))};
   }
 
  private:
@@ -436,7 +403,7 @@ class CatalogImpl final : public VolumeCatalog {
     o.quota = info.quota;
     // FSSTAT's capacity: the local disk's for the embedded store; none for RADOS, whose
     // pool capacity is the cluster's business (1 PiB nominal unless a quota says less).
-    if (options_.kind == StoreKind::kEmbedded) o.capacity_path = options_.data_dir;
+    if (options_.store == nullptr) o.capacity_path = options_.data_dir;
     o.sync_scheduler = &sync_scheduler_;
     // An ephemeral volume lives only as long as its job's lease and does not outlive a
     // crash of the machine, so nothing in it is ever synced (DESIGN.md §5).
@@ -463,7 +430,6 @@ class CatalogImpl final : public VolumeCatalog {
   }
 
   const StoreOptions options_;
-  std::unique_ptr<rados::RadosEnv> rados_env_;  // kRados only
   KvFactory factory_;
   SyncScheduler sync_scheduler_{kSyncThreads};  // outlives every volume in open_
   std::unique_ptr<Kv> kv_;
@@ -482,8 +448,7 @@ class CatalogImpl final : public VolumeCatalog {
 
 Result<std::unique_ptr<VolumeCatalog>> VolumeCatalog::Open(const StoreOptions& options) {
   if (options.data_dir.empty()) return InvalidArgument("no data directory");
-  VOLUMED_ASSIGN_OR_RETURN(auto rados_env, OpenRadosEnv(options));
-  auto catalog = std::make_unique<CatalogImpl>(options, std::move(rados_env));
+  auto catalog = std::make_unique<CatalogImpl>(options);
   VOLUMED_RETURN_IF_ERROR(catalog->Init());
   return std::unique_ptr<VolumeCatalog>(std::move(catalog));
 }

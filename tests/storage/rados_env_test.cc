@@ -5,6 +5,7 @@
 // listings longer than one omap page, files spanning chunks, no objects left behind —
 // and the volume catalog on the RADOS store.
 #include "storage/rados/rados_env.h"
+#include "storage/rados/rados_store.h"
 
 #include <gtest/gtest.h>
 #include <leveldb/db.h>
@@ -335,12 +336,16 @@ TEST_F(RadosEnvTest, ReplacedRenamedAndRemovedFilesLeaveNoObjects) {
 
 // The catalog and a volume on the RADOS store: create, write, reopen, read, delete.
 TEST_F(RadosEnvTest, VolumesLiveInRadosAndLeaveNothingWhenDeleted) {
+  RadosStoreOptions ro;
+  ro.conf_path = Conf();
+  ro.pool = Pool();
+  ro.root = dir_;
+  ro.gateway_id = "gw-catalog";
+  auto store = ConnectRadosStore(ro);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
   StoreOptions so;
-  so.kind = StoreKind::kRados;
   so.data_dir = dir_;
-  so.rados.conf_path = Conf();
-  so.rados.pool = Pool();
-  so.rados.gateway_id = "gw-catalog";
+  so.store = store->get();
   so.block_size = 4096;
   so.block_cache_bytes = 1 << 20;
   const Credentials root{0, 0, {}};

@@ -1,0 +1,42 @@
+#include "storage/rados/rados_store.h"
+
+#include <unistd.h>
+
+#include <chrono>
+
+#include "storage/rados/rados_env.h"
+
+namespace volumed::storage::rados {
+namespace {
+
+class RadosStore final : public StoreEnv {
+ public:
+  explicit RadosStore(std::unique_ptr<RadosEnv> env) : env_(std::move(env)) {}
+  StoreKind kind() const override { return StoreKind::kRados; }
+  leveldb::Env* env() override { return env_.get(); }
+  std::string Describe(const std::string& dir) const override { return env_->Describe(dir); }
+
+ private:
+  std::unique_ptr<RadosEnv> env_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<StoreEnv>> ConnectRadosStore(const RadosStoreOptions& options) {
+  RadosEnvOptions o;
+  o.conf_path = options.conf_path;
+  o.user = options.user;
+  o.pool = options.pool;
+  o.root = options.root;
+  o.gateway_id = options.gateway_id;
+  if (o.gateway_id.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof(host) - 1);
+    o.gateway_id = std::string(host) + ":" + options.root;
+  }
+  o.lease = std::chrono::seconds(options.lease_seconds);
+  VOLUMED_ASSIGN_OR_RETURN(std::unique_ptr<RadosEnv> env, RadosEnv::Connect(o));
+  return std::unique_ptr<StoreEnv>(std::make_unique<RadosStore>(std::move(env)));
+}
+
+}  // namespace volumed::storage::rados
