@@ -17,20 +17,15 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "base/clock.h"
+#include "base/executor.h"
 #include "base/logging.h"
 #include "rpc/call_codec.h"
 #include "rpc/socket_util.h"
-#include "rpc/worker_pool.h"
 
 namespace volumed::rpc {
 
 namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 constexpr size_t kReadChunk = 64u << 10;
 constexpr size_t kMaxDatagram = 65536;
@@ -70,7 +65,7 @@ struct Server::Connection : Pollable, std::enable_shared_from_this<Connection> {
   CallContext base;               // transport, peer, local_peer_uid
   RecordReassembler reassembler;  // reactor thread only
   bool reactor_closed = false;    // reactor thread only
-  std::atomic<int64_t> last_active_ms{NowMs()};
+  std::atomic<int64_t> last_active_ns{MonotonicNowNs()};
 
   std::mutex mu;  // guards everything below; never held across a socket call
   std::deque<std::vector<uint8_t>> out;
@@ -93,7 +88,7 @@ struct Server::Impl {
   DuplicateRequestCache drc;
   std::vector<std::unique_ptr<Listener>> listeners;
   RpcbindRegistration rpcbind;
-  std::unique_ptr<WorkerPool> pool;
+  std::unique_ptr<Executor> pool;  // the workers
   int epoll_fd = -1;
   int wake_fd = -1;
   int reserve_fd = -1;  // released to accept-and-close when out of descriptors
@@ -106,13 +101,13 @@ struct Server::Impl {
   // Reactor thread only.
   std::unordered_map<int, std::shared_ptr<Connection>> conns;
   std::vector<std::shared_ptr<Connection>> graveyard;  // kept alive until the batch ends
-  int64_t last_sweep_ms = 0;
+  int64_t last_sweep_ns = 0;
   size_t partial_bytes = 0;  // sum of the reassemblers' buffered bytes
   std::vector<std::weak_ptr<Connection>> starved;
   // Bytes of complete records not yet answered (workers decrement).
   std::atomic<size_t> queued_bytes{0};
   std::atomic<bool> starving{false};
-  int64_t last_refusal_log_ms = 0;
+  int64_t last_refusal_log_ns = 0;
 
   std::mutex replies_mu;
   std::condition_variable replies_cv;
@@ -241,9 +236,7 @@ Status Server::Start() {
   Impl& m = *impl_;
   if (m.started) return InvalidArgument("server already started");
   if (m.options.use_rpcbind) {
-    if (!RpcbindRegistration::Available()) {
-      return IoError("rpcbind is not running: start it with `rpcbind` or pass --no-rpcbind");
-    }
+    VOLUMED_RETURN_IF_ERROR(RpcbindRegistration::CheckAvailable());
     for (auto& l : m.listeners) {
       if (l->transport == Transport::kLocal) continue;
       std::string netid = l->transport == Transport::kTcp ? "tcp" : "udp";
@@ -275,7 +268,7 @@ Status Server::Start() {
   }
   size_t threads = m.options.threads;
   if (threads == 0) threads = std::max<size_t>(2, std::thread::hardware_concurrency());
-  m.pool = std::make_unique<WorkerPool>(threads);
+  m.pool = std::make_unique<Executor>(threads, Executor::OnShutdown::kRunQueued);
   m.started = true;
   m.reactor = std::thread([&m] { m.ReactorLoop(); });
   for (auto& l : m.listeners) {
@@ -393,11 +386,11 @@ void Server::Impl::ReactorLoop() {
     }
     graveyard.clear();
     if (!starved.empty()) ResumeStarved();
-    const int64_t now = NowMs();
-    const int64_t interval =
-        std::min<int64_t>(5000, std::chrono::milliseconds(options.idle_timeout).count());
-    if (now - last_sweep_ms >= interval) {
-      last_sweep_ms = now;
+    const int64_t now = MonotonicNowNs();
+    const int64_t interval = std::min<int64_t>(
+        5 * kNanosPerSecond, std::chrono::nanoseconds(options.idle_timeout).count());
+    if (now - last_sweep_ns >= interval) {
+      last_sweep_ns = now;
       SweepIdle();
     }
   }
@@ -427,9 +420,9 @@ void Server::Impl::Accept(Listener* l) {
     if (conns.size() >= options.max_connections) {
       refused++;
       close(fd);
-      const int64_t now = NowMs();
-      if (now - last_refusal_log_ms > 10000) {
-        last_refusal_log_ms = now;
+      const int64_t now = MonotonicNowNs();
+      if (now - last_refusal_log_ns > 10 * kNanosPerSecond) {
+        last_refusal_log_ns = now;
         LOG_WARN("rpc: connection limit ({}) reached; refusing new connections",
                  options.max_connections);
       }
@@ -477,7 +470,7 @@ void Server::Impl::ReadStream(Connection* c) {
       CloseConn(c);
       return;
     }
-    c->last_active_ms = NowMs();
+    c->last_active_ns = MonotonicNowNs();
     records.clear();
     const size_t partial_before = c->reassembler.buffered_bytes();
     Status s = c->reassembler.Feed(std::span(buf, static_cast<size_t>(n)), &records);
@@ -496,7 +489,7 @@ void Server::Impl::ReadStream(Connection* c) {
           continue;
         }
         queued_bytes += rec.size();
-        pool->Submit([this, self, rec = std::move(rec)] {
+        pool->Post([this, self, rec = std::move(rec)] {
           HandleStreamCall(self, rec);
           queued_bytes -= rec.size();
           if (starving.load()) {
@@ -577,11 +570,11 @@ void Server::Impl::CloseConn(Connection* c) {
 }
 
 void Server::Impl::SweepIdle() {
-  const int64_t now = NowMs();
-  const int64_t limit = std::chrono::milliseconds(options.idle_timeout).count();
+  const int64_t now = MonotonicNowNs();
+  const int64_t limit = std::chrono::nanoseconds(options.idle_timeout).count();
   std::vector<Connection*> idle;
   for (auto& [fd, c] : conns) {
-    if (now - c->last_active_ms.load() < limit) continue;
+    if (now - c->last_active_ns.load() < limit) continue;
     std::lock_guard lock(c->mu);
     if (c->in_flight == 0 && c->out.empty()) idle.push_back(c.get());
   }
@@ -635,7 +628,7 @@ void Server::Impl::ReadDatagrams(Listener* l) {
     base.transport = Transport::kUdp;
     base.peer = peer;
     base.peer_len = msg.msg_namelen;
-    pool->Submit([this, l, base, dgram = std::move(dgram)] {
+    pool->Post([this, l, base, dgram = std::move(dgram)] {
       BeginReply();
       l->dispatcher.Dispatch(
           dgram, base, [this, l, base](std::optional<std::vector<uint8_t>> reply) {
@@ -720,7 +713,7 @@ void Server::Impl::Flush(Connection* c) {
         c->out.pop_front();
         c->out_offset = 0;
       }
-      c->last_active_ms = NowMs();
+      c->last_active_ns = MonotonicNowNs();
       continue;
     }
     if (n < 0 && err == EINTR) continue;
