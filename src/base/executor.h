@@ -1,6 +1,6 @@
 // Executor: a fixed set of threads running posted tasks, each at its due time (at once, or
 // after a delay), earliest due first and, at equal times, in posting order. The one
-// thread pool of the server: the RPC engine's workers (rpc::WorkerPool) and the lock
+// thread pool of the server: the RPC engine's workers (rpc::Server) and the lock
 // manager's outbound calls (NLM GRANTED_MSG and _RES callbacks, NSM SM_NOTIFY, the NSM
 // sweep) run on executors — the latter never on RPC workers, because a call to an
 // unreachable client blocks its thread for the whole timeout.

@@ -1,12 +1,10 @@
 // NFSv3 I/O family: READ, WRITE, COMMIT. Stability is answered as the store reports it
 // (DESIGN.md §5); a write or sync error changes the write verifier.
 #include <algorithm>
-#include <cstdlib>
-#include <cstring>
-#include <new>
 
 #include "nfs3/handler_util.h"
 #include "nfs3/handlers.h"
+#include "rpc/xdr_alloc.h"
 #include "rpc/xdr_enum.h"
 
 namespace volumed::nfs3 {
@@ -58,12 +56,7 @@ void Read(NfsService& s, const CallContext& ctx, const READ3args& a, READ3res& r
   }
   READ3resok& ok = r.READ3res_u.resok;
   size_t n = std::min<size_t>(read->data.size(), count);
-  if (n > 0) {
-    auto* buf = static_cast<char*>(std::malloc(n));
-    if (buf == nullptr) throw std::bad_alloc();
-    std::memcpy(buf, read->data.data(), n);
-    ok.data.data_val = buf;
-  }
+  ok.data.data_val = rpc::XdrDupBytes(read->data.data(), n);
   ok.data.data_len = static_cast<u_int>(n);
   ok.count = static_cast<count3>(n);
   ok.eof = read->eof ? TRUE : FALSE;

@@ -1,6 +1,7 @@
 // Call decoding and reply encoding; the grammar is in call_codec.h.
 #include "rpc/call_codec.h"
 
+#include "base/big_endian.h"
 #include "rpc/auth_sys.h"
 #include "rpc/record_marking.h"
 #include "rpc/wire.h"
@@ -44,10 +45,7 @@ void AcceptedPrefix(WireWriter& w, uint32_t stat) {
 bool IsNullCall(std::span<const uint8_t> record) {
   constexpr size_t kMsgTypeAt = 4, kProcAt = 20;
   if (record.size() < kProcAt + 4) return false;
-  auto word = [&](size_t at) {
-    return (uint32_t{record[at]} << 24) | (uint32_t{record[at + 1]} << 16) |
-           (uint32_t{record[at + 2]} << 8) | record[at + 3];
-  };
+  auto word = [&](size_t at) { return LoadBigEndian<uint32_t>(record.data() + at); };
   return word(kMsgTypeAt) == CALL && word(kProcAt) == 0;
 }
 

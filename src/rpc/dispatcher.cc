@@ -5,6 +5,7 @@
 #include <exception>
 #include <memory>
 
+#include "base/big_endian.h"
 #include "base/logging.h"
 #include "rpc/call_codec.h"
 #include "rpc/reply_gate.h"
@@ -66,8 +67,7 @@ void Dispatcher::Dispatch(std::span<const uint8_t> record, const CallContext& ba
   std::optional<std::vector<uint8_t>> reply;
   try {
     if (record.size() >= 4) {
-      const uint32_t xid = (uint32_t{record[0]} << 24) | (uint32_t{record[1]} << 16) |
-                           (uint32_t{record[2]} << 8) | record[3];
+      const uint32_t xid = LoadBigEndian<uint32_t>(record.data());
       reply = EncodeAcceptErrorReply(xid, SYSTEM_ERR);
     }
   } catch (...) {

@@ -23,9 +23,8 @@ class RpcbindRegistration {
   RpcbindRegistration(const RpcbindRegistration&) = delete;
   RpcbindRegistration& operator=(const RpcbindRegistration&) = delete;
 
-  // True when an rpcbind answers on this host.
-  static bool Available();
-  // Ok when one does; else the IoError a user reads ("rpcbind is not running: …").
+  // Ok when an rpcbind answers on this host; else the IoError a user reads ("rpcbind is
+  // not running: …").
   static Status CheckAvailable();
 
   // `netid` is "tcp", "udp", "tcp6" or "udp6"; `addr` is the bound listen address.
@@ -34,6 +33,8 @@ class RpcbindRegistration {
   void UnsetAll();
 
  private:
+  static bool Available();
+
   struct Mapping {
     uint32_t prog;
     uint32_t vers;

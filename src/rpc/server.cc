@@ -11,29 +11,25 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <condition_variable>
 #include <cstring>
-#include <deque>
-#include <mutex>
+#include <optional>
+#include <span>
 #include <unordered_map>
 
+#include "base/clock.h"
+#include "base/executor.h"
 #include "base/logging.h"
 #include "rpc/call_codec.h"
+#include "rpc/connection_output.h"
+#include "rpc/pending_replies.h"
 #include "rpc/socket_util.h"
-#include "rpc/worker_pool.h"
+#include "rpc/udp_endpoint.h"
 
 namespace volumed::rpc {
 
 namespace {
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 constexpr size_t kReadChunk = 64u << 10;
-constexpr size_t kMaxDatagram = 65536;
 constexpr int kBacklog = 1024;
 
 enum class PollKind : unsigned char { kWake, kListener, kConnection };
@@ -57,32 +53,51 @@ struct Server::Listener : Pollable {
   sockaddr_storage addr{};  // bound address, port included (TCP/UDP)
   std::string path;         // kLocal
   Dispatcher dispatcher;
-  std::atomic<size_t> queued_datagrams{0};
+  std::unique_ptr<UdpEndpoint> udp;  // kUdp, from Start
 };
 
-struct Server::Connection : Pollable, std::enable_shared_from_this<Connection> {
-  Connection(int f, Listener* l, size_t max_record)
-      : Pollable(PollKind::kConnection), fd(f), listener(l), reassembler(max_record) {}
-  ~Connection() { close(fd); }
+// One stream connection: the reactor's input side (record reassembly) and the output
+// side every replying thread shares (ConnectionOutput, which drives this socket).
+struct Server::Connection : Pollable,
+                            ConnectionOutput::Socket,
+                            std::enable_shared_from_this<Connection> {
+  Connection(int f, Listener* l, int epoll, const ServerOptions& o)
+      : Pollable(PollKind::kConnection),
+        fd(f),
+        epoll_fd(epoll),
+        listener(l),
+        reassembler(o.max_record_size),
+        output(this, {o.max_requests_per_connection, o.max_queued_reply_bytes}) {}
+  ~Connection() override { close(fd); }
+
+  ssize_t Send(std::span<const uint8_t> bytes) override {
+    for (;;) {
+      const ssize_t n = send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        last_active_ns = MonotonicNowNs();
+        return n;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
+      return -1;
+    }
+  }
+  void SetInterest(bool read, bool write) override {
+    epoll_event ev{};
+    ev.events = (read ? EPOLLIN | EPOLLRDHUP : 0u) | (write ? EPOLLOUT : 0u);
+    ev.data.ptr = static_cast<Pollable*>(this);
+    epoll_ctl(epoll_fd, EPOLL_CTL_MOD, fd, &ev);
+  }
+  void Shutdown() override { shutdown(fd, SHUT_RDWR); }
 
   const int fd;
+  const int epoll_fd;
   Listener* const listener;
   CallContext base;               // transport, peer, local_peer_uid
   RecordReassembler reassembler;  // reactor thread only
-  bool reactor_closed = false;    // reactor thread only
-  std::atomic<int64_t> last_active_ms{NowMs()};
-
-  std::mutex mu;  // guards everything below; never held across a socket call
-  std::deque<std::vector<uint8_t>> out;
-  size_t out_offset = 0;  // bytes of out.front() already sent
-  size_t out_bytes = 0;
-  size_t in_flight = 0;
-  bool writer_active = false;  // one thread owns the socket for writing
-  bool want_out = false;       // the writer waits for EPOLLOUT
-  bool read_paused = false;
-  bool starved = false;  // not read while the server-wide request-byte budget is spent
-  bool peer_eof = false;
-  bool closed = false;
+  bool dropped = false;           // reactor thread only: out of epoll and `conns`
+  std::atomic<int64_t> last_active_ns{MonotonicNowNs()};
+  ConnectionOutput output;
 };
 
 struct Server::Impl {
@@ -93,7 +108,7 @@ struct Server::Impl {
   DuplicateRequestCache drc;
   std::vector<std::unique_ptr<Listener>> listeners;
   RpcbindRegistration rpcbind;
-  std::unique_ptr<WorkerPool> pool;
+  std::unique_ptr<Executor> pool;  // the workers
   int epoll_fd = -1;
   int wake_fd = -1;
   int reserve_fd = -1;  // released to accept-and-close when out of descriptors
@@ -106,17 +121,15 @@ struct Server::Impl {
   // Reactor thread only.
   std::unordered_map<int, std::shared_ptr<Connection>> conns;
   std::vector<std::shared_ptr<Connection>> graveyard;  // kept alive until the batch ends
-  int64_t last_sweep_ms = 0;
+  int64_t last_sweep_ns = 0;
   size_t partial_bytes = 0;  // sum of the reassemblers' buffered bytes
   std::vector<std::weak_ptr<Connection>> starved;
   // Bytes of complete records not yet answered (workers decrement).
   std::atomic<size_t> queued_bytes{0};
   std::atomic<bool> starving{false};
-  int64_t last_refusal_log_ms = 0;
+  int64_t last_refusal_log_ns = 0;
 
-  std::mutex replies_mu;
-  std::condition_variable replies_cv;
-  size_t replies_pending = 0;  // guarded by replies_mu
+  PendingReplies replies;  // calls whose reply is not sent yet (Stop waits for them)
 
   std::atomic<uint64_t> accepted{0}, refused{0}, open_conns{0}, protocol_errors{0}, calls{0},
       dropped{0};
@@ -127,21 +140,12 @@ struct Server::Impl {
   void ReactorLoop();
   void Accept(Listener* l);
   void ReadStream(Connection* c);
-  void ReadDatagrams(Listener* l);
   void OnPeerEof(Connection* c);
   void CloseConn(Connection* c);
   void SweepIdle();
   void ResumeStarved();
 
   void HandleStreamCall(const std::shared_ptr<Connection>& c, const std::vector<uint8_t>& rec);
-  // Count calls whose reply is not yet sent (a gated reply outlives its worker task).
-  void BeginReply();
-  void EndReply();
-  void QueueReply(Connection* c, std::vector<uint8_t> reply);
-  void Flush(Connection* c);
-  void FinishCall(Connection* c);
-  void UpdateInterestLocked(Connection* c);
-  void ResumeOrFinishLocked(Connection* c);
 };
 
 // ---------------------------------------------------------------------------------------
@@ -241,9 +245,7 @@ Status Server::Start() {
   Impl& m = *impl_;
   if (m.started) return InvalidArgument("server already started");
   if (m.options.use_rpcbind) {
-    if (!RpcbindRegistration::Available()) {
-      return IoError("rpcbind is not running: start it with `rpcbind` or pass --no-rpcbind");
-    }
+    VOLUMED_RETURN_IF_ERROR(RpcbindRegistration::CheckAvailable());
     for (auto& l : m.listeners) {
       if (l->transport == Transport::kLocal) continue;
       std::string netid = l->transport == Transport::kTcp ? "tcp" : "udp";
@@ -275,7 +277,12 @@ Status Server::Start() {
   }
   size_t threads = m.options.threads;
   if (threads == 0) threads = std::max<size_t>(2, std::thread::hardware_concurrency());
-  m.pool = std::make_unique<WorkerPool>(threads);
+  m.pool = std::make_unique<Executor>(threads, Executor::OnShutdown::kRunQueued);
+  for (auto& l : m.listeners) {
+    if (l->transport != Transport::kUdp) continue;
+    l->udp = std::make_unique<UdpEndpoint>(l->fd, &l->dispatcher, m.pool.get(), &m.replies,
+                                           m.options.max_queued_datagrams);
+  }
   m.started = true;
   m.reactor = std::thread([&m] { m.ReactorLoop(); });
   for (auto& l : m.listeners) {
@@ -315,15 +322,9 @@ void Server::Stop() {
   if (write(m.wake_fd, &one, sizeof(one)) < 0) LOG_WARN("rpc: cannot wake the reactor");
   m.reactor.join();
   m.pool->Shutdown();  // queued calls finish; their replies go out if the socket takes them
-  {
-    // Replies gated on the store's durability are sent by its sync threads: wait for them.
-    std::unique_lock lock(m.replies_mu);
-    m.replies_cv.wait(lock, [&] { return m.replies_pending == 0; });
-  }
-  for (auto& [fd, c] : m.conns) {
-    std::lock_guard lock(c->mu);
-    c->closed = true;
-  }
+  // Replies gated on the store's durability are sent by its sync threads: wait for them.
+  m.replies.WaitForNone();
+  for (auto& [fd, c] : m.conns) c->output.Close();
   m.conns.clear();
   for (auto& l : m.listeners) {
     if (l->transport == Transport::kLocal) unlink(l->path.c_str());
@@ -360,7 +361,9 @@ void Server::Impl::ReactorLoop() {
         case PollKind::kListener: {
           auto* l = static_cast<Listener*>(p);
           if (l->transport == Transport::kUdp) {
-            ReadDatagrams(l);
+            const UdpEndpoint::Counts counts = l->udp->ReadReady();
+            calls += counts.calls;
+            dropped += counts.dropped;
           } else {
             Accept(l);
           }
@@ -368,36 +371,25 @@ void Server::Impl::ReactorLoop() {
         }
         case PollKind::kConnection: {
           auto* c = static_cast<Connection*>(p);
-          if (c->reactor_closed) break;
+          if (c->dropped) break;
           if (ev & (EPOLLERR | EPOLLHUP)) {
             CloseConn(c);
             break;
           }
           if (ev & EPOLLIN) ReadStream(c);
-          if (!c->reactor_closed && (ev & EPOLLRDHUP)) OnPeerEof(c);
-          if (!c->reactor_closed && (ev & EPOLLOUT)) {
-            bool flush = false;
-            {
-              std::lock_guard lock(c->mu);
-              if (c->want_out) {
-                c->want_out = false;
-                flush = true;
-                UpdateInterestLocked(c);
-              }
-            }
-            if (flush) Flush(c);  // the writer role was handed to us with want_out
-          }
+          if (!c->dropped && (ev & EPOLLRDHUP)) OnPeerEof(c);
+          if (!c->dropped && (ev & EPOLLOUT)) c->output.OnWritable();
           break;
         }
       }
     }
     graveyard.clear();
     if (!starved.empty()) ResumeStarved();
-    const int64_t now = NowMs();
-    const int64_t interval =
-        std::min<int64_t>(5000, std::chrono::milliseconds(options.idle_timeout).count());
-    if (now - last_sweep_ms >= interval) {
-      last_sweep_ms = now;
+    const int64_t now = MonotonicNowNs();
+    const int64_t interval = std::min<int64_t>(
+        5 * kNanosPerSecond, std::chrono::nanoseconds(options.idle_timeout).count());
+    if (now - last_sweep_ns >= interval) {
+      last_sweep_ns = now;
       SweepIdle();
     }
   }
@@ -427,15 +419,15 @@ void Server::Impl::Accept(Listener* l) {
     if (conns.size() >= options.max_connections) {
       refused++;
       close(fd);
-      const int64_t now = NowMs();
-      if (now - last_refusal_log_ms > 10000) {
-        last_refusal_log_ms = now;
+      const int64_t now = MonotonicNowNs();
+      if (now - last_refusal_log_ns > 10 * kNanosPerSecond) {
+        last_refusal_log_ns = now;
         LOG_WARN("rpc: connection limit ({}) reached; refusing new connections",
                  options.max_connections);
       }
       continue;
     }
-    auto c = std::make_shared<Connection>(fd, l, options.max_record_size);
+    auto c = std::make_shared<Connection>(fd, l, epoll_fd, options);
     c->base.transport = l->transport;
     if (l->transport == Transport::kLocal) {
       ucred cred{};
@@ -477,16 +469,13 @@ void Server::Impl::ReadStream(Connection* c) {
       CloseConn(c);
       return;
     }
-    c->last_active_ms = NowMs();
+    c->last_active_ns = MonotonicNowNs();
     records.clear();
     const size_t partial_before = c->reassembler.buffered_bytes();
     Status s = c->reassembler.Feed(std::span(buf, static_cast<size_t>(n)), &records);
     partial_bytes = partial_bytes - partial_before + c->reassembler.buffered_bytes();
     if (!records.empty()) {
-      {
-        std::lock_guard lock(c->mu);
-        c->in_flight += records.size();
-      }
+      c->output.AddCalls(records.size());
       calls += records.size();
       for (auto& rec : records) {
         if (IsNullCall(rec)) {
@@ -496,7 +485,7 @@ void Server::Impl::ReadStream(Connection* c) {
           continue;
         }
         queued_bytes += rec.size();
-        pool->Submit([this, self, rec = std::move(rec)] {
+        pool->Post([this, self, rec = std::move(rec)] {
           HandleStreamCall(self, rec);
           queued_bytes -= rec.size();
           if (starving.load()) {
@@ -522,20 +511,14 @@ void Server::Impl::ReadStream(Connection* c) {
       return;
     }
     if (partial_bytes + queued_bytes.load() > options.max_buffered_request_bytes) {
-      std::lock_guard lock(c->mu);
-      c->starved = true;
+      c->output.SetStarved(true);
       starving = true;
       starved.push_back(self);
-      UpdateInterestLocked(c);
       return;
     }
-    if (static_cast<size_t>(n) < sizeof(buf)) break;
-  }
-  std::lock_guard lock(c->mu);
-  if (c->in_flight >= options.max_requests_per_connection ||
-      c->out_bytes > options.max_queued_reply_bytes) {
-    c->read_paused = true;
-    UpdateInterestLocked(c);
+    // Stop when the socket is drained or the connection reached its bounds (the output
+    // resumes reading once it is back within them).
+    if (static_cast<size_t>(n) < sizeof(buf) || !c->output.reading()) break;
   }
 }
 
@@ -544,30 +527,16 @@ void Server::Impl::OnPeerEof(Connection* c) {
     CloseConn(c);  // half a record can never complete
     return;
   }
-  bool close_now = false;
-  {
-    std::lock_guard lock(c->mu);
-    c->peer_eof = true;
-    close_now = c->in_flight == 0 && c->out.empty() && !c->writer_active;
-    if (!close_now) UpdateInterestLocked(c);  // stop reading; finish the replies first
-  }
-  if (close_now) CloseConn(c);
+  if (c->output.OnPeerEof()) CloseConn(c);  // else the last reply shuts the socket
 }
 
 void Server::Impl::CloseConn(Connection* c) {
-  if (c->reactor_closed) return;
-  c->reactor_closed = true;
+  if (c->dropped) return;
+  c->dropped = true;
   partial_bytes -= c->reassembler.buffered_bytes();
+  c->output.Close();  // before the descriptor leaves epoll: no thread touches its interest
   epoll_ctl(epoll_fd, EPOLL_CTL_DEL, c->fd, nullptr);
   shutdown(c->fd, SHUT_RDWR);
-  {
-    std::lock_guard lock(c->mu);
-    c->closed = true;
-    if (!c->writer_active) {
-      c->out.clear();
-      c->out_bytes = 0;
-    }
-  }
   auto it = conns.find(c->fd);
   if (it != conns.end()) {
     graveyard.push_back(std::move(it->second));
@@ -577,13 +546,12 @@ void Server::Impl::CloseConn(Connection* c) {
 }
 
 void Server::Impl::SweepIdle() {
-  const int64_t now = NowMs();
-  const int64_t limit = std::chrono::milliseconds(options.idle_timeout).count();
+  const int64_t now = MonotonicNowNs();
+  const int64_t limit = std::chrono::nanoseconds(options.idle_timeout).count();
   std::vector<Connection*> idle;
   for (auto& [fd, c] : conns) {
-    if (now - c->last_active_ms.load() < limit) continue;
-    std::lock_guard lock(c->mu);
-    if (c->in_flight == 0 && c->out.empty()) idle.push_back(c.get());
+    if (now - c->last_active_ns.load() < limit) continue;
+    if (c->output.Idle()) idle.push_back(c.get());
   }
   for (Connection* c : idle) {
     LOG_DEBUG("rpc: closing idle connection from {}", FormatPeer(c->base.peer));
@@ -595,178 +563,24 @@ void Server::Impl::ResumeStarved() {
   if (partial_bytes + queued_bytes.load() > options.max_buffered_request_bytes * 3 / 4) return;
   for (auto& weak : starved) {
     std::shared_ptr<Connection> c = weak.lock();
-    if (c == nullptr || c->reactor_closed) continue;
-    std::lock_guard lock(c->mu);
-    c->starved = false;
-    UpdateInterestLocked(c.get());
+    if (c == nullptr || c->dropped) continue;
+    c->output.SetStarved(false);
   }
   starved.clear();
   starving = false;
 }
 
-void Server::Impl::ReadDatagrams(Listener* l) {
-  for (int i = 0; i < 32; ++i) {
-    std::vector<uint8_t> dgram(kMaxDatagram);
-    sockaddr_storage peer{};
-    iovec iov{dgram.data(), dgram.size()};
-    msghdr msg{};
-    msg.msg_name = &peer;
-    msg.msg_namelen = sizeof(peer);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    const ssize_t n = recvmsg(l->fd, &msg, 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return;
-    }
-    if (msg.msg_flags & MSG_TRUNC) {
-      dropped++;
-      continue;
-    }
-    if (l->queued_datagrams.load() >= options.max_queued_datagrams) {
-      dropped++;  // the client retransmits
-      continue;
-    }
-    dgram.resize(static_cast<size_t>(n));
-    dgram.shrink_to_fit();
-    l->queued_datagrams++;
-    calls++;
-    CallContext base;
-    base.transport = Transport::kUdp;
-    base.peer = peer;
-    base.peer_len = msg.msg_namelen;
-    pool->Submit([this, l, base, dgram = std::move(dgram)] {
-      BeginReply();
-      l->dispatcher.Dispatch(
-          dgram, base, [this, l, base](std::optional<std::vector<uint8_t>> reply) {
-            if (reply) {
-              const auto payload = ReplyPayload(*reply);
-              sendto(l->fd, payload.data(), payload.size(), MSG_DONTWAIT,
-                     reinterpret_cast<const sockaddr*>(&base.peer), base.peer_len);
-            }
-            l->queued_datagrams--;
-            EndReply();
-          });
-    });
-  }
-}
-
 // ---------------------------------------------------------------------------------------
-// Worker side: execute, queue the reply, write it.
+// Calls: executed on a worker (NULL on the reactor); the reply goes to the output.
 
 void Server::Impl::HandleStreamCall(const std::shared_ptr<Connection>& c,
                                     const std::vector<uint8_t>& rec) {
-  BeginReply();
+  replies.Begin();
   c->listener->dispatcher.Dispatch(rec, c->base,
                                    [this, c](std::optional<std::vector<uint8_t>> reply) {
-                                     if (reply) QueueReply(c.get(), std::move(*reply));
-                                     FinishCall(c.get());
-                                     EndReply();
+                                     c->output.Complete(std::move(reply));
+                                     replies.End();
                                    });
-}
-
-void Server::Impl::BeginReply() {
-  std::lock_guard lock(replies_mu);
-  ++replies_pending;
-}
-
-void Server::Impl::EndReply() {
-  std::lock_guard lock(replies_mu);
-  if (--replies_pending == 0) replies_cv.notify_all();
-}
-
-void Server::Impl::QueueReply(Connection* c, std::vector<uint8_t> reply) {
-  {
-    std::lock_guard lock(c->mu);
-    if (c->closed) return;
-    c->out_bytes += reply.size();
-    c->out.push_back(std::move(reply));
-    if (c->writer_active) return;  // the current writer (or EPOLLOUT) sends it
-    c->writer_active = true;
-  }
-  Flush(c);
-}
-
-// The caller owns the writer role. Sends until the queue is empty, the socket is full
-// (hand the role to the reactor via want_out) or the connection fails.
-void Server::Impl::Flush(Connection* c) {
-  for (;;) {
-    const uint8_t* data = nullptr;
-    size_t len = 0;
-    {
-      std::lock_guard lock(c->mu);
-      if (c->closed) {
-        c->out.clear();
-        c->out_bytes = 0;
-        c->writer_active = false;
-        return;
-      }
-      if (c->out.empty()) {
-        c->writer_active = false;
-        ResumeOrFinishLocked(c);
-        return;
-      }
-      // Only the writer pops; push_back on a deque keeps references valid.
-      data = c->out.front().data() + c->out_offset;
-      len = c->out.front().size() - c->out_offset;
-    }
-    const ssize_t n = send(c->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-    const int err = errno;
-    std::lock_guard lock(c->mu);
-    if (n > 0) {
-      c->out_offset += static_cast<size_t>(n);
-      if (c->out_offset == c->out.front().size()) {
-        c->out_bytes -= c->out.front().size();
-        c->out.pop_front();
-        c->out_offset = 0;
-      }
-      c->last_active_ms = NowMs();
-      continue;
-    }
-    if (n < 0 && err == EINTR) continue;
-    if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK) && !c->closed) {
-      c->want_out = true;  // writer_active stays set: the reactor continues on EPOLLOUT
-      UpdateInterestLocked(c);
-      return;
-    }
-    c->closed = true;
-    c->out.clear();
-    c->out_bytes = 0;
-    c->writer_active = false;
-    shutdown(c->fd, SHUT_RDWR);  // the reactor sees EPOLLHUP and drops the connection
-    return;
-  }
-}
-
-void Server::Impl::FinishCall(Connection* c) {
-  std::lock_guard lock(c->mu);
-  --c->in_flight;
-  ResumeOrFinishLocked(c);
-}
-
-// Resumes reading when the connection has drained below its bounds; after the peer's
-// EOF, shuts the socket once every reply is out.
-void Server::Impl::ResumeOrFinishLocked(Connection* c) {
-  if (c->closed) return;
-  if (c->peer_eof) {
-    if (c->in_flight == 0 && c->out.empty() && !c->writer_active) shutdown(c->fd, SHUT_RDWR);
-    return;
-  }
-  if (c->read_paused && c->in_flight < options.max_requests_per_connection &&
-      c->out_bytes <= options.max_queued_reply_bytes) {
-    c->read_paused = false;
-    UpdateInterestLocked(c);
-  }
-}
-
-void Server::Impl::UpdateInterestLocked(Connection* c) {
-  if (c->closed) return;
-  epoll_event ev{};
-  ev.events = 0;
-  if (!c->read_paused && !c->starved && !c->peer_eof) ev.events |= EPOLLIN | EPOLLRDHUP;
-  if (c->want_out) ev.events |= EPOLLOUT;
-  ev.data.ptr = static_cast<Pollable*>(c);
-  epoll_ctl(epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
 }  // namespace volumed::rpc

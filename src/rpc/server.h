@@ -5,9 +5,11 @@
 // records (record_marking.h) and reads UDP datagrams; each record goes to a worker of
 // the pool, which decodes, executes and sends the reply itself — one thread hop per
 // request. Calls from one connection run in parallel; replies go out in completion order
-// (clients match them by xid) through a per-connection output queue. The queue's mutex
-// is never held during a socket call: one thread at a time owns the socket for writing,
-// and a reply that would block is finished by the reactor on EPOLLOUT.
+// (clients match them by xid) through each connection's output (rpc/connection_output.h):
+// its lock is never held during a socket call, one thread at a time holds the writer
+// role, and a reply that would block is finished by the reactor on EPOLLOUT. NULL calls
+// are answered on the reactor itself; a reply gated on durability (rpc/reply_gate.h) is
+// sent by the store's sync thread. UDP sockets are served by rpc/udp_endpoint.h.
 //
 // Bounds: a record larger than `max_record_size` closes the connection; at most
 // `max_connections` stream connections (more are accepted and closed at once); a
