@@ -10,9 +10,9 @@
 
 #include "cli_context.h"
 #include "duration.h"
-#include "file_commands.h"
 #include "json_output.h"
 #include "lifecycle_commands.h"
+#include "remote_entry.h"
 #include "remote_path.h"
 #include "transfer_parts.h"
 

@@ -1,10 +1,42 @@
 #include "fsck_command.h"
 
-#include "lifecycle_commands.h"
+#include <fmt/format.h>
+
+#include "admin_command.h"
+#include "json_output.h"
 #include "storage/catalog.h"
 #include "storage/fsck.h"
 
 namespace volumectl {
+namespace {
+
+// Prints a fsck report (as text or JSON); fails when problems are left unrepaired.
+CliStatus ReportFsck(const std::string& name, const FsckView& r, bool repair, bool json) {
+  if (json) {
+    PrintJson({{"volume", name},
+               {"inodes_checked", r.inodes_checked},
+               {"problems_found", r.problems_found},
+               {"problems_repaired", r.problems_repaired},
+               {"findings", r.findings}});
+  } else {
+    for (const std::string& f : r.findings) fmt::print("{}\n", f);
+    fmt::print("{}: {} inodes checked, {} problems found, {} repaired\n", name, r.inodes_checked,
+               r.problems_found, r.problems_repaired);
+  }
+  if (r.problems_found > r.problems_repaired) {
+    return Fail(Exit::kFailure, "volume '" + name + "' has problems" + (repair ? " left" : ""));
+  }
+  return CliStatus::Ok();
+}
+
+}  // namespace
+
+CliStatus FsckCommand(const AdminTarget& target, const std::string& name, bool repair, bool json) {
+  CliResult<FsckView> r =
+      ForVolume(target, name, [&](AdminClient& c) { return c.Fsck(name, repair); });
+  if (!r.ok()) return r.status();
+  return ReportFsck(name, *r, repair, json);
+}
 
 CliStatus OfflineFsckCommand(const std::string& data_dir, const std::string& name, bool json) {
   if (CliStatus s = CheckName(name); !s.ok()) return s;

@@ -9,11 +9,13 @@
 
 #include <string>
 
+#include "admin_target.h"
 #include "cli_context.h"
 #include "cli_result.h"
 
 namespace volumectl {
 
+CliStatus FsckCommand(const AdminTarget& target, const std::string& name, bool repair, bool json);
 CliStatus OfflineFsckCommand(const std::string& data_dir, const std::string& name, bool json);
 
 void AddFsckCommand(CLI::App& app, CliContext& ctx);

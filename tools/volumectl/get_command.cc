@@ -13,7 +13,7 @@
 
 #include <fmt/format.h>
 
-#include "file_commands.h"
+#include "remote_entry.h"
 #include "remote_link.h"
 #include "remote_path.h"
 #include "transfer.h"

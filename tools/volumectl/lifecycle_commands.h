@@ -1,7 +1,9 @@
-// The lifecycle commands, over the admin program: create, list, info, delete, renew,
-// policy, fsck, locks. Each prints its result (human-readable, or JSON with --json) and
-// returns a CliStatus whose exit code main() passes on; each Add*Command registers one
-// with the CLI (cli_context.h).
+// The lifecycle commands, over the admin program, each in its own file with its
+// registration: create_command.cc, list_command.cc, info_command.cc, delete_command.cc,
+// renew_command.cc, policy_command.cc, locks_commands.cc (locks list|break); fsck is
+// fsck_command.h, run run_command.h, what they share admin_command.h. Each prints its
+// result (human-readable, or JSON with --json) and returns a CliStatus whose exit code
+// main() passes on; each Add*Command registers one with the CLI (cli_context.h).
 //
 // Thread-safety: each command runs on the calling thread.
 #pragma once
@@ -47,18 +49,9 @@ CliStatus DeleteCommand(const AdminTarget& target, const std::string& name, bool
 CliStatus RenewCommand(const AdminTarget& target, const std::string& name, const std::string& ttl,
                        bool json);
 CliStatus PolicyCommand(const AdminTarget& target, const PolicyFlags& flags);
-CliStatus FsckCommand(const AdminTarget& target, const std::string& name, bool repair, bool json);
-// Prints a fsck report (as text or JSON); fails when problems are left unrepaired. Shared
-// with the offline check.
-CliStatus ReportFsck(const std::string& name, const FsckView& report, bool repair, bool json);
 CliStatus LocksListCommand(const AdminTarget& target, const std::string& name, bool json);
 CliStatus LocksBreakCommand(const AdminTarget& target, const std::string& name,
                             const std::string& holder, bool yes);
-
-// Client-side checks that give the same words as the server, before any connection.
-CliStatus CheckName(const std::string& name);
-// "in 45s (2026-11-26 07:01:02)" or "lapsed".
-std::string DescribeExpiry(int64_t expiry_ns);
 
 void AddCreateCommand(CLI::App& app, CliContext& ctx);
 void AddListCommand(CLI::App& app, CliContext& ctx);

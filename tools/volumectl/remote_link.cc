@@ -7,7 +7,7 @@
 
 #include <vector>
 
-#include "file_commands.h"
+#include "remote_entry.h"
 
 namespace volumectl {
 

@@ -16,8 +16,8 @@
 
 #include "base/periodic_thread.h"
 
+#include "admin_command.h"
 #include "duration.h"
-#include "lifecycle_commands.h"
 
 namespace volumectl {
 namespace {
