@@ -19,6 +19,7 @@
 
 #include "raw_rpc.h"
 #include "server.h"
+#include "support/read_file.h"
 #include "support/temp_dir.h"
 
 namespace volumed::crashmatrix {
@@ -31,12 +32,7 @@ constexpr uint32_t kNfsProg = 100003;
 constexpr uint32_t kMnt3ErrNoEnt = 2;
 constexpr uint32_t kNfs3ErrStale = 70;
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using volumed::testing::ReadFile;
 
 class EphemeralTest : public ::testing::Test {
  protected:

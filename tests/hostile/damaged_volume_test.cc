@@ -19,6 +19,7 @@
 #include "nfs_ops.h"
 #include "raw_rpc.h"
 #include "server.h"
+#include "support/read_file.h"
 #include "support/temp_dir.h"
 
 namespace volumed::crashmatrix {
@@ -30,12 +31,7 @@ constexpr uint16_t kPort = kRawNfsPort;
 constexpr uint32_t kNfsProg = 100003;
 constexpr uint32_t kMnt3ErrIo = 5;
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using volumed::testing::ReadFile;
 
 size_t Count(const std::string& text, const std::string& what) {
   size_t n = 0;

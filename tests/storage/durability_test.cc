@@ -151,8 +151,8 @@ TEST_F(DurabilityTest, NoOperationIsDurableBeforeItsSyncAndConcurrentOnesShareSy
           continue;
         }
         if (!AwaitCovered(env_.appended.load()).ok()) failures++;
-        auto wrote = volume_->Write(kRoot, made->ref, 0, std::string(4096, 'x'),
-                                    Stability::kFileSync, &wcc);
+        auto wrote =
+            volume_->Write(kRoot, made->ref, 0, std::string(4096, 'x'), Stability::kFileSync, &wcc);
         if (!wrote.ok() || wrote->committed != Stability::kFileSync) failures++;
         if (!AwaitCovered(env_.appended.load()).ok()) failures++;
         if (i % 3 == 0) {
@@ -183,8 +183,9 @@ TEST_F(DurabilityTest, OperationsApplyWhileASyncRuns) {
   auto done = first.get_future();
   // Creates in the same directory proceed while that sync sleeps.
   for (int i = 0; i < 20; ++i) {
-    ASSERT_TRUE(volume_->Create(kRoot, volume_->Root(), "b" + std::to_string(i),
-                                CreateMode::kGuarded, {}, 0, &wcc)
+    ASSERT_TRUE(volume_
+                    ->Create(kRoot, volume_->Root(), "b" + std::to_string(i), CreateMode::kGuarded,
+                             {}, 0, &wcc)
                     .ok());
   }
   EXPECT_EQ(done.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
@@ -201,8 +202,8 @@ TEST_F(DurabilityTest, UnstableWritesNeedNoSyncUntilCommit) {
   ASSERT_TRUE(volume_->WaitDurable().ok());
   const int syncs = env_.syncs.load();
   for (int i = 0; i < 10; ++i) {
-    auto w = volume_->Write(kRoot, f->ref, i * 4096, std::string(4096, 'u'), Stability::kUnstable,
-                            &wcc);
+    auto w =
+        volume_->Write(kRoot, f->ref, i * 4096, std::string(4096, 'u'), Stability::kUnstable, &wcc);
     ASSERT_TRUE(w.ok());
     EXPECT_EQ(w->committed, Stability::kUnstable);
     ASSERT_TRUE(volume_->WaitDurable().ok());  // nothing needed: answered at once

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "run_tool.h"
+#include "support/read_file.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
 
@@ -34,10 +35,7 @@ std::vector<std::string> RadosFlags(int lease_s = 10) {
           "--grace-period", "0"};
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using volumed::testing::ReadFile;
 
 class RadosLiveTest : public ::testing::Test {
  protected:

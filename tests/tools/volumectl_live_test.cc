@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "run_tool.h"
+#include "support/read_file.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
 
@@ -96,10 +97,7 @@ void WriteFile(const std::string& path, const std::string& data, mode_t mode, ti
   ASSERT_EQ(utimes(path.c_str(), tv), 0);
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using volumed::testing::ReadFile;
 
 size_t CountEntries(const std::string& dir) {
   size_t n = 0;
