@@ -5,6 +5,7 @@
 #include <leveldb/write_batch.h>
 #include <sys/statvfs.h>
 
+#include <chrono>
 #include <vector>
 
 #include "base/logging.h"
@@ -17,6 +18,8 @@ namespace {
 
 // Blocks deleted per reclaim batch: bounds the batch (≈16 MiB at 64 KiB blocks).
 constexpr size_t kReclaimStepBlocks = 256;
+// Pause before background reclaim retries after a failure.
+constexpr std::chrono::seconds kReclaimRetry(5);
 
 uint32_t GenerationFor(InodeId ino, uint64_t epoch) {
   uint64_t z = ino * 0x9e3779b97f4a7c15ull ^ epoch;
@@ -84,7 +87,16 @@ Result<std::shared_ptr<VolumeImpl>> VolumeImpl::Open(std::unique_ptr<Kv> kv,
                                        }));
   VOLUMED_RETURN_IF_ERROR(decode);
   if (options.background_reclaim) {
-    v->reclaimer_ = std::thread([raw = v.get()] { raw->ReclaimLoop(); });
+    Executor* executor = options.reclaim_executor;
+    if (executor == nullptr) {
+      v->own_reclaim_executor_ = std::make_unique<Executor>(1, Executor::OnShutdown::kDropQueued);
+      executor = v->own_reclaim_executor_.get();
+    }
+    // Close stops the task before the volume goes away, so the raw pointer is safe.
+    v->reclaimer_ =
+        std::make_unique<CoalescingTask>(executor, [raw = v.get()] { raw->ReclaimInBackground(); });
+    std::lock_guard<std::mutex> l(v->orphans_mu_);
+    if (v->orphans_pending_) v->reclaimer_->Request();
   }
   return v;
 }
@@ -112,8 +124,7 @@ void VolumeImpl::Close() {
     std::lock_guard<std::mutex> l(orphans_mu_);
     stopping_ = true;
   }
-  orphans_cv_.notify_all();
-  if (reclaimer_.joinable()) reclaimer_.join();
+  if (reclaimer_ != nullptr) reclaimer_->Stop();
   std::unique_lock<std::shared_mutex> l(life_);
   if (closed_) return;
   closed_ = true;
@@ -254,8 +265,9 @@ void VolumeImpl::NoteOrphan(InodeId ino, bool dead) {
     }
     orphans_pending_ = true;
     ++orphan_seq_;
+    // Null only while Open scans the orphan records; Open requests a run after that.
+    if (reclaimer_ != nullptr) reclaimer_->Request();
   }
-  orphans_cv_.notify_all();
 }
 
 Status VolumeImpl::ReclaimStep(InodeId ino, bool* done) {
@@ -383,19 +395,12 @@ Result<size_t> VolumeImpl::PendingOrphans() {
   return n;
 }
 
-void VolumeImpl::ReclaimLoop() {
-  for (;;) {
-    {
-      std::unique_lock<std::mutex> l(orphans_mu_);
-      orphans_cv_.wait(l, [&] { return stopping_ || orphans_pending_; });
-      if (stopping_) return;
-    }
-    Status s = ReclaimAll();
-    if (!s.ok()) {
-      LOG_WARN("volume {}: reclaim failed: {}", id_, s.ToString());
-      std::unique_lock<std::mutex> l(orphans_mu_);
-      orphans_cv_.wait_for(l, std::chrono::seconds(5), [&] { return stopping_; });
-    }
+void VolumeImpl::ReclaimInBackground() {
+  Status s = ReclaimAll();
+  if (!s.ok()) {
+    LOG_WARN("volume {}: reclaim failed, retrying in {} s: {}", id_, kReclaimRetry.count(),
+             s.ToString());
+    reclaimer_->Request(kReclaimRetry);
   }
 }
 
