@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "catalog_fixture.h"
 #include "storage/catalog.h"
 #include "storage/volume_impl.h"
 
@@ -48,11 +49,7 @@ class CatalogOpenTest : public ::testing::Test {
 
   void Open(std::chrono::milliseconds idle_close, size_t max_open) {
     catalog_.reset();
-    StoreOptions o;
-    o.data_dir = "/data";
-    o.env = env_.get();
-    o.block_size = 4096;
-    o.block_cache_bytes = 1 << 20;
+    StoreOptions o = MemStoreOptions(env_.get());
     o.idle_close = idle_close;
     o.max_open_volumes = max_open;
     o.reclaim_threads = 1;
