@@ -6,6 +6,7 @@
 #include <sys/statvfs.h>
 
 #include <chrono>
+#include <limits>
 #include <vector>
 
 #include "base/logging.h"
@@ -18,6 +19,9 @@ namespace {
 
 // Blocks deleted per reclaim batch: bounds the batch (≈16 MiB at 64 KiB blocks).
 constexpr size_t kReclaimStepBlocks = 256;
+// Steps of one background reclaim run (≈64 MiB at 16 KiB blocks): a volume with much to
+// reclaim takes turns with the others on the shared executor.
+constexpr size_t kReclaimStepsPerRun = 16;
 // Pause before background reclaim retries after a failure.
 constexpr std::chrono::seconds kReclaimRetry(5);
 
@@ -342,8 +346,15 @@ Status VolumeImpl::ReclaimDead() {
 }
 
 Status VolumeImpl::ReclaimAll() {
+  bool finished = false;
+  return ReclaimSteps(std::numeric_limits<size_t>::max(), &finished);
+}
+
+Status VolumeImpl::ReclaimSteps(size_t max_steps, bool* finished) {
+  *finished = false;
   auto g = Enter();
   if (!g.ok) return Stale();
+  size_t steps = 0;
   for (;;) {
     uint64_t seq;
     {
@@ -363,6 +374,7 @@ Status VolumeImpl::ReclaimAll() {
       // Orphans announced after the scan began may not have been seen: stay pending.
       std::lock_guard<std::mutex> l(orphans_mu_);
       if (orphan_seq_ == seq) orphans_pending_ = false;
+      *finished = true;
       return Status::Ok();
     }
     for (const auto& [ino, dead] : orphans) {
@@ -373,6 +385,8 @@ Status VolumeImpl::ReclaimAll() {
           std::lock_guard<std::mutex> l(orphans_mu_);
           if (stopping_) return Status::Ok();
         }
+        if (steps == max_steps) return Status::Ok();
+        ++steps;
         // A live file's tail is reclaimed under its lock, so it cannot grow meanwhile.
         InodeLocks::Guard guard;
         if (!dead) guard = locks_.Exclusive(ino);
@@ -396,11 +410,15 @@ Result<size_t> VolumeImpl::PendingOrphans() {
 }
 
 void VolumeImpl::ReclaimInBackground() {
-  Status s = ReclaimAll();
+  bool finished = false;
+  Status s = ReclaimSteps(kReclaimStepsPerRun, &finished);
   if (!s.ok()) {
     LOG_WARN("volume {}: reclaim failed, retrying in {} s: {}", id_, kReclaimRetry.count(),
              s.ToString());
     reclaimer_->Request(kReclaimRetry);
+  } else if (!finished) {
+    // The rest in another run, queued behind the other volumes' reclaim.
+    reclaimer_->Request();
   }
 }
 

@@ -195,7 +195,11 @@ class VolumeImpl final : public Volume {
   // One bounded step of reclaiming `ino`; *done when its orphan record is gone.
   Status ReclaimStep(InodeId ino, bool* done);
   Status ReclaimDead();
-  // The background reclaim run: ReclaimAll, retried after a pause when it fails.
+  // ReclaimAll, stopping after `max_steps` steps (*finished: no orphan is left) or when
+  // Close begins.
+  Status ReclaimSteps(size_t max_steps, bool* finished);
+  // One background reclaim run: a bounded ReclaimSteps, requeued while orphans remain
+  // (behind other volumes' runs) and retried after a pause when it fails.
   void ReclaimInBackground();
   void NoteOrphan(InodeId ino, bool dead);
 

@@ -236,6 +236,25 @@ TEST_F(VolumeTest, ReclaimOnASharedExecutorStopsAtCloseAndResumesAtReopen) {
   v->Close();  // before `shared` goes
 }
 
+// More than one background run's worth of steps (16 × 256 blocks): the run requeues
+// itself until the orphan is gone.
+TEST_F(VolumeTest, BackgroundReclaimOfAHugeFileRunsInSlicesToTheEnd) {
+  v.options().background_reclaim = true;
+  v.Reopen();
+  InodeRef f = MakeFile("huge");
+  const std::string mib(1 << 20, 'h');
+  for (uint64_t offset = 0; offset < (18ull << 20); offset += mib.size()) {
+    ASSERT_TRUE(v->Write(Root(), f, offset, mib, Stability::kUnstable, nullptr).ok());
+  }
+  ASSERT_TRUE(v->Remove(Root(), v->Root(), "huge", nullptr).ok());
+  for (int i = 0; i < 1000 && *v->PendingOrphans() != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(*v->PendingOrphans(), 0u);
+  EXPECT_EQ(v->StatFs()->used_bytes, 0u);
+  v.ExpectClean();
+}
+
 TEST_F(VolumeTest, MkdirRmdirAndNlink) {
   InodeRef d = MakeDir("d");
   EXPECT_EQ(Attr(v->Root()).nlink, 3u);
