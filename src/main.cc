@@ -5,6 +5,7 @@
 // Adding a program: build its ProgramVersion (the whole procedure table) and add one
 // `server.Register(pv, ports)` line in RegisterPrograms below.
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -48,6 +49,8 @@ struct Flags {
   std::vector<std::string> volumes;
   size_t max_connections = 4096;
   unsigned idle_timeout_s = 360;
+  size_t max_open_volumes = 256;
+  unsigned volume_idle_close_s = 60;
   unsigned grace_period_s = 90;  // NLM grace after a restart, as knfsd
   std::string nsm_name;          // our name in SM_NOTIFY; empty = our address per client
   uint16_t admin_tcp_port = 0;   // 0 = admin over the Unix socket only
@@ -112,6 +115,19 @@ Status RegisterPrograms(rpc::Server& server, const Flags& flags,
   return Status::Ok();
 }
 
+// Every open volume holds about four descriptors (storage/TUNING.md, "Open volumes"), and
+// each connection one: the soft limit a service manager starts us with (often 1,024) is
+// raised to the hard limit, as the soft limit is meant to be by programs that need more.
+void RaiseDescriptorLimit() {
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  const rlim_t before = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    LOG_WARN("cannot raise the descriptor limit from {}: {}", before, std::strerror(errno));
+  }
+}
+
 int Fail(const Status& s) {
   std::fprintf(stderr, "volumed: %s\n",
                s.message().empty() ? s.ToString().c_str() : s.message().c_str());
@@ -143,6 +159,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--volume", flags.volumes, "Volume to create at start if missing (repeatable)");
   app.add_option("--max-connections", flags.max_connections, "Most TCP/Unix connections at once")
+      ->capture_default_str();
+  app.add_option("--max-open-volumes", flags.max_open_volumes,
+                 "Most volumes kept open; the least recently used unused ones beyond are "
+                 "closed and reopen on their next use (0 = no cap)")
+      ->capture_default_str();
+  app.add_option("--volume-idle-close", flags.volume_idle_close_s,
+                 "Close a volume unused this long (s; 0 = never); it reopens on its next use")
       ->capture_default_str();
   app.add_option("--idle-timeout", flags.idle_timeout_s, "Close connections idle this long (s)")
       ->capture_default_str();
@@ -215,6 +238,9 @@ int main(int argc, char** argv) {
   store.data_dir = flags.data_dir;
   store.store = store_env->get();
   store.boot_id = flags.boot_id;
+  store.max_open_volumes = flags.max_open_volumes;
+  store.idle_close = std::chrono::seconds(flags.volume_idle_close_s);
+  RaiseDescriptorLimit();
   auto files = volumed::services::FileServices::Open(store, flags.volumes);
   if (!files.ok()) return Fail(files.status());
   rpc::Server server(options);

@@ -1,15 +1,17 @@
 // VolumeCatalog: names → volumes, and their lifecycle. Holds per volume its name, id,
 // epoch, kind (persisted | ephemeral with a lease expiry), export policy, quota and
 // creation time in a small catalog LevelDB (DATA/catalog/), and opens each volume's own
-// LevelDB (DATA/volumes/<id>/) on demand. Deleting a volume closes its DB and destroys
-// its directory. All file access goes through a leveldb::Env (DESIGN.md §11): Open is the
-// one factory that picks the store — the embedded one (files under the data directory)
-// or Ceph RADOS (the same paths, each directory a RADOS namespace of one pool,
+// LevelDB (DATA/volumes/<id>/) on demand, closing it again when idle. Deleting a volume closes its
+// DB and destroys its directory. All file access goes through a leveldb::Env (DESIGN.md §11): Open
+// is the one factory that picks the store — the embedded one (files under the data directory) or
+// Ceph RADOS (the same paths, each directory a RADOS namespace of one pool,
 // storage/rados/rados_env.h), for the catalog and every volume alike.
 //
 // Thread-safety: thread-safe.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -101,6 +103,15 @@ struct StoreOptions {
   uint32_t block_size = 16 * 1024;
   // LevelDB block cache shared by the catalog and every open volume.
   size_t block_cache_bytes = size_t{64} << 20;
+  // Open volumes are bounded (storage/TUNING.md, "Open volumes"): one no request holds is
+  // closed once unused for `idle_close` (0 = never for idleness), and the least recently
+  // used unheld ones are closed while more than `max_open_volumes` are open (0 = no cap;
+  // volumes in use are never closed, so the cap can be exceeded while they all are). A
+  // closed volume reopens on its next use; handles name it by id and stay valid.
+  std::chrono::milliseconds idle_close{60'000};
+  size_t max_open_volumes = 256;
+  // Threads running background reclaim (storage/volume_impl.h) for every volume.
+  size_t reclaim_threads = 2;
   // The machine's boot id; empty = /proc/sys/kernel/random/boot_id. Ephemeral volumes are
   // never synced (DESIGN.md §5): they survive a kill -9 of the server but not a crash of
   // the machine. So when the catalog opens after a run that did not shut down cleanly and
@@ -126,7 +137,8 @@ class VolumeCatalog {
   // Deletes ephemeral volumes whose lease expired before `now_ns`; returns their names.
   virtual Result<std::vector<std::string>> CollectExpired(int64_t now_ns) = 0;
 
-  // Opened volumes are cached and shared. kNotFound for unknown names; kStale for an id
+  // Opened volumes are cached and shared (and closed when idle; a holder keeps its volume
+  // open for as long as it holds it). kNotFound for unknown names; kStale for an id
   // that no longer exists (a deleted volume).
   virtual Result<std::shared_ptr<Volume>> OpenByName(std::string_view name) = 0;
   virtual Result<std::shared_ptr<Volume>> OpenById(uint64_t id) = 0;

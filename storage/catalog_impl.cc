@@ -10,10 +10,23 @@
 // A volume whose LevelDB cannot be opened (corrupted or unreadable files) is isolated:
 // every open of it fails with that status, the others keep serving, and the first failure
 // is logged once as an error naming the volume.
+//
+// Open volumes are bounded (StoreOptions::idle_close, max_open_volumes): a volume is
+// "held" while anyone but the catalog holds its shared_ptr or its ServedVolume (a request
+// in progress, a reply waiting for a sync, a tool), and only an unheld one is closed.
+// Copies leave the catalog only under mu_ or under served_mu_ (shared), and the holder
+// check runs under both (served_mu_ exclusive), so no request can pick a volume up while
+// it is being judged unheld. Closing (which may sync and waits for LevelDB's background
+// work) runs outside the locks; meanwhile the id is in closing_ and an open of it waits,
+// so two LevelDBs never open one directory.
 #include <leveldb/write_batch.h>
 
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <ctime>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <random>
@@ -21,7 +34,9 @@
 #include <shared_mutex>
 
 #include "base/clock.h"
+#include "base/executor.h"
 #include "base/logging.h"
+#include "base/periodic_thread.h"
 #include "storage/catalog.h"
 #include "storage/coding.h"
 #include "storage/key_codec.h"
@@ -58,16 +73,23 @@ Status StaleId(uint64_t id) {
 // one volume share one sync, so more threads only help when several volumes sync at once.
 constexpr size_t kSyncThreads = 4;
 
+// How often idle volumes are looked for: a quarter of the idle time, within these bounds.
+constexpr std::chrono::milliseconds kMinIdleSweep{10};
+constexpr std::chrono::milliseconds kMaxIdleSweep{10'000};
+
 class CatalogImpl final : public VolumeCatalog {
  public:
   explicit CatalogImpl(const StoreOptions& options)
       : options_(options),
         factory_(options.store != nullptr ? options.store->env() : options.env, KvTuning{},
-                 options.block_cache_bytes) {}
+                 options.block_cache_bytes),
+        reclaim_executor_(options.reclaim_threads, Executor::OnShutdown::kDropQueued) {}
 
   ~CatalogImpl() override {
-    std::lock_guard<std::mutex> l(mu_);
-    for (auto& [id, v] : open_) v->Close();
+    if (idle_sweeper_ != nullptr) idle_sweeper_->Stop();
+    std::unique_lock<std::mutex> l(mu_);
+    closed_cv_.wait(l, [&] { return closing_.empty(); });
+    for (auto& [id, entry] : open_) entry->volume->Close();
     // Every volume's log is synced now: a machine crash from here on loses nothing.
     if (kv_ != nullptr) {
       leveldb::WriteBatch batch;
@@ -95,8 +117,15 @@ class CatalogImpl final : public VolumeCatalog {
           if (auto id = keys::ParseCatalogDoomed(k)) doomed.push_back(*id);
           return true;
         }));
-    for (uint64_t id : doomed) VOLUMED_RETURN_IF_ERROR(Destroy(id));
-    return StartRun();
+    std::unique_lock<std::mutex> l(mu_);
+    for (uint64_t id : doomed) VOLUMED_RETURN_IF_ERROR(Destroy(l, id));
+    VOLUMED_RETURN_IF_ERROR(StartRun(l));
+    if (options_.idle_close.count() > 0) {
+      const auto period = std::clamp(options_.idle_close / 4, kMinIdleSweep, kMaxIdleSweep);
+      idle_sweeper_ = std::make_unique<PeriodicThread>(period, PeriodicThread::First::kAfterPeriod,
+                                                       [this] { CloseIdle(); });
+    }
+    return Status::Ok();
   }
 
   Result<VolumeInfo> Create(const CreateVolumeRequest& req) override {
@@ -105,7 +134,7 @@ class CatalogImpl final : public VolumeCatalog {
     if (req.kind == VolumeKind::kEphemeral && req.lease_ttl_ns <= 0) {
       return InvalidArgument("an ephemeral volume needs a positive lease");
     }
-    std::lock_guard<std::mutex> l(mu_);
+    std::unique_lock<std::mutex> l(mu_);
     VOLUMED_ASSIGN_OR_RETURN(auto existing, kv_->Get(keys::CatalogName(req.name)));
     if (existing) return Exists("volume '" + req.name + "' exists");
     VolumeInfo info;
@@ -130,16 +159,18 @@ class CatalogImpl final : public VolumeCatalog {
     VOLUMED_RETURN_IF_ERROR(kv_->Write(&batch, true));
     next_id_ = info.id + 1;
     // Format the volume now so that creation errors surface here, not at first use.
-    auto v = OpenLocked(info);
+    auto v = OpenLocked(l, info);
     if (!v.ok()) {
       leveldb::WriteBatch undo;
       undo.Delete(keys::CatalogName(info.name));
       undo.Delete(keys::CatalogVolume(info.id));
       undo.Put(keys::CatalogDoomed(info.id), "");
       (void)kv_->Write(&undo, true);
-      (void)Destroy(info.id);
+      (void)Destroy(l, info.id);
       return v.status();
     }
+    v->reset();  // unheld now: it may count against the cap like any idle volume
+    CloseOverCap(l);
     return info;
   }
 
@@ -177,14 +208,14 @@ class CatalogImpl final : public VolumeCatalog {
   }
 
   Status Delete(std::string_view name) override {
-    std::lock_guard<std::mutex> l(mu_);
+    std::unique_lock<std::mutex> l(mu_);
     VOLUMED_ASSIGN_OR_RETURN(uint64_t id, IdOf(name));
     leveldb::WriteBatch batch;
     batch.Delete(keys::CatalogName(name));
     batch.Delete(keys::CatalogVolume(id));
     batch.Put(keys::CatalogDoomed(id), "");
     VOLUMED_RETURN_IF_ERROR(kv_->Write(&batch, true));
-    return Destroy(id);
+    return Destroy(l, id);
   }
 
   Status SetPolicy(std::string_view name, const ExportPolicy& policy, const Quota& quota) override {
@@ -195,7 +226,7 @@ class CatalogImpl final : public VolumeCatalog {
     info.quota = quota;
     VOLUMED_RETURN_IF_ERROR(PutInfo(info));
     auto it = open_.find(info.id);
-    if (it != open_.end()) it->second->SetQuota(quota);
+    if (it != open_.end()) it->second->volume->SetQuota(quota);
     ReplaceServed(info);
     return Status::Ok();
   }
@@ -238,36 +269,30 @@ class CatalogImpl final : public VolumeCatalog {
   }
 
   Result<std::shared_ptr<Volume>> OpenById(uint64_t id) override {
-    std::lock_guard<std::mutex> l(mu_);
-    auto it = open_.find(id);
-    if (it != open_.end()) return std::shared_ptr<Volume>(it->second);
+    std::unique_lock<std::mutex> l(mu_);
     VOLUMED_ASSIGN_OR_RETURN(auto v, kv_->Get(keys::CatalogVolume(id)));
     if (!v) return StaleId(id);
     VOLUMED_ASSIGN_OR_RETURN(VolumeInfo info, DecodeVolume(*v));
-    VOLUMED_ASSIGN_OR_RETURN(auto vol, OpenLocked(info));
-    return std::shared_ptr<Volume>(vol);
+    VOLUMED_ASSIGN_OR_RETURN(std::shared_ptr<VolumeImpl> volume, OpenLocked(l, info));
+    CloseOverCap(l);
+    return std::shared_ptr<Volume>(std::move(volume));
   }
 
   Result<std::shared_ptr<const ServedVolume>> Serve(uint64_t id) override {
-    {
-      std::shared_lock lock(served_mu_);
-      auto it = served_.find(id);
-      if (it != served_.end()) return it->second;
-    }
-    std::lock_guard<std::mutex> l(mu_);
-    {
-      // Entries change only under mu_: another request may have added this one meanwhile.
-      std::shared_lock lock(served_mu_);
-      auto it = served_.find(id);
-      if (it != served_.end()) return it->second;
-    }
+    if (auto served = FindServed(id)) return served;
+    std::unique_lock<std::mutex> l(mu_);
+    // Another request may have served it meanwhile (entries change only under mu_).
+    if (auto served = FindServed(id)) return served;
     VOLUMED_ASSIGN_OR_RETURN(auto v, kv_->Get(keys::CatalogVolume(id)));
     if (!v) return StaleId(id);
     VOLUMED_ASSIGN_OR_RETURN(VolumeInfo info, DecodeVolume(*v));
-    VOLUMED_ASSIGN_OR_RETURN(std::shared_ptr<VolumeImpl> volume, OpenLocked(info));
+    VOLUMED_ASSIGN_OR_RETURN(std::shared_ptr<VolumeImpl> volume, OpenLocked(l, info));
     auto served = MakeServed(std::move(volume), std::move(info));
-    std::unique_lock lock(served_mu_);
-    served_[id] = served;
+    {
+      std::unique_lock lock(served_mu_);
+      open_.at(id)->served = served;
+    }
+    CloseOverCap(l);
     return served;
   }
 
@@ -277,14 +302,22 @@ class CatalogImpl final : public VolumeCatalog {
   }
 
  private:
+  // An open volume, and its ServedVolume once a request asked for it.
+  struct OpenVolume {
+    std::shared_ptr<VolumeImpl> volume;
+    std::shared_ptr<const ServedVolume> served;  // null until served
+    std::atomic<int64_t> last_used_ns{0};        // steady clock; updated under either lock
+  };
+
   // Drops the ephemeral volumes when the machine crashed under the last run (see
   // StoreOptions::boot_id), then records this run as not yet shut down cleanly.
-  Status StartRun() {
+  // `l` holds mu_.
+  Status StartRun(std::unique_lock<std::mutex>& l) {
     boot_id_ = options_.boot_id.empty() ? ReadBootId() : options_.boot_id;
     VOLUMED_ASSIGN_OR_RETURN(auto last, kv_->Get(keys::CatalogRun()));
     if (last) {
       VOLUMED_ASSIGN_OR_RETURN(RunRecord run, DecodeRun(*last));
-      if (!run.clean && run.boot_id != boot_id_) VOLUMED_RETURN_IF_ERROR(DropEphemeral());
+      if (!run.clean && run.boot_id != boot_id_) VOLUMED_RETURN_IF_ERROR(DropEphemeral(l));
     }
     leveldb::WriteBatch batch;
     batch.Put(keys::CatalogRun(), Encode(RunRecord{boot_id_, false}));
@@ -298,7 +331,8 @@ class CatalogImpl final : public VolumeCatalog {
     return id;
   }
 
-  Status DropEphemeral() {
+  // `l` holds mu_.
+  Status DropEphemeral(std::unique_lock<std::mutex>& l) {
     VOLUMED_ASSIGN_OR_RETURN(auto all, List());
     for (const auto& info : all) {
       if (info.kind != VolumeKind::kEphemeral) continue;
@@ -312,7 +346,7 @@ class CatalogImpl final : public VolumeCatalog {
       batch.Put(keys::CatalogDoomed(info.id), "");
       batch.Put(keys::CatalogDropped(info.name), Encode(DroppedRecord{WallNowNs()}));
       VOLUMED_RETURN_IF_ERROR(kv_->Write(&batch, true));
-      VOLUMED_RETURN_IF_ERROR(Destroy(info.id));
+      VOLUMED_RETURN_IF_ERROR(Destroy(l, info.id));
     }
     return Status::Ok();
   }
@@ -330,8 +364,19 @@ class CatalogImpl final : public VolumeCatalog {
   // new requests get the new one.
   void ReplaceServed(const VolumeInfo& info) {
     std::unique_lock lock(served_mu_);
-    auto it = served_.find(info.id);
-    if (it != served_.end()) it->second = MakeServed(it->second->volume, info);
+    auto it = open_.find(info.id);
+    if (it != open_.end() && it->second->served != nullptr) {
+      it->second->served = MakeServed(it->second->volume, info);
+    }
+  }
+
+  // The request path: an open, served volume, found under served_mu_ alone; null if none.
+  std::shared_ptr<const ServedVolume> FindServed(uint64_t id) {
+    std::shared_lock lock(served_mu_);
+    auto it = open_.find(id);
+    if (it == open_.end() || it->second->served == nullptr) return nullptr;
+    it->second->last_used_ns.store(MonotonicNowNs(), std::memory_order_relaxed);
+    return it->second->served;
   }
 
   std::string VolumesDir() const { return options_.data_dir + "/volumes"; }
@@ -375,10 +420,15 @@ class CatalogImpl final : public VolumeCatalog {
     return kv_->Write(&batch, true);
   }
 
-  // Caller holds mu_.
-  Result<std::shared_ptr<VolumeImpl>> OpenLocked(const VolumeInfo& info) {
+  // `l` holds mu_ (released while waiting for a close of this volume to finish).
+  Result<std::shared_ptr<VolumeImpl>> OpenLocked(std::unique_lock<std::mutex>& l,
+                                                 const VolumeInfo& info) {
+    WaitNotClosing(l, info.id);
     auto it = open_.find(info.id);
-    if (it != open_.end()) return it->second;
+    if (it != open_.end()) {
+      it->second->last_used_ns.store(MonotonicNowNs(), std::memory_order_relaxed);
+      return it->second->volume;
+    }
     auto vol = OpenVolumeDb(info);
     if (!vol.ok()) {
       if (damaged_.insert(info.id).second) {
@@ -390,8 +440,78 @@ class CatalogImpl final : public VolumeCatalog {
       return vol.status();
     }
     damaged_.erase(info.id);
-    open_.emplace(info.id, *vol);
+    auto entry = std::make_unique<OpenVolume>();
+    entry->volume = *vol;
+    entry->last_used_ns.store(MonotonicNowNs(), std::memory_order_relaxed);
+    std::unique_lock lock(served_mu_);
+    open_.emplace(info.id, std::move(entry));
     return vol;
+  }
+
+  // `l` holds mu_; returns with it held, once no close of volume `id` is in progress.
+  void WaitNotClosing(std::unique_lock<std::mutex>& l, uint64_t id) {
+    closed_cv_.wait(l, [&] { return closing_.count(id) == 0; });
+  }
+
+  // Caller holds mu_ and served_mu_ exclusively. Nobody but the catalog holds the volume
+  // or its current ServedVolume (an older ServedVolume still held holds the volume too).
+  static bool Unheld(const OpenVolume& entry) {
+    const long catalog_refs = entry.served != nullptr ? 2 : 1;  // open_ and served->volume
+    return entry.volume.use_count() == catalog_refs &&
+           (entry.served == nullptr || entry.served.use_count() == 1);
+  }
+
+  // `l` holds mu_. Closes the unheld volumes last used before `idle_before_ns` and, while
+  // more than max_open_volumes are open, the least recently used unheld ones; the closes
+  // run with mu_ released.
+  void CloseUnheld(std::unique_lock<std::mutex>& l, int64_t idle_before_ns) {
+    std::vector<std::shared_ptr<VolumeImpl>> victims;
+    {
+      std::unique_lock lock(served_mu_);
+      std::vector<std::pair<int64_t, uint64_t>> unheld;  // last use, id
+      for (const auto& [id, entry] : open_) {
+        if (Unheld(*entry)) {
+          unheld.emplace_back(entry->last_used_ns.load(std::memory_order_relaxed), id);
+        }
+      }
+      std::sort(unheld.begin(), unheld.end());
+      const size_t cap = options_.max_open_volumes;
+      size_t excess = cap != 0 && open_.size() > cap ? open_.size() - cap : 0;
+      for (const auto& [last_used, id] : unheld) {
+        if (excess == 0 && last_used >= idle_before_ns) break;
+        if (excess > 0) --excess;
+        auto it = open_.find(id);
+        victims.push_back(std::move(it->second->volume));
+        open_.erase(it);
+        closing_.insert(id);
+      }
+    }
+    if (victims.empty()) return;
+    std::vector<uint64_t> ids;
+    l.unlock();
+    for (const auto& v : victims) {
+      v->Close();
+      ids.push_back(v->id());
+    }
+    victims.clear();  // the last references
+    l.lock();
+    for (uint64_t id : ids) closing_.erase(id);
+    closed_cv_.notify_all();
+  }
+
+  // `l` holds mu_: enforces max_open_volumes after an open.
+  void CloseOverCap(std::unique_lock<std::mutex>& l) {
+    if (options_.max_open_volumes != 0 && open_.size() > options_.max_open_volumes) {
+      CloseUnheld(l, std::numeric_limits<int64_t>::min());
+    }
+  }
+
+  // The idle sweeper's tick.
+  void CloseIdle() {
+    std::unique_lock<std::mutex> l(mu_);
+    const int64_t idle_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(options_.idle_close).count();
+    CloseUnheld(l, MonotonicNowNs() - idle_ns);
   }
 
   Result<std::shared_ptr<VolumeImpl>> OpenVolumeDb(const VolumeInfo& info) {
@@ -408,21 +528,23 @@ class CatalogImpl final : public VolumeCatalog {
     // An ephemeral volume lives only as long as its job's lease and does not outlive a
     // crash of the machine, so nothing in it is ever synced (DESIGN.md §5).
     o.syncs = info.kind == VolumeKind::kPersisted;
+    o.reclaim_executor = &reclaim_executor_;
     return VolumeImpl::Open(std::move(kv), o);
   }
 
-  // Caller holds mu_ (or is Init). Closes the volume, removes its directory, and then
-  // its doomed mark.
-  Status Destroy(uint64_t id) {
+  // `l` holds mu_. Closes the volume, removes its directory, and then its doomed mark.
+  Status Destroy(std::unique_lock<std::mutex>& l, uint64_t id) {
+    WaitNotClosing(l, id);
+    std::shared_ptr<VolumeImpl> volume;
     {
       std::unique_lock lock(served_mu_);
-      served_.erase(id);
+      auto it = open_.find(id);
+      if (it != open_.end()) {
+        volume = std::move(it->second->volume);
+        open_.erase(it);
+      }
     }
-    auto it = open_.find(id);
-    if (it != open_.end()) {
-      it->second->Close();
-      open_.erase(it);
-    }
+    if (volume != nullptr) volume->Close();
     VOLUMED_RETURN_IF_ERROR(factory_.Destroy(VolumeDir(id)));
     leveldb::WriteBatch batch;
     batch.Delete(keys::CatalogDoomed(id));
@@ -432,16 +554,20 @@ class CatalogImpl final : public VolumeCatalog {
   const StoreOptions options_;
   KvFactory factory_;
   SyncScheduler sync_scheduler_{kSyncThreads};  // outlives every volume in open_
+  // Runs every volume's background reclaim; outlives every volume in open_.
+  Executor reclaim_executor_;
   std::unique_ptr<Kv> kv_;
   std::mutex mu_;
-  uint64_t next_id_ = 1;                                  // guarded by mu_
-  std::map<uint64_t, std::shared_ptr<VolumeImpl>> open_;  // guarded by mu_
+  std::condition_variable closed_cv_;  // signalled when closes finish (closing_ shrinks)
+  uint64_t next_id_ = 1;               // guarded by mu_
+  // Read under mu_ or under served_mu_ (shared: the request path); the map and each
+  // entry's pointers change only with mu_ held and served_mu_ held exclusively.
+  std::shared_mutex served_mu_;
+  std::map<uint64_t, std::unique_ptr<OpenVolume>> open_;
+  std::set<uint64_t> closing_;  // guarded by mu_: taken out of open_, Close in progress
   std::set<uint64_t> damaged_;  // guarded by mu_; failed to open, already logged
   std::string boot_id_;         // set by Init
-  // The request path's view of the open volumes: read under served_mu_ alone (shared),
-  // changed only while mu_ is also held.
-  std::shared_mutex served_mu_;
-  std::map<uint64_t, std::shared_ptr<const ServedVolume>> served_;
+  std::unique_ptr<PeriodicThread> idle_sweeper_;  // last: stopped first; null: no idle close
 };
 
 }  // namespace

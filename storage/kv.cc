@@ -139,6 +139,7 @@ Result<std::unique_ptr<Kv>> KvFactory::Open(const std::string& path) {
   o.write_buffer_size = tuning_.write_buffer_size;
   o.max_file_size = tuning_.max_file_size;
   o.block_size = tuning_.table_block_size;
+  o.max_open_files = tuning_.max_open_files;
   o.block_cache = cache_.get();
   o.filter_policy = filter_.get();
   o.compression = tuning_.compress ? leveldb::kSnappyCompression : leveldb::kNoCompression;

@@ -38,6 +38,10 @@ struct KvTuning {
   size_t table_block_size = size_t{16} << 10;
   bool compress = true;  // snappy; LevelDB stores a block raw when it does not shrink
   int bloom_bits_per_key = 10;
+  // Per database: table files kept open (LevelDB's table cache, with each table's index
+  // and filter in memory), so that one big volume cannot take the descriptor and memory
+  // budget of all the open volumes. LevelDB keeps at least 74.
+  int max_open_files = 128;
 };
 
 class Kv {

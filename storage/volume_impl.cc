@@ -5,6 +5,8 @@
 #include <leveldb/write_batch.h>
 #include <sys/statvfs.h>
 
+#include <chrono>
+#include <limits>
 #include <vector>
 
 #include "base/logging.h"
@@ -17,6 +19,11 @@ namespace {
 
 // Blocks deleted per reclaim batch: bounds the batch (≈16 MiB at 64 KiB blocks).
 constexpr size_t kReclaimStepBlocks = 256;
+// Steps of one background reclaim run (≈64 MiB at 16 KiB blocks): a volume with much to
+// reclaim takes turns with the others on the shared executor.
+constexpr size_t kReclaimStepsPerRun = 16;
+// Pause before background reclaim retries after a failure.
+constexpr std::chrono::seconds kReclaimRetry(5);
 
 uint32_t GenerationFor(InodeId ino, uint64_t epoch) {
   uint64_t z = ino * 0x9e3779b97f4a7c15ull ^ epoch;
@@ -84,7 +91,16 @@ Result<std::shared_ptr<VolumeImpl>> VolumeImpl::Open(std::unique_ptr<Kv> kv,
                                        }));
   VOLUMED_RETURN_IF_ERROR(decode);
   if (options.background_reclaim) {
-    v->reclaimer_ = std::thread([raw = v.get()] { raw->ReclaimLoop(); });
+    Executor* executor = options.reclaim_executor;
+    if (executor == nullptr) {
+      v->own_reclaim_executor_ = std::make_unique<Executor>(1, Executor::OnShutdown::kDropQueued);
+      executor = v->own_reclaim_executor_.get();
+    }
+    // Close stops the task before the volume goes away, so the raw pointer is safe.
+    v->reclaimer_ =
+        std::make_unique<CoalescingTask>(executor, [raw = v.get()] { raw->ReclaimInBackground(); });
+    std::lock_guard<std::mutex> l(v->orphans_mu_);
+    if (v->orphans_pending_) v->reclaimer_->Request();
   }
   return v;
 }
@@ -112,8 +128,7 @@ void VolumeImpl::Close() {
     std::lock_guard<std::mutex> l(orphans_mu_);
     stopping_ = true;
   }
-  orphans_cv_.notify_all();
-  if (reclaimer_.joinable()) reclaimer_.join();
+  if (reclaimer_ != nullptr) reclaimer_->Stop();
   std::unique_lock<std::shared_mutex> l(life_);
   if (closed_) return;
   closed_ = true;
@@ -254,8 +269,9 @@ void VolumeImpl::NoteOrphan(InodeId ino, bool dead) {
     }
     orphans_pending_ = true;
     ++orphan_seq_;
+    // Null only while Open scans the orphan records; Open requests a run after that.
+    if (reclaimer_ != nullptr) reclaimer_->Request();
   }
-  orphans_cv_.notify_all();
 }
 
 Status VolumeImpl::ReclaimStep(InodeId ino, bool* done) {
@@ -330,8 +346,15 @@ Status VolumeImpl::ReclaimDead() {
 }
 
 Status VolumeImpl::ReclaimAll() {
+  bool finished = false;
+  return ReclaimSteps(std::numeric_limits<size_t>::max(), &finished);
+}
+
+Status VolumeImpl::ReclaimSteps(size_t max_steps, bool* finished) {
+  *finished = false;
   auto g = Enter();
   if (!g.ok) return Stale();
+  size_t steps = 0;
   for (;;) {
     uint64_t seq;
     {
@@ -351,6 +374,7 @@ Status VolumeImpl::ReclaimAll() {
       // Orphans announced after the scan began may not have been seen: stay pending.
       std::lock_guard<std::mutex> l(orphans_mu_);
       if (orphan_seq_ == seq) orphans_pending_ = false;
+      *finished = true;
       return Status::Ok();
     }
     for (const auto& [ino, dead] : orphans) {
@@ -361,6 +385,8 @@ Status VolumeImpl::ReclaimAll() {
           std::lock_guard<std::mutex> l(orphans_mu_);
           if (stopping_) return Status::Ok();
         }
+        if (steps == max_steps) return Status::Ok();
+        ++steps;
         // A live file's tail is reclaimed under its lock, so it cannot grow meanwhile.
         InodeLocks::Guard guard;
         if (!dead) guard = locks_.Exclusive(ino);
@@ -383,19 +409,16 @@ Result<size_t> VolumeImpl::PendingOrphans() {
   return n;
 }
 
-void VolumeImpl::ReclaimLoop() {
-  for (;;) {
-    {
-      std::unique_lock<std::mutex> l(orphans_mu_);
-      orphans_cv_.wait(l, [&] { return stopping_ || orphans_pending_; });
-      if (stopping_) return;
-    }
-    Status s = ReclaimAll();
-    if (!s.ok()) {
-      LOG_WARN("volume {}: reclaim failed: {}", id_, s.ToString());
-      std::unique_lock<std::mutex> l(orphans_mu_);
-      orphans_cv_.wait_for(l, std::chrono::seconds(5), [&] { return stopping_; });
-    }
+void VolumeImpl::ReclaimInBackground() {
+  bool finished = false;
+  Status s = ReclaimSteps(kReclaimStepsPerRun, &finished);
+  if (!s.ok()) {
+    LOG_WARN("volume {}: reclaim failed, retrying in {} s: {}", id_, kReclaimRetry.count(),
+             s.ToString());
+    reclaimer_->Request(kReclaimRetry);
+  } else if (!finished) {
+    // The rest in another run, queued behind the other volumes' reclaim.
+    reclaimer_->Request();
   }
 }
 

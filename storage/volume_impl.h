@@ -1,7 +1,10 @@
 // VolumeImpl: Volume (storage/volume.h) over one LevelDB through InodeStore, DirStore,
-// BlockStore, InodeLocks and a WriteQueue; plus a background reclaimer that frees the
+// BlockStore, InodeLocks and a WriteQueue; plus background reclaim that frees the
 // blocks of removed and truncated large files from the orphan list, resuming after a
-// restart. Opened by VolumeCatalog; tests may open one directly on a Kv.
+// restart (or a close and reopen) from the orphan records. Reclaim runs on an Executor
+// shared by every volume of the catalog (no thread per volume): a volume announces its
+// orphans to it, and Close stops its reclaim after at most one bounded step. Opened by
+// VolumeCatalog; tests may open one directly on a Kv.
 //
 // Durability (DESIGN.md §5): every operation's batch is applied unsynced under its inode
 // locks; namespace operations, SETATTR and DATA/FILE_SYNC writes are marked as needing
@@ -18,7 +21,6 @@
 
 #include <leveldb/write_batch.h>
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -26,10 +28,11 @@
 #include <set>
 #include <shared_mutex>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
+#include "base/coalescing_task.h"
+#include "base/executor.h"
 #include "storage/block_store.h"
 #include "storage/dir_store.h"
 #include "storage/durability.h"
@@ -59,6 +62,9 @@ class VolumeImpl final : public Volume {
     SyncScheduler* sync_scheduler = nullptr;
     // False for ephemeral volumes: nothing is ever synced (DESIGN.md §5).
     bool syncs = true;
+    // Runs background reclaim; null = an executor of the volume's own (tests). Must
+    // outlive Close().
+    Executor* reclaim_executor = nullptr;
   };
 
   // Formats the DB when it is empty (superblock, root directory); checks the id/epoch of
@@ -66,7 +72,7 @@ class VolumeImpl final : public Volume {
   static Result<std::shared_ptr<VolumeImpl>> Open(std::unique_ptr<Kv> kv, const Options& options);
   ~VolumeImpl() override;
 
-  // Stops the reclaimer and closes the DB. Idempotent.
+  // Stops background reclaim (a running step finishes) and closes the DB. Idempotent.
   void Close();
   void SetQuota(const Quota& quota);
   // Reclaims every orphan now (tests, tools). Background reclaim also does this.
@@ -189,7 +195,12 @@ class VolumeImpl final : public Volume {
   // One bounded step of reclaiming `ino`; *done when its orphan record is gone.
   Status ReclaimStep(InodeId ino, bool* done);
   Status ReclaimDead();
-  void ReclaimLoop();
+  // ReclaimAll, stopping after `max_steps` steps (*finished: no orphan is left) or when
+  // Close begins.
+  Status ReclaimSteps(size_t max_steps, bool* finished);
+  // One background reclaim run: a bounded ReclaimSteps, requeued while orphans remain
+  // (behind other volumes' runs) and retried after a pause when it fails.
+  void ReclaimInBackground();
   void NoteOrphan(InodeId ino, bool dead);
 
   std::unique_ptr<Kv> kv_;
@@ -214,12 +225,14 @@ class VolumeImpl final : public Volume {
 
   std::mutex reclaim_mu_;  // one reclaim step at a time; taken after any inode lock
   std::mutex orphans_mu_;
-  std::condition_variable orphans_cv_;
   std::set<InodeId> live_tails_;  // live inodes with a truncated tail pending; orphans_mu_
   bool orphans_pending_ = false;  // orphans_mu_
   uint64_t orphan_seq_ = 0;       // orphans_mu_: bumped by every NoteOrphan
   bool stopping_ = false;         // orphans_mu_
-  std::thread reclaimer_;
+  std::unique_ptr<Executor> own_reclaim_executor_;  // when Options gave none
+  // Background reclaim; null without Options::background_reclaim. Set in Open before the
+  // volume is handed out, stopped by Close.
+  std::unique_ptr<CoalescingTask> reclaimer_;
 };
 
 }  // namespace volumed::storage

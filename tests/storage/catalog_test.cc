@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "catalog_fixture.h"
 #include "storage/fsck.h"
 
 namespace volumed::storage {
@@ -19,12 +20,7 @@ class CatalogTest : public ::testing::Test {
 
   void Reopen() {
     catalog_.reset();
-    StoreOptions o;
-    o.data_dir = "/data";
-    o.env = env_.get();
-    o.block_size = 4096;
-    o.block_cache_bytes = 1 << 20;
-    auto c = VolumeCatalog::Open(o);
+    auto c = VolumeCatalog::Open(MemStoreOptions(env_.get()));
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     catalog_ = std::move(*c);
   }

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -197,6 +199,59 @@ TEST_F(VolumeTest, BackgroundReclaimRuns) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(*v->PendingOrphans(), 0u);
+  v.ExpectClean();
+}
+
+// Reclaim on an executor shared with other work: Close stops it while queued, and the
+// reopened volume resumes from the orphan records once the executor runs again.
+TEST_F(VolumeTest, ReclaimOnASharedExecutorStopsAtCloseAndResumesAtReopen) {
+  Executor shared(1, Executor::OnShutdown::kDropQueued);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool blocked = true;
+  shared.Post([&] {  // holds the executor's only thread until released
+    std::unique_lock l(mu);
+    cv.wait(l, [&] { return !blocked; });
+  });
+  v.options().background_reclaim = true;
+  v.options().reclaim_executor = &shared;
+  v.Reopen();
+  InodeRef f = MakeFile("big");
+  ASSERT_TRUE(v->Write(Root(), f, 0, std::string(100000, 'b'), Stability::kFileSync, nullptr).ok());
+  ASSERT_TRUE(v->Remove(Root(), v->Root(), "big", nullptr).ok());
+  EXPECT_EQ(*v->PendingOrphans(), 1u);
+  v.Reopen();  // closes while its reclaim is queued behind the blocker
+  EXPECT_EQ(*v->PendingOrphans(), 1u);
+  {
+    std::lock_guard l(mu);
+    blocked = false;
+  }
+  cv.notify_all();
+  for (int i = 0; i < 500 && *v->PendingOrphans() != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(*v->PendingOrphans(), 0u);
+  EXPECT_EQ(v->StatFs()->used_bytes, 0u);
+  v.ExpectClean();
+  v->Close();  // before `shared` goes
+}
+
+// More than one background run's worth of steps (16 × 256 blocks): the run requeues
+// itself until the orphan is gone.
+TEST_F(VolumeTest, BackgroundReclaimOfAHugeFileRunsInSlicesToTheEnd) {
+  v.options().background_reclaim = true;
+  v.Reopen();
+  InodeRef f = MakeFile("huge");
+  const std::string mib(1 << 20, 'h');
+  for (uint64_t offset = 0; offset < (18ull << 20); offset += mib.size()) {
+    ASSERT_TRUE(v->Write(Root(), f, offset, mib, Stability::kUnstable, nullptr).ok());
+  }
+  ASSERT_TRUE(v->Remove(Root(), v->Root(), "huge", nullptr).ok());
+  for (int i = 0; i < 1000 && *v->PendingOrphans() != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(*v->PendingOrphans(), 0u);
+  EXPECT_EQ(v->StatFs()->used_bytes, 0u);
   v.ExpectClean();
 }
 
