@@ -99,38 +99,4 @@ void Durability::Close() {
   for (auto& [seq, done] : ready) done(s);
 }
 
-SyncScheduler::SyncScheduler(size_t threads) {
-  threads_.reserve(threads);
-  for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i) {
-    threads_.emplace_back([this](const std::stop_token& stop) { Run(stop); });
-  }
-}
-
-SyncScheduler::~SyncScheduler() {
-  for (auto& t : threads_) t.request_stop();
-  cv_.notify_all();
-  threads_.clear();  // joins
-}
-
-void SyncScheduler::Schedule(Durability* d) {
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    queue_.push_back(d);
-  }
-  cv_.notify_one();
-}
-
-void SyncScheduler::Run(const std::stop_token& stop) {
-  for (;;) {
-    Durability* d;
-    {
-      std::unique_lock<std::mutex> l(mu_);
-      if (!cv_.wait(l, stop, [&] { return !queue_.empty(); })) return;
-      d = queue_.front();
-      queue_.pop_front();
-    }
-    d->RunSync();
-  }
-}
-
 }  // namespace volumed::storage

@@ -22,13 +22,12 @@
 
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <mutex>
-#include <thread>
 #include <utility>
 #include <vector>
 
+#include "base/executor.h"
 #include "base/status.h"
 
 namespace volumed::storage {
@@ -79,26 +78,20 @@ class Durability {
 };
 
 // SyncScheduler: a few threads shared by every volume of a store that run Durability
-// syncs, one volume at a time each; a volume is queued at most once. Bounded threads
-// whatever the number of volumes.
+// syncs (a base::Executor); a volume is queued at most once at a time, so threads stay
+// bounded whatever the number of volumes.
 //
 // Thread-safety: thread-safe. Destroy only after every Durability using it is closed.
 class SyncScheduler {
  public:
-  explicit SyncScheduler(size_t threads);
-  ~SyncScheduler();
-  SyncScheduler(const SyncScheduler&) = delete;
-  SyncScheduler& operator=(const SyncScheduler&) = delete;
+  explicit SyncScheduler(size_t threads) : executor_(threads, Executor::OnShutdown::kRunQueued) {}
 
-  void Schedule(Durability* d);
+  void Schedule(Durability* d) {
+    executor_.Post([d] { d->RunSync(); });
+  }
 
  private:
-  void Run(const std::stop_token& stop);
-
-  std::mutex mu_;
-  std::condition_variable_any cv_;
-  std::deque<Durability*> queue_;  // guarded by mu_
-  std::vector<std::jthread> threads_;
+  Executor executor_;
 };
 
 }  // namespace volumed::storage

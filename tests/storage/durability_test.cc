@@ -19,8 +19,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,7 +37,8 @@ namespace {
 
 // A MemEnv whose logs are synced out of band (a LogSyncer, as LogSyncEnv is on disk):
 // counts the bytes appended to log files and, for each sync, how many were appended when
-// it began; each sync sleeps `sync_delay` (a slow disk) and may be made to fail.
+// it began; each sync sleeps `sync_delay` (a slow disk), waits while `Hold` is on, and may
+// be made to fail.
 class RecordingEnv final : public leveldb::EnvWrapper, public LogSyncer {
  public:
   explicit RecordingEnv(leveldb::Env* base) : leveldb::EnvWrapper(base) {}
@@ -45,6 +48,24 @@ class RecordingEnv final : public leveldb::EnvWrapper, public LogSyncer {
   std::atomic<uint64_t> synced{0};
   std::atomic<int> syncs{0};
   std::atomic<bool> fail_syncs{false};
+
+  // While held, a sync that starts waits (a disk that does not answer) until Release.
+  void Hold() {
+    std::lock_guard<std::mutex> l(hold_mu_);
+    held_ = true;
+  }
+  void Release() {
+    {
+      std::lock_guard<std::mutex> l(hold_mu_);
+      held_ = false;
+    }
+    hold_cv_.notify_all();
+  }
+  // Waits until a sync is waiting in Hold.
+  void AwaitHeldSync() {
+    std::unique_lock<std::mutex> l(hold_mu_);
+    hold_cv_.wait(l, [&] { return holding_; });
+  }
 
   leveldb::Status NewWritableFile(const std::string& f, leveldb::WritableFile** r) override {
     leveldb::WritableFile* inner = nullptr;
@@ -58,6 +79,13 @@ class RecordingEnv final : public leveldb::EnvWrapper, public LogSyncer {
   leveldb::Status SyncLog(const std::string&) override {
     const uint64_t covered = appended.load();
     std::this_thread::sleep_for(sync_delay);
+    {
+      std::unique_lock<std::mutex> l(hold_mu_);
+      holding_ = held_;
+      hold_cv_.notify_all();
+      hold_cv_.wait(l, [&] { return !held_; });
+      holding_ = false;
+    }
     if (fail_syncs) return leveldb::Status::IOError("injected sync failure");
     syncs++;
     uint64_t prev = synced.load();
@@ -67,6 +95,11 @@ class RecordingEnv final : public leveldb::EnvWrapper, public LogSyncer {
   }
 
  private:
+  std::mutex hold_mu_;
+  std::condition_variable hold_cv_;
+  bool held_ = false;     // guarded by hold_mu_
+  bool holding_ = false;  // guarded by hold_mu_: a sync waits in Hold now
+
   class CountingFile final : public leveldb::WritableFile {
    public:
     CountingFile(RecordingEnv* env, leveldb::WritableFile* inner) : env_(env), inner_(inner) {}
@@ -134,6 +167,7 @@ const Credentials kRoot{0, 0, {}};
 
 TEST_F(DurabilityTest, NoOperationIsDurableBeforeItsSyncAndConcurrentOnesShareSyncs) {
   Open(true);
+  env_.sync_delay = std::chrono::milliseconds(20);  // long enough for the threads to overlap
   constexpr int kThreads = 8;
   constexpr int kOpsPerThread = 24;
   const InodeRef root = volume_->Root();
@@ -175,21 +209,32 @@ TEST_F(DurabilityTest, NoOperationIsDurableBeforeItsSyncAndConcurrentOnesShareSy
 
 TEST_F(DurabilityTest, OperationsApplyWhileASyncRuns) {
   Open(true);
-  env_.sync_delay = std::chrono::milliseconds(300);
   Wcc wcc;
   ASSERT_TRUE(volume_->Create(kRoot, volume_->Root(), "a", CreateMode::kGuarded, {}, 0, &wcc).ok());
+  env_.Hold();
   std::promise<Status> first;
-  volume_->WhenDurable([&](Status s) { first.set_value(s); });  // a 300 ms sync starts
+  volume_->WhenDurable([&](Status s) { first.set_value(s); });
+  env_.AwaitHeldSync();  // a sync is running and does not finish until released
+  // Creates in the same directory proceed while that sync is stuck; were a lock held
+  // across it they would never finish.
+  auto creates = std::async(std::launch::async, [&] {
+    for (int i = 0; i < 20; ++i) {
+      Wcc w;
+      if (!volume_
+               ->Create(kRoot, volume_->Root(), "b" + std::to_string(i), CreateMode::kGuarded, {},
+                        0, &w)
+               .ok()) {
+        return false;
+      }
+    }
+    return true;
+  });
+  const bool finished = creates.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
   auto done = first.get_future();
-  // Creates in the same directory proceed while that sync sleeps.
-  for (int i = 0; i < 20; ++i) {
-    ASSERT_TRUE(volume_
-                    ->Create(kRoot, volume_->Root(), "b" + std::to_string(i), CreateMode::kGuarded,
-                             {}, 0, &wcc)
-                    .ok());
-  }
-  EXPECT_EQ(done.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
-      << "the creates waited for the sync";
+  EXPECT_EQ(done.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
+  env_.Release();
+  ASSERT_TRUE(finished) << "the creates waited for the sync";
+  EXPECT_TRUE(creates.get());
   EXPECT_TRUE(done.get().ok());
   EXPECT_TRUE(AwaitCovered(env_.appended.load()).ok());
 }
