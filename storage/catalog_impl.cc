@@ -69,8 +69,11 @@ Status StaleId(uint64_t id) {
   return Status(Status::Code::kStale, "volume " + std::to_string(id) + " no longer exists");
 }
 
-// Log syncs of all volumes run on these few threads: any number of waiting operations of
-// one volume share one sync, so more threads only help when several volumes sync at once.
+// Log syncs of all volumes run on these threads, and one volume may have this many syncs
+// running at once: the kernel folds concurrent fdatasyncs of one file into one journal
+// commit, so overlapping syncs cut the wait of operations that arrive during a sync
+// (storage/TUNING.md, "Overlapping syncs"). 16 measured no better than 4 and worse with
+// four clients.
 constexpr size_t kSyncThreads = 4;
 
 // How often idle volumes are looked for: a quarter of the idle time, within these bounds.

@@ -7,7 +7,10 @@
 namespace volumed::storage {
 
 Durability::Durability(Kv* kv, SyncScheduler* scheduler, bool syncs)
-    : kv_(kv), scheduler_(scheduler), syncs_(syncs) {}
+    : kv_(kv),
+      scheduler_(scheduler),
+      syncs_(syncs),
+      max_syncs_(std::max<size_t>(1, scheduler->threads())) {}
 
 Durability::~Durability() { Close(); }
 
@@ -22,6 +25,17 @@ void Durability::NeedEverything() {
   if (syncs_) needed_ = applied_;
 }
 
+bool Durability::StartSyncLocked() {
+  if (running_ >= max_syncs_) return false;
+  const bool uncovered = std::any_of(waiters_.begin(), waiters_.end(),
+                                     [&](const auto& w) { return w.first > covered_; });
+  if (!uncovered) return false;
+  // Every group numbered up to applied_ is in the log now; the sync starts later still.
+  covered_ = applied_;
+  ++running_;
+  return true;
+}
+
 void Durability::WhenDurable(Done done) {
   Status answer;
   {
@@ -31,10 +45,9 @@ void Durability::WhenDurable(Done done) {
         answer = failed_;
       } else {
         waiters_.emplace_back(needed_, std::move(done));
-        if (scheduled_) return;
-        scheduled_ = true;
+        const bool start = StartSyncLocked();
         l.unlock();
-        scheduler_->Schedule(this);
+        if (start) scheduler_->Schedule(this);
         return;
       }
     } else if (needed_ > durable_) {
@@ -50,10 +63,11 @@ void Durability::RunSync() {
   {
     std::lock_guard<std::mutex> l(mu_);
     target = applied_;
+    covered_ = std::max(covered_, target);
     failed = failed_;
   }
   // Every group numbered up to `target` has been written to the log before this point;
-  // one sync of the log makes all of them durable.
+  // one sync of the log makes all of them durable, whatever other syncs run beside it.
   Status s = failed.ok() ? kv_->SyncLog() : failed;
   std::vector<std::pair<uint64_t, Done>> ready;
   bool again;
@@ -68,15 +82,13 @@ void Durability::RunSync() {
                                [&](const auto& w) { return s.ok() && w.first > durable_; });
     std::move(keep, waiters_.end(), std::back_inserter(ready));
     waiters_.erase(keep, waiters_.end());
-    again = !waiters_.empty();
-    if (!again) {
-      scheduled_ = false;
-      idle_cv_.notify_all();
-    }
+    --running_;
+    // Waiters that came while every sync slot was taken get the next one.
+    again = StartSyncLocked();
+    if (running_ == 0) idle_cv_.notify_all();
   }
-  for (auto& [seq, done] : ready) done(s);
-  // Waiters that came during this sync (their writes may be after `target`) get the next.
   if (again) scheduler_->Schedule(this);
+  for (auto& [seq, done] : ready) done(s);
 }
 
 void Durability::Close() {
@@ -85,7 +97,7 @@ void Durability::Close() {
   {
     std::unique_lock<std::mutex> l(mu_);
     if (closed_) return;
-    idle_cv_.wait(l, [&] { return !scheduled_; });
+    idle_cv_.wait(l, [&] { return running_ == 0; });
     closed_ = true;
     if (needed_ > durable_ && failed_.ok()) {
       l.unlock();

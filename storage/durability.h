@@ -8,8 +8,10 @@
 // is durable: at once when nothing is pending (reads on a quiet volume pay one uncontended
 // mutex), otherwise on a SyncScheduler thread right after the log sync that covers it.
 // All operations waiting at that moment — in one directory or many, from any client —
-// share that one sync; operations that arrive during a sync share the next. No inode lock
-// and no worker thread is held while a sync runs.
+// share that one sync. Operations that arrive while a sync runs do not wait for it to end:
+// a further sync starts at once, up to the scheduler's thread count per volume (the disk
+// overlaps concurrent flushes — storage/TUNING.md, "Overlapping syncs"), and beyond that
+// they share the next one. No inode lock and no worker thread is held while a sync runs.
 //
 // A failed sync is sticky: that waiter and every later one get the error (the kernel may
 // have dropped the dirty pages; nothing may be reported durable again).
@@ -61,36 +63,45 @@ class Durability {
   friend class SyncScheduler;
   // One sync of the log, on a scheduler thread.
   void RunSync();
+  // Starts a sync if a waiter needs more than the running ones cover and fewer than
+  // max_syncs_ run; true when the caller must Schedule(this) after unlocking.
+  bool StartSyncLocked();
 
   Kv* const kv_;
   SyncScheduler* const scheduler_;
   const bool syncs_;
+  const size_t max_syncs_;  // syncs of this volume at once
 
   std::mutex mu_;
-  std::condition_variable idle_cv_;                 // signalled when a scheduled sync finishes
+  std::condition_variable idle_cv_;                 // signalled when no sync runs any more
   uint64_t applied_ = 0;                            // guarded by mu_
   uint64_t needed_ = 0;                             // guarded by mu_
   uint64_t durable_ = 0;                            // guarded by mu_
+  uint64_t covered_ = 0;                            // guarded by mu_: what started syncs cover
   std::vector<std::pair<uint64_t, Done>> waiters_;  // guarded by mu_
-  bool scheduled_ = false;                          // guarded by mu_: queued or running
+  size_t running_ = 0;                              // guarded by mu_: syncs queued or running
   bool closed_ = false;                             // guarded by mu_
   Status failed_;                                   // guarded by mu_: sticky sync error
 };
 
 // SyncScheduler: a few threads shared by every volume of a store that run Durability
-// syncs (a base::Executor); a volume is queued at most once at a time, so threads stay
-// bounded whatever the number of volumes.
+// syncs (a base::Executor); a volume has at most threads() syncs queued or running at a
+// time, so work stays bounded whatever the number of volumes.
 //
 // Thread-safety: thread-safe. Destroy only after every Durability using it is closed.
 class SyncScheduler {
  public:
-  explicit SyncScheduler(size_t threads) : executor_(threads, Executor::OnShutdown::kRunQueued) {}
+  explicit SyncScheduler(size_t threads)
+      : threads_(threads), executor_(threads, Executor::OnShutdown::kRunQueued) {}
+
+  size_t threads() const { return threads_; }
 
   void Schedule(Durability* d) {
     executor_.Post([d] { d->RunSync(); });
   }
 
  private:
+  const size_t threads_;
   Executor executor_;
 };
 

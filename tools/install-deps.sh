@@ -18,7 +18,7 @@ test_pkgs=(libgtest-dev libgmock-dev libnfs-utils clang libclang-rt-14-dev
   iproute2 util-linux procps python3 nfs-common
   ceph-mon ceph-osd ceph-mgr uuid-runtime)
 # compare.sh / scale.sh: the peer server they measure volumed against, and their tools.
-bench_pkgs=(nfs-ganesha nfs-ganesha-vfs rpcbind iproute2 util-linux procps python3)
+bench_pkgs=(nfs-ganesha nfs-ganesha-vfs rpcbind iproute2 util-linux procps python3 linux-perf)
 vm_pkgs=(qemu-system-x86 linux-image-amd64 busybox-static nfs-common python3-flufl.lock rsync git make
   kmod cpio xz-utils)
 

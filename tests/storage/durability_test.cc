@@ -47,6 +47,7 @@ class RecordingEnv final : public leveldb::EnvWrapper, public LogSyncer {
   std::atomic<uint64_t> appended{0};
   std::atomic<uint64_t> synced{0};
   std::atomic<int> syncs{0};
+  std::atomic<int> running{0};  // syncs inside SyncLog now
   std::atomic<bool> fail_syncs{false};
 
   // While held, a sync that starts waits (a disk that does not answer) until Release.
@@ -78,6 +79,11 @@ class RecordingEnv final : public leveldb::EnvWrapper, public LogSyncer {
 
   leveldb::Status SyncLog(const std::string&) override {
     const uint64_t covered = appended.load();
+    running++;
+    struct Leave {
+      std::atomic<int>* r;
+      ~Leave() { (*r)--; }
+    } leave{&running};
     std::this_thread::sleep_for(sync_delay);
     {
       std::unique_lock<std::mutex> l(hold_mu_);
@@ -236,6 +242,44 @@ TEST_F(DurabilityTest, OperationsApplyWhileASyncRuns) {
   ASSERT_TRUE(finished) << "the creates waited for the sync";
   EXPECT_TRUE(creates.get());
   EXPECT_TRUE(done.get().ok());
+  EXPECT_TRUE(AwaitCovered(env_.appended.load()).ok());
+}
+
+// A change made while a sync runs does not wait for that sync to end: its own sync starts
+// beside it (the disk overlaps flushes), up to the scheduler's two threads; a third waits
+// for a free slot and still gets a sync of its own.
+TEST_F(DurabilityTest, SyncsOverlapUpToTheSchedulersThreads) {
+  Open(true);
+  ASSERT_TRUE(volume_->WaitDurable().ok());
+  const int syncs = env_.syncs.load();
+  env_.Hold();
+  std::vector<std::promise<Status>> done(3);
+  std::vector<std::future<Status>> answers;
+  for (auto& d : done) answers.push_back(d.get_future());
+  auto change_and_wait = [&](int i) {
+    Wcc wcc;
+    ASSERT_TRUE(volume_->Mkdir(kRoot, volume_->Root(), "d" + std::to_string(i), {}, &wcc).ok());
+    volume_->WhenDurable([&, i](Status s) { done[i].set_value(s); });
+  };
+  auto await_running = [&](int n) {
+    for (int i = 0; i < 3000 && env_.running.load() < n; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return env_.running.load();
+  };
+  change_and_wait(0);
+  ASSERT_EQ(await_running(1), 1);
+  change_and_wait(1);
+  EXPECT_EQ(await_running(2), 2) << "the second change waited for the first sync to end";
+  change_and_wait(2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(env_.running.load(), 2) << "more syncs at once than scheduler threads";
+  for (auto& a : answers) {
+    EXPECT_EQ(a.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
+  }
+  env_.Release();
+  for (auto& a : answers) EXPECT_TRUE(a.get().ok());
+  EXPECT_EQ(env_.syncs.load(), syncs + 3);
   EXPECT_TRUE(AwaitCovered(env_.appended.load()).ok());
 }
 

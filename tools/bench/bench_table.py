@@ -112,6 +112,7 @@ def main():
         ("tcp_rtt", "loopback TCP round trips, 1 in flight, 100 B each way"),
         ("tcp_bw", "loopback TCP bandwidth, one connection, 1 MiB writes"),
         ("fdatasync_append", "fdatasync of a 4 KiB append to a growing file"),
+        ("fdatasync_append16", "the same from 16 threads on one file at once (overlapping syncs)"),
         ("fdatasync_overwrite", "fdatasync of a 4 KiB overwrite in a pre-written file"),
         ("fdatasync_fallocated", "fdatasync of a 4 KiB write into a fallocated (unwritten) file"),
     ]

@@ -4,7 +4,8 @@
 # rounds (volumed, ganesha, volumed, ganesha, …), and reported as a Markdown table of
 # medians and ratios volumed/ganesha, with the machine's own limits measured in the same
 # rounds (loopback TCP round trips and bandwidth: netbench; fdatasync of a 4 KiB write to
-# a growing vs a pre-sized file on the servers' data file system: syncbench).
+# a growing vs a pre-sized file, and from 16 threads at once, on the servers' data file
+# system: syncbench).
 # DESIGN.md §10, layer 5; issues 12 and 13.
 #
 #   tools/bench/compare.sh [--rounds 3] [--size quick|full] [--out FILE] [BUILD_DIR]
@@ -193,6 +194,9 @@ run_limits() {
     printf '  %-9s %s\n' "fds_$mode" "$line"
     record machine "$round" "fdatasync_$mode" "$line" 0
   done
+  line=$("$build/tools/bench/syncbench" append --threads 16 --dir "$bench_work" --seconds 2)
+  printf '  %-9s %s\n' fds_ap16 "$line"
+  record machine "$round" fdatasync_append16 "$line" 0
 }
 
 echo "compare.sh: $rounds rounds, size $size (timed rows ${T}s, $N files, ${RAND} MiB random file," \

@@ -7,6 +7,9 @@
 //   syncbench fallocated --dir DIR   4 KiB writes, in order, into a file fallocate()d
 //                                    beforehand (allocated but unwritten extents)
 //   [--seconds 3] [--mib 64]         (--mib: size of the pre-sized files; wraps around)
+//   [--threads 1]                    threads writing and syncing the one file at once, each
+//                                    its own 4 KiB at the next offset: do concurrent syncs
+//                                    of one file overlap on this disk (storage/TUNING.md)?
 //
 // Prints one line in loadgen's format (workload=fdatasync_<mode> … rate=… unit=syncs/s
 // p50_us=… p99_us=…). The file is created in DIR (use the servers' data file system) and
@@ -16,10 +19,12 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "percentile.h"
@@ -65,6 +70,7 @@ int main(int argc, char** argv) {
   std::string mode, dir = ".";
   double seconds = 3;
   uint64_t mib = 64;
+  unsigned threads = 1;
   CLI::App app{"syncbench: fdatasync cost of a 4 KiB write, growing vs pre-sized file"};
   app.add_option("mode", mode, "append, overwrite or fallocated")
       ->required()
@@ -76,6 +82,9 @@ int main(int argc, char** argv) {
   app.add_option("--mib", mib, "Size of the pre-sized file (MiB)")
       ->capture_default_str()
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 16));
+  app.add_option("--threads", threads, "Threads writing and syncing at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 256u));
   CLI11_PARSE(app, argc, argv);
 
   const std::string path = dir + "/syncbench-" + std::to_string(getpid());
@@ -84,31 +93,38 @@ int main(int argc, char** argv) {
   const uint64_t bytes = mib << 20;
   Prepare(fd, mode, bytes);
   const bool grows = mode == "append";
-  std::vector<char> block(kBlock, 'w');
-  std::vector<uint32_t> lat;
-  uint64_t off = 0;
+  std::atomic<uint64_t> next{0};
+  std::vector<std::vector<uint32_t>> lats(threads);
   const auto start = Clock::now();
   const auto end = start + std::chrono::duration<double>(seconds);
-  auto now = start;
-  while (now < end) {
-    const auto t0 = now;
-    WriteAt(fd, block.data(), kBlock, static_cast<off_t>(off));
-    if (fdatasync(fd) != 0) Die("fdatasync");
-    off += kBlock;
-    if (!grows && off >= bytes) off = 0;
-    now = Clock::now();
-    lat.push_back(static_cast<uint32_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(now - t0).count()));
+  std::vector<std::thread> workers;
+  for (unsigned t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      std::vector<char> block(kBlock, 'w');
+      for (auto now = Clock::now(); now < end;) {
+        const auto t0 = now;
+        uint64_t off = next.fetch_add(kBlock);
+        if (!grows) off %= bytes;
+        WriteAt(fd, block.data(), kBlock, static_cast<off_t>(off));
+        if (fdatasync(fd) != 0) Die("fdatasync");
+        now = Clock::now();
+        lats[t].push_back(static_cast<uint32_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(now - t0).count()));
+      }
+    });
   }
-  const double elapsed = std::chrono::duration<double>(now - start).count();
+  for (auto& w : workers) w.join();
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   close(fd);
   unlink(path.c_str());
+  std::vector<uint32_t> lat;
+  for (auto& l : lats) lat.insert(lat.end(), l.begin(), l.end());
   const size_t n = lat.size();
   const uint32_t p50 = volumed::bench::Percentile(lat, 50);
   const uint32_t p99 = volumed::bench::Percentile(lat, 99);
   std::printf(
-      "workload=fdatasync_%s clients=1 inflight=1 units=%zu items=%zu seconds=%.3f rate=%.1f "
+      "workload=fdatasync_%s clients=1 inflight=%u units=%zu items=%zu seconds=%.3f rate=%.1f "
       "unit=syncs/s p50_us=%u p99_us=%u\n",
-      mode.c_str(), n, n, elapsed, n / elapsed, p50, p99);
+      mode.c_str(), threads, n, n, elapsed, n / elapsed, p50, p99);
   return 0;
 }

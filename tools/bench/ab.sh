@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# ab.sh: two volumed builds against each other under the same loadgen rows, in alternating
+# rounds (A, B, A, B, …), each on a fresh data directory, in private network, mount and
+# PID namespaces on loopback (bench_lib.sh). For a change to the server itself, before it
+# goes into compare.sh's table against NFS-Ganesha. Prints one line per row and round.
+#
+#   tools/bench/ab.sh [--rounds 2] VOLUMED_A VOLUMED_B "LOADGEN ROW" ["LOADGEN ROW" …]
+#   e.g. tools/bench/ab.sh /tmp/volumed.before build-rel/src/volumed \
+#          "create --dir c --files 2000 --inflight 16" "unlink --dir c --files 2000 --inflight 16"
+#
+# As root; loadgen and volumectl come from build-rel (BUILD_DIR to change it). A figure,
+# not a test.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+# shellcheck source=bench_lib.sh
+source "$here/bench_lib.sh"
+
+rounds=2
+case ${1:-} in
+  --rounds) rounds=$2; shift 2 ;;
+  -h | --help | "") sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+esac
+(($# >= 3)) || { echo "ab.sh: VOLUMED_A VOLUMED_B and at least one loadgen row (--help)" >&2; exit 2; }
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "ab.sh: --rounds N (N ≥ 1)" >&2; exit 2; }
+
+if [[ "${BENCH_INSIDE:-}" != 1 ]]; then
+  a=$(realpath "$1") b=$(realpath "$2")
+  shift 2
+  [[ -x $a && -x $b ]] || { echo "ab.sh: both volumed binaries must exist" >&2; exit 1; }
+  export BUILD_DIR=${BUILD_DIR:-$repo/build-rel}
+  "$repo/tools/install-deps.sh" bench
+  bench_enter "$0" --rounds "$rounds" "$a" "$b" "$@"
+fi
+
+# ---- inside the namespaces ----
+a=$1 b=$2
+shift 2
+bench_build=$BUILD_DIR
+loadgen=$bench_build/tools/bench/loadgen
+bench_setup volumed-ab
+for ((r = 1; r <= rounds; r++)); do
+  for which in A B; do
+    bin=$a
+    [[ $which == B ]] && bin=$b
+    data=$bench_work/volumed
+    mkdir -p "$data"
+    "$bin" --data "$data" --listen 127.0.0.1 --nfs-port "$bench_nfs_port" \
+      --mount-port "$bench_mount_port" --admin-socket "$bench_admin_socket" --log-level warn \
+      --volume bench 2>>"$data.log" &
+    pid=$!
+    bench_pids+=("$pid")
+    bench_wait_ready "$pid" "volumed $which" || { cat "$data.log" >&2; exit 1; }
+    bench_volumectl policy bench --squash none >/dev/null
+    for row in "$@"; do
+      # shellcheck disable=SC2086  # row is a word list
+      echo "$which round $r: $("$loadgen" $row --export /bench --nfs-port "$bench_nfs_port" \
+        --mount-port "$bench_mount_port")"
+    done
+    bench_stop "$pid"
+    rm -rf -- "$data" "$data.log"
+  done
+done
