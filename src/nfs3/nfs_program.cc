@@ -3,6 +3,11 @@
 // answered from the engine's duplicate-request cache: CREATE, MKDIR, SYMLINK, MKNOD,
 // REMOVE, RMDIR, RENAME, LINK — and SETATTR, because with a guard a re-executed
 // SETATTR fails NOT_SYNC and without one it may undo a later change.
+// The calls that only read metadata (GETATTR, LOOKUP, ACCESS, READLINK, FSSTAT, FSINFO,
+// PATHCONF) may run on the reactor when the server is idle (rpc/program.h, Runs). READ
+// stays on the workers — a client queueing 1 MiB READs would otherwise hold the reactor
+// for each of them (hostile_test's client that never reads) — and so do READDIR and
+// READDIRPLUS, which may walk a large directory.
 #include "nfs3/handlers.h"
 #include "nfs3/nfs_service.h"
 #include "nfs3/readdir_xdr.h"
@@ -14,15 +19,19 @@ namespace {
 using rpc::kIdempotent;
 using rpc::kNotIdempotent;
 using rpc::Proc;
+constexpr rpc::Runs kOnReactor = rpc::Runs::kReactorWhenIdle;
 
 const rpc::Procedure kProcedures[] = {
     rpc::NullProc(NFSPROC3_NULL),
-    Proc<&Getattr>(NFSPROC3_GETATTR, "GETATTR", xdr_GETATTR3args, xdr_GETATTR3res, kIdempotent),
+    Proc<&Getattr>(NFSPROC3_GETATTR, "GETATTR", xdr_GETATTR3args, xdr_GETATTR3res, kIdempotent,
+                   kOnReactor),
     Proc<&Setattr>(NFSPROC3_SETATTR, "SETATTR", xdr_SETATTR3args, xdr_SETATTR3res, kNotIdempotent),
-    Proc<&Lookup>(NFSPROC3_LOOKUP, "LOOKUP", xdr_LOOKUP3args, xdr_LOOKUP3res, kIdempotent),
-    Proc<&Access>(NFSPROC3_ACCESS, "ACCESS", xdr_ACCESS3args, xdr_ACCESS3res, kIdempotent),
-    Proc<&Readlink>(NFSPROC3_READLINK, "READLINK", xdr_READLINK3args, xdr_READLINK3res,
-                    kIdempotent),
+    Proc<&Lookup>(NFSPROC3_LOOKUP, "LOOKUP", xdr_LOOKUP3args, xdr_LOOKUP3res, kIdempotent,
+                  kOnReactor),
+    Proc<&Access>(NFSPROC3_ACCESS, "ACCESS", xdr_ACCESS3args, xdr_ACCESS3res, kIdempotent,
+                  kOnReactor),
+    Proc<&Readlink>(NFSPROC3_READLINK, "READLINK", xdr_READLINK3args, xdr_READLINK3res, kIdempotent,
+                    kOnReactor),
     Proc<&Read>(NFSPROC3_READ, "READ", xdr_READ3args, xdr_READ3res, kIdempotent),
     Proc<&Write>(NFSPROC3_WRITE, "WRITE", xdr_WRITE3args, xdr_WRITE3res, kIdempotent),
     Proc<&Create>(NFSPROC3_CREATE, "CREATE", xdr_CREATE3args, xdr_CREATE3res, kNotIdempotent),
@@ -37,10 +46,12 @@ const rpc::Procedure kProcedures[] = {
     Proc<&Readdir>(NFSPROC3_READDIR, "READDIR", xdr_READDIR3args, XdrReaddirRes, kIdempotent),
     Proc<&Readdirplus>(NFSPROC3_READDIRPLUS, "READDIRPLUS", xdr_READDIRPLUS3args, XdrReaddirplusRes,
                        kIdempotent),
-    Proc<&Fsstat>(NFSPROC3_FSSTAT, "FSSTAT", xdr_FSSTAT3args, xdr_FSSTAT3res, kIdempotent),
-    Proc<&Fsinfo>(NFSPROC3_FSINFO, "FSINFO", xdr_FSINFO3args, xdr_FSINFO3res, kIdempotent),
-    Proc<&Pathconf>(NFSPROC3_PATHCONF, "PATHCONF", xdr_PATHCONF3args, xdr_PATHCONF3res,
-                    kIdempotent),
+    Proc<&Fsstat>(NFSPROC3_FSSTAT, "FSSTAT", xdr_FSSTAT3args, xdr_FSSTAT3res, kIdempotent,
+                  kOnReactor),
+    Proc<&Fsinfo>(NFSPROC3_FSINFO, "FSINFO", xdr_FSINFO3args, xdr_FSINFO3res, kIdempotent,
+                  kOnReactor),
+    Proc<&Pathconf>(NFSPROC3_PATHCONF, "PATHCONF", xdr_PATHCONF3args, xdr_PATHCONF3res, kIdempotent,
+                    kOnReactor),
     Proc<&Commit>(NFSPROC3_COMMIT, "COMMIT", xdr_COMMIT3args, xdr_COMMIT3res, kIdempotent),
 };
 

@@ -42,11 +42,13 @@ void AcceptedPrefix(WireWriter& w, uint32_t stat) {
 
 }  // namespace
 
-bool IsNullCall(std::span<const uint8_t> record) {
-  constexpr size_t kMsgTypeAt = 4, kProcAt = 20;
-  if (record.size() < kProcAt + 4) return false;
+std::optional<CallNumbers> PeekCallNumbers(std::span<const uint8_t> record) {
+  // xid, msg_type, rpcvers, prog, vers, proc: RFC 5531 §9.
+  constexpr size_t kMsgTypeAt = 4, kProgAt = 12, kVersAt = 16, kProcAt = 20;
+  if (record.size() < kProcAt + 4) return std::nullopt;
   auto word = [&](size_t at) { return LoadBigEndian<uint32_t>(record.data() + at); };
-  return word(kMsgTypeAt) == CALL && word(kProcAt) == 0;
+  if (word(kMsgTypeAt) != CALL) return std::nullopt;
+  return CallNumbers{word(kProgAt), word(kVersAt), word(kProcAt)};
 }
 
 DecodedCall DecodeCall(std::span<const uint8_t> record) {

@@ -29,6 +29,7 @@
 #include <rpc/rpc.h>
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -60,9 +61,14 @@ struct DecodedCall {
 
 DecodedCall DecodeCall(std::span<const uint8_t> record);
 
-// Whether `record` is a CALL of procedure 0 (NULL, which every program answers with
-// nothing), judged from the fixed header words alone.
-bool IsNullCall(std::span<const uint8_t> record);
+// A CALL's program, version and procedure from the fixed header words alone (no
+// credentials decoded); nullopt when `record` is not a CALL or too short.
+struct CallNumbers {
+  uint32_t prog;
+  uint32_t vers;
+  uint32_t proc;
+};
+std::optional<CallNumbers> PeekCallNumbers(std::span<const uint8_t> record);
 
 // Reply encoders. `result` is encoded with `encode` (libtirpc XDR); `*ok` is false (and
 // the reply empty) when the result could not be encoded.

@@ -51,6 +51,18 @@ bool Dispatcher::Serves(uint32_t prog, uint32_t vers) const {
                      [&](const ProgramVersion& p) { return p.prog == prog && p.vers == vers; });
 }
 
+Runs Dispatcher::WhereToRun(std::span<const uint8_t> record) const {
+  const std::optional<CallNumbers> call = PeekCallNumbers(record);
+  if (!call) return Runs::kWorker;
+  for (const ProgramVersion& p : programs_) {
+    if (p.prog != call->prog || p.vers != call->vers) continue;
+    for (const Procedure& proc : p.procedures) {
+      if (proc.number == call->proc) return proc.runs;
+    }
+  }
+  return Runs::kWorker;
+}
+
 void Dispatcher::Dispatch(std::span<const uint8_t> record, const CallContext& base,
                           ReplySink sink) const noexcept {
   bool answered = false;

@@ -37,6 +37,9 @@ class Dispatcher {
   // Adds a program version; InvalidArgument if that prog/vers is already present.
   Status Add(const ProgramVersion& pv);
   bool Serves(uint32_t prog, uint32_t vers) const;
+  // Where the procedure table says `record`'s call runs (program.h, Runs), judged from
+  // the fixed header words alone; kWorker for anything it cannot place.
+  Runs WhereToRun(std::span<const uint8_t> record) const;
   const std::vector<ProgramVersion>& programs() const { return programs_; }
 
   // Receives a call's reply (with its record-mark slot, see call_codec.h), or nullopt

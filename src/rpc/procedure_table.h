@@ -1,5 +1,5 @@
 // How a program writes its procedure table: one `rpc::Proc<&Handler>(number, name,
-// xdr_args, xdr_result, idempotent)` per procedure, in one constant array (see
+// xdr_args, xdr_result, idempotent[, runs])` per procedure, in one constant array (see
 // src/nfs3/nfs_program.cc). This is the only way procedures are bound; a new program is a
 // table plus typed handlers, with no void* trampolines and no casts of XDR routines.
 //
@@ -144,7 +144,7 @@ template <auto Fn>
 Procedure Proc(uint32_t number, const char* name,
                typename internal::XdrRoutine<HandlerArgs<Fn>>::Type decode_args,
                typename internal::XdrRoutine<HandlerResult<Fn>>::Type encode_result,
-               bool idempotent) {
+               bool idempotent, Runs runs = Runs::kWorker) {
   using ArgsXdr = internal::XdrRoutine<HandlerArgs<Fn>>;
   using ResultXdr = internal::XdrRoutine<HandlerResult<Fn>>;
   return Procedure{number,
@@ -154,7 +154,8 @@ Procedure Proc(uint32_t number, const char* name,
                    ResultXdr::Proc(encode_result),
                    ResultXdr::kSize,
                    &Invoke<Fn>,
-                   idempotent};
+                   idempotent,
+                   runs};
 }
 
 namespace internal {
@@ -164,7 +165,8 @@ inline Outcome AnswerNull(void*, const CallContext&, void*, void*) { return Outc
 // Procedure 0 of every program: void arguments, void result, answers success, whatever
 // the program's state (also none).
 inline Procedure NullProc(uint32_t number = 0, const char* name = "NULL") {
-  return Procedure{number, name, XdrVoid(), 0, XdrVoid(), 0, &internal::AnswerNull, kIdempotent};
+  return Procedure{number,      name,          XdrVoid(), 0, XdrVoid(), 0, &internal::AnswerNull,
+                   kIdempotent, Runs::kReactor};
 }
 
 }  // namespace volumed::rpc

@@ -69,6 +69,16 @@ enum class Outcome : unsigned char {
 // the sizes the Procedure declares, `result` zero-initialised.
 using Handler = Outcome (*)(void* state, const CallContext& ctx, void* args, void* result);
 
+// Where a call of a procedure runs (rpc::Server). kWorker: on the worker pool.
+// kReactorWhenIdle: on the reactor thread that read it when the worker pool has nothing
+// queued or running and the call came alone in its read — the hand-off to a worker costs
+// more than such a call itself (tools/bench/profile.sh: two thirds of a GETATTR's CPU at
+// 1 in flight). Only for procedures that read and never wait for another call: with no
+// worker running no inode lock is held, so such a call waits at most for the store (a
+// block not cached, or reopening a volume closed as idle). kReactor: always on the
+// reactor — NULL, which does nothing.
+enum class Runs : unsigned char { kWorker, kReactorWhenIdle, kReactor };
+
 struct Procedure {
   uint32_t number;
   const char* name;         // for logs and metrics, e.g. "WRITE"
@@ -80,6 +90,7 @@ struct Procedure {
   // Non-idempotent procedures (CREATE, REMOVE, RENAME, …) are answered from the
   // duplicate-request cache when a retransmission arrives.
   bool idempotent;
+  Runs runs = Runs::kWorker;
 };
 
 struct ProgramVersion {

@@ -477,10 +477,13 @@ void Server::Impl::ReadStream(Connection* c) {
     if (!records.empty()) {
       c->output.AddCalls(records.size());
       calls += records.size();
+      const bool alone = records.size() == 1;
       for (auto& rec : records) {
-        if (IsNullCall(rec)) {
-          // Answered here: NULL does nothing, and a ping should measure the network, not
-          // a hop to a worker thread.
+        // Answered here when the procedure table allows it (program.h, Runs): a NULL
+        // always, a metadata read when it came alone and no worker is busy.
+        const Runs runs = c->listener->dispatcher.WhereToRun(rec);
+        if (runs == Runs::kReactor ||
+            (runs == Runs::kReactorWhenIdle && alone && pool->pending() == 0)) {
           HandleStreamCall(self, rec);
           continue;
         }

@@ -71,6 +71,26 @@ TEST_F(DispatcherTest, Success) {
   EXPECT_TRUE(r.results.empty());
 }
 
+// The reactor asks where a call runs before decoding it: the table's answer for the
+// program, version and procedure in the header; kWorker for anything it cannot place.
+TEST_F(DispatcherTest, WhereToRunFollowsTheProcedureTable) {
+  auto where = [&](uint32_t prog, uint32_t vers, uint32_t proc) {
+    return dispatcher_.WhereToRun(EncodeCall(1, prog, vers, proc, AUTH_NONE, {}, {}));
+  };
+  EXPECT_EQ(where(kTestProg, 2, testing::kNull), Runs::kReactor);
+  EXPECT_EQ(where(kTestProg, 4, testing::kEcho), Runs::kReactorWhenIdle);
+  EXPECT_EQ(where(kTestProg, 2, testing::kCount), Runs::kWorker);
+  EXPECT_EQ(where(kTestProg, 2, 999), Runs::kWorker);             // no such procedure
+  EXPECT_EQ(where(kTestProg, 3, testing::kEcho), Runs::kWorker);  // no such version
+  EXPECT_EQ(where(kTestProg + 1, 2, testing::kEcho), Runs::kWorker);
+  std::vector<uint8_t> call = EncodeCall(1, kTestProg, 2, testing::kEcho, AUTH_NONE, {}, {});
+  std::vector<uint8_t> reply = call;
+  reply[7] = REPLY;  // msg_type, the second word
+  EXPECT_EQ(dispatcher_.WhereToRun(reply), Runs::kWorker);
+  call.resize(22);  // cut inside the procedure number (bytes 20-23)
+  EXPECT_EQ(dispatcher_.WhereToRun(call), Runs::kWorker);
+}
+
 TEST_F(DispatcherTest, RpcMismatch) {
   WireWriter w;
   for (uint32_t v : {5u, 0u, 3u, kTestProg, 2u, 0u, 0u, 0u, 0u, 0u}) w.U32(v);

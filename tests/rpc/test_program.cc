@@ -80,7 +80,8 @@ bool_t XdrWhoAmI(XDR* xdrs, WhoAmI* w) {
 std::span<const Procedure> TestProcedures() {
   static const Procedure kTable[] = {
       NullProcedure(),
-      {kEcho, "ECHO", P(xdr_u_int), sizeof(u_int), P(xdr_u_int), sizeof(u_int), Echo, true},
+      {kEcho, "ECHO", P(xdr_u_int), sizeof(u_int), P(xdr_u_int), sizeof(u_int), Echo, true,
+       Runs::kReactorWhenIdle},
       {kThrows, "THROWS", XdrVoid(), 0, XdrVoid(), 0, Throws, true},
       {kFails, "FAILS", XdrVoid(), 0, XdrVoid(), 0, Fails, true},
       {kGarbage, "GARBAGE", XdrVoid(), 0, XdrVoid(), 0, Garbage, true},
