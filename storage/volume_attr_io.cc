@@ -70,6 +70,19 @@ Result<LookupResult> VolumeImpl::Lookup(const Credentials& cred, InodeRef dir,
     if (!e) return NotFound("no such entry");
     child = e->child;
   }
+  return Named(child);
+}
+
+Result<LookupResult> VolumeImpl::Parent(InodeRef dir) {
+  auto g = Enter();
+  if (!g.ok) return Stale();
+  auto guard = locks_.Shared(dir.ino);
+  VOLUMED_ASSIGN_OR_RETURN(InodeRecord d, inodes_.GetRef(dir));
+  if (d.type != FileType::kDirectory) return Status(Status::Code::kNotDir, "not a directory");
+  return Named(d.parent);
+}
+
+Result<LookupResult> VolumeImpl::Named(InodeId child) {
   VOLUMED_ASSIGN_OR_RETURN(auto c, inodes_.Get(child));
   if (!c) return Corruption("entry points to a missing inode");
   return LookupResult{InodeRef{child, c->generation}, ToAttributes(child, *c)};
