@@ -469,6 +469,59 @@ class Nfs3Permissions : public ::testing::Test {
     return out;
   }
 
+  // The ACCESS bits granted to `c` on `fh` when it asks for all of them.
+  static nfsstat3 Granted(Client& c, Fh& fh, uint32_t* granted) {
+    ACCESS3args a{};
+    a.object = fh.wire();
+    a.access = kAllAccess;
+    return Call<ACCESS3res>(c, rpc_nfs3_access_async, a,
+                            [&](ACCESS3res& r) { *granted = r.ACCESS3res_u.resok.access; });
+  }
+
+  static nfsstat3 ReadSome(Client& c, Fh& fh) {
+    READ3args a{};
+    a.file = fh.wire();
+    a.count = 16;
+    return Call<READ3res>(c, rpc_nfs3_read_async, a);
+  }
+
+  static nfsstat3 WriteByte(Client& c, Fh& fh) {
+    WRITE3args a{};
+    a.file = fh.wire();
+    a.count = 1;
+    a.stable = FILE_SYNC;
+    char byte = 'x';
+    a.data.data_len = 1;
+    a.data.data_val = &byte;
+    return Call<WRITE3res>(c, rpc_nfs3_write_async, a);
+  }
+
+  static nfsstat3 Remove(Client& c, Fh& dir, const std::string& name) {
+    REMOVE3args a{};
+    a.object = Where(dir, name);
+    return Call<REMOVE3res>(c, rpc_nfs3_remove_async, a);
+  }
+
+  static nfsstat3 LookupStatus(Client& c, Fh& dir, const std::string& name) {
+    LOOKUP3args a{};
+    a.what = Where(dir, name);
+    return Call<LOOKUP3res>(c, rpc_nfs3_lookup_async, a);
+  }
+
+  static nfsstat3 ReadDir(Client& c, Fh& dir) {
+    READDIR3args a{};
+    a.dir = dir.wire();
+    a.count = 4096;
+    return Call<READDIR3res>(c, rpc_nfs3_readdir_async, a);
+  }
+
+  static nfsstat3 Truncate(Client& c, Fh& fh) {
+    sattr3 s{};
+    s.size.set_it = 1;
+    s.size.set_size3_u.size = 0;
+    return SetAttr(c, fh, s);
+  }
+
   static std::optional<Fh> Lookup(Client& c, Fh& dir, const std::string& name) {
     LOOKUP3args a{};
     a.what = Where(dir, name);
@@ -630,34 +683,14 @@ class Nfs3Permissions : public ::testing::Test {
         s.size.set_it = 1;
         s.size.set_size3_u.size = row.a;
         return SetAttr(c, p.obj, s);
-      case Op::kWrite: {
-        WRITE3args a{};
-        a.file = p.obj.wire();
-        a.count = 1;
-        a.stable = FILE_SYNC;
-        char byte = 'x';
-        a.data.data_len = 1;
-        a.data.data_val = &byte;
-        return Call<WRITE3res>(c, rpc_nfs3_write_async, a);
-      }
-      case Op::kRead: {
-        READ3args a{};
-        a.file = p.obj.wire();
-        a.count = 16;
-        return Call<READ3res>(c, rpc_nfs3_read_async, a);
-      }
-      case Op::kAccess: {
-        ACCESS3args a{};
-        a.object = p.obj.wire();
-        a.access = kAllAccess;
-        return Call<ACCESS3res>(c, rpc_nfs3_access_async, a,
-                                [&](ACCESS3res& r) { *granted = r.ACCESS3res_u.resok.access; });
-      }
-      case Op::kRemove: {
-        REMOVE3args a{};
-        a.object = Where(p.dir, "obj");
-        return Call<REMOVE3res>(c, rpc_nfs3_remove_async, a);
-      }
+      case Op::kWrite:
+        return WriteByte(c, p.obj);
+      case Op::kRead:
+        return ReadSome(c, p.obj);
+      case Op::kAccess:
+        return Granted(c, p.obj, granted);
+      case Op::kRemove:
+        return Remove(c, p.dir, "obj");
       case Op::kRmdir: {
         RMDIR3args a{};
         a.object = Where(p.dir, "obj");
@@ -690,17 +723,10 @@ class Nfs3Permissions : public ::testing::Test {
              &st);
         return st;
       }
-      case Op::kLookup: {
-        LOOKUP3args a{};
-        a.what = Where(p.dir, "obj");
-        return Call<LOOKUP3res>(c, rpc_nfs3_lookup_async, a);
-      }
-      case Op::kReadDir: {
-        READDIR3args a{};
-        a.dir = p.dir.wire();
-        a.count = 4096;
-        return Call<READDIR3res>(c, rpc_nfs3_readdir_async, a);
-      }
+      case Op::kLookup:
+        return LookupStatus(c, p.dir, "obj");
+      case Op::kReadDir:
+        return ReadDir(c, p.dir);
     }
     return static_cast<nfsstat3>(-1);
   }
@@ -761,29 +787,14 @@ TEST_F(Nfs3Permissions, AccessAgreesWithOperations) {
       Own(root, *d, {1000, 1000, dm}, false);
       Client& c = ClientFor(who, Vol::kPlain);
       uint32_t granted = 0;
-      ACCESS3args a{};
-      a.object = d->wire();
-      a.access = kAllAccess;
-      ASSERT_EQ(Call<ACCESS3res>(c, rpc_nfs3_access_async, a,
-                                 [&](ACCESS3res& r) { granted = r.ACCESS3res_u.resok.access; }),
-                NFS3_OK);
-      LOOKUP3args l{};
-      l.what = Where(*d, "victim");
-      EXPECT_EQ(Call<LOOKUP3res>(c, rpc_nfs3_lookup_async, l) == NFS3_OK,
-                (granted & ACCESS3_LOOKUP) != 0);
-      READDIR3args rd{};
-      rd.dir = d->wire();
-      rd.count = 4096;
-      EXPECT_EQ(Call<READDIR3res>(c, rpc_nfs3_readdir_async, rd) == NFS3_OK,
-                (granted & ACCESS3_READ) != 0);
+      ASSERT_EQ(Granted(c, *d, &granted), NFS3_OK);
+      EXPECT_EQ(LookupStatus(c, *d, "victim") == NFS3_OK, (granted & ACCESS3_LOOKUP) != 0);
+      EXPECT_EQ(ReadDir(c, *d) == NFS3_OK, (granted & ACCESS3_READ) != 0);
       nfsstat3 created;
       Make(c, *d, "new", NF3REG, &created);
       EXPECT_EQ(created == NFS3_OK, (granted & ACCESS3_MODIFY) != 0);
       EXPECT_EQ(created == NFS3_OK, (granted & ACCESS3_EXTEND) != 0);
-      REMOVE3args rm{};
-      rm.object = Where(*d, "victim");
-      EXPECT_EQ(Call<REMOVE3res>(c, rpc_nfs3_remove_async, rm) == NFS3_OK,
-                (granted & ACCESS3_DELETE) != 0);
+      EXPECT_EQ(Remove(c, *d, "victim") == NFS3_OK, (granted & ACCESS3_DELETE) != 0);
     }
   }
   for (uint32_t fm : file_modes) {
@@ -794,30 +805,11 @@ TEST_F(Nfs3Permissions, AccessAgreesWithOperations) {
       Own(root, *f, {1000, 1000, fm}, false);
       Client& c = ClientFor(who, Vol::kPlain);
       uint32_t granted = 0;
-      ACCESS3args a{};
-      a.object = f->wire();
-      a.access = kAllAccess;
-      ASSERT_EQ(Call<ACCESS3res>(c, rpc_nfs3_access_async, a,
-                                 [&](ACCESS3res& r) { granted = r.ACCESS3res_u.resok.access; }),
-                NFS3_OK);
-      READ3args rd{};
-      rd.file = f->wire();
-      rd.count = 16;
-      EXPECT_EQ(Call<READ3res>(c, rpc_nfs3_read_async, rd) == NFS3_OK,
-                (granted & ACCESS3_READ) != 0);
-      WRITE3args w{};
-      w.file = f->wire();
-      w.count = 1;
-      w.stable = UNSTABLE;
-      char byte = 'y';
-      w.data.data_len = 1;
-      w.data.data_val = &byte;
-      EXPECT_EQ(Call<WRITE3res>(c, rpc_nfs3_write_async, w) == NFS3_OK,
-                (granted & ACCESS3_MODIFY) != 0);
-      sattr3 s{};
-      s.size.set_it = 1;
-      s.size.set_size3_u.size = 0;
-      EXPECT_EQ(SetAttr(c, *f, s) == NFS3_OK, (granted & ACCESS3_MODIFY) != 0);
+      ASSERT_EQ(Granted(c, *f, &granted), NFS3_OK);
+      const bool modify = (granted & ACCESS3_MODIFY) != 0;
+      EXPECT_EQ(ReadSome(c, *f) == NFS3_OK, (granted & ACCESS3_READ) != 0);
+      EXPECT_EQ(WriteByte(c, *f) == NFS3_OK, modify);
+      EXPECT_EQ(Truncate(c, *f) == NFS3_OK, modify);
     }
   }
 }

@@ -28,6 +28,16 @@ run_as() {
     setpriv --reuid="$uid" --regid="$gid" --groups="$groups" -- "$@"
   fi
 }
+# judge GOT WANT WHAT — counts one check; prints it, and WRONG when GOT is not WANT.
+judge() {
+  checks=$((checks + 1))
+  if [ "$1" = "$2" ]; then
+    echo "ok    $3: $2"
+  else
+    echo "WRONG $3: $1, Linux gives $2"
+    bad=$((bad + 1))
+  fi
+}
 # expect WANT WHO CMD... — WANT is ok, EPERM or EACCES.
 expect() {
   want=$1
@@ -41,25 +51,10 @@ expect() {
   else
     got="other error: $(tr '\n' ' ' <"$ERR")"
   fi
-  checks=$((checks + 1))
-  if [ "$got" = "$want" ]; then
-    echo "ok    $want: $*"
-  else
-    echo "WRONG $*: $got, Linux gives $want"
-    bad=$((bad + 1))
-  fi
+  judge "$got" "$want" "$*"
 }
 # mode_is PATH MODE — the octal mode (stat %a) the server now reports.
-mode_is() {
-  checks=$((checks + 1))
-  m=$(stat -c %a "$1")
-  if [ "$m" = "$2" ]; then
-    echo "ok    mode of $1 is $2"
-  else
-    echo "WRONG mode of $1 is $m, Linux gives $2"
-    bad=$((bad + 1))
-  fi
-}
+mode_is() { judge "$(stat -c %a "$1")" "$2" "mode of $1"; }
 # mk PATH UID:GID MODE [TYPE] — root makes PATH (file, dir, fifo) with that owner and mode.
 mk() {
   case "${4:-file}" in
