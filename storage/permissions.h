@@ -59,7 +59,8 @@
 //     rename, on the target directory for a link); checked before the name is looked at
 //     (knfsd's fh_verify with NFSD_MAY_CREATE / NFSD_MAY_REMOVE). Moving a directory to
 //     another parent also needs write permission on it (vfs_rename: its ".." changes).
-//     Making a device node needs root (CAP_MKNOD, vfs_mknod), else EPERM.
+//     Making a device node needs root (CAP_MKNOD, vfs_mknod), else EPERM (after the
+//     directory's permission and the name's existence are checked).
 //  R11 sticky directories — check_sticky / __check_sticky (fs/namei.c), from may_delete:
 //     in a directory with the sticky bit, an entry may be removed, renamed away or
 //     replaced by a rename only by the owner of the entry's inode, the owner of the

@@ -58,6 +58,10 @@ Result<CreateResult> VolumeImpl::MakeNode(const Credentials& cred, InodeRef dir,
     return CreateResult{InodeRef{existing->child, c->generation},
                         ToAttributes(existing->child, *c)};
   }
+  // After the directory's permission and the name (knfsd's order): devices need root.
+  if ((type == FileType::kCharDevice || type == FileType::kBlockDevice) && !cred.IsRoot()) {
+    return NotPermitted();
+  }
   if (type == FileType::kDirectory && d.nlink >= kMaxLinkCount) {
     return Status(Status::Code::kTooManyLinks, "too many links");
   }
@@ -142,7 +146,6 @@ Result<CreateResult> VolumeImpl::Mknod(const Credentials& cred, InodeRef dir, st
   if (!device && type != FileType::kSocket && type != FileType::kFifo) {
     return Status(Status::Code::kBadType, "mknod of this type is not supported");
   }
-  if (device && !cred.IsRoot()) return NotPermitted();
   bool existed = false;
   return MakeNode(
       cred, dir, name, type, 0644, initial,

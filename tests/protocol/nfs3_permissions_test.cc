@@ -294,6 +294,8 @@ std::vector<Row> Table() {
   add(R("create-by-root-in-unwritable-dir", NF3REG, {}, {1000, 1000, 0555}, kRoot, Op::kCreate));
   add(R("mknod-chr-by-user", NF3REG, {}, {1000, 1000, 0777}, kOwner, Op::kMknodChr, 0, 0,
         NFS3ERR_PERM));
+  add(R("mknod-chr-by-user-in-unwritable-dir", NF3REG, {}, ro_dir, kOther, Op::kMknodChr, 0, 0,
+        NFS3ERR_ACCES));
   add(R("mknod-chr-by-root", NF3REG, {}, {1000, 1000, 0777}, kRoot, Op::kMknodChr));
   add(R("mknod-chr-by-squashed-root", NF3REG, {}, {1000, 1000, 0777}, kSquashedRoot, Op::kMknodChr,
         0, 0, NFS3ERR_PERM));
