@@ -73,6 +73,9 @@ class Volume {
   // when not null (also on failure, when the directory exists).
   virtual Result<LookupResult> Lookup(const Credentials& cred, InodeRef dir, std::string_view name,
                                       Attributes* dir_after) = 0;
+  // The parent of directory `dir` (the root's is itself), as READDIR lists "..": with no
+  // permission check, since listing needs only read permission (Linux's dir_emit_dots).
+  virtual Result<LookupResult> Parent(InodeRef dir) = 0;
   // Returns the subset of `requested` AccessBits the caller is allowed.
   virtual Result<uint32_t> Access(const Credentials& cred, InodeRef ref, uint32_t requested,
                                   Attributes* after) = 0;

@@ -6,17 +6,6 @@
 #include "storage/volume_util.h"
 
 namespace volumed::storage {
-namespace {
-
-// Linux drops set-user-ID, and set-group-ID when group-execute is set, when a file's
-// owner changes or an unprivileged caller writes it.
-uint32_t KillSuid(uint32_t mode) {
-  mode &= ~perm::kSetUid;
-  if (mode & 010) mode &= ~perm::kSetGid;
-  return mode;
-}
-
-}  // namespace
 
 Status VolumeImpl::SetAttr(const Credentials& cred, InodeRef ref, const SetAttrRequest& req,
                            Wcc* wcc) {
@@ -34,37 +23,21 @@ Status VolumeImpl::SetAttr(const Credentials& cred, InodeRef ref, const SetAttrR
       return InvalidArgument("nanoseconds out of range");
     }
   }
-  const bool owner = perm::IsOwner(cred, r) || cred.IsRoot();
-  // Permission checks first, all of them, so nothing is half-applied.
-  if (req.mode && !owner) return NotPermitted();
-  if (req.uid && *req.uid != r.uid && !cred.IsRoot()) return NotPermitted();
-  if (req.gid && *req.gid != r.gid && !cred.IsRoot() &&
-      !(perm::IsOwner(cred, r) && perm::InGroup(cred, *req.gid))) {
-    return NotPermitted();
-  }
   if (req.size) {
     if (r.type == FileType::kDirectory) return Status(Status::Code::kIsDir, "is a directory");
     if (r.type != FileType::kRegular) return InvalidArgument("not a regular file");
     if (*req.size > kMaxFileSize) return Status(Status::Code::kTooLarge, "file too large");
-    if (!perm::IsOwner(cred, r) && !perm::Allows(cred, r, perm::kWrite)) return Denied();
   }
-  for (TimeHow how : {req.atime_how, req.mtime_how}) {
-    if (how == TimeHow::kClientTime && !owner) return NotPermitted();
-    if (how == TimeHow::kServerTime && !owner && !perm::Allows(cred, r, perm::kWrite)) {
-      return Denied();
-    }
-  }
+  // Every permission check first (permissions.h), so nothing is half-applied.
+  VOLUMED_RETURN_IF_ERROR(perm::CheckSetAttr(cred, r, req));
 
   const Timespec now = Now();
   Mutation m;
-  if (req.mode) r.mode = *req.mode & 07777;
+  r.mode = perm::ModeAfterSetAttr(cred, r, req);
   if (req.uid) r.uid = *req.uid;
   if (req.gid) r.gid = *req.gid;
-  if ((req.uid || req.gid) && r.type != FileType::kDirectory) r.mode = KillSuid(r.mode);
-  if (req.mode && !cred.IsRoot() && !perm::InGroup(cred, r.gid)) r.mode &= ~perm::kSetGid;
   if (req.size) {
     VOLUMED_RETURN_IF_ERROR(Truncate(&m, ref.ino, &r, *req.size));
-    if (!cred.IsRoot()) r.mode = KillSuid(r.mode);
     if (req.mtime_how == TimeHow::kDontChange) r.mtime = After(r.mtime, now);
   }
   if (req.atime_how == TimeHow::kServerTime) r.atime = now;
@@ -97,6 +70,19 @@ Result<LookupResult> VolumeImpl::Lookup(const Credentials& cred, InodeRef dir,
     if (!e) return NotFound("no such entry");
     child = e->child;
   }
+  return Named(child);
+}
+
+Result<LookupResult> VolumeImpl::Parent(InodeRef dir) {
+  auto g = Enter();
+  if (!g.ok) return Stale();
+  auto guard = locks_.Shared(dir.ino);
+  VOLUMED_ASSIGN_OR_RETURN(InodeRecord d, inodes_.GetRef(dir));
+  if (d.type != FileType::kDirectory) return Status(Status::Code::kNotDir, "not a directory");
+  return Named(d.parent);
+}
+
+Result<LookupResult> VolumeImpl::Named(InodeId child) {
   VOLUMED_ASSIGN_OR_RETURN(auto c, inodes_.Get(child));
   if (!c) return Corruption("entry points to a missing inode");
   return LookupResult{InodeRef{child, c->generation}, ToAttributes(child, *c)};
@@ -128,12 +114,7 @@ Result<ReadResult> VolumeImpl::Read(const Credentials& cred, InodeRef ref, uint6
   VOLUMED_ASSIGN_OR_RETURN(InodeRecord r, inodes_.GetRef(ref));
   if (r.type == FileType::kDirectory) return Status(Status::Code::kIsDir, "is a directory");
   if (r.type != FileType::kRegular) return InvalidArgument("not a regular file");
-  // As knfsd: the owner may read regardless of mode (a file created 0444 and still open
-  // for writing), and execute permission allows reading (to run a binary).
-  if (!perm::IsOwner(cred, r) && !perm::Allows(cred, r, perm::kRead) &&
-      !perm::Allows(cred, r, perm::kExec)) {
-    return Denied();
-  }
+  if (!perm::MayReadData(cred, r)) return Denied();
   ReadResult out;
   out.attrs = ToAttributes(ref.ino, r);
   count = std::min(count, kMaxIoSize);
@@ -158,7 +139,7 @@ Result<WriteResult> VolumeImpl::Write(const Credentials& cred, InodeRef ref, uin
   FillWcc(wcc, ref.ino, r, r);
   if (r.type == FileType::kDirectory) return Status(Status::Code::kIsDir, "is a directory");
   if (r.type != FileType::kRegular) return InvalidArgument("not a regular file");
-  if (!perm::IsOwner(cred, r) && !perm::Allows(cred, r, perm::kWrite)) return Denied();
+  if (!perm::MayWriteData(cred, r)) return Denied();
   if (offset > kMaxFileSize || data.size() > kMaxFileSize - offset) {
     return Status(Status::Code::kTooLarge, "file too large");
   }
@@ -177,7 +158,7 @@ Result<WriteResult> VolumeImpl::Write(const Credentials& cred, InodeRef ref, uin
   if (!data.empty()) {
     r.mtime = After(r.mtime, now);
     r.ctime = After(r.ctime, now);
-    if (!cred.IsRoot()) r.mode = KillSuid(r.mode);
+    r.mode = perm::ModeAfterWrite(cred, r);
   }
   inodes_.Put(&m.batch, ref.ino, r);
   m.delta.bytes = used_delta;

@@ -153,20 +153,18 @@ InodeRecord VolumeImpl::NewInode(const Credentials& cred, const InodeRecord& dir
                                  InodeId ino) {
   InodeRecord r;
   r.type = type;
-  r.mode = initial.mode.value_or(default_mode) & 07777;
+  r.mode = perm::NewInodeMode(cred, dir, type, initial.mode.value_or(default_mode));
   r.uid = cred.uid;
-  r.gid = cred.gid;
-  if (dir.mode & perm::kSetGid) {
-    r.gid = dir.gid;
-    if (type == FileType::kDirectory) r.mode |= perm::kSetGid;
-  }
-  // Only root may give a new object away; others' owner/group requests are honoured
-  // when they name themselves or a group they belong to.
-  if (initial.uid && (cred.IsRoot() || *initial.uid == cred.uid)) r.uid = *initial.uid;
-  if (initial.gid && (cred.IsRoot() || perm::InGroup(cred, *initial.gid))) r.gid = *initial.gid;
-  if (!cred.IsRoot() && type != FileType::kDirectory && (r.mode & perm::kSetGid) &&
-      !perm::InGroup(cred, r.gid)) {
-    r.mode &= ~perm::kSetGid;
+  r.gid = perm::NewInodeGroup(cred, dir);
+  // An owner or group in the creation's attributes is a chown after the creation, which
+  // only root may make (knfsd ignores them for others).
+  if (cred.IsRoot() && (initial.uid || initial.gid)) {
+    SetAttrRequest chown;
+    chown.uid = initial.uid;
+    chown.gid = initial.gid;
+    r.mode = perm::ModeAfterSetAttr(cred, r, chown);
+    r.uid = initial.uid.value_or(r.uid);
+    r.gid = initial.gid.value_or(r.gid);
   }
   r.nlink = 1;
   r.generation = GenerationFor(ino, epoch_);

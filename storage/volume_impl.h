@@ -92,6 +92,7 @@ class VolumeImpl final : public Volume {
                  Wcc* wcc) override;
   Result<LookupResult> Lookup(const Credentials& cred, InodeRef dir, std::string_view name,
                               Attributes* dir_after) override;
+  Result<LookupResult> Parent(InodeRef dir) override;
   Result<uint32_t> Access(const Credentials& cred, InodeRef ref, uint32_t requested,
                           Attributes* after) override;
   Result<std::string> ReadLink(const Credentials& cred, InodeRef ref, Attributes* after) override;
@@ -138,6 +139,8 @@ class VolumeImpl final : public Volume {
   VolumeImpl(std::unique_ptr<Kv> kv, const Options& options, const FormatRecord& format,
              const CountersRecord& counters);
 
+  // `child`'s reference and attributes, for an entry that names it.
+  Result<LookupResult> Named(InodeId child);
   // Held shared by every operation; Close() takes it exclusively.
   struct OpGuard {
     std::shared_lock<std::shared_mutex> lock;

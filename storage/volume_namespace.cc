@@ -58,6 +58,10 @@ Result<CreateResult> VolumeImpl::MakeNode(const Credentials& cred, InodeRef dir,
     return CreateResult{InodeRef{existing->child, c->generation},
                         ToAttributes(existing->child, *c)};
   }
+  // After the directory's permission and the name (knfsd's order): devices need root.
+  if ((type == FileType::kCharDevice || type == FileType::kBlockDevice) && !cred.IsRoot()) {
+    return NotPermitted();
+  }
   if (type == FileType::kDirectory && d.nlink >= kMaxLinkCount) {
     return Status(Status::Code::kTooManyLinks, "too many links");
   }
@@ -142,7 +146,6 @@ Result<CreateResult> VolumeImpl::Mknod(const Credentials& cred, InodeRef dir, st
   if (!device && type != FileType::kSocket && type != FileType::kFifo) {
     return Status(Status::Code::kBadType, "mknod of this type is not supported");
   }
-  if (device && !cred.IsRoot()) return NotPermitted();
   bool existed = false;
   return MakeNode(
       cred, dir, name, type, 0644, initial,
@@ -170,10 +173,10 @@ Result<VolumeImpl::LockedEntry> VolumeImpl::LockEntryToRemove(const Credentials&
     if (!e) return NotFound("no such entry");
     VOLUMED_ASSIGN_OR_RETURN(auto c, inodes_.Get(e->child));
     if (!c) return Corruption("entry points to a missing inode");
+    if (!perm::MayDeleteFrom(cred, d, *c)) return NotPermitted();
     const bool is_directory = c->type == FileType::kDirectory;
     if (is_directory && what == Removing::kNonDirectory) return IsDir();
     if (!is_directory && what == Removing::kDirectory) return NotDir();
-    if (!perm::MayDeleteFrom(cred, d, *c)) return NotPermitted();
     return LockedEntry{std::move(guard), std::move(d), std::move(*e), std::move(*c)};
   }
 }
@@ -274,14 +277,14 @@ Status VolumeImpl::Rename(const Credentials& cred, InodeRef from_dir, std::strin
       const bool t_is_dir = t->type == FileType::kDirectory;
       if (s_is_dir && !t_is_dir) return NotDir();
       if (!s_is_dir && t_is_dir) return IsDir();
-      if (t_is_dir) {
-        VOLUMED_ASSIGN_OR_RETURN(bool empty, dirs_.IsEmpty(dst->child));
-        if (!empty) return Status(Status::Code::kNotEmpty, "directory not empty");
-      }
+    }
+    // Moving a directory rewrites its "..": Linux requires write permission on it.
+    if (s_is_dir && !same_dir && !perm::Allows(cred, s, perm::kWrite)) return Denied();
+    if (t && t->type == FileType::kDirectory) {
+      VOLUMED_ASSIGN_OR_RETURN(bool empty, dirs_.IsEmpty(dst->child));
+      if (!empty) return Status(Status::Code::kNotEmpty, "directory not empty");
     }
     if (s_is_dir && !same_dir) {
-      // Moving a directory rewrites its "..": Linux requires write permission on it.
-      if (!perm::Allows(cred, s, perm::kWrite)) return Denied();
       // Never into its own subtree: walk up from the target directory.
       InodeId at = to_dir.ino;
       for (int depth = 0;; ++depth) {

@@ -15,19 +15,23 @@ storage::Credentials SquashedCredentials(const storage::ExportPolicy& policy,
   anon.uid = policy.anon_uid;
   anon.gid = policy.anon_gid;
   if (caller.flavor != AUTH_SYS) return anon;
-  switch (policy.squash) {
-    case storage::Squash::kAll:
-      return anon;
-    case storage::Squash::kRoot:
-      if (caller.uid == 0) return anon;
-      break;
-    case storage::Squash::kNone:
-      break;
-  }
   storage::Credentials cred;
   cred.uid = caller.uid;
   cred.gid = caller.gid;
   cred.groups = caller.gids;
+  switch (policy.squash) {
+    case storage::Squash::kAll:
+      return anon;
+    case storage::Squash::kRoot:
+      if (cred.uid == 0) cred.uid = policy.anon_uid;
+      if (cred.gid == 0) cred.gid = policy.anon_gid;
+      for (uint32_t& g : cred.groups) {
+        if (g == 0) g = policy.anon_gid;
+      }
+      break;
+    case storage::Squash::kNone:
+      break;
+  }
   return cred;
 }
 

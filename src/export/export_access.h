@@ -9,9 +9,11 @@
 //    parsed (`clients`, ParseCidrs(policy.allowed_cidrs), as storage::ServedVolume
 //    keeps them), so no request parses them again.
 //  - AF_UNIX peers (local admin tooling) are treated as allowed.
-//  - Squash::kAll maps every caller to anon_uid/anon_gid with no extra groups;
-//    Squash::kRoot does so for uid 0 only; Squash::kNone keeps the AUTH_SYS identity.
-//    AUTH_NONE callers are always the anonymous ids.
+//  - As knfsd's nfsd_setuser (fs/nfsd/auth.c): Squash::kAll maps every caller to
+//    anon_uid/anon_gid with no supplementary groups; Squash::kRoot maps uid 0 to
+//    anon_uid and, independently, gid 0 (primary or supplementary) to anon_gid, keeping
+//    the other ids; Squash::kNone keeps the AUTH_SYS identity. AUTH_NONE callers are
+//    always the anonymous ids.
 //
 // Thread-safety: pure functions.
 #pragma once

@@ -59,8 +59,7 @@ Result<bool> WalkDirectory(const Resolved& dir, const storage::Attributes& dir_a
     cookie = kAfterDot;
   }
   if (cookie == kAfterDot) {
-    VOLUMED_ASSIGN_OR_RETURN(storage::LookupResult parent,
-                             dir.volume->Lookup(dir.cred, dir.ref, "..", nullptr));
+    VOLUMED_ASSIGN_OR_RETURN(storage::LookupResult parent, dir.volume->Parent(dir.ref));
     if (!emit({"..", parent.ref, kAfterDotDot, &parent.attrs})) return false;
     cookie = kAfterDotDot;
   }

@@ -60,15 +60,26 @@ TEST(ExportAccessTest, Squashing) {
   p.squash = storage::Squash::kRoot;
   EXPECT_EQ(SquashedCredentials(p, root).uid, 5000u);
   EXPECT_EQ(SquashedCredentials(p, root).gid, 6000u);
-  EXPECT_TRUE(SquashedCredentials(p, root).groups.empty());
+  // As knfsd: a squashed root keeps its supplementary groups, except group 0.
+  root.gids = {1, 0, 2};
+  user.gids = root.gids;
+  EXPECT_EQ(SquashedCredentials(p, root).groups, (std::vector<uint32_t>{1, 6000, 2}));
   EXPECT_EQ(SquashedCredentials(p, user).uid, 1000u);
-  EXPECT_EQ(SquashedCredentials(p, user).groups, (std::vector<uint32_t>{1, 2}));
+  EXPECT_EQ(SquashedCredentials(p, user).gid, 1000u);
+  // gid 0 is squashed whoever presents it.
+  EXPECT_EQ(SquashedCredentials(p, user).groups, (std::vector<uint32_t>{1, 6000, 2}));
+  user.gid = 0;
+  EXPECT_EQ(SquashedCredentials(p, user).uid, 1000u);
+  EXPECT_EQ(SquashedCredentials(p, user).gid, 6000u);
+  EXPECT_EQ(SquashedCredentials(p, user).groups, (std::vector<uint32_t>{1, 6000, 2}));
+  user.gid = 1000;
 
   p.squash = storage::Squash::kNone;
   EXPECT_EQ(SquashedCredentials(p, root).uid, 0u);
 
   p.squash = storage::Squash::kAll;
   EXPECT_EQ(SquashedCredentials(p, user).uid, 5000u);
+  EXPECT_TRUE(SquashedCredentials(p, user).groups.empty());
 
   rpc::Credentials none;  // AUTH_NONE
   p.squash = storage::Squash::kNone;

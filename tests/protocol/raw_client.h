@@ -20,11 +20,14 @@ namespace volumed::testing {
 
 class RawClient {
  public:
-  // Connects to 127.0.0.1:port for prog/vers as AUTH_SYS uid/gid; nullptr on failure.
+  // Connects to 127.0.0.1:port for prog/vers as AUTH_SYS uid/gid with supplementary
+  // `groups`; nullptr on failure.
   static std::unique_ptr<RawClient> Connect(int port, int prog, int vers, uint32_t uid = 1000,
-                                            uint32_t gid = 1000) {
-    auto session = crashmatrix::RpcSession::Connect(static_cast<uint16_t>(port), prog, vers, uid,
-                                                    gid, std::chrono::seconds(120));
+                                            uint32_t gid = 1000,
+                                            std::vector<uint32_t> groups = {}) {
+    auto session =
+        crashmatrix::RpcSession::Connect(static_cast<uint16_t>(port), prog, vers, uid, gid,
+                                         std::chrono::seconds(120), std::move(groups));
     if (!session.ok()) return nullptr;
     std::unique_ptr<RawClient> c(new RawClient());
     c->session_ = std::move(session).value();

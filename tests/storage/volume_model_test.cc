@@ -231,7 +231,8 @@ class ModelRun {
     SetAttrRequest req;
     req.mode = static_cast<uint32_t>(Pick(01000));
     Expect(Code::kOk, v_->SetAttr(Root(), Ref(i), req, nullptr).code(), "chmod");
-    model_.at(i).mode = *req.mode;
+    // A symbolic link's mode is not used and a change of it is ignored, as knfsd does.
+    if (model_.at(i).type != FileType::kSymlink) model_.at(i).mode = *req.mode;
     if (model_.at(i).type == FileType::kDirectory) model_.at(i).mode |= 0700;
     if (model_.at(i).type == FileType::kDirectory && model_.at(i).mode != *req.mode) {
       // Keep directories searchable for root's walk (root passes anyway); mirror it.

@@ -137,6 +137,11 @@ CASES = {c.name: c for c in [
          guests=[GuestSpec(_nlm_job("reboot_hold.sh")),
                  GuestSpec(_nlm_job("reboot_waiter.sh"))],
          host_steps=_reboot_holder, timeout=400),
+    Case("permissions", "one guest: chown, chgrp, chmod, touch -d, set-ID clearing, rm and mv "
+         "in a sticky directory, as different users (setpriv), root squashed or not",
+         guests=[GuestSpec("permissions.sh", expect_output="permissions-ok")],
+         volumes=["vol1", "squashed"], prepare=_no_root_squash, needs_volumectl=True,
+         timeout=300),
     Case("estale", "volume deleted while mounted: ESTALE, not a hang",
          guests=[GuestSpec("estale.sh")], volumes=["doomed"], needs_volumectl=True,
          host_steps=_delete_volume, timeout=300),

@@ -182,16 +182,38 @@ class Run:
         return ["nsenter", f"--net=/run/netns/{self.ns}"]
 
     def start_rpcbind(self):
-        """rpcbind in the run's netns and a private mount namespace; its PID anchors both."""
+        """rpcbind in the run's netns and a private mount namespace; its PID anchors both.
+
+        The anchor process enters its namespaces step by step (nsenter, then unshare, then
+        the tmpfs mount) before it becomes rpcbind. Until it has, `nsenter -t PID` lands in
+        the host's network or mount namespace, where a host rpcbind (tools/serve.sh starts
+        one) answers the readiness probe and then takes volumed's registrations. So nothing
+        enters the anchor's namespaces before it has shown, from inside them, that they are
+        the run's own: the marker file exists only in its private /run."""
+        marker = f"vmtest-{self.tag}.private"
         script = (f"mount -t tmpfs -o mode=755 tmpfs /run && mkdir -p /run/rpcbind && "
                   f"mount --bind {shlex.quote(self.hosts_file)} /etc/hosts && "
-                  f"exec rpcbind -f -w")
+                  f": > /run/{marker} && exec rpcbind -f -w")
         out = open(os.path.join(self.logdir, "rpcbind.log"), "w")
         self.rpcbind = subprocess.Popen(
             self._in_ns() + DIE_WITH_PARENT + ["unshare", "--mount", "--propagation", "private",
                              "/bin/sh", "-c", script],
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self._wait_for(lambda: self._anchor_in_own_namespaces(marker), 10,
+                       "rpcbind's namespaces were not set up")
         self._wait_for(lambda: self._rpcinfo_ok(), 10, "rpcbind did not start")
+
+    def _anchor_in_own_namespaces(self, marker):
+        if self.rpcbind.poll() is not None:
+            raise CaseFailure(f"rpcbind exited with {self.rpcbind.returncode}")
+        pid = self.rpcbind.pid
+        try:
+            same_net = (os.stat(f"/proc/{pid}/ns/net").st_ino
+                        == os.stat(f"/run/netns/{self.ns}").st_ino)
+            # /proc/PID/root resolves paths in PID's mount namespace.
+            return same_net and os.path.exists(f"/proc/{pid}/root/run/{marker}")
+        except OSError:
+            return False
 
     def _ns_exec(self):
         return ["nsenter", "-t", str(self.rpcbind.pid), "--mount", "--net"]

@@ -14,11 +14,15 @@ std::string ErrorText(rpc_context* rpc) {
 
 Result<std::unique_ptr<RpcSession>> RpcSession::Connect(uint16_t port, int prog, int vers,
                                                         uint32_t uid, uint32_t gid,
-                                                        std::chrono::milliseconds timeout) {
+                                                        std::chrono::milliseconds timeout,
+                                                        std::vector<uint32_t> groups) {
+  if (groups.size() > 16) return InvalidArgument("AUTH_SYS carries at most 16 groups");
   std::unique_ptr<RpcSession> s(new RpcSession(timeout));
   s->rpc_ = rpc_init_context();
   if (s->rpc_ == nullptr) return Internal("rpc_init_context failed");
-  rpc_set_auth(s->rpc_, libnfs_authunix_create("crashmatrix", uid, gid, 0, nullptr));
+  rpc_set_auth(s->rpc_,
+               libnfs_authunix_create("crashmatrix", uid, gid, static_cast<uint32_t>(groups.size()),
+                                      groups.data()));
   auto p = std::make_unique<Pending>();
   if (rpc_connect_port_async(s->rpc_, "127.0.0.1", port, prog, vers, &OnReply, p.get()) != 0) {
     return IoError("connect: " + ErrorText(s->rpc_));

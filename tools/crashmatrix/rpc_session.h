@@ -53,10 +53,12 @@ class RpcCaller {
 
 class RpcSession final : public RpcCaller {
  public:
-  // Connects to 127.0.0.1:port for prog/vers with AUTH_SYS uid/gid.
+  // Connects to 127.0.0.1:port for prog/vers with AUTH_SYS uid/gid and supplementary
+  // `groups` (at most 16, as AUTH_SYS allows).
   static Result<std::unique_ptr<RpcSession>> Connect(uint16_t port, int prog, int vers,
                                                      uint32_t uid, uint32_t gid,
-                                                     std::chrono::milliseconds timeout);
+                                                     std::chrono::milliseconds timeout,
+                                                     std::vector<uint32_t> groups = {});
   ~RpcSession() override;
   RpcSession(const RpcSession&) = delete;
   RpcSession& operator=(const RpcSession&) = delete;
