@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@
 #include "base/result.h"
 #include "base/status.h"
 #include "config/server_flags.h"
+#include "monitor/http_listener.h"
+#include "monitor/status_source.h"
 #include "nlm/lock_services.h"
 #include "nlm/nfs_handles.h"
 #include "rpc/rpcbind.h"
@@ -123,6 +126,12 @@ int main(int argc, char** argv) {
 
   if (Status s = volumed::SetLogLevel(flags.log_level); !s.ok()) return Fail(s);
   if (Status s = CheckDataDir(flags.data_dir); !s.ok()) return Fail(s);
+  std::optional<volumed::monitor::HttpListenerOptions> http;
+  if (!flags.http.empty()) {
+    auto parsed_http = volumed::monitor::ParseHttpAddress(flags.http);
+    if (!parsed_http.ok()) return Fail(parsed_http.status());
+    http = *parsed_http;
+  }
   // Before anything starts (NSM would notify hosts, the catalog would open): a server that
   // cannot register is useless to `mount`, so say so at once.
   if (!flags.no_rpcbind) {
@@ -192,12 +201,24 @@ int main(int argc, char** argv) {
   // Leases that lapsed while we were down are collected before anyone is served.
   (*admin)->StartReaper();
   if (Status s = server.Start(); !s.ok()) return Fail(s);
+  // The HTTP listener (--http): metrics and status pages on threads of its own.
+  std::unique_ptr<volumed::monitor::StatusSource> status;
+  std::unique_ptr<volumed::monitor::HttpListener> http_listener;
+  if (http) {
+    status = std::make_unique<volumed::monitor::StatusSource>(&(*files)->catalog(),
+                                                              &(*files)->mount(), locks->get());
+    auto started =
+        volumed::monitor::HttpListener::Start(*http, status.get(), volumed::monitor::ThisBuild());
+    if (!started.ok()) return Fail(started.status());
+    http_listener = std::move(*started);
+  }
   LOG_INFO("volumed: serving (data {}, store {}{}, pid {})", flags.data_dir, flags.store,
            flags.store == "rados" ? " pool " + flags.ceph_pool : "", getpid());
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
   LOG_INFO("volumed: {} received, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  if (http_listener) http_listener->Stop();
   (*admin)->Stop();
   server.Stop();
   return 0;

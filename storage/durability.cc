@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/clock.h"
+#include "metrics/storage_metrics.h"
 #include "storage/kv.h"
 
 namespace volumed::storage {
@@ -54,6 +56,7 @@ void Durability::RunSync() {
   }
   // Every group numbered up to `target` has been written to the log before this point;
   // one sync of the log makes all of them durable.
+  const int64_t sync_start_ns = MonotonicNowNs();
   Status s = failed.ok() ? kv_->SyncLog() : failed;
   std::vector<std::pair<uint64_t, Done>> ready;
   bool again;
@@ -73,6 +76,10 @@ void Durability::RunSync() {
       scheduled_ = false;
       idle_cv_.notify_all();
     }
+  }
+  if (failed.ok()) {
+    metrics::StorageMetrics::Global().SyncDone(ready.size(), MonotonicNowNs() - sync_start_ns,
+                                               s.ok());
   }
   for (auto& [seq, done] : ready) done(s);
   // Waiters that came during this sync (their writes may be after `target`) get the next.
