@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "base/logging.h"
+#include "base/socket_address.h"
 
 namespace volumed::monitor {
 namespace {
@@ -25,25 +26,11 @@ int RefreshOf(const httplib::Request& req, int fallback) {
 }  // namespace
 
 Result<HttpListenerOptions> ParseHttpAddress(std::string_view text) {
-  const size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) {
-    return InvalidArgument("--http wants ADDR:PORT (e.g. 127.0.0.1:9049), not '" +
-                           std::string(text) + "'");
-  }
-  std::string_view host = text.substr(0, colon);
-  if (host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
-  const std::string_view port_text = text.substr(colon + 1);
-  unsigned port = 0;
-  const auto [end, ec] =
-      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535 ||
-      host.empty()) {
-    return InvalidArgument("--http wants ADDR:PORT (e.g. 127.0.0.1:9049), not '" +
-                           std::string(text) + "'");
-  }
+  auto parsed = ParseHostPort(text);
+  if (!parsed.ok()) return InvalidArgument("--http: " + parsed.status().message());
   HttpListenerOptions o;
-  o.address = std::string(host);
-  o.port = static_cast<uint16_t>(port);
+  o.address = parsed->host;
+  o.port = parsed->port;
   return o;
 }
 
