@@ -115,15 +115,18 @@ std::string Head(std::string_view title, int refresh_s) {
   return out;
 }
 
-std::string Summary(const ServerStatus& s, const BuildInfo& build) {
+// The volume count only where `s` lists the volumes (the index page).
+std::string Summary(const ServerStatus& s, const BuildInfo& build, bool count_volumes) {
   return fmt::format(
       "<p class=\"summary\" id=\"summary\">volumed {} ({}) &middot; up <span "
       "id=\"uptime\">{}</span>"
       " &middot; <span id=\"ops\" data-ops=\"{:.3f}\">{:.1f}</span> calls/s over the last minute"
-      " &middot; {} volume{}{} &middot; {}</p>\n",
+      "{}{} &middot; {}</p>\n",
       EscapeHtml(build.version), EscapeHtml(build.revision),
       FormatDuration(s.now_ns - s.started_ns), s.calls_per_second, s.calls_per_second,
-      s.volumes.size(), s.volumes.size() == 1 ? "" : "s",
+      count_volumes
+          ? fmt::format(" &middot; {} volume{}", s.volumes.size(), s.volumes.size() == 1 ? "" : "s")
+          : std::string(),
       s.grace_active ? " &middot; <span class=\"bad\">NLM grace period</span>" : "",
       FormatTime(s.now_ns));
 }
@@ -176,7 +179,7 @@ std::string VolumeLink(std::string_view name) {
 std::string RenderIndexPage(const ServerStatus& s, const BuildInfo& build, int refresh_s) {
   std::string out = Head("volumed status", refresh_s);
   out += "<h1>volumed</h1>\n";
-  out += Summary(s, build);
+  out += Summary(s, build, /*count_volumes=*/true);
   if (!s.catalog_ok) {
     out += fmt::format("<p class=\"bad\">The volume list cannot be read: {}</p>\n",
                        EscapeHtml(s.catalog_error));
@@ -218,7 +221,7 @@ std::string RenderVolumePage(const ServerStatus& s, const VolumeStatus& v, const
   std::string out = Head("volume " + info.name + " - volumed", refresh_s);
   out += fmt::format("<p><a href=\"/\">&larr; all volumes</a></p><h1 id=\"volume-name\">{}</h1>\n",
                      EscapeHtml(info.name));
-  out += Summary(s, build);
+  out += Summary(s, build, /*count_volumes=*/false);
 
   out += "<h2>Volume</h2><table id=\"policy\"><tbody>\n";
   auto row = [&](std::string_view key, const std::string& value_html) {
