@@ -3,6 +3,7 @@
 #include "base/logging.h"
 #include "export/export_access.h"
 #include "metrics/volume_activity.h"
+#include "nfs3/nfs_service.h"
 #include "rpc/reply_gate.h"
 
 namespace volumed::nfs3 {
@@ -16,7 +17,7 @@ Status VolumeGoneIsStale(const Status& s) {
   return s;
 }
 
-// Counts the call once for the volume's activity (metrics/volume_activity.h), also when
+// Counts an NFS call once for the volume's activity (metrics/volume_activity.h), also when
 // it resolves two handles of that volume (RENAME, LINK): a call runs on one thread, so
 // the thread remembers which call it counted last.
 void CountCall(const rpc::CallContext& ctx, uint64_t volume_id) {
@@ -28,7 +29,8 @@ void CountCall(const rpc::CallContext& ctx, uint64_t volume_id) {
   thread_local Counted last;
   if (last.ctx == &ctx && last.xid == ctx.xid && last.volume_id == volume_id) return;
   last = {&ctx, ctx.xid, volume_id};
-  if (ctx.proc >= metrics::VolumeActivity::kProcedures) return;
+  // NLM resolves NFS handles too; only NFS calls are counted per procedure.
+  if (ctx.prog != kNfsProgram || ctx.proc >= metrics::VolumeActivity::kProcedures) return;
   if (auto* counters = metrics::VolumeActivity::Global().Find(volume_id)) {
     counters->calls[ctx.proc].fetch_add(1, std::memory_order_relaxed);
   }

@@ -185,8 +185,18 @@ TEST_F(MonitorTest, WrittenBytesRiseByExactlyTheBytesWritten) {
 
 TEST_F(MonitorTest, LockHeldShowsInMetricsAndPageWithTheHolderEscaped) {
   const std::string host = "<script>alert('x')</script>";
+  const Series before = Scrape();
   ASSERT_TRUE(TakeRootLock("mon", host, 4242));
   const Series held = Scrape();
+  // NLM resolves the NFS handle, but it is no NFS call of the volume (NLM's LOCK is
+  // procedure 2, NFS's 2 is SETATTR).
+  const std::string setattr =
+      "volumed_volume_nfs_calls_total{procedure=\"SETATTR\",volume=\"mon\"}";
+  EXPECT_EQ(ValueOr0(held, setattr), ValueOr0(before, setattr));
+  const std::string nlm_lock =
+      "volumed_rpc_calls_total{outcome=\"GRANTED\",procedure=\"LOCK\",program=\"nlm\",version="
+      "\"4\"}";
+  EXPECT_EQ(ValueOr0(held, nlm_lock) - ValueOr0(before, nlm_lock), 1);
   EXPECT_EQ(held.at("volumed_volume_locks_held{volume=\"mon\"}"), 1);
   EXPECT_EQ(held.at("volumed_volume_locks_held{volume=\"other\"}"), 0);
   EXPECT_GE(held.at("volumed_volume_mounts{volume=\"mon\"}"), 1);  // the lock helper's MNT
