@@ -1,9 +1,10 @@
 #!/bin/bash
 # metrics_overhead.sh [--rounds N] [--seconds S] [--base-volumed PATH] [BUILD] — what the
-# metrics cost per call: NULL calls/s of volumed (BUILD, default ./build) without --http,
-# and with --http while /metrics is scraped every second (a Prometheus scraping far more
-# often than the usual 15 s), and — with --base-volumed — of another volumed binary (e.g.
-# one built before the metrics existed), in alternating rounds of the same run, each at
+# metrics cost per call: NULL calls/s of volumed (BUILD, default ./build) without --http
+# (plain), with --http and nobody reading it (http), with --http while /metrics is scraped
+# every second by curl (scraped: far more often than Prometheus' usual 15 s), and — with
+# --base-volumed — of another volumed binary (base: e.g. one built before the metrics
+# existed), in alternating rounds of the same run, each at
 # 1 call in flight (latency-bound) and 4 clients x 16 in flight (throughput-bound).
 # Prints one line per round and variant, then the median of each. Needs root (it runs in
 # private namespaces, see bench_lib.sh) and loadgen; figures, not a test.
@@ -35,7 +36,7 @@ fi
 bench_build=$build
 bench_setup volumed-metrics
 loadgen=$build/tools/bench/loadgen
-variants=(plain http)
+variants=(plain http scraped)
 [[ -n $base ]] && variants+=(base)
 declare -A results
 
@@ -43,11 +44,11 @@ run_variant() { # VARIANT ROUND
   local variant=$1 round=$2 data=$bench_work/$1-$2 scraper="" args=(--volume bench) line
   bench_volumed=""
   case $variant in
-    http) args+=(--http 127.0.0.1:9049) ;;
+    http | scraped) args+=(--http 127.0.0.1:9049) ;;
     base) bench_volumed=$base ;;
   esac
   bench_start_volumed "$data" "${args[@]}"
-  if [[ $variant == http ]]; then
+  if [[ $variant == scraped ]]; then
     (while sleep 1; do curl -s -o /dev/null http://127.0.0.1:9049/metrics; done) &
     scraper=$!
     bench_pids+=("$scraper")
