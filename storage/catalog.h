@@ -157,6 +157,8 @@ class VolumeCatalog {
     bool damaged = false;
   };
   virtual PeekResult Peek(uint64_t /*id*/) { return {}; }
+  // Bytes held by the LevelDB block cache the catalog and its volumes share (0: none).
+  virtual size_t BlockCacheBytes() { return 0; }
 };
 
 }  // namespace volumed::storage

@@ -296,6 +296,8 @@ class CatalogImpl final : public VolumeCatalog {
     return served;
   }
 
+  size_t BlockCacheBytes() override { return factory_.BlockCacheBytes(); }
+
   PeekResult Peek(uint64_t id) override {
     PeekResult out;
     {
@@ -588,8 +590,8 @@ class CatalogImpl final : public VolumeCatalog {
   // Failed to open, already logged. Its own mutex (taken inside mu_, never across I/O)
   // so that Peek reads it without waiting for an open in progress.
   std::mutex damaged_mu_;
-  std::set<uint64_t> damaged_;  // guarded by damaged_mu_
-  std::string boot_id_;         // set by Init
+  std::set<uint64_t> damaged_;                    // guarded by damaged_mu_
+  std::string boot_id_;                           // set by Init
   std::unique_ptr<PeriodicThread> idle_sweeper_;  // last: stopped first; null: no idle close
 };
 

@@ -129,6 +129,44 @@ void WriteVolumes(ExpositionWriter& out, const ServerStatus& status) {
               return true;
             });
 
+  PerVolume(out, status, "volumed_volume_leveldb_table_files", MetricType::kGauge,
+            "Table files of the volume's LevelDB (open volumes only).",
+            [](const VolumeStatus& v, double* x) {
+              *x = static_cast<double>(v.store.table_files);
+              return v.open;
+            });
+  PerVolume(out, status, "volumed_volume_leveldb_table_bytes", MetricType::kGauge,
+            "Approximate size of the volume's LevelDB table files (open volumes only).",
+            [](const VolumeStatus& v, double* x) {
+              *x = static_cast<double>(v.store.table_bytes);
+              return v.open;
+            });
+  PerVolume(out, status, "volumed_volume_leveldb_memtable_bytes", MetricType::kGauge,
+            "Memory of the volume's LevelDB memtables (open volumes only).",
+            [](const VolumeStatus& v, double* x) {
+              *x = static_cast<double>(v.store.memtable_bytes);
+              return v.open;
+            });
+  PerVolume(out, status, "volumed_volume_leveldb_compaction_read_bytes_total", MetricType::kCounter,
+            "Bytes LevelDB compactions read since the volume was opened (whole MiB, as "
+            "LevelDB counts them; restarts from 0 when the volume reopens).",
+            [](const VolumeStatus& v, double* x) {
+              *x = static_cast<double>(v.store.compaction_read_bytes);
+              return v.open;
+            });
+  PerVolume(out, status, "volumed_volume_leveldb_compaction_written_bytes_total",
+            MetricType::kCounter,
+            "Bytes LevelDB compactions wrote since the volume was opened (whole MiB; "
+            "restarts from 0 when the volume reopens).",
+            [](const VolumeStatus& v, double* x) {
+              *x = static_cast<double>(v.store.compaction_written_bytes);
+              return v.open;
+            });
+  out.Family("volumed_storage_block_cache_bytes", MetricType::kGauge,
+             "Bytes held by the LevelDB block cache shared by the catalog and every volume.");
+  out.Sample("volumed_storage_block_cache_bytes", {},
+             static_cast<double>(status.block_cache_bytes));
+
   out.Family("volumed_volume_nfs_calls_total", MetricType::kCounter,
              "NFS calls on the volume since the server started, by procedure (procedures "
              "never called on it are absent).");

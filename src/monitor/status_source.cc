@@ -45,6 +45,7 @@ ServerStatus StatusSource::CollectServer() {
   out.now_ns = WallNowNs();
   out.started_ns = started_ns_;
   out.grace_active = locks_ != nullptr && locks_->nlm().InGrace();
+  out.block_cache_bytes = catalog_->BlockCacheBytes();
   const RateSample now{MonotonicNowNs(), rpc::CallMetrics::Global().TotalCalls()};
   std::lock_guard lock(mu_);
   if (!samples_.empty()) {
@@ -67,6 +68,7 @@ VolumeStatus StatusSource::Describe(const storage::VolumeInfo& info,
       v.open = v.usage_known = true;
       v.used_bytes = fs->used_bytes;
       v.used_files = fs->used_files;
+      v.store = peek.volume->Stats();
       std::lock_guard lock(mu_);
       last_usage_[info.id] = {v.used_bytes, v.used_files};
     }

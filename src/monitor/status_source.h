@@ -10,6 +10,8 @@
 //     volume open). A volume closed since it was last seen open shows that last usage,
 //     marked as such; one not opened since the server started shows none;
 //   - damaged: the catalog's record of volumes whose store failed to open (Peek);
+//   - LevelDB figures (tables, memtable, compaction bytes) of open volumes, and the shared
+//     block cache's use: LevelDB properties, read without I/O;
 //   - mounts: the MOUNT service's in-memory list; locks: the NLM lock manager's (both
 //     in-memory, their mutexes are never held across I/O);
 //   - bytes read/written and calls per procedure: metrics/volume_activity.h (atomics);
@@ -48,6 +50,7 @@ struct VolumeStatus {
   uint64_t used_bytes = 0;
   uint64_t used_files = 0;
   bool damaged = false;
+  storage::StoreStats store;              // LevelDB's figures; only while open
   std::vector<mount::MountEntry> mounts;  // entries whose path is in this volume
   uint64_t locks_held = 0;
   uint64_t locks_waiting = 0;
@@ -64,6 +67,7 @@ struct ServerStatus {
   std::string catalog_error;          // why
   bool grace_active = false;          // NLM grace period after a restart
   double calls_per_second = 0;        // over the last minute (or since start, if shorter)
+  uint64_t block_cache_bytes = 0;     // LevelDB's shared block cache
   std::vector<VolumeStatus> volumes;  // by name
 };
 

@@ -178,6 +178,10 @@ TEST_F(MonitorTest, WrittenBytesRiseByExactlyTheBytesWritten) {
   EXPECT_GE(ValueOr0(after, "volumed_rpc_received_bytes_total{program=\"nfs\",version=\"3\"}") -
                 ValueOr0(before, "volumed_rpc_received_bytes_total{program=\"nfs\",version=\"3\"}"),
             static_cast<double>(total));
+  // The open volume's LevelDB figures are there (what was written sits in its memtable).
+  EXPECT_GT(ValueOr0(after, "volumed_volume_leveldb_memtable_bytes{volume=\"mon\"}"), 0);
+  EXPECT_EQ(after.count("volumed_volume_leveldb_table_files{volume=\"mon\"}"), 1u);
+  EXPECT_EQ(after.count("volumed_storage_block_cache_bytes"), 1u);
   // FILE_SYNC writes to a persisted volume are synced: the log sync counter moved.
   EXPECT_GT(ValueOr0(after, "volumed_storage_log_syncs_total"),
             ValueOr0(before, "volumed_storage_log_syncs_total"));
