@@ -1,6 +1,6 @@
-// volumed: the NFSv3 server. Parses flags, checks the data directory, registers every
-// RPC program with the engine (src/rpc/server.h), serves until SIGTERM/SIGINT, and then
-// unregisters from rpcbind and stops cleanly.
+// volumed: the NFSv3 server. Parses flags and the config file (config/server_flags.h), checks the
+// data directory, registers every RPC program with the engine (src/rpc/server.h), serves until
+// SIGTERM/SIGINT, and then unregisters from rpcbind and stops cleanly.
 //
 // Adding a program: build its ProgramVersion (the whole procedure table) and add one
 // `server.Register(pv, ports)` line in RegisterPrograms below.
@@ -8,12 +8,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +22,9 @@
 #include "base/logging.h"
 #include "base/result.h"
 #include "base/status.h"
+#include "config/server_flags.h"
+#include "monitor/http_listener.h"
+#include "monitor/status_source.h"
 #include "nlm/lock_services.h"
 #include "nlm/nfs_handles.h"
 #include "rpc/rpcbind.h"
@@ -35,36 +38,7 @@ namespace {
 using volumed::Status;
 namespace rpc = volumed::rpc;
 
-struct Flags {
-  std::string data_dir = "/var/lib/volumed";
-  std::string listen = "0.0.0.0";
-  uint16_t nfs_port = 2049;
-  uint16_t mount_port = 20048;
-  uint16_t nlm_port = 32803;
-  uint16_t nsm_port = 32765;
-  std::string admin_socket = "/run/volumed/admin.sock";
-  size_t threads = 0;
-  bool no_rpcbind = false;
-  std::string log_level = "info";
-  std::vector<std::string> volumes;
-  size_t max_connections = 4096;
-  unsigned idle_timeout_s = 360;
-  size_t max_open_volumes = 256;
-  unsigned volume_idle_close_s = 60;
-  unsigned grace_period_s = 90;  // NLM grace after a restart, as knfsd
-  std::string nsm_name;          // our name in SM_NOTIFY; empty = our address per client
-  uint16_t admin_tcp_port = 0;   // 0 = admin over the Unix socket only
-  std::string admin_secret_file;
-  std::vector<uint32_t> admin_allow_uids;
-  bool require_privileged_port = false;  // NFS, MOUNT, NLM from source ports < 1024 only
-  std::string boot_id;                   // empty: the kernel's
-  std::string store = "embedded";        // or "rados"
-  std::string ceph_conf = "/etc/ceph/ceph.conf";
-  std::string ceph_user = "admin";
-  std::string ceph_pool;
-  std::string ceph_gateway_id;  // empty: host name + data dir
-  int ceph_lease_s = 30;
-};
+using Flags = volumed::config::ServerFlags;
 
 // The store the flags ask for: the embedded one (files under --data), or the catalog and
 // every volume in a Ceph RADOS pool (storage/catalog.h).
@@ -137,78 +111,27 @@ int Fail(const Status& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  Flags flags;
-  CLI::App app{"volumed: a userspace NFSv3 server for named volumes"};
-  app.add_option("--data", flags.data_dir, "Data directory (catalog and volumes)")
-      ->capture_default_str();
-  app.add_option("--listen", flags.listen, "IPv4 or IPv6 address to serve on")
-      ->capture_default_str();
-  app.add_option("--nfs-port", flags.nfs_port, "NFS v3 port (TCP)")->capture_default_str();
-  app.add_option("--mount-port", flags.mount_port, "MOUNT v3 port (TCP and UDP)")
-      ->capture_default_str();
-  app.add_option("--nlm-port", flags.nlm_port, "NLM v4 port (TCP and UDP)")->capture_default_str();
-  app.add_option("--nsm-port", flags.nsm_port, "NSM v1 port (TCP and UDP)")->capture_default_str();
-  app.add_option("--admin-socket", flags.admin_socket, "Unix socket for volumectl")
-      ->capture_default_str();
-  app.add_option("--threads", flags.threads, "Worker threads (0 = one per CPU, at least 2)")
-      ->capture_default_str();
-  app.add_flag("--no-rpcbind", flags.no_rpcbind, "Do not register with the system rpcbind");
-  app.add_flag("--require-privileged-port", flags.require_privileged_port,
-               "Refuse NFS, MOUNT and NLM calls from source ports >= 1024 (AUTH_TOOWEAK)");
-  app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error or off")
-      ->capture_default_str();
-  app.add_option("--volume", flags.volumes, "Volume to create at start if missing (repeatable)");
-  app.add_option("--max-connections", flags.max_connections, "Most TCP/Unix connections at once")
-      ->capture_default_str();
-  app.add_option("--max-open-volumes", flags.max_open_volumes,
-                 "Most volumes kept open; the least recently used unused ones beyond are "
-                 "closed and reopen on their next use (0 = no cap)")
-      ->capture_default_str();
-  app.add_option("--volume-idle-close", flags.volume_idle_close_s,
-                 "Close a volume unused this long (s; 0 = never); it reopens on its next use")
-      ->capture_default_str();
-  app.add_option("--idle-timeout", flags.idle_timeout_s, "Close connections idle this long (s)")
-      ->capture_default_str();
-  app.add_option("--grace-period", flags.grace_period_s,
-                 "Seconds after a restart during which only lock reclaims are granted")
-      ->capture_default_str();
-  app.add_option("--nsm-name", flags.nsm_name,
-                 "Name sent to clients in SM_NOTIFY (default: our address as each client sees it)");
-  app.add_option("--admin-tcp-port", flags.admin_tcp_port,
-                 "Also serve the admin program on this TCP port (needs --admin-secret-file)");
-  app.add_option("--admin-secret-file", flags.admin_secret_file,
-                 "File whose first line is the shared secret for --admin-tcp-port");
-  app.add_option("--admin-allow-uid", flags.admin_allow_uids,
-                 "Uid besides root allowed on the admin socket (repeatable)");
-  app.add_option("--boot-id", flags.boot_id,
-                 "This machine's boot id (default: /proc/sys/kernel/random/boot_id); a "
-                 "different one after an unclean stop drops the ephemeral volumes (tests set "
-                 "it to simulate a reboot)");
-  app.add_option("--store", flags.store,
-                 "Where the catalog and volumes live: 'embedded' (LevelDB files under --data) "
-                 "or 'rados' (a Ceph pool; --data then holds only local state)")
-      ->capture_default_str();
-  app.add_option("--ceph-conf", flags.ceph_conf, "ceph.conf for --store rados (monitors, keyring)")
-      ->capture_default_str();
-  app.add_option("--ceph-user", flags.ceph_user, "cephx user for --store rados")
-      ->capture_default_str();
-  app.add_option("--ceph-pool", flags.ceph_pool, "RADOS pool for --store rados");
-  app.add_option("--ceph-gateway-id", flags.ceph_gateway_id,
-                 "This server's identity for volume ownership (default: host name and --data); "
-                 "a restart under the same identity takes its volumes over at once");
-  app.add_option("--ceph-lease", flags.ceph_lease_s,
-                 "Seconds another server must wait before taking over a volume whose owner "
-                 "stopped renewing its lease")
-      ->capture_default_str()
-      ->check(CLI::Range(3, 3600));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+  const volumed::config::ParsedFlags parsed = volumed::config::ParseServerFlags(argc, argv);
+  switch (parsed.action) {
+    case volumed::config::ParsedFlags::Action::kServe:
+      break;
+    case volumed::config::ParsedFlags::Action::kPrintConfig:
+      std::fputs(parsed.output.c_str(), stdout);
+      return 0;
+    case volumed::config::ParsedFlags::Action::kExit:
+      std::fprintf(parsed.exit_code == 0 ? stdout : stderr, "%s\n", parsed.output.c_str());
+      return parsed.exit_code;
   }
+  const Flags& flags = parsed.flags;
 
   if (Status s = volumed::SetLogLevel(flags.log_level); !s.ok()) return Fail(s);
   if (Status s = CheckDataDir(flags.data_dir); !s.ok()) return Fail(s);
+  std::optional<volumed::monitor::HttpListenerOptions> http;
+  if (!flags.http.empty()) {
+    auto parsed_http = volumed::monitor::ParseHttpAddress(flags.http);
+    if (!parsed_http.ok()) return Fail(parsed_http.status());
+    http = *parsed_http;
+  }
   // Before anything starts (NSM would notify hosts, the catalog would open): a server that
   // cannot register is useless to `mount`, so say so at once.
   if (!flags.no_rpcbind) {
@@ -278,12 +201,24 @@ int main(int argc, char** argv) {
   // Leases that lapsed while we were down are collected before anyone is served.
   (*admin)->StartReaper();
   if (Status s = server.Start(); !s.ok()) return Fail(s);
+  // The HTTP listener (--http): metrics and status pages on threads of its own.
+  std::unique_ptr<volumed::monitor::StatusSource> status;
+  std::unique_ptr<volumed::monitor::HttpListener> http_listener;
+  if (http) {
+    status = std::make_unique<volumed::monitor::StatusSource>(&(*files)->catalog(),
+                                                              &(*files)->mount(), locks->get());
+    auto started =
+        volumed::monitor::HttpListener::Start(*http, status.get(), volumed::monitor::ThisBuild());
+    if (!started.ok()) return Fail(started.status());
+    http_listener = std::move(*started);
+  }
   LOG_INFO("volumed: serving (data {}, store {}{}, pid {})", flags.data_dir, flags.store,
            flags.store == "rados" ? " pool " + flags.ceph_pool : "", getpid());
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
   LOG_INFO("volumed: {} received, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  if (http_listener) http_listener->Stop();
   (*admin)->Stop();
   server.Stop();
   return 0;

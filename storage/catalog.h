@@ -148,6 +148,17 @@ class VolumeCatalog {
   virtual Result<std::shared_ptr<const ServedVolume>> Serve(uint64_t id) = 0;
   // Which store holds volume `id`, and where in it.
   virtual StoreLocation Locate(uint64_t id) = 0;
+  // For monitoring: volume `id` if it is open now (it is neither opened nor counted as a
+  // use, so a scrape never keeps an idle volume open), and whether its last open failed
+  // (the volume is isolated as damaged). Takes no lock that is held across I/O. A catalog
+  // that keeps no volumes open (the tests' fakes) reports none.
+  struct PeekResult {
+    std::shared_ptr<Volume> volume;  // null: not open now
+    bool damaged = false;
+  };
+  virtual PeekResult Peek(uint64_t /*id*/) { return {}; }
+  // Bytes held by the LevelDB block cache the catalog and its volumes share (0: none).
+  virtual size_t BlockCacheBytes() { return 0; }
 };
 
 }  // namespace volumed::storage

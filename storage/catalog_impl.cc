@@ -299,6 +299,20 @@ class CatalogImpl final : public VolumeCatalog {
     return served;
   }
 
+  size_t BlockCacheBytes() override { return factory_.BlockCacheBytes(); }
+
+  PeekResult Peek(uint64_t id) override {
+    PeekResult out;
+    {
+      std::lock_guard damaged_lock(damaged_mu_);
+      out.damaged = damaged_.count(id) != 0;
+    }
+    std::shared_lock lock(served_mu_);  // a copy may leave under served_mu_ (see the top)
+    auto it = open_.find(id);
+    if (it != open_.end()) out.volume = it->second->volume;
+    return out;
+  }
+
   StoreLocation Locate(uint64_t id) override {
     if (options_.store == nullptr) return {StoreKind::kEmbedded, VolumeDir(id)};
     return {options_.store->kind(), options_.store->Describe(VolumeDir(id))};
@@ -434,7 +448,12 @@ class CatalogImpl final : public VolumeCatalog {
     }
     auto vol = OpenVolumeDb(info);
     if (!vol.ok()) {
-      if (damaged_.insert(info.id).second) {
+      bool first_failure;
+      {
+        std::lock_guard damaged_lock(damaged_mu_);
+        first_failure = damaged_.insert(info.id).second;
+      }
+      if (first_failure) {
         LOG_ERROR(
             "volume '{}' (id {}) cannot be opened and is isolated, other volumes keep "
             "serving: {} (details: volumectl fsck {}; volumectl delete {} removes it)",
@@ -442,7 +461,10 @@ class CatalogImpl final : public VolumeCatalog {
       }
       return vol.status();
     }
-    damaged_.erase(info.id);
+    {
+      std::lock_guard damaged_lock(damaged_mu_);
+      damaged_.erase(info.id);
+    }
     auto entry = std::make_unique<OpenVolume>();
     entry->volume = *vol;
     entry->last_used_ns.store(MonotonicNowNs(), std::memory_order_relaxed);
@@ -568,8 +590,11 @@ class CatalogImpl final : public VolumeCatalog {
   std::shared_mutex served_mu_;
   std::map<uint64_t, std::unique_ptr<OpenVolume>> open_;
   std::set<uint64_t> closing_;  // guarded by mu_: taken out of open_, Close in progress
-  std::set<uint64_t> damaged_;  // guarded by mu_; failed to open, already logged
-  std::string boot_id_;         // set by Init
+  // Failed to open, already logged. Its own mutex (taken inside mu_, never across I/O)
+  // so that Peek reads it without waiting for an open in progress.
+  std::mutex damaged_mu_;
+  std::set<uint64_t> damaged_;                    // guarded by damaged_mu_
+  std::string boot_id_;                           // set by Init
   std::unique_ptr<PeriodicThread> idle_sweeper_;  // last: stopped first; null: no idle close
 };
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/clock.h"
+#include "metrics/storage_metrics.h"
 #include "storage/kv.h"
 
 namespace volumed::storage {
@@ -68,6 +70,7 @@ void Durability::RunSync() {
   }
   // Every group numbered up to `target` has been written to the log before this point;
   // one sync of the log makes all of them durable, whatever other syncs run beside it.
+  const int64_t sync_start_ns = MonotonicNowNs();
   Status s = failed.ok() ? kv_->SyncLog() : failed;
   std::vector<std::pair<uint64_t, Done>> ready;
   bool again;
@@ -86,6 +89,10 @@ void Durability::RunSync() {
     // Waiters that came while every sync slot was taken get the next one.
     again = StartSyncLocked();
     if (running_ == 0) idle_cv_.notify_all();
+  }
+  if (failed.ok()) {
+    metrics::StorageMetrics::Global().SyncDone(ready.size(), MonotonicNowNs() - sync_start_ns,
+                                               s.ok());
   }
   if (again) scheduler_->Schedule(this);
   for (auto& [seq, done] : ready) done(s);

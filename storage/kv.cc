@@ -6,6 +6,9 @@
 #include <leveldb/filter_policy.h>
 #include <leveldb/write_batch.h>
 
+#include <cstdlib>
+#include <sstream>
+
 #include "storage/log_sync_env.h"
 
 namespace volumed::storage {
@@ -74,6 +77,42 @@ Status Kv::Write(leveldb::WriteBatch* batch, bool sync) {
   leveldb::WriteOptions wo;
   wo.sync = sync;
   return Map(db_->Write(wo, batch));
+}
+
+StoreStats Kv::Stats() const {
+  StoreStats out;
+  std::string value;
+  constexpr int kLevels = 7;  // LevelDB's config::kNumLevels, not in its public headers
+  for (int level = 0; level < kLevels; ++level) {
+    if (db_->GetProperty("leveldb.num-files-at-level" + std::to_string(level), &value)) {
+      out.table_files += std::strtoull(value.c_str(), nullptr, 10);
+    }
+  }
+  if (db_->GetProperty("leveldb.approximate-memory-usage", &value)) {
+    out.memtable_bytes = std::strtoull(value.c_str(), nullptr, 10);
+  }
+  // Every key of ours is shorter than this bound and starts with a tag below 0xff
+  // (storage/key_codec.h), so the range covers the whole database.
+  const std::string all_end(16, '\xff');
+  const leveldb::Range all("", all_end);
+  uint64_t size = 0;
+  db_->GetApproximateSizes(&all, 1, &size);
+  out.table_bytes = size;
+  // "leveldb.stats": a header, then per level "level files size(MB) time(s) read(MB)
+  // write(MB)" for the levels that have files or compactions.
+  if (db_->GetProperty("leveldb.stats", &value)) {
+    std::istringstream lines(value);
+    for (std::string line; std::getline(lines, line);) {
+      std::istringstream fields(line);
+      int level = 0, files = 0;
+      double size_mb = 0, seconds = 0, read_mb = 0, write_mb = 0;
+      if (fields >> level >> files >> size_mb >> seconds >> read_mb >> write_mb) {
+        out.compaction_read_bytes += static_cast<uint64_t>(read_mb * 1048576.0);
+        out.compaction_written_bytes += static_cast<uint64_t>(write_mb * 1048576.0);
+      }
+    }
+  }
+  return out;
 }
 
 Status Kv::SyncLog() {
@@ -171,6 +210,8 @@ Status KvFactory::CreateDir(const std::string& path) {
   if (env_->FileExists(path)) return Status::Ok();
   return Map(env_->CreateDir(path));
 }
+
+size_t KvFactory::BlockCacheBytes() const { return cache_->TotalCharge(); }
 
 bool KvFactory::DatabaseExists(const std::string& path) {
   return env_->FileExists(path + "/CURRENT");

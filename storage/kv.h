@@ -16,6 +16,7 @@
 
 #include "base/result.h"
 #include "base/status.h"
+#include "storage/types.h"
 
 namespace leveldb {
 class Cache;
@@ -70,6 +71,8 @@ class Kv {
                    const leveldb::Snapshot* snap = nullptr) const;
   // A consistent view, released when the pointer goes.
   std::shared_ptr<const leveldb::Snapshot> Snapshot() const;
+  // LevelDB's figures for this database (its properties; no I/O).
+  StoreStats Stats() const;
 
  private:
   friend class KvFactory;
@@ -97,6 +100,8 @@ class KvFactory {
   Status CreateDir(const std::string& path);
   // Whether a database lives in `path` (its CURRENT file exists).
   bool DatabaseExists(const std::string& path);
+  // Bytes held now by the block cache every database of this factory shares.
+  size_t BlockCacheBytes() const;
 
  private:
   std::unique_ptr<LogSyncEnv> log_env_;  // when env was null

@@ -109,6 +109,17 @@ struct Quota {
   uint64_t max_files = 0;  // 0 = unlimited
 };
 
+// What LevelDB says about one open database, for monitoring (Kv::Stats).
+struct StoreStats {
+  uint64_t table_files = 0;
+  uint64_t table_bytes = 0;     // approximate size of the table files
+  uint64_t memtable_bytes = 0;  // LevelDB's approximate memory usage
+  // Compaction input and output since the database was opened, as LevelDB counts them
+  // (it reports whole MiB; a reopened volume starts again from zero).
+  uint64_t compaction_read_bytes = 0;
+  uint64_t compaction_written_bytes = 0;
+};
+
 // FSSTAT figures, quota-aware: a volume with a quota reports the quota as its size.
 struct FsStat {
   uint64_t total_bytes = 0;

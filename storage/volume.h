@@ -118,6 +118,8 @@ class Volume {
   virtual Result<bool> ReadDirPlus(const Credentials& cred, InodeRef dir, uint64_t cookie,
                                    const DirVisitor& visit, Attributes* dir_after) = 0;
   virtual Result<FsStat> StatFs() = 0;
+  // Its store's figures for monitoring (no I/O; never opens anything).
+  virtual StoreStats Stats() = 0;
   // A barrier: every earlier write to this volume must become durable (see WhenDurable).
   virtual Status Commit(InodeRef ref, Attributes* after) = 0;
 

@@ -123,6 +123,7 @@ class VolumeImpl final : public Volume {
   Result<bool> ReadDirPlus(const Credentials& cred, InodeRef dir, uint64_t cookie,
                            const DirVisitor& visit, Attributes* dir_after) override;
   Result<FsStat> StatFs() override;
+  StoreStats Stats() override { return kv_->Stats(); }
   Status Commit(InodeRef ref, Attributes* after) override;
   void WhenDurable(std::function<void(Status)> done) override;
 

@@ -8,9 +8,11 @@ set -euo pipefail
 # no port 111 and rpcinfo -p finds nothing.
 # librados-dev has only the C API; the C++ header (rados/librados.hpp) is in
 # libradospp-dev. Together with librados2 they are 4 small packages.
+# libcpp-httplib-dev: the HTTP server behind --http (/metrics, the status page) and the
+# client of `volumectl top`.
 build_pkgs=(meson ninja-build g++ pkg-config cmake rpcsvc-proto rpcbind netbase
   libtirpc-dev libleveldb-dev libnfs-dev libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
-  librados-dev libradospp-dev)
+  librados-dev libradospp-dev libcpp-httplib-dev)
 # The Ceph daemons for the throw-away test cluster (tests/support/ceph_cluster.sh; the
 # mgr only when a developer asks for it): ~80 packages, 54 MB. ceph-osd pulls in lvm2,
 # whose initramfs rebuild makes the first install take about a minute.
@@ -19,8 +21,9 @@ test_pkgs=(libgtest-dev libgmock-dev libnfs-utils clang libclang-rt-14-dev
   ceph-mon ceph-osd ceph-mgr uuid-runtime)
 # compare.sh / scale.sh: the peer server they measure volumed against, and their tools.
 bench_pkgs=(nfs-ganesha nfs-ganesha-vfs rpcbind iproute2 util-linux procps python3 linux-perf)
+# chromium: the status page test loads / and /volume/NAME in headless Chromium (slow suite).
 vm_pkgs=(qemu-system-x86 linux-image-amd64 busybox-static nfs-common python3-flufl.lock rsync git make
-  kmod cpio xz-utils)
+  kmod cpio xz-utils chromium)
 
 want=()
 [ $# -eq 0 ] && set -- build

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "metrics/volume_activity.h"
 #include "storage/fsck.h"
 
 namespace volumed::admin {
@@ -49,6 +50,7 @@ AdminHooks MakeServerHooks(storage::VolumeCatalog* catalog, nlm::LockManager* lo
     };
     hooks.volume_deleted = [locks](uint64_t volume_id, std::string_view) {
       locks->ReleaseVolume(volume_id);
+      metrics::VolumeActivity::Global().Forget(volume_id);
     };
   }
   if (catalog != nullptr) {

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <charconv>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -56,6 +57,25 @@ std::string FormatPeer(const sockaddr_storage& addr) {
     default:
       return HostText(host);
   }
+}
+
+Result<HostPort> ParseHostPort(std::string_view text) {
+  auto bad = [&] {
+    return InvalidArgument("want HOST:PORT (e.g. 127.0.0.1:9049), not '" + std::string(text) + "'");
+  };
+  const size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos) return bad();
+  std::string_view host = text.substr(0, colon);
+  if (host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
+  const std::string_view port_text = text.substr(colon + 1);
+  unsigned port = 0;
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (host.empty() || port_text.empty() || ec != std::errc() ||
+      end != port_text.data() + port_text.size() || port > 65535) {
+    return bad();
+  }
+  return HostPort{std::string(host), static_cast<uint16_t>(port)};
 }
 
 }  // namespace volumed

@@ -15,6 +15,9 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+
+#include "base/result.h"
 
 namespace volumed {
 
@@ -35,5 +38,13 @@ uint16_t PortOf(const sockaddr_storage& addr);
 
 // "10.0.0.1:2049", "[fd00::1]:2049" (host as HostText gives it), "local" — for logs.
 std::string FormatPeer(const sockaddr_storage& addr);
+
+// "HOST:PORT" or "[IPv6]:PORT" as host (brackets removed) and port; InvalidArgument
+// naming `text` when it is not one.
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+};
+Result<HostPort> ParseHostPort(std::string_view text);
 
 }  // namespace volumed

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/clock.h"
 #include "base/socket_address.h"
 #include "export/export_access.h"
 
@@ -50,7 +51,7 @@ Result<nfs3::FileHandle> MountService::Mount(const rpc::CallContext& ctx, std::s
   }
   {
     std::lock_guard lock(mu_);
-    MountEntry entry{HostText(ctx.peer), std::string(path)};
+    MountEntry entry{HostText(ctx.peer), std::string(path), WallNowNs()};
     if (std::find(mounts_.begin(), mounts_.end(), entry) == mounts_.end()) {
       mounts_.push_back(std::move(entry));
     }

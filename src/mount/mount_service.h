@@ -30,7 +30,10 @@ inline constexpr uint32_t kMountVersion = 3;
 struct MountEntry {
   std::string host;
   std::string path;
-  friend bool operator==(const MountEntry&, const MountEntry&) = default;
+  int64_t mounted_ns = 0;  // wall clock of its first MNT (status page); not part of identity
+  friend bool operator==(const MountEntry& a, const MountEntry& b) {
+    return a.host == b.host && a.path == b.path;
+  }
 };
 
 class MountService {

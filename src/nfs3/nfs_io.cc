@@ -2,6 +2,7 @@
 // (DESIGN.md §5); a write or sync error changes the write verifier.
 #include <algorithm>
 
+#include "metrics/volume_activity.h"
 #include "nfs3/handler_util.h"
 #include "nfs3/handlers.h"
 #include "rpc/xdr_alloc.h"
@@ -61,6 +62,9 @@ void Read(NfsService& s, const CallContext& ctx, const READ3args& a, READ3res& r
   ok.count = static_cast<count3>(n);
   ok.eof = read->eof ? TRUE : FALSE;
   r.status = NFS3_OK;
+  if (auto* activity = metrics::VolumeActivity::Global().Find(target->volume_id)) {
+    activity->bytes_read.fetch_add(n, std::memory_order_relaxed);
+  }
   SetPostOp(read->attrs, target->volume_id, &ok.file_attributes);
 }
 
@@ -91,6 +95,9 @@ void Write(NfsService& s, const CallContext& ctx, const WRITE3args& a, WRITE3res
     return;
   }
   r.status = NFS3_OK;
+  if (auto* activity = metrics::VolumeActivity::Global().Find(target->volume_id)) {
+    activity->bytes_written.fetch_add(written->count, std::memory_order_relaxed);
+  }
   WRITE3resok& ok = r.WRITE3res_u.resok;
   ToWcc(wcc, target->volume_id, &ok.file_wcc);
   ok.count = written->count;

@@ -2,6 +2,8 @@
 
 #include "base/logging.h"
 #include "export/export_access.h"
+#include "metrics/volume_activity.h"
+#include "nfs3/nfs_service.h"
 #include "rpc/reply_gate.h"
 
 namespace volumed::nfs3 {
@@ -13,6 +15,25 @@ Status VolumeGoneIsStale(const Status& s) {
     return Status(Status::Code::kStale, "volume no longer exists");
   }
   return s;
+}
+
+// Counts an NFS call once for the volume's activity (metrics/volume_activity.h), also when
+// it resolves two handles of that volume (RENAME, LINK): a call runs on one thread, so
+// the thread remembers which call it counted last.
+void CountCall(const rpc::CallContext& ctx, uint64_t volume_id) {
+  struct Counted {
+    const rpc::CallContext* ctx = nullptr;
+    uint32_t xid = 0;
+    uint64_t volume_id = 0;
+  };
+  thread_local Counted last;
+  if (last.ctx == &ctx && last.xid == ctx.xid && last.volume_id == volume_id) return;
+  last = {&ctx, ctx.xid, volume_id};
+  // NLM resolves NFS handles too; only NFS calls are counted per procedure.
+  if (ctx.prog != kNfsProgram || ctx.proc >= metrics::VolumeActivity::kProcedures) return;
+  if (auto* counters = metrics::VolumeActivity::Global().Find(volume_id)) {
+    counters->calls[ctx.proc].fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 }  // namespace
@@ -27,6 +48,7 @@ Result<Resolved> Resolver::Resolve(const rpc::CallContext& ctx, const FileHandle
   auto served = catalog_.Serve(fh.volume_id);
   if (!served.ok()) return VolumeGoneIsStale(served.status());
   const storage::ServedVolume& v = **served;
+  CountCall(ctx, fh.volume_id);
   if (v.info.epoch != fh.volume_epoch) {
     return Status(Status::Code::kStale, "volume was re-created");
   }

@@ -8,6 +8,7 @@
 #include "base/big_endian.h"
 #include "base/logging.h"
 #include "rpc/call_codec.h"
+#include "rpc/call_metrics.h"
 #include "rpc/reply_gate.h"
 
 namespace volumed::rpc {
@@ -43,6 +44,7 @@ Status Dispatcher::Add(const ProgramVersion& pv) {
     return InvalidArgument(fmt::format("program {} version {} registered twice", pv.prog, pv.vers));
   }
   programs_.push_back(pv);
+  CallMetrics::Global().AddProgram(pv);
   return Status::Ok();
 }
 
@@ -65,6 +67,7 @@ Runs Dispatcher::WhereToRun(std::span<const uint8_t> record) const {
 
 void Dispatcher::Dispatch(std::span<const uint8_t> record, const CallContext& base,
                           ReplySink sink) const noexcept {
+  sink = CallMetrics::Global().Observe(record, std::move(sink));
   bool answered = false;
   try {
     DispatchOrThrow(record, base, sink, &answered);

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "rpc/call_metrics.h"
+
 namespace volumed::rpc {
 
 namespace {
@@ -57,8 +59,12 @@ DuplicateRequestCache::Lookup DuplicateRequestCache::Begin(const std::string& ke
   std::lock_guard lock(mu_);
   auto it = index_.find(key);
   if (it != index_.end()) {
-    if (!it->second->done) return Lookup::kInProgress;
+    if (!it->second->done) {
+      CallMetrics::Global().DrcHit(/*replayed=*/false);
+      return Lookup::kInProgress;
+    }
     *reply = it->second->reply;
+    CallMetrics::Global().DrcHit(/*replayed=*/true);
     return Lookup::kReplay;
   }
   order_.push_back(Entry{key, false, {}});

@@ -20,6 +20,7 @@
 #include "base/executor.h"
 #include "base/logging.h"
 #include "rpc/call_codec.h"
+#include "rpc/call_metrics.h"
 #include "rpc/connection_output.h"
 #include "rpc/pending_replies.h"
 #include "rpc/socket_util.h"
@@ -450,6 +451,7 @@ void Server::Impl::Accept(Listener* l) {
     conns.emplace(fd, std::move(c));
     accepted++;
     open_conns++;
+    CallMetrics::Global().ConnectionOpened(l->transport);
   }
 }
 
@@ -545,6 +547,7 @@ void Server::Impl::CloseConn(Connection* c) {
     graveyard.push_back(std::move(it->second));
     conns.erase(it);
     open_conns--;
+    CallMetrics::Global().ConnectionClosed(c->listener->transport);
   }
 }
 

@@ -9,8 +9,9 @@
 # bench_setup PREFIX           inside: loopback up, /run private, a work directory
 #                              $bench_work under /var/tmp (the servers' data file system),
 #                              rpcbind started.
-# bench_start_volumed DATA [ARGS...]   starts volumed on 127.0.0.1 (NFS 2049, MOUNT 20048,
-#                              admin socket /run/volumed/admin.sock); sets bench_pid.
+# bench_start_volumed DATA [ARGS...]   starts volumed ($bench_volumed if set, else the
+#                              build's) on 127.0.0.1 (NFS 2049, MOUNT 20048, admin socket
+#                              /run/volumed/admin.sock); sets bench_pid.
 # bench_stop PID               SIGTERM, SIGKILL after 10 s; forgets the PID.
 # bench_cpu_ticks PID          utime + stime of PID in clock ticks.
 # Every process started here is recorded in bench_pids and stopped by PID on exit.
@@ -100,7 +101,8 @@ bench_start_volumed() {
   local data=$1
   shift
   mkdir -p "$data"
-  "$bench_build/src/volumed" --data "$data" --listen 127.0.0.1 --nfs-port "$bench_nfs_port" \
+  "${bench_volumed:-$bench_build/src/volumed}" --data "$data" --listen 127.0.0.1 \
+    --nfs-port "$bench_nfs_port" \
     --mount-port "$bench_mount_port" --admin-socket "$bench_admin_socket" --log-level warn \
     "$@" 2>>"$data.log" &
   bench_pid=$!

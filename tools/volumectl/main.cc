@@ -12,6 +12,7 @@
 #include "fsck_command.h"
 #include "lifecycle_commands.h"
 #include "run_command.h"
+#include "top_command.h"
 #include "transfer.h"
 
 namespace volumectl {
@@ -23,6 +24,7 @@ Environment:
   VOLUMED_ADMIN_TCP      HOST:PORT of a server's admin TCP port (remote administration)
   VOLUMED_ADMIN_SECRET   the shared secret for VOLUMED_ADMIN_TCP
   VOLUMED_SERVER         NFS server for the file commands (default 127.0.0.1)
+  VOLUMED_HTTP           HOST:PORT of the server's --http listener, for `top` (default 127.0.0.1:9049)
   VOLUMED_NFS_PORT, VOLUMED_MOUNT_PORT   pin the ports instead of asking rpcbind
 
 Exit codes: 0 ok, 1 failed, 2 bad arguments, 3 no such volume or path,
@@ -59,6 +61,7 @@ int Main(int argc, char** argv) {
   AddPolicyCommand(app, ctx);
   AddFsckCommand(app, ctx);
   AddLocksCommand(app, ctx);
+  AddTopCommand(app, ctx);
   // Files, over NFS.
   AddLsCommand(app, ctx);
   AddPutCommand(app, ctx);
