@@ -70,6 +70,9 @@ class Kv {
                    const leveldb::Snapshot* snap = nullptr) const;
   // A consistent view, released when the pointer goes.
   std::shared_ptr<const leveldb::Snapshot> Snapshot() const;
+  // One of LevelDB's own properties ("leveldb.stats", "leveldb.num-files-at-level0", …);
+  // nullopt when LevelDB does not know the name. For benchmarks and diagnostics.
+  std::optional<std::string> Property(std::string_view name) const;
 
  private:
   friend class KvFactory;
