@@ -30,13 +30,18 @@ class BlockStore {
 
   uint32_t block_size() const { return block_size_; }
 
-  // Fills `out` with the bytes at `offset`, holes as zeros: each stored byte is copied
-  // once, from LevelDB's block straight into `out`. The caller bounds out.size().
+  // Fills `out` with the bytes at `offset`, holes as zeros. Across blocks, one iterator
+  // copies each stored byte once, from LevelDB's block straight into `out`; within one
+  // block, a point read (bloom filters skip the tables without it; LevelDB hands the
+  // value over in a string, one copy of at most a block more). The caller bounds
+  // out.size().
   Status Read(InodeId ino, uint64_t offset, std::span<char> out) const;
 
   // What Write knows of the file before the write.
   struct FileBefore {
-    uint64_t size = 0;  // no block holds bytes at or beyond it (no reclaim pending)
+    // The size before the write. Blocks at or beyond it that the write touches must
+    // hold nothing: before a write that grows a file, its tail left for reclaim is gone.
+    uint64_t size = 0;
     // Every block below `size` is stored to its full length (the file's used bytes equal
     // its size): the length of a block the write replaces is known without a lookup.
     bool dense = false;
@@ -47,7 +52,7 @@ class BlockStore {
   // put straight from `data`, never read or copied into a buffer of its own: only a
   // block the write covers in part, below the old end of file, is read and merged. The
   // old length of a replaced block (for *used_delta) is known when it lies at or beyond
-  // the old end (absent) or the file is dense; otherwise it is looked up, not copied.
+  // the old end (absent) or the file is dense; otherwise it is looked up.
   Status Write(leveldb::WriteBatch* batch, InodeId ino, uint64_t offset, std::string_view data,
                const FileBefore& before, int64_t* used_delta) const;
 
