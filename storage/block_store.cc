@@ -84,7 +84,8 @@ Status BlockStore::Write(leveldb::WriteBatch* batch, InodeId ino, uint64_t offse
   };
 
   // Only the first and last blocks can be covered in part; the ones between may need
-  // their old length. One scan over the range that needs anything.
+  // their old length. [lo, hi]: the range that needs anything, read with point reads
+  // when it is one or two blocks, else with one scan.
   uint64_t lo = first;
   while (lo <= last && !needs_lookup(lo)) ++lo;
   uint64_t hi = last;
@@ -96,7 +97,6 @@ Status BlockStore::Write(leveldb::WriteBatch* batch, InodeId ino, uint64_t offse
     if (!replaced(index)) (index == first ? old_first : old_last).assign(v);
   };
   if (lo <= last && hi - lo < 2) {
-    // One or two blocks (a small write's ends): point reads, as in Read.
     for (uint64_t index = lo; index <= hi; ++index) {
       if (!needs_lookup(index)) continue;
       VOLUMED_ASSIGN_OR_RETURN(auto v, kv_->Get(keys::Block(ino, index)));
