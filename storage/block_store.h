@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -29,12 +30,31 @@ class BlockStore {
 
   uint32_t block_size() const { return block_size_; }
 
-  // `len` bytes at `offset`, holes as zeros. The caller bounds `len`.
-  Result<std::string> Read(InodeId ino, uint64_t offset, uint64_t len) const;
+  // Fills `out` with the bytes at `offset`, holes as zeros. Across blocks, one iterator
+  // copies each stored byte once, from LevelDB's block straight into `out`; within one
+  // block, a point read (bloom filters skip the tables without it; LevelDB hands the
+  // value over in a string, one copy of at most a block more). The caller bounds
+  // out.size().
+  Status Read(InodeId ino, uint64_t offset, std::span<char> out) const;
+
+  // What Write knows of the file before the write.
+  struct FileBefore {
+    // The size before the write. Blocks at or beyond it that the write touches must
+    // hold nothing: before a write that grows a file, its tail left for reclaim is gone.
+    uint64_t size = 0;
+    // Every block below `size` is stored to its full length (the file's used bytes equal
+    // its size): the length of a block the write replaces is known without a lookup.
+    bool dense = false;
+  };
   // Adds the new contents of every touched block to `batch`; *used_delta receives the
-  // change in stored bytes.
+  // change in stored bytes. A block whose new contents do not depend on its old ones —
+  // the write covers it whole, or from its start to at least the old end of file — is
+  // put straight from `data`, never read or copied into a buffer of its own: only a
+  // block the write covers in part, below the old end of file, is read and merged. The
+  // old length of a replaced block (for *used_delta) is known when it lies at or beyond
+  // the old end (absent) or the file is dense; otherwise it is looked up.
   Status Write(leveldb::WriteBatch* batch, InodeId ino, uint64_t offset, std::string_view data,
-               int64_t* used_delta) const;
+               const FileBefore& before, int64_t* used_delta) const;
 
   struct TruncateResult {
     int64_t used_delta = 0;     // stored bytes removed inline (<= 0)

@@ -158,6 +158,12 @@ std::shared_ptr<const leveldb::Snapshot> Kv::Snapshot() const {
       db->GetSnapshot(), [db](const leveldb::Snapshot* s) { db->ReleaseSnapshot(s); });
 }
 
+std::optional<std::string> Kv::Property(std::string_view name) const {
+  std::string value;
+  if (!db_->GetProperty(ToSlice(name), &value)) return std::nullopt;
+  return value;
+}
+
 KvFactory::KvFactory(leveldb::Env* env, KvTuning tuning, size_t block_cache_bytes)
     : log_env_(env == nullptr ? std::make_unique<LogSyncEnv>(leveldb::Env::Default()) : nullptr),
       env_(env != nullptr ? env : log_env_.get()),

@@ -44,6 +44,18 @@ struct ReadResult {
   Attributes attrs;  // post-op attributes
 };
 
+// What ReadInto read: `count` bytes into the caller's buffer.
+struct ReadExtent {
+  uint32_t count = 0;
+  bool eof = false;
+  Attributes attrs;  // post-op attributes
+};
+
+// Where ReadInto puts the bytes: asked at most once, with the exact number of bytes it
+// will read (> 0), for memory of that size that stays valid until ReadInto returns. The
+// caller owns it (an RPC reply's own buffer: the bytes go there straight from the store).
+using ReadBuffer = std::function<char*(size_t len)>;
+
 struct WriteResult {
   uint32_t count = 0;
   Stability committed = Stability::kUnstable;
@@ -81,9 +93,22 @@ class Volume {
                                   Attributes* after) = 0;
   virtual Result<std::string> ReadLink(const Credentials& cred, InodeRef ref,
                                        Attributes* after) = 0;
-  // Holes read as zeros; `count` is capped at kMaxIoSize.
-  virtual Result<ReadResult> Read(const Credentials& cred, InodeRef ref, uint64_t offset,
-                                  uint32_t count) = 0;
+  // Holes read as zeros; `count` is capped at kMaxIoSize. `buffer` is not asked for
+  // when nothing is read (at or past the end of file, or an error).
+  virtual Result<ReadExtent> ReadInto(const Credentials& cred, InodeRef ref, uint64_t offset,
+                                      uint32_t count, const ReadBuffer& buffer) = 0;
+  // ReadInto a string of its own.
+  Result<ReadResult> Read(const Credentials& cred, InodeRef ref, uint64_t offset, uint32_t count) {
+    ReadResult out;
+    auto extent = ReadInto(cred, ref, offset, count, [&out](size_t len) {
+      out.data.resize(len);
+      return out.data.data();
+    });
+    if (!extent.ok()) return extent.status();
+    out.eof = extent->eof;
+    out.attrs = extent->attrs;
+    return out;
+  }
   virtual Result<WriteResult> Write(const Credentials& cred, InodeRef ref, uint64_t offset,
                                     std::string_view data, Stability stability, Wcc* wcc) = 0;
   // EXCLUSIVE: `verifier` is stored; a retry with the same verifier returns the same

@@ -106,8 +106,8 @@ Result<std::string> VolumeImpl::ReadLink(const Credentials&, InodeRef ref, Attri
   return r.target;
 }
 
-Result<ReadResult> VolumeImpl::Read(const Credentials& cred, InodeRef ref, uint64_t offset,
-                                    uint32_t count) {
+Result<ReadExtent> VolumeImpl::ReadInto(const Credentials& cred, InodeRef ref, uint64_t offset,
+                                        uint32_t count, const ReadBuffer& buffer) {
   auto g = Enter();
   if (!g.ok) return Stale();
   auto guard = locks_.Shared(ref.ino);
@@ -115,15 +115,17 @@ Result<ReadResult> VolumeImpl::Read(const Credentials& cred, InodeRef ref, uint6
   if (r.type == FileType::kDirectory) return Status(Status::Code::kIsDir, "is a directory");
   if (r.type != FileType::kRegular) return InvalidArgument("not a regular file");
   if (!perm::MayReadData(cred, r)) return Denied();
-  ReadResult out;
+  ReadExtent out;
   out.attrs = ToAttributes(ref.ino, r);
   count = std::min(count, kMaxIoSize);
-  if (offset >= r.size) {
-    out.eof = true;
+  if (offset >= r.size || count == 0) {
+    out.eof = offset >= r.size;
     return out;
   }
   const uint64_t len = std::min<uint64_t>(count, r.size - offset);
-  VOLUMED_ASSIGN_OR_RETURN(out.data, blocks_.Read(ref.ino, offset, len));
+  char* into = buffer(static_cast<size_t>(len));
+  VOLUMED_RETURN_IF_ERROR(blocks_.Read(ref.ino, offset, std::span<char>(into, len)));
+  out.count = static_cast<uint32_t>(len);
   out.eof = offset + len == r.size;
   return out;
 }
@@ -151,7 +153,8 @@ Result<WriteResult> VolumeImpl::Write(const Credentials& cred, InodeRef ref, uin
   }
   Mutation m;
   int64_t used_delta = 0;
-  VOLUMED_RETURN_IF_ERROR(blocks_.Write(&m.batch, ref.ino, offset, data, &used_delta));
+  const BlockStore::FileBefore shape{r.size, r.used == r.size && !TailPending(ref.ino)};
+  VOLUMED_RETURN_IF_ERROR(blocks_.Write(&m.batch, ref.ino, offset, data, shape, &used_delta));
   const Timespec now = Now();
   r.size = std::max(r.size, end);
   r.used = static_cast<uint64_t>(static_cast<int64_t>(r.used) + used_delta);

@@ -316,11 +316,13 @@ Status VolumeImpl::ReclaimStep(InodeId ino, bool* done) {
   return Status::Ok();
 }
 
+bool VolumeImpl::TailPending(InodeId ino) {
+  std::lock_guard<std::mutex> l(orphans_mu_);
+  return live_tails_.count(ino) != 0;
+}
+
 Status VolumeImpl::ReclaimOwnTail(InodeId ino) {
-  {
-    std::lock_guard<std::mutex> l(orphans_mu_);
-    if (live_tails_.count(ino) == 0) return Status::Ok();
-  }
+  if (!TailPending(ino)) return Status::Ok();
   bool done = false;
   while (!done) VOLUMED_RETURN_IF_ERROR(ReclaimStep(ino, &done));
   return Status::Ok();

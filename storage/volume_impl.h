@@ -96,8 +96,8 @@ class VolumeImpl final : public Volume {
   Result<uint32_t> Access(const Credentials& cred, InodeRef ref, uint32_t requested,
                           Attributes* after) override;
   Result<std::string> ReadLink(const Credentials& cred, InodeRef ref, Attributes* after) override;
-  Result<ReadResult> Read(const Credentials& cred, InodeRef ref, uint64_t offset,
-                          uint32_t count) override;
+  Result<ReadExtent> ReadInto(const Credentials& cred, InodeRef ref, uint64_t offset,
+                              uint32_t count, const ReadBuffer& buffer) override;
   Result<WriteResult> Write(const Credentials& cred, InodeRef ref, uint64_t offset,
                             std::string_view data, Stability stability, Wcc* wcc) override;
   Result<CreateResult> Create(const Credentials& cred, InodeRef dir, std::string_view name,
@@ -196,6 +196,9 @@ class VolumeImpl final : public Volume {
   // Before a file grows: reclaims its truncated tail still in the orphan list. Caller
   // holds the inode's lock.
   Status ReclaimOwnTail(InodeId ino);
+  // Whether blocks of live `ino` past its end still wait for reclaim (and count in its
+  // `used`).
+  bool TailPending(InodeId ino);
   // One bounded step of reclaiming `ino`; *done when its orphan record is gone.
   Status ReclaimStep(InodeId ino, bool* done);
   Status ReclaimDead();

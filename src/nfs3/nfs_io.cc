@@ -1,6 +1,8 @@
 // NFSv3 I/O family: READ, WRITE, COMMIT. Stability is answered as the store reports it
 // (DESIGN.md §5); a write or sync error changes the write verifier.
 #include <algorithm>
+#include <cstdlib>
+#include <memory>
 
 #include "metrics/volume_activity.h"
 #include "nfs3/handler_util.h"
@@ -49,17 +51,23 @@ void Read(NfsService& s, const CallContext& ctx, const READ3args& a, READ3res& r
     return;
   }
   uint32_t count = std::min<uint32_t>(a.count, storage::kMaxIoSize);
-  auto read = target->volume->Read(target->cred, target->ref, a.offset, count);
+  // The store reads straight into the reply's own buffer (freed with the result once
+  // sent); on failure it is freed here, since the result then holds the other arm.
+  std::unique_ptr<char, decltype(&std::free)> data(nullptr, &std::free);
+  auto read =
+      target->volume->ReadInto(target->cred, target->ref, a.offset, count, [&data](size_t len) {
+        data.reset(rpc::XdrAllocBytes(len));
+        return data.get();
+      });
   if (!read.ok()) {
     r.status = ToNfsStat(read.status());
     FillPostOp(*target, target->ref, &r.READ3res_u.resfail.file_attributes);
     return;
   }
   READ3resok& ok = r.READ3res_u.resok;
-  size_t n = std::min<size_t>(read->data.size(), count);
-  ok.data.data_val = rpc::XdrDupBytes(read->data.data(), n);
-  ok.data.data_len = static_cast<u_int>(n);
-  ok.count = static_cast<count3>(n);
+  ok.data.data_val = data.release();
+  ok.data.data_len = static_cast<u_int>(read->count);
+  ok.count = static_cast<count3>(read->count);
   ok.eof = read->eof ? TRUE : FALSE;
   r.status = NFS3_OK;
   if (auto* activity = metrics::VolumeActivity::Global().Find(target->volume_id)) {

@@ -27,12 +27,19 @@ inline char* XdrDupString(std::string_view s, size_t max_len = SIZE_MAX) {
   return out;
 }
 
-// A malloc'ed copy of `len` bytes; null for none (XDR encodes a null opaque of length 0).
-inline char* XdrDupBytes(const void* data, size_t len) {
+// `len` malloc'ed bytes, for the caller to fill; null for none (XDR encodes a null
+// opaque of length 0).
+inline char* XdrAllocBytes(size_t len) {
   if (len == 0) return nullptr;
   auto* out = static_cast<char*>(std::malloc(len));
   if (out == nullptr) throw std::bad_alloc();
-  std::memcpy(out, data, len);
+  return out;
+}
+
+// A malloc'ed copy of `len` bytes; null for none.
+inline char* XdrDupBytes(const void* data, size_t len) {
+  char* out = XdrAllocBytes(len);
+  if (len > 0) std::memcpy(out, data, len);
   return out;
 }
 

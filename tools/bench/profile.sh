@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# profile.sh: where volumed spends its CPU under one loadgen workload. Starts volumed (one
-# volume "bench", squash none) in private network, mount and PID namespaces as compare.sh
-# does, runs `loadgen SETUP...` first when --setup is given (not profiled), then records
-# `perf record -e cpu-clock -g` on volumed for the whole profiled workload and prints the
-# top of `perf report --no-children` (self time by symbol), the workload's result line,
-# and volumed's CPU per item. A figure, not a test.
+# profile.sh: where volumed spends its CPU under loadgen workloads. Starts a release
+# volumed (one volume "bench", squash none) in private network, mount and PID namespaces
+# as compare.sh does, and for each workload records `perf record -e cpu-clock
+# --call-graph dwarf` of the server for the length of one loadgen run, then prints the
+# result line, the server CPU per item and the top of `perf report --no-children` (self
+# time by symbol), and keeps DIR/NAME.txt (self) and DIR/NAME.children.txt (inclusive).
 #
-#   tools/bench/profile.sh [--setup "LOADGEN ARGS"] [--top N] [--out DIR] [--build DIR] \
-#       LOADGEN ARGS...
-#   e.g. tools/bench/profile.sh --setup "create --dir c --files 2000 --inflight 16" \
-#       getattr --dir c --inflight 1 --seconds 5
+#   tools/bench/profile.sh [--seconds 10] [--seq-mib 1024] [--out DIR] [--build DIR]
+#       the data path: random 4 KiB reads and UNSTABLE writes at 1 in flight into a
+#       64 MiB file, and a 1 MiB UNSTABLE write stream of --seq-mib (8 in flight)
+#   tools/bench/profile.sh [--setup "LOADGEN ROW"] [--out DIR] [--build DIR] LOADGEN ROW
+#       one workload given as loadgen arguments, after an unprofiled --setup row; e.g.
+#       --setup "create --dir c --files 2000 --inflight 16" getattr --dir c --inflight 1
 #
-# As root; needs `perf` (linux-perf, installed by tools/install-deps.sh bench) and a
-# release build (default build-rel). --out keeps perf.data and the full report.
+# As root; needs `perf` (linux-perf, installed by tools/install-deps.sh bench). DIR
+# defaults to build-rel/profile, --build to build-rel. A figure, not a test.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -20,28 +22,36 @@ repo=$(cd "$here/../.." && pwd)
 # shellcheck source=bench_lib.sh
 source "$here/bench_lib.sh"
 
+seconds=10
+seq_mib=1024
 setup=""
-top=25
-out=""
 build="$repo/build-rel"
+out=""
 while (($#)); do
   case $1 in
+    --seconds) seconds=$2; shift 2 ;;
+    --seq-mib) seq_mib=$2; shift 2 ;;
     --setup) setup=$2; shift 2 ;;
-    --top) top=$2; shift 2 ;;
-    --out) out=$(realpath -m "$2"); shift 2 ;;
-    --build) build=$(cd "$2" && pwd); shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --build) build=$2; shift 2 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    --) shift; break ;;
+    -*) echo "profile.sh: unknown option $1 (--help)" >&2; exit 2 ;;
     *) break ;;
   esac
 done
-(($#)) || { echo "profile.sh: give the loadgen workload to profile (--help)" >&2; exit 2; }
 
 if [[ "${BENCH_INSIDE:-}" != 1 ]]; then
+  build=$(cd "$build" && pwd)
   for t in src/volumed tools/volumectl/volumectl tools/bench/loadgen; do
-    [[ -x $build/$t ]] || { echo "profile.sh: $build/$t missing (see README Benchmarks)" >&2; exit 1; }
+    [[ -x $build/$t ]] || { echo "profile.sh: $build/$t missing (README, Benchmarks)" >&2; exit 1; }
   done
   "$repo/tools/install-deps.sh" bench
-  bench_enter "$0" --setup "$setup" --top "$top" ${out:+--out "$out"} --build "$build" "$@"
+  out=${out:-$build/profile}
+  mkdir -p "$out"
+  out=$(cd "$out" && pwd)
+  bench_enter "$0" --seconds "$seconds" --seq-mib "$seq_mib" --setup "$setup" --out "$out" \
+    --build "$build" -- "$@"
 fi
 
 # ---- inside the namespaces ----
@@ -51,28 +61,43 @@ bench_setup volumed-profile
 bench_start_volumed "$bench_work/volumed" --volume bench
 pid=$bench_pid
 bench_volumectl policy bench --squash none >/dev/null
-if [[ -n $setup ]]; then
+
+lg() { "$loadgen" "$@" --export /bench --nfs-port "$bench_nfs_port" --mount-port "$bench_mount_port"; }
+
+# profile NAME LOADGEN ARGS...: perf of the server for the length of one loadgen run.
+profile() {
+  local name=$1 before after line items
+  shift
+  perf record -q -e cpu-clock --call-graph dwarf,16384 -p "$pid" -o "$out/$name.data" 2>/dev/null &
+  local perf_pid=$!
+  sleep 0.5
+  before=$(bench_cpu_ticks "$pid")
+  line=$(lg "$@")
+  after=$(bench_cpu_ticks "$pid")
+  kill -INT "$perf_pid"
+  wait "$perf_pid" || true
+  echo "== $name: $line"
+  items=$(sed -n 's/.* items=\([0-9]*\).*/\1/p' <<<"$line")
+  if [[ -n $items && $items -gt 0 ]]; then
+    echo "volumed CPU: $(((after - before) * 1000000 / $(getconf CLK_TCK) / items)) µs per item"
+  fi
+  perf report -i "$out/$name.data" --no-children --stdio --percent-limit 0.7 -g none \
+    2>/dev/null | grep -v -e '^$' -e '^#' | head -40 >"$out/$name.txt" || true
+  perf report -i "$out/$name.data" --children --stdio --percent-limit 2 -g none \
+    2>/dev/null | grep -v -e '^$' -e '^#' | head -60 >"$out/$name.children.txt" || true
+  sed 's/ *$//' "$out/$name.txt" | cut -c1-150 | head -25
+  echo "  → $out/$name.txt, $out/$name.children.txt"
+}
+
+if (($#)); then
   # shellcheck disable=SC2086  # setup is a word list
-  "$loadgen" $setup --export /bench >/dev/null
+  [[ -n $setup ]] && lg $setup >/dev/null
+  profile "$1" "$@"
+else
+  # The random-I/O file exists before the read is profiled.
+  lg randwrite --stable unstable --file-mib 64 --inflight 16 --seconds 2 >/dev/null
+  profile randread1 randread --file-mib 64 --inflight 1 --seconds "$seconds"
+  profile randwrite1 randwrite --stable unstable --file-mib 64 --inflight 1 --seconds "$seconds"
+  profile seqwrite seqwrite --seq-mib "$seq_mib" --inflight 8
 fi
-
-data=${out:-$bench_work}/perf.data
-[[ -n $out ]] && mkdir -p "$out"
-perf record -q -e cpu-clock -g -p "$pid" -o "$data" 2>/dev/null &
-perf_pid=$!
-sleep 0.5
-before=$(bench_cpu_ticks "$pid")
-line=$("$loadgen" "$@" --export /bench)
-after=$(bench_cpu_ticks "$pid")
-kill -INT "$perf_pid"
-wait "$perf_pid" 2>/dev/null || true
-
-items=$(sed -n 's/.* items=\([0-9]*\).*/\1/p' <<<"$line")
-echo "$line"
-if [[ -n $items && $items -gt 0 ]]; then
-  echo "volumed CPU: $(((after - before) * 1000000 / $(getconf CLK_TCK) / items)) µs per item"
-fi
-echo
-report() { perf report -i "$data" --no-children --sort symbol --stdio "$@" 2>/dev/null; }
-[[ -n $out ]] && report >"$out/report.txt"
-report -g none --percent-limit 0.5 | grep -v '^#' | grep -v '^$' | head -n "$top"
+bench_stop "$pid"

@@ -19,10 +19,12 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <string>
 #include <thread>
@@ -61,6 +63,65 @@ T Must(Result<T> r, const char* what) {
 
 std::string Key(const char* prefix, uint64_t i) { return prefix + std::to_string(i); }
 
+// 1 MiB sequential writes (unstable, as the kernel client sends them), then COMMIT, beside
+// the raw equivalent. With `log_path` (the volume's LevelDB LOG) also what stalled the
+// writer: its slowest writes, the most level-0 files seen (sampled every 5 ms), the
+// writes that waited for a memtable flush or on too many level-0 files (LevelDB logs
+// each), and LevelDB's own per-level compaction stats.
+void SequentialWrite(Volume& v, const Kv& kv, Kv& raw, int seq_mib, size_t bs,
+                     const std::string& log_path, std::mt19937_64& rng) {
+  const Credentials root{0, 0, {}};
+  auto seq = Must(v.Create(root, v.Root(), "seq", CreateMode::kGuarded, {}, 0, nullptr), "create");
+  std::string data(1 << 20, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(rng());
+  std::atomic<bool> writing{true};
+  int max_l0 = 0;
+  std::thread sampler([&] {
+    while (writing.load()) {
+      if (auto n = kv.Property("leveldb.num-files-at-level0"))
+        max_l0 = std::max(max_l0, std::stoi(*n));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  std::vector<double> latency;
+  latency.reserve(seq_mib);
+  auto t0 = Clock::now();
+  for (int i = 0; i < seq_mib; ++i) {
+    auto w0 = Clock::now();
+    Must(v.Write(root, seq.ref, uint64_t(i) << 20, data, Stability::kUnstable, nullptr), "write");
+    latency.push_back(Seconds(w0));
+  }
+  if (Status s = v.Commit(seq.ref, nullptr); !s.ok()) Die(s, "commit");
+  const double store = seq_mib / Seconds(t0);
+  writing = false;
+  sampler.join();
+  t0 = Clock::now();
+  for (int i = 0; i < seq_mib; ++i) {
+    leveldb::WriteBatch b;
+    for (size_t off = 0; off < data.size(); off += bs) {
+      b.Put(Key("s", (uint64_t(i) << 20) + off), leveldb::Slice(data.data() + off, bs));
+    }
+    if (Status s = raw.Write(&b, false); !s.ok()) Die(s, "raw write");
+  }
+  leveldb::WriteBatch barrier;
+  barrier.Put("barrier", "");
+  if (Status s = raw.Write(&barrier, true); !s.ok()) Die(s, "raw barrier");
+  Row("1 MiB sequential write (MiB/s)", store, seq_mib / Seconds(t0), "ops/s = MiB/s");
+  if (log_path.empty()) return;
+  std::sort(latency.begin(), latency.end());
+  auto ms = [&](double q) { return 1000 * latency[static_cast<size_t>(q * (latency.size() - 1))]; };
+  size_t memtable_waits = 0, l0_waits = 0;
+  std::ifstream log(log_path);
+  for (std::string line; std::getline(log, line);) {
+    if (line.find("Current memtable full; waiting") != std::string::npos) ++memtable_waits;
+    if (line.find("Too many L0 files; waiting") != std::string::npos) ++l0_waits;
+  }
+  std::printf(
+      "store writes: p50 %.1f ms, p99 %.1f ms, max %.1f ms; most level-0 files %d; "
+      "waits for a memtable flush %zu, on level-0 stop %zu\n%s",
+      ms(0.5), ms(0.99), ms(1.0), max_l0, memtable_waits, l0_waits,
+      kv.Property("leveldb.stats").value_or("").c_str());
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -69,8 +130,8 @@ int main(int argc, char** argv) {
   int files = 5000;
   int threads = 8;
   uint32_t block_kib = 16;
-  size_t write_buffer_mib = 32;
-  size_t max_file_mib = 32;
+  size_t write_buffer_mib = 64;
+  size_t max_file_mib = 64;
   bool no_compress = false;
   int bloom_bits = 10;
   int seq_mib = 256;
@@ -83,6 +144,11 @@ int main(int argc, char** argv) {
   app.add_flag("--no-compress", no_compress, "disable snappy");
   app.add_option("--bloom-bits", bloom_bits, "bloom filter bits per key (0 = none)");
   app.add_option("--seq-mib", seq_mib, "MiB for the sequential write");
+  bool seq_only = false;
+  app.add_flag("--seq-only", seq_only,
+               "only the sequential write, with LevelDB's stats and the writers' stalls");
+  size_t table_block_kib = 16;
+  app.add_option("--table-block-kib", table_block_kib, "LevelDB block_size (table blocks)");
   rados::RadosEnvOptions ceph;
   ceph.conf_path = "/etc/ceph/ceph.conf";
   ceph.gateway_id = "storage_bench";
@@ -100,6 +166,7 @@ int main(int argc, char** argv) {
   KvTuning tuning;
   tuning.write_buffer_size = write_buffer_mib << 20;
   tuning.max_file_size = max_file_mib << 20;
+  tuning.table_block_size = table_block_kib << 10;
   tuning.compress = !no_compress;
   tuning.bloom_bits_per_key = bloom_bits;
   std::unique_ptr<rados::RadosEnv> rados_env;
@@ -119,10 +186,20 @@ int main(int argc, char** argv) {
   const Credentials root{0, 0, {}};
   std::mt19937_64 rng(1);
 
-  std::printf("block %u KiB, write buffer %zu MiB, max file %zu MiB, %s, bloom %d bits; %s%s\n",
-              block_kib, write_buffer_mib, max_file_mib, no_compress ? "no compression" : "snappy",
-              bloom_bits, dir.c_str(), rados_env ? (" in RADOS pool " + ceph.pool).c_str() : "");
+  std::printf(
+      "block %u KiB, write buffer %zu MiB, max file %zu MiB, table block %zu KiB, %s, bloom %d "
+      "bits; %s%s\n",
+      block_kib, write_buffer_mib, max_file_mib, table_block_kib,
+      no_compress ? "no compression" : "snappy", bloom_bits, dir.c_str(),
+      rados_env ? (" in RADOS pool " + ceph.pool).c_str() : "");
   std::printf("%-34s %12s %12s %8s\n", "shape", "store", "raw leveldb", "ratio");
+  if (seq_only) {
+    SequentialWrite(v, *volume->kv(), *raw, seq_mib, vo.block_size, dir + "/vol/LOG", rng);
+    volume->Close();
+    raw.reset();
+    if (own_dir) std::filesystem::remove_all(dir);
+    return 0;
+  }
 
   // create, one thread: each a synced batch.
   auto d = Must(v.Mkdir(root, v.Root(), "c", {}, nullptr), "mkdir");
@@ -225,32 +302,7 @@ int main(int argc, char** argv) {
         store, n / Seconds(t0));
   }
 
-  // 1 MiB sequential writes (unstable, as the kernel client sends them), then COMMIT.
-  {
-    auto seq =
-        Must(v.Create(root, v.Root(), "seq", CreateMode::kGuarded, {}, 0, nullptr), "create");
-    std::string data(1 << 20, '\0');
-    for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(rng());
-    t0 = Clock::now();
-    for (int i = 0; i < seq_mib; ++i) {
-      Must(v.Write(root, seq.ref, uint64_t(i) << 20, data, Stability::kUnstable, nullptr), "write");
-    }
-    if (Status s = v.Commit(seq.ref, nullptr); !s.ok()) Die(s, "commit");
-    store = seq_mib / Seconds(t0);
-    const size_t bs = vo.block_size;
-    t0 = Clock::now();
-    for (int i = 0; i < seq_mib; ++i) {
-      leveldb::WriteBatch b;
-      for (size_t off = 0; off < data.size(); off += bs) {
-        b.Put(Key("s", (uint64_t(i) << 20) + off), leveldb::Slice(data.data() + off, bs));
-      }
-      if (Status s = raw->Write(&b, false); !s.ok()) Die(s, "raw write");
-    }
-    leveldb::WriteBatch barrier;
-    barrier.Put("barrier", "");
-    if (Status s = raw->Write(&barrier, true); !s.ok()) Die(s, "raw barrier");
-    Row("1 MiB sequential write (MiB/s)", store, seq_mib / Seconds(t0), "ops/s = MiB/s");
-  }
+  SequentialWrite(v, *volume->kv(), *raw, seq_mib, vo.block_size, "", rng);
 
   // readdir of 10,000 entries
   {
