@@ -34,8 +34,8 @@ class LogSyncer;
 
 // LevelDB settings; the reasons and measurements are in storage/TUNING.md.
 struct KvTuning {
-  size_t write_buffer_size = size_t{64} << 20;
-  size_t max_file_size = size_t{64} << 20;
+  size_t write_buffer_size = size_t{32} << 20;
+  size_t max_file_size = size_t{32} << 20;
   size_t table_block_size = size_t{16} << 10;
   bool compress = true;  // snappy; LevelDB stores a block raw when it does not shrink
   int bloom_bits_per_key = 10;

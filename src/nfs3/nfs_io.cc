@@ -71,7 +71,7 @@ void Read(NfsService& s, const CallContext& ctx, const READ3args& a, READ3res& r
   ok.eof = read->eof ? TRUE : FALSE;
   r.status = NFS3_OK;
   if (auto* activity = metrics::VolumeActivity::Global().Find(target->volume_id)) {
-    activity->bytes_read.fetch_add(n, std::memory_order_relaxed);
+    activity->bytes_read.fetch_add(read->count, std::memory_order_relaxed);
   }
   SetPostOp(read->attrs, target->volume_id, &ok.file_attributes);
 }

@@ -130,8 +130,8 @@ int main(int argc, char** argv) {
   int files = 5000;
   int threads = 8;
   uint32_t block_kib = 16;
-  size_t write_buffer_mib = 64;
-  size_t max_file_mib = 64;
+  size_t write_buffer_mib = 32;
+  size_t max_file_mib = 32;
   bool no_compress = false;
   int bloom_bits = 10;
   int seq_mib = 256;
