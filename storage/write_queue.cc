@@ -56,13 +56,17 @@ Status WriteQueue::Commit(leveldb::WriteBatch* batch, bool needed, Delta delta) 
   while (!w.done && &w != writers_.front()) w.cv.wait(l);
   if (w.done) return w.status;
 
-  // This writer leads: take the writers queued behind it into one group.
+  // This writer leads: take the writers queued behind it into one group. A leader alone
+  // writes its own batch: copying a 1 MiB WRITE's batch into a group cost a third of
+  // the server's CPU on streaming writes (storage/TUNING.md, "The data path").
   leveldb::WriteBatch group;
+  size_t group_bytes = 0;
   CountersRecord next = counters_;
   bool group_needed = false;
   std::vector<Writer*> taken;
+  std::vector<leveldb::WriteBatch*> batches;
   for (Writer* x : writers_) {
-    if (x != &w && group.ApproximateSize() > kMaxGroupBytes) break;
+    if (x != &w && group_bytes > kMaxGroupBytes) break;
     taken.push_back(x);
     if (Exceeds(next, x->delta)) {
       x->status = Status(Status::Code::kQuotaExceeded, "volume quota exceeded");
@@ -71,13 +75,21 @@ Status WriteQueue::Commit(leveldb::WriteBatch* batch, bool needed, Delta delta) 
     next.used_bytes = Apply(next.used_bytes, x->delta.bytes);
     next.used_files = Apply(next.used_files, x->delta.files);
     group_needed = group_needed || x->needed;
-    group.Append(*x->batch);
+    batches.push_back(x->batch);
+    group_bytes += x->batch->ApproximateSize();
   }
   next.next_ino = next_ino_.load();
-  group.Put(keys::Super(keys::kSuperCounters), Encode(next));
+  leveldb::WriteBatch* out = &group;
+  if (batches.size() == 1) {
+    out = batches.front();  // the caller's batch is spent once committed
+  } else {
+    for (leveldb::WriteBatch* b : batches) group.Append(*b);
+  }
+  // Last in the batch, so it wins over any counters record a retried batch still holds.
+  out->Put(keys::Super(keys::kSuperCounters), Encode(next));
 
   l.unlock();
-  Status s = kv_->Write(&group, false);
+  Status s = kv_->Write(out, false);
   l.lock();
   if (s.ok()) {
     counters_ = next;

@@ -46,6 +46,8 @@ class WriteQueue {
 
   // Writes `batch` (may be empty) plus the updated counters, unsynced; visible on return.
   // `needed`: the batch must become durable (Durability::WhenDurable waits for it).
+  // `batch` may be written as it is with the counters added: once committed it is spent;
+  // refused for the quota, it is left untouched (and may be committed again).
   Status Commit(leveldb::WriteBatch* batch, bool needed, Delta delta);
 
   void SetQuota(const Quota& quota);
