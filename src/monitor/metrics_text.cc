@@ -7,7 +7,6 @@
 #include "metrics/exposition.h"
 #include "metrics/process_stats.h"
 #include "metrics/storage_metrics.h"
-#include "monitor/build_info.h"
 #include "monitor/pages.h"
 #include "nfs3/nfs_service.h"
 #include "rpc/call_metrics.h"
@@ -204,8 +203,6 @@ void WriteProcess(ExpositionWriter& out, const ServerStatus& status, const Build
 }
 
 }  // namespace
-
-BuildInfo ThisBuild() { return {VOLUMED_VERSION, VOLUMED_GIT_REVISION}; }
 
 std::string RenderMetrics(const ServerStatus& status, const BuildInfo& build) {
   ExpositionWriter out;
