@@ -1,8 +1,8 @@
 // ServerFlags: every setting of volumed, from its command line and its config file.
 //
 // The config file (`--config FILE`, default /etc/volumed/volumed.conf when that file
-// exists) is read by CLI11's config support in its TOML form: one `key = value` per
-// line, the key being a flag's long name without the dashes (`nfs-port = 2049`), lists
+// exists; `--config ""` reads none) is read by CLI11's config support in its TOML form: one `key =
+// value` per line, the key being a flag's long name without the dashes (`nfs-port = 2049`), lists
 // as `volume = ["a", "b"]`, `#` comments. A flag given on the command line overrides the
 // file. An unknown key or a value that does not convert is an error naming the key and
 // the file. `--print-config` prints the effective settings in the same form, so its

@@ -40,6 +40,16 @@ std::string EscapeHtml(std::string_view text) {
   return out;
 }
 
+const char* VolumeKindName(storage::VolumeKind kind) {
+  switch (kind) {
+    case storage::VolumeKind::kPersisted:
+      return "persisted";
+    case storage::VolumeKind::kEphemeral:
+      return "ephemeral";
+  }
+  return "unknown";
+}
+
 namespace {
 
 constexpr const char* kStyle = R"(
@@ -83,16 +93,6 @@ std::string FormatDuration(int64_t ns) {
   if (h > 0) return fmt::format("{}h {}m", h, m);
   if (m > 0) return fmt::format("{}m {}s", m, s);
   return fmt::format("{}s", s);
-}
-
-const char* KindName(storage::VolumeKind kind) {
-  switch (kind) {
-    case storage::VolumeKind::kPersisted:
-      return "persisted";
-    case storage::VolumeKind::kEphemeral:
-      return "ephemeral";
-  }
-  return "unknown";
 }
 
 const char* SquashName(storage::Squash squash) {
@@ -191,7 +191,7 @@ std::string RenderIndexPage(const ServerStatus& s, const BuildInfo& build, int r
   for (const VolumeStatus& v : s.volumes) {
     out += fmt::format("<tr class=\"volume\" data-volume=\"{}\"><td class=\"name\">{}</td>",
                        EscapeHtml(v.info.name), VolumeLink(v.info.name));
-    out += fmt::format("<td>{}</td>", KindName(v.info.kind));
+    out += fmt::format("<td>{}</td>", VolumeKindName(v.info.kind));
     out += UsageCell(v);
     out += fmt::format("<td class=\"num files\" data-files=\"{}\">{}</td>", v.used_files,
                        FilesText(v));
@@ -227,7 +227,7 @@ std::string RenderVolumePage(const ServerStatus& s, const VolumeStatus& v, const
   auto row = [&](std::string_view key, const std::string& value_html) {
     out += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", key, value_html);
   };
-  row("Kind", KindName(info.kind));
+  row("Kind", VolumeKindName(info.kind));
   row("Created", FormatTime(info.created_ns));
   row("Lease expires", LeaseText(v, s.now_ns));
   row("Used / quota", UsageHtml(v));

@@ -7,7 +7,6 @@
 #include "metrics/exposition.h"
 #include "metrics/process_stats.h"
 #include "metrics/storage_metrics.h"
-#include "monitor/build_info.h"
 #include "monitor/pages.h"
 #include "nfs3/nfs_service.h"
 #include "rpc/call_metrics.h"
@@ -17,16 +16,6 @@ namespace {
 
 using metrics::ExpositionWriter;
 using metrics::MetricType;
-
-const char* KindName(storage::VolumeKind kind) {
-  switch (kind) {
-    case storage::VolumeKind::kPersisted:
-      return "persisted";
-    case storage::VolumeKind::kEphemeral:
-      return "ephemeral";
-  }
-  return "unknown";
-}
 
 // One gauge or counter family with a sample per volume; `value` returns false to skip.
 template <typename Fn>
@@ -49,8 +38,8 @@ void WriteVolumes(ExpositionWriter& out, const ServerStatus& status) {
   out.Family("volumed_volume_info", MetricType::kGauge,
              "Always 1; the volume's kind (persisted or ephemeral) as a label.");
   for (const VolumeStatus& v : status.volumes) {
-    out.Sample("volumed_volume_info", {{"volume", v.info.name}, {"kind", KindName(v.info.kind)}},
-               1);
+    out.Sample("volumed_volume_info",
+               {{"volume", v.info.name}, {"kind", VolumeKindName(v.info.kind)}}, 1);
   }
   PerVolume(out, status, "volumed_volume_used_bytes", MetricType::kGauge,
             "Bytes stored in the volume's files (live while the volume is open, else as last "
@@ -214,8 +203,6 @@ void WriteProcess(ExpositionWriter& out, const ServerStatus& status, const Build
 }
 
 }  // namespace
-
-BuildInfo ThisBuild() { return {VOLUMED_VERSION, VOLUMED_GIT_REVISION}; }
 
 std::string RenderMetrics(const ServerStatus& status, const BuildInfo& build) {
   ExpositionWriter out;

@@ -32,6 +32,9 @@ std::string RenderVolumePage(const ServerStatus& server, const VolumeStatus& vol
 // A 404 page for `what` (e.g. "volume 'x'"), escaped.
 std::string RenderNotFoundPage(std::string_view what);
 
+// "persisted" or "ephemeral", as the pages and the metrics' kind label say it.
+const char* VolumeKindName(storage::VolumeKind kind);
+
 // This build: the meson project version and `git describe` at build time.
 BuildInfo ThisBuild();
 

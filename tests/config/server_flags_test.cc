@@ -164,6 +164,12 @@ TEST(ServerFlagsTest, DefaultFileIsReadOnlyWhenItExists) {
   EXPECT_EQ(present.flags.http, "127.0.0.1:9");
   EXPECT_EQ(present.config_file, file);
 
+  // --config "" reads no file, not even the default one.
+  const ParsedFlags none = Parse({"--config", ""}, file);
+  ASSERT_EQ(none.action, ParsedFlags::Action::kServe) << none.output;
+  EXPECT_EQ(none.flags.http, "");
+  EXPECT_EQ(none.config_file, "");
+
   // A file named with --config must exist.
   const ParsedFlags named = Parse({"--config", dir / "missing.conf"});
   EXPECT_EQ(named.action, ParsedFlags::Action::kExit);

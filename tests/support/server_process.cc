@@ -64,7 +64,11 @@ Status ServerProcess::Launch() {
   if (bin == nullptr || *bin == '\0') {
     return InvalidArgument("VOLUMED_BIN is not set (the meson test sets it to the volumed path)");
   }
+  // --config "": no config file, so one installed on the machine
+  // (/etc/volumed/volumed.conf) never changes what a test's server does.
   argv_ = {bin,
+           "--config",
+           "",
            "--data",
            data_dir_,
            "--listen",
