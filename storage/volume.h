@@ -2,8 +2,9 @@
 // over the volume's own LevelDB. Each mutating operation is one atomic WriteBatch that
 // changes the inode(s), directory entries and blocks together, and fills wcc data taken
 // atomically with the change. Permission checks (mode bits against Credentials, sticky
-// directories, owner-only operations) happen here, because only here are the attributes
-// read atomically with the change. Callers apply export policy (read-only, squash) first.
+// directories, owner-only operations; the rules, as Linux's, are in permissions.h) happen
+// here, because only here are the attributes read atomically with the change. Callers
+// apply export policy (read-only, squash) first.
 //
 // Durability (DESIGN.md §5): an operation returns once its change is applied (visible to
 // every later operation), not once it is durable. Namespace operations, SETATTR and

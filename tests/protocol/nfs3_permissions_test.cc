@@ -72,6 +72,9 @@ enum class Op {
   kRenameInto,     // RENAME obj -> sub/obj; sub is 1000:1000 with mode a
   kLink,           // LINK obj -> linked (same directory)
   kCreate,         // CREATE new (same directory)
+  kCreateMode,     // CREATE new with mode a
+  kMkdirMode,      // MKDIR new with mode a
+  kCreateOwned,    // CREATE new with mode 0644, uid a, gid b
   kMknodChr,       // MKNOD chr new
   kMknodFifo,      // MKNOD fifo new
   kLookup,         // LOOKUP obj
@@ -88,8 +91,11 @@ struct Row {
   uint32_t a = 0;
   uint32_t b = 0;
   nfsstat3 want = NFS3_OK;
-  std::optional<uint32_t> mode_after;  // obj's mode after the operation
-  uint32_t access = 0;                 // kAccess: the bits granted
+  // After the operation: obj's mode, or for the operations that make "new", its mode and
+  // owner:group (uid << 32 | gid).
+  std::optional<uint32_t> mode_after;
+  std::optional<uint64_t> ids_after;
+  uint32_t access = 0;  // kAccess: the bits granted
   Vol vol() const { return who.vol; }
 };
 
@@ -326,6 +332,38 @@ std::vector<Row> Table() {
         NFS3ERR_ACCES));
   add(R("readdir-by-root-without-read", NF3REG, {}, {1000, 1000, 0000}, kRoot, Op::kReadDir));
 
+  // R12 new inodes: owner and group (set-group-ID directories), mode_strip_sgid, and
+  // CREATE's owner/group, which only root's CREATE applies.
+  auto made = [&](const char* name, Owner dir, const Who& who, Op op, uint32_t a, uint32_t b,
+                  uint32_t mode, uint32_t uid, uint32_t gid) {
+    add(R(name, op == Op::kMkdirMode ? NF3DIR : NF3REG, {}, dir, who, op, a, b, NFS3_OK, mode));
+    rows.back().ids_after = (uint64_t{uid} << 32) | gid;
+  };
+  const Owner sgid_dir{0, 5000, 02777};
+  const Owner plain_dir{0, 0, 0777};
+  made("new-file-takes-callers-group", plain_dir, kOther, Op::kCreateMode, 0644, 0, 0644, 2000,
+       2000);
+  made("new-file-in-setgid-dir-takes-its-group", sgid_dir, kOther, Op::kCreateMode, 0644, 0, 0644,
+       2000, 5000);
+  made("new-dir-in-setgid-dir-is-setgid", sgid_dir, kOther, Op::kMkdirMode, 0755, 0, 02755, 2000,
+       5000);
+  made("new-sgid-gx-file-in-setgid-dir-outside-group", sgid_dir, kOther, Op::kCreateMode, 02755, 0,
+       0755, 2000, 5000);
+  made("new-sgid-file-without-gx-in-setgid-dir-outside-group", sgid_dir, kOther, Op::kCreateMode,
+       02745, 0, 02745, 2000, 5000);
+  made("new-sgid-gx-file-in-setgid-dir-as-member", {0, 1000, 02777}, kMember, Op::kCreateMode,
+       02755, 0, 02755, 2000, 1000);
+  made("new-sgid-gx-file-in-setgid-dir-by-root", sgid_dir, kRoot, Op::kCreateMode, 02755, 0, 02755,
+       0, 5000);
+  made("create-owner-group-by-user-ignored", plain_dir, kOther, Op::kCreateOwned, 1000, 1000, 0644,
+       2000, 2000);
+  made("create-own-ids-by-member-ignored", plain_dir, kMember, Op::kCreateOwned, 2000, 1000, 0644,
+       2000, 2000);
+  made("create-owner-group-by-root-applied", plain_dir, kRoot, Op::kCreateOwned, 1000, 1000, 0644,
+       1000, 1000);
+  made("create-owner-group-by-squashed-root-ignored", plain_dir, kSquashedRoot, Op::kCreateOwned, 0,
+       0, 0644, 65534, 65534);
+
   // R5 ACCESS, per type: what nfsd_access grants.
   const uint32_t kRW = ACCESS3_READ | ACCESS3_MODIFY | ACCESS3_EXTEND;
   for (ftype3 t : kAllTypes) {
@@ -537,8 +575,9 @@ class Nfs3Permissions : public ::testing::Test {
   }
 
   // Makes `name` of `type` in `dir` as `c`; its handle, or nothing with the status.
+  // `attrs`: CREATE's or MKDIR's attributes (default: mode 0644 or 0755 only).
   static std::optional<Fh> Make(Client& c, Fh& dir, const std::string& name, ftype3 type,
-                                nfsstat3* status = nullptr) {
+                                nfsstat3* status = nullptr, const sattr3* attrs = nullptr) {
     nfsstat3 st = static_cast<nfsstat3>(-1);
     std::optional<Fh> out;
     auto take = [&](const post_op_fh3& h) {
@@ -549,7 +588,7 @@ class Nfs3Permissions : public ::testing::Test {
         CREATE3args a{};
         a.where = Where(dir, name);
         a.how.mode = GUARDED;
-        a.how.createhow3_u.obj_attributes = Mode(0644);
+        a.how.createhow3_u.obj_attributes = attrs != nullptr ? *attrs : Mode(0644);
         st = Call<CREATE3res>(c, rpc_nfs3_create_async, a,
                               [&](CREATE3res& r) { take(r.CREATE3res_u.resok.obj); });
         break;
@@ -557,7 +596,7 @@ class Nfs3Permissions : public ::testing::Test {
       case NF3DIR: {
         MKDIR3args a{};
         a.where = Where(dir, name);
-        a.attributes = Mode(0755);
+        a.attributes = attrs != nullptr ? *attrs : Mode(0755);
         st = Call<MKDIR3res>(c, rpc_nfs3_mkdir_async, a,
                              [&](MKDIR3res& r) { take(r.MKDIR3res_u.resok.obj); });
         break;
@@ -725,6 +764,20 @@ class Nfs3Permissions : public ::testing::Test {
              &st);
         return st;
       }
+      case Op::kCreateMode:
+      case Op::kMkdirMode:
+      case Op::kCreateOwned: {
+        s = Mode(row.op == Op::kCreateOwned ? 0644 : row.a);
+        if (row.op == Op::kCreateOwned) {
+          s.uid.set_it = 1;
+          s.uid.set_uid3_u.uid = row.a;
+          s.gid.set_it = 1;
+          s.gid.set_gid3_u.gid = row.b;
+        }
+        nfsstat3 st = static_cast<nfsstat3>(-1);
+        Make(c, p.dir, "new", row.op == Op::kMkdirMode ? NF3DIR : NF3REG, &st, &s);
+        return st;
+      }
       case Op::kLookup:
         return LookupStatus(c, p.dir, "obj");
       case Op::kReadDir:
@@ -754,11 +807,22 @@ TEST_F(Nfs3Permissions, EveryRuleEveryTypeAsLinux) {
     if (row.op == Op::kAccess) {
       EXPECT_EQ(granted, row.access);
     }
-    if (row.mode_after) {
-      auto attrs = GetAttr(ClientFor(kRoot, Vol::kPlain), prepared[i].obj);
+    if (row.mode_after || row.ids_after) {
+      const bool made =
+          row.op == Op::kCreateMode || row.op == Op::kMkdirMode || row.op == Op::kCreateOwned;
+      Client& root = ClientFor(kRoot, row.vol());
+      auto target = made ? Lookup(root, prepared[i].dir, "new") : prepared[i].obj;
+      ASSERT_TRUE(target.has_value());
+      auto attrs = GetAttr(root, *target);
       ASSERT_TRUE(attrs.has_value());
-      EXPECT_EQ(attrs->mode & 07777, *row.mode_after)
-          << std::oct << "mode 0" << (attrs->mode & 07777) << ", want 0" << *row.mode_after;
+      if (row.mode_after) {
+        EXPECT_EQ(attrs->mode & 07777, *row.mode_after)
+            << std::oct << "mode 0" << (attrs->mode & 07777) << ", want 0" << *row.mode_after;
+      }
+      if (row.ids_after) {
+        EXPECT_EQ((uint64_t{attrs->uid} << 32) | attrs->gid, *row.ids_after)
+            << "owner " << attrs->uid << ":" << attrs->gid;
+      }
     }
     ++checked;
   }

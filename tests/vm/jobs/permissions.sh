@@ -164,6 +164,16 @@ expect ok "$MEMBER" sh -c "echo y >>$D/grp"
 expect EACCES "$OTHER" sh -c "echo y >>$D/grp"
 expect EACCES "$OTHER" cat "$D/grp"
 
+step "new files in a set-group-ID directory"
+mk "$D/sgid" 0:5000 2777 dir
+expect ok "$OTHER" touch "$D/sgid/f"
+expect ok "$OTHER" mkdir "$D/sgid/d"
+expect ok "$OTHER" /usr/bin/python3 -c \
+  "import os; os.close(os.open('$D/sgid/x', os.O_CREAT | os.O_WRONLY, 0o2755))"
+judge "$(stat -c %u:%g "$D/sgid/f")" 2000:5000 "owner of a file made in a set-group-ID directory"
+judge "$(stat -c %a:%g "$D/sgid/d")" 2755:5000 "mode:group of a directory made in it"
+judge "$(stat -c %a:%g "$D/sgid/x")" 755:5000 "mode:group of a 2755 file made in it by a non-member"
+
 step "root squash: root acts as 65534:65534"
 touch "$S/sq-root-file" || fail "squashed root cannot create in the volume root"
 expect ok 0:0:- chown 65534 "$S/sq-root-file"
