@@ -157,6 +157,25 @@ const rpc::Procedure kProceduresV1[] = {
 std::span<const rpc::Procedure> MountProcedures() { return kProcedures; }
 std::span<const rpc::Procedure> MountProceduresV1() { return kProceduresV1; }
 
+namespace {
+
+// mountstat3, RFC 1813 appendix I (MOUNT v1's fhstatus uses the same numbers).
+constexpr rpc::NamedStatus kMountStatuses[] = {
+    {0, "MNT3_OK"},
+    {1, "MNT3ERR_PERM"},
+    {2, "MNT3ERR_NOENT"},
+    {5, "MNT3ERR_IO"},
+    {13, "MNT3ERR_ACCES"},
+    {20, "MNT3ERR_NOTDIR"},
+    {22, "MNT3ERR_INVAL"},
+    {63, "MNT3ERR_NAMETOOLONG"},
+    {10004, "MNT3ERR_NOTSUPP"},
+    {10006, "MNT3ERR_SERVERFAULT"},
+};
+constexpr uint32_t kMntProcedures[] = {MOUNTPROC3_MNT};  // MOUNTPROC_MNT of v1 too
+
+}  // namespace
+
 rpc::ProgramVersion MountService::ProgramV1() {
   rpc::ProgramVersion v = Program();
   v.vers = 1;
@@ -171,7 +190,10 @@ rpc::ProgramVersion MountService::Program() {
                              .procedures = MountProcedures(),
                              .state = this,
                              .tcp = true,
-                             .udp = true};
+                             .udp = true,
+                             .result_status = {.at = rpc::ResultStatus::At::kFirstWord,
+                                               .names = kMountStatuses,
+                                               .procedures = kMntProcedures}};
 }
 
 }  // namespace volumed::mount

@@ -232,6 +232,24 @@ std::span<const rpc::Procedure> Nlm3() {
   return kNlm3;
 }
 
+// nlm4_stats (and nlm_stats of versions 1 and 3, which are its first five), without the
+// version prefix so that one name serves every version.
+constexpr rpc::NamedStatus kNlmStatuses[] = {
+    {0, "GRANTED"},
+    {1, "DENIED"},
+    {2, "DENIED_NOLOCKS"},
+    {3, "BLOCKED"},
+    {4, "DENIED_GRACE_PERIOD"},
+    {5, "DEADLCK"},
+    {6, "ROFS"},
+    {7, "STALE_FH"},
+    {8, "FBIG"},
+    {9, "FAILED"},
+};
+// The procedures answered with nlm_res / nlm4_res / nlm_testres (TEST, LOCK, CANCEL,
+// UNLOCK, GRANTED; SHARE, UNSHARE, NM_LOCK).
+constexpr uint32_t kStatusProcedures[] = {1, 2, 3, 4, 5, 20, 21, 22};
+
 }  // namespace
 
 std::vector<rpc::ProgramVersion> NlmProgramVersions(NlmService* service) {
@@ -242,7 +260,10 @@ std::vector<rpc::ProgramVersion> NlmProgramVersions(NlmService* service) {
                                .procedures = procs,
                                .state = service,
                                .tcp = true,
-                               .udp = true};
+                               .udp = true,
+                               .result_status = {.at = rpc::ResultStatus::At::kAfterCookie,
+                                                 .names = kNlmStatuses,
+                                                 .procedures = kStatusProcedures}};
   };
   return {version(NLM_VERS, kNlm1), version(NLM_VERSX, Nlm3()), version(NLM4_VERS, kNlm4)};
 }

@@ -27,92 +27,8 @@ constexpr std::array<const char*, kFirstStatus> kClassNames = {
     "SUCCESS",    "PROG_UNAVAIL", "PROG_MISMATCH", "PROC_UNAVAIL",  "GARBAGE_ARGS",
     "SYSTEM_ERR", "DENIED",       "NO_REPLY",      "UNKNOWN_STATUS"};
 
-struct NamedStatus {
-  uint32_t value;
-  const char* name;
-};
-
-// nfsstat3, RFC 1813 §2.6.
-constexpr NamedStatus kNfsStatuses[] = {
-    {0, "NFS3_OK"},
-    {1, "NFS3ERR_PERM"},
-    {2, "NFS3ERR_NOENT"},
-    {5, "NFS3ERR_IO"},
-    {6, "NFS3ERR_NXIO"},
-    {13, "NFS3ERR_ACCES"},
-    {17, "NFS3ERR_EXIST"},
-    {18, "NFS3ERR_XDEV"},
-    {19, "NFS3ERR_NODEV"},
-    {20, "NFS3ERR_NOTDIR"},
-    {21, "NFS3ERR_ISDIR"},
-    {22, "NFS3ERR_INVAL"},
-    {27, "NFS3ERR_FBIG"},
-    {28, "NFS3ERR_NOSPC"},
-    {30, "NFS3ERR_ROFS"},
-    {31, "NFS3ERR_MLINK"},
-    {63, "NFS3ERR_NAMETOOLONG"},
-    {66, "NFS3ERR_NOTEMPTY"},
-    {69, "NFS3ERR_DQUOT"},
-    {70, "NFS3ERR_STALE"},
-    {71, "NFS3ERR_REMOTE"},
-    {10001, "NFS3ERR_BADHANDLE"},
-    {10002, "NFS3ERR_NOT_SYNC"},
-    {10003, "NFS3ERR_BAD_COOKIE"},
-    {10004, "NFS3ERR_NOTSUPP"},
-    {10005, "NFS3ERR_TOOSMALL"},
-    {10006, "NFS3ERR_SERVERFAULT"},
-    {10007, "NFS3ERR_BADTYPE"},
-    {10008, "NFS3ERR_JUKEBOX"},
-};
-// mountstat3, RFC 1813 appendix I (MOUNT v1's fhstatus uses the same numbers).
-constexpr NamedStatus kMountStatuses[] = {
-    {0, "MNT3_OK"},
-    {1, "MNT3ERR_PERM"},
-    {2, "MNT3ERR_NOENT"},
-    {5, "MNT3ERR_IO"},
-    {13, "MNT3ERR_ACCES"},
-    {20, "MNT3ERR_NOTDIR"},
-    {22, "MNT3ERR_INVAL"},
-    {63, "MNT3ERR_NAMETOOLONG"},
-    {10004, "MNT3ERR_NOTSUPP"},
-    {10006, "MNT3ERR_SERVERFAULT"},
-};
-// nlm4_stats (and nlm_stats of versions 1 and 3, which are its first five), without the
-// version prefix so that one name serves every version.
-constexpr NamedStatus kNlmStatuses[] = {
-    {0, "GRANTED"},
-    {1, "DENIED"},
-    {2, "DENIED_NOLOCKS"},
-    {3, "BLOCKED"},
-    {4, "DENIED_GRACE_PERIOD"},
-    {5, "DEADLCK"},
-    {6, "ROFS"},
-    {7, "STALE_FH"},
-    {8, "FBIG"},
-    {9, "FAILED"},
-};
-static_assert(std::size(kNfsStatuses) + kFirstStatus <= CallMetrics::kOutcomes);
-
-enum class StatusAt : unsigned char { kNone, kFirstWord, kAfterCookie };
-
-struct StatusLayout {
-  StatusAt at = StatusAt::kNone;
-  std::span<const NamedStatus> names;
-};
-
-// Where the status sits in a procedure's encoded result.
-StatusLayout LayoutOf(uint32_t prog, uint32_t proc) {
-  constexpr uint32_t kNfs = 100003, kMount = 100005, kNlm = 100021;
-  if (prog == kNfs && proc != 0) return {StatusAt::kFirstWord, kNfsStatuses};
-  if (prog == kMount && proc == 1) return {StatusAt::kFirstWord, kMountStatuses};
-  if (prog == kNlm && ((proc >= 1 && proc <= 5) || (proc >= 20 && proc <= 22))) {
-    return {StatusAt::kAfterCookie, kNlmStatuses};  // nlm4_res: cookie netobj, then stat
-  }
-  return {};
-}
-
 // The outcome of an encoded reply (call_codec.h's grammar, after the record-mark slot).
-size_t OutcomeOf(uint32_t prog, uint32_t proc, const std::vector<uint8_t>* reply) {
+size_t OutcomeOf(const ResultStatus& status, uint32_t proc, const std::vector<uint8_t>* reply) {
   if (reply == nullptr) return kNoReply;
   const std::vector<uint8_t>& r = *reply;
   auto word = [&](size_t at, uint32_t* out) {
@@ -142,26 +58,24 @@ size_t OutcomeOf(uint32_t prog, uint32_t proc, const std::vector<uint8_t>* reply
       return kSystemErr;
   }
   if (accept_stat != SUCCESS) return kSystemErr;
-  const StatusLayout layout = LayoutOf(prog, proc);
-  if (layout.at == StatusAt::kNone) return kSuccess;
-  if (layout.at == StatusAt::kAfterCookie) {
+  if (!status.Carries(proc)) return kSuccess;
+  if (status.at == ResultStatus::At::kAfterCookie) {
     uint32_t cookie_len = 0;
     if (!word(at, &cookie_len) || cookie_len > r.size()) return kUnknownStatus;
     at += 4 + ((size_t{cookie_len} + 3) & ~size_t{3});
   }
-  uint32_t status = 0;
-  if (!word(at, &status)) return kUnknownStatus;
-  for (size_t i = 0; i < layout.names.size(); ++i) {
-    if (layout.names[i].value == status) return kFirstStatus + i;
+  uint32_t value = 0;
+  if (!word(at, &value)) return kUnknownStatus;
+  for (size_t i = 0; i < status.names.size() && kFirstStatus + i < CallMetrics::kOutcomes; ++i) {
+    if (status.names[i].value == value) return kFirstStatus + i;
   }
   return kUnknownStatus;
 }
 
-const char* OutcomeName(uint32_t prog, uint32_t proc, size_t outcome) {
+const char* OutcomeName(const ResultStatus& status, uint32_t proc, size_t outcome) {
   if (outcome < kFirstStatus) return kClassNames[outcome];
-  const StatusLayout layout = LayoutOf(prog, proc);
   const size_t i = outcome - kFirstStatus;
-  return i < layout.names.size() ? layout.names[i].name : "UNKNOWN_STATUS";
+  return status.Carries(proc) && i < status.names.size() ? status.names[i].name : "UNKNOWN_STATUS";
 }
 
 size_t ProcIndex(uint32_t proc) {
@@ -203,6 +117,7 @@ void CallMetrics::AddProgram(const ProgramVersion& pv) {
   slot.prog = pv.prog;
   slot.vers = pv.vers;
   slot.name = pv.name;
+  slot.result_status = pv.result_status;
   // Labels must name one series: a second program calling itself the same adds its number.
   for (size_t i = 0; i < used; ++i) {
     if (slots_[i].name == slot.name && slots_[i].vers == slot.vers) {
@@ -223,20 +138,15 @@ size_t CallMetrics::SlotOf(uint32_t prog, uint32_t vers) const {
 
 Dispatcher::ReplySink CallMetrics::Observe(std::span<const uint8_t> record,
                                            Dispatcher::ReplySink sink) {
-  // call header: xid, msg_type, rpcvers, prog, vers, proc (call_codec.h).
-  uint32_t prog = 0, vers = 0, proc = 0;
-  if (record.size() >= 24) {
-    prog = LoadBigEndian<uint32_t>(record.data() + 12);
-    vers = LoadBigEndian<uint32_t>(record.data() + 16);
-    proc = LoadBigEndian<uint32_t>(record.data() + 20);
-  }
-  const size_t slot = SlotOf(prog, vers);
+  const CallNumbers call = PeekCallNumbers(record).value_or(CallNumbers{0, 0, 0});
+  const uint32_t proc = call.proc;
+  const size_t slot = SlotOf(call.prog, call.vers);
   slots_[slot].bytes_in.fetch_add(record.size(), std::memory_order_relaxed);
   in_flight_.fetch_add(1, std::memory_order_relaxed);
   const int64_t start_ns = MonotonicNowNs();
-  return [this, slot, prog, proc, start_ns,
+  return [this, slot, proc, start_ns,
           sink = std::move(sink)](std::optional<std::vector<uint8_t>> reply) {
-    const size_t outcome = OutcomeOf(prog, proc, reply ? &*reply : nullptr);
+    const size_t outcome = OutcomeOf(slots_[slot].result_status, proc, reply ? &*reply : nullptr);
     ProcedureStats& stats = slots_[slot].stats[slot == 0 ? 0 : ProcIndex(proc)];
     stats.calls[outcome].fetch_add(1, std::memory_order_relaxed);
     stats.latency.Observe(metrics::kLatencyBoundsNs,
@@ -267,7 +177,7 @@ uint64_t CallMetrics::Calls(uint32_t prog, uint32_t vers, uint32_t proc,
   const ProcedureStats& stats = slots_[slot].stats[slot == 0 ? 0 : ProcIndex(proc)];
   uint64_t n = 0;
   for (size_t o = 0; o < kOutcomes; ++o) {
-    if (outcome.empty() || outcome == OutcomeName(prog, proc, o)) {
+    if (outcome.empty() || outcome == OutcomeName(slots_[slot].result_status, proc, o)) {
       n += stats.calls[o].load(std::memory_order_relaxed);
     }
   }
@@ -308,7 +218,7 @@ void CallMetrics::WriteTo(metrics::ExpositionWriter& out) const {
                    {{"program", slot.name},
                     {"version", vers},
                     {"procedure", procedure_name(s, p)},
-                    {"outcome", OutcomeName(slot.prog, static_cast<uint32_t>(p), o)}},
+                    {"outcome", OutcomeName(slot.result_status, static_cast<uint32_t>(p), o)}},
                    static_cast<double>(n));
       }
     }

@@ -9,10 +9,11 @@
 // number, so the hot path does no map lookup, takes no lock and allocates nothing but the
 // wrapped reply sink; every counter is a relaxed atomic.
 //
-// Outcome labels (bounded): for a successful reply of a procedure whose result starts
-// with a status (NFS v3 every procedure but NULL; MOUNT MNT; NLM TEST/LOCK/CANCEL/UNLOCK/
-// GRANTED/SHARE/UNSHARE/NM_LOCK), that status's name ("NFS3ERR_NOENT", "DENIED"); for
-// other successful replies "SUCCESS"; else the RPC accept or reject class:
+// Outcome labels (bounded): for a successful reply of a procedure whose result carries a
+// status (declared by its program: ProgramVersion::result_status — NFS v3 every
+// procedure but NULL; MOUNT MNT; NLM TEST/LOCK/CANCEL/UNLOCK/GRANTED/SHARE/UNSHARE/
+// NM_LOCK), that status's name ("NFS3ERR_NOENT", "DENIED"); for other successful replies
+// "SUCCESS"; else the RPC accept or reject class:
 // PROG_UNAVAIL, PROG_MISMATCH, PROC_UNAVAIL, GARBAGE_ARGS, SYSTEM_ERR, DENIED
 // (MSG_DENIED: RPC_MISMATCH or AUTH_ERROR), NO_REPLY (the _MSG forms, dropped
 // duplicates and undecodable headers), and UNKNOWN_STATUS for a status outside the
@@ -75,6 +76,7 @@ class CallMetrics {
     uint32_t prog = 0;
     uint32_t vers = 0;
     std::string name = "unknown";
+    ResultStatus result_status;
     std::array<std::string, kMaxProcedures> procedures;  // empty = not in the table
     std::array<ProcedureStats, kMaxProcedures> stats;
     std::atomic<uint64_t> bytes_in{0};
@@ -82,7 +84,6 @@ class CallMetrics {
   };
 
   size_t SlotOf(uint32_t prog, uint32_t vers) const;
-  void Finish(size_t slot, uint32_t proc, int64_t start_ns, const std::vector<uint8_t>* reply);
 
   std::array<Slot, kMaxSlots> slots_;
   std::atomic<size_t> used_{1};  // slot 0 always exists

@@ -93,6 +93,34 @@ struct Procedure {
   Runs runs = Runs::kWorker;
 };
 
+// A status word at the start of a program's results, named, so that rpc::CallMetrics can
+// label each reply's outcome (NFS3ERR_NOENT, DENIED, …) without knowing the program.
+// Declared by each program beside its procedure table.
+struct NamedStatus {
+  uint32_t value;
+  const char* name;
+};
+struct ResultStatus {
+  enum class At : unsigned char {
+    kNone,         // results carry no status
+    kFirstWord,    // the result's first word (nfsstat3, mountstat3)
+    kAfterCookie,  // after an opaque cookie (NLM's nlm_res / nlm4_res)
+  };
+  At at = At::kNone;
+  std::span<const NamedStatus> names;
+  // The procedures whose results carry it; empty: every procedure but NULL (0).
+  std::span<const uint32_t> procedures;
+
+  bool Carries(uint32_t proc) const {
+    if (at == At::kNone) return false;
+    if (procedures.empty()) return proc != 0;
+    for (uint32_t p : procedures) {
+      if (p == proc) return true;
+    }
+    return false;
+  }
+};
+
 struct ProgramVersion {
   uint32_t prog;
   uint32_t vers;
@@ -109,6 +137,7 @@ struct ProgramVersion {
   // (NULL) are refused with AUTH_ERROR / AUTH_TOOWEAK, as knfsd's "secure" export
   // option. Calls over the Unix socket (Transport::kLocal) are never affected.
   bool require_privileged_port = false;
+  ResultStatus result_status = {};
 };
 
 }  // namespace volumed::rpc

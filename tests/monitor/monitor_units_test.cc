@@ -93,8 +93,16 @@ std::vector<uint8_t> Words(std::initializer_list<uint32_t> words) {
 
 TEST(CallMetricsTest, CountsOutcomesFromTheReplyBytes) {
   static const rpc::Procedure kProcs[] = {rpc::NullProc(0), rpc::NullProc(1, "GETATTR")};
+  // The program names its statuses (as nfs_program.cc does); the engine knows none.
+  static const rpc::NamedStatus kStatuses[] = {{0, "NFS3_OK"}, {2, "NFS3ERR_NOENT"}};
   rpc::ProgramVersion pv{
-      .prog = 100003, .vers = 3, .name = "nfs", .procedures = kProcs, .state = nullptr};
+      .prog = 100003,
+      .vers = 3,
+      .name = "nfs",
+      .procedures = kProcs,
+      .state = nullptr,
+      .result_status = {
+          .at = rpc::ResultStatus::At::kFirstWord, .names = kStatuses, .procedures = {}}};
   rpc::CallMetrics& m = rpc::CallMetrics::Global();
   m.AddProgram(pv);
   const uint64_t noent = m.Calls(100003, 3, 1, "NFS3ERR_NOENT");
