@@ -146,7 +146,9 @@ struct Server::Impl {
   void SweepIdle();
   void ResumeStarved();
 
-  void HandleStreamCall(const std::shared_ptr<Connection>& c, const std::vector<uint8_t>& rec);
+  // `alone_on_worker`: CallContext::alone_on_worker for this call.
+  void HandleStreamCall(const std::shared_ptr<Connection>& c, const std::vector<uint8_t>& rec,
+                        bool alone_on_worker = false);
 };
 
 // ---------------------------------------------------------------------------------------
@@ -491,7 +493,8 @@ void Server::Impl::ReadStream(Connection* c) {
         }
         queued_bytes += rec.size();
         pool->Post([this, self, rec = std::move(rec)] {
-          HandleStreamCall(self, rec);
+          // pending() counts this call: 1 means nothing else is queued or running.
+          HandleStreamCall(self, rec, pool->pending() == 1);
           queued_bytes -= rec.size();
           if (starving.load()) {
             const uint64_t one = 1;
@@ -580,13 +583,14 @@ void Server::Impl::ResumeStarved() {
 // Calls: executed on a worker (NULL on the reactor); the reply goes to the output.
 
 void Server::Impl::HandleStreamCall(const std::shared_ptr<Connection>& c,
-                                    const std::vector<uint8_t>& rec) {
+                                    const std::vector<uint8_t>& rec, bool alone_on_worker) {
   replies.Begin();
-  c->listener->dispatcher.Dispatch(rec, c->base,
-                                   [this, c](std::optional<std::vector<uint8_t>> reply) {
-                                     c->output.Complete(std::move(reply));
-                                     replies.End();
-                                   });
+  CallContext base = c->base;
+  base.alone_on_worker = alone_on_worker;
+  c->listener->dispatcher.Dispatch(rec, base, [this, c](std::optional<std::vector<uint8_t>> reply) {
+    c->output.Complete(std::move(reply));
+    replies.End();
+  });
 }
 
 }  // namespace volumed::rpc
