@@ -11,6 +11,7 @@
 #include "nfs3/handlers.h"
 #include "nfs3/nfs_service.h"
 #include "nfs3/readdir_xdr.h"
+#include "nfs3/write_args_xdr.h"
 #include "rpc/procedure_table.h"
 
 namespace volumed::nfs3 {
@@ -66,7 +67,7 @@ const rpc::Procedure kProcedures[] = {
     Proc<&Readlink>(NFSPROC3_READLINK, "READLINK", xdr_READLINK3args, xdr_READLINK3res, kIdempotent,
                     kOnReactor),
     Proc<&Read>(NFSPROC3_READ, "READ", xdr_READ3args, xdr_READ3res, kIdempotent),
-    Proc<&Write>(NFSPROC3_WRITE, "WRITE", xdr_WRITE3args, xdr_WRITE3res, kIdempotent),
+    Proc<&Write>(NFSPROC3_WRITE, "WRITE", XdrWriteArgs, xdr_WRITE3res, kIdempotent),
     Proc<&Create>(NFSPROC3_CREATE, "CREATE", xdr_CREATE3args, xdr_CREATE3res, kNotIdempotent),
     Proc<&Mkdir>(NFSPROC3_MKDIR, "MKDIR", xdr_MKDIR3args, xdr_MKDIR3res, kNotIdempotent),
     Proc<&Symlink>(NFSPROC3_SYMLINK, "SYMLINK", xdr_SYMLINK3args, xdr_SYMLINK3res, kNotIdempotent),

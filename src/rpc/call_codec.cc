@@ -105,37 +105,18 @@ DecodedCall DecodeCall(std::span<const uint8_t> record) {
   return call;
 }
 
-std::vector<uint8_t> EncodeSuccessReply(uint32_t xid, xdrproc_t encode, void* result, bool* ok) {
+Reply EncodeSuccessReply(uint32_t xid, xdrproc_t encode, void* result, bool* ok) {
   WireWriter w = ReplyHeader(xid, kMsgAccepted);
   AcceptedPrefix(w, SUCCESS);
-  std::vector<uint8_t>& out = w.bytes();
-  const size_t header = out.size();
-  const unsigned long body = xdr_sizeof(encode, result);
-  // xdr_sizeof answers 0 when the encoder fails; a void result is legitimately 0.
-  out.resize(header + body);
-  if (body > 0) {
-    XDR xdrs;
-    xdrmem_create(&xdrs, reinterpret_cast<char*>(out.data() + header), static_cast<u_int>(body),
-                  XDR_ENCODE);
-    const bool encoded = encode(&xdrs, result) != 0 && xdr_getpos(&xdrs) == body;
-    xdr_destroy(&xdrs);
-    if (!encoded) {
-      *ok = false;
-      return {};
-    }
-  } else {
-    // Distinguish "encodes to nothing" from "failed to encode": run it on a null stream.
-    XDR xdrs;
-    xdrmem_create(&xdrs, nullptr, 0, XDR_ENCODE);
-    const bool encoded = encode(&xdrs, result) != 0;
-    xdr_destroy(&xdrs);
-    if (!encoded) {
-      *ok = false;
-      return {};
-    }
+  Reply reply(std::move(w).Take());
+  // A void result encodes to nothing and succeeds; a failing encoder fails on any stream.
+  if (!reply.AppendXdr(encode, result)) {
+    *ok = false;
+    return {};
   }
+  reply.MarkRecord();
   *ok = true;
-  return Finish(std::move(w));
+  return reply;
 }
 
 std::vector<uint8_t> EncodeAcceptErrorReply(uint32_t xid, accept_stat stat) {

@@ -34,12 +34,12 @@
 #include <vector>
 
 #include "rpc/program.h"
+#include "rpc/reply.h"
 
 namespace volumed::rpc {
 
 inline constexpr uint32_t kRpcVersion = 2;
 inline constexpr uint32_t kMaxAuthBytes = 400;
-inline constexpr size_t kRecordMarkSlot = 4;
 
 enum class HeaderVerdict : unsigned char {
   kOk,           // decoded; `args` holds the argument bytes
@@ -70,9 +70,10 @@ struct CallNumbers {
 };
 std::optional<CallNumbers> PeekCallNumbers(std::span<const uint8_t> record);
 
-// Reply encoders. `result` is encoded with `encode` (libtirpc XDR); `*ok` is false (and
-// the reply empty) when the result could not be encoded.
-std::vector<uint8_t> EncodeSuccessReply(uint32_t xid, xdrproc_t encode, void* result, bool* ok);
+// Reply encoders. `result` is encoded with `encode` (libtirpc XDR), its long opaque parts
+// referenced, not copied (reply.h: the caller keeps `result` alive with Reply::Retain);
+// `*ok` is false (and the reply empty) when the result could not be encoded.
+Reply EncodeSuccessReply(uint32_t xid, xdrproc_t encode, void* result, bool* ok);
 std::vector<uint8_t> EncodeAcceptErrorReply(uint32_t xid, accept_stat stat);  // not SUCCESS
 std::vector<uint8_t> EncodeProgMismatchReply(uint32_t xid, uint32_t low, uint32_t high);
 std::vector<uint8_t> EncodeRpcMismatchReply(uint32_t xid);

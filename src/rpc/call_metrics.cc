@@ -28,9 +28,10 @@ constexpr std::array<const char*, kFirstStatus> kClassNames = {
     "SYSTEM_ERR", "DENIED",       "NO_REPLY",      "UNKNOWN_STATUS"};
 
 // The outcome of an encoded reply (call_codec.h's grammar, after the record-mark slot).
-size_t OutcomeOf(const ResultStatus& status, uint32_t proc, const std::vector<uint8_t>* reply) {
+size_t OutcomeOf(const ResultStatus& status, uint32_t proc, const Reply* reply) {
   if (reply == nullptr) return kNoReply;
-  const std::vector<uint8_t>& r = *reply;
+  // The status words lie before any referenced opaque part (reply.h).
+  const std::span<const uint8_t> r = reply->head();
   auto word = [&](size_t at, uint32_t* out) {
     if (at + 4 > r.size()) return false;
     *out = LoadBigEndian<uint32_t>(r.data() + at);
@@ -144,8 +145,7 @@ Dispatcher::ReplySink CallMetrics::Observe(std::span<const uint8_t> record,
   slots_[slot].bytes_in.fetch_add(record.size(), std::memory_order_relaxed);
   in_flight_.fetch_add(1, std::memory_order_relaxed);
   const int64_t start_ns = MonotonicNowNs();
-  return [this, slot, proc, start_ns,
-          sink = std::move(sink)](std::optional<std::vector<uint8_t>> reply) {
+  return [this, slot, proc, start_ns, sink = std::move(sink)](std::optional<Reply> reply) {
     const size_t outcome = OutcomeOf(slots_[slot].result_status, proc, reply ? &*reply : nullptr);
     ProcedureStats& stats = slots_[slot].stats[slot == 0 ? 0 : ProcIndex(proc)];
     stats.calls[outcome].fetch_add(1, std::memory_order_relaxed);

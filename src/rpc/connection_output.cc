@@ -1,6 +1,7 @@
 // The output side of a stream connection; the states are described in connection_output.h.
 #include "rpc/connection_output.h"
 
+#include <array>
 #include <utility>
 
 namespace volumed::rpc {
@@ -11,11 +12,17 @@ void ConnectionOutput::AddCalls(size_t n) {
   UpdateInterestLocked();
 }
 
-void ConnectionOutput::Complete(std::optional<std::vector<uint8_t>> reply) {
+namespace {
+// iovecs per send: the replies queued behind the front go out in the same sendmsg (a READ
+// reply is up to three: header, data, padding).
+constexpr size_t kMaxParts = 64;
+}  // namespace
+
+void ConnectionOutput::Complete(std::optional<Reply> reply) {
   {
     std::lock_guard lock(mu_);
     --calls_in_flight_;
-    if (reply && phase_ != Phase::kClosed) {
+    if (reply && !reply->empty() && phase_ != Phase::kClosed) {
       queued_bytes_ += reply->size();
       queue_.push_back(std::move(*reply));
     }
@@ -92,8 +99,9 @@ size_t ConnectionOutput::queued_bytes() const {
 }
 
 void ConnectionOutput::SendQueued() {
+  std::array<iovec, kMaxParts> parts;
   for (;;) {
-    std::span<const uint8_t> pending;
+    size_t count = 0;
     {
       std::lock_guard lock(mu_);
       if (phase_ == Phase::kClosed) {
@@ -106,13 +114,24 @@ void ConnectionOutput::SendQueued() {
         SettleLocked();
         return;
       }
-      pending = std::span<const uint8_t>(queue_.front()).subspan(front_sent_);
+      size_t offset = front_sent_;
+      for (const Reply& reply : queue_) {
+        if (count == parts.size()) break;
+        count += reply.Gather(offset, std::span(parts).subspan(count));
+        offset = 0;
+      }
     }
-    const ssize_t sent = socket_->Send(pending);
+    const ssize_t sent = socket_->Send(std::span<const iovec>(parts.data(), count));
     std::lock_guard lock(mu_);
     if (sent > 0) {
-      front_sent_ += static_cast<size_t>(sent);
-      if (front_sent_ == queue_.front().size()) {
+      auto left = static_cast<size_t>(sent);
+      while (left > 0) {
+        const size_t rest = queue_.front().size() - front_sent_;
+        if (left < rest) {
+          front_sent_ += left;
+          break;
+        }
+        left -= rest;
         queued_bytes_ -= queue_.front().size();
         queue_.pop_front();
         front_sent_ = 0;

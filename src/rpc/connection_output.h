@@ -27,6 +27,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -35,6 +36,8 @@
 #include <optional>
 #include <span>
 #include <vector>
+
+#include "rpc/reply.h"
 
 namespace volumed::rpc {
 
@@ -45,9 +48,9 @@ class ConnectionOutput {
   class Socket {
    public:
     virtual ~Socket() = default;
-    // Sends a prefix of `bytes` without blocking: the bytes sent (> 0), 0 when the socket
-    // buffer is full, -1 when the connection has failed.
-    virtual ssize_t Send(std::span<const uint8_t> bytes) = 0;
+    // Sends a prefix of the bytes `parts` describe, in order, without blocking: the bytes
+    // sent (> 0), 0 when the socket buffer is full, -1 when the connection has failed.
+    virtual ssize_t Send(std::span<const iovec> parts) = 0;
     // Sets the epoll interest: EPOLLIN (with EPOLLRDHUP) when `read`, EPOLLOUT when `write`.
     virtual void SetInterest(bool read, bool write) = 0;
     // Shuts the socket both ways (the reactor then sees EPOLLHUP and drops the connection).
@@ -75,7 +78,7 @@ class ConnectionOutput {
   void AddCalls(size_t n);
   // A call is answered: queues `reply` (nullopt: nothing is sent, e.g. a duplicate still
   // in progress) and, when the writer role is free, sends on this thread.
-  void Complete(std::optional<std::vector<uint8_t>> reply);
+  void Complete(std::optional<Reply> reply);
   // EPOLLOUT: when the role waits for it, takes it and sends on this thread.
   void OnWritable();
   // The peer sent EOF: reads stop. True when nothing is owed (or the output is closed),
@@ -112,9 +115,9 @@ class ConnectionOutput {
   Writer writer_ = Writer::kNone;
   bool starved_ = false;
   size_t calls_in_flight_ = 0;
-  // Only the writer pops, so the front stays put while it is sent without the lock
-  // (push_back on a deque keeps references valid).
-  std::deque<std::vector<uint8_t>> queue_;
+  // Only the writer pops, so the replies it gathers stay put while they are sent without
+  // the lock (push_back on a deque keeps references valid).
+  std::deque<Reply> queue_;
   size_t front_sent_ = 0;  // bytes of queue_.front() already sent
   size_t queued_bytes_ = 0;
   bool interest_read_ = true;  // the interest last handed to the socket

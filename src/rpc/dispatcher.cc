@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <exception>
 #include <memory>
+#include <utility>
 
 #include "base/big_endian.h"
 #include "base/logging.h"
@@ -30,6 +31,15 @@ class XdrBuffer {
   void* get() const { return data_; }
   // From now on the buffer may hold XDR-allocated memory to free.
   void MarkLive() { live_ = true; }
+  // Hands the buffer and what it holds to a shared owner, which frees them when the last
+  // copy is gone (a reply referencing the result's bytes); this buffer is left empty.
+  std::shared_ptr<void> Share() && {
+    return std::shared_ptr<void>(std::exchange(data_, nullptr),
+                                 [proc = proc_, live = std::exchange(live_, false)](void* data) {
+                                   if (live) xdr_free(proc, static_cast<char*>(data));
+                                   std::free(data);
+                                 });
+  }
 
  private:
   xdrproc_t proc_;
@@ -79,7 +89,7 @@ void Dispatcher::Dispatch(std::span<const uint8_t> record, const CallContext& ba
   }
   if (answered) return;
   // Answer SYSTEM_ERR if the xid can be read at all.
-  std::optional<std::vector<uint8_t>> reply;
+  std::optional<Reply> reply;
   try {
     if (record.size() >= 4) {
       const uint32_t xid = LoadBigEndian<uint32_t>(record.data());
@@ -92,7 +102,7 @@ void Dispatcher::Dispatch(std::span<const uint8_t> record, const CallContext& ba
 
 void Dispatcher::DispatchOrThrow(std::span<const uint8_t> record, const CallContext& base,
                                  const ReplySink& sink, bool* answered) const {
-  auto answer = [&](std::optional<std::vector<uint8_t>> reply) {
+  auto answer = [&](std::optional<Reply> reply) {
     *answered = true;
     sink(std::move(reply));
   };
@@ -157,12 +167,12 @@ void Dispatcher::DispatchOrThrow(std::span<const uint8_t> record, const CallCont
       case DuplicateRequestCache::Lookup::kReplay:
         LOG_DEBUG("rpc: replaying cached reply for xid {:#x} {}", ctx.xid, proc->name);
         if (replay.empty()) return answer(std::nullopt);
-        return answer(std::move(replay));
+        return answer(Reply(std::move(replay)));
     }
   }
 
   bool send = true;
-  std::vector<uint8_t> reply;
+  Reply reply;
   try {
     reply = Execute(*proc, version->state, ctx, call.args, &send);
   } catch (...) {
@@ -183,7 +193,7 @@ void Dispatcher::DispatchOrThrow(std::span<const uint8_t> record, const CallCont
       }
       // Every answer is replayed, errors included: a retransmission must see what the
       // first execution answered (an empty reply means "send nothing" again).
-      if (drc != nullptr) drc->Complete(drc_key, reply);
+      if (drc != nullptr) drc->Complete(drc_key, reply.Flatten());
       sink(send ? std::optional(std::move(reply)) : std::nullopt);
     } catch (const std::exception& e) {
       LOG_ERROR("rpc: {} xid {:#x}: reply failed: {}", name, xid, e.what());
@@ -196,8 +206,8 @@ void Dispatcher::DispatchOrThrow(std::span<const uint8_t> record, const CallCont
   }
 }
 
-std::vector<uint8_t> Dispatcher::Execute(const Procedure& proc, void* state, const CallContext& ctx,
-                                         std::span<const uint8_t> args, bool* send) const {
+Reply Dispatcher::Execute(const Procedure& proc, void* state, const CallContext& ctx,
+                          std::span<const uint8_t> args, bool* send) const {
   XdrBuffer decoded(proc.decode_args, proc.args_size);
   {
     XDR xdrs;
@@ -223,9 +233,11 @@ std::vector<uint8_t> Dispatcher::Execute(const Procedure& proc, void* state, con
   switch (outcome) {
     case Outcome::kReply: {
       bool ok = false;
-      std::vector<uint8_t> reply =
-          EncodeSuccessReply(ctx.xid, proc.encode_result, result.get(), &ok);
-      if (ok) return reply;
+      Reply reply = EncodeSuccessReply(ctx.xid, proc.encode_result, result.get(), &ok);
+      if (ok) {
+        if (reply.references()) reply.Retain(std::move(result).Share());
+        return reply;
+      }
       LOG_ERROR("rpc: {} result failed to encode", proc.name);
       return EncodeAcceptErrorReply(ctx.xid, SYSTEM_ERR);
     }

@@ -26,6 +26,7 @@
 #include "base/status.h"
 #include "rpc/drc.h"
 #include "rpc/program.h"
+#include "rpc/reply.h"
 
 namespace volumed::rpc {
 
@@ -42,9 +43,10 @@ class Dispatcher {
   Runs WhereToRun(std::span<const uint8_t> record) const;
   const std::vector<ProgramVersion>& programs() const { return programs_; }
 
-  // Receives a call's reply (with its record-mark slot, see call_codec.h), or nullopt
+  // Receives a call's reply (with its record-mark slot, see call_codec.h; its long opaque
+  // parts referenced in the handler's result, which the reply keeps alive), or nullopt
   // when no reply must be sent.
-  using ReplySink = std::function<void(std::optional<std::vector<uint8_t>>)>;
+  using ReplySink = std::function<void(std::optional<Reply>)>;
 
   // Answers one call: `sink` is called exactly once, on this thread or — when the handler
   // gated its reply (rpc/reply_gate.h) — on the thread that opens the gate. `base` carries
@@ -56,8 +58,8 @@ class Dispatcher {
  private:
   void DispatchOrThrow(std::span<const uint8_t> record, const CallContext& base,
                        const ReplySink& sink, bool* answered) const;
-  std::vector<uint8_t> Execute(const Procedure& proc, void* state, const CallContext& ctx,
-                               std::span<const uint8_t> args, bool* reply) const;
+  Reply Execute(const Procedure& proc, void* state, const CallContext& ctx,
+                std::span<const uint8_t> args, bool* reply) const;
 
   DuplicateRequestCache* drc_;
   std::vector<ProgramVersion> programs_;

@@ -70,7 +70,11 @@ enum class Outcome : unsigned char {
 };
 
 // `state` is the ProgramVersion's state pointer; `args` and `result` point to buffers of
-// the sizes the Procedure declares, `result` zero-initialised.
+// the sizes the Procedure declares, `result` zero-initialised. `args` is decoded from a
+// memory stream over the call record, which outlives the call: a decode routine may leave
+// parts of it pointing into the record (nfs3/write_args_xdr.h), valid until the handler
+// returns. A reply may reference parts of `result` (rpc/reply.h), which is kept until the
+// reply is sent.
 using Handler = Outcome (*)(void* state, const CallContext& ctx, void* args, void* result);
 
 // Where a call of a procedure runs (rpc::Server). kWorker: on the worker pool.

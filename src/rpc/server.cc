@@ -71,9 +71,12 @@ struct Server::Connection : Pollable,
         output(this, {o.max_requests_per_connection, o.max_queued_reply_bytes}) {}
   ~Connection() override { close(fd); }
 
-  ssize_t Send(std::span<const uint8_t> bytes) override {
+  ssize_t Send(std::span<const iovec> parts) override {
+    msghdr msg{};
+    msg.msg_iov = const_cast<iovec*>(parts.data());
+    msg.msg_iovlen = parts.size();
     for (;;) {
-      const ssize_t n = send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      const ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n > 0) {
         last_active_ns = MonotonicNowNs();
         return n;
@@ -587,7 +590,7 @@ void Server::Impl::HandleStreamCall(const std::shared_ptr<Connection>& c,
   replies.Begin();
   CallContext base = c->base;
   base.alone_on_worker = alone_on_worker;
-  c->listener->dispatcher.Dispatch(rec, base, [this, c](std::optional<std::vector<uint8_t>> reply) {
+  c->listener->dispatcher.Dispatch(rec, base, [this, c](std::optional<Reply> reply) {
     c->output.Complete(std::move(reply));
     replies.End();
   });

@@ -3,6 +3,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 #include <optional>
 #include <utility>
@@ -53,11 +54,24 @@ UdpEndpoint::Counts UdpEndpoint::ReadReady() {
     base.peer_len = msg.msg_namelen;
     workers_->Post([this, base, dgram = std::move(dgram)] {
       replies_->Begin();
-      dispatcher_->Dispatch(dgram, base, [this, base](std::optional<std::vector<uint8_t>> reply) {
+      dispatcher_->Dispatch(dgram, base, [this, base](std::optional<Reply> reply) {
         if (reply) {
-          const auto payload = ReplyPayload(*reply);
-          sendto(fd_, payload.data(), payload.size(), MSG_DONTWAIT,
-                 reinterpret_cast<const sockaddr*>(&base.peer), base.peer_len);
+          // One datagram, without the record-mark slot; a reply in more parts than
+          // `parts` holds is sent from a contiguous copy, never cut short.
+          std::array<iovec, 8> parts;
+          size_t count = reply->Gather(kRecordMarkSlot, parts);
+          std::vector<uint8_t> flat;
+          if (count == parts.size()) {
+            flat = reply->Flatten();
+            parts[0] = {flat.data() + kRecordMarkSlot, flat.size() - kRecordMarkSlot};
+            count = 1;
+          }
+          msghdr msg{};
+          msg.msg_name = const_cast<sockaddr_storage*>(&base.peer);
+          msg.msg_namelen = base.peer_len;
+          msg.msg_iov = parts.data();
+          msg.msg_iovlen = count;
+          sendmsg(fd_, &msg, MSG_DONTWAIT);
         }
         queued_--;
         replies_->End();

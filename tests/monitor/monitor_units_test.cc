@@ -111,7 +111,7 @@ TEST(CallMetricsTest, CountsOutcomesFromTheReplyBytes) {
   const uint64_t none = m.Calls(100003, 3, 1, "NO_REPLY");
   const std::vector<uint8_t> call = Words({7, 0, 2, 100003, 3, 1});
   bool sent = false;
-  auto sink = [&](std::optional<std::vector<uint8_t>>) { sent = true; };
+  auto sink = [&](std::optional<rpc::Reply>) { sent = true; };
 
   m.Observe(call, sink)(Words({0, 7, 1, MSG_ACCEPTED, 0, 0, SUCCESS, 2}));  // NOENT
   EXPECT_TRUE(sent);

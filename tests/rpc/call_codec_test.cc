@@ -177,7 +177,7 @@ TEST(CallCodec, ReplyEncodings) {
   bool ok = false;
   auto success = EncodeSuccessReply(9, reinterpret_cast<xdrproc_t>(xdr_u_int), &value, &ok);
   ASSERT_TRUE(ok);
-  r = check(success);
+  r = check(success.Flatten());
   EXPECT_EQ(r.accept_stat, 0u);
   EXPECT_EQ(r.results, (std::vector<uint8_t>{0, 0, 0, 41}));
 }

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -36,7 +37,7 @@ class FakeSocket : public ConnectionOutput::Socket {
  public:
   enum class Mode { kAccept, kFull, kFail };
 
-  ssize_t Send(std::span<const uint8_t> bytes) override {
+  ssize_t Send(std::span<const iovec> parts) override {
     EXPECT_EQ(senders_.fetch_add(1), 0) << "two threads sent at once";
     if (before_send_) before_send_();
     ssize_t result = -1;
@@ -46,8 +47,13 @@ class FakeSocket : public ConnectionOutput::Socket {
       if (script_) mode_ = script_();
       switch (mode_) {
         case Mode::kAccept: {
-          const size_t n = std::min(bytes.size(), chunk_);
-          wire_.insert(wire_.end(), bytes.begin(), bytes.begin() + static_cast<ptrdiff_t>(n));
+          size_t n = 0;
+          for (const iovec& part : parts) {
+            const size_t take = std::min(part.iov_len, chunk_ - n);
+            const auto* base = static_cast<const uint8_t*>(part.iov_base);
+            wire_.insert(wire_.end(), base, base + take);
+            n += take;
+          }
           result = static_cast<ssize_t>(n);
           break;
         }
@@ -113,7 +119,7 @@ class FakeSocket : public ConnectionOutput::Socket {
 };
 
 // A reply the wire can be checked against: index (4 bytes), body length (4), body bytes.
-std::vector<uint8_t> Reply(uint32_t index, uint32_t body_len) {
+std::vector<uint8_t> TestReply(uint32_t index, uint32_t body_len) {
   std::vector<uint8_t> r(8 + body_len, static_cast<uint8_t>(index));
   StoreBigEndian(r.data(), index);
   StoreBigEndian(r.data() + 4, body_len);
@@ -159,7 +165,7 @@ class ConnectionOutputTest : public ::testing::Test {
 TEST_F(ConnectionOutputTest, ReplyWithTheRoleFreeIsSentOnTheCallingThread) {
   out_.AddCalls(1);
   EXPECT_EQ(out_.calls_in_flight(), 1u);
-  out_.Complete(Reply(7, 20));
+  out_.Complete(TestReply(7, 20));
   EXPECT_EQ(ParseWire(socket_.wire()), std::vector<uint32_t>{7});
   EXPECT_EQ(out_.writer(), Writer::kNone);
   EXPECT_EQ(out_.queued_bytes(), 0u);
@@ -178,10 +184,52 @@ TEST_F(ConnectionOutputTest, CallWithoutReplySendsNothing) {
 TEST_F(ConnectionOutputTest, PartialSendsCarryOnUntilTheReplyIsOut) {
   socket_.set_chunk(3);
   out_.AddCalls(2);
-  out_.Complete(Reply(1, 10));
-  out_.Complete(Reply(2, 5));
+  out_.Complete(TestReply(1, 10));
+  out_.Complete(TestReply(2, 5));
   EXPECT_EQ(ParseWire(socket_.wire()), (std::vector<uint32_t>{1, 2}));
   EXPECT_EQ(socket_.send_calls(), 6 + 5);  // 18 bytes and 13 bytes, 3 at a time
+}
+
+// A reply whose body is referenced, not copied (reply.h): the TestReply layout with the
+// body encoded as a fixed opaque of `body_len` (a multiple of 4, at least
+// Reply::kMinReferencedBytes) bytes of `body`.
+Reply ReferencingReply(uint32_t index, std::string* body) {
+  std::vector<uint8_t> head(8);
+  StoreBigEndian(head.data(), index);
+  StoreBigEndian(head.data() + 4, static_cast<uint32_t>(body->size()));
+  Reply reply(std::move(head));
+  auto encode = [](XDR* xdrs, std::string* bytes) -> bool_t {
+    return xdr_opaque(xdrs, bytes->data(), static_cast<u_int>(bytes->size()));
+  };
+  EXPECT_TRUE(reply.AppendXdr(reinterpret_cast<xdrproc_t>(+encode), body));
+  EXPECT_TRUE(reply.references());
+  return reply;
+}
+
+TEST_F(ConnectionOutputTest, ReferencedBodyGoesOutWholeAcrossPartialSends) {
+  std::string body(4096, static_cast<char>(5));
+  socket_.set_chunk(1000);
+  out_.AddCalls(2);
+  out_.Complete(ReferencingReply(5, &body));
+  out_.Complete(TestReply(6, 3));
+  EXPECT_EQ(ParseWire(socket_.wire()), (std::vector<uint32_t>{5, 6}));
+  EXPECT_EQ(out_.queued_bytes(), 0u);
+}
+
+TEST_F(ConnectionOutputTest, RepliesQueuedBehindTheFrontLeaveInOneSend) {
+  std::string body(2048, static_cast<char>(2));
+  socket_.set_mode(FakeSocket::Mode::kFull);
+  out_.AddCalls(3);
+  out_.Complete(TestReply(1, 8));
+  EXPECT_EQ(out_.writer(), Writer::kAwaitingWritable);
+  out_.Complete(ReferencingReply(2, &body));
+  out_.Complete(TestReply(3, 5));
+  socket_.set_mode(FakeSocket::Mode::kAccept);
+  const int sends = socket_.send_calls();
+  out_.OnWritable();
+  EXPECT_EQ(ParseWire(socket_.wire()), (std::vector<uint32_t>{1, 2, 3}));
+  EXPECT_EQ(socket_.send_calls() - sends, 1);
+  EXPECT_TRUE(out_.Idle());
 }
 
 TEST_F(ConnectionOutputTest, FullSocketHandsTheRoleToTheReactorUntilWritable) {
@@ -189,16 +237,16 @@ TEST_F(ConnectionOutputTest, FullSocketHandsTheRoleToTheReactorUntilWritable) {
   socket_.set_script(
       [n = 0]() mutable { return ++n == 2 ? FakeSocket::Mode::kFull : FakeSocket::Mode::kAccept; });
   out_.AddCalls(3);
-  out_.Complete(Reply(1, 8));  // 4 bytes out, then the socket is full
+  out_.Complete(TestReply(1, 8));  // 4 bytes out, then the socket is full
   EXPECT_EQ(out_.writer(), Writer::kAwaitingWritable);
   EXPECT_EQ(socket_.last_interest(), (Interest{true, true}));
   EXPECT_EQ(socket_.wire().size(), 4u);
 
   // Replies completed meanwhile wait for the role: this thread does not send.
   const int sends = socket_.send_calls();
-  out_.Complete(Reply(2, 3));
+  out_.Complete(TestReply(2, 3));
   EXPECT_EQ(socket_.send_calls(), sends);
-  EXPECT_EQ(out_.queued_bytes(), Reply(1, 8).size() + Reply(2, 3).size());
+  EXPECT_EQ(out_.queued_bytes(), TestReply(1, 8).size() + TestReply(2, 3).size());
 
   out_.OnWritable();
   EXPECT_EQ(ParseWire(socket_.wire()), (std::vector<uint32_t>{1, 2}));
@@ -209,7 +257,7 @@ TEST_F(ConnectionOutputTest, FullSocketHandsTheRoleToTheReactorUntilWritable) {
   // EPOLLOUT without a waiting role (a stale event) does nothing.
   out_.OnWritable();
   EXPECT_EQ(out_.writer(), Writer::kNone);
-  out_.Complete(Reply(3, 1));
+  out_.Complete(TestReply(3, 1));
   EXPECT_EQ(ParseWire(socket_.wire()), (std::vector<uint32_t>{1, 2, 3}));
 }
 
@@ -219,7 +267,7 @@ TEST_F(ConnectionOutputTest, CallsInFlightBoundHoldsReading) {
   out_.AddCalls(1);
   EXPECT_FALSE(out_.reading());
   EXPECT_EQ(socket_.last_interest(), (Interest{false, false}));
-  out_.Complete(Reply(1, 1));
+  out_.Complete(TestReply(1, 1));
   EXPECT_TRUE(out_.reading());
   EXPECT_EQ(socket_.last_interest(), (Interest{true, false}));
   EXPECT_EQ(socket_.interests().size(), 2u);  // handed to the socket only on change
@@ -228,9 +276,9 @@ TEST_F(ConnectionOutputTest, CallsInFlightBoundHoldsReading) {
 TEST_F(ConnectionOutputTest, UnsentReplyBytesBoundHoldsReadingUntilDrained) {
   socket_.set_mode(FakeSocket::Mode::kFull);
   out_.AddCalls(2);
-  out_.Complete(Reply(1, kMaxQueued - 8));  // exactly at the bound: still read
+  out_.Complete(TestReply(1, kMaxQueued - 8));  // exactly at the bound: still read
   EXPECT_TRUE(out_.reading());
-  out_.Complete(Reply(2, 1));  // over it
+  out_.Complete(TestReply(2, 1));  // over it
   EXPECT_FALSE(out_.reading());
   EXPECT_EQ(socket_.last_interest(), (Interest{false, true}));
   socket_.set_mode(FakeSocket::Mode::kAccept);
@@ -250,7 +298,7 @@ TEST_F(ConnectionOutputTest, StarvedHoldsReadingUntilReleased) {
 
 TEST_F(ConnectionOutputTest, PeerEofWithNothingOwedClosesAtOnce) {
   out_.AddCalls(1);
-  out_.Complete(Reply(1, 1));
+  out_.Complete(TestReply(1, 1));
   EXPECT_TRUE(out_.OnPeerEof());
   EXPECT_EQ(socket_.shutdowns(), 0);  // the reactor drops the connection itself
 }
@@ -262,9 +310,9 @@ TEST_F(ConnectionOutputTest, PeerEofDrainsRepliesThenShutsTheSocketOnce) {
   EXPECT_EQ(socket_.last_interest(), (Interest{false, false}));
   EXPECT_FALSE(out_.OnPeerEof());  // RDHUP after recv() saw the EOF: no change
 
-  out_.Complete(Reply(1, 4));
+  out_.Complete(TestReply(1, 4));
   EXPECT_EQ(socket_.shutdowns(), 0);
-  out_.Complete(Reply(2, 4));
+  out_.Complete(TestReply(2, 4));
   EXPECT_EQ(ParseWire(socket_.wire()), (std::vector<uint32_t>{1, 2}));
   EXPECT_EQ(socket_.shutdowns(), 1);
   EXPECT_EQ(out_.phase(), Phase::kClosed);
@@ -275,7 +323,7 @@ TEST_F(ConnectionOutputTest, PeerEofDrainsRepliesThenShutsTheSocketOnce) {
 TEST_F(ConnectionOutputTest, PeerEofWhileTheReactorHoldsTheRoleDrainsOnWritable) {
   socket_.set_mode(FakeSocket::Mode::kFull);
   out_.AddCalls(1);
-  out_.Complete(Reply(1, 4));
+  out_.Complete(TestReply(1, 4));
   EXPECT_FALSE(out_.OnPeerEof());  // a reply is still queued
   EXPECT_EQ(socket_.last_interest(), (Interest{false, true}));
   socket_.set_mode(FakeSocket::Mode::kAccept);
@@ -287,15 +335,15 @@ TEST_F(ConnectionOutputTest, PeerEofWhileTheReactorHoldsTheRoleDrainsOnWritable)
 TEST_F(ConnectionOutputTest, SendFailureClosesAndDropsEveryLaterReply) {
   socket_.set_mode(FakeSocket::Mode::kFail);
   out_.AddCalls(3);
-  out_.Complete(Reply(1, 4));
+  out_.Complete(TestReply(1, 4));
   EXPECT_EQ(out_.phase(), Phase::kClosed);
   EXPECT_EQ(socket_.shutdowns(), 1);
   EXPECT_EQ(out_.queued_bytes(), 0u);
   const size_t interests = socket_.interests().size();
 
   socket_.set_mode(FakeSocket::Mode::kAccept);
-  out_.Complete(Reply(2, 4));
-  out_.Complete(Reply(3, 4));
+  out_.Complete(TestReply(2, 4));
+  out_.Complete(TestReply(3, 4));
   EXPECT_TRUE(socket_.wire().empty());
   EXPECT_EQ(socket_.send_calls(), 1);
   EXPECT_EQ(socket_.interests().size(), interests);  // nothing after close
@@ -306,7 +354,7 @@ TEST_F(ConnectionOutputTest, SendFailureClosesAndDropsEveryLaterReply) {
 TEST_F(ConnectionOutputTest, CloseWhileTheReactorHoldsTheRoleDropsTheQueue) {
   socket_.set_mode(FakeSocket::Mode::kFull);
   out_.AddCalls(1);
-  out_.Complete(Reply(1, 4));
+  out_.Complete(TestReply(1, 4));
   ASSERT_EQ(out_.writer(), Writer::kAwaitingWritable);
   const size_t interests = socket_.interests().size();
   out_.Close();
@@ -331,10 +379,10 @@ TEST_F(ConnectionOutputTest, CloseWhileAnotherThreadSendsLetsThatWriterDropTheQu
     released.wait();
   });
   out_.AddCalls(2);
-  std::thread writer([&] { out_.Complete(Reply(1, 8)); });
+  std::thread writer([&] { out_.Complete(TestReply(1, 8)); });
   in_send.get_future().wait();
-  out_.Complete(Reply(2, 8));  // queued behind the writer
-  out_.Close();                // the writer still reads the front: the queue stays for it
+  out_.Complete(TestReply(2, 8));  // queued behind the writer
+  out_.Close();                    // the writer still reads the front: the queue stays for it
   EXPECT_EQ(out_.writer(), Writer::kSending);
   release.set_value();
   writer.join();
@@ -367,7 +415,7 @@ TEST_F(ConnectionOutputTest, ManyCompletingThreadsNeverInterleaveReplies) {
     workers.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
         const auto index = static_cast<uint32_t>(t * kPerThread + i);
-        out.Complete(Reply(index, index % 41));
+        out.Complete(TestReply(index, index % 41));
       }
       finished++;
     });

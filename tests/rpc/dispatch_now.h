@@ -19,8 +19,8 @@ inline std::optional<std::vector<uint8_t>> DispatchNow(const Dispatcher& dispatc
                                                        const CallContext& base) {
   std::optional<std::vector<uint8_t>> out;
   bool answered = false;
-  dispatcher.Dispatch(record, base, [&](std::optional<std::vector<uint8_t>> reply) {
-    out = std::move(reply);
+  dispatcher.Dispatch(record, base, [&](std::optional<Reply> reply) {
+    if (reply) out = reply->Flatten();
     answered = true;
   });
   if (!answered) std::abort();  // a gated reply: not for this helper

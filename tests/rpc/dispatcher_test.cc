@@ -266,10 +266,13 @@ TEST_F(DispatcherTest, CredentialsReachTheHandler) {
 TEST_F(DispatcherTest, GatedReplyWaitsForItsGateAndIsCachedWhenSent) {
   std::vector<std::optional<std::vector<uint8_t>>> sent;
   const auto call = EncodeCall(40, kTestProg, 2, testing::kGated, AUTH_NONE, {}, U32Arg(7));
-  dispatcher_.Dispatch(call, base_, [&](auto reply) { sent.push_back(std::move(reply)); });
+  auto keep = [&](std::optional<Reply> reply) {
+    sent.push_back(reply ? std::optional(reply->Flatten()) : std::nullopt);
+  };
+  dispatcher_.Dispatch(call, base_, keep);
   EXPECT_TRUE(sent.empty());
   ASSERT_EQ(state_.gates.size(), 1u);
-  dispatcher_.Dispatch(call, base_, [&](auto reply) { sent.push_back(std::move(reply)); });
+  dispatcher_.Dispatch(call, base_, keep);
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_FALSE(sent[0].has_value());   // the duplicate of an in-progress call: dropped
   EXPECT_EQ(state_.gates.size(), 1u);  // and not executed again
@@ -292,12 +295,16 @@ TEST_F(DispatcherTest, GatedReplyWaitsForItsGateAndIsCachedWhenSent) {
 TEST_F(DispatcherTest, FailedGateAnswersSystemErrAndCachesNothing) {
   std::optional<std::vector<uint8_t>> sent;
   const auto call = EncodeCall(41, kTestProg, 2, testing::kGated, AUTH_NONE, {}, U32Arg(1));
-  dispatcher_.Dispatch(call, base_, [&](auto reply) { sent = std::move(reply); });
+  dispatcher_.Dispatch(call, base_, [&](std::optional<Reply> reply) {
+    sent = reply ? std::optional(reply->Flatten()) : std::nullopt;
+  });
   ASSERT_EQ(state_.gates.size(), 1u);
   state_.gates[0](false);
   ASSERT_TRUE(sent.has_value());
   EXPECT_EQ(ParseReply(ReplyPayload(*sent))->accept_stat, static_cast<uint32_t>(SYSTEM_ERR));
-  dispatcher_.Dispatch(call, base_, [&](auto reply) { sent = std::move(reply); });
+  dispatcher_.Dispatch(call, base_, [&](std::optional<Reply> reply) {
+    sent = reply ? std::optional(reply->Flatten()) : std::nullopt;
+  });
   EXPECT_EQ(state_.gates.size(), 2u);
 }
 

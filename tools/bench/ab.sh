@@ -2,7 +2,8 @@
 # ab.sh: two volumed builds against each other under the same loadgen rows, in alternating
 # rounds (A, B, A, B, …), each on a fresh data directory, in private network, mount and
 # PID namespaces on loopback (bench_lib.sh). For a change to the server itself, before it
-# goes into compare.sh's table against NFS-Ganesha. Prints one line per row and round.
+# goes into compare.sh's table against NFS-Ganesha. Prints one line per row and round: the
+# loadgen line and the server's CPU for it (server_cpu_ms, utime + stime).
 #
 #   tools/bench/ab.sh [--rounds 2] VOLUMED_A VOLUMED_B "LOADGEN ROW" ["LOADGEN ROW" …]
 #   e.g. tools/bench/ab.sh /tmp/volumed.before build-rel/src/volumed \
@@ -54,9 +55,13 @@ for ((r = 1; r <= rounds; r++)); do
     bench_wait_ready "$pid" "volumed $which" || { cat "$data.log" >&2; exit 1; }
     bench_volumectl policy bench --squash none >/dev/null
     for row in "$@"; do
+      before=$(bench_cpu_ticks "$pid")
       # shellcheck disable=SC2086  # row is a word list
-      echo "$which round $r: $("$loadgen" $row --export /bench --nfs-port "$bench_nfs_port" \
-        --mount-port "$bench_mount_port")"
+      line=$("$loadgen" $row --export /bench --nfs-port "$bench_nfs_port" \
+        --mount-port "$bench_mount_port")
+      after=$(bench_cpu_ticks "$pid")
+      # The server's own CPU for the row: readable when other load makes rates swing.
+      echo "$which round $r: $line server_cpu_ms=$(((after - before) * 1000 / $(getconf CLK_TCK)))"
     done
     bench_stop "$pid"
     rm -rf -- "$data" "$data.log"

@@ -61,13 +61,13 @@ int main(int argc, char** argv) {
   std::atomic<uint64_t> sunk{0};
 
   const double bare = NsPerCall(calls, threads, [&] {
-    Dispatcher::ReplySink sink = [&](std::optional<std::vector<uint8_t>> r) {
+    Dispatcher::ReplySink sink = [&](std::optional<volumed::rpc::Reply> r) {
       sunk.fetch_add(r->size(), std::memory_order_relaxed);
     };
     sink(reply);
   });
   const double observed = NsPerCall(calls, threads, [&] {
-    Dispatcher::ReplySink sink = [&](std::optional<std::vector<uint8_t>> r) {
+    Dispatcher::ReplySink sink = [&](std::optional<volumed::rpc::Reply> r) {
       sunk.fetch_add(r->size(), std::memory_order_relaxed);
     };
     CallMetrics::Global().Observe(record, std::move(sink))(reply);

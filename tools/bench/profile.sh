@@ -9,9 +9,12 @@
 #   tools/bench/profile.sh [--seconds 10] [--seq-mib 1024] [--out DIR] [--build DIR]
 #       the data path: random 4 KiB reads and UNSTABLE writes at 1 in flight into a
 #       64 MiB file, and a 1 MiB UNSTABLE write stream of --seq-mib (8 in flight)
-#   tools/bench/profile.sh [--setup "LOADGEN ROW"] [--out DIR] [--build DIR] LOADGEN ROW
+#   tools/bench/profile.sh [--setup "LOADGEN ROW"] [--drop-caches] [--out DIR] [--build DIR]
+#                          LOADGEN ROW
 #       one workload given as loadgen arguments, after an unprofiled --setup row; e.g.
-#       --setup "create --dir c --files 2000 --inflight 16" getattr --dir c --inflight 1
+#       --setup "create --dir c --files 2000 --inflight 16" getattr --dir c --inflight 1;
+#       --drop-caches: `sync; echo 3 > /proc/sys/vm/drop_caches` (the whole machine's page
+#       cache, as compare.sh's cold read) between the setup and the profiled row
 #
 # As root; needs `perf` (linux-perf, installed by tools/install-deps.sh bench). DIR
 # defaults to build-rel/profile, --build to build-rel. A figure, not a test.
@@ -25,6 +28,7 @@ source "$here/bench_lib.sh"
 seconds=10
 seq_mib=1024
 setup=""
+drop_caches=0
 build="$repo/build-rel"
 out=""
 while (($#)); do
@@ -32,6 +36,7 @@ while (($#)); do
     --seconds) seconds=$2; shift 2 ;;
     --seq-mib) seq_mib=$2; shift 2 ;;
     --setup) setup=$2; shift 2 ;;
+    --drop-caches) drop_caches=1; shift ;;
     --out) out=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -50,8 +55,10 @@ if [[ "${BENCH_INSIDE:-}" != 1 ]]; then
   out=${out:-$build/profile}
   mkdir -p "$out"
   out=$(cd "$out" && pwd)
-  bench_enter "$0" --seconds "$seconds" --seq-mib "$seq_mib" --setup "$setup" --out "$out" \
-    --build "$build" -- "$@"
+  drop=()
+  ((drop_caches)) && drop=(--drop-caches)
+  bench_enter "$0" --seconds "$seconds" --seq-mib "$seq_mib" --setup "$setup" "${drop[@]}" \
+    --out "$out" --build "$build" -- "$@"
 fi
 
 # ---- inside the namespaces ----
@@ -78,8 +85,9 @@ profile() {
   wait "$perf_pid" || true
   echo "== $name: $line"
   items=$(sed -n 's/.* items=\([0-9]*\).*/\1/p' <<<"$line")
+  local cpu_us=$(((after - before) * 1000000 / $(getconf CLK_TCK)))
   if [[ -n $items && $items -gt 0 ]]; then
-    echo "volumed CPU: $(((after - before) * 1000000 / $(getconf CLK_TCK) / items)) µs per item"
+    echo "volumed CPU: $((cpu_us / 1000)) ms, $((cpu_us / items)) µs per item"
   fi
   perf report -i "$out/$name.data" --no-children --stdio --percent-limit 0.7 -g none \
     2>/dev/null | grep -v -e '^$' -e '^#' | head -40 >"$out/$name.txt" || true
@@ -92,6 +100,10 @@ profile() {
 if (($#)); then
   # shellcheck disable=SC2086  # setup is a word list
   [[ -n $setup ]] && lg $setup >/dev/null
+  if ((drop_caches)); then
+    sync
+    echo 3 >/proc/sys/vm/drop_caches
+  fi
   profile "$1" "$@"
 else
   # The random-I/O file exists before the read is profiled.
