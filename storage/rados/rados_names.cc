@@ -36,6 +36,12 @@ std::optional<std::string> DirectoryNamespace(std::string_view root, std::string
   return RelativeToRoot(root, path);
 }
 
+std::string PrefixedNamespace(std::string_view prefix, std::string_view dir) {
+  if (prefix.empty()) return std::string(dir);
+  if (dir.empty()) return std::string(prefix);
+  return fmt::format("{}/{}", prefix, dir);
+}
+
 std::optional<FilePath> SplitFilePath(std::string_view root, std::string_view path) {
   auto rel = RelativeToRoot(root, path);
   if (!rel || rel->empty()) return std::nullopt;

@@ -27,6 +27,7 @@ Result<std::unique_ptr<StoreEnv>> ConnectRadosStore(const RadosStoreOptions& opt
   o.conf_path = options.conf_path;
   o.user = options.user;
   o.pool = options.pool;
+  o.namespace_prefix = options.namespace_prefix;
   o.root = options.root;
   o.gateway_id = options.gateway_id;
   if (o.gateway_id.empty()) {
