@@ -98,6 +98,8 @@ class RadosEnv final : public leveldb::EnvWrapper {
   // "pool 'P', namespace 'N'" for `dir`.
   std::string Describe(const std::string& dir) const;
   const RadosEnvOptions& options() const { return options_; }
+  // The connection, for cluster-wide questions (pool capacity); lives as long as this.
+  librados::Rados* cluster() { return &cluster_; }
 
  private:
   struct Space;

@@ -6,7 +6,8 @@
 # command's status; 77 (meson's "skipped") when the Ceph packages are not installed
 # (tools/install-deps.sh test installs them). Run it inside netns_run.sh, so that Ceph's
 # fixed ports cannot meet another cluster's. CEPH_STORE=bluestore-file picks BlueStore on
-# a sparse file instead of memstore.
+# a sparse file instead of memstore; CEPH_MGR=1 adds a mgr (~300 MiB), which Ceph needs to
+# report pool usage and capacity.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 for tool in ceph-mon ceph-osd ceph-authtool monmaptool ceph rados uuidgen; do
@@ -23,7 +24,9 @@ trap 'exit 143' TERM
 trap 'exit 130' INT
 
 t0=$(date +%s%N)
-if ! "$here/ceph_cluster.sh" up "$dir" "${CEPH_STORE:-memstore}" >"$dir.up.log" 2>&1; then
+mgr=""
+[ "${CEPH_MGR:-0}" = 1 ] && mgr=mgr
+if ! "$here/ceph_cluster.sh" up "$dir" "${CEPH_STORE:-memstore}" $mgr >"$dir.up.log" 2>&1; then
   echo "with_ceph: the cluster did not start:" >&2
   tail -n 30 "$dir.up.log" >&2
   tail -n 30 "$dir"/log/*.log >&2 2>/dev/null
