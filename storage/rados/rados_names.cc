@@ -38,8 +38,7 @@ std::optional<std::string> DirectoryNamespace(std::string_view root, std::string
 
 std::string PrefixedNamespace(std::string_view prefix, std::string_view dir) {
   if (prefix.empty()) return std::string(dir);
-  if (dir.empty()) return std::string(prefix);
-  return fmt::format("{}/{}", prefix, dir);
+  return fmt::format("{}/{}", prefix, dir);  // "P/" for root: every namespace starts "P/"
 }
 
 std::optional<FilePath> SplitFilePath(std::string_view root, std::string_view path) {

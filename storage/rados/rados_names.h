@@ -3,8 +3,9 @@
 //
 // Grammar (one RADOS namespace per directory, i.e. per LevelDB database):
 //   path       := root "/" dir "/" name          (LevelDB's files live one level deep)
-//   namespace  := [prefix "/"] dir               ("" for a file directly under root;
-//                                                prefix: RadosEnvOptions::namespace_prefix)
+//   namespace  := [prefix "/"] dir               (dir "" for a file directly under root;
+//                                                prefix: RadosEnvOptions::namespace_prefix,
+//                                                so cephx caps namespace=prefix/* cover all)
 //   directory  := object "volumed.dir"           omap: name → file id  (never empty values)
 //                                                omap header: "open" | "clean"
 //   lock       := object "volumed.lock"          cls_lock "volumed", xattr "owner"

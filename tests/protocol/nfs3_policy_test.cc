@@ -52,6 +52,7 @@ class Nfs3Policy : public Nfs3Fixture {
         storage::rados::RadosStoreOptions r;
         r.conf_path = std::getenv("CEPH_CONF");
         r.pool = std::getenv("CEPH_POOL");
+        r.user = TestStoreUser();
         r.root = store.data_dir;
         r.namespace_prefix = TestStoreNamespace(store.data_dir);
         auto env = storage::rados::ConnectRadosStore(r);

@@ -26,7 +26,7 @@ TEST(RadosNames, APrefixPutsEveryNamespaceUnderIt) {
   EXPECT_EQ(PrefixedNamespace("", ""), "");
   EXPECT_EQ(PrefixedNamespace("site-a", "catalog"), "site-a/catalog");
   EXPECT_EQ(PrefixedNamespace("site-a", "volumes/7"), "site-a/volumes/7");
-  EXPECT_EQ(PrefixedNamespace("site-a", ""), "site-a");
+  EXPECT_EQ(PrefixedNamespace("site-a", ""), "site-a/");  // within namespace=site-a/* caps
 }
 
 TEST(RadosNames, FilesSplitIntoNamespaceAndName) {

@@ -46,6 +46,11 @@ bool TestStoreIsRados() {
   return store != nullptr && std::string(store) == "rados";
 }
 
+std::string TestStoreUser() {
+  const char* user = std::getenv("CEPH_USER");
+  return user != nullptr && *user != '\0' ? user : "admin";
+}
+
 std::string TestStoreNamespace(const std::string& data_dir) {
   std::string prefix = data_dir;
   while (!prefix.empty() && prefix.front() == '/') prefix.erase(0, 1);
@@ -69,9 +74,11 @@ Result<std::vector<std::string>> TestStoreFlags(const std::string& data_dir) {
         "VOLUMED_TEST_STORE=rados needs CEPH_CONF and CEPH_POOL (run through "
         "tests/support/with_ceph.sh)");
   }
-  return std::vector<std::string>{
-      "--store",     "rados", "--ceph-conf",      conf,
-      "--ceph-pool", pool,    "--ceph-namespace", TestStoreNamespace(data_dir)};
+  return std::vector<std::string>{"--store",          "rados",
+                                  "--ceph-conf",      conf,
+                                  "--ceph-pool",      pool,
+                                  "--ceph-user",      TestStoreUser(),
+                                  "--ceph-namespace", TestStoreNamespace(data_dir)};
 }
 
 Result<std::unique_ptr<ServerProcess>> ServerProcess::Start(ServerProcessOptions options) {

@@ -1,8 +1,9 @@
 #!/bin/bash
 # with_ceph.sh CMD [ARGS...] [-- CMD [ARGS...]]... — starts a throw-away single-node Ceph
 # cluster (ceph_cluster.sh: mon + OSD on memstore, 127.0.0.1 only), runs each command in
-# turn with CEPH_CONF and CEPH_POOL set, then stops the cluster by PID and removes it,
-# also when a command fails or the run is interrupted. Exits with the first failing
+# turn with CEPH_CONF, CEPH_POOL and CEPH_USER (client.volumed: a gateway's caps, no admin
+# caps) set, then stops the cluster by PID and removes it, also when a command fails or
+# the run is interrupted. Exits with the first failing
 # command's status; 77 (meson's "skipped") when the Ceph packages are not installed
 # (tools/install-deps.sh test installs them). Run it inside netns_run.sh, so that Ceph's
 # fixed ports cannot meet another cluster's. CEPH_STORE=bluestore-file picks BlueStore on
@@ -37,6 +38,8 @@ rm -f "$dir.up.log"
 echo "with_ceph: cluster up in $((($(date +%s%N) - t0) / 1000000)) ms (${CEPH_STORE:-memstore})"
 export CEPH_CONF="$dir/ceph.conf"
 export CEPH_POOL=${CEPH_POOL:-volumed}
+# The servers under test run as the gateway user without admin caps (ceph_cluster.sh).
+export CEPH_USER=${CEPH_USER:-volumed}
 
 rc=0
 cmd=()

@@ -32,10 +32,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// As CEPH_USER (with_ceph.sh: the gateway user with the caps README names, no admin caps).
 std::vector<std::string> RadosFlags(int lease_s = 10) {
+  const char* user = std::getenv("CEPH_USER");
   return {"--store",        "rados",
           "--ceph-conf",    std::getenv("CEPH_CONF"),
           "--ceph-pool",    std::getenv("CEPH_POOL"),
+          "--ceph-user",    user != nullptr ? user : "admin",
           "--ceph-lease",   std::to_string(lease_s),
           "--grace-period", "0"};
 }

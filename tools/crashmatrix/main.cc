@@ -17,9 +17,9 @@
 // a power failure would (lose_unsynced.cc); without it a kill -9 loses only what volumed
 // had not yet handed to the kernel.
 //
-// --store rados runs volumed on a Ceph pool (its usual --store/--ceph-* flags; --ceph-conf
-// and --ceph-pool default to $CEPH_CONF and $CEPH_POOL, which tests/support/with_ceph.sh
-// sets) and fscks through the same store. Its namespaces default to
+// --store rados runs volumed on a Ceph pool (its usual --store/--ceph-* flags; --ceph-conf,
+// --ceph-pool and --ceph-user default to $CEPH_CONF, $CEPH_POOL and $CEPH_USER, which
+// tests/support/with_ceph.sh sets) and fscks through the same store. Its namespaces default to
 // "crashmatrix/<work dir name>", so runs never meet in a pool. Unsynced bytes live in
 // volumed's memory there, so every kill loses them and --lose-unsynced does not apply.
 //
@@ -70,12 +70,14 @@ int main(int argc, char** argv) {
   volumed::storage::rados::RadosStoreOptions ceph;
   ceph.conf_path = std::getenv("CEPH_CONF") ? std::getenv("CEPH_CONF") : "/etc/ceph/ceph.conf";
   ceph.pool = std::getenv("CEPH_POOL") ? std::getenv("CEPH_POOL") : "";
+  if (std::getenv("CEPH_USER") != nullptr) ceph.user = std::getenv("CEPH_USER");
   app.add_option("--store", store, "volumed's store: 'embedded' or 'rados'")
       ->check(CLI::IsMember({"embedded", "rados"}))
       ->capture_default_str();
   app.add_option("--ceph-conf", ceph.conf_path, "ceph.conf for --store rados (default $CEPH_CONF)")
       ->capture_default_str();
-  app.add_option("--ceph-user", ceph.user, "cephx user for --store rados")->capture_default_str();
+  app.add_option("--ceph-user", ceph.user, "cephx user for --store rados (default $CEPH_USER)")
+      ->capture_default_str();
   app.add_option("--ceph-pool", ceph.pool, "RADOS pool for --store rados (default $CEPH_POOL)");
   app.add_option("--ceph-namespace", ceph.namespace_prefix,
                  "namespace prefix for --store rados (default crashmatrix/<work dir name>)");
