@@ -54,6 +54,7 @@ volumed::Result<std::unique_ptr<volumed::storage::StoreEnv>> StoreFromFlags(cons
   o.conf_path = flags.ceph_conf;
   o.user = flags.ceph_user;
   o.pool = flags.ceph_pool;
+  o.namespace_prefix = flags.ceph_namespace;
   o.root = flags.data_dir;
   o.gateway_id = flags.ceph_gateway_id;
   o.lease_seconds = flags.ceph_lease_s;

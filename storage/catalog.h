@@ -22,6 +22,7 @@
 #include "base/cidr.h"
 #include "base/result.h"
 #include "base/status.h"
+#include "storage/store_capacity.h"
 #include "storage/types.h"
 #include "storage/volume.h"
 
@@ -81,9 +82,10 @@ struct StoreLocation {
 };
 
 // A store other than the embedded one (storage/rados/rados_store.h): the leveldb::Env its
-// databases live in, and how it names a database's place for people. Whoever connects it
-// owns it and keeps it alive longer than the catalog.
-class StoreEnv {
+// databases live in, how it names a database's place for people, and its capacity
+// (CapacitySource, for FSSTAT). Whoever connects it owns it and keeps it alive longer than
+// the catalog.
+class StoreEnv : public CapacitySource {
  public:
   virtual ~StoreEnv() = default;
   virtual StoreKind kind() const = 0;

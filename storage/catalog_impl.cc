@@ -546,9 +546,9 @@ class CatalogImpl final : public VolumeCatalog {
     o.epoch = info.epoch;
     o.block_size = options_.block_size;
     o.quota = info.quota;
-    // FSSTAT's capacity: the local disk's for the embedded store; none for RADOS, whose
-    // pool capacity is the cluster's business (1 PiB nominal unless a quota says less).
-    if (options_.store == nullptr) o.capacity_path = options_.data_dir;
+    // FSSTAT's capacity: the local disk's for the embedded store, the pool's for RADOS.
+    o.capacity =
+        options_.store != nullptr ? static_cast<CapacitySource*>(options_.store) : &local_disk_;
     o.sync_scheduler = &sync_scheduler_;
     // An ephemeral volume lives only as long as its job's lease and does not outlive a
     // crash of the machine, so nothing in it is ever synced (DESIGN.md §5).
@@ -577,6 +577,7 @@ class CatalogImpl final : public VolumeCatalog {
   }
 
   const StoreOptions options_;
+  LocalDiskCapacity local_disk_{options_.data_dir};  // the embedded store's capacity
   KvFactory factory_;
   SyncScheduler sync_scheduler_{kSyncThreads};  // outlives every volume in open_
   // Runs every volume's background reclaim; outlives every volume in open_.

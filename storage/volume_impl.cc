@@ -3,7 +3,6 @@
 #include "storage/volume_impl.h"
 
 #include <leveldb/write_batch.h>
-#include <sys/statvfs.h>
 
 #include <chrono>
 #include <limits>
@@ -439,10 +438,11 @@ Result<FsStat> VolumeImpl::StatFs() {
   st.used_files = c.used_files;
   uint64_t capacity = uint64_t{1} << 50;
   uint64_t disk_free = capacity;
-  struct statvfs vfs;
-  if (!options_.capacity_path.empty() && statvfs(options_.capacity_path.c_str(), &vfs) == 0) {
-    capacity = static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize;
-    disk_free = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  if (options_.capacity != nullptr) {
+    if (Result<StoreSpace> space = options_.capacity->Capacity(); space.ok()) {
+      capacity = space->total_bytes;
+      disk_free = space->avail_bytes;
+    }
   }
   if (q.max_bytes != 0) {
     st.total_bytes = q.max_bytes;

@@ -39,6 +39,7 @@
 #include "storage/inode_locks.h"
 #include "storage/inode_store.h"
 #include "storage/kv.h"
+#include "storage/store_capacity.h"
 #include "storage/volume.h"
 #include "storage/write_queue.h"
 
@@ -57,7 +58,9 @@ class VolumeImpl final : public Volume {
     // Blocks a remove or truncate frees inline; more go to the orphan list.
     size_t inline_reclaim_blocks = 32;
     bool background_reclaim = true;
-    std::string capacity_path;  // statvfs'd for FSSTAT when there is no byte quota
+    // The store's size for FSSTAT when there is no byte quota; null or unknown = a
+    // nominal 1 PiB. Outlives the volume.
+    CapacitySource* capacity = nullptr;
     // Runs this volume's log syncs; null = a scheduler of the volume's own (tests).
     SyncScheduler* sync_scheduler = nullptr;
     // False for ephemeral volumes: nothing is ever synced (DESIGN.md §5).

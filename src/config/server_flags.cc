@@ -67,6 +67,10 @@ void AddFlags(CLI::App& app, ServerFlags& flags) {
   app.add_option("--ceph-user", flags.ceph_user, "cephx user for --store rados")
       ->capture_default_str();
   app.add_option("--ceph-pool", flags.ceph_pool, "RADOS pool for --store rados");
+  app.add_option("--ceph-namespace", flags.ceph_namespace,
+                 "Prefix of the store's RADOS namespaces (PREFIX/catalog, PREFIX/volumes/ID), "
+                 "so that several independent stores share one pool; cephx caps can confine "
+                 "a gateway to them with namespace=PREFIX/*");
   app.add_option("--ceph-gateway-id", flags.ceph_gateway_id,
                  "This server's identity for volume ownership (default: host name and --data); "
                  "a restart under the same identity takes its volumes over at once");

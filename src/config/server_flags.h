@@ -49,6 +49,7 @@ struct ServerFlags {
   std::string ceph_conf = "/etc/ceph/ceph.conf";
   std::string ceph_user = "admin";
   std::string ceph_pool;
+  std::string ceph_namespace;   // prefix of the store's RADOS namespaces; empty = none
   std::string ceph_gateway_id;  // empty: host name + data dir
   int ceph_lease_s = 30;
   std::string http;  // ADDR:PORT of the metrics and status listener; empty = off

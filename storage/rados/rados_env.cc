@@ -43,10 +43,11 @@ uint64_t RandomNonce() {
 }  // namespace
 
 struct RadosEnv::Space {
-  Space(librados::IoCtx ctx, std::string name, size_t page)
-      : io(std::move(ctx)), ns(std::move(name)), dir(&io, page) {}
+  Space(librados::IoCtx ctx, std::string dir_ns, size_t page)
+      : io(std::move(ctx)), ns(io.get_namespace()), rel(std::move(dir_ns)), dir(&io, page) {}
   librados::IoCtx io;
-  const std::string ns;
+  const std::string ns;   // the RADOS namespace
+  const std::string rel;  // the directory relative to the Env's root ("" = root)
   RadosDirectory dir;
   std::atomic<int64_t> valid_until{RadosLeaseLock::kUnowned};
   std::atomic<bool> garbage{false};      // an incarnation could not be removed
@@ -72,6 +73,10 @@ Result<std::unique_ptr<RadosEnv>> RadosEnv::Connect(const RadosEnvOptions& optio
     return InvalidArgument("the read extent must divide the chunk size");
   }
   if (options.lease.count() < 3) return InvalidArgument("the lease must be at least 3 s");
+  const std::string& prefix = options.namespace_prefix;
+  if (!prefix.empty() && (prefix.front() == '/' || prefix.back() == '/')) {
+    return InvalidArgument("the namespace prefix '" + prefix + "' starts or ends with '/'");
+  }
   std::unique_ptr<RadosEnv> env(new RadosEnv(options));
   VOLUMED_RETURN_IF_ERROR(env->Init());
   return env;
@@ -132,7 +137,7 @@ RadosEnv::Space* RadosEnv::SpaceOfDir(const std::string& dir, leveldb::Status* s
   if (it == spaces_.end()) {
     librados::IoCtx io;
     io.dup(pool_);
-    io.set_namespace(*ns);
+    io.set_namespace(PrefixedNamespace(options_.namespace_prefix, *ns));
     it = spaces_
              .emplace(*ns, std::make_unique<Space>(std::move(io), *ns, options_.list_page_entries))
              .first;
@@ -361,7 +366,7 @@ leveldb::Status RadosEnv::LockFile(const std::string& fname, leveldb::FileLock**
     s = space->dir.ReadHeader(&header);
     if (s.ok() && header == kHeaderOpen) {
       size_t removed = 0;
-      s = SweepGarbage(options_.root + (space->ns.empty() ? "" : "/" + space->ns), &removed);
+      s = SweepGarbage(options_.root + (space->rel.empty() ? "" : "/" + space->rel), &removed);
       if (s.ok() && removed > 0) {
         LOG_INFO("rados: namespace '{}' was not closed cleanly; removed {} orphaned objects",
                  space->ns, removed);
@@ -454,7 +459,8 @@ leveldb::Status RadosEnv::SweepGarbage(const std::string& dir, size_t* removed) 
 
 std::string RadosEnv::Describe(const std::string& dir) const {
   auto ns = DirectoryNamespace(options_.root, dir);
-  return fmt::format("pool '{}', namespace '{}'", options_.pool, ns ? *ns : "?");
+  return fmt::format("pool '{}', namespace '{}'", options_.pool,
+                     ns ? PrefixedNamespace(options_.namespace_prefix, *ns) : "?");
 }
 
 void RadosEnv::RenewLoop() {

@@ -1,9 +1,9 @@
 // RadosEnv: a leveldb::Env whose files live in Ceph RADOS (DESIGN.md §11, CEPH.md §3), so
 // that each volume stays a LevelDB database while its bytes are replicated by the cluster.
 // Layout (rados_names.h): every directory under `root` is one RADOS namespace of the pool
-// (the catalog "catalog", volume 7 "volumes/7"); its files are named in the omap of one
-// directory object (rados_directory.h), and every file incarnation is a new run of chunk
-// objects (rados_file_objects.h). Method by method:
+// (the catalog "catalog", volume 7 "volumes/7"; under a prefix P, "P/catalog"); its files are named
+// in the omap of one directory object (rados_directory.h), and every file incarnation is a new run
+// of chunk objects (rados_file_objects.h). Method by method:
 //   NewWritableFile  new chunk 0, then publish name → id (one omap op), then remove the
 //                    replaced incarnation: create replaces, as LevelDB expects
 //   RenameFile       one compound omap op (CURRENT.dbtmp → CURRENT is atomic), then
@@ -45,10 +45,11 @@
 namespace volumed::storage::rados {
 
 struct RadosEnvOptions {
-  std::string conf_path;       // ceph.conf (mon addresses, keyring)
-  std::string user = "admin";  // cephx id ("admin" or "client.admin")
-  std::string pool;            // the pool every namespace lives in
-  std::string root;            // local path prefix mapped onto the pool (the data dir)
+  std::string conf_path;         // ceph.conf (mon addresses, keyring)
+  std::string user = "admin";    // cephx id ("admin" or "client.admin")
+  std::string pool;              // the pool every namespace lives in
+  std::string namespace_prefix;  // prefix of every namespace ("" = none; rados_names.h)
+  std::string root;              // local path prefix mapped onto the pool (the data dir)
   // This server's identity in lock cookies: a restart of the same gateway takes over its
   // own crashed predecessor's directories at once (after fencing it) instead of waiting
   // for their leases to lapse.
@@ -97,6 +98,8 @@ class RadosEnv final : public leveldb::EnvWrapper {
   // "pool 'P', namespace 'N'" for `dir`.
   std::string Describe(const std::string& dir) const;
   const RadosEnvOptions& options() const { return options_; }
+  // The connection, for cluster-wide questions (pool capacity); lives as long as this.
+  librados::Rados* cluster() { return &cluster_; }
 
  private:
   struct Space;

@@ -36,6 +36,11 @@ std::optional<std::string> DirectoryNamespace(std::string_view root, std::string
   return RelativeToRoot(root, path);
 }
 
+std::string PrefixedNamespace(std::string_view prefix, std::string_view dir) {
+  if (prefix.empty()) return std::string(dir);
+  return fmt::format("{}/{}", prefix, dir);  // "P/" for root: every namespace starts "P/"
+}
+
 std::optional<FilePath> SplitFilePath(std::string_view root, std::string_view path) {
   auto rel = RelativeToRoot(root, path);
   if (!rel || rel->empty()) return std::nullopt;

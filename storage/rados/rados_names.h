@@ -3,7 +3,9 @@
 //
 // Grammar (one RADOS namespace per directory, i.e. per LevelDB database):
 //   path       := root "/" dir "/" name          (LevelDB's files live one level deep)
-//   namespace  := dir                            ("" for a file directly under root)
+//   namespace  := [prefix "/"] dir               (dir "" for a file directly under root;
+//                                                prefix: RadosEnvOptions::namespace_prefix,
+//                                                so cephx caps namespace=prefix/* cover all)
 //   directory  := object "volumed.dir"           omap: name → file id  (never empty values)
 //                                                omap header: "open" | "clean"
 //   lock       := object "volumed.lock"          cls_lock "volumed", xattr "owner"
@@ -42,6 +44,9 @@ std::optional<std::string> RelativeToRoot(std::string_view root, std::string_vie
 
 // The namespace of the directory `path`; nullopt when it is not under root.
 std::optional<std::string> DirectoryNamespace(std::string_view root, std::string_view path);
+
+// The RADOS namespace of directory namespace `dir` under the store's `prefix` ("" = none).
+std::string PrefixedNamespace(std::string_view prefix, std::string_view dir);
 
 // The namespace and name of the file `path`; nullopt when it is not a file under root.
 std::optional<FilePath> SplitFilePath(std::string_view root, std::string_view path);

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "storage/rados/rados_capacity.h"
 #include "storage/rados/rados_env.h"
 
 namespace volumed::storage::rados {
@@ -11,13 +12,16 @@ namespace {
 
 class RadosStore final : public StoreEnv {
  public:
-  explicit RadosStore(std::unique_ptr<RadosEnv> env) : env_(std::move(env)) {}
+  explicit RadosStore(std::unique_ptr<RadosEnv> env)
+      : env_(std::move(env)), capacity_(env_->cluster(), env_->options().pool) {}
   StoreKind kind() const override { return StoreKind::kRados; }
   leveldb::Env* env() override { return env_.get(); }
   std::string Describe(const std::string& dir) const override { return env_->Describe(dir); }
+  Result<StoreSpace> Capacity() override { return capacity_.Capacity(); }
 
  private:
   std::unique_ptr<RadosEnv> env_;
+  RadosPoolCapacity capacity_;  // uses env_'s cluster connection
 };
 
 }  // namespace
@@ -27,6 +31,7 @@ Result<std::unique_ptr<StoreEnv>> ConnectRadosStore(const RadosStoreOptions& opt
   o.conf_path = options.conf_path;
   o.user = options.user;
   o.pool = options.pool;
+  o.namespace_prefix = options.namespace_prefix;
   o.root = options.root;
   o.gateway_id = options.gateway_id;
   if (o.gateway_id.empty()) {

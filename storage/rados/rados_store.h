@@ -20,6 +20,9 @@ struct RadosStoreOptions {
   std::string conf_path;  // ceph.conf: monitors and keyring
   std::string user = "admin";
   std::string pool;
+  // Prefix of every RADOS namespace of the store ("" = none): "P" puts the catalog in
+  // "P/catalog", so that several independent stores share one pool.
+  std::string namespace_prefix;
   // The local path prefix the RADOS namespaces are named relative to (the data dir).
   std::string root;
   // This server's identity for volume ownership (default: host name + root): a restart

@@ -57,6 +57,7 @@ store = "rados"
 ceph-conf = "/etc/ceph/other.conf"
 ceph-user = "volumed"
 ceph-pool = "volumes"
+ceph-namespace = "site-a"
 ceph-gateway-id = "gw1"
 ceph-lease = 45
 http = "127.0.0.1:9049"
@@ -94,6 +95,7 @@ TEST(ServerFlagsTest, EveryKeyIsReadAndRoundTripsThroughPrintConfig) {
   EXPECT_EQ(f.ceph_conf, "/etc/ceph/other.conf");
   EXPECT_EQ(f.ceph_user, "volumed");
   EXPECT_EQ(f.ceph_pool, "volumes");
+  EXPECT_EQ(f.ceph_namespace, "site-a");
   EXPECT_EQ(f.ceph_gateway_id, "gw1");
   EXPECT_EQ(f.ceph_lease_s, 45);
   EXPECT_EQ(f.http, "127.0.0.1:9049");

@@ -5,6 +5,7 @@
 //                                      obtained elsewhere, on every request
 //   quota   1 MiB, 3 files          → NFS3ERR_DQUOT
 //   anon    all squash to 4242:4343 → files created belong to 4242
+// With VOLUMED_TEST_STORE=rados the catalog is prepared in the server's RADOS namespaces.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -13,6 +14,7 @@
 
 #include "nfs3_fixture.h"
 #include "storage/catalog.h"
+#include "storage/rados/rados_store.h"
 #include "support/temp_dir.h"
 
 namespace volumed::testing {
@@ -41,10 +43,23 @@ class Nfs3Policy : public Nfs3Fixture {
  public:
   static void SetUpTestSuite() {
     root_dir_ = std::make_unique<TempDir>("volumed-policy");
+    std::unique_ptr<storage::StoreEnv> rados;  // outlives the catalog below
     {
       storage::StoreOptions store;
       store.data_dir = *root_dir_ / "data";
       std::filesystem::create_directories(store.data_dir);
+      if (TestStoreIsRados()) {
+        storage::rados::RadosStoreOptions r;
+        r.conf_path = std::getenv("CEPH_CONF");
+        r.pool = std::getenv("CEPH_POOL");
+        r.user = TestStoreUser();
+        r.root = store.data_dir;
+        r.namespace_prefix = TestStoreNamespace(store.data_dir);
+        auto env = storage::rados::ConnectRadosStore(r);
+        ASSERT_TRUE(env.ok()) << env.status().ToString();
+        rados = std::move(*env);
+        store.store = rados.get();
+      }
       auto catalog = storage::VolumeCatalog::Open(store);
       ASSERT_TRUE(catalog.ok()) << catalog.status().ToString();
       auto create = [&](const char* name, auto edit) {

@@ -21,6 +21,14 @@ TEST(RadosNames, DirectoriesMapToNamespacesRelativeToRoot) {
   EXPECT_EQ(DirectoryNamespace("/var/lib/volumed", "/var/lib"), std::nullopt);
 }
 
+TEST(RadosNames, APrefixPutsEveryNamespaceUnderIt) {
+  EXPECT_EQ(PrefixedNamespace("", "volumes/7"), "volumes/7");
+  EXPECT_EQ(PrefixedNamespace("", ""), "");
+  EXPECT_EQ(PrefixedNamespace("site-a", "catalog"), "site-a/catalog");
+  EXPECT_EQ(PrefixedNamespace("site-a", "volumes/7"), "site-a/volumes/7");
+  EXPECT_EQ(PrefixedNamespace("site-a", ""), "site-a/");  // within namespace=site-a/* caps
+}
+
 TEST(RadosNames, FilesSplitIntoNamespaceAndName) {
   auto f = SplitFilePath("/d", "/d/volumes/7/000005.ldb");
   ASSERT_TRUE(f.has_value());

@@ -6,7 +6,8 @@
 #   ceph_cluster.sh up DIR [memstore|bluestore-file] [mgr]
 #       starts the cluster in DIR (which must not hold one), creates the pool
 #       $CEPH_POOL (default "volumed"), and prints "export CEPH_CONF=DIR/ceph.conf".
-#       The client keyring is DIR/keyring (client.admin), named in ceph.conf.
+#       The client keyring is DIR/keyring, named in ceph.conf: client.admin, and
+#       client.volumed with only the caps a gateway needs.
 #   ceph_cluster.sh down DIR [kill|keep]
 #       stops the daemons by the PIDs in DIR/run (OSD first, so it need not wait for a
 #       dead mon; "kill" = SIGKILL all at once, for throw-away clusters) and removes DIR
@@ -148,6 +149,11 @@ CONF
   echo probe | rados "${c[@]}" -p "$pool" put ceph_cluster.probe - &&
     rados "${c[@]}" -p "$pool" get ceph_cluster.probe - >/dev/null &&
     rados "${c[@]}" -p "$pool" rm ceph_cluster.probe
+  # The gateway user: what volumed needs and nothing more (README, "Stores"): mon r (maps,
+  # pool figures), the blocklist command (fencing a dead owner before a takeover), and
+  # rwx on the pool (x: the lock class). Its key joins the client keyring.
+  ceph "${c[@]}" auth get-or-create client.volumed mon 'allow r, allow command "osd blocklist"' \
+    osd "allow rwx pool=$pool" >>"$dir/keyring"
   echo "export CEPH_CONF=$dir/ceph.conf"
 }
 

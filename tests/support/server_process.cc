@@ -41,6 +41,46 @@ Status WaitForNull(uint16_t port, uint32_t prog, uint32_t vers, std::chrono::mil
                 "no answer to NULL on port " + std::to_string(port) + ": " + last.ToString());
 }
 
+bool TestStoreIsRados() {
+  const char* store = std::getenv("VOLUMED_TEST_STORE");
+  return store != nullptr && std::string(store) == "rados";
+}
+
+std::string TestStoreUser() {
+  const char* user = std::getenv("CEPH_USER");
+  return user != nullptr && *user != '\0' ? user : "admin";
+}
+
+std::string TestStoreNamespace(const std::string& data_dir) {
+  std::string prefix = data_dir;
+  while (!prefix.empty() && prefix.front() == '/') prefix.erase(0, 1);
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  return prefix;
+}
+
+Result<std::vector<std::string>> TestStoreFlags(const std::string& data_dir) {
+  const char* store = std::getenv("VOLUMED_TEST_STORE");
+  if (store == nullptr || *store == '\0' || std::string(store) == "embedded") {
+    return std::vector<std::string>();
+  }
+  if (!TestStoreIsRados()) {
+    return InvalidArgument(std::string("VOLUMED_TEST_STORE is 'embedded' or 'rados', not '") +
+                           store + "'");
+  }
+  const char* conf = std::getenv("CEPH_CONF");
+  const char* pool = std::getenv("CEPH_POOL");
+  if (conf == nullptr || pool == nullptr) {
+    return InvalidArgument(
+        "VOLUMED_TEST_STORE=rados needs CEPH_CONF and CEPH_POOL (run through "
+        "tests/support/with_ceph.sh)");
+  }
+  return std::vector<std::string>{"--store",          "rados",
+                                  "--ceph-conf",      conf,
+                                  "--ceph-pool",      pool,
+                                  "--ceph-user",      TestStoreUser(),
+                                  "--ceph-namespace", TestStoreNamespace(data_dir)};
+}
+
 Result<std::unique_ptr<ServerProcess>> ServerProcess::Start(ServerProcessOptions options) {
   std::unique_ptr<ServerProcess> p(new ServerProcess(std::move(options)));
   if (p->options_.data_dir.empty()) {
@@ -84,6 +124,8 @@ Status ServerProcess::Launch() {
            "--admin-socket",
            admin_socket_};
   if (!options_.rpcbind) argv_.push_back("--no-rpcbind");
+  VOLUMED_ASSIGN_OR_RETURN(std::vector<std::string> store, TestStoreFlags(data_dir_));
+  argv_.insert(argv_.end(), store.begin(), store.end());
   argv_.insert(argv_.end(), options_.extra_args.begin(), options_.extra_args.end());
   std::vector<char*> cargv;
   for (auto& a : argv_) cargv.push_back(a.data());

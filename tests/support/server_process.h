@@ -3,6 +3,13 @@
 // data directory and admin socket, waits until it answers NULL on its NFS port, and can
 // Stop (SIGTERM), Kill (SIGKILL) and Restart it on the same data directory.
 //
+// With VOLUMED_TEST_STORE=rados in the environment the server keeps its catalog and
+// volumes in the Ceph pool CEPH_POOL of the cluster CEPH_CONF as cephx user CEPH_USER
+// (default admin; tests/support/with_ceph.sh sets all three), each server in namespaces of its own
+// named after its data directory
+// (--ceph-namespace), so a restart on the same data directory finds its volumes again
+// and every test still starts with an empty store.
+//
 // Ports default to the fixed ones; run the test under tests/support/netns_run.sh so
 // they are private to the test (and an rpcbind is there). Pass rpcbind=false to run
 // without one (--no-rpcbind).
@@ -72,6 +79,18 @@ class ServerProcess {
   std::vector<std::string> argv_;
   pid_t pid_ = -1;
 };
+
+// The store flags VOLUMED_TEST_STORE asks for (empty for the embedded store), for a server
+// on `data_dir`; an error when it names RADOS without CEPH_CONF and CEPH_POOL.
+Result<std::vector<std::string>> TestStoreFlags(const std::string& data_dir);
+// The --ceph-user of a RADOS test server (CEPH_USER, default admin).
+std::string TestStoreUser();
+// The --ceph-namespace of a RADOS test server on `data_dir`.
+std::string TestStoreNamespace(const std::string& data_dir);
+// True when VOLUMED_TEST_STORE=rados: tests that look into the data directory's files
+// (the embedded store) skip themselves; tests that prepare a store in-process open
+// it the same way (CEPH_CONF, CEPH_POOL, TestStoreUser, TestStoreNamespace).
+bool TestStoreIsRados();
 
 // Calls NULL of prog/vers at 127.0.0.1:port over TCP until it answers or `timeout`.
 Status WaitForNull(uint16_t port, uint32_t prog, uint32_t vers, std::chrono::milliseconds timeout);

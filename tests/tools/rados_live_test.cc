@@ -3,10 +3,13 @@
 // driven through volumectl — files put and got over NFS (libnfs), `info` naming the store,
 // the data still there after a clean restart and after a kill -9 (the restarted server
 // fences its dead predecessor and takes the volumes over at once), a second server on the
-// same pool refused while the first one owns the catalog, and a paused owner fenced by the
-// server that takes over after its lease lapsed.
+// same pool refused while the first one owns the catalog, a paused owner fenced by the
+// server that takes over after its lease lapsed, and FSSTAT reporting the pool's capacity
+// (the cluster runs a ceph-mgr for it: CEPH_MGR=1).
 #include <gtest/gtest.h>
+#include <nfsc/libnfs.h>
 #include <signal.h>
+#include <stdio.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +19,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "run_tool.h"
 #include "support/read_file.h"
@@ -27,10 +32,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// As CEPH_USER (with_ceph.sh: the gateway user with the caps README names, no admin caps).
 std::vector<std::string> RadosFlags(int lease_s = 10) {
+  const char* user = std::getenv("CEPH_USER");
   return {"--store",        "rados",
           "--ceph-conf",    std::getenv("CEPH_CONF"),
           "--ceph-pool",    std::getenv("CEPH_POOL"),
+          "--ceph-user",    user != nullptr ? user : "admin",
           "--ceph-lease",   std::to_string(lease_s),
           "--grace-period", "0"};
 }
@@ -165,6 +173,48 @@ TEST_F(RadosLiveTest, APausedOwnerIsFencedWhenAnotherServerTakesOver) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.find("after.txt"), std::string::npos) << r.out;
   (void)(*new_owner)->Stop();
+}
+
+// The cluster's raw size in bytes as `rados df` (librados' cluster stat) reports it; 0
+// while the ceph-mgr has not reported yet.
+uint64_t ClusterRawBytes() {
+  const std::string cmd =
+      "rados -c '" + std::string(std::getenv("CEPH_CONF")) + "' df --format json 2>/dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return 0;
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof(buf), p)) > 0;) out.append(buf, n);
+  pclose(p);
+  const auto j = nlohmann::json::parse(out, nullptr, false);
+  if (j.is_discarded() || !j.contains("total_space") || !j["total_space"].is_number()) return 0;
+  return j["total_space"].get<uint64_t>() * 1024;  // KiB
+}
+
+// FSSTAT of a volume without a quota is the pool's size as `ceph df` shows it (STORED + MAX
+// AVAIL: at most the raw space of this one-OSD, one-replica pool, less the full-ratio
+// margin), not the nominal 1 PiB and not the local disk, once the mgr has reported.
+TEST_F(RadosLiveTest, FsstatReportsThePoolsCapacity) {
+  nfs_context* nfs = nfs_init_context();
+  ASSERT_NE(nfs, nullptr);
+  ASSERT_EQ(nfs_mount(nfs, "127.0.0.1", "/data"), 0) << nfs_get_error(nfs);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  nfs_statvfs_64 vfs{};
+  uint64_t raw = 0;
+  uint64_t total = 0;
+  do {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    raw = ClusterRawBytes();
+    ASSERT_EQ(nfs_statvfs64(nfs, "/", &vfs), 0) << nfs_get_error(nfs);
+    total = vfs.f_blocks * vfs.f_frsize;
+  } while ((raw == 0 || total == uint64_t{1} << 50) && std::chrono::steady_clock::now() < deadline);
+  nfs_destroy_context(nfs);
+  ASSERT_GT(raw, 0u) << "the cluster never reported its size (is the mgr running?)";
+  EXPECT_LE(total, raw);
+  EXPECT_GE(total, raw / 10 * 9) << "FSSTAT total " << total << ", cluster raw " << raw;
+  const uint64_t avail = vfs.f_bavail * vfs.f_frsize;
+  EXPECT_GT(avail, 0u);
+  EXPECT_LE(avail, total);
 }
 
 }  // namespace

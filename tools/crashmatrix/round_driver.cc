@@ -48,6 +48,7 @@ Status RoundDriver::Setup(NfsOps& ops) {
 Status RoundDriver::OfflineFsck(DriverSummary* summary, uint64_t round) {
   storage::StoreOptions so;
   so.data_dir = data_dir_;
+  so.store = store_;
   auto catalog = storage::VolumeCatalog::Open(so);
   if (!catalog.ok()) {
     summary->problems.push_back(fmt::format("round {}: catalog does not open after the crash: {}",

@@ -26,6 +26,7 @@
 #include "model.h"
 #include "nfs_ops.h"
 #include "server.h"
+#include "storage/catalog.h"
 #include "workload.h"
 
 namespace volumed::crashmatrix {
@@ -54,8 +55,15 @@ struct DriverSummary {
 
 class RoundDriver {
  public:
-  RoundDriver(ServerLauncher* server, std::string data_dir, DriverOptions options)
-      : server_(server), data_dir_(std::move(data_dir)), options_(options), rng_(options.seed) {}
+  // `store`: where the server keeps its catalog and volumes, for the offline fsck (null:
+  // the embedded store under data_dir); it outlives the driver.
+  RoundDriver(ServerLauncher* server, std::string data_dir, storage::StoreEnv* store,
+              DriverOptions options)
+      : server_(server),
+        data_dir_(std::move(data_dir)),
+        store_(store),
+        options_(options),
+        rng_(options.seed) {}
 
   // Runs every round; problems go into the summary; non-ok only when the harness itself
   // could not proceed (e.g. the server did not restart).
@@ -80,6 +88,7 @@ class RoundDriver {
 
   ServerLauncher* server_;
   std::string data_dir_;
+  storage::StoreEnv* store_;
   DriverOptions options_;
   std::mt19937_64 rng_;
   World world_;
