@@ -44,19 +44,36 @@ Result<StoreSpace> PoolSpaceFromDf(const std::string& df_json, const std::string
   return NotFound(fmt::format("ceph df: no figures for pool '{}'", pool));
 }
 
+RadosPoolCapacity::RadosPoolCapacity(librados::Rados* cluster, std::string pool,
+                                     std::chrono::milliseconds refresh)
+    : cluster_(cluster),
+      pool_(std::move(pool)),
+      refresh_(refresh),
+      last_(NotFound("the pool's capacity has not been answered yet")),
+      refresher_([this](std::stop_token stop) { Refresh(stop); }) {}
+
+RadosPoolCapacity::~RadosPoolCapacity() {
+  refresher_.request_stop();
+  cv_.notify_all();
+}
+
 Result<StoreSpace> RadosPoolCapacity::Capacity() {
   std::lock_guard<std::mutex> l(mu_);
-  const auto now = std::chrono::steady_clock::now();
-  if (fetched_ && now - at_ < refresh_) return last_;
-  last_ = Fetch();
-  fetched_ = true;
-  at_ = now;
-  if (!last_.ok() && !reported_unknown_) {
-    reported_unknown_ = true;
-    LOG_INFO("rados: FSSTAT reports a nominal capacity until the pool's is known: {}",
-             last_.status().ToString());
-  }
   return last_;
+}
+
+void RadosPoolCapacity::Refresh(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    Result<StoreSpace> fetched = Fetch();  // may block: never under mu_
+    std::unique_lock<std::mutex> l(mu_);
+    last_ = std::move(fetched);
+    if (!last_.ok() && !reported_unknown_) {
+      reported_unknown_ = true;
+      LOG_INFO("rados: FSSTAT reports a nominal capacity until the pool's is known: {}",
+               last_.status().ToString());
+    }
+    cv_.wait_for(l, stop, refresh_, [] { return false; });
+  }
 }
 
 Result<StoreSpace> RadosPoolCapacity::Fetch() {

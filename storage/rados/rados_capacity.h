@@ -9,15 +9,22 @@
 // yet) has none, and Capacity() then fails, so FSSTAT falls back to its nominal size.
 // Needs the cephx cap `mon 'allow r'` (within `profile rbd`).
 //
-// Thread-safety: thread-safe; concurrent callers during a refresh wait for its answer.
+// Capacity() never waits for the cluster: FSSTAT may run on the RPC reactor, and a
+// monitor command blocks for as long as the monitors do not answer. A thread of its own
+// asks the monitors every `refresh` and Capacity() answers the last figures (an error
+// until the first answer).
+//
+// Thread-safety: thread-safe.
 #pragma once
 
 #include <rados/librados.hpp>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "storage/store_capacity.h"
 
@@ -25,24 +32,26 @@ namespace volumed::storage::rados {
 
 class RadosPoolCapacity final : public CapacitySource {
  public:
-  // `cluster` is connected and outlives this.
+  // `cluster` is connected and outlives this. Starts the refresh thread.
   RadosPoolCapacity(librados::Rados* cluster, std::string pool,
-                    std::chrono::milliseconds refresh = std::chrono::seconds(5))
-      : cluster_(cluster), pool_(std::move(pool)), refresh_(refresh) {}
+                    std::chrono::milliseconds refresh = std::chrono::seconds(5));
+  // Stops the refresh thread (waits for a monitor command it is in).
+  ~RadosPoolCapacity() override;
 
   Result<StoreSpace> Capacity() override;
 
  private:
   Result<StoreSpace> Fetch();
+  void Refresh(std::stop_token stop);
 
   librados::Rados* const cluster_;
   const std::string pool_;
   const std::chrono::milliseconds refresh_;
   std::mutex mu_;
-  bool fetched_ = false;                      // guarded by mu_
-  std::chrono::steady_clock::time_point at_;  // guarded by mu_
-  Result<StoreSpace> last_ = StoreSpace{};    // guarded by mu_
-  bool reported_unknown_ = false;             // guarded by mu_: logged once
+  std::condition_variable_any cv_;  // wakes the refresh thread to stop
+  Result<StoreSpace> last_;         // guarded by mu_
+  bool reported_unknown_ = false;   // guarded by mu_: logged once
+  std::jthread refresher_;          // last: starts after the members it uses
 };
 
 // The pool `pool`'s figures in the monitors' "df" JSON (exposed for tests): an error
