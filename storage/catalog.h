@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,7 @@
 #include "base/cidr.h"
 #include "base/result.h"
 #include "base/status.h"
+#include "storage/database_cloner.h"
 #include "storage/types.h"
 #include "storage/volume.h"
 
@@ -51,6 +53,11 @@ struct VolumeInfo {
   ExportPolicy policy;
   Quota quota;
   int64_t created_ns = 0;
+  // A snapshot is served as "name@snapshot" (storage/volume_name.h), read-only;
+  // `snapshot` is empty for a volume. origin_id: the volume a snapshot was taken of or a
+  // fork was made from (0: neither); it may have been deleted since.
+  std::string snapshot;
+  uint64_t origin_id = 0;
 };
 
 // A volume as requests are served on it: the opened volume, the catalog record it is
@@ -90,6 +97,9 @@ class StoreEnv {
   virtual leveldb::Env* env() = 0;
   // e.g. "pool 'P', namespace 'N'" for the database in `dir`.
   virtual std::string Describe(const std::string& dir) const = 0;
+  // How snapshots and forks copy a database in this store (storage/database_cloner.h);
+  // null: by copying every file through env().
+  virtual DatabaseCloner* cloner() { return nullptr; }
 };
 
 struct StoreOptions {
@@ -118,6 +128,9 @@ struct StoreOptions {
   // the boot id differs, the machine crashed under them: they are dropped (their handles
   // answer STALE, and Describe/Open of their names say why).
   std::string boot_id;
+  // Crash tests only: called at each step of making a snapshot or fork ("reserved",
+  // "cloned", "reidentified", "recorded"; storage/catalog_impl.cc, CloneLocked).
+  std::function<void(std::string_view step)> clone_step;
 };
 
 class VolumeCatalog {
@@ -134,6 +147,41 @@ class VolumeCatalog {
   virtual Status SetPolicy(std::string_view name, const ExportPolicy& policy,
                            const Quota& quota) = 0;
   virtual Status RenewLease(std::string_view name, int64_t ttl_ns) = 0;
+  // Snapshots and forks (DESIGN.md §8). A snapshot is a read-only copy of a volume,
+  // served (MOUNT, file handles, Describe, OpenByName, Delete) under "NAME@SNAP"
+  // (storage/volume_name.h) with an id of its own, so that handles never cross between
+  // a volume and its snapshots. A fork is a new writable volume. Both are taken at one
+  // instant during the call — every write acknowledged before it is in the copy, none
+  // that starts after it returns — while the source's writes wait (for `pause_ns`), and
+  // share the source's immutable files where the store can. Crash-safe: afterwards the
+  // copy exists complete or not at all, and the source is never written. A snapshot
+  // outlives its volume's deletion; Delete("NAME@SNAP") removes it. The bytes a copy
+  // shares are freed when the last database that references them is deleted.
+  struct CloneResult {
+    VolumeInfo info;
+    int64_t pause_ns = 0;  // how long the source's writes waited
+  };
+  // A catalog that keeps no databases (the tests' fakes) answers kNotSupported.
+  virtual Result<CloneResult> CreateSnapshot(std::string_view /*volume*/,
+                                             std::string_view /*snapshot*/) {
+    return Status(Status::Code::kNotSupported, "this catalog keeps no snapshots");
+  }
+  // The snapshots of volume name `volume` (also those of a volume since deleted), oldest first.
+  virtual Result<std::vector<VolumeInfo>> ListSnapshots(std::string_view /*volume*/) {
+    return Status(Status::Code::kNotSupported, "this catalog keeps no snapshots");
+  }
+  // New volume `name` with the content of `source` (a volume, or a snapshot "NAME@SNAP"),
+  // its policy, quota and kind (persisted when `persisted`; else an ephemeral source's
+  // fork shares its lease expiry).
+  virtual Result<CloneResult> Fork(std::string_view /*source*/, std::string_view /*name*/,
+                                   bool /*persisted*/) {
+    return Status(Status::Code::kNotSupported, "this catalog cannot fork volumes");
+  }
+  // The store space of volume or snapshot `id`: its own bytes and those it shares.
+  virtual Result<DatabaseSpace> Space(uint64_t /*id*/) {
+    return Status(Status::Code::kNotSupported, "this catalog keeps no databases");
+  }
+
   // Deletes ephemeral volumes whose lease expired before `now_ns`; returns their names.
   virtual Result<std::vector<std::string>> CollectExpired(int64_t now_ns) = 0;
 

@@ -39,6 +39,7 @@
 #include "base/periodic_thread.h"
 #include "storage/catalog.h"
 #include "storage/coding.h"
+#include "storage/database_cloner.h"
 #include "storage/key_codec.h"
 #include "storage/kv.h"
 #include "storage/records.h"
@@ -86,7 +87,9 @@ class CatalogImpl final : public VolumeCatalog {
       : options_(options),
         factory_(options.store != nullptr ? options.store->env() : options.env, KvTuning{},
                  options.block_cache_bytes),
-        reclaim_executor_(options.reclaim_threads, Executor::OnShutdown::kDropQueued) {}
+        reclaim_executor_(options.reclaim_threads, Executor::OnShutdown::kDropQueued),
+        own_cloner_(MakeCloner(options, factory_.env())),
+        cloner_(own_cloner_ != nullptr ? own_cloner_.get() : options.store->cloner()) {}
 
   ~CatalogImpl() override {
     if (idle_sweeper_ != nullptr) idle_sweeper_->Stop();
@@ -178,21 +181,61 @@ class CatalogImpl final : public VolumeCatalog {
   }
 
   Result<std::vector<VolumeInfo>> List() override {
-    std::vector<VolumeInfo> out;
-    Status decode;
-    std::string prefix = keys::TagPrefix(keys::kCatalogVolumeTag);
-    VOLUMED_RETURN_IF_ERROR(
-        kv_->Scan(prefix, keys::PrefixEnd(prefix), [&](std::string_view, std::string_view v) {
-          auto info = DecodeVolume(v);
-          if (!info.ok()) {
-            decode = info.status();
-            return false;
-          }
-          out.push_back(std::move(*info));
-          return true;
-        }));
-    VOLUMED_RETURN_IF_ERROR(decode);
-    return out;
+    VOLUMED_ASSIGN_OR_RETURN(auto all, AllRecords());
+    std::erase_if(all, [](const VolumeInfo& info) { return !info.snapshot.empty(); });
+    return all;
+  }
+
+  Result<std::vector<VolumeInfo>> ListSnapshots(std::string_view volume) override {
+    VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(volume));
+    VOLUMED_ASSIGN_OR_RETURN(auto all, AllRecords());
+    std::erase_if(
+        all, [&](const VolumeInfo& info) { return info.snapshot.empty() || info.name != volume; });
+    std::sort(all.begin(), all.end(), [](const VolumeInfo& a, const VolumeInfo& b) {
+      return a.created_ns != b.created_ns ? a.created_ns < b.created_ns : a.id < b.id;
+    });
+    return all;
+  }
+
+  Result<CloneResult> CreateSnapshot(std::string_view volume, std::string_view snapshot) override {
+    VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(volume));
+    VOLUMED_RETURN_IF_ERROR(ValidateSnapshotName(snapshot));
+    std::unique_lock<std::mutex> l(mu_);
+    VOLUMED_ASSIGN_OR_RETURN(VolumeInfo source, Describe(volume));
+    VolumeInfo info = source;  // its name, policy and quota
+    info.snapshot = std::string(snapshot);
+    info.origin_id = source.id;
+    // A snapshot is synced when it is made, so it is persisted whatever its volume is.
+    info.kind = VolumeKind::kPersisted;
+    info.lease_expiry_ns = 0;
+    info.policy.read_only = true;
+    return CloneLocked(l, source, std::move(info));
+  }
+
+  Result<CloneResult> Fork(std::string_view source_name, std::string_view name,
+                           bool persisted) override {
+    VOLUMED_RETURN_IF_ERROR(ValidateExportName(source_name));
+    VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(name));
+    std::unique_lock<std::mutex> l(mu_);
+    VOLUMED_ASSIGN_OR_RETURN(VolumeInfo source, Describe(source_name));
+    VolumeInfo info = source;  // its policy, quota, kind and lease
+    info.name = std::string(name);
+    info.origin_id = source.id;
+    if (!source.snapshot.empty()) {
+      // A fork of a snapshot is writable: read-only was the snapshot's, not the volume's.
+      info.snapshot.clear();
+      info.policy.read_only = false;
+    }
+    if (persisted) {
+      info.kind = VolumeKind::kPersisted;
+      info.lease_expiry_ns = 0;
+    }
+    return CloneLocked(l, source, std::move(info));
+  }
+
+  Result<DatabaseSpace> Space(uint64_t id) override {
+    VOLUMED_RETURN_IF_ERROR(DescribeById(id).status());
+    return cloner_->Space(VolumeDir(id));
   }
 
   Result<VolumeInfo> Describe(std::string_view name) override {
@@ -319,6 +362,91 @@ class CatalogImpl final : public VolumeCatalog {
   }
 
  private:
+  // Every volume and snapshot record.
+  Result<std::vector<VolumeInfo>> AllRecords() {
+    std::vector<VolumeInfo> out;
+    Status decode;
+    std::string prefix = keys::TagPrefix(keys::kCatalogVolumeTag);
+    VOLUMED_RETURN_IF_ERROR(
+        kv_->Scan(prefix, keys::PrefixEnd(prefix), [&](std::string_view, std::string_view v) {
+          auto info = DecodeVolume(v);
+          if (!info.ok()) {
+            decode = info.status();
+            return false;
+          }
+          out.push_back(std::move(*info));
+          return true;
+        }));
+    VOLUMED_RETURN_IF_ERROR(decode);
+    return out;
+  }
+
+  // `l` holds mu_. Makes a new snapshot or volume described by `info` (everything but
+  // its id, epoch and creation time, set here) a copy of `source`, in three steps:
+  //  1. the id is reserved and marked doomed (one synced catalog write), so that from
+  //     here until step 3 a crash leaves only a directory that Init destroys;
+  //  2. the source's database is cloned at one instant (VolumeImpl::CloneTo) and the copy
+  //     made to belong to the new id and epoch (synced);
+  //  3. one synced catalog write drops the doomed mark and adds the name and record.
+  // So after a crash at any point the copy exists complete or not at all, and the source
+  // is never written.
+  Result<CloneResult> CloneLocked(std::unique_lock<std::mutex>& l, const VolumeInfo& source,
+                                  VolumeInfo info) {
+    const std::string name =
+        info.snapshot.empty() ? info.name : SnapshotExportName(info.name, info.snapshot);
+    VOLUMED_ASSIGN_OR_RETURN(auto existing, kv_->Get(keys::CatalogName(name)));
+    if (existing) {
+      return Exists((info.snapshot.empty() ? "volume '" : "snapshot '") + name + "' exists");
+    }
+    info.id = next_id_;
+    info.epoch = NewEpoch();
+    info.created_ns = WallNowNs();
+    std::string next_value;
+    coding::PutU64(&next_value, info.id + 1);
+    leveldb::WriteBatch reserve;
+    reserve.Put(keys::CatalogNextId(), next_value);
+    reserve.Put(keys::CatalogDoomed(info.id), "");
+    VOLUMED_RETURN_IF_ERROR(kv_->Write(&reserve, true));
+    next_id_ = info.id + 1;
+    ReachedStep("reserved");
+
+    CloneResult out;
+    Status s = [&]() -> Status {
+      VOLUMED_ASSIGN_OR_RETURN(std::shared_ptr<VolumeImpl> volume, OpenLocked(l, source));
+      VOLUMED_RETURN_IF_ERROR(volume->CloneTo(cloner_, VolumeDir(info.id), &out.pause_ns));
+      ReachedStep("cloned");
+      {
+        VOLUMED_ASSIGN_OR_RETURN(auto kv, factory_.Open(VolumeDir(info.id)));
+        VOLUMED_RETURN_IF_ERROR(VolumeImpl::Reidentify(kv.get(), info.id, info.epoch));
+      }
+      ReachedStep("reidentified");
+      std::string id_value;
+      coding::PutU64(&id_value, info.id);
+      leveldb::WriteBatch record;
+      record.Delete(keys::CatalogDoomed(info.id));
+      record.Put(keys::CatalogName(name), id_value);
+      record.Put(keys::CatalogVolume(info.id), Encode(info));
+      return kv_->Write(&record, true);
+    }();
+    if (!s.ok()) {
+      LOG_WARN("catalog: copying '{}' to '{}' failed: {}", SourceName(source), name, s.ToString());
+      (void)Destroy(l, info.id);
+      return s;
+    }
+    ReachedStep("recorded");
+    CloseOverCap(l);
+    out.info = std::move(info);
+    return out;
+  }
+
+  static std::string SourceName(const VolumeInfo& info) {
+    return info.snapshot.empty() ? info.name : SnapshotExportName(info.name, info.snapshot);
+  }
+
+  void ReachedStep(std::string_view step) {
+    if (options_.clone_step) options_.clone_step(step);
+  }
+
   // An open volume, and its ServedVolume once a request asked for it.
   struct OpenVolume {
     std::shared_ptr<VolumeImpl> volume;
@@ -554,6 +682,8 @@ class CatalogImpl final : public VolumeCatalog {
     // crash of the machine, so nothing in it is ever synced (DESIGN.md §5).
     o.syncs = info.kind == VolumeKind::kPersisted;
     o.reclaim_executor = &reclaim_executor_;
+    // A snapshot is never written: its orphans stay as they were taken.
+    o.background_reclaim = info.snapshot.empty();
     return VolumeImpl::Open(std::move(kv), o);
   }
 
@@ -576,11 +706,24 @@ class CatalogImpl final : public VolumeCatalog {
     return kv_->Write(&batch, true);
   }
 
+  // The embedded store on the POSIX file system shares tables by hard link; an embedded
+  // store on another Env (tests' MemEnv) copies; a store of its own brings its cloner,
+  // or copies through its Env when it has none.
+  static std::unique_ptr<DatabaseCloner> MakeCloner(const StoreOptions& options,
+                                                    leveldb::Env* env) {
+    if (options.store == nullptr) {
+      return options.env == nullptr ? NewLinkingCloner(env) : NewCopyingCloner(env);
+    }
+    return options.store->cloner() != nullptr ? nullptr : NewCopyingCloner(env);
+  }
+
   const StoreOptions options_;
   KvFactory factory_;
   SyncScheduler sync_scheduler_{kSyncThreads};  // outlives every volume in open_
   // Runs every volume's background reclaim; outlives every volume in open_.
   Executor reclaim_executor_;
+  std::unique_ptr<DatabaseCloner> own_cloner_;  // null: the store's own
+  DatabaseCloner* const cloner_;
   std::unique_ptr<Kv> kv_;
   std::mutex mu_;
   std::condition_variable closed_cv_;  // signalled when closes finish (closing_ shrinks)

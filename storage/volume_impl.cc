@@ -9,6 +9,7 @@
 #include <limits>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/logging.h"
 #include "storage/key_codec.h"
 #include "storage/permissions.h"
@@ -135,6 +136,28 @@ void VolumeImpl::Close() {
   durability_.Close();
   queue_.reset();
   kv_.reset();
+}
+
+Status VolumeImpl::CloneTo(DatabaseCloner* cloner, const std::string& to, int64_t* pause_ns) {
+  auto g = Enter();
+  if (!g.ok) return Status(Status::Code::kStale, "volume is closed");
+  return queue_->Quiesce([&] {
+    const int64_t start = MonotonicNowNs();
+    Status s = cloner->Clone(kv_->path(), to);
+    if (pause_ns != nullptr) *pause_ns = MonotonicNowNs() - start;
+    return s;
+  });
+}
+
+Status VolumeImpl::Reidentify(Kv* kv, uint64_t id, uint64_t epoch) {
+  VOLUMED_ASSIGN_OR_RETURN(auto value, kv->Get(keys::Super(keys::kSuperFormat)));
+  if (!value) return Corruption("the copied volume has no format record");
+  VOLUMED_ASSIGN_OR_RETURN(FormatRecord format, DecodeFormat(*value));
+  format.volume_id = id;
+  format.epoch = epoch;
+  leveldb::WriteBatch batch;
+  batch.Put(keys::Super(keys::kSuperFormat), Encode(format));
+  return kv->Write(&batch, true);
 }
 
 VolumeImpl::OpGuard VolumeImpl::Enter() {
