@@ -58,6 +58,9 @@ struct VolumeInfo {
   // fork was made from (0: neither); it may have been deleted since.
   std::string snapshot;
   uint64_t origin_id = 0;
+  // Which directory holds the database: volumes/<id> at 0, volumes/<id>.<n> after the
+  // n-th Restore (each restore builds the restored database beside the old one).
+  uint32_t incarnation = 0;
 };
 
 // A volume as requests are served on it: the opened volume, the catalog record it is
@@ -129,7 +132,8 @@ struct StoreOptions {
   // answer STALE, and Describe/Open of their names say why).
   std::string boot_id;
   // Crash tests only: called at each step of making a snapshot or fork ("reserved",
-  // "cloned", "reidentified", "recorded"; storage/catalog_impl.cc, CloneLocked).
+  // "cloned", "reidentified", "recorded"; storage/catalog_impl.cc, CloneLocked) and of a
+  // restore ("restore-cloned", "restore-switched").
   std::function<void(std::string_view step)> clone_step;
 };
 
@@ -176,6 +180,15 @@ class VolumeCatalog {
   virtual Result<CloneResult> Fork(std::string_view /*source*/, std::string_view /*name*/,
                                    bool /*persisted*/) {
     return Status(Status::Code::kNotSupported, "this catalog cannot fork volumes");
+  }
+  // Rolls volume `volume` back to its snapshot `snapshot` (which stays): the volume keeps
+  // its id and epoch, so handles of files the snapshot holds stay valid (and show its
+  // content), those of files it lacks answer STALE; inode numbers handed out since are
+  // never handed out again. The volume's requests wait while it is swapped (those in
+  // flight finish first). Crash-safe: afterwards the volume is the old one or the
+  // restored one, whole.
+  virtual Result<VolumeInfo> Restore(std::string_view /*volume*/, std::string_view /*snapshot*/) {
+    return Status(Status::Code::kNotSupported, "this catalog keeps no snapshots");
   }
   // The store space of volume or snapshot `id`: its own bytes and those it shares.
   virtual Result<DatabaseSpace> Space(uint64_t /*id*/) {

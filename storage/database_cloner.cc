@@ -59,7 +59,7 @@ class FileCloner final : public DatabaseCloner {
     for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
       bool changed = false;
       Status s = TryClone(from, to, &changed);
-      if (s.ok() && !changed) return Finish(to);
+      if (s.ok() && !changed) return Status::Ok();
       Remove(to);
       if (!s.ok()) return s;
     }
@@ -154,7 +154,7 @@ class FileCloner final : public DatabaseCloner {
       VOLUMED_RETURN_IF_ERROR(FromLevelDb(out->Append(chunk)));
       copied += chunk.size();
     }
-    VOLUMED_RETURN_IF_ERROR(FromLevelDb(out->Sync()));
+    if (!link_tables_) VOLUMED_RETURN_IF_ERROR(FromLevelDb(out->Sync()));  // see MakeDurable
     return FromLevelDb(out->Close());
   }
 
@@ -163,7 +163,7 @@ class FileCloner final : public DatabaseCloner {
     VOLUMED_RETURN_IF_ERROR(FromLevelDb(env_->NewWritableFile(path, &raw)));
     std::unique_ptr<leveldb::WritableFile> out(raw);
     VOLUMED_RETURN_IF_ERROR(FromLevelDb(out->Append(data)));
-    VOLUMED_RETURN_IF_ERROR(FromLevelDb(out->Sync()));
+    if (!link_tables_) VOLUMED_RETURN_IF_ERROR(FromLevelDb(out->Sync()));  // see MakeDurable
     return FromLevelDb(out->Close());
   }
 
@@ -173,10 +173,23 @@ class FileCloner final : public DatabaseCloner {
     return ErrnoStatus("link " + from + " to " + to, errno);
   }
 
-  // Makes the copy's directory entries durable (the copied files are synced already; a
-  // hard-linked table was synced when LevelDB wrote it).
-  Status Finish(const std::string& to) {
-    if (!link_tables_) return Status::Ok();  // no directories to sync in a non-POSIX Env
+  // POSIX: every file of the copy (a hard-linked table was synced when LevelDB wrote
+  // it; its fsync finds nothing to write) and the directory entries. Through another Env
+  // each copied file was synced as it was written (Copy), and there are no directories.
+  Status MakeDurable(const std::string& to) override {
+    if (!link_tables_) return Status::Ok();
+    std::vector<std::string> children;
+    VOLUMED_RETURN_IF_ERROR(FromLevelDb(env_->GetChildren(to, &children)));
+    for (const std::string& c : children) {
+      if (c == "." || c == "..") continue;
+      const std::string path = to + "/" + c;
+      const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return ErrnoStatus("open " + path, errno);
+      const int rc = ::fdatasync(fd);
+      const int err = errno;
+      ::close(fd);
+      if (rc != 0) return ErrnoStatus("fdatasync " + path, err);
+    }
     VOLUMED_RETURN_IF_ERROR(SyncDirectory(to));
     return SyncDirectory(Parent(to));
   }

@@ -22,7 +22,9 @@
 //    offers nothing cheaper): every file is copied through the Env; nothing is shared.
 // A store that can share objects (RADOS) implements this interface with its own sharing.
 //
-// Durability: on return the copy's files and directory entries are on stable storage.
+// Durability: Clone only copies (it runs while the source's writes wait, so it does no
+// more than it must); MakeDurable, called after it, puts the copy's files and directory
+// entries on stable storage.
 //
 // Thread-safety: thread-safe; concurrent clones must write to different directories.
 #pragma once
@@ -53,6 +55,8 @@ class DatabaseCloner {
   // Makes `to` (created here; it must not exist) a copy of the database in `from`. kBusy
   // when the source kept changing under every attempt. On failure `to` is removed.
   virtual Status Clone(const std::string& from, const std::string& to) = 0;
+  // After Clone: the copy in `to` is durable on return.
+  virtual Status MakeDurable(const std::string& to) = 0;
   // Space of the database in `dir`.
   virtual Result<DatabaseSpace> Space(const std::string& dir) = 0;
 };

@@ -236,7 +236,7 @@ Result<CountersRecord> DecodeCounters(std::string_view v) {
 }
 
 std::string Encode(const VolumeInfo& r) {
-  const bool derived = r.origin_id != 0 || !r.snapshot.empty();
+  const bool derived = r.origin_id != 0 || !r.snapshot.empty() || r.incarnation != 0;
   std::string out;
   coding::PutU8(&out, derived ? kVersion2 : kVersion1);
   coding::PutBytes(&out, r.name);
@@ -256,6 +256,7 @@ std::string Encode(const VolumeInfo& r) {
   if (derived) {
     coding::PutU64(&out, r.origin_id);
     coding::PutBytes(&out, r.snapshot);
+    coding::PutU32(&out, r.incarnation);
   }
   return out;
 }
@@ -285,6 +286,7 @@ Result<VolumeInfo> DecodeVolume(std::string_view v) {
   if (version == kVersion2) {
     r.origin_id = rd.U64();
     r.snapshot = std::string(rd.Bytes(kMaxVolumeNameLength));
+    r.incarnation = rd.U32();
   }
   if (!rd.ok() || !rd.AtEnd() || (kind != 1 && kind != 2) || read_only > 1 || squash > 2) {
     return Bad("volume");

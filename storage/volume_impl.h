@@ -85,8 +85,9 @@ class VolumeImpl final : public Volume {
   // returns; meanwhile writes wait in the WriteQueue (for *pause_ns, when not null).
   Status CloneTo(DatabaseCloner* cloner, const std::string& to, int64_t* pause_ns);
   // Makes a closed copy of a volume's database (in `kv`) belong to volume `id` / `epoch`,
-  // as Open checks, in one synced write.
-  static Status Reidentify(Kv* kv, uint64_t id, uint64_t epoch);
+  // as Open checks, and raises its inode counter to at least `min_next_ino` (a restore:
+  // numbers the volume handed out since are never handed out again), in one synced write.
+  static Status Reidentify(Kv* kv, uint64_t id, uint64_t epoch, uint64_t min_next_ino);
   Kv* kv() { return kv_.get(); }
   uint32_t block_size() const { return blocks_.block_size(); }
   InodeLocks& locks_for_test() { return locks_; }

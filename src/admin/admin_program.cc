@@ -32,6 +32,8 @@ const rpc::Procedure kProcedures[] = {
     Proc<&S::SnapshotDelete>(ADMPROC_SNAPSHOT_DELETE, "SNAPSHOT_DELETE", xdr_adm_snapshot_args,
                              xdr_adm_status_res, kNotIdempotent),
     Proc<&S::Fork>(ADMPROC_FORK, "FORK", xdr_adm_fork_args, xdr_adm_fork_res, kNotIdempotent),
+    Proc<&S::SnapshotRestore>(ADMPROC_SNAPSHOT_RESTORE, "SNAPSHOT_RESTORE", xdr_adm_snapshot_args,
+                              xdr_adm_info_res, kNotIdempotent),
 };
 
 }  // namespace

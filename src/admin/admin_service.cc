@@ -490,4 +490,29 @@ void AdminService::Fork(const rpc::CallContext& ctx, const adm_fork_args& args, 
   }
 }
 
+Status AdminService::DoSnapshotRestore(const adm_snapshot_args& args, adm_info* out) {
+  VOLUMED_RETURN_IF_ERROR(storage::ValidateVolumeName(NameOf(args.name)));
+  VOLUMED_RETURN_IF_ERROR(storage::ValidateSnapshotName(NameOf(args.snapshot)));
+  VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo info,
+                           catalog_->Restore(NameOf(args.name), NameOf(args.snapshot)));
+  LOG_INFO("admin: restored volume '{}' (id {}) to snapshot '{}'", info.name, info.id,
+           SnapshotName(args));
+  if (hooks_.volume_restored) hooks_.volume_restored(info.id, info.name);
+  FillInfo(info, out);
+  return Status::Ok();
+}
+
+void AdminService::SnapshotRestore(const rpc::CallContext& ctx, const adm_snapshot_args& args,
+                                   adm_info_res* res) {
+  Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
+  if (s.ok()) s = DoSnapshotRestore(args, &res->adm_info_res_u.info);
+  if (s.ok()) {
+    res->status = ADM_OK;
+  } else {
+    xdr_free(reinterpret_cast<xdrproc_t>(xdr_adm_info), &res->adm_info_res_u.info);
+    res->adm_info_res_u.info = {};
+    SetFailure(&res->status, &res->adm_info_res_u.failure, s, SnapshotName(args));
+  }
+}
+
 }  // namespace volumed::admin

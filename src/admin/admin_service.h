@@ -4,7 +4,8 @@
 // the person at the terminal. Status → adm_status is mapped in one place (status_map).
 //
 // Deleting a volume (DELETE, or the lease reaper through NotifyDeleted) also tells the
-// other services through AdminHooks::volume_deleted so that its locks are dropped.
+// other services through AdminHooks::volume_deleted so that its locks are dropped;
+// restoring one tells them through volume_restored so that the write verifier changes.
 //
 // Thread-safety: thread-safe. Procedures run concurrently on RPC workers; POLICY's
 // read-modify-write of a volume's policy is serialised by a mutex.
@@ -53,6 +54,8 @@ class AdminService {
   void SnapshotDelete(const rpc::CallContext& ctx, const adm_snapshot_args& args,
                       adm_status_res* res);
   void Fork(const rpc::CallContext& ctx, const adm_fork_args& args, adm_fork_res* res);
+  void SnapshotRestore(const rpc::CallContext& ctx, const adm_snapshot_args& args,
+                       adm_info_res* res);
 
   // Tells the other services that a volume is gone (its locks are dropped).
   void NotifyDeleted(uint64_t volume_id, std::string_view name);
@@ -72,6 +75,7 @@ class AdminService {
   Status DoSnapshotList(std::string_view name, adm_snapshot_list_res* res);
   Status DoSnapshotDelete(const adm_snapshot_args& args);
   Status DoFork(const adm_fork_args& args, adm_forked* out);
+  Status DoSnapshotRestore(const adm_snapshot_args& args, adm_info* out);
   // Fills `out` from the catalog entry plus what the live server knows.
   void FillInfo(const storage::VolumeInfo& info, adm_info* out);
 

@@ -260,6 +260,55 @@ TEST_F(SnapshotTest, TablesAreSharedAndFreedByTheLastHolder) {
   EXPECT_EQ(DiskBytes(dir_.path() + "/volumes"), 0u);
 }
 
+size_t DirectoriesIn(const std::string& dir) {
+  size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    (void)e;
+    ++n;
+  }
+  return n;
+}
+
+TEST_F(SnapshotTest, RestoreRollsBackKeepsHandlesOfWhatTheSnapshotHolds) {
+  MustCreate("vol");
+  Put(*Open("vol"), "a", "one");
+  ASSERT_TRUE(catalog_->CreateSnapshot("vol", "s").ok());
+  Put(*Open("vol"), "a", "two");
+  Put(*Open("vol"), "later", "x");
+  auto v = Open("vol");
+  auto a = v->Lookup(Root(), v->Root(), "a", nullptr);
+  auto later = v->Lookup(Root(), v->Root(), "later", nullptr);
+  ASSERT_TRUE(a.ok() && later.ok());
+  v.reset();
+
+  auto restored = catalog_->Restore("vol", "s");
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  EXPECT_EQ(restored->incarnation, 1u);
+  EXPECT_EQ(catalog_->Restore("vol", "missing").status().code(), Code::kNotFound);
+  for (int round = 0; round < 2; ++round) {
+    SCOPED_TRACE(round == 0 ? "before restart" : "after restart");
+    auto r = Open("vol");
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(Get(*r, "a"), "one");
+    EXPECT_EQ(Get(*r, "later"), "<absent>");
+    EXPECT_TRUE(r->GetAttr(a->ref).ok());  // the same handle, the snapshot's content
+    EXPECT_EQ(r->GetAttr(later->ref).status().code(), Code::kStale);
+    EXPECT_TRUE(FsckClean(*r));
+    EXPECT_EQ(Get(*Open("vol@s"), "a"), "one");
+    Reopen();
+  }
+  // Inode numbers handed out before the restore are not handed out again.
+  auto r = Open("vol");
+  auto fresh = r->Create(Root(), r->Root(), "fresh", CreateMode::kGuarded, {}, 0, nullptr);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_GT(fresh->ref.ino, later->ref.ino);
+  EXPECT_EQ(DirectoriesIn(dir_ / "volumes"), 2u);  // the volume's new directory, the snapshot
+  r.reset();
+  ASSERT_TRUE(catalog_->Delete("vol").ok());
+  ASSERT_TRUE(catalog_->Delete("vol@s").ok());
+  EXPECT_EQ(DirectoriesIn(dir_ / "volumes"), 0u);
+}
+
 // kill -9 at each step of making a snapshot (and a fork): afterwards the copy exists
 // complete or not at all, nothing is left behind, and the source is intact.
 class CloneCrashTest : public ::testing::TestWithParam<std::tuple<const char*, bool>> {};
@@ -310,11 +359,7 @@ TEST_P(CloneCrashTest, CopyIsWholeOrAbsentAndSourceIntact) {
   EXPECT_TRUE(FsckClean(**src));
   const std::string copy_name = fork ? "copy" : "src@copy";
   auto copy = (*c)->OpenByName(copy_name);
-  size_t dirs = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir / "volumes")) {
-    (void)e;
-    ++dirs;
-  }
+  const size_t dirs = DirectoriesIn(dir / "volumes");
   if (step == std::string("recorded")) {
     ASSERT_TRUE(copy.ok()) << copy.status().ToString();
     EXPECT_EQ(Get(**copy, "file"), "content+more");
@@ -330,6 +375,59 @@ INSTANTIATE_TEST_SUITE_P(Steps, CloneCrashTest,
                          ::testing::Combine(::testing::Values("reserved", "cloned", "reidentified",
                                                               "recorded"),
                                             ::testing::Bool()));
+
+// kill -9 during a restore: afterwards the volume is wholly the old one or the restored
+// one, and only its directory and the snapshot's are left.
+class RestoreCrashTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(RestoreCrashTest, VolumeIsOldOrRestoredWhole) {
+  const std::string step = GetParam();
+  testing::TempDir dir("volumed-restore-crash");
+  {
+    auto c = VolumeCatalog::Open(DirOptions(dir.path()));
+    ASSERT_TRUE(c.ok());
+    CreateVolumeRequest req;
+    req.name = "vol";
+    ASSERT_TRUE((*c)->Create(req).ok());
+    Put(**(*c)->OpenByName("vol"), "a", "one");
+    ASSERT_TRUE((*c)->CreateSnapshot("vol", "s").ok());
+    Put(**(*c)->OpenByName("vol"), "a", "two");
+    Put(**(*c)->OpenByName("vol"), "b", "new");
+  }
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    StoreOptions o = DirOptions(dir.path());
+    o.clone_step = [&](std::string_view at) {
+      if (at == step) ::kill(::getpid(), SIGKILL);
+    };
+    auto c = VolumeCatalog::Open(o);
+    if (!c.ok()) ::_exit(2);
+    ::_exit((*c)->Restore("vol", "s").ok() ? 0 : 3);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << WEXITSTATUS(status);
+
+  auto c = VolumeCatalog::Open(DirOptions(dir.path()));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  auto v = (*c)->OpenByName("vol");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  const std::string a = Get(**v, "a");
+  const std::string b = Get(**v, "b");
+  if (step == std::string("restore-switched")) {
+    EXPECT_EQ(a, "one");
+    EXPECT_EQ(b, "<absent>");
+  } else {
+    EXPECT_EQ(a, "two");
+    EXPECT_EQ(b, "new");
+  }
+  EXPECT_TRUE(FsckClean(**v));
+  EXPECT_EQ(DirectoriesIn(dir / "volumes"), 2u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Steps, RestoreCrashTest,
+                         ::testing::Values("restore-cloned", "restore-switched"));
 
 }  // namespace
 }  // namespace volumed::storage

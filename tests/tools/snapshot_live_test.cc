@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <set>
@@ -210,6 +211,44 @@ TEST_F(SnapshotLiveTest, ForkIsIndependentAcrossRestartAndKill) {
   for (const char* v : {"base", "exp", "kept"}) MustRun({"delete", v, "--yes"});
 }
 
+TEST_F(SnapshotLiveTest, RestoreRollsBackAndStalesWhatTheSnapshotLacks) {
+  MustRun({"create", "rb"});
+  Put("rb:/f", "one");
+  MustRun({"snapshot", "create", "rb", "s"});
+  Put("rb:/f", "two");
+  Put("rb:/g", "after the snapshot");
+  nfs_context* nfs = Mount("rb");
+  ASSERT_NE(nfs, nullptr);
+  nfsfh* f = nullptr;
+  nfsfh* g = nullptr;
+  ASSERT_EQ(nfs_open(nfs, "/f", O_RDONLY, &f), 0);
+  ASSERT_EQ(nfs_open(nfs, "/g", O_RDONLY, &g), 0);
+
+  const ToolResult asked = Run({"snapshot", "restore", "rb", "s"});
+  EXPECT_EQ(asked.exit_code, 2);  // not a terminal, no --yes
+  EXPECT_EQ(Get("rb:/g"), "after the snapshot");
+  EXPECT_EQ(Run({"snapshot", "restore", "rb", "missing", "--yes"}).exit_code, 3);
+  MustRun({"snapshot", "restore", "rb", "s", "--yes"});
+  EXPECT_EQ(Get("rb:/f"), "one");
+  EXPECT_EQ(Get("rb:/g"), "<exit 3>");
+  // The open handle of a file the snapshot holds reads its content; the other is STALE.
+  char buf[16] = {};
+  EXPECT_EQ(nfs_pread(nfs, f, 0, sizeof buf, buf), 3);
+  EXPECT_EQ(std::string(buf, 3), "one");
+  nfs_stat_64 st{};
+  EXPECT_EQ(nfs_fstat64(nfs, g, &st), -ESTALE) << nfs_get_error(nfs);
+  nfs_close(nfs, f);
+  nfs_close(nfs, g);
+  nfs_destroy_context(nfs);
+  EXPECT_EQ(Run({"fsck", "rb"}).exit_code, 0);
+  Put("rb:/h", "written after the restore");
+  ASSERT_TRUE(server_->Restart().ok());
+  EXPECT_EQ(Get("rb:/h"), "written after the restore");
+  EXPECT_EQ(Get("rb@s:/f"), "one");
+  MustRun({"snapshot", "delete", "rb", "s", "--yes"});
+  MustRun({"delete", "rb", "--yes"});
+}
+
 TEST_F(SnapshotLiveTest, InfoShowsSharedBytes) {
   MustRun({"create", "space"});
   const std::string big(4 << 20, 'q');
@@ -226,6 +265,53 @@ TEST_F(SnapshotLiveTest, InfoShowsSharedBytes) {
   MustRun({"delete", "space", "--yes"});
   EXPECT_EQ(Get("space@s:/big") == big, true);
   MustRun({"snapshot", "delete", "space", "s", "--yes"});
+}
+
+// put --atomic: a tree appears at a new PATH whole, a symlink PATH is replaced by a link to
+// the new version, an existing directory is refused, and a failed put leaves nothing.
+TEST_F(SnapshotLiveTest, PutAtomicPublishesWholeTrees) {
+  MustRun({"create", "pub", "--quota-bytes", "1M"});
+  auto version = [&](const std::string& name, const std::string& text) {
+    const std::string dir = tmp_ / name;
+    std::filesystem::create_directories(dir + "/sub");
+    std::ofstream(dir + "/a") << text;
+    std::ofstream(dir + "/sub/b") << text;
+    return dir;
+  };
+  MustRun({"put", "--atomic", version("v1", "one"), "pub:/data"});
+  EXPECT_EQ(Get("pub:/data/a"), "one");
+  EXPECT_EQ(Get("pub:/data/sub/b"), "one");
+  const ToolResult again = Run({"put", "--atomic", version("v2", "two"), "pub:/data"});
+  EXPECT_EQ(again.exit_code, 4) << again.err;
+  EXPECT_EQ(Get("pub:/data/a"), "one");
+
+  // The current -> version pattern.
+  nfs_context* nfs = Mount("pub");
+  ASSERT_NE(nfs, nullptr);
+  ASSERT_EQ(nfs_symlink(nfs, "data", "/current"), 0) << nfs_get_error(nfs);
+  MustRun({"put", "--atomic", version("v2", "two"), "pub:/current"});
+  char target[256] = {};
+  ASSERT_EQ(nfs_readlink(nfs, "/current", target, sizeof target - 1), 0);
+  const std::string published = target;
+  EXPECT_EQ(published.rfind("current.", 0), 0u) << published;
+  EXPECT_EQ(Get("pub:/" + published + "/a"), "two");
+  EXPECT_EQ(Get("pub:/" + published + "/sub/b"), "two");
+  EXPECT_EQ(Get("pub:/data/a"), "one");  // the old version stays until removed
+
+  // A failed put (over quota) leaves PATH as it was and no staging entry behind.
+  const std::string big = tmp_ / "big";
+  std::filesystem::create_directories(big);
+  std::ofstream(big + "/blob") << std::string(2 << 20, 'x');
+  const ToolResult failed = Run({"put", "--atomic", big, "pub:/current"});
+  EXPECT_NE(failed.exit_code, 0);
+  memset(target, 0, sizeof target);
+  ASSERT_EQ(nfs_readlink(nfs, "/current", target, sizeof target - 1), 0);
+  EXPECT_EQ(std::string(target), published);
+  const ToolResult listing = Run({"ls", "pub"});
+  EXPECT_EQ(listing.out.find("staging"), std::string::npos) << listing.out;
+  EXPECT_EQ(listing.out.find(".link-"), std::string::npos) << listing.out;
+  nfs_destroy_context(nfs);
+  MustRun({"delete", "pub", "--yes"});
 }
 
 // A writer creates f0, f1, ... (CREATE, then one WRITE of the file's index) without pause;

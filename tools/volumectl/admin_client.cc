@@ -463,6 +463,12 @@ CliStatus AdminClient::SnapshotDelete(const std::string& name, const std::string
   return done.ok() ? CliStatus::Ok() : done.status();
 }
 
+CliResult<VolumeView> AdminClient::SnapshotRestore(const std::string& name,
+                                                   const std::string& snapshot) {
+  adm_snapshot_args a = SnapshotArgs(name, snapshot);
+  return Invoke<adm_info_res>(ADMPROC_SNAPSHOT_RESTORE, a, InfoOf, std::chrono::seconds(3600));
+}
+
 CliResult<std::pair<VolumeView, uint64_t>> AdminClient::Fork(const ForkSpec& spec) {
   adm_fork_args a{};
   a.source = const_cast<char*>(spec.source.c_str());

@@ -118,6 +118,7 @@ class AdminClient {
   CliResult<SnapshotView> SnapshotCreate(const std::string& name, const std::string& snapshot);
   CliResult<std::vector<SnapshotView>> SnapshotList(const std::string& name);
   CliStatus SnapshotDelete(const std::string& name, const std::string& snapshot);
+  CliResult<VolumeView> SnapshotRestore(const std::string& name, const std::string& snapshot);
   // The new volume, and how long the source's writes waited (ns).
   CliResult<std::pair<VolumeView, uint64_t>> Fork(const ForkSpec& spec);
 

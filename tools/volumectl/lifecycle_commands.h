@@ -1,7 +1,7 @@
 // The lifecycle commands, over the admin program, each in its own file with its
 // registration: create_command.cc, list_command.cc, info_command.cc, delete_command.cc,
 // renew_command.cc, policy_command.cc, locks_commands.cc (locks list|break),
-// snapshot_commands.cc (snapshot create|list|delete, fork); fsck is
+// snapshot_commands.cc (snapshot create|list|delete|restore, fork); fsck is
 // fsck_command.h, run run_command.h, what they share admin_command.h. Each prints its
 // result (human-readable, or JSON with --json) and returns a CliStatus whose exit code
 // main() passes on; each Add*Command registers one with the CLI (cli_context.h).
@@ -59,6 +59,8 @@ CliStatus SnapshotCreateCommand(const AdminTarget& target, const std::string& na
 CliStatus SnapshotListCommand(const AdminTarget& target, const std::string& name, bool json);
 CliStatus SnapshotDeleteCommand(const AdminTarget& target, const std::string& name,
                                 const std::string& snapshot, bool yes);
+CliStatus SnapshotRestoreCommand(const AdminTarget& target, const std::string& name,
+                                 const std::string& snapshot, bool yes, bool json);
 // `source` is NAME or NAME@SNAP.
 CliStatus ForkCommand(const AdminTarget& target, const std::string& source, const std::string& name,
                       bool persisted, bool json);

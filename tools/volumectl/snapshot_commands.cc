@@ -97,6 +97,32 @@ CliStatus SnapshotDeleteCommand(const AdminTarget& target, const std::string& na
   });
 }
 
+CliStatus SnapshotRestoreCommand(const AdminTarget& target, const std::string& name,
+                                 const std::string& snapshot, bool yes, bool json) {
+  if (CliStatus s = CheckSnapshotName(snapshot); !s.ok()) return s;
+  const std::string full = volumed::storage::SnapshotExportName(name, snapshot);
+  CliResult<VolumeView> v = ForVolume(target, name, [&](AdminClient& c) -> CliResult<VolumeView> {
+    if (!yes) {
+      if (isatty(STDIN_FILENO) != 1) {
+        return Fail(Exit::kUsage, "refusing to roll volume '" + name + "' back to '" + full +
+                                      "' without confirmation: pass --yes");
+      }
+      if (!Confirm("Roll volume '" + name + "' back to snapshot '" + full +
+                   "'? Every change since is lost; open files the snapshot lacks go STALE.")) {
+        return Fail(Exit::kFailure, "not restored");
+      }
+    }
+    return c.SnapshotRestore(name, snapshot);
+  });
+  if (!v.ok()) return v.status();
+  if (json) {
+    PrintVolume(*v, true);
+  } else {
+    fmt::print("restored volume '{}' to snapshot '{}'\n", name, snapshot);
+  }
+  return CliStatus::Ok();
+}
+
 CliStatus ForkCommand(const AdminTarget& target, const std::string& source, const std::string& name,
                       bool persisted, bool json) {
   ForkSpec spec;
@@ -123,13 +149,37 @@ CliStatus ForkCommand(const AdminTarget& target, const std::string& source, cons
   return CliStatus::Ok();
 }
 
+namespace {
+
+void AddRestoreCommand(CLI::App* group, CliContext& ctx) {
+  struct Flags {
+    std::string name, snapshot;
+    bool yes = false, json = false;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* r = group->add_subcommand(
+      "restore", "roll volume NAME back to its snapshot SNAP (every change since is lost)");
+  r->add_option("name", f->name, "volume name")->required();
+  r->add_option("snapshot", f->snapshot, "snapshot name")->required();
+  r->add_flag("--yes,-y", f->yes, "do not ask for confirmation");
+  AddJsonFlag(r, f->json, "print the restored volume as JSON");
+  r->callback([&ctx, f] {
+    ctx.FinishWithAdmin([&](const AdminTarget& t) {
+      return SnapshotRestoreCommand(t, f->name, f->snapshot, f->yes, f->json);
+    });
+  });
+}
+
+}  // namespace
+
 void AddSnapshotCommands(CLI::App& app, CliContext& ctx) {
   struct Flags {
     std::string name, snapshot;
     bool json = false, yes = false;
   };
   CLI::App* group = app.add_subcommand(
-      "snapshot", "read-only copies of a volume, mounted as NAME@SNAP (create, list, delete)");
+      "snapshot",
+      "read-only copies of a volume, mounted as NAME@SNAP (create, list, delete, restore)");
   group->require_subcommand(1);
 
   auto create = std::make_shared<Flags>();
@@ -163,6 +213,7 @@ void AddSnapshotCommands(CLI::App& app, CliContext& ctx) {
       return SnapshotDeleteCommand(t, del->name, del->snapshot, del->yes);
     });
   });
+  AddRestoreCommand(group, ctx);
 }
 
 void AddForkCommand(CLI::App& app, CliContext& ctx) {
