@@ -617,15 +617,7 @@ class CatalogImpl final : public VolumeCatalog {
   // meets a closed volume.
   void TakeOutOfService(std::unique_lock<std::mutex>& l, uint64_t id) {
     WaitNotClosing(l, id);
-    std::shared_ptr<VolumeImpl> volume;
-    {
-      std::unique_lock lock(served_mu_);
-      auto it = open_.find(id);
-      if (it != open_.end()) {
-        volume = std::move(it->second->volume);
-        open_.erase(it);  // drops the catalog's ServedVolume too
-      }
-    }
+    std::shared_ptr<VolumeImpl> volume = Detach(id);
     closing_.insert(id);
     if (volume == nullptr) return;
     l.unlock();
@@ -807,18 +799,21 @@ class CatalogImpl final : public VolumeCatalog {
     return VolumeImpl::Open(std::move(kv), o);
   }
 
+  // Caller holds mu_. Takes volume `id` out of open_ (with the catalog's ServedVolume), so
+  // that no request picks it up any more; null when it is not open.
+  std::shared_ptr<VolumeImpl> Detach(uint64_t id) {
+    std::unique_lock lock(served_mu_);
+    auto it = open_.find(id);
+    if (it == open_.end()) return nullptr;
+    std::shared_ptr<VolumeImpl> volume = std::move(it->second->volume);
+    open_.erase(it);
+    return volume;
+  }
+
   // `l` holds mu_. Closes the volume, removes its directory, and then its doomed mark.
   Status Destroy(std::unique_lock<std::mutex>& l, uint64_t id, uint32_t incarnation) {
     WaitNotClosing(l, id);
-    std::shared_ptr<VolumeImpl> volume;
-    {
-      std::unique_lock lock(served_mu_);
-      auto it = open_.find(id);
-      if (it != open_.end()) {
-        volume = std::move(it->second->volume);
-        open_.erase(it);
-      }
-    }
+    std::shared_ptr<VolumeImpl> volume = Detach(id);
     if (volume != nullptr) volume->Close();
     return DestroyDirectory(id, incarnation);
   }

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -309,6 +310,26 @@ TEST_F(SnapshotTest, RestoreRollsBackKeepsHandlesOfWhatTheSnapshotHolds) {
   EXPECT_EQ(DirectoriesIn(dir_ / "volumes"), 0u);
 }
 
+// Runs `work` on the store in `dir` in a child process that is killed with SIGKILL when
+// the catalog reaches `step`; fails the test unless it was.
+void RunKilledAt(const std::string& dir, const std::string& step,
+                 const std::function<bool(VolumeCatalog&)>& work) {
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    StoreOptions o = DirOptions(dir);
+    o.clone_step = [&](std::string_view at) {
+      if (at == step) ::kill(::getpid(), SIGKILL);
+    };
+    auto c = VolumeCatalog::Open(o);
+    ::_exit(c.ok() && work(**c) ? 0 : 3);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+      << "the child exited with " << WEXITSTATUS(status) << " before step " << step;
+}
+
 // kill -9 at each step of making a snapshot (and a fork): afterwards the copy exists
 // complete or not at all, nothing is left behind, and the source is intact.
 class CloneCrashTest : public ::testing::TestWithParam<std::tuple<const char*, bool>> {};
@@ -327,29 +348,16 @@ TEST_P(CloneCrashTest, CopyIsWholeOrAbsentAndSourceIntact) {
     ASSERT_TRUE(v.ok());
     Put(**v, "file", "content");
   }
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    StoreOptions o = DirOptions(dir.path());
-    o.clone_step = [&](std::string_view at) {
-      if (at == step) ::kill(::getpid(), SIGKILL);
-    };
-    auto c = VolumeCatalog::Open(o);
-    if (!c.ok()) ::_exit(2);
-    auto v = (*c)->OpenByName("src");
-    if (!v.ok()) ::_exit(2);
+  RunKilledAt(dir.path(), step, [&](VolumeCatalog& c) {
+    auto v = c.OpenByName("src");
+    if (!v.ok()) return false;
     // Unsynced but applied: a snapshot holds what was acknowledged, synced or not.
     auto f = (*v)->Lookup(Root(), (*v)->Root(), "file", nullptr);
     if (!f.ok() || !(*v)->Write(Root(), f->ref, 7, "+more", Stability::kUnstable, nullptr).ok()) {
-      ::_exit(2);
+      return false;
     }
-    auto made = fork ? (*c)->Fork("src", "copy", false) : (*c)->CreateSnapshot("src", "copy");
-    ::_exit(made.ok() ? 0 : 3);
-  }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  const bool killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-  ASSERT_TRUE(killed) << "child exited with " << WEXITSTATUS(status);
+    return (fork ? c.Fork("src", "copy", false) : c.CreateSnapshot("src", "copy")).ok();
+  });
 
   auto c = VolumeCatalog::Open(DirOptions(dir.path()));
   ASSERT_TRUE(c.ok()) << c.status().ToString();
@@ -394,20 +402,7 @@ TEST_P(RestoreCrashTest, VolumeIsOldOrRestoredWhole) {
     Put(**(*c)->OpenByName("vol"), "a", "two");
     Put(**(*c)->OpenByName("vol"), "b", "new");
   }
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    StoreOptions o = DirOptions(dir.path());
-    o.clone_step = [&](std::string_view at) {
-      if (at == step) ::kill(::getpid(), SIGKILL);
-    };
-    auto c = VolumeCatalog::Open(o);
-    if (!c.ok()) ::_exit(2);
-    ::_exit((*c)->Restore("vol", "s").ok() ? 0 : 3);
-  }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << WEXITSTATUS(status);
+  RunKilledAt(dir.path(), step, [](VolumeCatalog& c) { return c.Restore("vol", "s").ok(); });
 
   auto c = VolumeCatalog::Open(DirOptions(dir.path()));
   ASSERT_TRUE(c.ok()) << c.status().ToString();
