@@ -191,10 +191,15 @@ int main(int argc, char** argv) {
   admin_options.tcp_port = flags.admin_tcp_port;
   admin_options.secret_file = flags.admin_secret_file;
   admin_options.allow_uids = flags.admin_allow_uids;
-  auto admin = volumed::admin::AdminRuntime::Create(
-      admin_options, &(*files)->catalog(),
-      volumed::admin::MakeServerHooks(&(*files)->catalog(), &(*locks)->locks(),
-                                      &(*files)->mount()));
+  volumed::admin::AdminHooks hooks =
+      volumed::admin::MakeServerHooks(&(*files)->catalog(), &(*locks)->locks(), &(*files)->mount());
+  // A restored volume's clients resend every write not yet committed (README, "Snapshots
+  // and forks"); the verifier is the server's, so every client of every volume does.
+  hooks.volume_restored = [nfs = &(*files)->nfs()](uint64_t, std::string_view) {
+    nfs->verifier().Change();
+  };
+  auto admin =
+      volumed::admin::AdminRuntime::Create(admin_options, &(*files)->catalog(), std::move(hooks));
   if (!admin.ok()) return Fail(admin.status());
   if (Status s = (*admin)->Register(server); !s.ok()) return Fail(s);
 

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,7 @@
 #include "base/cidr.h"
 #include "base/result.h"
 #include "base/status.h"
+#include "storage/database_cloner.h"
 #include "storage/store_capacity.h"
 #include "storage/types.h"
 #include "storage/volume.h"
@@ -52,6 +54,14 @@ struct VolumeInfo {
   ExportPolicy policy;
   Quota quota;
   int64_t created_ns = 0;
+  // A snapshot is served as "name@snapshot" (storage/volume_name.h), read-only;
+  // `snapshot` is empty for a volume. origin_id: the volume a snapshot was taken of or a
+  // fork was made from (0: neither); it may have been deleted since.
+  std::string snapshot;
+  uint64_t origin_id = 0;
+  // Which directory holds the database: volumes/<id> at 0, volumes/<id>.<n> after the
+  // n-th Restore (each restore builds the restored database beside the old one).
+  uint32_t incarnation = 0;
 };
 
 // A volume as requests are served on it: the opened volume, the catalog record it is
@@ -92,6 +102,9 @@ class StoreEnv : public CapacitySource {
   virtual leveldb::Env* env() = 0;
   // e.g. "pool 'P', namespace 'N'" for the database in `dir`.
   virtual std::string Describe(const std::string& dir) const = 0;
+  // How snapshots and forks copy a database in this store (storage/database_cloner.h);
+  // null: by copying every file through env().
+  virtual DatabaseCloner* cloner() { return nullptr; }
 };
 
 struct StoreOptions {
@@ -120,6 +133,10 @@ struct StoreOptions {
   // the boot id differs, the machine crashed under them: they are dropped (their handles
   // answer STALE, and Describe/Open of their names say why).
   std::string boot_id;
+  // Crash tests only: called at each step of making a snapshot or fork ("reserved",
+  // "cloned", "reidentified", "recorded"; storage/catalog_impl.cc, CloneLocked) and of a
+  // restore ("restore-cloned", "restore-switched").
+  std::function<void(std::string_view step)> clone_step;
 };
 
 class VolumeCatalog {
@@ -136,6 +153,50 @@ class VolumeCatalog {
   virtual Status SetPolicy(std::string_view name, const ExportPolicy& policy,
                            const Quota& quota) = 0;
   virtual Status RenewLease(std::string_view name, int64_t ttl_ns) = 0;
+  // Snapshots and forks (DESIGN.md §8). A snapshot is a read-only copy of a volume,
+  // served (MOUNT, file handles, Describe, OpenByName, Delete) under "NAME@SNAP"
+  // (storage/volume_name.h) with an id of its own, so that handles never cross between
+  // a volume and its snapshots. A fork is a new writable volume. Both are taken at one
+  // instant during the call — every write acknowledged before it is in the copy, none
+  // that starts after it returns — while the source's writes wait (for `pause_ns`), and
+  // share the source's immutable files where the store can. Crash-safe: afterwards the
+  // copy exists complete or not at all, and the source is never written. A snapshot
+  // outlives its volume's deletion; Delete("NAME@SNAP") removes it. The bytes a copy
+  // shares are freed when the last database that references them is deleted.
+  struct CloneResult {
+    VolumeInfo info;
+    int64_t pause_ns = 0;  // how long the source's writes waited
+  };
+  // A catalog that keeps no databases (the tests' fakes) answers kNotSupported.
+  virtual Result<CloneResult> CreateSnapshot(std::string_view /*volume*/,
+                                             std::string_view /*snapshot*/) {
+    return Status(Status::Code::kNotSupported, "this catalog keeps no snapshots");
+  }
+  // The snapshots of volume name `volume` (also those of a volume since deleted), oldest first.
+  virtual Result<std::vector<VolumeInfo>> ListSnapshots(std::string_view /*volume*/) {
+    return Status(Status::Code::kNotSupported, "this catalog keeps no snapshots");
+  }
+  // New volume `name` with the content of `source` (a volume, or a snapshot "NAME@SNAP"),
+  // its policy, quota and kind (persisted when `persisted`; else an ephemeral source's
+  // fork shares its lease expiry).
+  virtual Result<CloneResult> Fork(std::string_view /*source*/, std::string_view /*name*/,
+                                   bool /*persisted*/) {
+    return Status(Status::Code::kNotSupported, "this catalog cannot fork volumes");
+  }
+  // Rolls volume `volume` back to its snapshot `snapshot` (which stays): the volume keeps
+  // its id and epoch, so handles of files the snapshot holds stay valid (and show its
+  // content), those of files it lacks answer STALE; inode numbers handed out since are
+  // never handed out again. The volume's requests wait while it is swapped (those in
+  // flight finish first). Crash-safe: afterwards the volume is the old one or the
+  // restored one, whole.
+  virtual Result<VolumeInfo> Restore(std::string_view /*volume*/, std::string_view /*snapshot*/) {
+    return Status(Status::Code::kNotSupported, "this catalog keeps no snapshots");
+  }
+  // The store space of volume or snapshot `id`: its own bytes and those it shares.
+  virtual Result<DatabaseSpace> Space(uint64_t /*id*/) {
+    return Status(Status::Code::kNotSupported, "this catalog keeps no databases");
+  }
+
   // Deletes ephemeral volumes whose lease expired before `now_ns`; returns their names.
   virtual Result<std::vector<std::string>> CollectExpired(int64_t now_ns) = 0;
 

@@ -32,6 +32,7 @@
 #include <random>
 #include <set>
 #include <shared_mutex>
+#include <thread>
 
 #include "base/clock.h"
 #include "base/executor.h"
@@ -39,6 +40,7 @@
 #include "base/periodic_thread.h"
 #include "storage/catalog.h"
 #include "storage/coding.h"
+#include "storage/database_cloner.h"
 #include "storage/key_codec.h"
 #include "storage/kv.h"
 #include "storage/records.h"
@@ -76,6 +78,9 @@ Status StaleId(uint64_t id) {
 // four clients.
 constexpr size_t kSyncThreads = 4;
 
+// How long Restore waits for requests in flight on the volume before closing it.
+constexpr std::chrono::seconds kRetireWait{10};
+
 // How often idle volumes are looked for: a quarter of the idle time, within these bounds.
 constexpr std::chrono::milliseconds kMinIdleSweep{10};
 constexpr std::chrono::milliseconds kMaxIdleSweep{10'000};
@@ -86,7 +91,9 @@ class CatalogImpl final : public VolumeCatalog {
       : options_(options),
         factory_(options.store != nullptr ? options.store->env() : options.env, KvTuning{},
                  options.block_cache_bytes),
-        reclaim_executor_(options.reclaim_threads, Executor::OnShutdown::kDropQueued) {}
+        reclaim_executor_(options.reclaim_threads, Executor::OnShutdown::kDropQueued),
+        own_cloner_(MakeCloner(options, factory_.env())),
+        cloner_(own_cloner_ != nullptr ? own_cloner_.get() : options.store->cloner()) {}
 
   ~CatalogImpl() override {
     if (idle_sweeper_ != nullptr) idle_sweeper_->Stop();
@@ -112,16 +119,24 @@ class CatalogImpl final : public VolumeCatalog {
       next_id_ = r.U64();
       if (!r.ok() || !r.AtEnd()) return Corruption("bad next-id record");
     }
-    // Finish deletes a crash interrupted.
-    std::vector<uint64_t> doomed;
+    // Finish deletes (and abandon copies and restores) a crash interrupted.
+    std::vector<std::pair<uint64_t, uint32_t>> doomed;  // id, incarnation
+    Status decode;
     std::string prefix = keys::TagPrefix(keys::kCatalogDoomedTag);
     VOLUMED_RETURN_IF_ERROR(
-        kv_->Scan(prefix, keys::PrefixEnd(prefix), [&](std::string_view k, std::string_view) {
-          if (auto id = keys::ParseCatalogDoomed(k)) doomed.push_back(*id);
+        kv_->Scan(prefix, keys::PrefixEnd(prefix), [&](std::string_view k, std::string_view v) {
+          auto id = keys::ParseCatalogDoomed(k);
+          auto incarnation = DecodeDoomed(v);
+          if (!id || !incarnation.ok()) {
+            decode = Corruption("bad doomed record");
+            return false;
+          }
+          doomed.emplace_back(*id, *incarnation);
           return true;
         }));
+    VOLUMED_RETURN_IF_ERROR(decode);
     std::unique_lock<std::mutex> l(mu_);
-    for (uint64_t id : doomed) VOLUMED_RETURN_IF_ERROR(Destroy(l, id));
+    for (auto [id, incarnation] : doomed) VOLUMED_RETURN_IF_ERROR(Destroy(l, id, incarnation));
     VOLUMED_RETURN_IF_ERROR(StartRun(l));
     if (options_.idle_close.count() > 0) {
       const auto period = std::clamp(options_.idle_close / 4, kMinIdleSweep, kMaxIdleSweep);
@@ -169,7 +184,7 @@ class CatalogImpl final : public VolumeCatalog {
       undo.Delete(keys::CatalogVolume(info.id));
       undo.Put(keys::CatalogDoomed(info.id), "");
       (void)kv_->Write(&undo, true);
-      (void)Destroy(l, info.id);
+      (void)Destroy(l, info.id, 0);
       return v.status();
     }
     v->reset();  // unheld now: it may count against the cap like any idle volume
@@ -178,21 +193,111 @@ class CatalogImpl final : public VolumeCatalog {
   }
 
   Result<std::vector<VolumeInfo>> List() override {
-    std::vector<VolumeInfo> out;
-    Status decode;
-    std::string prefix = keys::TagPrefix(keys::kCatalogVolumeTag);
-    VOLUMED_RETURN_IF_ERROR(
-        kv_->Scan(prefix, keys::PrefixEnd(prefix), [&](std::string_view, std::string_view v) {
-          auto info = DecodeVolume(v);
-          if (!info.ok()) {
-            decode = info.status();
-            return false;
-          }
-          out.push_back(std::move(*info));
-          return true;
-        }));
-    VOLUMED_RETURN_IF_ERROR(decode);
-    return out;
+    VOLUMED_ASSIGN_OR_RETURN(auto all, AllRecords());
+    std::erase_if(all, [](const VolumeInfo& info) { return !info.snapshot.empty(); });
+    return all;
+  }
+
+  Result<std::vector<VolumeInfo>> ListSnapshots(std::string_view volume) override {
+    VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(volume));
+    VOLUMED_ASSIGN_OR_RETURN(auto all, AllRecords());
+    std::erase_if(
+        all, [&](const VolumeInfo& info) { return info.snapshot.empty() || info.name != volume; });
+    std::sort(all.begin(), all.end(), [](const VolumeInfo& a, const VolumeInfo& b) {
+      return a.created_ns != b.created_ns ? a.created_ns < b.created_ns : a.id < b.id;
+    });
+    return all;
+  }
+
+  Result<CloneResult> CreateSnapshot(std::string_view volume, std::string_view snapshot) override {
+    VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(volume));
+    VOLUMED_RETURN_IF_ERROR(ValidateSnapshotName(snapshot));
+    std::unique_lock<std::mutex> l(mu_);
+    VOLUMED_ASSIGN_OR_RETURN(VolumeInfo source, Describe(volume));
+    VolumeInfo info = source;  // its name, policy and quota
+    info.snapshot = std::string(snapshot);
+    info.origin_id = source.id;
+    // A snapshot is synced when it is made, so it is persisted whatever its volume is.
+    info.kind = VolumeKind::kPersisted;
+    info.lease_expiry_ns = 0;
+    info.policy.read_only = true;
+    return CloneLocked(l, source, std::move(info));
+  }
+
+  Result<CloneResult> Fork(std::string_view source_name, std::string_view name,
+                           bool persisted) override {
+    VOLUMED_RETURN_IF_ERROR(ValidateExportName(source_name));
+    VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(name));
+    std::unique_lock<std::mutex> l(mu_);
+    VOLUMED_ASSIGN_OR_RETURN(VolumeInfo source, Describe(source_name));
+    VolumeInfo info = source;  // its policy, quota, kind and lease
+    info.name = std::string(name);
+    info.origin_id = source.id;
+    if (!source.snapshot.empty()) {
+      // A fork of a snapshot is writable: read-only was the snapshot's, not the volume's.
+      info.snapshot.clear();
+      info.policy.read_only = false;
+    }
+    if (persisted) {
+      info.kind = VolumeKind::kPersisted;
+      info.lease_expiry_ns = 0;
+    }
+    return CloneLocked(l, source, std::move(info));
+  }
+
+  Result<DatabaseSpace> Space(uint64_t id) override {
+    VOLUMED_ASSIGN_OR_RETURN(VolumeInfo info, DescribeById(id));
+    return cloner_->Space(VolumeDir(info.id, info.incarnation));
+  }
+
+  Result<VolumeInfo> Restore(std::string_view volume, std::string_view snapshot) override {
+    VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(volume));
+    VOLUMED_RETURN_IF_ERROR(ValidateSnapshotName(snapshot));
+    std::unique_lock<std::mutex> l(mu_);
+    VOLUMED_ASSIGN_OR_RETURN(VolumeInfo info, Describe(volume));
+    VOLUMED_ASSIGN_OR_RETURN(VolumeInfo snap, Describe(SnapshotExportName(volume, snapshot)));
+    const uint32_t old_incarnation = info.incarnation;
+    const uint32_t new_incarnation = old_incarnation + 1;
+    const std::string dir = VolumeDir(info.id, new_incarnation);
+    // 1. The new directory is doomed until the record names it.
+    {
+      leveldb::WriteBatch mark;
+      mark.Put(keys::CatalogDoomed(info.id), DoomedValue(new_incarnation));
+      VOLUMED_RETURN_IF_ERROR(kv_->Write(&mark, true));
+    }
+    // 2. The snapshot (never written) is copied beside the volume.
+    Status s = [&]() -> Status {
+      VOLUMED_ASSIGN_OR_RETURN(std::shared_ptr<VolumeImpl> source, OpenLocked(l, snap));
+      return source->CloneTo(cloner_, dir, nullptr);
+    }();
+    if (!s.ok()) {
+      (void)DestroyDirectory(info.id, new_incarnation);
+      return s;
+    }
+    ReachedStep("restore-cloned");
+    // 3. The volume is taken out of service; the copy gets its id, epoch and an inode
+    // counter past every number the volume handed out; one synced write switches the
+    // record to it and dooms the old directory.
+    TakeOutOfService(l, info.id);
+    s = [&]() -> Status {
+      VOLUMED_ASSIGN_OR_RETURN(uint64_t next_ino, NextInodeOf(VolumeDir(info.id, old_incarnation)));
+      {
+        VOLUMED_ASSIGN_OR_RETURN(auto kv, factory_.Open(dir));
+        VOLUMED_RETURN_IF_ERROR(VolumeImpl::Reidentify(kv.get(), info.id, info.epoch, next_ino));
+      }
+      info.incarnation = new_incarnation;
+      leveldb::WriteBatch record;
+      record.Put(keys::CatalogVolume(info.id), Encode(info));
+      record.Put(keys::CatalogDoomed(info.id), DoomedValue(old_incarnation));
+      return kv_->Write(&record, true);
+    }();
+    if (s.ok()) ReachedStep("restore-switched");
+    // 4. Whichever directory lost goes; requests waiting for the volume go on.
+    (void)DestroyDirectory(info.id, s.ok() ? old_incarnation : new_incarnation);
+    closing_.erase(info.id);
+    closed_cv_.notify_all();
+    if (!s.ok()) return s;
+    return info;
   }
 
   Result<VolumeInfo> Describe(std::string_view name) override {
@@ -213,12 +318,13 @@ class CatalogImpl final : public VolumeCatalog {
   Status Delete(std::string_view name) override {
     std::unique_lock<std::mutex> l(mu_);
     VOLUMED_ASSIGN_OR_RETURN(uint64_t id, IdOf(name));
+    VOLUMED_ASSIGN_OR_RETURN(VolumeInfo info, DescribeById(id));
     leveldb::WriteBatch batch;
     batch.Delete(keys::CatalogName(name));
     batch.Delete(keys::CatalogVolume(id));
-    batch.Put(keys::CatalogDoomed(id), "");
+    batch.Put(keys::CatalogDoomed(id), DoomedValue(info.incarnation));
     VOLUMED_RETURN_IF_ERROR(kv_->Write(&batch, true));
-    return Destroy(l, id);
+    return Destroy(l, id, info.incarnation);
   }
 
   Status SetPolicy(std::string_view name, const ExportPolicy& policy, const Quota& quota) override {
@@ -314,11 +420,99 @@ class CatalogImpl final : public VolumeCatalog {
   }
 
   StoreLocation Locate(uint64_t id) override {
-    if (options_.store == nullptr) return {StoreKind::kEmbedded, VolumeDir(id)};
-    return {options_.store->kind(), options_.store->Describe(VolumeDir(id))};
+    auto info = DescribeById(id);
+    const std::string dir = VolumeDir(id, info.ok() ? info->incarnation : 0);
+    if (options_.store == nullptr) return {StoreKind::kEmbedded, dir};
+    return {options_.store->kind(), options_.store->Describe(dir)};
   }
 
  private:
+  // Every volume and snapshot record.
+  Result<std::vector<VolumeInfo>> AllRecords() {
+    std::vector<VolumeInfo> out;
+    Status decode;
+    std::string prefix = keys::TagPrefix(keys::kCatalogVolumeTag);
+    VOLUMED_RETURN_IF_ERROR(
+        kv_->Scan(prefix, keys::PrefixEnd(prefix), [&](std::string_view, std::string_view v) {
+          auto info = DecodeVolume(v);
+          if (!info.ok()) {
+            decode = info.status();
+            return false;
+          }
+          out.push_back(std::move(*info));
+          return true;
+        }));
+    VOLUMED_RETURN_IF_ERROR(decode);
+    return out;
+  }
+
+  // `l` holds mu_. Makes a new snapshot or volume described by `info` (everything but
+  // its id, epoch and creation time, set here) a copy of `source`, in three steps:
+  //  1. the id is reserved and marked doomed (one synced catalog write), so that from
+  //     here until step 3 a crash leaves only a directory that Init destroys;
+  //  2. the source's database is cloned at one instant (VolumeImpl::CloneTo) and the copy
+  //     made to belong to the new id and epoch (synced);
+  //  3. one synced catalog write drops the doomed mark and adds the name and record.
+  // So after a crash at any point the copy exists complete or not at all, and the source
+  // is never written.
+  Result<CloneResult> CloneLocked(std::unique_lock<std::mutex>& l, const VolumeInfo& source,
+                                  VolumeInfo info) {
+    const std::string name =
+        info.snapshot.empty() ? info.name : SnapshotExportName(info.name, info.snapshot);
+    VOLUMED_ASSIGN_OR_RETURN(auto existing, kv_->Get(keys::CatalogName(name)));
+    if (existing) {
+      return Exists((info.snapshot.empty() ? "volume '" : "snapshot '") + name + "' exists");
+    }
+    info.id = next_id_;
+    info.epoch = NewEpoch();
+    info.created_ns = WallNowNs();
+    info.incarnation = 0;
+    std::string next_value;
+    coding::PutU64(&next_value, info.id + 1);
+    leveldb::WriteBatch reserve;
+    reserve.Put(keys::CatalogNextId(), next_value);
+    reserve.Put(keys::CatalogDoomed(info.id), "");
+    VOLUMED_RETURN_IF_ERROR(kv_->Write(&reserve, true));
+    next_id_ = info.id + 1;
+    ReachedStep("reserved");
+
+    CloneResult out;
+    Status s = [&]() -> Status {
+      VOLUMED_ASSIGN_OR_RETURN(std::shared_ptr<VolumeImpl> volume, OpenLocked(l, source));
+      VOLUMED_RETURN_IF_ERROR(volume->CloneTo(cloner_, VolumeDir(info.id, 0), &out.pause_ns));
+      ReachedStep("cloned");
+      {
+        VOLUMED_ASSIGN_OR_RETURN(auto kv, factory_.Open(VolumeDir(info.id, 0)));
+        VOLUMED_RETURN_IF_ERROR(VolumeImpl::Reidentify(kv.get(), info.id, info.epoch, 0));
+      }
+      ReachedStep("reidentified");
+      std::string id_value;
+      coding::PutU64(&id_value, info.id);
+      leveldb::WriteBatch record;
+      record.Delete(keys::CatalogDoomed(info.id));
+      record.Put(keys::CatalogName(name), id_value);
+      record.Put(keys::CatalogVolume(info.id), Encode(info));
+      return kv_->Write(&record, true);
+    }();
+    if (!s.ok()) {
+      LOG_WARN("catalog: copying '{}' to '{}' failed: {}", SourceName(source), name, s.ToString());
+      (void)Destroy(l, info.id, 0);
+      return s;
+    }
+    ReachedStep("recorded");
+    CloseOverCap(l);
+    out.info = std::move(info);
+    return out;
+  }
+
+  static std::string SourceName(const VolumeInfo& info) {
+    return info.snapshot.empty() ? info.name : SnapshotExportName(info.name, info.snapshot);
+  }
+
+  void ReachedStep(std::string_view step) {
+    if (options_.clone_step) options_.clone_step(step);
+  }
+
   // An open volume, and its ServedVolume once a request asked for it.
   struct OpenVolume {
     std::shared_ptr<VolumeImpl> volume;
@@ -360,10 +554,10 @@ class CatalogImpl final : public VolumeCatalog {
       leveldb::WriteBatch batch;
       batch.Delete(keys::CatalogName(info.name));
       batch.Delete(keys::CatalogVolume(info.id));
-      batch.Put(keys::CatalogDoomed(info.id), "");
+      batch.Put(keys::CatalogDoomed(info.id), DoomedValue(info.incarnation));
       batch.Put(keys::CatalogDropped(info.name), Encode(DroppedRecord{WallNowNs()}));
       VOLUMED_RETURN_IF_ERROR(kv_->Write(&batch, true));
-      VOLUMED_RETURN_IF_ERROR(Destroy(l, info.id));
+      VOLUMED_RETURN_IF_ERROR(Destroy(l, info.id, info.incarnation));
     }
     return Status::Ok();
   }
@@ -397,7 +591,53 @@ class CatalogImpl final : public VolumeCatalog {
   }
 
   std::string VolumesDir() const { return options_.data_dir + "/volumes"; }
-  std::string VolumeDir(uint64_t id) const { return VolumesDir() + "/" + std::to_string(id); }
+  std::string VolumeDir(uint64_t id, uint32_t incarnation) const {
+    std::string dir = VolumesDir() + "/" + std::to_string(id);
+    if (incarnation != 0) dir += "." + std::to_string(incarnation);
+    return dir;
+  }
+
+  // A doomed record's value: which directory of the id is to go.
+  static std::string DoomedValue(uint32_t incarnation) {
+    std::string out;
+    if (incarnation != 0) coding::PutU32(&out, incarnation);
+    return out;
+  }
+  static Result<uint32_t> DecodeDoomed(std::string_view value) {
+    if (value.empty()) return 0u;
+    coding::Reader r(value);
+    const uint32_t incarnation = r.U32();
+    if (!r.ok() || !r.AtEnd()) return Corruption("bad doomed record");
+    return incarnation;
+  }
+
+  // `l` holds mu_ (released while in-flight requests finish). Closes volume `id` and
+  // leaves it in closing_, so that every open of it waits until the caller erases it.
+  // Requests holding the volume are waited for (up to kRetireWait), so that none of them
+  // meets a closed volume.
+  void TakeOutOfService(std::unique_lock<std::mutex>& l, uint64_t id) {
+    WaitNotClosing(l, id);
+    std::shared_ptr<VolumeImpl> volume = Detach(id);
+    closing_.insert(id);
+    if (volume == nullptr) return;
+    l.unlock();
+    const int64_t deadline = MonotonicNowNs() + kRetireWait.count() * 1'000'000;
+    while (volume.use_count() > 1 && MonotonicNowNs() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    volume->Close();
+    volume.reset();
+    l.lock();
+  }
+
+  // The inode counter of the (closed) database in `dir`.
+  Result<uint64_t> NextInodeOf(const std::string& dir) {
+    VOLUMED_ASSIGN_OR_RETURN(auto kv, factory_.Open(dir));
+    VOLUMED_ASSIGN_OR_RETURN(auto value, kv->Get(keys::Super(keys::kSuperCounters)));
+    if (!value) return Corruption("volume in " + dir + " has no counters record");
+    VOLUMED_ASSIGN_OR_RETURN(CountersRecord counters, DecodeCounters(*value));
+    return counters.next_ino;
+  }
 
   Result<uint64_t> IdOf(std::string_view name) {
     VOLUMED_ASSIGN_OR_RETURN(auto v, kv_->Get(keys::CatalogName(name)));
@@ -540,7 +780,7 @@ class CatalogImpl final : public VolumeCatalog {
   }
 
   Result<std::shared_ptr<VolumeImpl>> OpenVolumeDb(const VolumeInfo& info) {
-    VOLUMED_ASSIGN_OR_RETURN(auto kv, factory_.Open(VolumeDir(info.id)));
+    VOLUMED_ASSIGN_OR_RETURN(auto kv, factory_.Open(VolumeDir(info.id, info.incarnation)));
     VolumeImpl::Options o;
     o.id = info.id;
     o.epoch = info.epoch;
@@ -554,26 +794,47 @@ class CatalogImpl final : public VolumeCatalog {
     // crash of the machine, so nothing in it is ever synced (DESIGN.md §5).
     o.syncs = info.kind == VolumeKind::kPersisted;
     o.reclaim_executor = &reclaim_executor_;
+    // A snapshot is never written: its orphans stay as they were taken.
+    o.background_reclaim = info.snapshot.empty();
     return VolumeImpl::Open(std::move(kv), o);
   }
 
+  // Caller holds mu_. Takes volume `id` out of open_ (with the catalog's ServedVolume), so
+  // that no request picks it up any more; null when it is not open.
+  std::shared_ptr<VolumeImpl> Detach(uint64_t id) {
+    std::unique_lock lock(served_mu_);
+    auto it = open_.find(id);
+    if (it == open_.end()) return nullptr;
+    std::shared_ptr<VolumeImpl> volume = std::move(it->second->volume);
+    open_.erase(it);
+    return volume;
+  }
+
   // `l` holds mu_. Closes the volume, removes its directory, and then its doomed mark.
-  Status Destroy(std::unique_lock<std::mutex>& l, uint64_t id) {
+  Status Destroy(std::unique_lock<std::mutex>& l, uint64_t id, uint32_t incarnation) {
     WaitNotClosing(l, id);
-    std::shared_ptr<VolumeImpl> volume;
-    {
-      std::unique_lock lock(served_mu_);
-      auto it = open_.find(id);
-      if (it != open_.end()) {
-        volume = std::move(it->second->volume);
-        open_.erase(it);
-      }
-    }
+    std::shared_ptr<VolumeImpl> volume = Detach(id);
     if (volume != nullptr) volume->Close();
-    VOLUMED_RETURN_IF_ERROR(factory_.Destroy(VolumeDir(id)));
+    return DestroyDirectory(id, incarnation);
+  }
+
+  // Removes directory `incarnation` of `id` (not open), then the doomed mark.
+  Status DestroyDirectory(uint64_t id, uint32_t incarnation) {
+    VOLUMED_RETURN_IF_ERROR(factory_.Destroy(VolumeDir(id, incarnation)));
     leveldb::WriteBatch batch;
     batch.Delete(keys::CatalogDoomed(id));
     return kv_->Write(&batch, true);
+  }
+
+  // The embedded store on the POSIX file system shares tables by hard link; an embedded
+  // store on another Env (tests' MemEnv) copies; a store of its own brings its cloner,
+  // or copies through its Env when it has none.
+  static std::unique_ptr<DatabaseCloner> MakeCloner(const StoreOptions& options,
+                                                    leveldb::Env* env) {
+    if (options.store == nullptr) {
+      return options.env == nullptr ? NewLinkingCloner(env) : NewCopyingCloner(env);
+    }
+    return options.store->cloner() != nullptr ? nullptr : NewCopyingCloner(env);
   }
 
   const StoreOptions options_;
@@ -582,6 +843,8 @@ class CatalogImpl final : public VolumeCatalog {
   SyncScheduler sync_scheduler_{kSyncThreads};  // outlives every volume in open_
   // Runs every volume's background reclaim; outlives every volume in open_.
   Executor reclaim_executor_;
+  std::unique_ptr<DatabaseCloner> own_cloner_;  // null: the store's own
+  DatabaseCloner* const cloner_;
   std::unique_ptr<Kv> kv_;
   std::mutex mu_;
   std::condition_variable closed_cv_;  // signalled when closes finish (closing_ shrinks)

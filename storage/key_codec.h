@@ -15,7 +15,9 @@
 //   name    := 0x10 name:bytes                    → id:u64
 //   volume  := 0x11 id:u64                        → VolumeRecord
 //   next id := 0x12                               → next id:u64 (ids never reused)
-//   doomed  := 0x13 id:u64                        → empty: directory still to destroy
+//   doomed  := 0x13 id:u64                        → empty: directory volumes/<id> still to
+//                                                    destroy; or incarnation:u32: directory
+//                                                    volumes/<id>.<incarnation>
 //   run     := 0x14                               → RunRecord (boot id, clean shutdown)
 //   dropped := 0x15 name:bytes                    → DroppedRecord (ephemeral volume lost
 //                                                    to a machine crash)

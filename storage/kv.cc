@@ -60,6 +60,8 @@ leveldb::Slice ToSlice(std::string_view s) { return leveldb::Slice(s.data(), s.s
 
 }  // namespace
 
+Status FromLevelDb(const leveldb::Status& s) { return Map(s); }
+
 Kv::~Kv() { delete db_; }
 
 Result<std::optional<std::string>> Kv::Get(std::string_view key,

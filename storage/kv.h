@@ -20,6 +20,7 @@
 
 namespace leveldb {
 class Cache;
+class Status;
 class DB;
 class Env;
 class FilterPolicy;
@@ -31,6 +32,10 @@ namespace volumed::storage {
 
 class LogSyncEnv;
 class LogSyncer;
+
+// The store's one mapping of a LevelDB outcome to a Status (for the storage code that
+// works on LevelDB's Env directly, such as storage/database_cloner.cc).
+Status FromLevelDb(const leveldb::Status& s);
 
 // LevelDB settings; the reasons and measurements are in storage/TUNING.md.
 struct KvTuning {
@@ -76,6 +81,8 @@ class Kv {
   // One of LevelDB's own properties ("leveldb.stats", "leveldb.num-files-at-level0", …);
   // nullopt when LevelDB does not know the name. For benchmarks and diagnostics.
   std::optional<std::string> Property(std::string_view name) const;
+  // The directory the database lives in.
+  const std::string& path() const { return path_; }
 
  private:
   friend class KvFactory;

@@ -6,6 +6,7 @@ namespace volumed::storage {
 namespace {
 
 constexpr uint8_t kVersion1 = 1;
+constexpr uint8_t kVersion2 = 2;
 constexpr size_t kMaxCidrs = 1024;
 constexpr size_t kMaxCidrLength = 64;
 constexpr size_t kMaxVolumeNameLength = 64;
@@ -235,8 +236,9 @@ Result<CountersRecord> DecodeCounters(std::string_view v) {
 }
 
 std::string Encode(const VolumeInfo& r) {
+  const bool derived = r.origin_id != 0 || !r.snapshot.empty() || r.incarnation != 0;
   std::string out;
-  coding::PutU8(&out, kVersion1);
+  coding::PutU8(&out, derived ? kVersion2 : kVersion1);
   coding::PutBytes(&out, r.name);
   coding::PutU64(&out, r.id);
   coding::PutU64(&out, r.epoch);
@@ -251,12 +253,18 @@ std::string Encode(const VolumeInfo& r) {
   coding::PutU32(&out, r.policy.anon_gid);
   coding::PutU32(&out, static_cast<uint32_t>(r.policy.allowed_cidrs.size()));
   for (const auto& cidr : r.policy.allowed_cidrs) coding::PutBytes(&out, cidr);
+  if (derived) {
+    coding::PutU64(&out, r.origin_id);
+    coding::PutBytes(&out, r.snapshot);
+    coding::PutU32(&out, r.incarnation);
+  }
   return out;
 }
 
 Result<VolumeInfo> DecodeVolume(std::string_view v) {
   coding::Reader rd(v);
-  if (!Version1(&rd)) return Bad("volume");
+  const uint8_t version = rd.U8();
+  if (!rd.ok() || (version != kVersion1 && version != kVersion2)) return Bad("volume");
   VolumeInfo r;
   r.name = std::string(rd.Bytes(kMaxVolumeNameLength));
   r.id = rd.U64();
@@ -274,6 +282,11 @@ Result<VolumeInfo> DecodeVolume(std::string_view v) {
   if (!rd.ok() || ncidrs > kMaxCidrs) return Bad("volume");
   for (uint32_t i = 0; i < ncidrs && rd.ok(); ++i) {
     r.policy.allowed_cidrs.emplace_back(rd.Bytes(kMaxCidrLength));
+  }
+  if (version == kVersion2) {
+    r.origin_id = rd.U64();
+    r.snapshot = std::string(rd.Bytes(kMaxVolumeNameLength));
+    r.incarnation = rd.U32();
   }
   if (!rd.ok() || !rd.AtEnd() || (kind != 1 && kind != 2) || read_only > 1 || squash > 2) {
     return Bad("volume");

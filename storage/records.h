@@ -16,6 +16,9 @@
 //   VolumeRecord   := 0x01 name:bytes id:u64 epoch:u64 kind:u8 lease_expiry_ns:i64
 //                     created_ns:i64 max_bytes:u64 max_files:u64 read_only:u8 squash:u8
 //                     anon_uid:u32 anon_gid:u32 ncidrs:u32 cidr:bytes*
+//                   | 0x02 (the same fields) origin_id:u64 snapshot:bytes incarnation:u32
+//                     (version 2 for snapshots, forks and restored volumes only; the
+//                     others stay version 1)
 //   RunRecord      := 0x01 boot_id:bytes clean:u8
 //   DroppedRecord  := 0x01 dropped_ns:i64
 //

@@ -4,10 +4,12 @@
 
 #include <leveldb/write_batch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/logging.h"
 #include "storage/key_codec.h"
 #include "storage/permissions.h"
@@ -134,6 +136,35 @@ void VolumeImpl::Close() {
   durability_.Close();
   queue_.reset();
   kv_.reset();
+}
+
+Status VolumeImpl::CloneTo(DatabaseCloner* cloner, const std::string& to, int64_t* pause_ns) {
+  auto g = Enter();
+  if (!g.ok) return Status(Status::Code::kStale, "volume is closed");
+  VOLUMED_RETURN_IF_ERROR(queue_->Quiesce([&] {
+    const int64_t start = MonotonicNowNs();
+    Status s = cloner->Clone(kv_->path(), to);
+    if (pause_ns != nullptr) *pause_ns = MonotonicNowNs() - start;
+    return s;
+  }));
+  // Writes go on meanwhile: they are not in the copy.
+  return cloner->MakeDurable(to);
+}
+
+Status VolumeImpl::Reidentify(Kv* kv, uint64_t id, uint64_t epoch, uint64_t min_next_ino) {
+  VOLUMED_ASSIGN_OR_RETURN(auto value, kv->Get(keys::Super(keys::kSuperFormat)));
+  if (!value) return Corruption("the copied volume has no format record");
+  VOLUMED_ASSIGN_OR_RETURN(FormatRecord format, DecodeFormat(*value));
+  VOLUMED_ASSIGN_OR_RETURN(auto counters_value, kv->Get(keys::Super(keys::kSuperCounters)));
+  if (!counters_value) return Corruption("the copied volume has no counters record");
+  VOLUMED_ASSIGN_OR_RETURN(CountersRecord counters, DecodeCounters(*counters_value));
+  format.volume_id = id;
+  format.epoch = epoch;
+  counters.next_ino = std::max(counters.next_ino, min_next_ino);
+  leveldb::WriteBatch batch;
+  batch.Put(keys::Super(keys::kSuperFormat), Encode(format));
+  batch.Put(keys::Super(keys::kSuperCounters), Encode(counters));
+  return kv->Write(&batch, true);
 }
 
 VolumeImpl::OpGuard VolumeImpl::Enter() {

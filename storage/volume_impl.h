@@ -34,6 +34,7 @@
 #include "base/coalescing_task.h"
 #include "base/executor.h"
 #include "storage/block_store.h"
+#include "storage/database_cloner.h"
 #include "storage/dir_store.h"
 #include "storage/durability.h"
 #include "storage/inode_locks.h"
@@ -82,6 +83,14 @@ class VolumeImpl final : public Volume {
   Status ReclaimAll();
   // Number of orphan records outstanding.
   Result<size_t> PendingOrphans();
+  // Copies this volume's database into the new directory `to` at one instant (snapshots
+  // and forks): every write applied before the call is in the copy, none applied after it
+  // returns; meanwhile writes wait in the WriteQueue (for *pause_ns, when not null).
+  Status CloneTo(DatabaseCloner* cloner, const std::string& to, int64_t* pause_ns);
+  // Makes a closed copy of a volume's database (in `kv`) belong to volume `id` / `epoch`,
+  // as Open checks, and raises its inode counter to at least `min_next_ino` (a restore:
+  // numbers the volume handed out since are never handed out again), in one synced write.
+  static Status Reidentify(Kv* kv, uint64_t id, uint64_t epoch, uint64_t min_next_ino);
   Kv* kv() { return kv_.get(); }
   uint32_t block_size() const { return blocks_.block_size(); }
   InodeLocks& locks_for_test() { return locks_; }

@@ -21,7 +21,7 @@ uint64_t Apply(uint64_t value, int64_t delta) {
 
 struct WriteQueue::Writer {
   Writer(leveldb::WriteBatch* b, bool n, Delta d) : batch(b), needed(n), delta(d) {}
-  leveldb::WriteBatch* batch;
+  leveldb::WriteBatch* batch;  // null: a Quiesce, which no group takes in
   bool needed;
   Delta delta;
   bool done = false;
@@ -66,7 +66,7 @@ Status WriteQueue::Commit(leveldb::WriteBatch* batch, bool needed, Delta delta) 
   std::vector<Writer*> taken;
   std::vector<leveldb::WriteBatch*> batches;
   for (Writer* x : writers_) {
-    if (x != &w && group_bytes > kMaxGroupBytes) break;
+    if (x != &w && (group_bytes > kMaxGroupBytes || x->batch == nullptr)) break;
     taken.push_back(x);
     if (Exceeds(next, x->delta)) {
       x->status = Status(Status::Code::kQuotaExceeded, "volume quota exceeded");
@@ -103,6 +103,20 @@ Status WriteQueue::Commit(leveldb::WriteBatch* batch, bool needed, Delta delta) 
   }
   if (!writers_.empty()) writers_.front()->cv.notify_one();
   return w.status;
+}
+
+Status WriteQueue::Quiesce(const std::function<Status()>& work) {
+  Writer w{nullptr, false, Delta{}};
+  std::unique_lock<std::mutex> l(mu_);
+  writers_.push_back(&w);
+  // At the front, every earlier group is written; later writers queue behind this one.
+  while (&w != writers_.front()) w.cv.wait(l);
+  l.unlock();
+  Status s = work();
+  l.lock();
+  writers_.pop_front();
+  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  return s;
 }
 
 void WriteQueue::SetQuota(const Quota& quota) {

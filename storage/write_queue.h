@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 
 #include "base/status.h"
@@ -49,6 +50,11 @@ class WriteQueue {
   // `batch` may be written as it is with the counters added: once committed it is spent;
   // refused for the quota, it is left untouched (and may be committed again).
   Status Commit(leveldb::WriteBatch* batch, bool needed, Delta delta);
+
+  // Runs `work` once every write queued before this call is written and while every
+  // later one waits (a snapshot's quiesce point: the database then holds exactly the
+  // writes acknowledged so far). Returns what `work` returns.
+  Status Quiesce(const std::function<Status()>& work);
 
   void SetQuota(const Quota& quota);
   Quota quota();

@@ -48,6 +48,9 @@ struct AdminHooks {
   // Called after a volume was deleted (by DELETE or by the lease reaper): drop its
   // locks, forget its mounts. The catalog has already made its handles STALE.
   std::function<void(uint64_t volume_id, std::string_view name)> volume_deleted;
+  // Called after a volume was rolled back to a snapshot: its clients must resend the
+  // writes they have not seen committed (the NFS write verifier changes).
+  std::function<void(uint64_t volume_id, std::string_view name)> volume_restored;
   // Checks (and with `repair`, fixes) the named volume's store.
   std::function<Result<FsckReport>(std::string_view name, bool repair)> fsck;
 };

@@ -25,6 +25,15 @@ const rpc::Procedure kProcedures[] = {
     Proc<&S::Locks>(ADMPROC_LOCKS, "LOCKS", xdr_adm_name_args, xdr_adm_locks_res, kIdempotent),
     Proc<&S::BreakLocks>(ADMPROC_BREAK_LOCKS, "BREAK_LOCKS", xdr_adm_break_args, xdr_adm_break_res,
                          kNotIdempotent),
+    Proc<&S::SnapshotCreate>(ADMPROC_SNAPSHOT_CREATE, "SNAPSHOT_CREATE", xdr_adm_snapshot_args,
+                             xdr_adm_snapshot_res, kNotIdempotent),
+    Proc<&S::SnapshotList>(ADMPROC_SNAPSHOT_LIST, "SNAPSHOT_LIST", xdr_adm_name_args,
+                           xdr_adm_snapshot_list_res, kIdempotent),
+    Proc<&S::SnapshotDelete>(ADMPROC_SNAPSHOT_DELETE, "SNAPSHOT_DELETE", xdr_adm_snapshot_args,
+                             xdr_adm_status_res, kNotIdempotent),
+    Proc<&S::Fork>(ADMPROC_FORK, "FORK", xdr_adm_fork_args, xdr_adm_fork_res, kNotIdempotent),
+    Proc<&S::SnapshotRestore>(ADMPROC_SNAPSHOT_RESTORE, "SNAPSHOT_RESTORE", xdr_adm_snapshot_args,
+                              xdr_adm_info_res, kNotIdempotent),
 };
 
 }  // namespace

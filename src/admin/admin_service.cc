@@ -23,13 +23,16 @@ std::string_view NameOf(const char* name) { return name == nullptr ? "" : name; 
 // keeps the catalog's reason, when it gives one after ": " (an ephemeral volume dropped
 // after a machine crash says so).
 std::string Explain(const Status& s, std::string_view name) {
+  const bool snapshot = name.find(storage::kSnapshotSeparator) != std::string_view::npos;
   if (s.code() == Status::Code::kNotFound || s.code() == Status::Code::kStale) {
-    const std::string missing = "no volume named '" + std::string(name) + "'";
+    const std::string missing =
+        (snapshot ? "no snapshot named '" : "no volume named '") + std::string(name) + "'";
     const size_t why = s.message().find(": ");
     return why == std::string::npos ? missing : missing + s.message().substr(why);
   }
   if (s.code() == Status::Code::kExists) {
-    return "a volume named '" + std::string(name) + "' already exists";
+    return (snapshot ? "a snapshot named '" : "a volume named '") + std::string(name) +
+           "' already exists";
   }
   if (s.code() == Status::Code::kCorruption || s.code() == Status::Code::kIoError) {
     if (name.empty()) return s.ToString();
@@ -83,6 +86,7 @@ void AdminService::FillInfo(const storage::VolumeInfo& info, adm_info* out) {
     health = volume.status();
   }
   out->damage = rpc::XdrDupString(health.ok() ? "" : health.ToString(), ADM_MESSAGE_MAX);
+  FillSpace(catalog_->Space(info.id), &out->space);
   const storage::StoreLocation location = catalog_->Locate(info.id);
   out->store = ToAdmStore(location.kind);
   out->store_location = rpc::XdrDupString(location.where, ADM_MESSAGE_MAX);
@@ -276,8 +280,8 @@ void AdminService::Policy(const rpc::CallContext& ctx, const adm_policy_args& ar
 // ---- FSCK ----
 
 Status AdminService::DoFsck(const adm_fsck_args& args, adm_fsck_report* out) {
-  const std::string_view name = NameOf(args.name);
-  VOLUMED_RETURN_IF_ERROR(storage::ValidateVolumeName(name));
+  const std::string_view name = NameOf(args.name);  // a volume, or "NAME@SNAP"
+  VOLUMED_RETURN_IF_ERROR(storage::ValidateExportName(name));
   VOLUMED_RETURN_IF_ERROR(catalog_->Describe(name).status());
   if (!hooks_.fsck) {
     return {Status::Code::kNotSupported, "this server offers no online fsck"};
@@ -366,6 +370,148 @@ void AdminService::BreakLocks(const rpc::CallContext& ctx, const adm_break_args&
     res->adm_break_res_u.broken = broken;
   } else {
     SetFailure(&res->status, &res->adm_break_res_u.failure, s, NameOf(args.name));
+  }
+}
+
+// ---- SNAPSHOT_CREATE, SNAPSHOT_LIST, SNAPSHOT_DELETE, FORK ----
+
+namespace {
+
+std::string SnapshotName(const adm_snapshot_args& args) {
+  return storage::SnapshotExportName(NameOf(args.name), NameOf(args.snapshot));
+}
+
+}  // namespace
+
+Status AdminService::DoSnapshotCreate(const adm_snapshot_args& args, adm_snapshot_made* out) {
+  VOLUMED_RETURN_IF_ERROR(storage::ValidateVolumeName(NameOf(args.name)));
+  VOLUMED_RETURN_IF_ERROR(storage::ValidateSnapshotName(NameOf(args.snapshot)));
+  VOLUMED_ASSIGN_OR_RETURN(storage::VolumeCatalog::CloneResult made,
+                           catalog_->CreateSnapshot(NameOf(args.name), NameOf(args.snapshot)));
+  LOG_INFO("admin: took snapshot '{}' (id {}); writes waited {} us", SnapshotName(args),
+           made.info.id, made.pause_ns / 1000);
+  FillSnapshot(made.info, catalog_->Space(made.info.id), &out->snapshot);
+  out->pause_ns = static_cast<uint64_t>(made.pause_ns);
+  return Status::Ok();
+}
+
+void AdminService::SnapshotCreate(const rpc::CallContext& ctx, const adm_snapshot_args& args,
+                                  adm_snapshot_res* res) {
+  Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
+  if (s.ok()) s = DoSnapshotCreate(args, &res->adm_snapshot_res_u.made);
+  if (s.ok()) {
+    res->status = ADM_OK;
+  } else {
+    xdr_free(reinterpret_cast<xdrproc_t>(xdr_adm_snapshot_made), &res->adm_snapshot_res_u.made);
+    res->adm_snapshot_res_u.made = {};
+    const std::string name =
+        s.code() == Status::Code::kExists ? SnapshotName(args) : std::string(NameOf(args.name));
+    SetFailure(&res->status, &res->adm_snapshot_res_u.failure, s, name);
+  }
+}
+
+Status AdminService::DoSnapshotList(std::string_view name, adm_snapshot_list_res* res) {
+  VOLUMED_RETURN_IF_ERROR(storage::ValidateVolumeName(name));
+  VOLUMED_ASSIGN_OR_RETURN(std::vector<storage::VolumeInfo> snaps, catalog_->ListSnapshots(name));
+  // A name that is neither a volume nor had snapshots is reported as missing.
+  if (snaps.empty()) VOLUMED_RETURN_IF_ERROR(catalog_->Describe(name).status());
+  const size_t n = std::min<size_t>(snaps.size(), ADM_SNAPSHOTS_MAX);
+  res->adm_snapshot_list_res_u.snapshots.snapshots_len = static_cast<u_int>(n);
+  res->adm_snapshot_list_res_u.snapshots.snapshots_val = rpc::XdrCalloc<adm_snapshot>(n);
+  for (size_t i = 0; i < n; ++i) {
+    FillSnapshot(snaps[i], catalog_->Space(snaps[i].id),
+                 &res->adm_snapshot_list_res_u.snapshots.snapshots_val[i]);
+  }
+  return Status::Ok();
+}
+
+void AdminService::SnapshotList(const rpc::CallContext& ctx, const adm_name_args& args,
+                                adm_snapshot_list_res* res) {
+  Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
+  if (s.ok()) s = DoSnapshotList(NameOf(args.name), res);
+  if (s.ok()) {
+    res->status = ADM_OK;
+  } else {
+    SetFailure(&res->status, &res->adm_snapshot_list_res_u.failure, s, NameOf(args.name));
+  }
+}
+
+Status AdminService::DoSnapshotDelete(const adm_snapshot_args& args) {
+  VOLUMED_RETURN_IF_ERROR(storage::ValidateVolumeName(NameOf(args.name)));
+  VOLUMED_RETURN_IF_ERROR(storage::ValidateSnapshotName(NameOf(args.snapshot)));
+  const std::string name = SnapshotName(args);
+  VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo info, catalog_->Describe(name));
+  VOLUMED_RETURN_IF_ERROR(catalog_->Delete(name));
+  LOG_INFO("admin: deleted snapshot '{}' (id {})", name, info.id);
+  NotifyDeleted(info.id, name);
+  return Status::Ok();
+}
+
+void AdminService::SnapshotDelete(const rpc::CallContext& ctx, const adm_snapshot_args& args,
+                                  adm_status_res* res) {
+  Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
+  if (s.ok()) s = DoSnapshotDelete(args);
+  if (s.ok()) {
+    res->status = ADM_OK;
+  } else {
+    SetFailure(&res->status, &res->adm_status_res_u.failure, s, SnapshotName(args));
+  }
+}
+
+Status AdminService::DoFork(const adm_fork_args& args, adm_forked* out) {
+  const std::string_view snapshot = NameOf(args.snapshot);
+  VOLUMED_RETURN_IF_ERROR(storage::ValidateVolumeName(NameOf(args.source)));
+  if (!snapshot.empty()) VOLUMED_RETURN_IF_ERROR(storage::ValidateSnapshotName(snapshot));
+  VOLUMED_RETURN_IF_ERROR(storage::ValidateVolumeName(NameOf(args.name)));
+  const std::string source = snapshot.empty()
+                                 ? std::string(NameOf(args.source))
+                                 : storage::SnapshotExportName(NameOf(args.source), snapshot);
+  VOLUMED_ASSIGN_OR_RETURN(storage::VolumeCatalog::CloneResult made,
+                           catalog_->Fork(source, NameOf(args.name), args.persisted != FALSE));
+  LOG_INFO("admin: forked '{}' as volume '{}' (id {}); writes waited {} us", source, made.info.name,
+           made.info.id, made.pause_ns / 1000);
+  FillInfo(made.info, &out->info);
+  out->pause_ns = static_cast<uint64_t>(made.pause_ns);
+  return Status::Ok();
+}
+
+void AdminService::Fork(const rpc::CallContext& ctx, const adm_fork_args& args, adm_fork_res* res) {
+  Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
+  if (s.ok()) s = DoFork(args, &res->adm_fork_res_u.forked);
+  if (s.ok()) {
+    res->status = ADM_OK;
+  } else {
+    xdr_free(reinterpret_cast<xdrproc_t>(xdr_adm_forked), &res->adm_fork_res_u.forked);
+    res->adm_fork_res_u.forked = {};
+    // "exists" is about the new name; anything else about the source.
+    const std::string_view name =
+        s.code() == Status::Code::kExists ? NameOf(args.name) : NameOf(args.source);
+    SetFailure(&res->status, &res->adm_fork_res_u.failure, s, name);
+  }
+}
+
+Status AdminService::DoSnapshotRestore(const adm_snapshot_args& args, adm_info* out) {
+  VOLUMED_RETURN_IF_ERROR(storage::ValidateVolumeName(NameOf(args.name)));
+  VOLUMED_RETURN_IF_ERROR(storage::ValidateSnapshotName(NameOf(args.snapshot)));
+  VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo info,
+                           catalog_->Restore(NameOf(args.name), NameOf(args.snapshot)));
+  LOG_INFO("admin: restored volume '{}' (id {}) to snapshot '{}'", info.name, info.id,
+           SnapshotName(args));
+  if (hooks_.volume_restored) hooks_.volume_restored(info.id, info.name);
+  FillInfo(info, out);
+  return Status::Ok();
+}
+
+void AdminService::SnapshotRestore(const rpc::CallContext& ctx, const adm_snapshot_args& args,
+                                   adm_info_res* res) {
+  Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
+  if (s.ok()) s = DoSnapshotRestore(args, &res->adm_info_res_u.info);
+  if (s.ok()) {
+    res->status = ADM_OK;
+  } else {
+    xdr_free(reinterpret_cast<xdrproc_t>(xdr_adm_info), &res->adm_info_res_u.info);
+    res->adm_info_res_u.info = {};
+    SetFailure(&res->status, &res->adm_info_res_u.failure, s, SnapshotName(args));
   }
 }
 

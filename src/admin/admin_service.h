@@ -4,7 +4,8 @@
 // the person at the terminal. Status → adm_status is mapped in one place (status_map).
 //
 // Deleting a volume (DELETE, or the lease reaper through NotifyDeleted) also tells the
-// other services through AdminHooks::volume_deleted so that its locks are dropped.
+// other services through AdminHooks::volume_deleted so that its locks are dropped;
+// restoring one tells them through volume_restored so that the write verifier changes.
 //
 // Thread-safety: thread-safe. Procedures run concurrently on RPC workers; POLICY's
 // read-modify-write of a volume's policy is serialised by a mutex.
@@ -46,6 +47,15 @@ class AdminService {
   void Fsck(const rpc::CallContext& ctx, const adm_fsck_args& args, adm_fsck_res* res);
   void Locks(const rpc::CallContext& ctx, const adm_name_args& args, adm_locks_res* res);
   void BreakLocks(const rpc::CallContext& ctx, const adm_break_args& args, adm_break_res* res);
+  void SnapshotCreate(const rpc::CallContext& ctx, const adm_snapshot_args& args,
+                      adm_snapshot_res* res);
+  void SnapshotList(const rpc::CallContext& ctx, const adm_name_args& args,
+                    adm_snapshot_list_res* res);
+  void SnapshotDelete(const rpc::CallContext& ctx, const adm_snapshot_args& args,
+                      adm_status_res* res);
+  void Fork(const rpc::CallContext& ctx, const adm_fork_args& args, adm_fork_res* res);
+  void SnapshotRestore(const rpc::CallContext& ctx, const adm_snapshot_args& args,
+                       adm_info_res* res);
 
   // Tells the other services that a volume is gone (its locks are dropped).
   void NotifyDeleted(uint64_t volume_id, std::string_view name);
@@ -61,6 +71,11 @@ class AdminService {
   Status DoFsck(const adm_fsck_args& args, adm_fsck_report* out);
   Status DoLocks(std::string_view name, adm_locks_report* out);
   Status DoBreakLocks(const adm_break_args& args, u_int* broken);
+  Status DoSnapshotCreate(const adm_snapshot_args& args, adm_snapshot_made* out);
+  Status DoSnapshotList(std::string_view name, adm_snapshot_list_res* res);
+  Status DoSnapshotDelete(const adm_snapshot_args& args);
+  Status DoFork(const adm_fork_args& args, adm_forked* out);
+  Status DoSnapshotRestore(const adm_snapshot_args& args, adm_info* out);
   // Fills `out` from the catalog entry plus what the live server knows.
   void FillInfo(const storage::VolumeInfo& info, adm_info* out);
 

@@ -70,6 +70,21 @@ void FillVolume(const storage::VolumeInfo& info, adm_volume* out) {
   out->quota.max_files = info.quota.max_files;
 }
 
+void FillSpace(const Result<storage::DatabaseSpace>& space, adm_space* out) {
+  out->known = space.ok() ? TRUE : FALSE;
+  out->own_bytes = space.ok() ? space->own_bytes : 0;
+  out->shared_bytes = space.ok() ? space->shared_bytes : 0;
+}
+
+void FillSnapshot(const storage::VolumeInfo& info, const Result<storage::DatabaseSpace>& space,
+                  adm_snapshot* out) {
+  out->volume = rpc::XdrDupString(info.name, ADM_NAME_MAX);
+  out->snapshot = rpc::XdrDupString(info.snapshot, ADM_NAME_MAX);
+  out->id = info.id;
+  out->created_ns = info.created_ns;
+  FillSpace(space, &out->space);
+}
+
 Result<storage::Squash> SquashFromWire(int32_t squash) {
   switch (squash) {
     case ADM_SQUASH_NONE:

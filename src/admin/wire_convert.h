@@ -22,6 +22,10 @@ std::string_view SecretOf(const adm_secret& secret);
 
 void FillVolume(const storage::VolumeInfo& info, adm_volume* out);
 adm_store ToAdmStore(storage::StoreKind kind);
+// `known` false when the store could not say.
+void FillSpace(const Result<storage::DatabaseSpace>& space, adm_space* out);
+void FillSnapshot(const storage::VolumeInfo& info, const Result<storage::DatabaseSpace>& space,
+                  adm_snapshot* out);
 
 // Checks every field (CIDRs, squash value) and converts.
 Result<storage::ExportPolicy> PolicyFromWire(const adm_policy& policy);

@@ -71,6 +71,23 @@ VolumeView FromWire(const adm_info& info) {
       break;
   }
   out.store_location = Str(info.store_location);
+  if (info.space.known) {
+    out.own_bytes = info.space.own_bytes;
+    out.shared_bytes = info.space.shared_bytes;
+  }
+  return out;
+}
+
+SnapshotView FromWire(const adm_snapshot& s) {
+  SnapshotView out;
+  out.volume = Str(s.volume);
+  out.snapshot = Str(s.snapshot);
+  out.id = s.id;
+  out.created_ns = s.created_ns;
+  if (s.space.known) {
+    out.own_bytes = s.space.own_bytes;
+    out.shared_bytes = s.space.shared_bytes;
+  }
   return out;
 }
 
@@ -242,7 +259,12 @@ xdrproc_t XdrOf(const adm_renew_args*) { return XdrProc(xdr_adm_renew_args); }
 xdrproc_t XdrOf(const adm_policy_args*) { return XdrProc(xdr_adm_policy_args); }
 xdrproc_t XdrOf(const adm_fsck_args*) { return XdrProc(xdr_adm_fsck_args); }
 xdrproc_t XdrOf(const adm_break_args*) { return XdrProc(xdr_adm_break_args); }
+xdrproc_t XdrOf(const adm_snapshot_args*) { return XdrProc(xdr_adm_snapshot_args); }
+xdrproc_t XdrOf(const adm_fork_args*) { return XdrProc(xdr_adm_fork_args); }
 xdrproc_t XdrOf(const adm_status_res*) { return XdrProc(xdr_adm_status_res); }
+xdrproc_t XdrOf(const adm_snapshot_res*) { return XdrProc(xdr_adm_snapshot_res); }
+xdrproc_t XdrOf(const adm_snapshot_list_res*) { return XdrProc(xdr_adm_snapshot_list_res); }
+xdrproc_t XdrOf(const adm_fork_res*) { return XdrProc(xdr_adm_fork_res); }
 xdrproc_t XdrOf(const adm_info_res*) { return XdrProc(xdr_adm_info_res); }
 xdrproc_t XdrOf(const adm_list_res*) { return XdrProc(xdr_adm_list_res); }
 xdrproc_t XdrOf(const adm_renew_res*) { return XdrProc(xdr_adm_renew_res); }
@@ -256,6 +278,18 @@ const adm_failure& FailureOf(const adm_renew_res& r) { return r.adm_renew_res_u.
 const adm_failure& FailureOf(const adm_fsck_res& r) { return r.adm_fsck_res_u.failure; }
 const adm_failure& FailureOf(const adm_locks_res& r) { return r.adm_locks_res_u.failure; }
 const adm_failure& FailureOf(const adm_break_res& r) { return r.adm_break_res_u.failure; }
+const adm_failure& FailureOf(const adm_snapshot_res& r) { return r.adm_snapshot_res_u.failure; }
+const adm_failure& FailureOf(const adm_snapshot_list_res& r) {
+  return r.adm_snapshot_list_res_u.failure;
+}
+const adm_failure& FailureOf(const adm_fork_res& r) { return r.adm_fork_res_u.failure; }
+
+adm_snapshot_args SnapshotArgs(const std::string& name, const std::string& snapshot) {
+  adm_snapshot_args a{};
+  a.name = const_cast<char*>(name.c_str());
+  a.snapshot = const_cast<char*>(snapshot.c_str());
+  return a;
+}
 
 adm_name_args NameArgs(const std::string& name) {
   adm_name_args a{};
@@ -395,6 +429,59 @@ CliResult<uint32_t> AdminClient::BreakLocks(const std::string& name, const std::
   return Invoke<adm_break_res>(ADMPROC_BREAK_LOCKS, a, [](const adm_break_res& r) {
     return static_cast<uint32_t>(r.adm_break_res_u.broken);
   });
+}
+
+CliResult<SnapshotView> AdminClient::SnapshotCreate(const std::string& name,
+                                                    const std::string& snapshot) {
+  adm_snapshot_args a = SnapshotArgs(name, snapshot);
+  return Invoke<adm_snapshot_res>(
+      ADMPROC_SNAPSHOT_CREATE, a,
+      [](const adm_snapshot_res& r) {
+        SnapshotView out = FromWire(r.adm_snapshot_res_u.made.snapshot);
+        out.pause_ns = r.adm_snapshot_res_u.made.pause_ns;
+        return out;
+      },
+      std::chrono::seconds(3600));
+}
+
+CliResult<std::vector<SnapshotView>> AdminClient::SnapshotList(const std::string& name) {
+  adm_name_args a = NameArgs(name);
+  return Invoke<adm_snapshot_list_res>(ADMPROC_SNAPSHOT_LIST, a,
+                                       [](const adm_snapshot_list_res& r) {
+                                         std::vector<SnapshotView> out;
+                                         const auto& list = r.adm_snapshot_list_res_u.snapshots;
+                                         for (u_int i = 0; i < list.snapshots_len; ++i)
+                                           out.push_back(FromWire(list.snapshots_val[i]));
+                                         return out;
+                                       });
+}
+
+CliStatus AdminClient::SnapshotDelete(const std::string& name, const std::string& snapshot) {
+  adm_snapshot_args a = SnapshotArgs(name, snapshot);
+  CliResult<bool> done = Invoke<adm_status_res>(ADMPROC_SNAPSHOT_DELETE, a,
+                                                [](const adm_status_res&) { return true; });
+  return done.ok() ? CliStatus::Ok() : done.status();
+}
+
+CliResult<VolumeView> AdminClient::SnapshotRestore(const std::string& name,
+                                                   const std::string& snapshot) {
+  adm_snapshot_args a = SnapshotArgs(name, snapshot);
+  return Invoke<adm_info_res>(ADMPROC_SNAPSHOT_RESTORE, a, InfoOf, std::chrono::seconds(3600));
+}
+
+CliResult<std::pair<VolumeView, uint64_t>> AdminClient::Fork(const ForkSpec& spec) {
+  adm_fork_args a{};
+  a.source = const_cast<char*>(spec.source.c_str());
+  a.snapshot = const_cast<char*>(spec.snapshot.c_str());
+  a.name = const_cast<char*>(spec.name.c_str());
+  a.persisted = spec.persisted ? TRUE : FALSE;
+  return Invoke<adm_fork_res>(
+      ADMPROC_FORK, a,
+      [](const adm_fork_res& r) {
+        return std::make_pair(FromWire(r.adm_fork_res_u.forked.info),
+                              static_cast<uint64_t>(r.adm_fork_res_u.forked.pause_ns));
+      },
+      std::chrono::seconds(3600));
 }
 
 }  // namespace volumectl

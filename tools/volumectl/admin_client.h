@@ -42,6 +42,23 @@ struct VolumeView {
   std::string damage;          // empty: the volume opens; else why the server cannot open it
   std::string store;           // "embedded" | "rados"; empty for a kind this tool does not know
   std::string store_location;  // a path, or the pool and namespace
+  // Store bytes of its own, and shared with its snapshots or forks (unknown: nullopt).
+  std::optional<uint64_t> own_bytes, shared_bytes;
+};
+
+struct SnapshotView {
+  std::string volume, snapshot;
+  uint64_t id = 0;
+  int64_t created_ns = 0;
+  std::optional<uint64_t> own_bytes, shared_bytes;
+  uint64_t pause_ns = 0;  // SnapshotCreate only: how long the volume's writes waited
+};
+
+struct ForkSpec {
+  std::string source;
+  std::string snapshot;  // empty: the volume as it is now
+  std::string name;
+  bool persisted = false;
 };
 
 struct FsckView {
@@ -98,6 +115,12 @@ class AdminClient {
   CliResult<FsckView> Fsck(const std::string& name, bool repair);
   CliResult<LocksView> Locks(const std::string& name);
   CliResult<uint32_t> BreakLocks(const std::string& name, const std::string& holder);
+  CliResult<SnapshotView> SnapshotCreate(const std::string& name, const std::string& snapshot);
+  CliResult<std::vector<SnapshotView>> SnapshotList(const std::string& name);
+  CliStatus SnapshotDelete(const std::string& name, const std::string& snapshot);
+  CliResult<VolumeView> SnapshotRestore(const std::string& name, const std::string& snapshot);
+  // The new volume, and how long the source's writes waited (ns).
+  CliResult<std::pair<VolumeView, uint64_t>> Fork(const ForkSpec& spec);
 
  private:
   AdminClient(CLIENT* clnt, AdminTarget target) : clnt_(clnt), target_(std::move(target)) {}

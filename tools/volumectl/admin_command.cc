@@ -38,6 +38,10 @@ void PrintInfo(const VolumeView& v) {
   } else {
     fmt::print("used:     unknown\n");
   }
+  if (v.own_bytes) {
+    fmt::print("space:    {} its own, {} shared with snapshots or forks\n",
+               HumanBytes(*v.own_bytes), HumanBytes(v.shared_bytes.value_or(0)));
+  }
   fmt::print("quota:    {}, {}\n",
              v.quota_bytes ? HumanBytes(v.quota_bytes) : std::string("unlimited bytes"),
              v.quota_files ? fmt::format("{} files", v.quota_files) : "unlimited files");
@@ -62,6 +66,13 @@ void PrintInfo(const VolumeView& v) {
 
 CliStatus CheckName(const std::string& name) {
   if (volumed::Status s = volumed::storage::ValidateVolumeName(name); !s.ok()) {
+    return Fail(Exit::kUsage, s.message());
+  }
+  return CliStatus::Ok();
+}
+
+CliStatus CheckExportName(const std::string& name) {
+  if (volumed::Status s = volumed::storage::ValidateExportName(name); !s.ok()) {
     return Fail(Exit::kUsage, s.message());
   }
   return CliStatus::Ok();
@@ -128,6 +139,8 @@ Json VolumeJson(const VolumeView& v) {
   out["damage"] = v.damage.empty() ? Json(nullptr) : Json(v.damage);
   out["store"] = v.store.empty() ? Json(nullptr) : Json(v.store);
   out["store_location"] = v.store.empty() ? Json(nullptr) : Json(v.store_location);
+  out["own_bytes"] = v.own_bytes ? Json(*v.own_bytes) : Json(nullptr);
+  out["shared_bytes"] = v.shared_bytes ? Json(*v.shared_bytes) : Json(nullptr);
   return out;
 }
 

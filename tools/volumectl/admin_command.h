@@ -21,6 +21,8 @@ namespace volumectl {
 
 // The volume-name rule (storage/volume_name.h).
 CliStatus CheckName(const std::string& name);
+// A volume's name or a snapshot's NAME@SNAP.
+CliStatus CheckExportName(const std::string& name);
 // Each entry a CIDR (base/cidr.h).
 CliStatus CheckCidrs(const std::vector<std::string>& cidrs);
 // --squash: root, all or none.

@@ -32,14 +32,14 @@ CliStatus ReportFsck(const std::string& name, const FsckView& r, bool repair, bo
 }  // namespace
 
 CliStatus FsckCommand(const AdminTarget& target, const std::string& name, bool repair, bool json) {
-  CliResult<FsckView> r =
-      ForVolume(target, name, [&](AdminClient& c) { return c.Fsck(name, repair); });
+  if (CliStatus s = CheckExportName(name); !s.ok()) return s;
+  CliResult<FsckView> r = Connected(target, [&](AdminClient& c) { return c.Fsck(name, repair); });
   if (!r.ok()) return r.status();
   return ReportFsck(name, *r, repair, json);
 }
 
 CliStatus OfflineFsckCommand(const std::string& data_dir, const std::string& name, bool json) {
-  if (CliStatus s = CheckName(name); !s.ok()) return s;
+  if (CliStatus s = CheckExportName(name); !s.ok()) return s;
   volumed::storage::StoreOptions store;
   store.data_dir = data_dir;
   auto catalog = volumed::storage::VolumeCatalog::Open(store);

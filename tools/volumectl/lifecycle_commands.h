@@ -1,6 +1,7 @@
 // The lifecycle commands, over the admin program, each in its own file with its
 // registration: create_command.cc, list_command.cc, info_command.cc, delete_command.cc,
-// renew_command.cc, policy_command.cc, locks_commands.cc (locks list|break); fsck is
+// renew_command.cc, policy_command.cc, locks_commands.cc (locks list|break),
+// snapshot_commands.cc (snapshot create|list|delete|restore, fork); fsck is
 // fsck_command.h, run run_command.h, what they share admin_command.h. Each prints its
 // result (human-readable, or JSON with --json) and returns a CliStatus whose exit code
 // main() passes on; each Add*Command registers one with the CLI (cli_context.h).
@@ -53,6 +54,17 @@ CliStatus LocksListCommand(const AdminTarget& target, const std::string& name, b
 CliStatus LocksBreakCommand(const AdminTarget& target, const std::string& name,
                             const std::string& holder, bool yes);
 
+CliStatus SnapshotCreateCommand(const AdminTarget& target, const std::string& name,
+                                const std::string& snapshot, bool json);
+CliStatus SnapshotListCommand(const AdminTarget& target, const std::string& name, bool json);
+CliStatus SnapshotDeleteCommand(const AdminTarget& target, const std::string& name,
+                                const std::string& snapshot, bool yes);
+CliStatus SnapshotRestoreCommand(const AdminTarget& target, const std::string& name,
+                                 const std::string& snapshot, bool yes, bool json);
+// `source` is NAME or NAME@SNAP.
+CliStatus ForkCommand(const AdminTarget& target, const std::string& source, const std::string& name,
+                      bool persisted, bool json);
+
 void AddCreateCommand(CLI::App& app, CliContext& ctx);
 void AddListCommand(CLI::App& app, CliContext& ctx);
 void AddInfoCommand(CLI::App& app, CliContext& ctx);
@@ -60,5 +72,7 @@ void AddDeleteCommand(CLI::App& app, CliContext& ctx);
 void AddRenewCommand(CLI::App& app, CliContext& ctx);
 void AddPolicyCommand(CLI::App& app, CliContext& ctx);
 void AddLocksCommand(CLI::App& app, CliContext& ctx);
+void AddSnapshotCommands(CLI::App& app, CliContext& ctx);
+void AddForkCommand(CLI::App& app, CliContext& ctx);
 
 }  // namespace volumectl

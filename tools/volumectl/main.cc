@@ -61,6 +61,8 @@ int Main(int argc, char** argv) {
   AddPolicyCommand(app, ctx);
   AddFsckCommand(app, ctx);
   AddLocksCommand(app, ctx);
+  AddSnapshotCommands(app, ctx);
+  AddForkCommand(app, ctx);
   AddTopCommand(app, ctx);
   // Files, over NFS.
   AddLsCommand(app, ctx);

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
+#include <random>
 
 #include <fmt/format.h>
 
@@ -138,6 +140,117 @@ CliStatus PlanSource(const std::string& volume, const std::string& src, const st
   return CliStatus::Ok();
 }
 
+// Carries out `plan`: directories, links, files (options.jobs at once), then directory
+// modes and times.
+CliStatus Transfer(const TransferOptions& options, NfsSession& s, const Plan& plan) {
+  for (const Item& d : plan.dirs) {
+    if (CliStatus st = MakeRemoteDir(s, d.remote, d.mode); !st.ok()) return st;
+  }
+  Errors errors;
+  RunParallel(options.target, options.jobs, plan.links, &errors,
+              [](NfsSession& session, const Item& item) {
+                return MakeRemoteLink(session, item.remote, item.link_target);
+              });
+  Progress progress("put", plan.files.size(), plan.file_bytes);
+  progress.Start();
+  RunParallel(
+      options.target, options.jobs, plan.files, &errors,
+      [&](NfsSession& session, const Item& item) { return UploadFile(session, item, &progress); });
+  progress.Finish();
+  // Directory modes and times last, deepest first: filling them changed their mtimes.
+  for (auto it = plan.dirs.rbegin(); it != plan.dirs.rend(); ++it) {
+    if (CliStatus st = SetRemoteAttrs(s, it->remote, it->mode, it->times); !st.ok()) errors.Add(st);
+  }
+  return errors.Result();
+}
+
+// Six random characters of [a-z0-9]: names put --atomic's staging entries apart.
+std::string RandomSuffix() {
+  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::random_device rd;
+  std::string out;
+  for (int i = 0; i < 6; ++i) out += kChars[rd() % (sizeof(kChars) - 1)];
+  return out;
+}
+
+std::string UtcStamp() {
+  const time_t now = time(nullptr);
+  tm utc{};
+  gmtime_r(&now, &utc);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &utc);
+  return buf;
+}
+
+std::string ParentPath(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
+}
+
+// put --atomic (transfer.h): `source` published at `rp` in one RENAME.
+CliStatus PutAtomic(const TransferOptions& options, NfsSession& s, const std::string& source,
+                    const RemotePath& rp, Plan* plan) {
+  if (rp.path == "/") return Fail(Exit::kUsage, "put --atomic needs NAME:PATH below the root");
+  bool replace_link = false;
+  if (CliResult<RemoteEntry> existing = StatRemote(s, rp.path); existing.ok()) {
+    if (existing->type != 'l') {
+      return Fail(Exit::kExists, rp.Display() +
+                                     " exists and is not a symbolic link: put --atomic "
+                                     "publishes to a new path or replaces a link to a version");
+    }
+    replace_link = true;
+  } else if (existing.status().exit != Exit::kNotFound) {
+    return existing.status();
+  }
+  const std::string parent = ParentPath(rp.path);
+  const std::string base = BaseName(rp.path);
+  const std::string suffix = RandomSuffix();
+  const std::string staging = JoinPath(parent, "." + base + ".staging-" + suffix);
+  const std::string version = base + "." + UtcStamp() + "-" + suffix;
+  const std::string link = JoinPath(parent, "." + base + ".link-" + suffix);
+  // What exists of ours at each point, for the clean-up after a failure.
+  std::string made = staging;
+  char made_type = 'd';
+  CliStatus st = PlanSource(rp.volume, source, staging, plan);
+  if (st.ok()) {
+    if (!plan->dirs.empty() && plan->dirs.front().remote == staging) {
+      made_type = 'd';
+    } else {
+      made_type = plan->links.empty() ? '-' : 'l';
+    }
+    st = Transfer(options, s, *plan);
+  }
+  if (st.ok() && !replace_link) {
+    if (int rc = nfs_rename(s.ctx(), staging.c_str(), rp.path.c_str()); rc < 0) {
+      st = s.Error(rc, rp.path);
+    } else {
+      made.clear();
+    }
+  } else if (st.ok()) {
+    const std::string version_path = JoinPath(parent, version);
+    if (int rc = nfs_rename(s.ctx(), staging.c_str(), version_path.c_str()); rc < 0) {
+      st = s.Error(rc, version_path);
+    } else {
+      made = version_path;
+      st = MakeRemoteLink(s, link, version);
+      if (st.ok()) {
+        if (int rc = nfs_rename(s.ctx(), link.c_str(), rp.path.c_str()); rc < 0) {
+          st = s.Error(rc, rp.path);
+          (void)nfs_unlink(s.ctx(), link.c_str());
+        } else {
+          made.clear();
+        }
+      }
+    }
+  }
+  if (st.ok() || made.empty()) return st;
+  if (CliStatus removed = RemoveRemote(s, made, made_type); !removed.ok()) {
+    st.message += "; the partial upload is left at " + s.volume() + ":" + made +
+                  " (remove it with `volumectl rm -r " + s.volume() + ":" + made + "`)";
+  }
+  return st;
+}
+
 }  // namespace
 
 CliStatus PutCommand(const TransferOptions& options, const std::vector<std::string>& sources,
@@ -153,9 +266,18 @@ CliStatus PutCommand(const TransferOptions& options, const std::vector<std::stri
     struct stat st {};
     if (lstat(src.c_str(), &st) != 0) return LocalError(errno, src);
   }
+  if (options.atomic && sources.size() != 1) {
+    return Fail(Exit::kUsage, "put --atomic publishes one LOCAL (a tree or a file) at a time");
+  }
   CliResult<std::unique_ptr<NfsSession>> opened = NfsSession::Open(options.target, rp->volume);
   if (!opened.ok()) return opened.status();
   NfsSession& s = **opened;
+  if (options.atomic) {
+    Plan plan;
+    CliStatus st = PutAtomic(options, s, sources.front(), *rp, &plan);
+    if (st.ok() && options.json) PrintSummary(plan, std::chrono::steady_clock::now() - started);
+    return st;
+  }
 
   // Where do sources go?
   bool into_dir = false;
@@ -183,25 +305,7 @@ CliStatus PutCommand(const TransferOptions& options, const std::vector<std::stri
     if (CliStatus st = PlanSource(rp->volume, src, top, &plan); !st.ok()) return st;
   }
 
-  for (const Item& d : plan.dirs) {
-    if (CliStatus st = MakeRemoteDir(s, d.remote, d.mode); !st.ok()) return st;
-  }
-  Errors errors;
-  RunParallel(options.target, options.jobs, plan.links, &errors,
-              [](NfsSession& session, const Item& item) {
-                return MakeRemoteLink(session, item.remote, item.link_target);
-              });
-  Progress progress("put", plan.files.size(), plan.file_bytes);
-  progress.Start();
-  RunParallel(
-      options.target, options.jobs, plan.files, &errors,
-      [&](NfsSession& session, const Item& item) { return UploadFile(session, item, &progress); });
-  progress.Finish();
-  // Directory modes and times last, deepest first: filling them changed their mtimes.
-  for (auto it = plan.dirs.rbegin(); it != plan.dirs.rend(); ++it) {
-    if (CliStatus st = SetRemoteAttrs(s, it->remote, it->mode, it->times); !st.ok()) errors.Add(st);
-  }
-  CliStatus result = errors.Result();
+  CliStatus result = Transfer(options, s, plan);
   if (result.ok() && options.json) PrintSummary(plan, std::chrono::steady_clock::now() - started);
   return result;
 }
@@ -213,6 +317,9 @@ void AddPutCommand(CLI::App& app, CliContext& ctx) {
   c->add_option("args", f->args, "LOCAL... NAME:PATH")->required()->expected(2, -1);
   c->add_option("-j,--jobs", f->transfer.jobs, "files copied at once (default 4)");
   c->add_flag("--json", f->transfer.json, "print a summary as JSON");
+  c->add_flag("--atomic", f->transfer.atomic,
+              "publish LOCAL at PATH in one step: PATH must not exist, or be a symlink that "
+              "is then replaced by a link to the new version");
   c->callback(TransferCallback(ctx, f, &PutCommand));
 }
 

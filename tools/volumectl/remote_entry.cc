@@ -105,6 +105,25 @@ CliResult<std::vector<RemoteEntry>> ReadRemoteDir(NfsSession& s, const std::stri
   return out;
 }
 
+CliStatus RemoveRemoteContents(NfsSession& s, const std::string& path) {
+  CliResult<std::vector<RemoteEntry>> entries = ReadRemoteDir(s, path);
+  if (!entries.ok()) return entries.status();
+  for (const RemoteEntry& e : *entries) {
+    if (CliStatus st = RemoveRemote(s, JoinPath(path, e.name), e.type); !st.ok()) return st;
+  }
+  return CliStatus::Ok();
+}
+
+CliStatus RemoveRemote(NfsSession& s, const std::string& path, char type) {
+  if (type != 'd') {
+    if (int rc = nfs_unlink(s.ctx(), path.c_str()); rc < 0) return s.Error(rc, path);
+    return CliStatus::Ok();
+  }
+  if (CliStatus st = RemoveRemoteContents(s, path); !st.ok()) return st;
+  if (int rc = nfs_rmdir(s.ctx(), path.c_str()); rc < 0) return s.Error(rc, path);
+  return CliStatus::Ok();
+}
+
 CliResult<Opened> OpenAndStat(const NfsTarget& target, const std::string& spec) {
   CliResult<RemotePath> rp = ParseRemotePath(spec);
   if (!rp.ok()) return rp.status();

@@ -36,6 +36,12 @@ CliResult<std::vector<RemoteEntry>> ReadRemoteDir(NfsSession& s, const std::stri
 // Stats a path (following symlinks when `follow`).
 CliResult<RemoteEntry> StatRemote(NfsSession& s, const std::string& path, bool follow = false);
 
+// Removes everything in directory `path` (rm -r, a failed put --atomic's staging).
+CliStatus RemoveRemoteContents(NfsSession& s, const std::string& path);
+// Removes `path`, an entry of type `type` (RemoteEntry::type): a directory with all it
+// holds; a symlink itself, never what it points to.
+CliStatus RemoveRemote(NfsSession& s, const std::string& path, char type);
+
 // One entry of `ls --json` (names that are not UTF-8: json_output.h's policy).
 Json EntryJson(const RemoteEntry& e);
 

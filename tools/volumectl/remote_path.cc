@@ -8,7 +8,7 @@ CliResult<RemotePath> ParseRemotePath(std::string_view text) {
   RemotePath out;
   const size_t colon = text.find(':');
   out.volume = std::string(text.substr(0, colon));
-  if (const volumed::Status s = volumed::storage::ValidateVolumeName(out.volume); !s.ok()) {
+  if (const volumed::Status s = volumed::storage::ValidateExportName(out.volume); !s.ok()) {
     return Fail(Exit::kUsage, "'" + std::string(text) + "': " + s.message());
   }
   std::string path = colon == std::string_view::npos ? "/" : std::string(text.substr(colon + 1));

@@ -6,24 +6,6 @@
 #include "remote_path.h"
 
 namespace volumectl {
-namespace {
-
-CliStatus RemoveTree(NfsSession& s, const std::string& path) {
-  CliResult<std::vector<RemoteEntry>> entries = ReadRemoteDir(s, path);
-  if (!entries.ok()) return entries.status();
-  for (const RemoteEntry& e : *entries) {
-    const std::string child = JoinPath(path, e.name);
-    if (e.type == 'd') {
-      if (CliStatus st = RemoveTree(s, child); !st.ok()) return st;
-      if (int rc = nfs_rmdir(s.ctx(), child.c_str()); rc < 0) return s.Error(rc, child);
-    } else if (int rc = nfs_unlink(s.ctx(), child.c_str()); rc < 0) {
-      return s.Error(rc, child);
-    }
-  }
-  return CliStatus::Ok();
-}
-
-}  // namespace
 
 CliStatus RmCommand(const NfsTarget& target, const std::string& spec, bool recursive) {
   if (spec.find(':') == std::string::npos) {
@@ -35,23 +17,13 @@ CliStatus RmCommand(const NfsTarget& target, const std::string& spec, bool recur
   NfsSession& session = *o->session;
   const RemotePath& rp = o->where;
   // A symlink is removed itself, never what it points to.
-  if (o->self.type != 'd') {
-    if (int rc = nfs_unlink(session.ctx(), rp.path.c_str()); rc < 0) {
-      return session.Error(rc, rp.path);
-    }
-    return CliStatus::Ok();
-  }
+  if (o->self.type != 'd') return RemoveRemote(session, rp.path, o->self.type);
   if (!recursive) {
     return Fail(Exit::kFailure,
                 rp.Display() + " is a directory (use -r to remove it and all it holds)");
   }
-  if (CliStatus st = RemoveTree(session, rp.path); !st.ok()) return st;
-  if (rp.path != "/") {
-    if (int rc = nfs_rmdir(session.ctx(), rp.path.c_str()); rc < 0) {
-      return session.Error(rc, rp.path);
-    }
-  }
-  return CliStatus::Ok();
+  if (rp.path == "/") return RemoveRemoteContents(session, rp.path);
+  return RemoveRemote(session, rp.path, 'd');
 }
 
 void AddRmCommand(CLI::App& app, CliContext& ctx) {

@@ -9,6 +9,14 @@
 //   put LOCAL... NAME:PATH   PATH an existing directory (or several sources, or a
 //                            trailing '/') → each source goes inside it; else PATH is
 //                            the new name. Existing files are overwritten.
+//   put --atomic LOCAL NAME:PATH   publishes LOCAL (a tree or a file) in one step: it is
+//                            uploaded into a hidden staging entry beside PATH
+//                            (.BASE.staging-XXXXXX), then renamed onto PATH when PATH does
+//                            not exist; when PATH is a symlink (current -> v41), the
+//                            staging entry becomes BASE.<UTC time>-XXXXXX and a new link
+//                            to it is renamed over PATH. Readers see the old tree or the
+//                            new one, never a mix. A failed put removes what it made (or
+//                            names what it could not remove, for `volumectl rm -r`).
 //   get NAME:PATH... LOCAL   PATH may hold globs (* ? [..]) in any component; LOCAL an
 //                            existing directory (or several sources) → inside it; '-'
 //                            → file contents to stdout. Never overwrites a local file
@@ -32,7 +40,8 @@ struct TransferOptions {
   NfsTarget target;
   int jobs = 4;
   bool force = false;
-  bool json = false;  // print a summary object on success
+  bool json = false;    // print a summary object on success
+  bool atomic = false;  // put --atomic
 };
 
 CliStatus PutCommand(const TransferOptions& options, const std::vector<std::string>& sources,
