@@ -38,7 +38,7 @@ bool Durability::StartSyncLocked() {
   return true;
 }
 
-void Durability::WhenDurable(Done done, SyncOn on) {
+void Durability::WhenDurable(Done done) {
   Status answer;
   {
     std::unique_lock<std::mutex> l(mu_);
@@ -48,15 +48,8 @@ void Durability::WhenDurable(Done done, SyncOn on) {
       } else {
         waiters_.emplace_back(needed_, std::move(done));
         const bool start = StartSyncLocked();
-        // running_ == 1: the slot just taken is the only one, so no other sync of this
-        // volume runs and none is queued.
-        const bool here = start && on == SyncOn::kCallerWhenIdle && running_ == 1;
         l.unlock();
-        if (here) {
-          RunSync();
-        } else if (start) {
-          scheduler_->Schedule(this);
-        }
+        if (start) scheduler_->Schedule(this);
         return;
       }
     } else if (needed_ > durable_) {

@@ -11,12 +11,7 @@
 // share that one sync. Operations that arrive while a sync runs do not wait for it to end:
 // a further sync starts at once, up to the scheduler's thread count per volume (the disk
 // overlaps concurrent flushes — storage/TUNING.md, "Overlapping syncs"), and beyond that
-// they share the next one. No inode lock is held while a sync runs, and no worker thread
-// unless its caller asked for it: with SyncOn::kCallerWhenIdle and no sync of the volume
-// running, the caller runs the sync itself and answers every waiter it covers — one
-// thread hand-off fewer for a lone operation (storage/TUNING.md, "A lone operation syncs
-// on its own thread"). At most one such sync per volume runs at a time, and it takes one
-// of the volume's sync slots like any other.
+// they share the next one. No inode lock and no worker thread is held while a sync runs.
 //
 // A failed sync is sticky: that waiter and every later one get the error (the kernel may
 // have dropped the dirty pages; nothing may be reported durable again).
@@ -36,7 +31,6 @@
 
 #include "base/executor.h"
 #include "base/status.h"
-#include "storage/types.h"
 
 namespace volumed::storage {
 
@@ -59,15 +53,15 @@ class Durability {
   // Everything applied so far must become durable (COMMIT's barrier).
   void NeedEverything();
   // Calls `done` once every change needed so far is durable (possibly at once, on this
-  // thread), with the sync's error if it failed. `on`: see SyncOn (storage/types.h).
-  void WhenDurable(Done done, SyncOn on);
+  // thread), with the sync's error if it failed.
+  void WhenDurable(Done done);
   // Waits for a running sync, makes what is still needed durable, answers every waiter.
   // Afterwards WhenDurable answers at once. Idempotent.
   void Close();
 
  private:
   friend class SyncScheduler;
-  // One sync of the log, on a scheduler thread or a kCallerWhenIdle caller's.
+  // One sync of the log, on a scheduler thread.
   void RunSync();
   // Starts a sync if a waiter needs more than the running ones cover and fewer than
   // max_syncs_ run; true when the caller must Schedule(this) after unlocking.

@@ -104,13 +104,6 @@ enum class Stability : unsigned char { kUnstable, kDataSync, kFileSync };
 
 enum class CreateMode : unsigned char { kUnchecked, kGuarded, kExclusive };
 
-// Which thread runs the log sync a durability waiter needs (Volume::WhenDurable).
-// kSyncThread: one of the store's sync threads; the caller returns at once.
-// kCallerWhenIdle: the caller itself when no sync of the volume runs — for a caller that
-// may block and whose hand-off to a sync thread would cost more than the wait (a lone
-// call at 1 in flight); otherwise as kSyncThread.
-enum class SyncOn : unsigned char { kSyncThread, kCallerWhenIdle };
-
 struct Quota {
   uint64_t max_bytes = 0;  // 0 = unlimited
   uint64_t max_files = 0;  // 0 = unlimited

@@ -150,18 +150,16 @@ class Volume {
   virtual Status Commit(InodeRef ref, Attributes* after) = 0;
 
   // Calls `done` once every change applied so far that must become durable is durable: at
-  // once on this thread when none is pending, else after the one log sync that all
-  // operations waiting at that moment share — run on a sync thread, or with
-  // SyncOn::kCallerWhenIdle on this thread when no sync of the volume runs (see
-  // storage/durability.h). `done` gets the sync's error if it failed (and every later
-  // call gets it too).
-  virtual void WhenDurable(std::function<void(Status)> done, SyncOn on) = 0;
+  // once on this thread when none is pending, else from a sync thread, after the one log
+  // sync that all operations waiting at that moment share. `done` gets the sync's error
+  // if it failed (and every later call gets it too).
+  virtual void WhenDurable(std::function<void(Status)> done) = 0;
 
   // WhenDurable for callers that may block (tools, tests).
   Status WaitDurable() {
     std::promise<Status> p;
     auto f = p.get_future();
-    WhenDurable([&p](Status s) { p.set_value(std::move(s)); }, SyncOn::kSyncThread);
+    WhenDurable([&p](Status s) { p.set_value(std::move(s)); });
     return f.get();
   }
 };

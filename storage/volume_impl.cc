@@ -499,8 +499,8 @@ Status VolumeImpl::Commit(InodeRef ref, Attributes* after) {
   return Status::Ok();
 }
 
-void VolumeImpl::WhenDurable(std::function<void(Status)> done, SyncOn on) {
-  durability_.WhenDurable(std::move(done), on);
+void VolumeImpl::WhenDurable(std::function<void(Status)> done) {
+  durability_.WhenDurable(std::move(done));
 }
 
 }  // namespace volumed::storage

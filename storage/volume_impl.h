@@ -137,7 +137,7 @@ class VolumeImpl final : public Volume {
   Result<FsStat> StatFs() override;
   StoreStats Stats() override { return kv_->Stats(); }
   Status Commit(InodeRef ref, Attributes* after) override;
-  void WhenDurable(std::function<void(Status)> done, SyncOn on) override;
+  void WhenDurable(std::function<void(Status)> done) override;
 
  private:
   // One operation's changes: its batch, the counter delta, and the orphans it adds, which

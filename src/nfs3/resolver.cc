@@ -68,21 +68,16 @@ Result<Resolved> Resolver::Resolve(const rpc::CallContext& ctx, const FileHandle
 void Resolver::GateReply(const rpc::CallContext& ctx,
                          const std::shared_ptr<storage::Volume>& volume) const {
   if (ctx.gate == nullptr) return;
-  // A lone call on a worker syncs on its own thread: one hand-off fewer at 1 in flight.
-  const storage::SyncOn on =
-      ctx.alone_on_worker ? storage::SyncOn::kCallerWhenIdle : storage::SyncOn::kSyncThread;
-  ctx.gate->Add([volume, verifier = verifier_, on](rpc::ReplyGate::Done done) {
-    volume->WhenDurable(
-        [volume, verifier, done = std::move(done)](Status s) {
-          if (!s.ok()) {
-            LOG_ERROR("nfs: volume {}: sync failed, replies depending on it fail: {}", volume->id(),
-                      s.ToString());
-            // Clients resend every write not committed under the old value.
-            if (verifier != nullptr) verifier->Change();
-          }
-          done(s.ok());
-        },
-        on);
+  ctx.gate->Add([volume, verifier = verifier_](rpc::ReplyGate::Done done) {
+    volume->WhenDurable([volume, verifier, done = std::move(done)](Status s) {
+      if (!s.ok()) {
+        LOG_ERROR("nfs: volume {}: sync failed, replies depending on it fail: {}", volume->id(),
+                  s.ToString());
+        // Clients resend every write not committed under the old value.
+        if (verifier != nullptr) verifier->Change();
+      }
+      done(s.ok());
+    });
   });
 }
 

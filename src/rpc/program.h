@@ -55,10 +55,6 @@ struct CallContext {
   // What the reply must wait for (rpc/reply_gate.h); the dispatcher sets it for every
   // call; null outside one.
   ReplyGate* gate = nullptr;
-  // The call runs on a worker and was the only call queued or running when it started:
-  // its reply may wait on this thread for a store sync instead of being handed to a sync
-  // thread (storage::SyncOn::kCallerWhenIdle). Never set on the reactor.
-  bool alone_on_worker = false;
 };
 
 // What the handler tells the engine to do with the call.

@@ -149,9 +149,7 @@ struct Server::Impl {
   void SweepIdle();
   void ResumeStarved();
 
-  // `alone_on_worker`: CallContext::alone_on_worker for this call.
-  void HandleStreamCall(const std::shared_ptr<Connection>& c, const std::vector<uint8_t>& rec,
-                        bool alone_on_worker = false);
+  void HandleStreamCall(const std::shared_ptr<Connection>& c, const std::vector<uint8_t>& rec);
 };
 
 // ---------------------------------------------------------------------------------------
@@ -496,8 +494,7 @@ void Server::Impl::ReadStream(Connection* c) {
         }
         queued_bytes += rec.size();
         pool->Post([this, self, rec = std::move(rec)] {
-          // pending() counts this call: 1 means nothing else is queued or running.
-          HandleStreamCall(self, rec, pool->pending() == 1);
+          HandleStreamCall(self, rec);
           queued_bytes -= rec.size();
           if (starving.load()) {
             const uint64_t one = 1;
@@ -586,11 +583,9 @@ void Server::Impl::ResumeStarved() {
 // Calls: executed on a worker (NULL on the reactor); the reply goes to the output.
 
 void Server::Impl::HandleStreamCall(const std::shared_ptr<Connection>& c,
-                                    const std::vector<uint8_t>& rec, bool alone_on_worker) {
+                                    const std::vector<uint8_t>& rec) {
   replies.Begin();
-  CallContext base = c->base;
-  base.alone_on_worker = alone_on_worker;
-  c->listener->dispatcher.Dispatch(rec, base, [this, c](std::optional<Reply> reply) {
+  c->listener->dispatcher.Dispatch(rec, c->base, [this, c](std::optional<Reply> reply) {
     c->output.Complete(std::move(reply));
     replies.End();
   });

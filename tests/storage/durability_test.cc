@@ -2,8 +2,7 @@
 //  - no operation learns it is durable before a sync that covers its write: an Env that
 //    delays and records syncs checks, for many concurrent creates, removes and synced
 //    writes in one directory, that the log bytes each operation wrote were synced before
-//    its WhenDurable answered — whether a sync thread or the caller itself ran the sync
-//    (SyncOn::kCallerWhenIdle, which never blocks a caller while another sync runs);
+//    its WhenDurable answered;
 //  - concurrent operations share syncs (group commit) and keep applying while a sync is
 //    running (no lock held across it);
 //  - a failed sync fails its waiters and every later one; a volume that does not sync
@@ -152,16 +151,14 @@ class DurabilityTest : public ::testing::Test {
   }
 
   // Waits for WhenDurable and checks that every log byte written by then was synced.
-  Status AwaitCovered(uint64_t written, SyncOn on = SyncOn::kSyncThread) {
+  Status AwaitCovered(uint64_t written) {
     std::promise<Status> p;
-    volume_->WhenDurable(
-        [&](Status s) {
-          if (s.ok() && env_.synced.load() < written) {
-            s = Internal("answered durable before its bytes were synced");
-          }
-          p.set_value(s);
-        },
-        on);
+    volume_->WhenDurable([&](Status s) {
+      if (s.ok() && env_.synced.load() < written) {
+        s = Internal("answered durable before its bytes were synced");
+      }
+      p.set_value(s);
+    });
     return p.get_future().get();
   }
 
@@ -185,8 +182,6 @@ TEST_F(DurabilityTest, NoOperationIsDurableBeforeItsSyncAndConcurrentOnesShareSy
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      // Half the threads are callers that may sync on their own thread.
-      const SyncOn on = t % 2 == 0 ? SyncOn::kSyncThread : SyncOn::kCallerWhenIdle;
       for (int i = 0; i < kOpsPerThread; ++i) {
         const std::string name = "f" + std::to_string(t) + "_" + std::to_string(i);
         Wcc wcc;
@@ -195,14 +190,14 @@ TEST_F(DurabilityTest, NoOperationIsDurableBeforeItsSyncAndConcurrentOnesShareSy
           failures++;
           continue;
         }
-        if (!AwaitCovered(env_.appended.load(), on).ok()) failures++;
+        if (!AwaitCovered(env_.appended.load()).ok()) failures++;
         auto wrote =
             volume_->Write(kRoot, made->ref, 0, std::string(4096, 'x'), Stability::kFileSync, &wcc);
         if (!wrote.ok() || wrote->committed != Stability::kFileSync) failures++;
-        if (!AwaitCovered(env_.appended.load(), on).ok()) failures++;
+        if (!AwaitCovered(env_.appended.load()).ok()) failures++;
         if (i % 3 == 0) {
           if (!volume_->Remove(kRoot, root, name, &wcc).ok()) failures++;
-          if (!AwaitCovered(env_.appended.load(), on).ok()) failures++;
+          if (!AwaitCovered(env_.appended.load()).ok()) failures++;
         }
       }
     });
@@ -224,7 +219,7 @@ TEST_F(DurabilityTest, OperationsApplyWhileASyncRuns) {
   ASSERT_TRUE(volume_->Create(kRoot, volume_->Root(), "a", CreateMode::kGuarded, {}, 0, &wcc).ok());
   env_.Hold();
   std::promise<Status> first;
-  volume_->WhenDurable([&](Status s) { first.set_value(s); }, SyncOn::kSyncThread);
+  volume_->WhenDurable([&](Status s) { first.set_value(s); });
   env_.AwaitHeldSync();  // a sync is running and does not finish until released
   // Creates in the same directory proceed while that sync is stuck; were a lock held
   // across it they would never finish.
@@ -264,7 +259,7 @@ TEST_F(DurabilityTest, SyncsOverlapUpToTheSchedulersThreads) {
   auto change_and_wait = [&](int i) {
     Wcc wcc;
     ASSERT_TRUE(volume_->Mkdir(kRoot, volume_->Root(), "d" + std::to_string(i), {}, &wcc).ok());
-    volume_->WhenDurable([&, i](Status s) { done[i].set_value(s); }, SyncOn::kSyncThread);
+    volume_->WhenDurable([&, i](Status s) { done[i].set_value(s); });
   };
   auto await_running = [&](int n) {
     for (int i = 0; i < 3000 && env_.running.load() < n; ++i) {
@@ -285,48 +280,6 @@ TEST_F(DurabilityTest, SyncsOverlapUpToTheSchedulersThreads) {
   env_.Release();
   for (auto& a : answers) EXPECT_TRUE(a.get().ok());
   EXPECT_EQ(env_.syncs.load(), syncs + 3);
-  EXPECT_TRUE(AwaitCovered(env_.appended.load()).ok());
-}
-
-// A lone caller that may block (SyncOn::kCallerWhenIdle) runs the sync itself: its answer
-// comes on its own thread before WhenDurable returns. While another sync of the volume
-// runs it hands off as usual, so at most one caller per volume waits on its own thread.
-TEST_F(DurabilityTest, ALoneCallerSyncsOnItsOwnThread) {
-  Open(true);
-  ASSERT_TRUE(volume_->WaitDurable().ok());
-  Wcc wcc;
-  ASSERT_TRUE(volume_->Mkdir(kRoot, volume_->Root(), "alone", {}, &wcc).ok());
-  const int syncs = env_.syncs.load();
-  std::thread::id answered_on;
-  bool answered = false;
-  volume_->WhenDurable(
-      [&](Status s) {
-        EXPECT_TRUE(s.ok());
-        answered_on = std::this_thread::get_id();
-        answered = true;
-      },
-      SyncOn::kCallerWhenIdle);
-  ASSERT_TRUE(answered) << "the lone caller did not sync on its own thread";
-  EXPECT_EQ(answered_on, std::this_thread::get_id());
-  EXPECT_EQ(env_.syncs.load(), syncs + 1);
-  EXPECT_TRUE(AwaitCovered(env_.appended.load()).ok());
-
-  // A sync is running (held): a second caller asking for its own thread does not block.
-  ASSERT_TRUE(volume_->Mkdir(kRoot, volume_->Root(), "first", {}, &wcc).ok());
-  env_.Hold();
-  std::promise<Status> first;
-  volume_->WhenDurable([&](Status s) { first.set_value(s); }, SyncOn::kSyncThread);
-  env_.AwaitHeldSync();
-  ASSERT_TRUE(volume_->Mkdir(kRoot, volume_->Root(), "second", {}, &wcc).ok());
-  std::promise<Status> second;
-  auto returned = std::async(std::launch::async, [&] {
-    volume_->WhenDurable([&](Status s) { second.set_value(s); }, SyncOn::kCallerWhenIdle);
-  });
-  EXPECT_EQ(returned.wait_for(std::chrono::seconds(30)), std::future_status::ready)
-      << "a caller blocked on its own sync while another sync of the volume ran";
-  env_.Release();
-  EXPECT_TRUE(first.get_future().get().ok());
-  EXPECT_TRUE(second.get_future().get().ok());
   EXPECT_TRUE(AwaitCovered(env_.appended.load()).ok());
 }
 
