@@ -161,7 +161,10 @@ class VolumeCatalog {
   // that starts after it returns — while the source's writes wait (for `pause_ns`), and
   // share the source's immutable files where the store can. Crash-safe: afterwards the
   // copy exists complete or not at all, and the source is never written. A snapshot
-  // outlives its volume's deletion; Delete("NAME@SNAP") removes it. The bytes a copy
+  // outlives its volume's deletion; Delete("NAME@SNAP") removes it. A snapshot belongs to
+  // the volume it was taken of (origin_id): while snapshots of a deleted volume NAME are
+  // left, Create and Fork refuse the name NAME (kExists, naming them), so "NAME@SNAP"
+  // never reaches a later volume of that name. The bytes a copy
   // shares are freed when the last database that references them is deleted.
   struct CloneResult {
     VolumeInfo info;

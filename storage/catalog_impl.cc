@@ -155,6 +155,7 @@ class CatalogImpl final : public VolumeCatalog {
     std::unique_lock<std::mutex> l(mu_);
     VOLUMED_ASSIGN_OR_RETURN(auto existing, kv_->Get(keys::CatalogName(req.name)));
     if (existing) return Exists("volume '" + req.name + "' exists");
+    VOLUMED_RETURN_IF_ERROR(RefuseNameWithSnapshots(req.name));
     VolumeInfo info;
     info.name = req.name;
     info.id = next_id_;
@@ -256,6 +257,11 @@ class CatalogImpl final : public VolumeCatalog {
     std::unique_lock<std::mutex> l(mu_);
     VOLUMED_ASSIGN_OR_RETURN(VolumeInfo info, Describe(volume));
     VOLUMED_ASSIGN_OR_RETURN(VolumeInfo snap, Describe(SnapshotExportName(volume, snapshot)));
+    if (snap.origin_id != info.id) {
+      return InvalidArgument("snapshot '" + SourceName(snap) +
+                             "' was taken of an earlier volume '" + info.name +
+                             "' (since deleted), not of this one");
+    }
     const uint32_t old_incarnation = info.incarnation;
     const uint32_t new_incarnation = old_incarnation + 1;
     const std::string dir = VolumeDir(info.id, new_incarnation);
@@ -446,6 +452,24 @@ class CatalogImpl final : public VolumeCatalog {
     return out;
   }
 
+  // A snapshot belongs to the volume it was taken of (origin_id), and "NAME@SNAP" must
+  // name a snapshot of one volume only: so while snapshots of a deleted volume NAME are
+  // left, no new volume (Create, Fork) may take the name NAME. `mu_` is held.
+  Status RefuseNameWithSnapshots(std::string_view name) {
+    const std::string prefix = keys::CatalogName(SnapshotExportName(name, ""));
+    const size_t tag_size = keys::CatalogName("").size();
+    std::string left;
+    VOLUMED_RETURN_IF_ERROR(
+        kv_->Scan(prefix, keys::PrefixEnd(prefix), [&](std::string_view k, std::string_view) {
+          left += (left.empty() ? "" : ", ") + std::string(k.substr(tag_size));
+          return true;
+        }));
+    if (left.empty()) return Status::Ok();
+    return Exists("the name '" + std::string(name) +
+                  "' is still used by snapshots of a deleted volume: " + left +
+                  " (delete them first)");
+  }
+
   // `l` holds mu_. Makes a new snapshot or volume described by `info` (everything but
   // its id, epoch and creation time, set here) a copy of `source`, in three steps:
   //  1. the id is reserved and marked doomed (one synced catalog write), so that from
@@ -463,6 +487,7 @@ class CatalogImpl final : public VolumeCatalog {
     if (existing) {
       return Exists((info.snapshot.empty() ? "volume '" : "snapshot '") + name + "' exists");
     }
+    if (info.snapshot.empty()) VOLUMED_RETURN_IF_ERROR(RefuseNameWithSnapshots(name));
     info.id = next_id_;
     info.epoch = NewEpoch();
     info.created_ns = WallNowNs();

@@ -21,7 +21,9 @@ std::string_view NameOf(const char* name) { return name == nullptr ? "" : name; 
 // The message the user reads: the catalog's own words, except for the two outcomes
 // every user meets, which get one wording whatever the store says — a missing volume
 // keeps the catalog's reason, when it gives one after ": " (an ephemeral volume dropped
-// after a machine crash says so).
+// after a machine crash says so), and a name that is taken for a reason other than an
+// existing volume or snapshot says so after ": " (snapshots of a deleted volume of
+// that name) and is shown as the catalog words it.
 std::string Explain(const Status& s, std::string_view name) {
   const bool snapshot = name.find(storage::kSnapshotSeparator) != std::string_view::npos;
   if (s.code() == Status::Code::kNotFound || s.code() == Status::Code::kStale) {
@@ -31,6 +33,7 @@ std::string Explain(const Status& s, std::string_view name) {
     return why == std::string::npos ? missing : missing + s.message().substr(why);
   }
   if (s.code() == Status::Code::kExists) {
+    if (s.message().find(": ") != std::string::npos) return s.message();
     return (snapshot ? "a snapshot named '" : "a volume named '") + std::string(name) +
            "' already exists";
   }

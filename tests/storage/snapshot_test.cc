@@ -270,6 +270,49 @@ size_t DirectoriesIn(const std::string& dir) {
   return n;
 }
 
+// A snapshot belongs to the volume it was taken of: while snapshots of a deleted volume
+// are left, its name cannot be given to a new volume (created or forked), so "NAME@SNAP"
+// never names a snapshot of another volume than the one called NAME when it was taken.
+TEST_F(SnapshotTest, SnapshotsOfADeletedVolumeKeepItsNameFromNewVolumes) {
+  const VolumeInfo old = MustCreate("data");
+  Put(*Open("data"), "a", "old");
+  ASSERT_TRUE(catalog_->CreateSnapshot("data", "s1").ok());
+  ASSERT_TRUE(catalog_->CreateSnapshot("data", "s2").ok());
+  MustCreate("other");
+  ASSERT_TRUE(catalog_->Delete("data").ok());
+
+  for (int round = 0; round < 2; ++round) {
+    SCOPED_TRACE(round == 0 ? "before restart" : "after restart");
+    CreateVolumeRequest req;
+    req.name = "data";
+    auto created = catalog_->Create(req);
+    ASSERT_EQ(created.status().code(), Code::kExists);
+    EXPECT_NE(created.status().message().find("data@s1, data@s2"), std::string::npos)
+        << created.status().ToString();
+    EXPECT_EQ(catalog_->Fork("other", "data", false).status().code(), Code::kExists);
+    // The snapshots stay listed and readable as the deleted volume's.
+    auto snaps = catalog_->ListSnapshots("data");
+    ASSERT_TRUE(snaps.ok());
+    ASSERT_EQ(snaps->size(), 2u);
+    EXPECT_EQ((*snaps)[0].origin_id, old.id);
+    EXPECT_EQ(Get(*Open("data@s1"), "a"), "old");
+    EXPECT_EQ(catalog_->Restore("data", "s1").status().code(), Code::kNotFound);
+    Reopen();
+  }
+  // A name is free again once the last of them is deleted; the new volume starts empty.
+  ASSERT_TRUE(catalog_->Delete("data@s1").ok());
+  EXPECT_EQ(catalog_->Fork("other", "data", false).status().code(), Code::kExists);
+  ASSERT_TRUE(catalog_->Delete("data@s2").ok());
+  const VolumeInfo fresh = MustCreate("data");
+  EXPECT_NE(fresh.id, old.id);
+  EXPECT_EQ(Get(*Open("data"), "a"), "<absent>");
+  auto snaps = catalog_->ListSnapshots("data");
+  ASSERT_TRUE(snaps.ok());
+  EXPECT_TRUE(snaps->empty());
+  EXPECT_EQ(catalog_->OpenByName("data@s1").status().code(), Code::kNotFound);
+  EXPECT_EQ(DirectoriesIn(dir_ / "volumes"), 2u);  // "data" and "other": nothing left over
+}
+
 TEST_F(SnapshotTest, RestoreRollsBackKeepsHandlesOfWhatTheSnapshotHolds) {
   MustCreate("vol");
   Put(*Open("vol"), "a", "one");

@@ -249,7 +249,14 @@ TEST_F(SnapshotLiveTest, RestoreRollsBackAndStalesWhatTheSnapshotLacks) {
   MustRun({"delete", "rb", "--yes"});
 }
 
-TEST_F(SnapshotLiveTest, InfoShowsSharedBytes) {
+// The shared bytes `du` (whole volume or snapshot, text and --json) reports.
+uint64_t JsonNumber(const std::string& json, const std::string& key) {
+  const size_t at = json.find("\"" + key + "\":");
+  if (at == std::string::npos) return 0;
+  return std::stoull(json.substr(at + key.size() + 3));
+}
+
+TEST_F(SnapshotLiveTest, InfoAndDuShowSharedBytes) {
   MustRun({"create", "space"});
   const std::string big(4 << 20, 'q');
   Put("space:/big", big);
@@ -262,9 +269,54 @@ TEST_F(SnapshotLiveTest, InfoShowsSharedBytes) {
   EXPECT_GT(std::stoull(info.out.substr(at + 15)), 0u) << info.out;
   const ToolResult text = Run({"info", "space"});
   EXPECT_NE(text.out.find("shared with snapshots or forks"), std::string::npos) << text.out;
+  // du: the file bytes, and for the whole volume or snapshot the same space as info.
+  const ToolResult du = Run({"du", "space", "--json"});
+  ASSERT_EQ(du.exit_code, 0) << du.err;
+  EXPECT_EQ(JsonNumber(du.out, "bytes"), big.size()) << du.out;
+  EXPECT_EQ(JsonNumber(du.out, "shared_bytes"), JsonNumber(info.out, "shared_bytes")) << du.out;
+  EXPECT_EQ(JsonNumber(du.out, "own_bytes"), JsonNumber(info.out, "own_bytes")) << du.out;
+  const ToolResult snap_du = Run({"du", "space@s", "--json"});
+  ASSERT_EQ(snap_du.exit_code, 0) << snap_du.err;
+  EXPECT_EQ(JsonNumber(snap_du.out, "shared_bytes"), JsonNumber(info.out, "shared_bytes"))
+      << snap_du.out;
+  const ToolResult du_text = Run({"du", "space"});
+  ASSERT_EQ(du_text.exit_code, 0) << du_text.err;
+  EXPECT_NE(du_text.out.find("shared with snapshots or forks\tspace\n"), std::string::npos)
+      << du_text.out;
+  // A path inside has no store space of its own to show.
+  const ToolResult sub = Run({"du", "space:/big", "--json"});
+  ASSERT_EQ(sub.exit_code, 0) << sub.err;
+  EXPECT_NE(sub.out.find("\"shared_bytes\":null"), std::string::npos) << sub.out;
   MustRun({"delete", "space", "--yes"});
   EXPECT_EQ(Get("space@s:/big") == big, true);
   MustRun({"snapshot", "delete", "space", "s", "--yes"});
+}
+
+// A snapshot belongs to the volume it was taken of: while snapshots of a deleted volume
+// are left, a new volume cannot take its name (the error names them), so NAME@SNAP never
+// reaches a later volume of the same name.
+TEST_F(SnapshotLiveTest, SnapshotsOfADeletedVolumeKeepItsName) {
+  MustRun({"create", "gone"});
+  Put("gone:/f", "old");
+  MustRun({"snapshot", "create", "gone", "s"});
+  MustRun({"delete", "gone", "--yes"});
+  const ToolResult again = Run({"create", "gone"});
+  EXPECT_EQ(again.exit_code, 4);
+  EXPECT_EQ(again.err,
+            "volumectl: the name 'gone' is still used by snapshots of a deleted volume: gone@s "
+            "(delete them first)\n");
+  MustRun({"create", "other"});
+  EXPECT_EQ(Run({"fork", "other", "gone"}).exit_code, 4);
+  const ToolResult list = Run({"snapshot", "list", "gone", "--json"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_EQ(list.out.rfind("[{\"volume\":\"gone\",\"snapshot\":\"s\"", 0), 0u) << list.out;
+  EXPECT_EQ(Get("gone@s:/f"), "old");
+  EXPECT_EQ(Run({"snapshot", "restore", "gone", "s", "--yes"}).exit_code, 3);
+  MustRun({"snapshot", "delete", "gone", "s", "--yes"});
+  MustRun({"create", "gone"});
+  EXPECT_EQ(Get("gone:/f"), "<exit 3>");
+  EXPECT_EQ(Run({"snapshot", "list", "gone"}).out, "volume 'gone' has no snapshots\n");
+  for (const char* v : {"gone", "other"}) MustRun({"delete", v, "--yes"});
 }
 
 // put --atomic: a tree appears at a new PATH whole, a symlink PATH is replaced by a link to

@@ -78,6 +78,52 @@ def _delete_volume(run):
     run.signal_guests("volume-deleted")
 
 
+PUBLISH_VERSIONS = 20
+
+
+def _version_tree(run, n):
+    """Version n of the published tree, in the host's work directory: files of random
+    bytes (a set of names that changes from version to version) and a MANIFEST that
+    starts "version n" followed by sha256sum lines for every other file."""
+    import hashlib
+    import os
+    import random
+    root = os.path.join(run.workdir, "versions", f"v{n}")
+    rnd = random.Random(n)
+    lines = []
+    for i in range(24):
+        rel = f"d{i % 3}/f{i}" if i % 4 else f"d{i % 3}/only-v{n}-{i}"
+        os.makedirs(os.path.join(root, os.path.dirname(rel)), exist_ok=True)
+        data = os.urandom(rnd.randint(1, 96 * 1024))
+        with open(os.path.join(root, rel), "wb") as f:
+            f.write(data)
+        lines.append(f"{hashlib.sha256(data).hexdigest()}  ./{rel}\n")
+    with open(os.path.join(root, "MANIFEST"), "w") as f:
+        f.write(f"version {n}\n" + "".join(sorted(lines)))
+    return root
+
+
+def _publish_first_version(run):
+    """vol1:/v0 (put --atomic onto a new path), then vol1:/current, a link to it (put
+    --atomic of a local symlink), so later versions replace the link."""
+    import os
+    run.volumectl("put", "--atomic", _version_tree(run, 0), "vol1:/v0")
+    link = os.path.join(run.workdir, "versions", "current")
+    os.symlink("v0", link)
+    run.volumectl("put", "--atomic", link, "vol1:/current")
+
+
+def _publish_versions(run):
+    """While the guest reads, versions 1..PUBLISH_VERSIONS go out with put --atomic onto
+    the link vol1:/current, one every ~0.3 s (each put itself takes a while)."""
+    trees = [_version_tree(run, n) for n in range(1, PUBLISH_VERSIONS + 1)]
+    run.wait_flag("reading", 300)
+    for tree in trees:
+        run.volumectl("put", "--atomic", tree, "vol1:/current")
+        time.sleep(0.3)
+    run.signal_guests("published")
+
+
 def _nlm_job(name):
     """A guest job of the NLM part (tests/nlm/vm_jobs/), relative to tests/vm/jobs/."""
     return "../../nlm/vm_jobs/" + name
@@ -142,6 +188,12 @@ CASES = {c.name: c for c in [
          guests=[GuestSpec("permissions.sh", expect_output="permissions-ok")],
          volumes=["vol1", "squashed"], prepare=_no_root_squash, needs_volumectl=True,
          timeout=300),
+    Case("atomic_publish", "one guest reads a published tree in a loop while the host "
+         "publishes new versions with put --atomic: only whole versions (each checked against "
+         "its manifest), never going back",
+         guests=[GuestSpec("atomic_publish.sh", env={"VMT_VERSIONS": str(PUBLISH_VERSIONS)})],
+         prepare=_publish_first_version, host_steps=_publish_versions, needs_volumectl=True,
+         timeout=400),
     Case("estale", "volume deleted while mounted: ESTALE, not a hang",
          guests=[GuestSpec("estale.sh")], volumes=["doomed"], needs_volumectl=True,
          host_steps=_delete_volume, timeout=300),

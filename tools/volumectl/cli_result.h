@@ -42,6 +42,7 @@ class CliResult {
   T& value() { return *value_; }
   T* operator->() { return &*value_; }
   T& operator*() { return *value_; }
+  const T& operator*() const { return *value_; }
 
  private:
   CliStatus status_;
