@@ -143,7 +143,11 @@ Status VolumeImpl::CloneTo(DatabaseCloner* cloner, const std::string& to, int64_
   if (!g.ok) return Status(Status::Code::kStale, "volume is closed");
   VOLUMED_RETURN_IF_ERROR(queue_->Quiesce([&] {
     const int64_t start = MonotonicNowNs();
-    Status s = cloner->Clone(kv_->path(), to);
+    // The copy reads the log's file: what was applied must be in it, also where the
+    // store buffers a log until it is synced (the RADOS Env) and for a volume that never
+    // syncs (ephemeral).
+    Status s = kv_->SyncLog();
+    if (s.ok()) s = cloner->Clone(kv_->path(), to);
     if (pause_ns != nullptr) *pause_ns = MonotonicNowNs() - start;
     return s;
   }));
