@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "live_server_test.h"
 #include "run_tool.h"
 #include "support/read_file.h"
 #include "support/server_process.h"
@@ -31,27 +32,10 @@
 namespace volumed::testing {
 namespace {
 
-class SnapshotLiveTest : public ::testing::Test {
+class SnapshotLiveTest : public LiveServerTest<SnapshotLiveTest> {
  protected:
-  static void SetUpTestSuite() {
-    auto s = ServerProcess::Start();
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    server_ = std::move(*s).release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override { ASSERT_NE(server_, nullptr); }
-
   static ToolResult Run(const std::vector<std::string>& args) {
-    ToolOptions o;
-    o.env = {{"VOLUMED_ADMIN_SOCKET", server_->admin_socket()},
-             {"VOLUMED_SERVER", "127.0.0.1"},
-             {"VOLUMED_NFS_PORT", std::to_string(server_->nfs_port())},
-             {"VOLUMED_MOUNT_PORT", std::to_string(server_->mount_port())}};
-    o.unset_env = {"VOLUMED_ADMIN_TCP"};
-    return RunTool(Volumectl(), args, o);
+    return RunTool(Volumectl(), args, VolumectlEnv());
   }
   static void MustRun(const std::vector<std::string>& args) {
     const ToolResult r = Run(args);
@@ -94,11 +78,8 @@ class SnapshotLiveTest : public ::testing::Test {
     return r.exit_code == 0 ? r.out : "<exit " + std::to_string(r.exit_code) + ">";
   }
 
-  static ServerProcess* server_;
   const TempDir tmp_{"snapshot-live"};
 };
-
-ServerProcess* SnapshotLiveTest::server_ = nullptr;
 
 TEST_F(SnapshotLiveTest, SnapshotIsAReadOnlyExportOfItsInstant) {
   MustRun({"create", "photo"});
