@@ -7,7 +7,9 @@
 // What makes a cheap copy possible: LevelDB never changes a table file (*.ldb, *.sst)
 // once written, so a copy may share them; only the write-ahead log, the MANIFEST and
 // CURRENT are still appended to or replaced, and those are copied. The caller holds the
-// database's writes while Clone runs (WriteQueue::Quiesce), so the log does not grow;
+// database's writes while Clone runs (WriteQueue::Quiesce) and has synced the log first,
+// so every applied write is in the log's file (a store may buffer it until a sync) and
+// the log does not grow;
 // LevelDB's background compaction may still run, adding tables and a MANIFEST record and
 // then deleting the tables it replaced. Clone therefore reads the MANIFEST's name and size
 // first, takes the files, and checks that neither changed: a change means a table the
