@@ -62,6 +62,26 @@ struct VolumeInfo {
   // Which directory holds the database: volumes/<id> at 0, volumes/<id>.<n> after the
   // n-th Restore (each restore builds the restored database beside the old one).
   uint32_t incarnation = 0;
+  // The gateway serving it (README "Scaling out"): its id in a store several gateways
+  // share; "" on a store only this server uses. Kept beside the record (placement), so
+  // that moving a volume never rewrites its record.
+  std::string owner;
+};
+
+// One volumed server of the several that share a RADOS store (a gateway). Membership is
+// a lease each live gateway keeps renewing in RADOS; its record (addresses, load) is in
+// the catalog every gateway reads.
+struct GatewayInfo {
+  std::string id;
+  // Its own service address: clients mount ADDRESS:/NAME of the volumes it owns.
+  std::string address;
+  // The service addresses it answers on now: its own and those of dead gateways whose
+  // volumes it took over.
+  std::vector<std::string> held;
+  bool live = false;   // its membership lease has not lapsed
+  bool self = false;   // this server
+  uint32_t volumes = 0;  // volumes it owns: its load, for placing new volumes
+  int64_t seen_ns = 0;   // unix time of its last record update
 };
 
 // A volume as requests are served on it: the opened volume, the catalog record it is
@@ -225,6 +245,9 @@ class VolumeCatalog {
   virtual PeekResult Peek(uint64_t /*id*/) { return {}; }
   // Bytes held by the LevelDB block cache the catalog and its volumes share (0: none).
   virtual size_t BlockCacheBytes() { return 0; }
+  // The gateways sharing this store, sorted by id; empty when this server is alone on it
+  // (the embedded store).
+  virtual Result<std::vector<GatewayInfo>> Gateways() { return std::vector<GatewayInfo>{}; }
 };
 
 }  // namespace volumed::storage

@@ -34,6 +34,7 @@ adm_status ToAdmStatus(Status::Code code) {
     case C::kNotSupported:
       return ADM_ERR_NOTSUPP;
     case C::kBusy:
+    case C::kElsewhere:
       return ADM_ERR_BUSY;
     case C::kIoError:
       return ADM_ERR_IO;

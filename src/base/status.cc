@@ -49,6 +49,8 @@ std::string_view CodeName(Status::Code code) {
       return "BadType";
     case C::kBusy:
       return "Busy";
+    case C::kElsewhere:
+      return "Elsewhere";
     case C::kIoError:
       return "IoError";
     case C::kCorruption:

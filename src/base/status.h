@@ -38,6 +38,7 @@ class Status {
     kTooManyLinks,     // link count limit reached
     kBadType,          // object type not supported (MKNOD)
     kBusy,             // transient: try again later (never reported as STALE)
+    kElsewhere,        // the volume is served by another gateway (the message names it)
     kIoError,          // the store failed to read or write
     kCorruption,       // stored data failed a consistency check
     kInternal,         // a bug: an invariant did not hold

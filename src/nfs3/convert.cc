@@ -52,6 +52,10 @@ nfsstat3 ToNfsStat(Status::Code code) {
       return NFS3ERR_BADTYPE;
     case C::kBusy:
       return NFS3ERR_JUKEBOX;  // "try again later": never STALE for a transient fault
+    case C::kElsewhere:
+      // Another gateway serves the volume: a takeover or move is under way, and the
+      // address the client uses follows the volume (README "Scaling out").
+      return NFS3ERR_JUKEBOX;
     case C::kIoError:
       return NFS3ERR_IO;
     case C::kCorruption:

@@ -20,6 +20,8 @@ nlm4_stats Nlm4StatusOf(const Status& status) {
     case Status::Code::kBusy:
     case Status::Code::kIoError:
       return NLM4_DENIED_NOLOCKS;
+    case Status::Code::kElsewhere:
+      return NLM4_DENIED_GRACE_PERIOD;  // the client retries; the volume is moving here
     case Status::Code::kExists:
     case Status::Code::kNotDir:
     case Status::Code::kIsDir:
