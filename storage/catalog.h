@@ -78,8 +78,8 @@ struct GatewayInfo {
   // The service addresses it answers on now: its own and those of dead gateways whose
   // volumes it took over.
   std::vector<std::string> held;
-  bool live = false;   // its membership lease has not lapsed
-  bool self = false;   // this server
+  bool live = false;     // its membership lease has not lapsed
+  bool self = false;     // this server
   uint32_t volumes = 0;  // volumes it owns: its load, for placing new volumes
   int64_t seen_ns = 0;   // unix time of its last record update
 };
@@ -248,6 +248,14 @@ class VolumeCatalog {
   // The gateways sharing this store, sorted by id; empty when this server is alone on it
   // (the embedded store).
   virtual Result<std::vector<GatewayInfo>> Gateways() { return std::vector<GatewayInfo>{}; }
+  // Hands volume `name` over to live gateway `gateway`: its calls in flight finish, its
+  // log is synced, this gateway lets go of it and the record names the new owner, which
+  // opens it on its next use. kElsewhere when another gateway owns it (the message names
+  // that gateway); kNotSupported on a store only this server uses.
+  virtual Status Move(std::string_view /*name*/, std::string_view /*gateway*/) {
+    return Status(Status::Code::kNotSupported,
+                  "volumes move only between gateways of a shared store");
+  }
 };
 
 }  // namespace volumed::storage
