@@ -23,6 +23,7 @@
 #include "base/cidr.h"
 #include "base/result.h"
 #include "base/status.h"
+#include "storage/catalog_table.h"
 #include "storage/database_cloner.h"
 #include "storage/store_capacity.h"
 #include "storage/types.h"
@@ -95,6 +96,15 @@ struct ServedVolume {
   std::vector<Cidr> clients;  // ParseCidrs(info.policy.allowed_cidrs)
 };
 
+// What a gateway took over from a dead one (VolumeCatalog::AdoptGateway).
+struct GatewayAdoption {
+  std::string gateway;                 // the dead gateway
+  std::string address;                 // its own service address
+  std::vector<std::string> addresses;  // every address it answered on
+  std::vector<uint64_t> volumes;       // the volumes now ours
+  std::string membership_dir;          // its status monitor's database (DATA/gateway/ID/nsm)
+};
+
 struct CreateVolumeRequest {
   std::string name;
   VolumeKind kind = VolumeKind::kPersisted;
@@ -125,6 +135,17 @@ class StoreEnv : public CapacitySource {
   // How snapshots and forks copy a database in this store (storage/database_cloner.h);
   // null: by copying every file through env().
   virtual DatabaseCloner* cloner() { return nullptr; }
+  // Stores several gateways share (README "Scaling out"). The catalog's table in this
+  // store (storage/catalog_table.h); null: a LevelDB in DATA/catalog through env().
+  virtual Result<std::unique_ptr<CatalogTable>> OpenCatalogTable() {
+    return std::unique_ptr<CatalogTable>();
+  }
+  // This server's gateway id; "" when the store is not shared.
+  virtual std::string gateway_id() const { return {}; }
+  // The gateway holding the lease of directory `dir` ("" when nobody does).
+  virtual Result<std::string> LeaseHolder(const std::string& /*dir*/) { return std::string(); }
+  // Whether this server holds the lease of directory `dir` and it has not lapsed.
+  virtual bool HoldsLease(const std::string& /*dir*/) { return true; }
 };
 
 struct StoreOptions {
@@ -248,6 +269,20 @@ class VolumeCatalog {
   // The gateways sharing this store, sorted by id; empty when this server is alone on it
   // (the embedded store).
   virtual Result<std::vector<GatewayInfo>> Gateways() { return std::vector<GatewayInfo>{}; }
+  // This gateway's membership directory (its status monitor's database lives there and
+  // holding its lease is being live); "" on a store only this server uses.
+  virtual std::string MembershipDir() { return {}; }
+  // Writes this gateway's record: its own service address and those it answers on now.
+  virtual Status PublishGateway(const std::string& /*address*/,
+                                const std::vector<std::string>& /*held*/) {
+    return Status(Status::Code::kNotSupported, "the store is not shared");
+  }
+  // Takes over dead gateway `gateway`'s volumes and addresses when its lease lapsed
+  // (fencing it first; storage/gateway_registry.h) and finishes the deletes it left;
+  // nullopt when it is live or left nothing.
+  virtual Result<std::optional<GatewayAdoption>> AdoptGateway(std::string_view /*gateway*/) {
+    return Status(Status::Code::kNotSupported, "the store is not shared");
+  }
   // Hands volume `name` over to live gateway `gateway`: its calls in flight finish, its
   // log is synced, this gateway lets go of it and the record names the new owner, which
   // opens it on its next use. kElsewhere when another gateway owns it (the message names

@@ -1,5 +1,12 @@
-// VolumeCatalog over its own LevelDB (DATA/catalog), with one LevelDB per volume
+// VolumeCatalog over its table (storage/catalog_table.h: its own LevelDB, DATA/catalog, or
+// on a store several gateways share the table they all read), with one LevelDB per volume
 // (DATA/volumes/<id>), all opened through one KvFactory.
+//
+// On a shared store (README "Scaling out") each volume has an owner gateway
+// (storage/gateway_registry.h) and only the owner opens it or changes its record; a change
+// of the table holds it (CatalogTable::Exclusive) from its checks to its write, and the id
+// counter is read under that hold. Doomed ids keep their owner key, so each gateway
+// finishes only its own interrupted deletes (and those of gateways it adopts).
 //
 // Ids come from a persisted counter and are never reused. The epoch is a random 64-bit
 // value chosen at creation, so a handle survives restarts but never matches a volume
@@ -39,8 +46,10 @@
 #include "base/logging.h"
 #include "base/periodic_thread.h"
 #include "storage/catalog.h"
+#include "storage/catalog_table.h"
 #include "storage/coding.h"
 #include "storage/database_cloner.h"
+#include "storage/gateway_registry.h"
 #include "storage/key_codec.h"
 #include "storage/kv.h"
 #include "storage/records.h"
@@ -101,10 +110,10 @@ class CatalogImpl final : public VolumeCatalog {
     closed_cv_.wait(l, [&] { return closing_.empty(); });
     for (auto& [id, entry] : open_) entry->volume->Close();
     // Every volume's log is synced now: a machine crash from here on loses nothing.
-    if (kv_ != nullptr) {
+    if (table_ != nullptr) {
       leveldb::WriteBatch batch;
-      batch.Put(keys::CatalogRun(), Encode(RunRecord{boot_id_, true}));
-      Status s = kv_->Write(&batch, true);
+      batch.Put(keys::CatalogRun(self_), Encode(RunRecord{boot_id_, true}));
+      Status s = table_->Write(&batch);
       if (!s.ok()) LOG_WARN("catalog: cannot record the clean shutdown: {}", s.ToString());
     }
   }
@@ -112,31 +121,19 @@ class CatalogImpl final : public VolumeCatalog {
   Status Init() {
     VOLUMED_RETURN_IF_ERROR(factory_.CreateDir(options_.data_dir));
     VOLUMED_RETURN_IF_ERROR(factory_.CreateDir(VolumesDir()));
-    VOLUMED_ASSIGN_OR_RETURN(kv_, factory_.Open(options_.data_dir + "/catalog"));
-    VOLUMED_ASSIGN_OR_RETURN(auto next, kv_->Get(keys::CatalogNextId()));
-    if (next) {
-      coding::Reader r(*next);
-      next_id_ = r.U64();
-      if (!r.ok() || !r.AtEnd()) return Corruption("bad next-id record");
+    if (options_.store != nullptr) {
+      VOLUMED_ASSIGN_OR_RETURN(table_, options_.store->OpenCatalogTable());
     }
-    // Finish deletes (and abandon copies and restores) a crash interrupted.
-    std::vector<std::pair<uint64_t, uint32_t>> doomed;  // id, incarnation
-    Status decode;
-    std::string prefix = keys::TagPrefix(keys::kCatalogDoomedTag);
-    VOLUMED_RETURN_IF_ERROR(
-        kv_->Scan(prefix, keys::PrefixEnd(prefix), [&](std::string_view k, std::string_view v) {
-          auto id = keys::ParseCatalogDoomed(k);
-          auto incarnation = DecodeDoomed(v);
-          if (!id || !incarnation.ok()) {
-            decode = Corruption("bad doomed record");
-            return false;
-          }
-          doomed.emplace_back(*id, *incarnation);
-          return true;
-        }));
-    VOLUMED_RETURN_IF_ERROR(decode);
+    if (table_ == nullptr) {
+      VOLUMED_ASSIGN_OR_RETURN(auto kv, factory_.Open(options_.data_dir + "/catalog"));
+      table_ = NewKvCatalogTable(std::move(kv));
+    }
+    if (!self_.empty()) {
+      registry_ = std::make_unique<GatewayRegistry>(table_.get(), options_.store, factory_.env(),
+                                                    options_.data_dir);
+    }
     std::unique_lock<std::mutex> l(mu_);
-    for (auto [id, incarnation] : doomed) VOLUMED_RETURN_IF_ERROR(Destroy(l, id, incarnation));
+    VOLUMED_RETURN_IF_ERROR(FinishInterrupted(l));
     VOLUMED_RETURN_IF_ERROR(StartRun(l));
     if (options_.idle_close.count() > 0) {
       const auto period = std::clamp(options_.idle_close / 4, kMinIdleSweep, kMaxIdleSweep);
@@ -153,12 +150,16 @@ class CatalogImpl final : public VolumeCatalog {
       return InvalidArgument("an ephemeral volume needs a positive lease");
     }
     std::unique_lock<std::mutex> l(mu_);
-    VOLUMED_ASSIGN_OR_RETURN(auto existing, kv_->Get(keys::CatalogName(req.name)));
+    VOLUMED_ASSIGN_OR_RETURN(auto hold, table_->Exclusive());
+    VOLUMED_ASSIGN_OR_RETURN(auto existing, table_->Get(keys::CatalogName(req.name)));
     if (existing) return Exists("volume '" + req.name + "' exists");
     VOLUMED_RETURN_IF_ERROR(RefuseNameWithSnapshots(req.name));
     VolumeInfo info;
     info.name = req.name;
-    info.id = next_id_;
+    VOLUMED_ASSIGN_OR_RETURN(info.id, NextId());
+    if (registry_ != nullptr) {
+      VOLUMED_ASSIGN_OR_RETURN(info.owner, registry_->PlaceNew());
+    }
     info.epoch = NewEpoch();
     info.kind = req.kind;
     info.created_ns = WallNowNs();
@@ -175,20 +176,28 @@ class CatalogImpl final : public VolumeCatalog {
     batch.Put(keys::CatalogVolume(info.id), Encode(info));
     batch.Put(keys::CatalogNextId(), next_value);
     batch.Delete(keys::CatalogDropped(info.name));
-    VOLUMED_RETURN_IF_ERROR(kv_->Write(&batch, true));
-    next_id_ = info.id + 1;
-    // Format the volume now so that creation errors surface here, not at first use.
-    auto v = OpenLocked(l, info);
-    if (!v.ok()) {
+    if (!info.owner.empty()) batch.Put(keys::CatalogOwner(info.id), info.owner);
+    VOLUMED_RETURN_IF_ERROR(table_->Write(&batch));
+    // Format the volume now so that creation errors surface here, not at first use; one
+    // another gateway owns is closed again at once (its owner opens it on first use).
+    Status formatted = Status::Ok();
+    if (info.owner.empty() || info.owner == self_) {
+      auto v = OpenLocked(l, info);
+      formatted = v.status();
+    } else {
+      auto v = OpenVolumeDb(info);
+      formatted = v.status();
+      if (v.ok()) (*v)->Close();
+    }
+    if (!formatted.ok()) {
       leveldb::WriteBatch undo;
       undo.Delete(keys::CatalogName(info.name));
       undo.Delete(keys::CatalogVolume(info.id));
       undo.Put(keys::CatalogDoomed(info.id), "");
-      (void)kv_->Write(&undo, true);
+      (void)table_->Write(&undo);
       (void)Destroy(l, info.id, 0);
-      return v.status();
+      return formatted;
     }
-    v->reset();  // unheld now: it may count against the cap like any idle volume
     CloseOverCap(l);
     return info;
   }
@@ -215,6 +224,7 @@ class CatalogImpl final : public VolumeCatalog {
     VOLUMED_RETURN_IF_ERROR(ValidateSnapshotName(snapshot));
     std::unique_lock<std::mutex> l(mu_);
     VOLUMED_ASSIGN_OR_RETURN(VolumeInfo source, Describe(volume));
+    VOLUMED_RETURN_IF_ERROR(CheckOwned(source));
     VolumeInfo info = source;  // its name, policy and quota
     info.snapshot = std::string(snapshot);
     info.origin_id = source.id;
@@ -231,6 +241,7 @@ class CatalogImpl final : public VolumeCatalog {
     VOLUMED_RETURN_IF_ERROR(ValidateVolumeName(name));
     std::unique_lock<std::mutex> l(mu_);
     VOLUMED_ASSIGN_OR_RETURN(VolumeInfo source, Describe(source_name));
+    VOLUMED_RETURN_IF_ERROR(CheckOwned(source));
     VolumeInfo info = source;  // its policy, quota, kind and lease
     info.name = std::string(name);
     info.origin_id = source.id;
@@ -256,7 +267,9 @@ class CatalogImpl final : public VolumeCatalog {
     VOLUMED_RETURN_IF_ERROR(ValidateSnapshotName(snapshot));
     std::unique_lock<std::mutex> l(mu_);
     VOLUMED_ASSIGN_OR_RETURN(VolumeInfo info, Describe(volume));
+    VOLUMED_RETURN_IF_ERROR(CheckOwned(info));
     VOLUMED_ASSIGN_OR_RETURN(VolumeInfo snap, Describe(SnapshotExportName(volume, snapshot)));
+    VOLUMED_RETURN_IF_ERROR(CheckOwned(snap));
     if (snap.origin_id != info.id) {
       return InvalidArgument("snapshot '" + SourceName(snap) +
                              "' was taken of an earlier volume '" + info.name +
@@ -267,9 +280,10 @@ class CatalogImpl final : public VolumeCatalog {
     const std::string dir = VolumeDir(info.id, new_incarnation);
     // 1. The new directory is doomed until the record names it.
     {
+      VOLUMED_ASSIGN_OR_RETURN(auto hold, table_->Exclusive());
       leveldb::WriteBatch mark;
       mark.Put(keys::CatalogDoomed(info.id), DoomedValue(new_incarnation));
-      VOLUMED_RETURN_IF_ERROR(kv_->Write(&mark, true));
+      VOLUMED_RETURN_IF_ERROR(table_->Write(&mark));
     }
     // 2. The snapshot (never written) is copied beside the volume.
     Status s = [&]() -> Status {
@@ -292,10 +306,11 @@ class CatalogImpl final : public VolumeCatalog {
         VOLUMED_RETURN_IF_ERROR(VolumeImpl::Reidentify(kv.get(), info.id, info.epoch, next_ino));
       }
       info.incarnation = new_incarnation;
+      VOLUMED_ASSIGN_OR_RETURN(auto hold, table_->Exclusive());
       leveldb::WriteBatch record;
       record.Put(keys::CatalogVolume(info.id), Encode(info));
       record.Put(keys::CatalogDoomed(info.id), DoomedValue(old_incarnation));
-      return kv_->Write(&record, true);
+      return table_->Write(&record);
     }();
     if (s.ok()) ReachedStep("restore-switched");
     // 4. Whichever directory lost goes; requests waiting for the volume go on.
@@ -316,27 +331,38 @@ class CatalogImpl final : public VolumeCatalog {
   }
 
   Result<VolumeInfo> DescribeById(uint64_t id) override {
-    VOLUMED_ASSIGN_OR_RETURN(auto v, kv_->Get(keys::CatalogVolume(id)));
+    VOLUMED_ASSIGN_OR_RETURN(auto v, table_->Get(keys::CatalogVolume(id)));
     if (!v) return StaleId(id);
-    return DecodeVolume(*v);
+    VOLUMED_ASSIGN_OR_RETURN(VolumeInfo info, DecodeVolume(*v));
+    if (registry_ != nullptr) {
+      VOLUMED_ASSIGN_OR_RETURN(info.owner, registry_->OwnerOf(id));
+    }
+    return info;
   }
 
   Status Delete(std::string_view name) override {
     std::unique_lock<std::mutex> l(mu_);
-    VOLUMED_ASSIGN_OR_RETURN(uint64_t id, IdOf(name));
-    VOLUMED_ASSIGN_OR_RETURN(VolumeInfo info, DescribeById(id));
-    leveldb::WriteBatch batch;
-    batch.Delete(keys::CatalogName(name));
-    batch.Delete(keys::CatalogVolume(id));
-    batch.Put(keys::CatalogDoomed(id), DoomedValue(info.incarnation));
-    VOLUMED_RETURN_IF_ERROR(kv_->Write(&batch, true));
-    return Destroy(l, id, info.incarnation);
+    {
+      VOLUMED_ASSIGN_OR_RETURN(auto hold, table_->Exclusive());
+      VOLUMED_ASSIGN_OR_RETURN(uint64_t id, IdOf(name));
+      VOLUMED_ASSIGN_OR_RETURN(VolumeInfo info, DescribeById(id));
+      VOLUMED_RETURN_IF_ERROR(CheckOwned(info));
+      leveldb::WriteBatch batch;
+      batch.Delete(keys::CatalogName(name));
+      batch.Delete(keys::CatalogVolume(id));
+      batch.Put(keys::CatalogDoomed(id), DoomedValue(info.incarnation));
+      VOLUMED_RETURN_IF_ERROR(table_->Write(&batch));
+      hold.reset();
+      return Destroy(l, id, info.incarnation);
+    }
   }
 
   Status SetPolicy(std::string_view name, const ExportPolicy& policy, const Quota& quota) override {
     VOLUMED_RETURN_IF_ERROR(ValidatePolicy(policy));
     std::lock_guard<std::mutex> l(mu_);
+    VOLUMED_ASSIGN_OR_RETURN(auto hold, table_->Exclusive());
     VOLUMED_ASSIGN_OR_RETURN(VolumeInfo info, DescribeLocked(name));
+    VOLUMED_RETURN_IF_ERROR(CheckOwned(info));
     info.policy = policy;
     info.quota = quota;
     VOLUMED_RETURN_IF_ERROR(PutInfo(info));
@@ -349,7 +375,9 @@ class CatalogImpl final : public VolumeCatalog {
   Status RenewLease(std::string_view name, int64_t ttl_ns) override {
     if (ttl_ns <= 0) return InvalidArgument("lease must be positive");
     std::lock_guard<std::mutex> l(mu_);
+    VOLUMED_ASSIGN_OR_RETURN(auto hold, table_->Exclusive());
     VOLUMED_ASSIGN_OR_RETURN(VolumeInfo info, DescribeLocked(name));
+    VOLUMED_RETURN_IF_ERROR(CheckOwned(info));
     if (info.kind != VolumeKind::kEphemeral) {
       return InvalidArgument("volume '" + info.name + "' is persisted and has no lease");
     }
@@ -364,6 +392,7 @@ class CatalogImpl final : public VolumeCatalog {
     std::vector<std::string> gone;
     for (const auto& info : all) {
       if (info.kind != VolumeKind::kEphemeral || info.lease_expiry_ns >= now_ns) continue;
+      if (!CheckOwned(info).ok()) continue;  // its owner collects it
       Status s = Delete(info.name);
       if (s.ok()) {
         gone.push_back(info.name);
@@ -385,7 +414,7 @@ class CatalogImpl final : public VolumeCatalog {
 
   Result<std::shared_ptr<Volume>> OpenById(uint64_t id) override {
     std::unique_lock<std::mutex> l(mu_);
-    VOLUMED_ASSIGN_OR_RETURN(auto v, kv_->Get(keys::CatalogVolume(id)));
+    VOLUMED_ASSIGN_OR_RETURN(auto v, table_->Get(keys::CatalogVolume(id)));
     if (!v) return StaleId(id);
     VOLUMED_ASSIGN_OR_RETURN(VolumeInfo info, DecodeVolume(*v));
     VOLUMED_ASSIGN_OR_RETURN(std::shared_ptr<VolumeImpl> volume, OpenLocked(l, info));
@@ -398,7 +427,7 @@ class CatalogImpl final : public VolumeCatalog {
     std::unique_lock<std::mutex> l(mu_);
     // Another request may have served it meanwhile (entries change only under mu_).
     if (auto served = FindServed(id)) return served;
-    VOLUMED_ASSIGN_OR_RETURN(auto v, kv_->Get(keys::CatalogVolume(id)));
+    VOLUMED_ASSIGN_OR_RETURN(auto v, table_->Get(keys::CatalogVolume(id)));
     if (!v) return StaleId(id);
     VOLUMED_ASSIGN_OR_RETURN(VolumeInfo info, DecodeVolume(*v));
     VOLUMED_ASSIGN_OR_RETURN(std::shared_ptr<VolumeImpl> volume, OpenLocked(l, info));
@@ -412,6 +441,53 @@ class CatalogImpl final : public VolumeCatalog {
   }
 
   size_t BlockCacheBytes() override { return factory_.BlockCacheBytes(); }
+
+  Result<std::vector<GatewayInfo>> Gateways() override {
+    if (registry_ == nullptr) return std::vector<GatewayInfo>{};
+    return registry_->List();
+  }
+
+  std::string MembershipDir() override {
+    return registry_ != nullptr ? registry_->MembershipDir(self_) : std::string();
+  }
+
+  Status PublishGateway(const std::string& address, const std::vector<std::string>& held) override {
+    if (registry_ == nullptr) return VolumeCatalog::PublishGateway(address, held);
+    return registry_->Publish(address, held);
+  }
+
+  Result<std::optional<GatewayAdoption>> AdoptGateway(std::string_view gateway) override {
+    if (registry_ == nullptr) return VolumeCatalog::AdoptGateway(gateway);
+    VOLUMED_ASSIGN_OR_RETURN(auto adopted, registry_->Adopt(gateway));
+    if (adopted) {
+      std::unique_lock<std::mutex> l(mu_);
+      VOLUMED_RETURN_IF_ERROR(FinishInterrupted(l));
+    }
+    return adopted;
+  }
+
+  Status Move(std::string_view name, std::string_view gateway) override {
+    if (registry_ == nullptr) return VolumeCatalog::Move(name, gateway);
+    std::unique_lock<std::mutex> l(mu_);
+    VOLUMED_ASSIGN_OR_RETURN(auto hold, table_->Exclusive());
+    VOLUMED_ASSIGN_OR_RETURN(VolumeInfo info, Describe(name));
+    VOLUMED_RETURN_IF_ERROR(CheckOwned(info));
+    if (gateway == self_) return Status::Ok();
+    VOLUMED_ASSIGN_OR_RETURN(bool live, registry_->Live(gateway));
+    if (!live) {
+      return InvalidArgument("gateway '" + std::string(gateway) + "' is not a live gateway");
+    }
+    // Calls in flight finish, the volume closes (its log synced, its lease released), and
+    // one write names the new owner; until then new calls wait (closing_).
+    TakeOutOfService(l, info.id);
+    leveldb::WriteBatch batch;
+    batch.Put(keys::CatalogOwner(info.id), std::string(gateway));
+    Status s = table_->Write(&batch);
+    closing_.erase(info.id);
+    closed_cv_.notify_all();
+    if (s.ok()) LOG_INFO("volume '{}' moved to gateway {}", info.name, gateway);
+    return s;
+  }
 
   PeekResult Peek(uint64_t id) override {
     PeekResult out;
@@ -435,16 +511,23 @@ class CatalogImpl final : public VolumeCatalog {
  private:
   // Every volume and snapshot record.
   Result<std::vector<VolumeInfo>> AllRecords() {
+    std::map<uint64_t, std::string> owners;
+    if (registry_ != nullptr) {
+      VOLUMED_ASSIGN_OR_RETURN(auto list, registry_->Owners());
+      owners.insert(list.begin(), list.end());
+    }
     std::vector<VolumeInfo> out;
     Status decode;
     std::string prefix = keys::TagPrefix(keys::kCatalogVolumeTag);
     VOLUMED_RETURN_IF_ERROR(
-        kv_->Scan(prefix, keys::PrefixEnd(prefix), [&](std::string_view, std::string_view v) {
+        table_->Scan(prefix, keys::PrefixEnd(prefix), [&](std::string_view, std::string_view v) {
           auto info = DecodeVolume(v);
           if (!info.ok()) {
             decode = info.status();
             return false;
           }
+          auto owner = owners.find(info->id);
+          if (owner != owners.end()) info->owner = owner->second;
           out.push_back(std::move(*info));
           return true;
         }));
@@ -460,7 +543,7 @@ class CatalogImpl final : public VolumeCatalog {
     const size_t tag_size = keys::CatalogName("").size();
     std::string left;
     VOLUMED_RETURN_IF_ERROR(
-        kv_->Scan(prefix, keys::PrefixEnd(prefix), [&](std::string_view k, std::string_view) {
+        table_->Scan(prefix, keys::PrefixEnd(prefix), [&](std::string_view k, std::string_view) {
           left += (left.empty() ? "" : ", ") + std::string(k.substr(tag_size));
           return true;
         }));
@@ -483,22 +566,32 @@ class CatalogImpl final : public VolumeCatalog {
                                   VolumeInfo info) {
     const std::string name =
         info.snapshot.empty() ? info.name : SnapshotExportName(info.name, info.snapshot);
-    VOLUMED_ASSIGN_OR_RETURN(auto existing, kv_->Get(keys::CatalogName(name)));
-    if (existing) {
-      return Exists((info.snapshot.empty() ? "volume '" : "snapshot '") + name + "' exists");
+    // The name is free (checked again when it is recorded: the copy runs without the
+    // table's hold) and the copy made by this gateway is ours.
+    auto name_free = [&]() -> Status {
+      VOLUMED_ASSIGN_OR_RETURN(auto existing, table_->Get(keys::CatalogName(name)));
+      if (existing) {
+        return Exists((info.snapshot.empty() ? "volume '" : "snapshot '") + name + "' exists");
+      }
+      if (info.snapshot.empty()) VOLUMED_RETURN_IF_ERROR(RefuseNameWithSnapshots(name));
+      return Status::Ok();
+    };
+    info.owner = self_;
+    {
+      VOLUMED_ASSIGN_OR_RETURN(auto hold, table_->Exclusive());
+      VOLUMED_RETURN_IF_ERROR(name_free());
+      VOLUMED_ASSIGN_OR_RETURN(info.id, NextId());
+      info.epoch = NewEpoch();
+      info.created_ns = WallNowNs();
+      info.incarnation = 0;
+      std::string next_value;
+      coding::PutU64(&next_value, info.id + 1);
+      leveldb::WriteBatch reserve;
+      reserve.Put(keys::CatalogNextId(), next_value);
+      reserve.Put(keys::CatalogDoomed(info.id), "");
+      if (!self_.empty()) reserve.Put(keys::CatalogOwner(info.id), self_);
+      VOLUMED_RETURN_IF_ERROR(table_->Write(&reserve));
     }
-    if (info.snapshot.empty()) VOLUMED_RETURN_IF_ERROR(RefuseNameWithSnapshots(name));
-    info.id = next_id_;
-    info.epoch = NewEpoch();
-    info.created_ns = WallNowNs();
-    info.incarnation = 0;
-    std::string next_value;
-    coding::PutU64(&next_value, info.id + 1);
-    leveldb::WriteBatch reserve;
-    reserve.Put(keys::CatalogNextId(), next_value);
-    reserve.Put(keys::CatalogDoomed(info.id), "");
-    VOLUMED_RETURN_IF_ERROR(kv_->Write(&reserve, true));
-    next_id_ = info.id + 1;
     ReachedStep("reserved");
 
     CloneResult out;
@@ -511,13 +604,15 @@ class CatalogImpl final : public VolumeCatalog {
         VOLUMED_RETURN_IF_ERROR(VolumeImpl::Reidentify(kv.get(), info.id, info.epoch, 0));
       }
       ReachedStep("reidentified");
+      VOLUMED_ASSIGN_OR_RETURN(auto hold, table_->Exclusive());
+      VOLUMED_RETURN_IF_ERROR(name_free());
       std::string id_value;
       coding::PutU64(&id_value, info.id);
       leveldb::WriteBatch record;
       record.Delete(keys::CatalogDoomed(info.id));
       record.Put(keys::CatalogName(name), id_value);
       record.Put(keys::CatalogVolume(info.id), Encode(info));
-      return kv_->Write(&record, true);
+      return table_->Write(&record);
     }();
     if (!s.ok()) {
       LOG_WARN("catalog: copying '{}' to '{}' failed: {}", SourceName(source), name, s.ToString());
@@ -550,14 +645,14 @@ class CatalogImpl final : public VolumeCatalog {
   // `l` holds mu_.
   Status StartRun(std::unique_lock<std::mutex>& l) {
     boot_id_ = options_.boot_id.empty() ? ReadBootId() : options_.boot_id;
-    VOLUMED_ASSIGN_OR_RETURN(auto last, kv_->Get(keys::CatalogRun()));
+    VOLUMED_ASSIGN_OR_RETURN(auto last, table_->Get(keys::CatalogRun(self_)));
     if (last) {
       VOLUMED_ASSIGN_OR_RETURN(RunRecord run, DecodeRun(*last));
       if (!run.clean && run.boot_id != boot_id_) VOLUMED_RETURN_IF_ERROR(DropEphemeral(l));
     }
     leveldb::WriteBatch batch;
-    batch.Put(keys::CatalogRun(), Encode(RunRecord{boot_id_, false}));
-    return kv_->Write(&batch, true);
+    batch.Put(keys::CatalogRun(self_), Encode(RunRecord{boot_id_, false}));
+    return table_->Write(&batch);
   }
 
   static std::string ReadBootId() {
@@ -571,17 +666,19 @@ class CatalogImpl final : public VolumeCatalog {
   Status DropEphemeral(std::unique_lock<std::mutex>& l) {
     VOLUMED_ASSIGN_OR_RETURN(auto all, List());
     for (const auto& info : all) {
-      if (info.kind != VolumeKind::kEphemeral) continue;
+      if (info.kind != VolumeKind::kEphemeral || !CheckOwned(info).ok()) continue;
       LOG_WARN(
           "volume '{}' (ephemeral) is dropped: the machine restarted without a clean shutdown "
           "and ephemeral volumes are never synced to disk",
           info.name);
+      VOLUMED_ASSIGN_OR_RETURN(auto hold, table_->Exclusive());
       leveldb::WriteBatch batch;
       batch.Delete(keys::CatalogName(info.name));
       batch.Delete(keys::CatalogVolume(info.id));
       batch.Put(keys::CatalogDoomed(info.id), DoomedValue(info.incarnation));
       batch.Put(keys::CatalogDropped(info.name), Encode(DroppedRecord{WallNowNs()}));
-      VOLUMED_RETURN_IF_ERROR(kv_->Write(&batch, true));
+      VOLUMED_RETURN_IF_ERROR(table_->Write(&batch));
+      hold.reset();
       VOLUMED_RETURN_IF_ERROR(Destroy(l, info.id, info.incarnation));
     }
     return Status::Ok();
@@ -665,7 +762,7 @@ class CatalogImpl final : public VolumeCatalog {
   }
 
   Result<uint64_t> IdOf(std::string_view name) {
-    VOLUMED_ASSIGN_OR_RETURN(auto v, kv_->Get(keys::CatalogName(name)));
+    VOLUMED_ASSIGN_OR_RETURN(auto v, table_->Get(keys::CatalogName(name)));
     if (!v) return NoSuchVolume(name);
     coding::Reader r(*v);
     uint64_t id = r.U64();
@@ -676,7 +773,7 @@ class CatalogImpl final : public VolumeCatalog {
   // kNotFound, saying why when the name was an ephemeral volume lost to a machine crash.
   Status NoSuchVolume(std::string_view name) {
     const std::string missing = "volume '" + std::string(name) + "' does not exist";
-    auto dropped = kv_->Get(keys::CatalogDropped(name));
+    auto dropped = table_->Get(keys::CatalogDropped(name));
     if (!dropped.ok() || !dropped->has_value()) return NotFound(missing);
     auto rec = DecodeDropped(**dropped);
     if (!rec.ok()) return NotFound(missing);
@@ -699,7 +796,28 @@ class CatalogImpl final : public VolumeCatalog {
   Status PutInfo(const VolumeInfo& info) {
     leveldb::WriteBatch batch;
     batch.Put(keys::CatalogVolume(info.id), Encode(info));
-    return kv_->Write(&batch, true);
+    return table_->Write(&batch);
+  }
+
+  // Before this gateway opens volume `info` on a shared store: Ok when it owns it, or
+  // when nobody does (a volume from before the store was shared: it becomes ours); else
+  // kElsewhere. The owner is read afresh: `info` may be older than a move or adoption.
+  Status ClaimOrRefuse(const VolumeInfo& info) {
+    if (registry_ == nullptr) return Status::Ok();
+    VOLUMED_ASSIGN_OR_RETURN(std::string owner, registry_->OwnerOf(info.id));
+    if (owner.empty()) {
+      VOLUMED_ASSIGN_OR_RETURN(auto hold, table_->Exclusive());
+      VOLUMED_ASSIGN_OR_RETURN(owner, registry_->OwnerOf(info.id));
+      if (owner.empty()) {
+        leveldb::WriteBatch batch;
+        batch.Put(keys::CatalogOwner(info.id), self_);
+        VOLUMED_RETURN_IF_ERROR(table_->Write(&batch));
+        owner = self_;
+      }
+    }
+    VolumeInfo current = info;
+    current.owner = owner;
+    return CheckOwned(current);
   }
 
   // `l` holds mu_ (released while waiting for a close of this volume to finish).
@@ -711,6 +829,7 @@ class CatalogImpl final : public VolumeCatalog {
       it->second->last_used_ns.store(MonotonicNowNs(), std::memory_order_relaxed);
       return it->second->volume;
     }
+    VOLUMED_RETURN_IF_ERROR(ClaimOrRefuse(info));
     auto vol = OpenVolumeDb(info);
     if (!vol.ok()) {
       bool first_failure;
@@ -843,12 +962,63 @@ class CatalogImpl final : public VolumeCatalog {
     return DestroyDirectory(id, incarnation);
   }
 
-  // Removes directory `incarnation` of `id` (not open), then the doomed mark.
+  // Removes directory `incarnation` of `id` (not open), then the doomed mark, and the
+  // owner too when the volume is gone (not for a restore's losing directory).
   Status DestroyDirectory(uint64_t id, uint32_t incarnation) {
     VOLUMED_RETURN_IF_ERROR(factory_.Destroy(VolumeDir(id, incarnation)));
+    VOLUMED_ASSIGN_OR_RETURN(auto record, table_->Get(keys::CatalogVolume(id)));
     leveldb::WriteBatch batch;
     batch.Delete(keys::CatalogDoomed(id));
-    return kv_->Write(&batch, true);
+    if (!record) batch.Delete(keys::CatalogOwner(id));
+    return table_->Write(&batch);
+  }
+
+  // Finishes the deletes (and abandons the copies and restores) a crash interrupted: on a
+  // shared store, only those of volumes this gateway owns. `l` holds mu_.
+  Status FinishInterrupted(std::unique_lock<std::mutex>& l) {
+    std::vector<std::pair<uint64_t, uint32_t>> doomed;  // id, incarnation
+    Status decode;
+    std::string prefix = keys::TagPrefix(keys::kCatalogDoomedTag);
+    VOLUMED_RETURN_IF_ERROR(
+        table_->Scan(prefix, keys::PrefixEnd(prefix), [&](std::string_view k, std::string_view v) {
+          auto id = keys::ParseCatalogDoomed(k);
+          auto incarnation = DecodeDoomed(v);
+          if (!id || !incarnation.ok()) {
+            decode = Corruption("bad doomed record");
+            return false;
+          }
+          doomed.emplace_back(*id, *incarnation);
+          return true;
+        }));
+    VOLUMED_RETURN_IF_ERROR(decode);
+    for (auto [id, incarnation] : doomed) {
+      if (registry_ != nullptr) {
+        VOLUMED_ASSIGN_OR_RETURN(std::string owner, registry_->OwnerOf(id));
+        if (owner != self_) continue;
+      }
+      VOLUMED_RETURN_IF_ERROR(Destroy(l, id, incarnation));
+    }
+    return Status::Ok();
+  }
+
+  // The next volume id (the table is held: on a shared store others allocate too).
+  Result<uint64_t> NextId() {
+    VOLUMED_ASSIGN_OR_RETURN(auto next, table_->Get(keys::CatalogNextId()));
+    if (!next) return uint64_t{1};
+    coding::Reader r(*next);
+    const uint64_t id = r.U64();
+    if (!r.ok() || !r.AtEnd()) return Corruption("bad next-id record");
+    return id;
+  }
+
+  // Ok when this server may open and change volume `info` (on a shared store: it owns
+  // it); else kElsewhere naming the owner and its address.
+  Status CheckOwned(const VolumeInfo& info) {
+    if (registry_ == nullptr || info.owner.empty() || info.owner == self_) return Status::Ok();
+    auto address = registry_->AddressOf(info.owner);
+    const std::string where = address.ok() && !address->empty() ? " at " + *address : std::string();
+    return Status(Status::Code::kElsewhere,
+                  "volume '" + SourceName(info) + "' is served by gateway " + info.owner + where);
   }
 
   // The embedded store on the POSIX file system shares tables by hard link; an embedded
@@ -870,10 +1040,13 @@ class CatalogImpl final : public VolumeCatalog {
   Executor reclaim_executor_;
   std::unique_ptr<DatabaseCloner> own_cloner_;  // null: the store's own
   DatabaseCloner* const cloner_;
-  std::unique_ptr<Kv> kv_;
+  // This gateway's id on a shared store; "" on one only this server uses.
+  const std::string self_ =
+      options_.store != nullptr ? options_.store->gateway_id() : std::string();
+  std::unique_ptr<CatalogTable> table_;
+  std::unique_ptr<GatewayRegistry> registry_;  // null: the store is not shared
   std::mutex mu_;
   std::condition_variable closed_cv_;  // signalled when closes finish (closing_ shrinks)
-  uint64_t next_id_ = 1;               // guarded by mu_
   // Read under mu_ or under served_mu_ (shared: the request path); the map and each
   // entry's pointers change only with mu_ held and served_mu_ held exclusively.
   std::shared_mutex served_mu_;

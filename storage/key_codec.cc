@@ -63,7 +63,17 @@ std::string CatalogName(std::string_view name) {
 std::string CatalogVolume(uint64_t id) { return TagU64(kCatalogVolumeTag, id); }
 std::string CatalogNextId() { return WithTag(kCatalogNextIdTag); }
 std::string CatalogDoomed(uint64_t id) { return TagU64(kCatalogDoomedTag, id); }
-std::string CatalogRun() { return WithTag(kCatalogRunTag); }
+std::string CatalogRun(std::string_view gateway) {
+  std::string k = WithTag(kCatalogRunTag);
+  k.append(gateway);
+  return k;
+}
+std::string CatalogGateway(std::string_view gateway) {
+  std::string k = WithTag(kCatalogGatewayTag);
+  k.append(gateway);
+  return k;
+}
+std::string CatalogOwner(uint64_t id) { return TagU64(kCatalogOwnerTag, id); }
 std::string CatalogDropped(std::string_view name) {
   std::string k = WithTag(kCatalogDroppedTag);
   k.append(name);
@@ -100,6 +110,9 @@ std::optional<uint64_t> ParseCatalogVolume(std::string_view key) {
 }
 std::optional<uint64_t> ParseCatalogDoomed(std::string_view key) {
   return ParseTagU64(key, kCatalogDoomedTag);
+}
+std::optional<uint64_t> ParseCatalogOwner(std::string_view key) {
+  return ParseTagU64(key, kCatalogOwnerTag);
 }
 
 }  // namespace volumed::storage::keys

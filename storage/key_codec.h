@@ -21,6 +21,11 @@
 //   run     := 0x14                               → RunRecord (boot id, clean shutdown)
 //   dropped := 0x15 name:bytes                    → DroppedRecord (ephemeral volume lost
 //                                                    to a machine crash)
+//   gateway := 0x16 gateway:bytes                 → GatewayRecord (a gateway of a shared
+//                                                    store: addresses, last update)
+//   owner   := 0x17 id:u64                        → gateway:bytes serving volume id (only
+//                                                    in a store several gateways share)
+//   run     := 0x14 gateway:bytes                 (in a shared store: each gateway's own)
 // A prefix's end (for range scans) is the prefix with its last byte incremented.
 //
 // Thread-safety: stateless free functions.
@@ -48,6 +53,8 @@ enum Tag : uint8_t {
   kCatalogDoomedTag = 0x13,
   kCatalogRunTag = 0x14,
   kCatalogDroppedTag = 0x15,
+  kCatalogGatewayTag = 0x16,
+  kCatalogOwnerTag = 0x17,
   kBlockTag = 0x80,
 };
 
@@ -70,7 +77,10 @@ std::string CatalogName(std::string_view name);
 std::string CatalogVolume(uint64_t id);
 std::string CatalogNextId();
 std::string CatalogDoomed(uint64_t id);
-std::string CatalogRun();
+// `gateway` "": the run record of a store only one server uses.
+std::string CatalogRun(std::string_view gateway = {});
+std::string CatalogGateway(std::string_view gateway);
+std::string CatalogOwner(uint64_t id);
 std::string CatalogDropped(std::string_view name);
 
 // The smallest key greater than every key that starts with `prefix` ("" = no bound).
@@ -92,5 +102,6 @@ std::optional<InodeId> ParseOrphan(std::string_view key);
 std::optional<ParsedPair> ParseBlock(std::string_view key);  // ino, index
 std::optional<uint64_t> ParseCatalogVolume(std::string_view key);
 std::optional<uint64_t> ParseCatalogDoomed(std::string_view key);
+std::optional<uint64_t> ParseCatalogOwner(std::string_view key);
 
 }  // namespace volumed::storage::keys

@@ -189,6 +189,31 @@ Result<DroppedRecord> DecodeDropped(std::string_view v) {
   return r;
 }
 
+std::string Encode(const GatewayRecord& r) {
+  std::string out;
+  coding::PutU8(&out, kVersion1);
+  coding::PutBytes(&out, r.address);
+  coding::PutU32(&out, static_cast<uint32_t>(r.held.size()));
+  for (const auto& a : r.held) coding::PutBytes(&out, a);
+  coding::PutI64(&out, r.seen_ns);
+  return out;
+}
+
+Result<GatewayRecord> DecodeGateway(std::string_view v) {
+  coding::Reader rd(v);
+  if (!Version1(&rd)) return Bad("gateway");
+  GatewayRecord r;
+  r.address = std::string(rd.Bytes(kMaxGatewayAddressBytes));
+  const uint32_t held = rd.U32();
+  if (held > kMaxGatewayHeld) return Bad("gateway");
+  for (uint32_t i = 0; i < held && rd.ok(); ++i) {
+    r.held.emplace_back(rd.Bytes(kMaxGatewayAddressBytes));
+  }
+  r.seen_ns = static_cast<int64_t>(rd.U64());
+  if (!rd.ok() || !rd.AtEnd()) return Bad("gateway");
+  return r;
+}
+
 std::string Encode(const FormatRecord& r) {
   std::string out;
   coding::PutU8(&out, kVersion1);

@@ -21,6 +21,8 @@
 //                     others stay version 1)
 //   RunRecord      := 0x01 boot_id:bytes clean:u8
 //   DroppedRecord  := 0x01 dropped_ns:i64
+//   GatewayRecord  := 0x01 address:bytes held_count:u32 held:bytes{held_count} seen_ns:i64
+//                     (bytes: u32 length + bytes, at most 64 each; at most 64 held)
 //
 // `parent` is the containing directory for directories (root: itself), 0 otherwise.
 // `next_cookie` is the next READDIR cookie a directory hands out (never reused).
@@ -29,9 +31,11 @@
 // Thread-safety: plain values and stateless functions.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 #include "storage/catalog.h"
@@ -110,6 +114,18 @@ struct RunRecord {
   friend bool operator==(const RunRecord&, const RunRecord&) = default;
 };
 
+// A gateway of a store several share (storage/gateway_registry.h): its own service
+// address, the service addresses it answers on now (its own and those it took over) and
+// when it last wrote this record.
+struct GatewayRecord {
+  std::string address;
+  std::vector<std::string> held;
+  int64_t seen_ns = 0;
+  friend bool operator==(const GatewayRecord&, const GatewayRecord&) = default;
+};
+inline constexpr size_t kMaxGatewayAddressBytes = 64;
+inline constexpr size_t kMaxGatewayHeld = 64;
+
 // An ephemeral volume dropped at start because the machine had crashed under it.
 struct DroppedRecord {
   int64_t dropped_ns = 0;
@@ -125,6 +141,7 @@ std::string Encode(const CountersRecord& r);
 std::string Encode(const VolumeInfo& r);
 std::string Encode(const RunRecord& r);
 std::string Encode(const DroppedRecord& r);
+std::string Encode(const GatewayRecord& r);
 
 // Each returns kCorruption for an unknown version, a short or over-long value, or an
 // out-of-range field.
@@ -137,6 +154,7 @@ Result<CountersRecord> DecodeCounters(std::string_view v);
 Result<VolumeInfo> DecodeVolume(std::string_view v);
 Result<RunRecord> DecodeRun(std::string_view v);
 Result<DroppedRecord> DecodeDropped(std::string_view v);
+Result<GatewayRecord> DecodeGateway(std::string_view v);
 
 Attributes ToAttributes(InodeId ino, const InodeRecord& r);
 

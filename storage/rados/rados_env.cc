@@ -6,7 +6,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
-#include <random>
+#include <list>
 #include <set>
 
 #include "base/logging.h"
@@ -34,11 +34,6 @@ class DebugLogger final : public leveldb::Logger {
  private:
   const std::string prefix_;
 };
-
-uint64_t RandomNonce() {
-  std::random_device rd;
-  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
-}
 
 }  // namespace
 
@@ -386,6 +381,35 @@ leveldb::Status RadosEnv::LockFile(const std::string& fname, leveldb::FileLock**
   }
   *lock = new Lock(space);
   return leveldb::Status::OK();
+}
+
+leveldb::Status RadosEnv::LeaseHolder(const std::string& dir, std::string* gateway) {
+  gateway->clear();
+  leveldb::Status s;
+  Space* space = SpaceOfDir(dir, &s);
+  if (space == nullptr) return s;
+  int exclusive = 0;
+  std::string tag;
+  std::list<librados::locker_t> lockers;
+  const int r = space->io.list_lockers(std::string(kLockObject), std::string(kLockName), &exclusive,
+                                       &tag, &lockers);
+  if (r < 0 && Classify(r) != RadosOutcome::kNotFound) {
+    return RadosError(r, "list lockers", kLockObject);
+  }
+  if (r >= 0 && !lockers.empty()) *gateway = std::string(GatewayOfCookie(lockers.front().cookie));
+  return leveldb::Status::OK();
+}
+
+bool RadosEnv::HoldsLease(const std::string& dir) {
+  leveldb::Status s;
+  Space* space = SpaceOfDir(dir, &s);
+  if (space == nullptr) return false;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (!space->lock) return false;
+  }
+  const int64_t until = space->valid_until.load(std::memory_order_acquire);
+  return until != RadosLeaseLock::kUnowned && SteadyNowNs() < until;
 }
 
 leveldb::Status RadosEnv::UnlockFile(leveldb::FileLock* lock) {

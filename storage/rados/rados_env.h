@@ -95,11 +95,19 @@ class RadosEnv final : public leveldb::EnvWrapper {
   leveldb::Status SweepGarbage(const std::string& dir, size_t* removed);
   // Every object in directory `dir`'s namespace (tests and tools; walks the pool's PGs).
   leveldb::Status ListObjects(const std::string& dir, std::vector<std::string>* objects);
+  // The gateway holding the lease of directory `dir` ("" when nobody does: released, or
+  // lapsed — cls_lock drops expired lockers, judged by the OSD's clock).
+  leveldb::Status LeaseHolder(const std::string& dir, std::string* gateway);
+  // Whether this Env holds the lease of directory `dir` and it has certainly not lapsed
+  // (false once renewals failed for a lease's length: fenced, or cut off).
+  bool HoldsLease(const std::string& dir);
   // "pool 'P', namespace 'N'" for `dir`.
   std::string Describe(const std::string& dir) const;
   const RadosEnvOptions& options() const { return options_; }
   // The connection, for cluster-wide questions (pool capacity); lives as long as this.
   librados::Rados* cluster() { return &cluster_; }
+  // An IoCtx of the store's pool (no namespace set).
+  librados::IoCtx pool() const { return pool_; }
 
  private:
   struct Space;

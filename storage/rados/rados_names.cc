@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <random>
 
 namespace volumed::storage::rados {
 namespace {
@@ -66,6 +67,11 @@ std::optional<std::string> FileIdOfChunk(std::string_view object) {
     return std::nullopt;
   }
   return std::string(object.substr(0, slash));
+}
+
+uint64_t RandomNonce() {
+  std::random_device rd;
+  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
 }
 
 std::string MakeCookie(std::string_view gateway, uint64_t nonce) {

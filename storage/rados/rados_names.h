@@ -59,6 +59,8 @@ std::string ChunkObject(std::string_view file_id, uint64_t chunk);
 std::optional<std::string> FileIdOfChunk(std::string_view object);
 
 std::string MakeCookie(std::string_view gateway, uint64_t nonce);
+// A random nonce for a cookie or an instance id.
+uint64_t RandomNonce();
 // The gateway part of a cookie ("" when it has none).
 std::string_view GatewayOfCookie(std::string_view cookie);
 

@@ -4,7 +4,9 @@
 
 #include <chrono>
 
+#include "storage/kv.h"
 #include "storage/rados/rados_capacity.h"
+#include "storage/rados/rados_catalog_table.h"
 #include "storage/rados/rados_env.h"
 
 namespace volumed::storage::rados {
@@ -18,6 +20,20 @@ class RadosStore final : public StoreEnv {
   leveldb::Env* env() override { return env_.get(); }
   std::string Describe(const std::string& dir) const override { return env_->Describe(dir); }
   Result<StoreSpace> Capacity() override { return capacity_.Capacity(); }
+  Result<std::unique_ptr<CatalogTable>> OpenCatalogTable() override {
+    RadosCatalogTableOptions o;
+    o.namespace_prefix = env_->options().namespace_prefix;
+    o.gateway = env_->options().gateway_id;
+    o.lease = env_->options().lease;
+    return OpenRadosCatalogTable(env_->pool(), o);
+  }
+  std::string gateway_id() const override { return env_->options().gateway_id; }
+  Result<std::string> LeaseHolder(const std::string& dir) override {
+    std::string gateway;
+    VOLUMED_RETURN_IF_ERROR(FromLevelDb(env_->LeaseHolder(dir, &gateway)));
+    return gateway;
+  }
+  bool HoldsLease(const std::string& dir) override { return env_->HoldsLease(dir); }
 
  private:
   std::unique_ptr<RadosEnv> env_;
