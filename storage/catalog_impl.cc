@@ -123,6 +123,7 @@ class CatalogImpl final : public VolumeCatalog {
     VOLUMED_RETURN_IF_ERROR(factory_.CreateDir(VolumesDir()));
     if (options_.store != nullptr) {
       VOLUMED_ASSIGN_OR_RETURN(table_, options_.store->OpenCatalogTable());
+      if (table_ != nullptr) VOLUMED_RETURN_IF_ERROR(MigrateCatalogDatabase());
     }
     if (table_ == nullptr) {
       VOLUMED_ASSIGN_OR_RETURN(auto kv, factory_.Open(options_.data_dir + "/catalog"));
@@ -998,6 +999,32 @@ class CatalogImpl final : public VolumeCatalog {
       }
       VOLUMED_RETURN_IF_ERROR(Destroy(l, id, incarnation));
     }
+    return Status::Ok();
+  }
+
+  // A store written before its catalog moved into a table of the store's own kept it in
+  // a LevelDB (DATA/catalog): its records are copied into the (empty) table once, in one
+  // write; the database stays behind, unused.
+  Status MigrateCatalogDatabase() {
+    const std::string dir = options_.data_dir + "/catalog";
+    if (!factory_.DatabaseExists(dir)) return Status::Ok();
+    VOLUMED_ASSIGN_OR_RETURN(auto hold, table_->Exclusive());
+    VOLUMED_ASSIGN_OR_RETURN(auto next, table_->Get(keys::CatalogNextId()));
+    if (next) return Status::Ok();  // copied already
+    VOLUMED_ASSIGN_OR_RETURN(auto kv, factory_.Open(dir));
+    leveldb::WriteBatch batch;
+    size_t records = 0;
+    VOLUMED_RETURN_IF_ERROR(kv->Scan("", "", [&](std::string_view k, std::string_view v) {
+      // A run record belonged to the one server that used the store: it is this one's.
+      batch.Put(k == keys::CatalogRun() ? keys::CatalogRun(self_) : std::string(k),
+                leveldb::Slice(v.data(), v.size()));
+      ++records;
+      return true;
+    }));
+    if (records == 0) return Status::Ok();
+    VOLUMED_RETURN_IF_ERROR(table_->Write(&batch));
+    LOG_INFO("catalog: {} records copied from the catalog database in {} into the shared table",
+             records, dir);
     return Status::Ok();
   }
 
