@@ -169,10 +169,13 @@ int main(int argc, char** argv) {
   if (!files.ok()) return Fail(files.status());
   rpc::Server server(options);
 
-  // Locks: NLM + our own NSM, whose state and monitored hosts live in DATA/nsm.
-  volumed::storage::KvFactory nsm_kv(nullptr, volumed::storage::KvTuning{}, size_t{1} << 20);
+  // Locks: NLM + our own NSM, whose state and monitored hosts live in DATA/nsm on local
+  // disk, or in the shared store at DATA/gateway/<id>/nsm (its lease: our membership).
+  volumed::storage::KvFactory nsm_kv(*store_env ? (*store_env)->env() : nullptr,
+                                     volumed::storage::KvTuning{}, size_t{1} << 20);
   volumed::nlm::LockServicesOptions lock_options;
-  lock_options.nsm_dir = flags.data_dir + "/nsm";
+  lock_options.nsm_dir = volumed::nlm::GatewayNsmDir(
+      flags.data_dir, *store_env ? (*store_env)->gateway_id() : std::string());
   lock_options.kv_factory = &nsm_kv;
   lock_options.grace_period = std::chrono::seconds(flags.grace_period_s);
   lock_options.nsm_name = flags.nsm_name;

@@ -125,6 +125,9 @@ class StoreEnv : public CapacitySource {
   // How snapshots and forks copy a database in this store (storage/database_cloner.h);
   // null: by copying every file through env().
   virtual DatabaseCloner* cloner() { return nullptr; }
+  // This server's identity in a store several gateways share (README "Scaling out");
+  // "" for a store only this server uses.
+  virtual std::string gateway_id() const { return {}; }
 };
 
 struct StoreOptions {

@@ -13,6 +13,11 @@ constexpr auto kSweepInterval = std::chrono::minutes(5);
 
 }  // namespace
 
+std::string GatewayNsmDir(const std::string& data_dir, const std::string& gateway_id) {
+  if (gateway_id.empty()) return data_dir + "/nsm";
+  return data_dir + "/gateway/" + gateway_id + "/nsm";
+}
+
 Result<std::unique_ptr<LockServices>> LockServices::Open(const LockServicesOptions& options,
                                                          NlmHooks handles) {
   if (options.kv_factory == nullptr) return InvalidArgument("LockServices needs a KvFactory");
@@ -86,6 +91,39 @@ Status LockServices::Start() {
         if (n > 0) LOG_INFO("nsm: forgot {} idle host(s)", n);
       });
   return Status::Ok();
+}
+
+Result<size_t> LockServices::TakeOverGateway(const GatewayTakeover& takeover) {
+  if (takeover.nsm_dir.empty() || takeover.nsm_dir == options_.nsm_dir) {
+    return InvalidArgument("not another gateway's NSM database: '" + takeover.nsm_dir + "'");
+  }
+  if (takeover.mon_name.empty()) return InvalidArgument("a takeover needs the gateway's address");
+  std::vector<nsm::MonitoredHost> hosts;
+  uint32_t state = 0;
+  {
+    VOLUMED_ASSIGN_OR_RETURN(std::unique_ptr<nsm::NsmStore> theirs,
+                             nsm::NsmStore::Open(*options_.kv_factory, takeover.nsm_dir));
+    VOLUMED_ASSIGN_OR_RETURN(hosts, theirs->Hosts());
+    VOLUMED_ASSIGN_OR_RETURN(state, theirs->BumpState());
+    VOLUMED_RETURN_IF_ERROR(nsm_->Adopt(hosts));
+  }
+  if (hosts.empty()) {
+    LOG_INFO("nlm: took over '{}' ({}): no host held locks there; no grace period",
+             takeover.mon_name, takeover.nsm_dir);
+  } else {
+    nlm_->StartVolumeGrace(takeover.volume_ids, options_.grace_period);
+    LOG_INFO(
+        "nlm: took over '{}' ({}): grace period of {} ms on {} volume(s), {} host(s) to "
+        "reclaim",
+        takeover.mon_name, takeover.nsm_dir, options_.grace_period.count(),
+        takeover.volume_ids.size(), hosts.size());
+    nsm_->NotifyAs(takeover.mon_name, state, hosts);
+  }
+  if (Status s = options_.kv_factory->Destroy(takeover.nsm_dir); !s.ok()) {
+    LOG_WARN("nlm: took over '{}' but could not remove its NSM database {}: {}", takeover.mon_name,
+             takeover.nsm_dir, s.ToString());
+  }
+  return hosts.size();
 }
 
 VolumeLocks LockServices::ListLocks(uint64_t volume_id, size_t max) const {

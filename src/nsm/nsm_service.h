@@ -15,6 +15,8 @@
 //   - SM_MON / SM_UNMON / SM_UNMON_ALL / SM_SIMU_CRASH: only from loopback (a lock manager
 //     on this host); others get SM_STAT_FAIL / nothing. SM_STAT answers our state.
 //   - Sweep(): forgets hosts that hold nothing and were not seen for `forget_after`.
+//   - Failover (nlm/lock_services.h, TakeOverGateway): Adopt() makes a dead gateway's
+//     hosts ours; NotifyAs() tells them, in that gateway's name, that it restarted.
 // Every call to another host (SM_NOTIFY, the SM_MON callbacks) goes through the
 // OutboundCaller given at construction (nsm/outbound.h).
 //
@@ -77,6 +79,15 @@ class NsmService {
   Status Monitor(const std::string& host, const sockaddr_storage& addr);
   // Forgets idle hosts (see the header comment); returns how many.
   size_t Sweep();
+  // Makes `hosts` (another status monitor's) ours: each is recorded durably, so that our
+  // own restart notifies it too, then known like a monitored host. A host already known
+  // here keeps its entry. Not bounded by max_hosts: the other monitor was bounded.
+  Status Adopt(const std::vector<MonitoredHost>& hosts);
+  // Sends SM_NOTIFY(mon_name, state) to each of `hosts` (retried as at Start), from the
+  // address `mon_name` when it is a numeric address of this host of the peer's family,
+  // else from whatever address the route picks.
+  void NotifyAs(const std::string& mon_name, uint32_t state,
+                const std::vector<MonitoredHost>& hosts);
   // Hosts known now (recorded ones and those monitored since start).
   std::vector<MonitoredHost> hosts() const;
   // SM_NOTIFY sends still queued or running, for tests.
@@ -104,7 +115,8 @@ class NsmService {
   };
 
   Status BumpState();
-  void NotifyHost(const MonitoredHost& host, uint32_t state, int attempt);
+  // `as`: the name to notify under; empty: ours (NsmOptions::our_name or the routed address).
+  void NotifyHost(const MonitoredHost& host, uint32_t state, int attempt, const std::string& as);
   void CallBackLocal(const Registration& reg, const std::string& mon_name, int32_t state);
 
   NsmStore& store_;

@@ -73,6 +73,13 @@ Status NsmStore::SetState(uint32_t state) {
   return kv_->Write(&batch, /*sync=*/true);
 }
 
+Result<uint32_t> NsmStore::BumpState() {
+  VOLUMED_ASSIGN_OR_RETURN(uint32_t old, State());
+  const uint32_t next = (old % 2 == 1) ? old + 2 : old + 1;
+  VOLUMED_RETURN_IF_ERROR(SetState(next));
+  return next;
+}
+
 Status NsmStore::PutHost(const MonitoredHost& host) {
   if (host.name.empty()) return InvalidArgument("empty host name");
   VOLUMED_ASSIGN_OR_RETURN(std::string value, EncodeHost(host));

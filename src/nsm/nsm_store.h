@@ -40,6 +40,9 @@ class NsmStore {
   // The stored state number; 0 when none was ever stored.
   Result<uint32_t> State() const;
   Status SetState(uint32_t state);
+  // Moves the stored state to the next odd number (odd = up; every start, simulated crash
+  // and takeover by another gateway moves on, so peers see a change) and returns it.
+  Result<uint32_t> BumpState();
   Status PutHost(const MonitoredHost& host);
   Status RemoveHost(const std::string& name);
   Result<std::vector<MonitoredHost>> Hosts() const;

@@ -18,6 +18,7 @@ class RadosStore final : public StoreEnv {
   leveldb::Env* env() override { return env_.get(); }
   std::string Describe(const std::string& dir) const override { return env_->Describe(dir); }
   Result<StoreSpace> Capacity() override { return capacity_.Capacity(); }
+  std::string gateway_id() const override { return env_->options().gateway_id; }
 
  private:
   std::unique_ptr<RadosEnv> env_;
