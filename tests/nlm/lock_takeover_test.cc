@@ -4,7 +4,6 @@
 // removes its database; and NlmService's per-volume grace period — reclaims granted and
 // everything else refused with DENIED_GRACE_PERIOD on the volumes taken over, other
 // volumes untouched, until it ends — beside the whole server's grace after a start.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <leveldb/env.h>
 #include <leveldb/helpers/memenv.h>
@@ -14,12 +13,11 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
-#include <set>
-#include <span>
 #include <string>
 #include <vector>
 
 #include "base/socket_address.h"
+#include "fake_handles.h"
 #include "nlm/lock_services.h"
 #include "nlm4_prot.h"
 #include "nsm_prot.h"
@@ -39,37 +37,6 @@ xdrproc_t X(bool_t (*fn)(XDR*, T*)) {
 }
 
 constexpr char kData[] = "/data";
-
-rpc::CallContext Client(uint32_t ip) {
-  rpc::CallContext ctx;
-  auto* a4 = reinterpret_cast<sockaddr_in*>(&ctx.peer);
-  a4->sin_family = AF_INET;
-  a4->sin_addr.s_addr = htonl(ip);
-  a4->sin_port = htons(801);
-  ctx.peer_len = sizeof(sockaddr_in);
-  ctx.prog = NLM_PROG;
-  ctx.vers = NLM4_VERS;
-  ctx.transport = rpc::Transport::kTcp;
-  ctx.cred.flavor = AUTH_SYS;
-  return ctx;
-}
-
-// File handles are 16 bytes: the volume id, then the inode.
-NlmHooks Handles() {
-  NlmHooks hooks;
-  hooks.decode_handle = [](std::span<const uint8_t> fh) -> Result<FileKey> {
-    if (fh.size() != 16) return Status(Status::Code::kBadHandle, "not ours");
-    FileKey key;
-    std::memcpy(&key.volume_id, fh.data(), 8);
-    std::memcpy(&key.inode, fh.data() + 8, 8);
-    return key;
-  };
-  hooks.resolve_handle = [decode = hooks.decode_handle](const rpc::CallContext&,
-                                                        std::span<const uint8_t> fh) {
-    return decode(fh);
-  };
-  return hooks;
-}
 
 // A LOCK request's arguments on inode 1 of `volume`, bytes 0-9, owner `host`.
 class LockArgs {
@@ -112,7 +79,7 @@ class LockTakeoverTest : public ::testing::Test {
     o.nsm_name = "192.0.2.101";  // how clients know this gateway
     o.check_other_monitor = false;
     o.caller = caller_.get();
-    auto ls = LockServices::Open(o, Handles());
+    auto ls = LockServices::Open(o, FakeHandles());
     EXPECT_TRUE(ls.ok()) << ls.status().ToString();
     if (!ls.ok()) return nullptr;
     EXPECT_TRUE((*ls)->Start().ok());
@@ -139,7 +106,7 @@ class LockTakeoverTest : public ::testing::Test {
 
   static nlm4_stats Lock(LockServices& ls, const LockArgs& a, uint32_t ip = 0xc0000207) {
     nlm4_res r{};
-    ls.nlm().Lock(Client(ip), NLM4_VERS, a.lock(), /*monitored=*/true, &r);
+    ls.nlm().Lock(NlmCaller(ip), NLM4_VERS, a.lock(), /*monitored=*/true, &r);
     const nlm4_stats stat = r.stat.stat;
     xdr_free(X(xdr_nlm4_res), reinterpret_cast<char*>(&r));
     return stat;
@@ -148,7 +115,7 @@ class LockTakeoverTest : public ::testing::Test {
   static nlm4_stats Test(LockServices& ls, const LockArgs& a) {
     nlm4_testres r{};
     const nlm4_testargs args = a.test();
-    ls.nlm().Test(Client(0xc0000208), args, &r);
+    ls.nlm().Test(NlmCaller(0xc0000208), args, &r);
     const nlm4_stats stat = r.stat.stat;
     xdr_free(X(xdr_nlm4_testres), reinterpret_cast<char*>(&r));
     return stat;
