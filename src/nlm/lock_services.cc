@@ -106,6 +106,7 @@ Result<size_t> LockServices::TakeOverGateway(const GatewayTakeover& takeover) {
     VOLUMED_ASSIGN_OR_RETURN(hosts, theirs->Hosts());
     VOLUMED_ASSIGN_OR_RETURN(state, theirs->BumpState());
     VOLUMED_RETURN_IF_ERROR(nsm_->Adopt(hosts));
+    VOLUMED_RETURN_IF_ERROR(nsm_->AddAlias({takeover.mon_name, state}));
   }
   if (hosts.empty()) {
     LOG_INFO("nlm: took over '{}' ({}): no host held locks there; no grace period",
@@ -124,6 +125,12 @@ Result<size_t> LockServices::TakeOverGateway(const GatewayTakeover& takeover) {
              takeover.nsm_dir, s.ToString());
   }
   return hosts.size();
+}
+
+Status LockServices::ReleaseGatewayAddress(const std::string& mon_name) {
+  VOLUMED_RETURN_IF_ERROR(nsm_->RemoveAlias(mon_name));
+  LOG_INFO("nsm: no longer announcing ourselves as '{}'", mon_name);
+  return Status::Ok();
 }
 
 VolumeLocks LockServices::ListLocks(uint64_t volume_id, size_t max) const {

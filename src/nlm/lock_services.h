@@ -111,8 +111,10 @@ class LockServices {
   //      (kIoError naming the owner) while that gateway's lease lives, and fences it
   //      (blocklist) when the lease lapsed: it can never write again. An error here
   //      changes nothing; try again later;
-  //   2. bumps its stored state (durably) and copies its hosts into our NSM database, so
-  //      that a restart of ours notifies them too;
+  //   2. bumps its stored state (durably), copies its hosts into our NSM database and
+  //      records mon_name with that state as an alias of ours, so that a restart of ours
+  //      notifies them too, under mon_name with a state moved on again (until
+  //      ReleaseGatewayAddress);
   //   3. when it had hosts: starts the grace period (LockServicesOptions::grace_period)
   //      for exactly `volume_ids` — only reclaims on them until it ends, other volumes
   //      untouched — and queues SM_NOTIFY(mon_name, new state) to every host, from
@@ -122,6 +124,10 @@ class LockServices {
   // An error in step 2 leaves its database (with a bumped state) in place for the next
   // attempt; hosts already copied stay ours. Returns how many hosts are notified.
   Result<size_t> TakeOverGateway(const GatewayTakeover& takeover);
+  // This gateway no longer answers on `mon_name`, an address it took over (it moved to
+  // another gateway): our restarts stop notifying under it — a notification in the name
+  // of a server that is not in grace would make its clients' reclaims fail.
+  Status ReleaseGatewayAddress(const std::string& mon_name);
 
   // Admin.
   VolumeLocks ListLocks(uint64_t volume_id, size_t max) const;

@@ -90,6 +90,11 @@ Status NsmService::BumpState() {
 Result<size_t> NsmService::Start() {
   VOLUMED_RETURN_IF_ERROR(BumpState());
   VOLUMED_ASSIGN_OR_RETURN(std::vector<MonitoredHost> hosts, store_.Hosts());
+  VOLUMED_ASSIGN_OR_RETURN(std::vector<NsmAlias> aliases, store_.Aliases());
+  for (NsmAlias& alias : aliases) {
+    alias.state = NextUpState(alias.state);
+    VOLUMED_RETURN_IF_ERROR(store_.PutAlias(alias));
+  }
   uint32_t state = 0;
   {
     std::lock_guard lock(mu_);
@@ -100,6 +105,7 @@ Result<size_t> NsmService::Start() {
   for (const MonitoredHost& h : hosts) {
     executor_->Post([this, h, state] { NotifyHost(h, state, 1, {}); });
   }
+  for (const NsmAlias& alias : aliases) NotifyAs(alias.name, alias.state, hosts);
   return hosts.size();
 }
 
@@ -195,6 +201,10 @@ Status NsmService::Adopt(const std::vector<MonitoredHost>& hosts) {
   }
   return Status::Ok();
 }
+
+Status NsmService::AddAlias(const NsmAlias& alias) { return store_.PutAlias(alias); }
+
+Status NsmService::RemoveAlias(const std::string& name) { return store_.RemoveAlias(name); }
 
 void NsmService::NotifyAs(const std::string& mon_name, uint32_t state,
                           const std::vector<MonitoredHost>& hosts) {

@@ -6,7 +6,9 @@
 //     holding locks before, so that their lock managers reclaim (during our grace period).
 //     Our name, as each client knows us, is --nsm-name if set, else the local address the
 //     route to that client uses (what a client mounted us by). Hosts whose address is one
-//     of ours are skipped: that would be ourselves.
+//     of ours are skipped: that would be ourselves. Then the same under each alias (the
+//     service address of a gateway we took over, nsm_store.h), with that alias's state
+//     moved on, sent from that address when it is up here.
 //   - Monitor(host, addr): called by NLM before a host's lock is granted; records it
 //     durably the first time (NsmStore), afterwards only in memory.
 //   - SM_NOTIFY from a client's statd (it rebooted): the host's locks are released
@@ -16,7 +18,8 @@
 //     on this host); others get SM_STAT_FAIL / nothing. SM_STAT answers our state.
 //   - Sweep(): forgets hosts that hold nothing and were not seen for `forget_after`.
 //   - Failover (nlm/lock_services.h, TakeOverGateway): Adopt() makes a dead gateway's
-//     hosts ours; NotifyAs() tells them, in that gateway's name, that it restarted.
+//     hosts ours; AddAlias() records its name, so our restarts notify under it too;
+//     NotifyAs() tells its hosts, in its name, that it restarted.
 // Every call to another host (SM_NOTIFY, the SM_MON callbacks) goes through the
 // OutboundCaller given at construction (nsm/outbound.h).
 //
@@ -83,6 +86,10 @@ class NsmService {
   // own restart notifies it too, then known like a monitored host. A host already known
   // here keeps its entry. Not bounded by max_hosts: the other monitor was bounded.
   Status Adopt(const std::vector<MonitoredHost>& hosts);
+  // Records (durably) that we also announce ourselves as `alias.name`, last with
+  // `alias.state`; RemoveAlias forgets it (that address is served elsewhere now).
+  Status AddAlias(const NsmAlias& alias);
+  Status RemoveAlias(const std::string& name);
   // Sends SM_NOTIFY(mon_name, state) to each of `hosts` (retried as at Start), from the
   // address `mon_name` when it is a numeric address of this host of the peer's family,
   // else from whatever address the route picks.

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "base/socket_address.h"
@@ -131,7 +132,9 @@ struct Notified {
   std::string mon_name;
   int state = 0;
   std::string source;  // "" when not bound
-  bool operator<(const Notified& o) const { return to < o.to; }
+  bool operator<(const Notified& o) const {
+    return std::tie(to, mon_name) < std::tie(o.to, o.mon_name);
+  }
   bool operator==(const Notified&) const = default;
 };
 
@@ -173,17 +176,26 @@ TEST_F(LockTakeoverTest, NotifiesTheDeadGatewaysHostsInItsNameAndAdoptsThem) {
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names, (std::vector<std::string>{"client1@192.0.2.7", "client2@192.0.2.8"}));
 
-  // Durably: our next start notifies them, in our own name.
+  // Durably: our next start notifies them in our own name (state 1 → 3) and in the
+  // taken-over one (its state moved on again, 7 → 9), whichever they mounted.
   ls.reset();
   caller_ = std::make_unique<nsm::RecordingCaller>();
   ls = Services();
   ASSERT_NE(ls, nullptr);
-  const std::vector<Notified> restart = Decode(Sent(*ls, 2));
-  ASSERT_EQ(restart.size(), 2u);
-  EXPECT_EQ(restart[0].to, "192.0.2.7");
-  EXPECT_EQ(restart[0].mon_name, "192.0.2.101");
-  EXPECT_EQ(restart[1].to, "192.0.2.8");
+  EXPECT_EQ(Decode(Sent(*ls, 4)), (std::vector<Notified>{{"192.0.2.7", "192.0.2.101", 3, ""},
+                                                         {"192.0.2.7", "198.51.100.12", 9, ""},
+                                                         {"192.0.2.8", "192.0.2.101", 3, ""},
+                                                         {"192.0.2.8", "198.51.100.12", 9, ""}}));
   EXPECT_TRUE(ls->nlm().InGrace());  // they may reclaim: the whole server's grace
+
+  // The address moved on: later starts notify in our own name only.
+  ASSERT_TRUE(ls->ReleaseGatewayAddress("198.51.100.12").ok());
+  ls.reset();
+  caller_ = std::make_unique<nsm::RecordingCaller>();
+  ls = Services();
+  ASSERT_NE(ls, nullptr);
+  EXPECT_EQ(Decode(Sent(*ls, 2)), (std::vector<Notified>{{"192.0.2.7", "192.0.2.101", 5, ""},
+                                                         {"192.0.2.8", "192.0.2.101", 5, ""}}));
 }
 
 TEST_F(LockTakeoverTest, SendsFromTheTakenOverAddressWhenItIsOurs) {
