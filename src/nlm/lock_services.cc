@@ -99,14 +99,26 @@ Result<size_t> LockServices::TakeOverGateway(const GatewayTakeover& takeover) {
   }
   if (takeover.mon_name.empty()) return InvalidArgument("a takeover needs the gateway's address");
   std::vector<nsm::MonitoredHost> hosts;
-  uint32_t state = 0;
+  // Every name its clients may know it by: its own address, then the addresses it had
+  // taken over itself (its aliases), each with its state moved on — durably in its
+  // database first, so that a takeover cut short and retried never announces a state
+  // twice.
+  std::vector<nsm::NsmAlias> names;
   {
     VOLUMED_ASSIGN_OR_RETURN(std::unique_ptr<nsm::NsmStore> theirs,
                              nsm::NsmStore::Open(*options_.kv_factory, takeover.nsm_dir));
     VOLUMED_ASSIGN_OR_RETURN(hosts, theirs->Hosts());
-    VOLUMED_ASSIGN_OR_RETURN(state, theirs->BumpState());
+    VOLUMED_ASSIGN_OR_RETURN(std::vector<nsm::NsmAlias> aliases, theirs->Aliases());
+    VOLUMED_ASSIGN_OR_RETURN(const uint32_t state, theirs->BumpState());
+    names.push_back({takeover.mon_name, state});
+    for (nsm::NsmAlias& alias : aliases) {
+      if (alias.name == takeover.mon_name || alias.name == options_.nsm_name) continue;
+      alias.state = nsm::NextUpState(alias.state);
+      VOLUMED_RETURN_IF_ERROR(theirs->PutAlias(alias));
+      names.push_back(alias);
+    }
     VOLUMED_RETURN_IF_ERROR(nsm_->Adopt(hosts));
-    VOLUMED_RETURN_IF_ERROR(nsm_->AddAlias({takeover.mon_name, state}));
+    for (const nsm::NsmAlias& name : names) VOLUMED_RETURN_IF_ERROR(nsm_->AddAlias(name));
   }
   if (hosts.empty()) {
     LOG_INFO("nlm: took over '{}' ({}): no host held locks there; no grace period",
@@ -118,7 +130,7 @@ Result<size_t> LockServices::TakeOverGateway(const GatewayTakeover& takeover) {
         "reclaim",
         takeover.mon_name, takeover.nsm_dir, options_.grace_period.count(),
         takeover.volume_ids.size(), hosts.size());
-    nsm_->NotifyAs(takeover.mon_name, state, hosts);
+    for (const nsm::NsmAlias& name : names) nsm_->NotifyAs(name.name, name.state, hosts);
   }
   if (Status s = options_.kv_factory->Destroy(takeover.nsm_dir); !s.ok()) {
     LOG_WARN("nlm: took over '{}' but could not remove its NSM database {}: {}", takeover.mon_name,

@@ -111,14 +111,18 @@ class LockServices {
   //      (kIoError naming the owner) while that gateway's lease lives, and fences it
   //      (blocklist) when the lease lapsed: it can never write again. An error here
   //      changes nothing; try again later;
-  //   2. bumps its stored state (durably), copies its hosts into our NSM database and
-  //      records mon_name with that state as an alias of ours, so that a restart of ours
-  //      notifies them too, under mon_name with a state moved on again (until
+  //   2. bumps its stored state (durably), and likewise the state of each of its own
+  //      aliases (addresses it had taken over from others, not our nsm_name); copies its
+  //      hosts into our NSM database and records mon_name and those aliases, with their
+  //      new states, as aliases of ours, so that a restart of ours notifies its hosts
+  //      too, under each of those names with a state moved on again (until
   //      ReleaseGatewayAddress);
   //   3. when it had hosts: starts the grace period (LockServicesOptions::grace_period)
   //      for exactly `volume_ids` — only reclaims on them until it ends, other volumes
-  //      untouched — and queues SM_NOTIFY(mon_name, new state) to every host, from
-  //      mon_name when that address is ours (retried in the background, as at Start);
+  //      untouched — and queues SM_NOTIFY(name, new state) to every host for mon_name
+  //      and each of its aliases, from that address when it is up on this host (retried
+  //      in the background, as at Start). The addresses it held all move to us, then;
+  //      `volume_ids` are all its volumes;
   //   4. closes and destroys its NSM database (a failure there is logged, not returned:
   //      the takeover itself is done).
   // An error in step 2 leaves its database (with a bumped state) in place for the next

@@ -87,13 +87,15 @@ class LockTakeoverTest : public ::testing::Test {
     return std::move(ls).value();
   }
 
-  // The dead gateway gw2's NSM database: state 5 (up), two client hosts.
-  std::string DeadGateway(std::vector<MonitoredHost> hosts) {
+  // The dead gateway gw2's NSM database: state 5 (up), `hosts`, `aliases`.
+  std::string DeadGateway(std::vector<MonitoredHost> hosts,
+                          std::vector<nsm::NsmAlias> aliases = {}) {
     const std::string dir = GatewayNsmDir(kData, "gw2");
     auto store = NsmStore::Open(factory_, dir);
     EXPECT_TRUE(store.ok()) << store.status().ToString();
     EXPECT_TRUE((*store)->SetState(5).ok());
     for (const MonitoredHost& h : hosts) EXPECT_TRUE((*store)->PutHost(h).ok());
+    for (const nsm::NsmAlias& a : aliases) EXPECT_TRUE((*store)->PutAlias(a).ok());
     return dir;
   }
 
@@ -175,8 +177,38 @@ TEST_F(LockTakeoverTest, NotifiesTheDeadGatewaysHostsInItsNameAndAdoptsThem) {
   for (const MonitoredHost& h : ls->nsm().hosts()) names.push_back(h.name + "@" + h.address);
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names, (std::vector<std::string>{"client1@192.0.2.7", "client2@192.0.2.8"}));
+}
 
-  // Durably: our next start notifies them in our own name (state 1 → 3) and in the
+TEST_F(LockTakeoverTest, TheDeadGatewaysOwnAliasesMoveWithIt) {
+  // gw2 had itself taken over 198.51.100.13 (its state there 3): its clients are told in
+  // that name too.
+  const std::string dead =
+      DeadGateway({{"client1", "192.0.2.7", 100}}, {{"198.51.100.13", 3}, {"192.0.2.101", 1}});
+  auto ls = Services();
+  ASSERT_NE(ls, nullptr);
+  auto n = ls->TakeOverGateway({dead, "198.51.100.12", {7}});
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  // Not under our own name (192.0.2.101): that one is ours alone.
+  EXPECT_EQ(Decode(Sent(*ls, 2)), (std::vector<Notified>{{"192.0.2.7", "198.51.100.12", 7, ""},
+                                                         {"192.0.2.7", "198.51.100.13", 5, ""}}));
+  // And on our restart: under our name and both of gw2's, each moved on.
+  ls.reset();
+  caller_ = std::make_unique<nsm::RecordingCaller>();
+  ls = Services();
+  ASSERT_NE(ls, nullptr);
+  EXPECT_EQ(Decode(Sent(*ls, 3)), (std::vector<Notified>{{"192.0.2.7", "192.0.2.101", 3, ""},
+                                                         {"192.0.2.7", "198.51.100.12", 9, ""},
+                                                         {"192.0.2.7", "198.51.100.13", 7, ""}}));
+}
+
+TEST_F(LockTakeoverTest, OurRestartsNotifyInTheTakenOverNameUntilItIsReleased) {
+  const std::string dead =
+      DeadGateway({{"client1", "192.0.2.7", 100}, {"client2", "192.0.2.8", 200}});
+  auto ls = Services();
+  ASSERT_NE(ls, nullptr);
+  ASSERT_TRUE(ls->TakeOverGateway({dead, "198.51.100.12", {7}}).ok());
+  EXPECT_EQ(Sent(*ls, 2).size(), 2u);
+  // Our next start notifies them in our own name (state 1 → 3) and in the
   // taken-over one (its state moved on again, 7 → 9), whichever they mounted.
   ls.reset();
   caller_ = std::make_unique<nsm::RecordingCaller>();
