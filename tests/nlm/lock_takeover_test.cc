@@ -87,6 +87,13 @@ class LockTakeoverTest : public ::testing::Test {
     return std::move(ls).value();
   }
 
+  // Stops `ls` and starts the services again on the same store, with a fresh caller.
+  std::unique_ptr<LockServices> Restart(std::unique_ptr<LockServices> ls) {
+    ls.reset();
+    caller_ = std::make_unique<nsm::RecordingCaller>();
+    return Services();
+  }
+
   // The dead gateway gw2's NSM database: state 5 (up), `hosts`, `aliases`.
   std::string DeadGateway(std::vector<MonitoredHost> hosts,
                           std::vector<nsm::NsmAlias> aliases = {}) {
@@ -192,9 +199,7 @@ TEST_F(LockTakeoverTest, TheDeadGatewaysOwnAliasesMoveWithIt) {
   EXPECT_EQ(Decode(Sent(*ls, 2)), (std::vector<Notified>{{"192.0.2.7", "198.51.100.12", 7, ""},
                                                          {"192.0.2.7", "198.51.100.13", 5, ""}}));
   // And on our restart: under our name and both of gw2's, each moved on.
-  ls.reset();
-  caller_ = std::make_unique<nsm::RecordingCaller>();
-  ls = Services();
+  ls = Restart(std::move(ls));
   ASSERT_NE(ls, nullptr);
   EXPECT_EQ(Decode(Sent(*ls, 3)), (std::vector<Notified>{{"192.0.2.7", "192.0.2.101", 3, ""},
                                                          {"192.0.2.7", "198.51.100.12", 9, ""},
@@ -210,9 +215,7 @@ TEST_F(LockTakeoverTest, OurRestartsNotifyInTheTakenOverNameUntilItIsReleased) {
   EXPECT_EQ(Sent(*ls, 2).size(), 2u);
   // Our next start notifies them in our own name (state 1 → 3) and in the
   // taken-over one (its state moved on again, 7 → 9), whichever they mounted.
-  ls.reset();
-  caller_ = std::make_unique<nsm::RecordingCaller>();
-  ls = Services();
+  ls = Restart(std::move(ls));
   ASSERT_NE(ls, nullptr);
   EXPECT_EQ(Decode(Sent(*ls, 4)), (std::vector<Notified>{{"192.0.2.7", "192.0.2.101", 3, ""},
                                                          {"192.0.2.7", "198.51.100.12", 9, ""},
@@ -222,9 +225,7 @@ TEST_F(LockTakeoverTest, OurRestartsNotifyInTheTakenOverNameUntilItIsReleased) {
 
   // The address moved on: later starts notify in our own name only.
   ASSERT_TRUE(ls->ReleaseGatewayAddress("198.51.100.12").ok());
-  ls.reset();
-  caller_ = std::make_unique<nsm::RecordingCaller>();
-  ls = Services();
+  ls = Restart(std::move(ls));
   ASSERT_NE(ls, nullptr);
   EXPECT_EQ(Decode(Sent(*ls, 2)), (std::vector<Notified>{{"192.0.2.7", "192.0.2.101", 5, ""},
                                                          {"192.0.2.8", "192.0.2.101", 5, ""}}));
