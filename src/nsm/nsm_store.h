@@ -1,6 +1,7 @@
 // NsmStore: what the status monitor must remember across restarts — our own NSM state
 // number and the client hosts that hold (or held) locks here — in a small LevelDB
-// (DATA/nsm/) opened through storage::KvFactory, so all file access goes through the
+// (DATA/nsm/, or DATA/gateway/<id>/nsm in a shared store: nlm/lock_services.h GatewayNsmDir)
+// opened through storage::KvFactory, so all file access goes through the
 // store's leveldb::Env (DESIGN.md §11). Every change is a synced write: a host is on disk
 // before its first lock is granted.
 //
