@@ -105,8 +105,11 @@ class LockServices {
   Status Start();
 
   // Failover, after Start: takes over the locks side of the dead gateway `takeover`
-  // describes. Call it once its volumes are recorded as ours and, ideally, its service
-  // address is up on this host. In order:
+  // describes. Call it only once its volumes are recorded as ours (their handles resolve
+  // here), ideally with its service address already up on this host: Linux lockd gives a
+  // lock up for good when its reclaim is answered DENIED_GRACE_PERIOD ("spurious grace
+  // period reject", fs/lockd/clntproc.c), which is what a volume served elsewhere
+  // answers — while an unreachable address only makes it retry. In order:
   //   1. opens its NSM database through our KvFactory. On RADOS this fails at once
   //      (kIoError naming the owner) while that gateway's lease lives, and fences it
   //      (blocklist) when the lease lapsed: it can never write again. An error here
