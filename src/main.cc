@@ -23,6 +23,7 @@
 #include "base/result.h"
 #include "base/status.h"
 #include "config/server_flags.h"
+#include "gateway/failover.h"
 #include "monitor/http_listener.h"
 #include "monitor/status_source.h"
 #include "nlm/lock_services.h"
@@ -169,10 +170,13 @@ int main(int argc, char** argv) {
   if (!files.ok()) return Fail(files.status());
   rpc::Server server(options);
 
-  // Locks: NLM + our own NSM, whose state and monitored hosts live in DATA/nsm.
-  volumed::storage::KvFactory nsm_kv(nullptr, volumed::storage::KvTuning{}, size_t{1} << 20);
+  // Locks: NLM + our own NSM, whose state and monitored hosts live in DATA/nsm on local
+  // disk, or in the shared store at DATA/gateway/<id>/nsm (its lease: our membership).
+  volumed::storage::KvFactory nsm_kv(*store_env ? (*store_env)->env() : nullptr,
+                                     volumed::storage::KvTuning{}, size_t{1} << 20);
   volumed::nlm::LockServicesOptions lock_options;
-  lock_options.nsm_dir = flags.data_dir + "/nsm";
+  lock_options.nsm_dir = volumed::storage::GatewayMembershipDir(
+      flags.data_dir, *store_env ? (*store_env)->gateway_id() : std::string());
   lock_options.kv_factory = &nsm_kv;
   lock_options.grace_period = std::chrono::seconds(flags.grace_period_s);
   lock_options.nsm_name = flags.nsm_name;
@@ -218,12 +222,35 @@ int main(int argc, char** argv) {
     if (!started.ok()) return Fail(started.status());
     http_listener = std::move(*started);
   }
+  // A gateway of a shared store (README "Scaling out"): keeps its membership and record,
+  // adopts the gateways that die (src/gateway/failover.h).
+  std::unique_ptr<volumed::gateway::Failover> failover;
+  if (!(*files)->catalog().MembershipDir().empty()) {
+    volumed::gateway::FailoverOptions fo;
+    fo.period = std::chrono::milliseconds(flags.ceph_lease_s * 1000 / 3);
+    fo.add_address = [](const std::string& address) {
+      return Status(Status::Code::kNotSupported,
+                    "no --service-interface to bring up " + address + " on");
+    };
+    fo.remove_address = [](const std::string&) {};
+    fo.take_over_locks = [ls = locks->get()](const volumed::storage::GatewayAdoption& a) {
+      return ls->TakeOverGateway({a.membership_dir, a.address, a.volumes}).status();
+    };
+    fo.fenced = [] {
+      LOG_ERROR("volumed: exiting: this gateway was fenced (a service manager restarts it)");
+      std::fflush(nullptr);
+      _exit(75);
+    };
+    failover = std::make_unique<volumed::gateway::Failover>(&(*files)->catalog(), fo);
+    if (Status s = failover->Start(); !s.ok()) return Fail(s);
+  }
   LOG_INFO("volumed: serving (data {}, store {}{}, pid {})", flags.data_dir, flags.store,
            flags.store == "rados" ? " pool " + flags.ceph_pool : "", getpid());
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
   LOG_INFO("volumed: {} received, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  if (failover) failover->Stop();
   if (http_listener) http_listener->Stop();
   (*admin)->Stop();
   server.Stop();

@@ -22,8 +22,13 @@ GatewayRegistry::GatewayRegistry(CatalogTable* table, StoreEnv* store, leveldb::
       data_dir_(std::move(data_dir)),
       self_(store->gateway_id()) {}
 
+std::string GatewayMembershipDir(const std::string& data_dir, std::string_view id) {
+  if (id.empty()) return data_dir + "/nsm";
+  return data_dir + "/gateway/" + std::string(id) + "/nsm";
+}
+
 std::string GatewayRegistry::MembershipDir(std::string_view id) const {
-  return data_dir_ + "/gateway/" + std::string(id) + "/nsm";
+  return GatewayMembershipDir(data_dir_, id);
 }
 
 Result<bool> GatewayRegistry::Live(std::string_view id) {

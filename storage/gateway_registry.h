@@ -39,6 +39,11 @@ class WriteBatch;
 
 namespace volumed::storage {
 
+// Gateway `id`'s membership directory, where its status monitor's database lives (and
+// whose lease is its membership): DATA/gateway/<id>/nsm; DATA/nsm when the store is not
+// shared (`id` "").
+std::string GatewayMembershipDir(const std::string& data_dir, std::string_view id);
+
 class GatewayRegistry {
  public:
   // `table`, `store` and `env` (the store's Env) outlive this.

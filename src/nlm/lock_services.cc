@@ -88,6 +88,58 @@ Status LockServices::Start() {
   return Status::Ok();
 }
 
+Result<size_t> LockServices::TakeOverGateway(const GatewayTakeover& takeover) {
+  if (takeover.nsm_dir.empty() || takeover.nsm_dir == options_.nsm_dir) {
+    return InvalidArgument("not another gateway's NSM database: '" + takeover.nsm_dir + "'");
+  }
+  if (takeover.mon_name.empty()) return InvalidArgument("a takeover needs the gateway's address");
+  std::vector<nsm::MonitoredHost> hosts;
+  // Every name its clients may know it by: its own address, then the addresses it had
+  // taken over itself (its aliases), each with its state moved on — durably in its
+  // database first, so that a takeover cut short and retried never announces a state
+  // twice.
+  std::vector<nsm::NsmAlias> names;
+  {
+    VOLUMED_ASSIGN_OR_RETURN(std::unique_ptr<nsm::NsmStore> theirs,
+                             nsm::NsmStore::Open(*options_.kv_factory, takeover.nsm_dir));
+    VOLUMED_ASSIGN_OR_RETURN(hosts, theirs->Hosts());
+    VOLUMED_ASSIGN_OR_RETURN(std::vector<nsm::NsmAlias> aliases, theirs->Aliases());
+    VOLUMED_ASSIGN_OR_RETURN(const uint32_t state, theirs->BumpState());
+    names.push_back({takeover.mon_name, state});
+    for (nsm::NsmAlias& alias : aliases) {
+      if (alias.name == takeover.mon_name || alias.name == options_.nsm_name) continue;
+      alias.state = nsm::NextUpState(alias.state);
+      VOLUMED_RETURN_IF_ERROR(theirs->PutAlias(alias));
+      names.push_back(alias);
+    }
+    VOLUMED_RETURN_IF_ERROR(nsm_->Adopt(hosts));
+    for (const nsm::NsmAlias& name : names) VOLUMED_RETURN_IF_ERROR(nsm_->AddAlias(name));
+  }
+  if (hosts.empty()) {
+    LOG_INFO("nlm: took over '{}' ({}): no host held locks there; no grace period",
+             takeover.mon_name, takeover.nsm_dir);
+  } else {
+    nlm_->StartVolumeGrace(takeover.volume_ids, options_.grace_period);
+    LOG_INFO(
+        "nlm: took over '{}' ({}): grace period of {} ms on {} volume(s), {} host(s) to "
+        "reclaim",
+        takeover.mon_name, takeover.nsm_dir, options_.grace_period.count(),
+        takeover.volume_ids.size(), hosts.size());
+    for (const nsm::NsmAlias& name : names) nsm_->NotifyAs(name.name, name.state, hosts);
+  }
+  if (Status s = options_.kv_factory->Destroy(takeover.nsm_dir); !s.ok()) {
+    LOG_WARN("nlm: took over '{}' but could not remove its NSM database {}: {}", takeover.mon_name,
+             takeover.nsm_dir, s.ToString());
+  }
+  return hosts.size();
+}
+
+Status LockServices::ReleaseGatewayAddress(const std::string& mon_name) {
+  VOLUMED_RETURN_IF_ERROR(nsm_->RemoveAlias(mon_name));
+  LOG_INFO("nsm: no longer announcing ourselves as '{}'", mon_name);
+  return Status::Ok();
+}
+
 VolumeLocks LockServices::ListLocks(uint64_t volume_id, size_t max) const {
   VolumeLocks out;
   std::vector<LockReportEntry> all = locks_.ListVolume(volume_id);

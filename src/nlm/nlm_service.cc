@@ -4,6 +4,7 @@
 #include <rpc/rpc.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -102,21 +103,33 @@ std::string OurHostName() {
   return name;
 }
 
+// How the grace periods rule a procedure: releases are never refused; acquisitions
+// (TEST, LOCK, SHARE) are admitted only as reclaims while their volume is in grace and
+// only as non-reclaims outside it. `service` answers InGrace.
+struct GraceRule {
+  const NlmService* service = nullptr;  // null: a release, not ruled by grace
+  bool reclaim = false;
+};
+
 // The prelude every lock procedure shares: echoes the request's cookie into the reply,
-// refuses a request the grace period rules out (`refused_by_grace`), and names the file
-// through `resolve` (ResolveForAcquire or DecodeForRelease). Returns the file; or sets
-// *refusal to the answer to send and returns nullopt.
+// names the file through `resolve` (ResolveForAcquire or DecodeForRelease) and refuses
+// what `grace` rules out. Returns the file; or sets *refusal to the answer to send and
+// returns nullopt.
 template <typename Resolve>
-std::optional<FileKey> Admit(const nlm_netobj& cookie, nlm_netobj* reply_cookie,
-                             bool refused_by_grace, const Resolve& resolve, nlm4_stats* refusal) {
+std::optional<FileKey> Admit(const nlm_netobj& cookie, nlm_netobj* reply_cookie, GraceRule grace,
+                             const Resolve& resolve, nlm4_stats* refusal) {
   CopyNetobj(cookie.nlm_netobj_val, cookie.nlm_netobj_len, reply_cookie);
-  if (refused_by_grace) {
+  if (grace.service != nullptr && !grace.reclaim && grace.service->InGrace()) {
     *refusal = NLM4_DENIED_GRACE_PERIOD;
     return std::nullopt;
   }
   Result<FileKey> file = resolve();
   if (!file.ok()) {
     *refusal = Nlm4StatusOf(file.status());
+    return std::nullopt;
+  }
+  if (grace.service != nullptr && grace.service->InGrace(file->volume_id) != grace.reclaim) {
+    *refusal = NLM4_DENIED_GRACE_PERIOD;
     return std::nullopt;
   }
   return std::move(file).value();
@@ -160,6 +173,33 @@ void NlmService::StartGrace(std::chrono::milliseconds duration) {
 
 bool NlmService::InGrace() const { return MonotonicNowNs() < grace_end_ns_.load(); }
 
+void NlmService::StartVolumeGrace(std::span<const uint64_t> volume_ids,
+                                  std::chrono::milliseconds duration) {
+  const int64_t now = MonotonicNowNs();
+  const int64_t end = now + std::chrono::duration_cast<std::chrono::nanoseconds>(duration).count();
+  std::lock_guard lock(grace_mu_);
+  std::erase_if(volume_grace_end_ns_, [now](const auto& kv) { return kv.second <= now; });
+  for (const uint64_t id : volume_ids) {
+    if (duration.count() > 0) {
+      volume_grace_end_ns_[id] = end;
+    } else {
+      volume_grace_end_ns_.erase(id);
+    }
+  }
+  int64_t until = 0;
+  for (const auto& [id, volume_end] : volume_grace_end_ns_) until = std::max(until, volume_end);
+  volume_grace_until_ns_.store(until);
+}
+
+bool NlmService::InGrace(uint64_t volume_id) const {
+  const int64_t now = MonotonicNowNs();
+  if (now < grace_end_ns_.load()) return true;
+  if (now >= volume_grace_until_ns_.load()) return false;
+  std::lock_guard lock(grace_mu_);
+  auto it = volume_grace_end_ns_.find(volume_id);
+  return it != volume_grace_end_ns_.end() && now < it->second;
+}
+
 Result<FileKey> NlmService::ResolveForAcquire(const rpc::CallContext& ctx, const nlm_fh& fh) const {
   if (!hooks_.resolve_handle) return Internal("no file-handle resolver");
   return hooks_.resolve_handle(ctx, FhBytes(fh));
@@ -178,8 +218,8 @@ Status NlmService::EnsureMonitored(const std::string& host, const sockaddr_stora
 
 void NlmService::Test(const rpc::CallContext& ctx, const nlm4_testargs& args, nlm4_testres* res) {
   const std::optional<FileKey> file = Admit(
-      args.cookie, &res->cookie, InGrace(), [&] { return ResolveForAcquire(ctx, args.alock.fh); },
-      &res->stat.stat);
+      args.cookie, &res->cookie, GraceRule{this, false},
+      [&] { return ResolveForAcquire(ctx, args.alock.fh); }, &res->stat.stat);
   if (!file) return;
   std::optional<LockRecord> conflict =
       locks_.Test(*file, RequestOf(ctx, args.alock, args.exclusive));
@@ -195,7 +235,7 @@ void NlmService::Lock(const rpc::CallContext& ctx, uint32_t vers, const nlm4_loc
                       bool monitored, nlm4_res* res) {
   // Only reclaims during grace; no reclaims after it.
   const std::optional<FileKey> file = Admit(
-      args.cookie, &res->cookie, InGrace() != static_cast<bool>(args.reclaim),
+      args.cookie, &res->cookie, GraceRule{this, static_cast<bool>(args.reclaim)},
       [&] { return ResolveForAcquire(ctx, args.alock.fh); }, &res->stat.stat);
   if (!file) return;
   const LockRequest req = RequestOf(ctx, args.alock, args.exclusive);
@@ -243,8 +283,8 @@ void NlmService::Lock(const rpc::CallContext& ctx, uint32_t vers, const nlm4_loc
 
 void NlmService::Cancel(const rpc::CallContext& ctx, const nlm4_cancargs& args, nlm4_res* res) {
   const std::optional<FileKey> file = Admit(
-      args.cookie, &res->cookie, /*refused_by_grace=*/false,
-      [&] { return DecodeForRelease(args.alock.fh); }, &res->stat.stat);
+      args.cookie, &res->cookie, GraceRule{}, [&] { return DecodeForRelease(args.alock.fh); },
+      &res->stat.stat);
   if (!file) return;
   // Like Linux: GRANTED whether or not a request was still queued — the client then
   // unlocks, which also covers a grant that crossed the cancel on the wire.
@@ -254,8 +294,8 @@ void NlmService::Cancel(const rpc::CallContext& ctx, const nlm4_cancargs& args, 
 
 void NlmService::Unlock(const rpc::CallContext& ctx, const nlm4_unlockargs& args, nlm4_res* res) {
   const std::optional<FileKey> file = Admit(
-      args.cookie, &res->cookie, /*refused_by_grace=*/false,
-      [&] { return DecodeForRelease(args.alock.fh); }, &res->stat.stat);
+      args.cookie, &res->cookie, GraceRule{}, [&] { return DecodeForRelease(args.alock.fh); },
+      &res->stat.stat);
   if (!file) return;
   const LockRequest req = RequestOf(ctx, args.alock, false);
   locks_.Unlock(*file, req.owner, req.range);
@@ -266,7 +306,7 @@ void NlmService::Share(const rpc::CallContext& ctx, const nlm4_shareargs& args,
                        nlm4_shareres* res) {
   res->sequence = 0;
   const std::optional<FileKey> file = Admit(
-      args.cookie, &res->cookie, InGrace() != static_cast<bool>(args.reclaim),
+      args.cookie, &res->cookie, GraceRule{this, static_cast<bool>(args.reclaim)},
       [&] { return ResolveForAcquire(ctx, args.share.fh); }, &res->stat);
   if (!file) return;
   const std::string host = HostOf(ctx, args.share.caller_name);
@@ -286,8 +326,8 @@ void NlmService::Unshare(const rpc::CallContext& ctx, const nlm4_shareargs& args
                          nlm4_shareres* res) {
   res->sequence = 0;
   const std::optional<FileKey> file = Admit(
-      args.cookie, &res->cookie, /*refused_by_grace=*/false,
-      [&] { return DecodeForRelease(args.share.fh); }, &res->stat);
+      args.cookie, &res->cookie, GraceRule{}, [&] { return DecodeForRelease(args.share.fh); },
+      &res->stat);
   if (!file) return;
   locks_.Unshare(*file,
                  ShareOwner{HostOf(ctx, args.share.caller_name),

@@ -6,9 +6,13 @@
 //   - hosts: a lock's host is the request's caller_name, or the caller's address when it
 //     sends an empty one;
 //   - file handles: an NLM `fh` is our NFS file handle; NlmHooks turn it into a FileKey;
-//   - the grace period after a start: while it lasts only reclaims (reclaim=true) are
-//     granted and TEST/LOCK/SHARE answer DENIED_GRACE_PERIOD; a reclaim after it is
-//     refused too (the lock may have been held by someone else meanwhile — as Linux);
+//   - grace periods: the whole server's after a start, and a set of volumes' after this
+//     gateway took them over from a dead one (StartVolumeGrace). While a request's volume
+//     is in grace (its own or the server's) only reclaims (reclaim=true) are granted and
+//     TEST/LOCK/SHARE answer DENIED_GRACE_PERIOD, so a third party waits until the
+//     holders reclaimed; a reclaim outside grace is refused too (the lock may have been
+//     held by someone else meanwhile — as Linux). During the server's grace a
+//     non-reclaim is refused before its file handle is looked at;
 //   - NSM monitoring: a host is recorded durably (NlmHooks::monitor_host) before its
 //     first lock is granted, so that after our restart we can tell it to reclaim;
 //   - callbacks to clients, on an Executor (never on RPC workers): GRANTED_MSG when
@@ -74,9 +78,15 @@ class NlmService {
   NlmService(const NlmService&) = delete;
   NlmService& operator=(const NlmService&) = delete;
 
-  // Starts a grace period of `duration` from now (0 ends any grace period).
+  // Starts the whole server's grace period of `duration` from now (0 ends it).
   void StartGrace(std::chrono::milliseconds duration);
+  // Whether the whole server is in grace.
   bool InGrace() const;
+  // Starts a grace period of `duration` from now for each of `volume_ids` (replacing any
+  // it had; 0 ends theirs). Other volumes are untouched.
+  void StartVolumeGrace(std::span<const uint64_t> volume_ids, std::chrono::milliseconds duration);
+  // Whether requests on `volume_id` are in grace: the server's or the volume's own.
+  bool InGrace(uint64_t volume_id) const;
 
   void Test(const rpc::CallContext& ctx, const nlm4_testargs& args, nlm4_testres* res);
   // `monitored` is false for NM_LOCK (a client without a status monitor): never blocks.
@@ -123,6 +133,11 @@ class NlmService {
   NlmHooks hooks_;
   NlmOptions options_;
   std::atomic<int64_t> grace_end_ns_{0};  // steady clock
+  // The latest end of any volume's grace: past it, no volume is in grace and the map is
+  // not looked at.
+  std::atomic<int64_t> volume_grace_until_ns_{0};
+  mutable std::mutex grace_mu_;
+  std::map<uint64_t, int64_t> volume_grace_end_ns_;  // guarded by grace_mu_; steady clock
   mutable std::mutex mu_;
   std::map<uint64_t, PendingGrant> pending_grants_;  // guarded by mu_; key = cookie
   std::atomic<uint64_t> next_cookie_;

@@ -81,10 +81,7 @@ uint32_t NsmService::state() const {
 }
 
 Status NsmService::BumpState() {
-  VOLUMED_ASSIGN_OR_RETURN(uint32_t old, store_.State());
-  // Odd means "up"; every start (and simulated crash) moves to the next odd number.
-  const uint32_t next = (old % 2 == 1) ? old + 2 : old + 1;
-  VOLUMED_RETURN_IF_ERROR(store_.SetState(next));
+  VOLUMED_ASSIGN_OR_RETURN(const uint32_t next, store_.BumpState());
   std::lock_guard lock(mu_);
   state_ = next;
   return Status::Ok();
@@ -93,6 +90,11 @@ Status NsmService::BumpState() {
 Result<size_t> NsmService::Start() {
   VOLUMED_RETURN_IF_ERROR(BumpState());
   VOLUMED_ASSIGN_OR_RETURN(std::vector<MonitoredHost> hosts, store_.Hosts());
+  VOLUMED_ASSIGN_OR_RETURN(std::vector<NsmAlias> aliases, store_.Aliases());
+  for (NsmAlias& alias : aliases) {
+    alias.state = NextUpState(alias.state);
+    VOLUMED_RETURN_IF_ERROR(store_.PutAlias(alias));
+  }
   uint32_t state = 0;
   {
     std::lock_guard lock(mu_);
@@ -101,22 +103,33 @@ Result<size_t> NsmService::Start() {
   }
   LOG_INFO("nsm: state {}; notifying {} host(s) that held locks", state, hosts.size());
   for (const MonitoredHost& h : hosts) {
-    executor_->Post([this, h, state] { NotifyHost(h, state, 1); });
+    executor_->Post([this, h, state] { NotifyHost(h, state, 1, {}); });
   }
+  for (const NsmAlias& alias : aliases) NotifyAs(alias.name, alias.state, hosts);
   return hosts.size();
 }
 
-void NsmService::NotifyHost(const MonitoredHost& host, uint32_t state, int attempt) {
+void NsmService::NotifyHost(const MonitoredHost& host, uint32_t state, int attempt,
+                            const std::string& as) {
   Result<sockaddr_storage> addr = rpc::ParseAddress(host.address, 0);
   if (!addr.ok()) return;
   if (IsLocalAddress(*addr)) {
     LOG_INFO("nsm: not notifying '{}' at {}: that is this host", host.name, host.address);
     return;
   }
-  const std::string our_name =
-      options_.our_name.empty() ? LocalAddressTowards(*addr) : options_.our_name;
+  const std::string our_name = !as.empty()                 ? as
+                               : options_.our_name.empty() ? LocalAddressTowards(*addr)
+                                                           : options_.our_name;
   sm_stat_chge args{const_cast<char*>(our_name.c_str()), static_cast<int>(state)};
   OutboundCall call;
+  // Speaking for another address: send from it when it is ours (looked up per attempt:
+  // the address may come up between retries).
+  if (!as.empty()) {
+    Result<sockaddr_storage> source = rpc::ParseAddress(as, 0);
+    if (source.ok() && source->ss_family == addr->ss_family && IsLocalAddress(*source)) {
+      call.source = *source;
+    }
+  }
   call.addr = *addr;
   call.prog = SM_PROG;
   call.vers = SM_VERS;
@@ -135,7 +148,7 @@ void NsmService::NotifyHost(const MonitoredHost& host, uint32_t state, int attem
   }
   LOG_INFO("nsm: notifying '{}' at {} failed ({}); will retry", host.name, host.address,
            s.ToString());
-  executor_->Post([this, host, state, attempt] { NotifyHost(host, state, attempt + 1); },
+  executor_->Post([this, host, state, attempt, as] { NotifyHost(host, state, attempt + 1, as); },
                   options_.first_retry_delay * (1 << (attempt - 1)));
 }
 
@@ -177,6 +190,29 @@ size_t NsmService::Sweep() {
     }
   }
   return forgotten;
+}
+
+Status NsmService::Adopt(const std::vector<MonitoredHost>& hosts) {
+  std::lock_guard lock(mu_);
+  for (const MonitoredHost& h : hosts) {
+    if (known_.contains(h.name)) continue;
+    VOLUMED_RETURN_IF_ERROR(store_.PutHost(h));
+    known_[h.name] = Known{h, MonotonicNowNs()};
+  }
+  return Status::Ok();
+}
+
+Status NsmService::AddAlias(const NsmAlias& alias) { return store_.PutAlias(alias); }
+
+Status NsmService::RemoveAlias(const std::string& name) { return store_.RemoveAlias(name); }
+
+void NsmService::NotifyAs(const std::string& mon_name, uint32_t state,
+                          const std::vector<MonitoredHost>& hosts) {
+  LOG_INFO("nsm: notifying {} host(s) that '{}' restarted with state {}", hosts.size(), mon_name,
+           state);
+  for (const MonitoredHost& h : hosts) {
+    executor_->Post([this, h, state, mon_name] { NotifyHost(h, state, 1, mon_name); });
+  }
 }
 
 std::vector<MonitoredHost> NsmService::hosts() const {
@@ -250,7 +286,7 @@ void NsmService::SimuCrash(const rpc::CallContext& ctx) {
   }
   const uint32_t state_now = state();
   for (const MonitoredHost& h : hosts()) {
-    executor_->Post([this, h, state_now] { NotifyHost(h, state_now, 1); });
+    executor_->Post([this, h, state_now] { NotifyHost(h, state_now, 1, {}); });
   }
 }
 

@@ -6,7 +6,9 @@
 //     holding locks before, so that their lock managers reclaim (during our grace period).
 //     Our name, as each client knows us, is --nsm-name if set, else the local address the
 //     route to that client uses (what a client mounted us by). Hosts whose address is one
-//     of ours are skipped: that would be ourselves.
+//     of ours are skipped: that would be ourselves. Then the same under each alias (the
+//     service address of a gateway we took over, nsm_store.h), with that alias's state
+//     moved on, sent from that address when it is up here.
 //   - Monitor(host, addr): called by NLM before a host's lock is granted; records it
 //     durably the first time (NsmStore), afterwards only in memory.
 //   - SM_NOTIFY from a client's statd (it rebooted): the host's locks are released
@@ -15,6 +17,9 @@
 //   - SM_MON / SM_UNMON / SM_UNMON_ALL / SM_SIMU_CRASH: only from loopback (a lock manager
 //     on this host); others get SM_STAT_FAIL / nothing. SM_STAT answers our state.
 //   - Sweep(): forgets hosts that hold nothing and were not seen for `forget_after`.
+//   - Failover (nlm/lock_services.h, TakeOverGateway): Adopt() makes a dead gateway's
+//     hosts ours; AddAlias() records its name, so our restarts notify under it too;
+//     NotifyAs() tells its hosts, in its name, that it restarted.
 // Every call to another host (SM_NOTIFY, the SM_MON callbacks) goes through the
 // OutboundCaller given at construction (nsm/outbound.h).
 //
@@ -77,6 +82,19 @@ class NsmService {
   Status Monitor(const std::string& host, const sockaddr_storage& addr);
   // Forgets idle hosts (see the header comment); returns how many.
   size_t Sweep();
+  // Makes `hosts` (another status monitor's) ours: each is recorded durably, so that our
+  // own restart notifies it too, then known like a monitored host. A host already known
+  // here keeps its entry. Not bounded by max_hosts: the other monitor was bounded.
+  Status Adopt(const std::vector<MonitoredHost>& hosts);
+  // Records (durably) that we also announce ourselves as `alias.name`, last with
+  // `alias.state`; RemoveAlias forgets it (that address is served elsewhere now).
+  Status AddAlias(const NsmAlias& alias);
+  Status RemoveAlias(const std::string& name);
+  // Sends SM_NOTIFY(mon_name, state) to each of `hosts` (retried as at Start), from the
+  // address `mon_name` when it is a numeric address of this host of the peer's family,
+  // else from whatever address the route picks.
+  void NotifyAs(const std::string& mon_name, uint32_t state,
+                const std::vector<MonitoredHost>& hosts);
   // Hosts known now (recorded ones and those monitored since start).
   std::vector<MonitoredHost> hosts() const;
   // SM_NOTIFY sends still queued or running, for tests.
@@ -104,7 +122,8 @@ class NsmService {
   };
 
   Status BumpState();
-  void NotifyHost(const MonitoredHost& host, uint32_t state, int attempt);
+  // `as`: the name to notify under; empty: ours (NsmOptions::our_name or the routed address).
+  void NotifyHost(const MonitoredHost& host, uint32_t state, int attempt, const std::string& as);
   void CallBackLocal(const Registration& reg, const std::string& mon_name, int32_t state);
 
   NsmStore& store_;

@@ -32,6 +32,10 @@ struct OutboundCall {
   rpc::Transport transport = rpc::Transport::kUdp;  // kTcp or kUdp
   bool one_way = false;
   std::chrono::milliseconds timeout{3000};
+  // The local address to send from (its port is ignored); AF_UNSPEC (the default): the
+  // one the route to the peer picks. Set when speaking for a service address taken over
+  // from another gateway, so that the peer sees the call come from that address.
+  sockaddr_storage source{};
 };
 
 class OutboundCaller {

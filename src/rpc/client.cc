@@ -53,10 +53,30 @@ Result<uint16_t> LookupPort(const sockaddr_storage& host, uint32_t prog, uint32_
   return port;
 }
 
-// A blocking TCP socket connected to `addr` within `timeout`.
-Result<int> ConnectTcp(const sockaddr_storage& addr, std::chrono::milliseconds timeout) {
-  const int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+// A socket of `type` for `addr`'s family, bound to `source` (any port) when given.
+Result<int> OpenSocket(const sockaddr_storage& addr, int type, const sockaddr_storage* source) {
+  if (source != nullptr && source->ss_family != addr.ss_family) {
+    return InvalidArgument("source address " + AddressLiteral(*source) +
+                           " is not of the family of " + AddressLiteral(addr));
+  }
+  const int fd = socket(addr.ss_family, type | SOCK_CLOEXEC, 0);
   if (fd < 0) return IoError(std::string("socket: ") + std::strerror(errno));
+  if (source != nullptr) {
+    sockaddr_storage local = *source;
+    SetPort(&local, 0);
+    if (bind(fd, reinterpret_cast<const sockaddr*>(&local), AddrLen(local)) != 0) {
+      const int err = errno;
+      close(fd);
+      return IoError("cannot send from " + AddressLiteral(local) + ": " + std::strerror(err));
+    }
+  }
+  return fd;
+}
+
+// A blocking TCP socket connected to `addr` within `timeout`, from `source` when given.
+Result<int> ConnectTcp(const sockaddr_storage& addr, std::chrono::milliseconds timeout,
+                       const sockaddr_storage* source) {
+  VOLUMED_ASSIGN_OR_RETURN(const int fd, OpenSocket(addr, SOCK_STREAM | SOCK_NONBLOCK, source));
   int rc = connect(fd, reinterpret_cast<const sockaddr*>(&addr), AddrLen(addr));
   if (rc != 0 && errno == EINPROGRESS) {
     pollfd p{fd, POLLOUT, 0};
@@ -133,7 +153,8 @@ Status ClientStatus(clnt_stat stat, const std::string& what) {
 Result<std::unique_ptr<RpcClient>> RpcClient::Create(const sockaddr_storage& host, uint16_t port,
                                                      uint32_t prog, uint32_t vers,
                                                      Transport transport,
-                                                     std::chrono::milliseconds timeout) {
+                                                     std::chrono::milliseconds timeout,
+                                                     const sockaddr_storage* source) {
   if (transport == Transport::kLocal) return InvalidArgument("RpcClient speaks TCP or UDP");
   if (host.ss_family != AF_INET && host.ss_family != AF_INET6) {
     return InvalidArgument("RpcClient needs an IPv4 or IPv6 address");
@@ -152,11 +173,10 @@ Result<std::unique_ptr<RpcClient>> RpcClient::Create(const sockaddr_storage& hos
   int fd = -1;
   CLIENT* clnt = nullptr;
   if (tcp) {
-    VOLUMED_ASSIGN_OR_RETURN(fd, ConnectTcp(addr, timeout));
+    VOLUMED_ASSIGN_OR_RETURN(fd, ConnectTcp(addr, timeout, source));
     clnt = clnt_vc_create(fd, &nb, prog, vers, 0, 0);
   } else {
-    fd = socket(addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return IoError(std::string("socket: ") + std::strerror(errno));
+    VOLUMED_ASSIGN_OR_RETURN(fd, OpenSocket(addr, SOCK_DGRAM, source));
     clnt = clnt_dg_create(fd, &nb, prog, vers, 0, 0);
   }
   if (clnt == nullptr) {

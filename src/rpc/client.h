@@ -33,11 +33,14 @@ namespace volumed::rpc {
 class RpcClient {
  public:
   // Connects (TCP) or prepares (UDP) a client for prog/vers at `host`; `port` 0 asks
-  // the host's rpcbind. `transport` is kTcp or kUdp.
+  // the host's rpcbind. `transport` is kTcp or kUdp. `source`, when given (its port is
+  // ignored), is the local address the calls go out from: it must be one of this host's,
+  // of `host`'s family (a gateway speaking for a service address it took over).
   static Result<std::unique_ptr<RpcClient>> Create(const sockaddr_storage& host, uint16_t port,
                                                    uint32_t prog, uint32_t vers,
                                                    Transport transport,
-                                                   std::chrono::milliseconds timeout);
+                                                   std::chrono::milliseconds timeout,
+                                                   const sockaddr_storage* source = nullptr);
   ~RpcClient();
   RpcClient(const RpcClient&) = delete;
   RpcClient& operator=(const RpcClient&) = delete;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "fake_handles.h"
 #include "nlm/nlm_program.h"
 #include "nlm/nlm_service.h"
 #include "nlm4_prot.h"
@@ -36,39 +37,9 @@ std::string Ipv4Of(const sockaddr_storage& addr) {
          std::to_string(ntohs(reinterpret_cast<const sockaddr_in*>(&addr)->sin_port));
 }
 
-rpc::CallContext Caller(uint32_t ip, uint32_t vers, rpc::Transport transport) {
-  rpc::CallContext ctx;
-  auto* a4 = reinterpret_cast<sockaddr_in*>(&ctx.peer);
-  a4->sin_family = AF_INET;
-  a4->sin_addr.s_addr = htonl(ip);
-  a4->sin_port = htons(801);
-  ctx.peer_len = sizeof(sockaddr_in);
-  ctx.prog = NLM_PROG;
-  ctx.vers = vers;
-  ctx.transport = transport;
-  ctx.cred.flavor = AUTH_SYS;
-  return ctx;
-}
-
-// File handles are 8 bytes naming an inode of volume 1.
-NlmHooks Handles() {
-  NlmHooks hooks;
-  hooks.decode_handle = [](std::span<const uint8_t> fh) -> Result<FileKey> {
-    if (fh.size() != 8) return Status(Status::Code::kBadHandle, "not ours");
-    uint64_t ino = 0;
-    std::memcpy(&ino, fh.data(), 8);
-    return FileKey{1, ino};
-  };
-  hooks.resolve_handle = [decode = hooks.decode_handle](const rpc::CallContext&,
-                                                        std::span<const uint8_t> fh) {
-    return decode(fh);
-  };
-  return hooks;
-}
-
 class NlmOutboundTest : public ::testing::Test {
  protected:
-  NlmOutboundTest() : nlm_(locks_, caller_, Handles()) { std::memcpy(fh_, &kInode, 8); }
+  NlmOutboundTest() : nlm_(locks_, caller_, FakeHandles()) { std::memcpy(fh_, &kInode, 8); }
 
   nlm4_lock Lock(char* host, int32_t svid, char* oh) {
     nlm4_lock l{};
@@ -86,7 +57,7 @@ class NlmOutboundTest : public ::testing::Test {
   // request is granted.
   void HandOver(NlmService& nlm, const rpc::CallContext& b, uint32_t vers, nlm4_lockargs waiter) {
     static char host_a[] = "hostA", oh_a[] = "owner-a";
-    const rpc::CallContext a = Caller(0xc0000201, NLM4_VERS, rpc::Transport::kTcp);
+    const rpc::CallContext a = NlmCaller(0xc0000201, NLM4_VERS, rpc::Transport::kTcp);
     nlm4_lockargs la{};
     la.exclusive = 1;
     la.alock = Lock(host_a, 1, oh_a);
@@ -114,7 +85,7 @@ class NlmOutboundTest : public ::testing::Test {
 
 TEST_F(NlmOutboundTest, BlockedLockIsGrantedByACallbackToTheWaiter) {
   char host_b[] = "hostB", oh_b[] = "owner-b", cookie[] = "ck";
-  const rpc::CallContext b = Caller(0xc0000202, NLM4_VERS, rpc::Transport::kUdp);
+  const rpc::CallContext b = NlmCaller(0xc0000202, NLM4_VERS, rpc::Transport::kUdp);
   nlm4_lockargs lb{};
   lb.cookie = {2, cookie};
   lb.exclusive = 1;
@@ -150,7 +121,7 @@ TEST_F(NlmOutboundTest, BlockedLockIsGrantedByACallbackToTheWaiter) {
 
 TEST_F(NlmOutboundTest, Version1WaiterGetsAVersion1Callback) {
   char host_b[] = "hostB", oh_b[] = "b";
-  const rpc::CallContext b = Caller(0xc0000202, NLM_VERS, rpc::Transport::kTcp);
+  const rpc::CallContext b = NlmCaller(0xc0000202, NLM_VERS, rpc::Transport::kTcp);
   nlm4_lockargs lb{};
   lb.alock = Lock(host_b, 9, oh_b);
   lb.alock.l_len = 0;  // to EOF
@@ -178,9 +149,9 @@ TEST_F(NlmOutboundTest, UnansweredGrantIsRetriedThenTakenBack) {
   LockManager locks;
   nsm::RecordingCaller caller;
   caller.set_result(Status(Status::Code::kBusy, "no answer"));
-  NlmService nlm(locks, caller, Handles(), options);
+  NlmService nlm(locks, caller, FakeHandles(), options);
   char host_b[] = "hostB", oh[] = "o";
-  const rpc::CallContext b = Caller(0xc0000202, NLM4_VERS, rpc::Transport::kUdp);
+  const rpc::CallContext b = NlmCaller(0xc0000202, NLM4_VERS, rpc::Transport::kUdp);
   nlm4_lockargs lb{};
   lb.exclusive = 1;
   lb.alock = Lock(host_b, 2, oh);
@@ -194,7 +165,7 @@ TEST_F(NlmOutboundTest, UnansweredGrantIsRetriedThenTakenBack) {
 
 TEST_F(NlmOutboundTest, MsgRequestIsAnsweredByAOneWayResCall) {
   char host[] = "hostA", oh[] = "o", cookie[] = "cookie-7";
-  const rpc::CallContext a = Caller(0xc0000201, NLM4_VERS, rpc::Transport::kUdp);
+  const rpc::CallContext a = NlmCaller(0xc0000201, NLM4_VERS, rpc::Transport::kUdp);
   const std::vector<rpc::ProgramVersion> versions = NlmProgramVersions(&nlm_);
   ASSERT_EQ(versions.size(), 3u);
   const rpc::ProgramVersion& v4 = versions[2];

@@ -1,16 +1,21 @@
 // The engine in-process on loopback (ephemeral ports, no rpcbind): parallel calls on one
 // connection with replies by xid, fragments, record-size cap, idle timeout, connection
 // limit, back-pressure with large replies, UDP, the Unix socket with SO_PEERCRED, the
-// duplicate-request cache over the wire, and the outbound client.
+// duplicate-request cache over the wire, and the outbound client (also sending from a
+// given source address).
 #include "rpc/server.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <set>
 #include <thread>
 
+#include "base/socket_address.h"
 #include "rpc/call_codec.h"
 #include "rpc/client.h"
 #include "rpc/null_program.h"
@@ -359,6 +364,71 @@ TEST_F(EngineTest, OutboundClientOverTcpAndUdp) {
   auto none = RpcClient::Create(*addr, 1, kTestProg, 1, Transport::kTcp, std::chrono::seconds(1));
   EXPECT_FALSE(none.ok());
   EXPECT_EQ(none.status().code(), Status::Code::kBusy);
+}
+
+// A socket of `type` listening on 127.0.0.1 (an ephemeral port), and that port.
+std::pair<int, uint16_t> LoopbackSocket(int type) {
+  const int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(a);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
+      (type == SOCK_STREAM && listen(fd, 4) != 0) ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    return {-1, 0};
+  }
+  return {fd, ntohs(a.sin_port)};
+}
+
+// A gateway speaking for a service address it took over sends from that address: the
+// peer sees it as the caller, over UDP and TCP. (127.0.0.2 is on loopback too.)
+TEST(RpcClientSourceTest, CallsGoOutFromTheGivenSourceAddress) {
+  auto to = ParseAddress("127.0.0.1", 0);
+  auto source = ParseAddress("127.0.0.2", 0);
+  ASSERT_TRUE(to.ok() && source.ok());
+
+  auto [udp, udp_port] = LoopbackSocket(SOCK_DGRAM);
+  ASSERT_GE(udp, 0);
+  auto client = RpcClient::Create(*to, udp_port, kTestProg, 1, Transport::kUdp,
+                                  std::chrono::seconds(2), &*source);
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  ASSERT_TRUE((*client)->Send(testing::kNull, XdrVoid(), nullptr).ok());
+  pollfd p{udp, POLLIN, 0};
+  ASSERT_EQ(poll(&p, 1, 2000), 1);
+  char buf[512];
+  sockaddr_storage from{};
+  socklen_t from_len = sizeof(from);
+  ASSERT_GT(recvfrom(udp, buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &from_len), 0);
+  EXPECT_EQ(HostText(from), "127.0.0.2");
+  close(udp);
+
+  auto [tcp, tcp_port] = LoopbackSocket(SOCK_STREAM);
+  ASSERT_GE(tcp, 0);
+  client = RpcClient::Create(*to, tcp_port, kTestProg, 1, Transport::kTcp, std::chrono::seconds(2),
+                             &*source);
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  from_len = sizeof(from);
+  const int conn = accept(tcp, reinterpret_cast<sockaddr*>(&from), &from_len);
+  ASSERT_GE(conn, 0);
+  EXPECT_EQ(HostText(from), "127.0.0.2");
+  close(conn);
+  close(tcp);
+
+  // A source that is not this host's, or of the other family, is refused before sending.
+  auto foreign = ParseAddress("192.0.2.1", 0);
+  auto v6 = ParseAddress("::1", 0);
+  ASSERT_TRUE(foreign.ok() && v6.ok());
+  EXPECT_EQ(RpcClient::Create(*to, udp_port, kTestProg, 1, Transport::kUdp, std::chrono::seconds(1),
+                              &*foreign)
+                .status()
+                .code(),
+            Status::Code::kIoError);
+  EXPECT_EQ(
+      RpcClient::Create(*to, udp_port, kTestProg, 1, Transport::kUdp, std::chrono::seconds(1), &*v6)
+          .status()
+          .code(),
+      Status::Code::kInvalidArgument);
 }
 
 }  // namespace
