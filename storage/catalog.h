@@ -272,6 +272,9 @@ class VolumeCatalog {
   // This gateway's membership directory (its status monitor's database lives there and
   // holding its lease is being live); "" on a store only this server uses.
   virtual std::string MembershipDir() { return {}; }
+  // Whether this gateway holds its membership lease and it has not lapsed (no I/O: the
+  // store's renewals keep it); true on a store only this server uses.
+  virtual bool HoldsMembership() { return true; }
   // Writes this gateway's record: its own service address and those it answers on now.
   virtual Status PublishGateway(const std::string& /*address*/,
                                 const std::vector<std::string>& /*held*/) {

@@ -452,6 +452,10 @@ class CatalogImpl final : public VolumeCatalog {
     return registry_ != nullptr ? registry_->MembershipDir(self_) : std::string();
   }
 
+  bool HoldsMembership() override {
+    return registry_ == nullptr || options_.store->HoldsLease(registry_->MembershipDir(self_));
+  }
+
   Status PublishGateway(const std::string& address, const std::vector<std::string>& held) override {
     if (registry_ == nullptr) return VolumeCatalog::PublishGateway(address, held);
     return registry_->Publish(address, held);

@@ -57,14 +57,7 @@ void Failover::DropAddresses() {
 
 void Failover::Tick() {
   if (fenced_) return;
-  auto gateways = catalog_->Gateways();
-  if (!gateways.ok()) {
-    LOG_WARN("gateway: cannot list the gateways: {}", gateways.status().ToString());
-    return;
-  }
-  const auto self = std::find_if(gateways->begin(), gateways->end(),
-                                 [](const storage::GatewayInfo& g) { return g.self; });
-  const bool member = self != gateways->end() && self->live;
+  const bool member = catalog_->HoldsMembership();
   if (member) was_member_ = true;
   if (was_member_ && !member) {
     fenced_ = true;
@@ -75,8 +68,14 @@ void Failover::Tick() {
     options_.fenced();
     return;
   }
+  if (!member) return;  // not yet: the status monitor opens its database at start
   if (Status s = catalog_->PublishGateway(options_.address, Held()); !s.ok()) {
     LOG_WARN("gateway: cannot publish this gateway's record: {}", s.ToString());
+  }
+  auto gateways = catalog_->Gateways();
+  if (!gateways.ok()) {
+    LOG_WARN("gateway: cannot list the gateways: {}", gateways.status().ToString());
+    return;
   }
   for (const auto& g : *gateways) {
     if (!g.self && !g.live && (g.volumes > 0 || !g.held.empty())) Adopt(g);
@@ -102,7 +101,12 @@ void Failover::Adopt(const storage::GatewayInfo& dead) {
   if (Status s = catalog_->PublishGateway(options_.address, Held()); !s.ok()) {
     LOG_WARN("gateway: cannot publish this gateway's record: {}", s.ToString());
   }
-  if (Status s = options_.take_over_locks(a); !s.ok()) {
+  if (a.address.empty()) {
+    LOG_WARN(
+        "gateway: gateway {} had no service address, so its clients cannot be told to "
+        "reclaim their locks (their mounts name an address that did not move)",
+        a.gateway);
+  } else if (Status s = options_.take_over_locks(a); !s.ok()) {
     LOG_ERROR("gateway: taking over the locks of gateway {} failed: {}", a.gateway, s.ToString());
   }
   LOG_WARN("gateway: took over gateway {}: {} volume(s), address(es) {}", a.gateway,

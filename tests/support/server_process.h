@@ -55,6 +55,9 @@ class ServerProcess {
   void Kill();
   // Stops (if running) and starts again with the same flags and data directory.
   Status Restart();
+  // Waits up to `timeout` for the server to exit by itself; its exit status (or
+  // 128+signal), kBusy when it still runs.
+  Result<int> WaitExit(std::chrono::milliseconds timeout) { return Reap(timeout); }
 
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }

@@ -152,37 +152,50 @@ TEST_F(RadosLiveTest, ASecondGatewaySharesTheCatalogButNotTheFirstsVolumes) {
   (void)(*second)->Stop();
 }
 
-// The owner renews its lease while it runs; paused (SIGSTOP) past it, another server takes
-// the volume over — fencing the old owner first — and sees everything the old one
-// acknowledged; continued (SIGCONT), the old owner can no longer change the volume.
-TEST_F(RadosLiveTest, APausedOwnerIsFencedWhenAnotherServerTakesOver) {
+// Two gateways; the one owning volume "paused" is paused (SIGSTOP) past its lease: the other one
+// adopts it — fencing it first — and serves everything it acknowledged; continued
+// (SIGCONT), the old owner finds its membership gone and exits without writing again.
+TEST_F(RadosLiveTest, APausedGatewayIsFencedAndItsVolumesAdopted) {
   ASSERT_TRUE(server_->Stop().ok());
   ServerProcessOptions first;
-  first.extra_args = RadosFlags(3);
-  first.extra_args.insert(first.extra_args.end(), {"--volume", "data"});
+  first.extra_args = RadosFlags(3, "gw-paused");  // not gw-live: its volumes stay its own
+  first.extra_args.insert(first.extra_args.end(), {"--volume", "paused"});
   auto old_owner = ServerProcess::Start(first);
   ASSERT_TRUE(old_owner.ok()) << old_owner.status().ToString();
+  auto survivor = ServerProcess::Start(SecondServer(3));
+  ASSERT_TRUE(survivor.ok()) << survivor.status().ToString();
   std::this_thread::sleep_for(std::chrono::milliseconds(4500));  // past one lease: renewed
   std::ofstream(dir_ / "before.txt") << "acknowledged before the pause\n";
-  ToolResult r = RunOn(**old_owner, {"put", dir_ / "before.txt", "data:/"});
+  ToolResult r = RunOn(**old_owner, {"put", dir_ / "before.txt", "paused:/"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = RunOn(**survivor, {"get", "paused:/before.txt", "-"});
+  EXPECT_NE(r.exit_code, 0) << "the survivor served a volume the live owner holds";
 
   ASSERT_EQ(kill((*old_owner)->pid(), SIGSTOP), 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(4000));  // the lease lapses
-  auto new_owner = ServerProcess::Start(SecondServer(3));
-  ASSERT_TRUE(new_owner.ok()) << new_owner.status().ToString();
-  r = RunOn(**new_owner, {"get", "data:/before.txt", "-"});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const auto paused = std::chrono::steady_clock::now();
+  const auto deadline = paused + std::chrono::seconds(30);
+  do {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    r = RunOn(**survivor, {"get", "paused:/before.txt", "-"});
+  } while (r.exit_code != 0 && std::chrono::steady_clock::now() < deadline);
+  ASSERT_EQ(r.exit_code, 0) << "not adopted within 30 s: " << r.err;
   EXPECT_EQ(r.out, "acknowledged before the pause\n");
+  std::printf("adopted %lld ms after the pause (lease 3 s)\n",
+              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::steady_clock::now() - paused)
+                                         .count()));
 
   ASSERT_EQ(kill((*old_owner)->pid(), SIGCONT), 0);
   std::ofstream(dir_ / "after.txt") << "written after the takeover\n";
-  r = RunOn(**old_owner, {"put", dir_ / "after.txt", "data:/"});
+  r = RunOn(**old_owner, {"put", dir_ / "after.txt", "paused:/"});
   EXPECT_NE(r.exit_code, 0) << "the fenced owner still wrote: " << r.out;
-  r = RunOn(**new_owner, {"ls", "data:/"});
+  Result<int> exited = (*old_owner)->WaitExit(std::chrono::seconds(10));
+  ASSERT_TRUE(exited.ok()) << "the fenced gateway did not stop serving";
+  EXPECT_EQ(*exited, 75);
+  r = RunOn(**survivor, {"ls", "paused:/"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.find("after.txt"), std::string::npos) << r.out;
-  (void)(*new_owner)->Stop();
+  (void)(*survivor)->Stop();
 }
 
 // The cluster's raw size in bytes as `rados df` (librados' cluster stat) reports it; 0
