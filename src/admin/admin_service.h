@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <string_view>
 
 #include "admin/admin_hooks.h"
@@ -56,6 +57,9 @@ class AdminService {
   void Fork(const rpc::CallContext& ctx, const adm_fork_args& args, adm_fork_res* res);
   void SnapshotRestore(const rpc::CallContext& ctx, const adm_snapshot_args& args,
                        adm_info_res* res);
+  // Gateways (README "Scaling out"; gateway_procs.cc).
+  void Gateways(const rpc::CallContext& ctx, const adm_list_args& args, adm_gateways_res* res);
+  void Move(const rpc::CallContext& ctx, const adm_move_args& args, adm_info_res* res);
 
   // Tells the other services that a volume is gone (its locks are dropped).
   void NotifyDeleted(uint64_t volume_id, std::string_view name);
@@ -76,8 +80,14 @@ class AdminService {
   Status DoSnapshotDelete(const adm_snapshot_args& args);
   Status DoFork(const adm_fork_args& args, adm_forked* out);
   Status DoSnapshotRestore(const adm_snapshot_args& args, adm_info* out);
+  Status DoGateways(adm_gateways_res* res);
+  Status DoMove(const adm_move_args& args, adm_info* out);
   // Fills `out` from the catalog entry plus what the live server knows.
   void FillInfo(const storage::VolumeInfo& info, adm_info* out);
+  // A failed call's status and the message the user reads about volume (or snapshot)
+  // `name`. kElsewhere names the gateway serving it and that gateway's address.
+  void SetFailure(adm_status* status, adm_failure* failure, const Status& s, std::string_view name);
+  std::string ExplainElsewhere(const Status& s, std::string_view name);
 
   storage::VolumeCatalog* const catalog_;
   const AdminAuthorizer authorizer_;

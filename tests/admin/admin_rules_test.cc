@@ -18,6 +18,7 @@ TEST(StatusMap, OnlyOkIsOk) {
   EXPECT_EQ(ToAdmStatus(Status::Code::kInvalidArgument), ADM_ERR_INVAL);
   EXPECT_EQ(ToAdmStatus(Status::Code::kNotPermitted), ADM_ERR_PERM);
   EXPECT_EQ(ToAdmStatus(Status::Code::kBusy), ADM_ERR_BUSY);
+  EXPECT_EQ(ToAdmStatus(Status::Code::kElsewhere), ADM_ERR_ELSEWHERE);
   EXPECT_EQ(ToAdmStatus(Status::Code::kCorruption), ADM_ERR_CORRUPT);
   EXPECT_EQ(ToAdmStatus(Status::Code::kInternal), ADM_ERR_SERVERFAULT);
 }

@@ -173,6 +173,7 @@ Exit ExitFor(adm_status status) {
     case ADM_ERR_PERM:
       return Exit::kDenied;
     case ADM_ERR_BUSY:
+    case ADM_ERR_ELSEWHERE:
     case ADM_ERR_NOSPC:
     case ADM_ERR_IO:
     case ADM_ERR_CORRUPT:
@@ -344,8 +345,9 @@ CliResult<std::vector<VolumeView>> AdminClient::List() {
   adm_list_args a{};
   return Invoke<adm_list_res>(ADMPROC_LIST, a, [](const adm_list_res& r) {
     std::vector<VolumeView> out;
-    for (u_int i = 0; i < r.adm_list_res_u.volumes.volumes_len; ++i) {
-      out.push_back(FromWire(r.adm_list_res_u.volumes.volumes_val[i]));
+    const adm_volume_list& list = r.adm_list_res_u.list;
+    for (u_int i = 0; i < list.volumes.volumes_len; ++i) {
+      out.push_back(FromWire(list.volumes.volumes_val[i]));
     }
     return out;
   });
