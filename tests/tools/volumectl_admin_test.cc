@@ -72,7 +72,7 @@ TEST_F(VolumectlAdminTest, HelpListsCommandsAndExitCodes) {
   ToolResult r = RunTool(Volumectl(), {"--help"});
   EXPECT_EQ(r.exit_code, 0);
   for (const char* word : {"create", "list", "info", "delete", "renew", "run", "policy", "fsck",
-                           "ls", "put", "get", "rm", "du", "Exit codes"}) {
+                           "gateways", "move", "ls", "put", "get", "rm", "du", "Exit codes"}) {
     EXPECT_NE(r.out.find(word), std::string::npos) << word;
   }
   r = RunTool(Volumectl(), {"create", "--help"});
