@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -79,6 +80,13 @@ std::string AdminService::ExplainElsewhere(const Status& s, std::string_view nam
   const Placement placement = Placement::Of(catalog_, {info->owner});
   return "volume '" + volume + "' is served by " + placement.Describe(info->owner) +
          ": ask that gateway";
+}
+
+Status AdminService::ServedHere(const storage::VolumeInfo& info) {
+  if (info.owner.empty()) return Status::Ok();
+  Result<std::shared_ptr<storage::Volume>> volume = catalog_->OpenByName(info.name);
+  if (!volume.ok() && volume.status().code() == Status::Code::kElsewhere) return volume.status();
+  return Status::Ok();
 }
 
 void AdminService::NotifyDeleted(uint64_t volume_id, std::string_view name) {
@@ -312,7 +320,8 @@ void AdminService::Policy(const rpc::CallContext& ctx, const adm_policy_args& ar
 Status AdminService::DoFsck(const adm_fsck_args& args, adm_fsck_report* out) {
   const std::string_view name = NameOf(args.name);  // a volume, or "NAME@SNAP"
   VOLUMED_RETURN_IF_ERROR(storage::ValidateExportName(name));
-  VOLUMED_RETURN_IF_ERROR(catalog_->Describe(name).status());
+  VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo info, catalog_->Describe(name));
+  VOLUMED_RETURN_IF_ERROR(ServedHere(info));
   if (!hooks_.fsck) {
     return {Status::Code::kNotSupported, "this server offers no online fsck"};
   }
@@ -346,6 +355,7 @@ void AdminService::Fsck(const rpc::CallContext& ctx, const adm_fsck_args& args, 
 Status AdminService::DoLocks(std::string_view name, adm_locks_report* out) {
   VOLUMED_RETURN_IF_ERROR(storage::ValidateVolumeName(name));
   VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo info, catalog_->Describe(name));
+  VOLUMED_RETURN_IF_ERROR(ServedHere(info));
   if (!hooks_.list_locks) {
     return {Status::Code::kNotSupported, "this server keeps no lock table (no NLM service)"};
   }
@@ -382,6 +392,7 @@ Status AdminService::DoBreakLocks(const adm_break_args& args, u_int* broken) {
   const std::string_view name = NameOf(args.name);
   VOLUMED_RETURN_IF_ERROR(storage::ValidateVolumeName(name));
   VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo info, catalog_->Describe(name));
+  VOLUMED_RETURN_IF_ERROR(ServedHere(info));
   if (!hooks_.break_locks) {
     return {Status::Code::kNotSupported, "this server keeps no lock table (no NLM service)"};
   }

@@ -88,6 +88,9 @@ class AdminService {
   // `name`. kElsewhere names the gateway serving it and that gateway's address.
   void SetFailure(adm_status* status, adm_failure* failure, const Status& s, std::string_view name);
   std::string ExplainElsewhere(const Status& s, std::string_view name);
+  // kElsewhere when another gateway serves the volume: what this server keeps of it (its
+  // locks, its open database for fsck) is not the volume's.
+  Status ServedHere(const storage::VolumeInfo& info);
 
   storage::VolumeCatalog* const catalog_;
   const AdminAuthorizer authorizer_;

@@ -580,6 +580,24 @@ TEST_F(AdminGatewaysTest, CallsOnAnotherGatewaysVolumeAnswerElsewhereNamingIt) {
   EXPECT_STREQ(moved.adm_info_res_u.failure.message, kWords);
   xdr_free(XdrProc(xdr_adm_info_res), &moved);
 
+  // The lock table and fsck of this server are not those of a volume it does not serve.
+  AdminHooks hooks;
+  hooks.list_locks = [](uint64_t, size_t) -> Result<LockListing> { return LockListing{}; };
+  Rebuild({}, std::move(hooks));
+  adm_name_args l{};
+  l.name = const_cast<char*>("theirs");
+  adm_locks_res locks{};
+  CallThroughWire(program_, ADMPROC_LOCKS, LocalRoot(), &l, &locks);
+  EXPECT_EQ(locks.status, ADM_ERR_ELSEWHERE);
+  EXPECT_STREQ(locks.adm_locks_res_u.failure.message, kWords);
+  xdr_free(XdrProc(xdr_adm_locks_res), &locks);
+  adm_fsck_args f{};
+  f.name = const_cast<char*>("theirs");
+  adm_fsck_res fsck{};
+  CallThroughWire(program_, ADMPROC_FSCK, LocalRoot(), &f, &fsck);
+  EXPECT_EQ(fsck.status, ADM_ERR_ELSEWHERE);
+  xdr_free(XdrProc(xdr_adm_fsck_res), &fsck);
+
   adm_status_res own = Delete("mine");
   EXPECT_EQ(own.status, ADM_OK);
   xdr_free(XdrProc(xdr_adm_status_res), &own);
