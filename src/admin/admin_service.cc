@@ -75,8 +75,9 @@ void AdminService::SetFailure(adm_status* status, adm_failure* failure, const St
 std::string AdminService::ExplainElsewhere(const Status& s, std::string_view name) {
   // A snapshot "NAME@SNAP" is served by its volume's gateway.
   const std::string volume(name.substr(0, name.find(storage::kSnapshotSeparator)));
+  if (volume.empty()) return s.ToString();
   Result<storage::VolumeInfo> info = catalog_->Describe(volume);
-  if (volume.empty() || !info.ok() || info->owner.empty()) return s.ToString();
+  if (!info.ok() || info->owner.empty()) return s.ToString();
   const Placement placement = Placement::Of(catalog_, {info->owner});
   return "volume '" + volume + "' is served by " + placement.Describe(info->owner) +
          ": ask that gateway";

@@ -3,6 +3,12 @@
 // answered with either the procedure's body or an adm_failure whose message is meant for
 // the person at the terminal. Status → adm_status is mapped in one place (status_map).
 //
+// When several gateways share the store (README "Scaling out"), every gateway answers
+// LIST, INFO and GATEWAYS from the shared catalog, each volume placed (adm_placement: its
+// owner and the address to mount); a call that needs the volume served here and reaches
+// another gateway is answered ADM_ERR_ELSEWHERE, naming the owner and its address, and
+// volumectl asks the owner. Nothing is forwarded between gateways.
+//
 // Deleting a volume (DELETE, or the lease reaper through NotifyDeleted) also tells the
 // other services through AdminHooks::volume_deleted so that its locks are dropped;
 // restoring one tells them through volume_restored so that the write verifier changes.
