@@ -471,6 +471,17 @@ TEST_F(VolumectlLiveTest, FileCommandsFollowTheVolumeToTheGatewayServingIt) {
   r = RunTool(Volumectl(), {"put", dir_ + "/g", "followed:/"}, o);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Run({"ls", "followed:/"}).out, "f\ng\n");
+  // A tree on 4 workers: each worker's session goes where the first one found the volume.
+  fs::create_directory(dir_ + "/tree");
+  for (int i = 0; i < 16; ++i) {
+    WriteFile(dir_ + "/tree/" + std::to_string(i), std::string(1000, 'a' + i), 0644, 1'700'000'000);
+  }
+  r = RunTool(Volumectl(), {"put", "-j", "4", dir_ + "/tree", "followed:/", "--json"}, o);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"files\":16"), std::string::npos) << r.out;
+  r = RunTool(Volumectl(), {"du", "followed:/tree", "--json"}, o);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"bytes\":16000"), std::string::npos) << r.out;
 
   // A volume the admin program does not know: the host given's answer, as without gateways.
   r = RunTool(Volumectl(), {"ls", "unknown:/"}, o);

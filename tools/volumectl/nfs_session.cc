@@ -58,15 +58,26 @@ CliResult<nfs_context*> Mount(const NfsTarget& target, const std::string& volume
 
 CliResult<std::unique_ptr<NfsSession>> NfsSession::Open(const NfsTarget& target,
                                                         const std::string& volume) {
-  CliResult<nfs_context*> nfs = Mount(target, volume);
+  NfsTarget first = target;
+  {
+    std::lock_guard<std::mutex> lock(target.followed->mu);
+    if (auto it = target.followed->host.find(volume); it != target.followed->host.end()) {
+      first.host = it->second;
+    }
+  }
+  CliResult<nfs_context*> nfs = Mount(first, volume);
   const Exit failed = nfs.ok() ? Exit::kOk : nfs.status().exit;
   // The host given does not serve the volume, or does not answer: follow its gateway.
   if ((failed == Exit::kNotFound || failed == Exit::kNoServer) && target.locate) {
     const std::string there = target.locate(volume);
-    if (!there.empty() && there != target.host) {
+    if (!there.empty() && there != first.host) {
       NfsTarget owner = target;
       owner.host = there;
       nfs = Mount(owner, volume);
+      if (nfs.ok()) {
+        std::lock_guard<std::mutex> lock(target.followed->mu);
+        target.followed->host[volume] = there;
+      }
     }
   }
   if (!nfs.ok()) return nfs.status();

@@ -16,7 +16,9 @@ struct nfs_context;
 struct nfsfh;
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -31,6 +33,14 @@ struct NfsTarget {
   // The address of the gateway serving volume `volume` (or "NAME@SNAP"), "" when not
   // known; unset: only `host` is tried (owner_locator.h).
   std::function<std::string(const std::string& volume)> locate;
+  // The volumes found served elsewhere than `host`, and where: shared by the copies of a
+  // target, so that the sessions opened after the first (parallel transfer workers) go
+  // there directly.
+  struct Followed {
+    std::mutex mu;
+    std::map<std::string, std::string> host;  // volume -> where it was mounted from
+  };
+  std::shared_ptr<Followed> followed = std::make_shared<Followed>();
 };
 
 class NfsSession {
