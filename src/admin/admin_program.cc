@@ -34,6 +34,9 @@ const rpc::Procedure kProcedures[] = {
     Proc<&S::Fork>(ADMPROC_FORK, "FORK", xdr_adm_fork_args, xdr_adm_fork_res, kNotIdempotent),
     Proc<&S::SnapshotRestore>(ADMPROC_SNAPSHOT_RESTORE, "SNAPSHOT_RESTORE", xdr_adm_snapshot_args,
                               xdr_adm_info_res, kNotIdempotent),
+    Proc<&S::Gateways>(ADMPROC_GATEWAYS, "GATEWAYS", xdr_adm_list_args, xdr_adm_gateways_res,
+                       kIdempotent),
+    Proc<&S::Move>(ADMPROC_MOVE, "MOVE", xdr_adm_move_args, xdr_adm_info_res, kNotIdempotent),
 };
 
 }  // namespace

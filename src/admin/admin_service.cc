@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <utility>
 
 #include "admin/admin_defaults.h"
+#include "admin/placement.h"
 #include "admin/status_map.h"
 #include "admin/wire_convert.h"
 #include "base/logging.h"
@@ -15,8 +17,6 @@ namespace volumed::admin {
 namespace {
 
 constexpr int64_t kNsPerMs = 1'000'000;
-
-std::string_view NameOf(const char* name) { return name == nullptr ? "" : name; }
 
 // The message the user reads: the catalog's own words, except for the two outcomes
 // every user meets, which get one wording whatever the store says — a missing volume
@@ -45,12 +45,6 @@ std::string Explain(const Status& s, std::string_view name) {
   return std::string(CodeName(s.code()));
 }
 
-void SetFailure(adm_status* status, adm_failure* failure, const Status& s, std::string_view name) {
-  *status = ToAdmStatus(s.code());
-  if (*status == ADM_OK) *status = ADM_ERR_SERVERFAULT;  // a failure is never OK
-  failure->message = rpc::XdrDupString(Explain(s, name), ADM_MESSAGE_MAX);
-}
-
 // Lease length from the wire: 0 = default; bounded so ns arithmetic cannot overflow.
 Result<int64_t> TtlNs(uint64_t ttl_ms) {
   if (ttl_ms == 0) return static_cast<int64_t>(kDefaultLeaseTtl.count()) * kNsPerMs;
@@ -69,6 +63,33 @@ AdminService::AdminService(storage::VolumeCatalog* catalog, AdminAuthorizer auth
       hooks_(std::move(hooks)),
       now_(std::move(now)) {}
 
+void AdminService::SetFailure(adm_status* status, adm_failure* failure, const Status& s,
+                              std::string_view name) {
+  *status = ToAdmStatus(s.code());
+  if (*status == ADM_OK) *status = ADM_ERR_SERVERFAULT;  // a failure is never OK
+  const std::string message =
+      s.code() == Status::Code::kElsewhere ? ExplainElsewhere(s, name) : Explain(s, name);
+  failure->message = rpc::XdrDupString(message, ADM_MESSAGE_MAX);
+}
+
+std::string AdminService::ExplainElsewhere(const Status& s, std::string_view name) {
+  // A snapshot "NAME@SNAP" is served by its volume's gateway.
+  const std::string volume(name.substr(0, name.find(storage::kSnapshotSeparator)));
+  if (volume.empty()) return s.ToString();
+  Result<storage::VolumeInfo> info = catalog_->Describe(volume);
+  if (!info.ok() || info->owner.empty()) return s.ToString();
+  const Placement placement = Placement::Of(catalog_, {info->owner});
+  return "volume '" + volume + "' is served by " + placement.Describe(info->owner) +
+         ": ask that gateway";
+}
+
+Status AdminService::ServedHere(const storage::VolumeInfo& info) {
+  if (info.owner.empty()) return Status::Ok();
+  Result<std::shared_ptr<storage::Volume>> volume = catalog_->OpenByName(info.name);
+  if (!volume.ok() && volume.status().code() == Status::Code::kElsewhere) return volume.status();
+  return Status::Ok();
+}
+
 void AdminService::NotifyDeleted(uint64_t volume_id, std::string_view name) {
   if (hooks_.volume_deleted) hooks_.volume_deleted(volume_id, name);
 }
@@ -77,6 +98,9 @@ void AdminService::FillInfo(const storage::VolumeInfo& info, adm_info* out) {
   FillVolume(info, &out->volume);
   out->usage_known = FALSE;
   Status health;
+  // A volume another gateway serves is not opened here: its usage, mounts and locks are
+  // that gateway's to report.
+  bool here = true;
   if (auto volume = catalog_->OpenByName(info.name); volume.ok()) {
     if (auto fs = (*volume)->StatFs(); fs.ok()) {
       out->usage_known = TRUE;
@@ -85,16 +109,19 @@ void AdminService::FillInfo(const storage::VolumeInfo& info, adm_info* out) {
     } else {
       health = fs.status();
     }
+  } else if (volume.status().code() == Status::Code::kElsewhere) {
+    here = false;
   } else {
     health = volume.status();
   }
+  Placement::Of(catalog_, {info.owner}).Fill(info.owner, here, &out->placement);
   out->damage = rpc::XdrDupString(health.ok() ? "" : health.ToString(), ADM_MESSAGE_MAX);
   FillSpace(catalog_->Space(info.id), &out->space);
   const storage::StoreLocation location = catalog_->Locate(info.id);
   out->store = ToAdmStore(location.kind);
   out->store_location = rpc::XdrDupString(location.where, ADM_MESSAGE_MAX);
-  out->mounts_known = hooks_.mounts_of ? TRUE : FALSE;
-  if (hooks_.mounts_of) {
+  out->mounts_known = here && hooks_.mounts_of ? TRUE : FALSE;
+  if (out->mounts_known) {
     const std::vector<std::string> hosts = hooks_.mounts_of(info.name);
     const size_t n = std::min<size_t>(hosts.size(), ADM_MOUNTS_MAX);
     out->mounts.mounts_len = static_cast<u_int>(n);
@@ -103,7 +130,7 @@ void AdminService::FillInfo(const storage::VolumeInfo& info, adm_info* out) {
       out->mounts.mounts_val[i] = rpc::XdrDupString(hosts[i], ADM_HOST_MAX);
   }
   out->locks_known = FALSE;
-  if (hooks_.list_locks) {
+  if (here && hooks_.list_locks) {
     if (auto locks = hooks_.list_locks(info.id, 0); locks.ok()) {
       out->locks_known = TRUE;
       out->lock_count = static_cast<u_int>(std::min<uint64_t>(locks->total, UINT32_MAX));
@@ -157,10 +184,19 @@ void AdminService::List(const rpc::CallContext& ctx, const adm_list_args& args, 
       std::vector<storage::VolumeInfo>& v = *all;
       std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
       const size_t n = std::min<size_t>(v.size(), ADM_VOLUMES_MAX);
+      std::vector<std::string> owners;
+      for (size_t i = 0; i < n; ++i) owners.push_back(v[i].owner);
+      const Placement placement = Placement::Of(catalog_, owners);
+      adm_volume_list& list = res->adm_list_res_u.list;
       res->status = ADM_OK;
-      res->adm_list_res_u.volumes.volumes_len = static_cast<u_int>(n);
-      res->adm_list_res_u.volumes.volumes_val = rpc::XdrCalloc<adm_volume>(n);
-      for (size_t i = 0; i < n; ++i) FillVolume(v[i], &res->adm_list_res_u.volumes.volumes_val[i]);
+      list.volumes.volumes_len = static_cast<u_int>(n);
+      list.volumes.volumes_val = rpc::XdrCalloc<adm_volume>(n);
+      list.placements.placements_len = static_cast<u_int>(n);
+      list.placements.placements_val = rpc::XdrCalloc<adm_placement>(n);
+      for (size_t i = 0; i < n; ++i) {
+        FillVolume(v[i], &list.volumes.volumes_val[i]);
+        placement.Fill(owners[i], placement.Here(owners[i]), &list.placements.placements_val[i]);
+      }
       return;
     }
     s = all.status();
@@ -285,7 +321,8 @@ void AdminService::Policy(const rpc::CallContext& ctx, const adm_policy_args& ar
 Status AdminService::DoFsck(const adm_fsck_args& args, adm_fsck_report* out) {
   const std::string_view name = NameOf(args.name);  // a volume, or "NAME@SNAP"
   VOLUMED_RETURN_IF_ERROR(storage::ValidateExportName(name));
-  VOLUMED_RETURN_IF_ERROR(catalog_->Describe(name).status());
+  VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo info, catalog_->Describe(name));
+  VOLUMED_RETURN_IF_ERROR(ServedHere(info));
   if (!hooks_.fsck) {
     return {Status::Code::kNotSupported, "this server offers no online fsck"};
   }
@@ -319,6 +356,7 @@ void AdminService::Fsck(const rpc::CallContext& ctx, const adm_fsck_args& args, 
 Status AdminService::DoLocks(std::string_view name, adm_locks_report* out) {
   VOLUMED_RETURN_IF_ERROR(storage::ValidateVolumeName(name));
   VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo info, catalog_->Describe(name));
+  VOLUMED_RETURN_IF_ERROR(ServedHere(info));
   if (!hooks_.list_locks) {
     return {Status::Code::kNotSupported, "this server keeps no lock table (no NLM service)"};
   }
@@ -355,6 +393,7 @@ Status AdminService::DoBreakLocks(const adm_break_args& args, u_int* broken) {
   const std::string_view name = NameOf(args.name);
   VOLUMED_RETURN_IF_ERROR(storage::ValidateVolumeName(name));
   VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo info, catalog_->Describe(name));
+  VOLUMED_RETURN_IF_ERROR(ServedHere(info));
   if (!hooks_.break_locks) {
     return {Status::Code::kNotSupported, "this server keeps no lock table (no NLM service)"};
   }

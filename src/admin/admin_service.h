@@ -3,6 +3,12 @@
 // answered with either the procedure's body or an adm_failure whose message is meant for
 // the person at the terminal. Status → adm_status is mapped in one place (status_map).
 //
+// When several gateways share the store (README "Scaling out"), every gateway answers
+// LIST, INFO and GATEWAYS from the shared catalog, each volume placed (adm_placement: its
+// owner and the address to mount); a call that needs the volume served here and reaches
+// another gateway is answered ADM_ERR_ELSEWHERE, naming the owner and its address, and
+// volumectl asks the owner. Nothing is forwarded between gateways.
+//
 // Deleting a volume (DELETE, or the lease reaper through NotifyDeleted) also tells the
 // other services through AdminHooks::volume_deleted so that its locks are dropped;
 // restoring one tells them through volume_restored so that the write verifier changes.
@@ -14,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <string_view>
 
 #include "admin/admin_hooks.h"
@@ -56,6 +63,9 @@ class AdminService {
   void Fork(const rpc::CallContext& ctx, const adm_fork_args& args, adm_fork_res* res);
   void SnapshotRestore(const rpc::CallContext& ctx, const adm_snapshot_args& args,
                        adm_info_res* res);
+  // Gateways (README "Scaling out"; gateway_procs.cc).
+  void Gateways(const rpc::CallContext& ctx, const adm_list_args& args, adm_gateways_res* res);
+  void Move(const rpc::CallContext& ctx, const adm_move_args& args, adm_info_res* res);
 
   // Tells the other services that a volume is gone (its locks are dropped).
   void NotifyDeleted(uint64_t volume_id, std::string_view name);
@@ -76,8 +86,17 @@ class AdminService {
   Status DoSnapshotDelete(const adm_snapshot_args& args);
   Status DoFork(const adm_fork_args& args, adm_forked* out);
   Status DoSnapshotRestore(const adm_snapshot_args& args, adm_info* out);
+  Status DoGateways(adm_gateways_res* res);
+  Status DoMove(const adm_move_args& args, adm_info* out);
   // Fills `out` from the catalog entry plus what the live server knows.
   void FillInfo(const storage::VolumeInfo& info, adm_info* out);
+  // A failed call's status and the message the user reads about volume (or snapshot)
+  // `name`. kElsewhere names the gateway serving it and that gateway's address.
+  void SetFailure(adm_status* status, adm_failure* failure, const Status& s, std::string_view name);
+  std::string ExplainElsewhere(const Status& s, std::string_view name);
+  // kElsewhere when another gateway serves the volume: what this server keeps of it (its
+  // locks, its open database for fsck) is not the volume's.
+  Status ServedHere(const storage::VolumeInfo& info);
 
   storage::VolumeCatalog* const catalog_;
   const AdminAuthorizer authorizer_;

@@ -34,8 +34,9 @@ adm_status ToAdmStatus(Status::Code code) {
     case C::kNotSupported:
       return ADM_ERR_NOTSUPP;
     case C::kBusy:
-    case C::kElsewhere:
       return ADM_ERR_BUSY;
+    case C::kElsewhere:
+      return ADM_ERR_ELSEWHERE;
     case C::kIoError:
       return ADM_ERR_IO;
     case C::kCorruption:

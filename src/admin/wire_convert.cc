@@ -12,6 +12,8 @@ std::string_view SecretOf(const adm_secret& secret) {
   return {secret.adm_secret_val, secret.adm_secret_len};
 }
 
+std::string_view NameOf(const char* name) { return name == nullptr ? "" : name; }
+
 namespace {
 
 adm_squash SquashToWire(storage::Squash squash) {

@@ -19,6 +19,8 @@
 namespace volumed::admin {
 
 std::string_view SecretOf(const adm_secret& secret);
+// A decoded string argument; "" for null.
+std::string_view NameOf(const char* name);
 
 void FillVolume(const storage::VolumeInfo& info, adm_volume* out);
 adm_store ToAdmStore(storage::StoreKind kind);

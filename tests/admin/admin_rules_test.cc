@@ -1,7 +1,9 @@
-// Pure rules of the admin program: the Status → adm_status map and the volume-name rule
-// it checks before the catalog does (storage/volume_name.h).
+// Pure rules of the admin program: the Status → adm_status map, the volume-name rule it
+// checks before the catalog does (storage/volume_name.h), and the address to mount of a
+// gateway's service address.
 #include <gtest/gtest.h>
 
+#include "admin/placement.h"
 #include "admin/status_map.h"
 #include "storage/volume_name.h"
 
@@ -18,6 +20,7 @@ TEST(StatusMap, OnlyOkIsOk) {
   EXPECT_EQ(ToAdmStatus(Status::Code::kInvalidArgument), ADM_ERR_INVAL);
   EXPECT_EQ(ToAdmStatus(Status::Code::kNotPermitted), ADM_ERR_PERM);
   EXPECT_EQ(ToAdmStatus(Status::Code::kBusy), ADM_ERR_BUSY);
+  EXPECT_EQ(ToAdmStatus(Status::Code::kElsewhere), ADM_ERR_ELSEWHERE);
   EXPECT_EQ(ToAdmStatus(Status::Code::kCorruption), ADM_ERR_CORRUPT);
   EXPECT_EQ(ToAdmStatus(Status::Code::kInternal), ADM_ERR_SERVERFAULT);
 }
@@ -30,6 +33,13 @@ TEST(VolumeName, Rule) {
   for (const char* bad : {"", ".", "..", ".a", "-a", "a/b", "a b", "a\\b", "é"}) {
     EXPECT_EQ(storage::ValidateVolumeName(bad).code(), Status::Code::kInvalidArgument) << bad;
   }
+}
+
+TEST(MountAddress, IsTheServiceAddressWithoutItsPrefixLength) {
+  EXPECT_EQ(MountAddress("10.77.0.11/24"), "10.77.0.11");
+  EXPECT_EQ(MountAddress("10.77.0.11"), "10.77.0.11");
+  EXPECT_EQ(MountAddress("fd00::11/64"), "fd00::11");
+  EXPECT_EQ(MountAddress(""), "");
 }
 
 }  // namespace

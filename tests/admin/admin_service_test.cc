@@ -74,7 +74,7 @@ TEST_F(AdminServiceTest, ProgramIsOnTcpOnlyWithEveryProcedure) {
   EXPECT_EQ(program_.vers, 1u);
   EXPECT_TRUE(program_.tcp);
   EXPECT_FALSE(program_.udp);
-  EXPECT_EQ(program_.procedures.size(), 15u);  // NULL .. SNAPSHOT_RESTORE
+  EXPECT_EQ(program_.procedures.size(), 17u);  // NULL .. MOVE
 }
 
 TEST_F(AdminServiceTest, CreatePersistedThenInfoShowsPolicyAndQuota) {
@@ -174,10 +174,10 @@ TEST_F(AdminServiceTest, ListIsSortedByName) {
   adm_list_res res{};
   CallThroughWire(program_, ADMPROC_LIST, LocalRoot(), &a, &res);
   ASSERT_EQ(res.status, ADM_OK);
-  ASSERT_EQ(res.adm_list_res_u.volumes.volumes_len, 3u);
-  EXPECT_STREQ(res.adm_list_res_u.volumes.volumes_val[0].name, "alpha");
-  EXPECT_STREQ(res.adm_list_res_u.volumes.volumes_val[1].name, "mid");
-  EXPECT_STREQ(res.adm_list_res_u.volumes.volumes_val[2].name, "zeta");
+  ASSERT_EQ(res.adm_list_res_u.list.volumes.volumes_len, 3u);
+  EXPECT_STREQ(res.adm_list_res_u.list.volumes.volumes_val[0].name, "alpha");
+  EXPECT_STREQ(res.adm_list_res_u.list.volumes.volumes_val[1].name, "mid");
+  EXPECT_STREQ(res.adm_list_res_u.list.volumes.volumes_val[2].name, "zeta");
   xdr_free(XdrProc(xdr_adm_list_res), &res);
 }
 
@@ -407,6 +407,237 @@ TEST_F(AdminServiceTest, TcpNeedsTheSharedSecret) {
   a.secret.adm_secret_len = 6;
   a.secret.adm_secret_val = right;
   EXPECT_EQ(Create(a, tcp).first, ADM_OK);
+}
+
+// ---- gateways (README "Scaling out") ----
+
+class AdminGatewaysTest : public AdminServiceTest {
+ protected:
+  // Two gateways share the store; this server is gw1. Volume "mine" is gw1's, "theirs" gw2's.
+  void ShareTheStore() {
+    storage::GatewayInfo gw1{.id = "gw1",
+                             .address = "10.77.0.11/24",
+                             .held = {"10.77.0.11/24"},
+                             .live = true,
+                             .self = true,
+                             .volumes = 0,
+                             .seen_ns = 990 * kSecond};
+    storage::GatewayInfo gw2{.id = "gw2",
+                             .address = "10.77.0.12/24",
+                             .held = {"10.77.0.12/24", "10.77.0.13/24"},
+                             .live = true,
+                             .self = false,
+                             .volumes = 0,
+                             .seen_ns = 995 * kSecond};
+    storage::GatewayInfo gw3;
+    gw3.id = "gw3";
+    gw3.address = "10.77.0.13/24";
+    catalog_.SetGateways({gw1, gw2, gw3});
+    ASSERT_EQ(Create(CreateArgs("mine")).first, ADM_OK);
+    ASSERT_EQ(Create(CreateArgs("theirs")).first, ADM_OK);
+    catalog_.SetOwner("theirs", "gw2");
+  }
+
+  adm_gateways_res Gateways() {
+    adm_list_args a{};
+    adm_gateways_res res{};
+    CallThroughWire(program_, ADMPROC_GATEWAYS, LocalRoot(), &a, &res);
+    return res;
+  }
+
+  adm_info_res Move(const char* name, const char* gateway) {
+    adm_move_args a{};
+    a.name = const_cast<char*>(name);
+    a.gateway = const_cast<char*>(gateway);
+    adm_info_res res{};
+    CallThroughWire(program_, ADMPROC_MOVE, LocalRoot(), &a, &res);
+    return res;
+  }
+
+  adm_status_res Delete(const char* name) {
+    adm_name_args a{};
+    a.name = const_cast<char*>(name);
+    adm_status_res res{};
+    CallThroughWire(program_, ADMPROC_DELETE, LocalRoot(), &a, &res);
+    return res;
+  }
+};
+
+TEST_F(AdminGatewaysTest, AloneOnTheStoreThereAreNoGatewaysAndEveryVolumeIsHere) {
+  adm_gateways_res g = Gateways();
+  ASSERT_EQ(g.status, ADM_OK);
+  EXPECT_EQ(g.adm_gateways_res_u.gateways.gateways_len, 0u);
+  xdr_free(XdrProc(xdr_adm_gateways_res), &g);
+
+  ASSERT_EQ(Create(CreateArgs("solo")).first, ADM_OK);
+  adm_info_res info = Info("solo");
+  ASSERT_EQ(info.status, ADM_OK);
+  EXPECT_STREQ(info.adm_info_res_u.info.placement.owner, "");
+  EXPECT_STREQ(info.adm_info_res_u.info.placement.address, "");
+  EXPECT_TRUE(info.adm_info_res_u.info.placement.here);
+  xdr_free(XdrProc(xdr_adm_info_res), &info);
+
+  adm_info_res moved = Move("solo", "gw2");
+  EXPECT_EQ(moved.status, ADM_ERR_NOTSUPP);
+  EXPECT_NE(std::string(moved.adm_info_res_u.failure.message).find("alone on its store"),
+            std::string::npos)
+      << moved.adm_info_res_u.failure.message;
+  xdr_free(XdrProc(xdr_adm_info_res), &moved);
+}
+
+TEST_F(AdminGatewaysTest, GatewaysListsEachWithItsAddressesLivenessAndLoad) {
+  ShareTheStore();
+  adm_gateways_res res = Gateways();
+  ASSERT_EQ(res.status, ADM_OK);
+  const auto& list = res.adm_gateways_res_u.gateways;
+  ASSERT_EQ(list.gateways_len, 3u);
+  const adm_gateway& gw1 = list.gateways_val[0];
+  EXPECT_STREQ(gw1.id, "gw1");
+  EXPECT_STREQ(gw1.address, "10.77.0.11/24");
+  EXPECT_TRUE(gw1.live);
+  EXPECT_TRUE(gw1.self);
+  EXPECT_EQ(gw1.volumes, 1u);
+  EXPECT_EQ(gw1.seen_ns, 990 * kSecond);
+  const adm_gateway& gw2 = list.gateways_val[1];
+  EXPECT_STREQ(gw2.id, "gw2");
+  EXPECT_FALSE(gw2.self);
+  ASSERT_EQ(gw2.held.held_len, 2u);
+  EXPECT_STREQ(gw2.held.held_val[1], "10.77.0.13/24");
+  EXPECT_EQ(gw2.volumes, 1u);
+  EXPECT_FALSE(list.gateways_val[2].live);
+  EXPECT_EQ(list.gateways_val[2].volumes, 0u);
+  xdr_free(XdrProc(xdr_adm_gateways_res), &res);
+}
+
+TEST_F(AdminGatewaysTest, ListAndInfoNameTheOwnerAndTheAddressToMount) {
+  AdminHooks hooks;
+  hooks.mounts_of = [](std::string_view) { return std::vector<std::string>{"10.0.0.5"}; };
+  hooks.list_locks = [](uint64_t, size_t) -> Result<LockListing> { return LockListing{}; };
+  Rebuild({}, std::move(hooks));
+  ShareTheStore();
+
+  adm_list_args a{};
+  adm_list_res list{};
+  CallThroughWire(program_, ADMPROC_LIST, LocalRoot(), &a, &list);
+  ASSERT_EQ(list.status, ADM_OK);
+  const adm_volume_list& l = list.adm_list_res_u.list;
+  ASSERT_EQ(l.volumes.volumes_len, 2u);
+  ASSERT_EQ(l.placements.placements_len, 2u);
+  EXPECT_STREQ(l.volumes.volumes_val[0].name, "mine");
+  EXPECT_STREQ(l.placements.placements_val[0].owner, "gw1");
+  EXPECT_STREQ(l.placements.placements_val[0].address, "10.77.0.11");
+  EXPECT_TRUE(l.placements.placements_val[0].here);
+  EXPECT_STREQ(l.volumes.volumes_val[1].name, "theirs");
+  EXPECT_STREQ(l.placements.placements_val[1].owner, "gw2");
+  EXPECT_STREQ(l.placements.placements_val[1].address, "10.77.0.12");
+  EXPECT_FALSE(l.placements.placements_val[1].here);
+  xdr_free(XdrProc(xdr_adm_list_res), &list);
+
+  // Every gateway answers INFO from the shared catalog; what only the owner knows (use,
+  // mounts, locks) is reported unknown, and the volume is not taken for damaged.
+  adm_info_res theirs = Info("theirs");
+  ASSERT_EQ(theirs.status, ADM_OK);
+  const adm_info& t = theirs.adm_info_res_u.info;
+  EXPECT_STREQ(t.placement.owner, "gw2");
+  EXPECT_STREQ(t.placement.address, "10.77.0.12");
+  EXPECT_FALSE(t.placement.here);
+  EXPECT_FALSE(t.usage_known);
+  EXPECT_FALSE(t.mounts_known);
+  EXPECT_FALSE(t.locks_known);
+  EXPECT_STREQ(t.damage, "");
+  xdr_free(XdrProc(xdr_adm_info_res), &theirs);
+
+  adm_info_res mine = Info("mine");
+  ASSERT_EQ(mine.status, ADM_OK);
+  EXPECT_STREQ(mine.adm_info_res_u.info.placement.owner, "gw1");
+  EXPECT_TRUE(mine.adm_info_res_u.info.placement.here);
+  EXPECT_TRUE(mine.adm_info_res_u.info.mounts_known);
+  EXPECT_TRUE(mine.adm_info_res_u.info.locks_known);
+  xdr_free(XdrProc(xdr_adm_info_res), &mine);
+}
+
+TEST_F(AdminGatewaysTest, CallsOnAnotherGatewaysVolumeAnswerElsewhereNamingIt) {
+  ShareTheStore();
+  const char* kWords = "volume 'theirs' is served by gateway 'gw2' at 10.77.0.12: ask that gateway";
+  adm_status_res del = Delete("theirs");
+  EXPECT_EQ(del.status, ADM_ERR_ELSEWHERE);
+  EXPECT_STREQ(del.adm_status_res_u.failure.message, kWords);
+  xdr_free(XdrProc(xdr_adm_status_res), &del);
+  EXPECT_TRUE(catalog_.Describe("theirs").ok());
+
+  adm_policy_args p{};
+  p.name = const_cast<char*>("theirs");
+  p.set_read_only = TRUE;
+  p.read_only = TRUE;
+  adm_info_res policy{};
+  CallThroughWire(program_, ADMPROC_POLICY, LocalRoot(), &p, &policy);
+  EXPECT_EQ(policy.status, ADM_ERR_ELSEWHERE);
+  EXPECT_STREQ(policy.adm_info_res_u.failure.message, kWords);
+  xdr_free(XdrProc(xdr_adm_info_res), &policy);
+
+  adm_info_res moved = Move("theirs", "gw1");
+  EXPECT_EQ(moved.status, ADM_ERR_ELSEWHERE);
+  EXPECT_STREQ(moved.adm_info_res_u.failure.message, kWords);
+  xdr_free(XdrProc(xdr_adm_info_res), &moved);
+
+  // The lock table and fsck of this server are not those of a volume it does not serve.
+  AdminHooks hooks;
+  hooks.list_locks = [](uint64_t, size_t) -> Result<LockListing> { return LockListing{}; };
+  Rebuild({}, std::move(hooks));
+  adm_name_args l{};
+  l.name = const_cast<char*>("theirs");
+  adm_locks_res locks{};
+  CallThroughWire(program_, ADMPROC_LOCKS, LocalRoot(), &l, &locks);
+  EXPECT_EQ(locks.status, ADM_ERR_ELSEWHERE);
+  EXPECT_STREQ(locks.adm_locks_res_u.failure.message, kWords);
+  xdr_free(XdrProc(xdr_adm_locks_res), &locks);
+  adm_fsck_args f{};
+  f.name = const_cast<char*>("theirs");
+  adm_fsck_res fsck{};
+  CallThroughWire(program_, ADMPROC_FSCK, LocalRoot(), &f, &fsck);
+  EXPECT_EQ(fsck.status, ADM_ERR_ELSEWHERE);
+  xdr_free(XdrProc(xdr_adm_fsck_res), &fsck);
+
+  adm_status_res own = Delete("mine");
+  EXPECT_EQ(own.status, ADM_OK);
+  xdr_free(XdrProc(xdr_adm_status_res), &own);
+}
+
+TEST_F(AdminGatewaysTest, MoveHandsTheVolumeOverToALiveGateway) {
+  ShareTheStore();
+  adm_info_res moved = Move("mine", "gw2");
+  ASSERT_EQ(moved.status, ADM_OK) << moved.adm_info_res_u.failure.message;
+  EXPECT_STREQ(moved.adm_info_res_u.info.volume.name, "mine");
+  EXPECT_STREQ(moved.adm_info_res_u.info.placement.owner, "gw2");
+  EXPECT_STREQ(moved.adm_info_res_u.info.placement.address, "10.77.0.12");
+  EXPECT_FALSE(moved.adm_info_res_u.info.placement.here);
+  xdr_free(XdrProc(xdr_adm_info_res), &moved);
+  EXPECT_EQ(catalog_.Describe("mine")->owner, "gw2");
+
+  ASSERT_EQ(Create(CreateArgs("stay")).first, ADM_OK);
+  adm_info_res same = Move("stay", "gw1");  // already there: nothing to do
+  EXPECT_EQ(same.status, ADM_OK);
+  EXPECT_STREQ(same.adm_info_res_u.info.placement.owner, "gw1");
+  xdr_free(XdrProc(xdr_adm_info_res), &same);
+
+  adm_info_res unknown = Move("stay", "gw9");
+  EXPECT_EQ(unknown.status, ADM_ERR_INVAL);
+  EXPECT_STREQ(unknown.adm_info_res_u.failure.message,
+               "no gateway named 'gw9' (`volumectl gateways` lists them)");
+  xdr_free(XdrProc(xdr_adm_info_res), &unknown);
+
+  adm_info_res dead = Move("stay", "gw3");
+  EXPECT_EQ(dead.status, ADM_ERR_BUSY);
+  EXPECT_NE(std::string(dead.adm_info_res_u.failure.message).find("'gw3' is not live"),
+            std::string::npos)
+      << dead.adm_info_res_u.failure.message;
+  xdr_free(XdrProc(xdr_adm_info_res), &dead);
+  EXPECT_EQ(catalog_.Describe("stay")->owner, "gw1");
+
+  adm_info_res missing = Move("nope", "gw2");
+  EXPECT_EQ(missing.status, ADM_ERR_NOENT);
+  EXPECT_STREQ(missing.adm_info_res_u.failure.message, "no volume named 'nope'");
+  xdr_free(XdrProc(xdr_adm_info_res), &missing);
 }
 
 }  // namespace

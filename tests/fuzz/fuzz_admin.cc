@@ -48,6 +48,7 @@ void WriteSeeds() {
   using fuzz::WriteSeed;
   char secret[] = "fuzz-secret", wrong[] = "guess", none[] = "";
   char fz[] = "fz", vol[] = "scratch-1", cidr[] = "10.0.0.0/8", host[] = "client-a";
+  char gateway[] = "gw2";
   char* cidrs[] = {cidr};
   // cred-selector: 9 root on the Unix socket, 8 uid 1000 there (refused), 10 uid 4242
   // (allowed), 0 TCP.
@@ -64,6 +65,9 @@ void WriteSeeds() {
     WriteSeed(g->pv, ADMPROC_CREATE, cred, "create_" + c, XDR_OF(xdr_adm_create_args), &create);
     adm_list_args list{Secret(cred == 0 ? secret : none)};
     WriteSeed(g->pv, ADMPROC_LIST, cred, "list_" + c, XDR_OF(xdr_adm_list_args), &list);
+    WriteSeed(g->pv, ADMPROC_GATEWAYS, cred, "gateways_" + c, XDR_OF(xdr_adm_list_args), &list);
+    adm_move_args move{Secret(cred == 0 ? secret : none), fz, gateway};
+    WriteSeed(g->pv, ADMPROC_MOVE, cred, "move_" + c, XDR_OF(xdr_adm_move_args), &move);
     adm_name_args info{Secret(cred == 0 ? secret : none), fz};
     WriteSeed(g->pv, ADMPROC_INFO, cred, "info_" + c, XDR_OF(xdr_adm_name_args), &info);
     WriteSeed(g->pv, ADMPROC_LOCKS, cred, "locks_" + c, XDR_OF(xdr_adm_name_args), &info);

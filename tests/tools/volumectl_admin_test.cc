@@ -72,7 +72,7 @@ TEST_F(VolumectlAdminTest, HelpListsCommandsAndExitCodes) {
   ToolResult r = RunTool(Volumectl(), {"--help"});
   EXPECT_EQ(r.exit_code, 0);
   for (const char* word : {"create", "list", "info", "delete", "renew", "run", "policy", "fsck",
-                           "ls", "put", "get", "rm", "du", "Exit codes"}) {
+                           "gateways", "move", "ls", "put", "get", "rm", "du", "Exit codes"}) {
     EXPECT_NE(r.out.find(word), std::string::npos) << word;
   }
   r = RunTool(Volumectl(), {"create", "--help"});
@@ -370,6 +370,195 @@ TEST_F(VolumectlAdminTest, TheSocketIsRootOnly) {
   ASSERT_EQ(chmod(socket_.c_str(), 0666), 0);
   r = Run({"create", "x"}, o);
   EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+// ---- gateways (README "Scaling out") ----
+
+// gw1 (this server, 127.0.0.1) and gw2 (127.0.0.2) share the store.
+std::vector<storage::GatewayInfo> TwoGateways(const std::string& self) {
+  storage::GatewayInfo gw1{.id = "gw1",
+                           .address = "127.0.0.1/8",
+                           .held = {"127.0.0.1/8"},
+                           .live = true,
+                           .self = self == "gw1",
+                           .volumes = 0,
+                           .seen_ns = 1'700'000'000'000'000'000};
+  storage::GatewayInfo gw2{.id = "gw2",
+                           .address = "127.0.0.2/8",
+                           .held = {"127.0.0.2/8", "127.0.0.3/8"},
+                           .live = true,
+                           .self = self == "gw2",
+                           .volumes = 0,
+                           .seen_ns = 1'700'000'001'000'000'000};
+  return {gw1, gw2};
+}
+
+TEST_F(VolumectlAdminTest, AloneOnTheStoreTheGatewayCommandsSaySo) {
+  ToolResult r = Run({"gateways"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "single server: this server is alone on its store (no gateways)\n");
+  r = Run({"gateways", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "[]\n");
+
+  ASSERT_EQ(Run({"create", "solo"}).exit_code, 0);
+  r = Run({"list"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find("OWNER"), std::string::npos) << r.out;
+  r = Run({"list", "--json"});
+  EXPECT_NE(r.out.find("\"owner\":null,\"address\":null}]"), std::string::npos) << r.out;
+  r = Run({"info", "solo"});
+  EXPECT_EQ(r.out.find("gateway:"), std::string::npos) << r.out;
+
+  r = Run({"move", "solo", "--to", "gw2"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err,
+            "volumectl: this server is alone on its store: volumes move only between gateways of "
+            "a shared store\n");
+  r = Run({"move", "solo"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--to is required"), std::string::npos) << r.err;
+}
+
+TEST_F(VolumectlAdminTest, GatewaysListAndInfoShowWhereEachVolumeIsServed) {
+  catalog_.SetGateways(TwoGateways("gw1"));
+  ASSERT_EQ(Run({"create", "mine"}).exit_code, 0);
+  ASSERT_EQ(Run({"create", "theirs"}).exit_code, 0);
+  catalog_.SetOwner("theirs", "gw2");
+
+  ToolResult r = Run({"gateways"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("ID ", 0), 0u) << r.out;
+  for (const char* word : {"ADDRESS", "LIVE", "VOLUMES", "LAST SEEN", "HELD", "gw1 *",
+                           "127.0.0.2/8, 127.0.0.3/8", "(* the gateway answering)"}) {
+    EXPECT_NE(r.out.find(word), std::string::npos) << word << "\n" << r.out;
+  }
+  r = Run({"gateways", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "[{\"id\":\"gw1\",\"address\":\"127.0.0.1/8\",\"held\":[\"127.0.0.1/8\"],\"live\":true,"
+            "\"self\":true,\"volumes\":1,\"seen_ns\":1700000000000000000},"
+            "{\"id\":\"gw2\",\"address\":\"127.0.0.2/8\",\"held\":[\"127.0.0.2/8\","
+            "\"127.0.0.3/8\"],\"live\":true,\"self\":false,\"volumes\":1,"
+            "\"seen_ns\":1700000001000000000}]\n");
+
+  r = Run({"list"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const size_t theirs = r.out.find("\ntheirs ");
+  ASSERT_NE(theirs, std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("OWNER"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" gw2 ", theirs), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" 127.0.0.2 ", theirs), std::string::npos) << r.out;
+  r = Run({"list", "--json"});
+  EXPECT_NE(r.out.find("\"owner\":\"gw1\",\"address\":\"127.0.0.1\"}"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"owner\":\"gw2\",\"address\":\"127.0.0.2\"}]"), std::string::npos)
+      << r.out;
+
+  // Through the socket the owner cannot be asked: what this gateway knows, and who knows more.
+  r = Run({"info", "theirs"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("gateway:  gw2, mount 127.0.0.2:/theirs\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("used:     unknown here (gateway gw2 knows)\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("DAMAGED"), std::string::npos) << r.out;
+  r = Run({"info", "mine"});
+  EXPECT_NE(r.out.find("gateway:  gw1 (this one), mount 127.0.0.1:/mine\n"), std::string::npos)
+      << r.out;
+}
+
+TEST_F(VolumectlAdminTest, ACallOnAnotherGatewaysVolumeNamesItThroughTheSocket) {
+  catalog_.SetGateways(TwoGateways("gw1"));
+  ASSERT_EQ(Run({"create", "theirs"}).exit_code, 0);
+  catalog_.SetOwner("theirs", "gw2");
+  for (std::vector<std::string> args : {std::vector<std::string>{"delete", "theirs", "--yes"},
+                                        {"policy", "theirs", "--read-only"},
+                                        {"move", "theirs", "--to", "gw1"}}) {
+    ToolResult r = Run(args);
+    EXPECT_EQ(r.exit_code, 1) << args[0];
+    EXPECT_EQ(r.err,
+              "volumectl: volume 'theirs' is served by gateway 'gw2' at 127.0.0.2: ask that "
+              "gateway (over --admin-tcp HOST:PORT volumectl asks it by itself; through the "
+              "admin socket, run volumectl on that gateway)\n")
+        << args[0];
+  }
+  EXPECT_TRUE(catalog_.Describe("theirs").ok());
+  EXPECT_FALSE(catalog_.Describe("theirs")->policy.read_only);
+}
+
+TEST_F(VolumectlAdminTest, MoveHandsAVolumeOver) {
+  catalog_.SetGateways(TwoGateways("gw1"));
+  ASSERT_EQ(Run({"create", "data"}).exit_code, 0);
+  ASSERT_EQ(Run({"create", "more"}).exit_code, 0);
+  ToolResult r = Run({"move", "data", "--to", "gw2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "volume 'data' is served by gateway 'gw2': mount 127.0.0.2:/data\n");
+  EXPECT_EQ(catalog_.Describe("data")->owner, "gw2");
+  r = Run({"move", "more", "--to", "gw2", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("{\"name\":\"more\"", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("\"owner\":\"gw2\",\"address\":\"127.0.0.2\"}\n"), std::string::npos)
+      << r.out;
+  r = Run({"move", "data", "--to", "gw1"});  // gw2's to hand back now, unreachable here
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err.rfind("volumectl: volume 'data' is served by gateway 'gw2' at 127.0.0.2", 0), 0u)
+      << r.err;
+  r = Run({"move", "more", "--to", "gw9"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "volumectl: no gateway named 'gw9' (`volumectl gateways` lists them)\n");
+  r = Run({"move", "nope", "--to", "gw2"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.err, "volumectl: no volume named 'nope'\n");
+}
+
+// Over TCP volumectl asks the gateway serving the volume by itself: gw2 is a second admin
+// server on 127.0.0.2, at the same port as gw1's on 127.0.0.1.
+TEST_F(VolumectlAdminTest, OverTcpCallsFollowTheVolumeToItsGateway) {
+  AdminAccess access;
+  access.tcp_secret = "correct horse battery";
+  StartServer(access);
+  testing::FakeCatalog gw2_catalog{WallNowNs};
+  AdminService gw2_service(&gw2_catalog, AdminAuthorizer(access), AdminHooks{});
+  rpc::ServerOptions options;
+  options.use_rpcbind = false;
+  options.listen_address = "127.0.0.2";
+  options.threads = 2;
+  rpc::Server gw2_server(options);
+  ASSERT_TRUE(gw2_server.Register(AdminProgramVersion(&gw2_service), {.tcp = tcp_port_}).ok());
+  ASSERT_TRUE(gw2_server.Start().ok());
+
+  catalog_.SetGateways(TwoGateways("gw1"));
+  gw2_catalog.SetGateways(TwoGateways("gw2"));
+  for (testing::FakeCatalog* c : {&catalog_, &gw2_catalog}) {
+    storage::CreateVolumeRequest req;
+    req.name = "theirs";
+    ASSERT_TRUE(c->Create(req).ok());
+    c->SetOwner("theirs", "gw2");
+  }
+  ToolOptions o;
+  o.env = {{"VOLUMED_ADMIN_TCP", "127.0.0.1:" + std::to_string(tcp_port_)},
+           {"VOLUMED_ADMIN_SECRET", access.tcp_secret}};
+  ToolResult r = RunTool(volumectl_, {"policy", "theirs", "--read-only"}, o);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(gw2_catalog.Describe("theirs")->policy.read_only);
+  EXPECT_FALSE(catalog_.Describe("theirs")->policy.read_only);
+
+  // info: gw1 answers from the catalog, gw2 with what only it knows.
+  r = RunTool(volumectl_, {"info", "theirs"}, o);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("gateway:  gw2 (this one), mount 127.0.0.2:/theirs\n"), std::string::npos)
+      << r.out;
+
+  r = RunTool(volumectl_, {"move", "theirs", "--to", "gw1"}, o);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "volume 'theirs' is served by gateway 'gw1': mount 127.0.0.1:/theirs\n");
+  EXPECT_EQ(gw2_catalog.Describe("theirs")->owner, "gw1");
+
+  // A gateway that answers ELSEWHERE again is not followed further.
+  r = RunTool(volumectl_, {"delete", "theirs", "--yes"}, o);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err,
+            "volumectl: volume 'theirs' is served by gateway 'gw1' at 127.0.0.1: ask that "
+            "gateway\n");
+  EXPECT_TRUE(catalog_.Describe("theirs").ok());
 }
 
 }  // namespace

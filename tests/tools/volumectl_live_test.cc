@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "gateway_admin_server.h"
 #include "live_server_test.h"
 #include "run_tool.h"
 #include "support/read_file.h"
@@ -432,6 +433,69 @@ TEST_F(VolumectlLiveTest, InfoShowsUseAndMounts) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "volumectl: used:/big: the volume's quota is used up\n");
   ASSERT_EQ(Run({"delete", "used", "--yes"}).exit_code, 0);
+}
+
+// Several gateways (README "Scaling out"): the file commands mount from the address the
+// admin program places the volume at when the server given does not serve it. The admin
+// program here is a pretend one (gateway_admin_server.h) that places "followed" on gw2 at
+// 127.0.0.1 (the live server) and "astray" on gw1 at 127.0.0.2, where nothing listens.
+TEST_F(VolumectlLiveTest, FileCommandsFollowTheVolumeToTheGatewayServingIt) {
+  ASSERT_EQ(Run({"create", "followed"}).exit_code, 0);
+  WriteFile(dir_ + "/f", "followed bytes", 0644, 1'700'000'000);
+  ASSERT_EQ(Run({"put", dir_ + "/f", "followed:/f"}).exit_code, 0);
+
+  storage::GatewayInfo gw1;
+  gw1.id = "gw1";
+  gw1.address = "127.0.0.2/8";
+  gw1.live = gw1.self = true;
+  storage::GatewayInfo gw2;
+  gw2.id = "gw2";
+  gw2.address = "127.0.0.1/8";
+  gw2.live = true;
+  const std::string socket = dir_ + "/gateway-admin.sock";
+  auto admin =
+      GatewayAdminServer::Start(socket, {gw1, gw2}, {{"followed", "gw2"}, {"astray", "gw1"}});
+  ASSERT_NE(admin, nullptr);
+  ToolOptions o = VolumectlEnv();
+  for (auto& [name, value] : o.env) {
+    if (name == "VOLUMED_ADMIN_SOCKET") value = socket;
+    if (name == "VOLUMED_SERVER") value = "127.0.0.2";  // gw1's address: nothing answers
+  }
+  ToolResult r = RunTool(Volumectl(), {"ls", "followed:/"}, o);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "f\n");
+  r = RunTool(Volumectl(), {"get", "followed:/f", "-"}, o);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "followed bytes");
+  WriteFile(dir_ + "/g", "more", 0644, 1'700'000'000);
+  r = RunTool(Volumectl(), {"put", dir_ + "/g", "followed:/"}, o);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Run({"ls", "followed:/"}).out, "f\ng\n");
+  // A tree on 4 workers: each worker's session goes where the first one found the volume.
+  fs::create_directory(dir_ + "/tree");
+  for (int i = 0; i < 16; ++i) {
+    WriteFile(dir_ + "/tree/" + std::to_string(i), std::string(1000, 'a' + i), 0644, 1'700'000'000);
+  }
+  r = RunTool(Volumectl(), {"put", "-j", "4", dir_ + "/tree", "followed:/", "--json"}, o);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"files\":16"), std::string::npos) << r.out;
+  r = RunTool(Volumectl(), {"du", "followed:/tree", "--json"}, o);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"bytes\":16000"), std::string::npos) << r.out;
+
+  // A volume the admin program does not know: the host given's answer, as without gateways.
+  r = RunTool(Volumectl(), {"ls", "unknown:/"}, o);
+  EXPECT_EQ(r.exit_code, 6);
+  EXPECT_EQ(r.err.rfind("volumectl: no NFS server answers at 127.0.0.2", 0), 0u) << r.err;
+  // The live server answers MOUNT NOENT for "astray": volumectl goes to 127.0.0.2, where the
+  // admin program places it, and says that nobody answers there.
+  for (auto& [name, value] : o.env) {
+    if (name == "VOLUMED_SERVER") value = "127.0.0.1";
+  }
+  r = RunTool(Volumectl(), {"ls", "astray:/"}, o);
+  EXPECT_EQ(r.exit_code, 6);
+  EXPECT_EQ(r.err.rfind("volumectl: no NFS server answers at 127.0.0.2", 0), 0u) << r.err;
+  ASSERT_EQ(Run({"delete", "followed", "--yes"}).exit_code, 0);
 }
 
 TEST_F(VolumectlLiveTest, ALapsedLeaseDeletesTheVolumeAndStalesLiveHandles) {

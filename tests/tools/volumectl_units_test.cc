@@ -1,5 +1,6 @@
 // volumectl's small parts: durations, size flags, NAME[:PATH], JSON output (and its
-// policy for names that are not UTF-8), the chunked copy loop of put/get.
+// policy for names that are not UTF-8), the chunked copy loop of put/get, where the admin
+// program of the gateway serving a volume is.
 #include <gtest/gtest.h>
 
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <cstring>
 #include <map>
 
+#include "admin_command.h"
 #include "cli_context.h"
 #include "duration.h"
 #include "json_output.h"
@@ -189,6 +191,26 @@ TEST(LocalError, WordsTheErrnoAndPicksTheExitCode) {
   EXPECT_EQ(LocalError(EEXIST, "/x").exit, Exit::kExists);
   EXPECT_EQ(LocalError(EACCES, "/x").exit, Exit::kDenied);
   EXPECT_EQ(LocalError(EIO, "/x").message, "/x: Input/output error");
+}
+
+TEST(AdminTargetAt, TheOwnersAddressOnTheSamePortWithTheSameSecret) {
+  AdminTarget tcp;
+  tcp.tcp = "gw1.example:7049";
+  tcp.secret = "s3cret-s3cret-s3cret";
+  std::optional<AdminTarget> there = AdminTargetAt(tcp, "10.77.0.12");
+  ASSERT_TRUE(there.has_value());
+  EXPECT_EQ(there->tcp, "10.77.0.12:7049");
+  EXPECT_EQ(there->secret, tcp.secret);
+  there = AdminTargetAt(tcp, "fd00::12");
+  ASSERT_TRUE(there.has_value());
+  EXPECT_EQ(there->tcp, "[fd00::12]:7049");
+  // Nowhere else to go: no address, the same one, or a Unix socket (on its own machine).
+  EXPECT_FALSE(AdminTargetAt(tcp, "").has_value());
+  tcp.tcp = "10.77.0.12:7049";
+  EXPECT_FALSE(AdminTargetAt(tcp, "10.77.0.12").has_value());
+  AdminTarget socket;
+  socket.socket_path = "/run/volumed/admin.sock";
+  EXPECT_FALSE(AdminTargetAt(socket, "10.77.0.12").has_value());
 }
 
 }  // namespace

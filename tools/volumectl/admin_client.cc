@@ -49,8 +49,15 @@ VolumeView FromWire(const adm_volume& v) {
   return out;
 }
 
+void SetPlacement(const adm_placement& p, VolumeView* out) {
+  out->owner = Str(p.owner);
+  out->address = Str(p.address);
+  out->here = p.here != FALSE;
+}
+
 VolumeView FromWire(const adm_info& info) {
   VolumeView out = FromWire(info.volume);
+  SetPlacement(info.placement, &out);
   if (info.usage_known) {
     out.used_bytes = info.used_bytes;
     out.used_files = info.used_files;
@@ -173,6 +180,7 @@ Exit ExitFor(adm_status status) {
     case ADM_ERR_PERM:
       return Exit::kDenied;
     case ADM_ERR_BUSY:
+    case ADM_ERR_ELSEWHERE:
     case ADM_ERR_NOSPC:
     case ADM_ERR_IO:
     case ADM_ERR_CORRUPT:
@@ -261,6 +269,7 @@ xdrproc_t XdrOf(const adm_fsck_args*) { return XdrProc(xdr_adm_fsck_args); }
 xdrproc_t XdrOf(const adm_break_args*) { return XdrProc(xdr_adm_break_args); }
 xdrproc_t XdrOf(const adm_snapshot_args*) { return XdrProc(xdr_adm_snapshot_args); }
 xdrproc_t XdrOf(const adm_fork_args*) { return XdrProc(xdr_adm_fork_args); }
+xdrproc_t XdrOf(const adm_move_args*) { return XdrProc(xdr_adm_move_args); }
 xdrproc_t XdrOf(const adm_status_res*) { return XdrProc(xdr_adm_status_res); }
 xdrproc_t XdrOf(const adm_snapshot_res*) { return XdrProc(xdr_adm_snapshot_res); }
 xdrproc_t XdrOf(const adm_snapshot_list_res*) { return XdrProc(xdr_adm_snapshot_list_res); }
@@ -271,6 +280,7 @@ xdrproc_t XdrOf(const adm_renew_res*) { return XdrProc(xdr_adm_renew_res); }
 xdrproc_t XdrOf(const adm_fsck_res*) { return XdrProc(xdr_adm_fsck_res); }
 xdrproc_t XdrOf(const adm_locks_res*) { return XdrProc(xdr_adm_locks_res); }
 xdrproc_t XdrOf(const adm_break_res*) { return XdrProc(xdr_adm_break_res); }
+xdrproc_t XdrOf(const adm_gateways_res*) { return XdrProc(xdr_adm_gateways_res); }
 const adm_failure& FailureOf(const adm_status_res& r) { return r.adm_status_res_u.failure; }
 const adm_failure& FailureOf(const adm_info_res& r) { return r.adm_info_res_u.failure; }
 const adm_failure& FailureOf(const adm_list_res& r) { return r.adm_list_res_u.failure; }
@@ -283,6 +293,7 @@ const adm_failure& FailureOf(const adm_snapshot_list_res& r) {
   return r.adm_snapshot_list_res_u.failure;
 }
 const adm_failure& FailureOf(const adm_fork_res& r) { return r.adm_fork_res_u.failure; }
+const adm_failure& FailureOf(const adm_gateways_res& r) { return r.adm_gateways_res_u.failure; }
 
 adm_snapshot_args SnapshotArgs(const std::string& name, const std::string& snapshot) {
   adm_snapshot_args a{};
@@ -314,8 +325,10 @@ auto AdminClient::Invoke(u_long proc, Args& args, Convert convert, std::chrono::
   using Out = std::invoke_result_t<Convert&, const Res&>;
   args.secret = Secret();
   Res res{};
+  last_status_ = ADM_OK;
   CliStatus s = Call(proc, XdrOf(&args), &args, XdrOf(&res), &res, timeout);
   if (!s.ok()) return CliResult<Out>(std::move(s));
+  last_status_ = res.status;
   CliResult<Out> out = res.status == ADM_OK ? CliResult<Out>(convert(res))
                                             : CliResult<Out>(Failed(res.status, FailureOf(res)));
   xdr_free(XdrOf(&res), &res);
@@ -344,8 +357,12 @@ CliResult<std::vector<VolumeView>> AdminClient::List() {
   adm_list_args a{};
   return Invoke<adm_list_res>(ADMPROC_LIST, a, [](const adm_list_res& r) {
     std::vector<VolumeView> out;
-    for (u_int i = 0; i < r.adm_list_res_u.volumes.volumes_len; ++i) {
-      out.push_back(FromWire(r.adm_list_res_u.volumes.volumes_val[i]));
+    const adm_volume_list& list = r.adm_list_res_u.list;
+    for (u_int i = 0; i < list.volumes.volumes_len; ++i) {
+      out.push_back(FromWire(list.volumes.volumes_val[i]));
+      if (i < list.placements.placements_len) {
+        SetPlacement(list.placements.placements_val[i], &out.back());
+      }
     }
     return out;
   });
@@ -482,6 +499,30 @@ CliResult<std::pair<VolumeView, uint64_t>> AdminClient::Fork(const ForkSpec& spe
                               static_cast<uint64_t>(r.adm_fork_res_u.forked.pause_ns));
       },
       std::chrono::seconds(3600));
+}
+
+CliResult<std::vector<GatewayView>> AdminClient::Gateways() {
+  adm_list_args a{};
+  return Invoke<adm_gateways_res>(ADMPROC_GATEWAYS, a, [](const adm_gateways_res& r) {
+    std::vector<GatewayView> out;
+    const auto& list = r.adm_gateways_res_u.gateways;
+    for (u_int i = 0; i < list.gateways_len; ++i) {
+      const adm_gateway& g = list.gateways_val[i];
+      GatewayView v{Str(g.id),       Str(g.address), {},       g.live != FALSE,
+                    g.self != FALSE, g.volumes,      g.seen_ns};
+      for (u_int j = 0; j < g.held.held_len; ++j) v.held.push_back(Str(g.held.held_val[j]));
+      out.push_back(std::move(v));
+    }
+    return out;
+  });
+}
+
+CliResult<VolumeView> AdminClient::Move(const std::string& name, const std::string& gateway) {
+  adm_move_args a{};
+  a.name = const_cast<char*>(name.c_str());
+  a.gateway = const_cast<char*>(gateway.c_str());
+  // The hand-over waits for the calls in flight and a sync of the volume's log.
+  return Invoke<adm_info_res>(ADMPROC_MOVE, a, InfoOf, std::chrono::seconds(600));
 }
 
 }  // namespace volumectl

@@ -44,6 +44,22 @@ struct VolumeView {
   std::string store_location;  // a path, or the pool and namespace
   // Store bytes of its own, and shared with its snapshots or forks (unknown: nullopt).
   std::optional<uint64_t> own_bytes, shared_bytes;
+  // The gateway serving it and the address clients mount it at, when several share the
+  // store ("" otherwise: the server asked is the only one); `here`: the server asked is
+  // that gateway (else it knows neither the use, nor the mounts, nor the locks).
+  std::string owner, address;
+  bool here = true;
+};
+
+// One gateway of those sharing the store (`volumectl gateways`).
+struct GatewayView {
+  std::string id;
+  std::string address;
+  std::vector<std::string> held;
+  bool live = false;
+  bool self = false;
+  uint32_t volumes = 0;
+  int64_t seen_ns = 0;
 };
 
 struct SnapshotView {
@@ -121,6 +137,14 @@ class AdminClient {
   CliResult<VolumeView> SnapshotRestore(const std::string& name, const std::string& snapshot);
   // The new volume, and how long the source's writes waited (ns).
   CliResult<std::pair<VolumeView, uint64_t>> Fork(const ForkSpec& spec);
+  // Empty: the server is alone on its store.
+  CliResult<std::vector<GatewayView>> Gateways();
+  // The volume as it is once served by `gateway`.
+  CliResult<VolumeView> Move(const std::string& name, const std::string& gateway);
+
+  // The adm_status of the last reply (ADM_OK after a failure of the call itself): tells
+  // ADM_ERR_ELSEWHERE, which volumectl follows, from the other failures.
+  adm_status last_status() const { return last_status_; }
 
  private:
   AdminClient(CLIENT* clnt, AdminTarget target) : clnt_(clnt), target_(std::move(target)) {}
@@ -135,6 +159,7 @@ class AdminClient {
 
   CLIENT* clnt_;
   AdminTarget target_;
+  adm_status last_status_ = ADM_OK;
 };
 
 // The exit code for an adm_status a server answered with.

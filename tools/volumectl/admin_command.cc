@@ -26,6 +26,10 @@ void PrintInfo(const VolumeView& v) {
   }
   fmt::print("created:  {}\n", LocalTime(v.created_ns));
   if (!v.store.empty()) fmt::print("store:    {} ({})\n", v.store, v.store_location);
+  if (!v.owner.empty()) {
+    fmt::print("gateway:  {}{}, mount {}:/{}\n", v.owner, v.here ? " (this one)" : "",
+               v.address.empty() ? "(address unknown)" : v.address, v.name);
+  }
   if (!v.damage.empty()) {
     fmt::print("DAMAGED:  {}\n", v.damage);
     fmt::print(
@@ -33,10 +37,12 @@ void PrintInfo(const VolumeView& v) {
         "          `volumectl fsck {0}` for details, `volumectl delete {0}` removes it\n",
         v.name);
   }
+  // Use, mounts and locks are known to the gateway serving the volume only.
+  const std::string unknown = v.here ? "unknown" : "unknown here (gateway " + v.owner + " knows)";
   if (v.used_bytes) {
     fmt::print("used:     {} in {} files\n", HumanBytes(*v.used_bytes), v.used_files.value_or(0));
   } else {
-    fmt::print("used:     unknown\n");
+    fmt::print("used:     {}\n", unknown);
   }
   if (v.own_bytes) {
     fmt::print("space:    {} its own, {} shared with snapshots or forks\n",
@@ -53,12 +59,12 @@ void PrintInfo(const VolumeView& v) {
     fmt::print("mounts:   {}\n",
                v.mounts->empty() ? "none" : fmt::format("{}", fmt::join(*v.mounts, ", ")));
   } else {
-    fmt::print("mounts:   unknown\n");
+    fmt::print("mounts:   {}\n", unknown);
   }
   if (v.lock_count) {
     fmt::print("locks:    {}\n", *v.lock_count);
   } else {
-    fmt::print("locks:    unknown\n");
+    fmt::print("locks:    {}\n", unknown);
   }
 }
 
@@ -141,12 +147,40 @@ Json VolumeJson(const VolumeView& v) {
   out["store_location"] = v.store.empty() ? Json(nullptr) : Json(v.store_location);
   out["own_bytes"] = v.own_bytes ? Json(*v.own_bytes) : Json(nullptr);
   out["shared_bytes"] = v.shared_bytes ? Json(*v.shared_bytes) : Json(nullptr);
+  // The gateway serving it and the address to mount; null when the store is not shared.
+  out["owner"] = v.owner.empty() ? Json(nullptr) : Json(v.owner);
+  out["address"] = v.owner.empty() || v.address.empty() ? Json(nullptr) : Json(v.address);
   return out;
 }
 
 void PrintVolume(const VolumeView& v, bool json) {
   if (!json) return PrintInfo(v);
   PrintJson(VolumeJson(v));
+}
+
+std::optional<AdminTarget> AdminTargetAt(const AdminTarget& target, const std::string& address) {
+  const size_t colon = target.tcp.rfind(':');
+  if (colon == std::string::npos || address.empty()) return std::nullopt;
+  const std::string host = address.find(':') == std::string::npos ? address : "[" + address + "]";
+  AdminTarget there = target;
+  there.tcp = host + target.tcp.substr(colon);
+  if (there.tcp == target.tcp) return std::nullopt;
+  return there;
+}
+
+CliResult<AdminTarget> OwnerOf(AdminClient& client, const AdminTarget& target,
+                               const std::string& name, const CliStatus& elsewhere) {
+  CliResult<VolumeView> v =
+      client.Info(name.substr(0, name.find(volumed::storage::kSnapshotSeparator)));
+  if (v.ok() && !v->here) {
+    if (std::optional<AdminTarget> there = AdminTargetAt(target, v->address)) return *there;
+  }
+  if (target.tcp.empty()) {
+    return Fail(elsewhere.exit, elsewhere.message +
+                                    " (over --admin-tcp HOST:PORT volumectl asks it by itself; "
+                                    "through the admin socket, run volumectl on that gateway)");
+  }
+  return elsewhere;
 }
 
 bool Confirm(const std::string& question) {

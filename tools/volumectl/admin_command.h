@@ -1,6 +1,7 @@
 // What the commands over the admin program share: client-side checks that give the same
 // words as the server, before any connection; the parsing of their common flags; how a
-// volume is printed (text or JSON); the confirmation prompt; and how a command connects.
+// volume is printed (text or JSON); the confirmation prompt; and how a command connects,
+// following a volume to the gateway that serves it when several share the store.
 //
 // Thread-safety: used on the calling thread only.
 #pragma once
@@ -8,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -52,12 +54,47 @@ auto Connected(const AdminTarget& target, Call call)
   return call(**client);
 }
 
+// ---- following the gateway that serves a volume (README "Scaling out") ----
+
+// The admin program of the gateway at service address `address`: over TCP, on the port
+// and with the secret of `target`. nullopt when `target` is a Unix socket (another
+// gateway's is on its own machine), `address` is "" or `target` already points there.
+std::optional<AdminTarget> AdminTargetAt(const AdminTarget& target, const std::string& address);
+
+// After `client` (connected to `target`) answered ELSEWHERE about `name` (a volume or
+// "NAME@SNAP"): the admin program of the gateway serving it, as INFO places it; when it
+// cannot be reached from here, `elsewhere` (the server's words, naming that gateway),
+// with what to do.
+CliResult<AdminTarget> OwnerOf(AdminClient& client, const AdminTarget& target,
+                               const std::string& name, const CliStatus& elsewhere);
+
+inline const CliStatus& StatusOf(const CliStatus& s) { return s; }
+template <typename T>
+const CliStatus& StatusOf(const CliResult<T>& r) {
+  return r.status();
+}
+
+// Connected(target, call) for a call about volume (or snapshot) `name`: when the server
+// answers that another gateway serves it, `call` runs once more on that gateway.
+template <typename Call>
+auto Following(const AdminTarget& target, const std::string& name, Call call)
+    -> decltype(call(std::declval<AdminClient&>())) {
+  using Out = decltype(call(std::declval<AdminClient&>()));
+  CliResult<std::unique_ptr<AdminClient>> client = AdminClient::Connect(target);
+  if (!client.ok()) return client.status();
+  Out out = call(**client);
+  if (out.ok() || (*client)->last_status() != ADM_ERR_ELSEWHERE) return out;
+  CliResult<AdminTarget> owner = OwnerOf(**client, target, name, StatusOf(out));
+  if (!owner.ok()) return owner.status();
+  return Connected(*owner, std::move(call));
+}
+
 // The same for a command about one volume, whose name is checked before connecting.
 template <typename Call>
 auto ForVolume(const AdminTarget& target, const std::string& name, Call call)
     -> decltype(call(std::declval<AdminClient&>())) {
   if (CliStatus s = CheckName(name); !s.ok()) return s;
-  return Connected(target, std::move(call));
+  return Following(target, name, std::move(call));
 }
 
 // ---- registration ----

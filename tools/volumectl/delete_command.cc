@@ -9,8 +9,9 @@
 namespace volumectl {
 
 CliStatus DeleteCommand(const AdminTarget& target, const std::string& name, bool yes) {
+  bool confirmed = yes;
   return ForVolume(target, name, [&](AdminClient& c) -> CliStatus {
-    if (!yes) {
+    if (!confirmed) {
       // Ask only about a volume that exists, so a typo is reported as such.
       CliResult<VolumeView> v = c.Info(name);
       if (!v.ok()) return v.status();
@@ -21,6 +22,7 @@ CliStatus DeleteCommand(const AdminTarget& target, const std::string& name, bool
       if (!Confirm("Delete volume '" + name + "' and every byte in it?")) {
         return Fail(Exit::kFailure, "not deleted");
       }
+      confirmed = true;  // asked once, also when the call goes on to the owner
     }
     if (CliStatus s = c.Delete(name); !s.ok()) return s;
     fmt::print("deleted volume '{}'\n", name);

@@ -33,7 +33,8 @@ CliStatus ReportFsck(const std::string& name, const FsckView& r, bool repair, bo
 
 CliStatus FsckCommand(const AdminTarget& target, const std::string& name, bool repair, bool json) {
   if (CliStatus s = CheckExportName(name); !s.ok()) return s;
-  CliResult<FsckView> r = Connected(target, [&](AdminClient& c) { return c.Fsck(name, repair); });
+  CliResult<FsckView> r =
+      Following(target, name, [&](AdminClient& c) { return c.Fsck(name, repair); });
   if (!r.ok()) return r.status();
   return ReportFsck(name, *r, repair, json);
 }

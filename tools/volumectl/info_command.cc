@@ -5,8 +5,16 @@
 namespace volumectl {
 
 CliStatus InfoCommand(const AdminTarget& target, const std::string& name, bool json) {
-  CliResult<VolumeView> v = ForVolume(target, name, [&](AdminClient& c) { return c.Info(name); });
+  auto info = [&](AdminClient& c) { return c.Info(name); };
+  CliResult<VolumeView> v = ForVolume(target, name, info);
   if (!v.ok()) return v.status();
+  // Any gateway answers from the shared catalog; the one serving the volume also knows its
+  // use, mounts and locks: asked when it can be reached from here (else they show unknown).
+  if (!v->here) {
+    if (std::optional<AdminTarget> owner = AdminTargetAt(target, v->address)) {
+      if (CliResult<VolumeView> full = Connected(*owner, info); full.ok()) v = std::move(full);
+    }
+  }
   PrintVolume(*v, json);
   return CliStatus::Ok();
 }

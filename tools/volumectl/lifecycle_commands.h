@@ -1,7 +1,8 @@
 // The lifecycle commands, over the admin program, each in its own file with its
 // registration: create_command.cc, list_command.cc, info_command.cc, delete_command.cc,
 // renew_command.cc, policy_command.cc, locks_commands.cc (locks list|break),
-// snapshot_commands.cc (snapshot create|list|delete|restore, fork); fsck is
+// snapshot_commands.cc (snapshot create|list|delete|restore, fork), gateway_commands.cc
+// (gateways, move: README "Scaling out"); fsck is
 // fsck_command.h, run run_command.h, what they share admin_command.h. Each prints its
 // result (human-readable, or JSON with --json) and returns a CliStatus whose exit code
 // main() passes on; each Add*Command registers one with the CLI (cli_context.h).
@@ -64,6 +65,9 @@ CliStatus SnapshotRestoreCommand(const AdminTarget& target, const std::string& n
 // `source` is NAME or NAME@SNAP.
 CliStatus ForkCommand(const AdminTarget& target, const std::string& source, const std::string& name,
                       bool persisted, bool json);
+CliStatus GatewaysCommand(const AdminTarget& target, bool json);
+CliStatus MoveCommand(const AdminTarget& target, const std::string& name,
+                      const std::string& gateway, bool json);
 
 void AddCreateCommand(CLI::App& app, CliContext& ctx);
 void AddListCommand(CLI::App& app, CliContext& ctx);
@@ -74,5 +78,7 @@ void AddPolicyCommand(CLI::App& app, CliContext& ctx);
 void AddLocksCommand(CLI::App& app, CliContext& ctx);
 void AddSnapshotCommands(CLI::App& app, CliContext& ctx);
 void AddForkCommand(CLI::App& app, CliContext& ctx);
+void AddGatewaysCommand(CLI::App& app, CliContext& ctx);
+void AddMoveCommand(CLI::App& app, CliContext& ctx);
 
 }  // namespace volumectl

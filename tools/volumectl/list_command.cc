@@ -1,5 +1,7 @@
 #include "lifecycle_commands.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "admin_command.h"
@@ -20,12 +22,26 @@ CliStatus ListCommand(const AdminTarget& target, bool json) {
     fmt::print("no volumes\n");
     return CliStatus::Ok();
   }
+  // Where each volume is served, when several gateways share the store.
+  const bool shared =
+      std::any_of(all->begin(), all->end(), [](const VolumeView& v) { return !v.owner.empty(); });
   constexpr const char* kRow = "{:<24} {:<10} {:<5} {:<19} {}\n";
-  fmt::print(kRow, "NAME", "KIND", "MODE", "CREATED", "LEASE");
+  constexpr const char* kSharedRow = "{:<24} {:<10} {:<5} {:<19} {:<12} {:<16} {}\n";
+  if (shared) {
+    fmt::print(kSharedRow, "NAME", "KIND", "MODE", "CREATED", "OWNER", "ADDRESS", "LEASE");
+  } else {
+    fmt::print(kRow, "NAME", "KIND", "MODE", "CREATED", "LEASE");
+  }
   for (const VolumeView& v : *all) {
-    fmt::print(kRow, v.name, v.ephemeral ? "ephemeral" : "persisted", v.read_only ? "ro" : "rw",
-               LocalTime(v.created_ns),
-               v.ephemeral ? DescribeExpiry(v.lease_expiry_ns) : std::string("-"));
+    const char* kind = v.ephemeral ? "ephemeral" : "persisted";
+    const char* mode = v.read_only ? "ro" : "rw";
+    const std::string lease = v.ephemeral ? DescribeExpiry(v.lease_expiry_ns) : std::string("-");
+    if (shared) {
+      fmt::print(kSharedRow, v.name, kind, mode, LocalTime(v.created_ns), v.owner,
+                 v.address.empty() ? "-" : v.address, lease);
+    } else {
+      fmt::print(kRow, v.name, kind, mode, LocalTime(v.created_ns), lease);
+    }
   }
   return CliStatus::Ok();
 }

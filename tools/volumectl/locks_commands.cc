@@ -41,8 +41,9 @@ CliStatus LocksListCommand(const AdminTarget& target, const std::string& name, b
 
 CliStatus LocksBreakCommand(const AdminTarget& target, const std::string& name,
                             const std::string& holder, bool yes) {
+  bool confirmed = yes;
   CliResult<uint32_t> n = ForVolume(target, name, [&](AdminClient& c) -> CliResult<uint32_t> {
-    if (!yes) {
+    if (!confirmed) {
       if (isatty(STDIN_FILENO) != 1) {
         return Fail(Exit::kUsage, "refusing to break locks without confirmation: pass --yes");
       }
@@ -51,6 +52,7 @@ CliStatus LocksBreakCommand(const AdminTarget& target, const std::string& name,
                    " in volume '" + name + "'?")) {
         return Fail(Exit::kFailure, "no locks broken");
       }
+      confirmed = true;  // asked once, also when the call goes on to the owner
     }
     return c.BreakLocks(name, holder);
   });

@@ -11,6 +11,7 @@
 #include "file_commands.h"
 #include "fsck_command.h"
 #include "lifecycle_commands.h"
+#include "owner_locator.h"
 #include "run_command.h"
 #include "top_command.h"
 #include "transfer.h"
@@ -51,6 +52,10 @@ int Main(int argc, char** argv) {
   app.add_option("--mount-port", ctx.nfs.mount_port, "MOUNT port (default: ask rpcbind)")
       ->envname("VOLUMED_MOUNT_PORT");
 
+  // The file commands follow a volume to the gateway serving it, as the admin program
+  // places it, when the server given does not serve it.
+  ctx.nfs.locate = OwnerLocator([&ctx] { return ctx.Admin(); });
+
   // Lifecycle, over the admin program.
   AddCreateCommand(app, ctx);
   AddListCommand(app, ctx);
@@ -63,6 +68,8 @@ int Main(int argc, char** argv) {
   AddLocksCommand(app, ctx);
   AddSnapshotCommands(app, ctx);
   AddForkCommand(app, ctx);
+  AddGatewaysCommand(app, ctx);
+  AddMoveCommand(app, ctx);
   AddTopCommand(app, ctx);
   // Files, over NFS.
   AddLsCommand(app, ctx);

@@ -10,8 +10,10 @@
 
 namespace volumectl {
 
-CliResult<std::unique_ptr<NfsSession>> NfsSession::Open(const NfsTarget& target,
-                                                        const std::string& volume) {
+namespace {
+
+// Mounts `volume` from target.host; the context belongs to the caller.
+CliResult<nfs_context*> Mount(const NfsTarget& target, const std::string& volume) {
   nfs_context* nfs = nfs_init_context();
   if (nfs == nullptr) return Fail(Exit::kFailure, "cannot initialise libnfs");
   nfs_set_timeout(nfs, 30'000);
@@ -49,7 +51,37 @@ CliResult<std::unique_ptr<NfsSession>> NfsSession::Open(const NfsTarget& target,
     return Fail(Exit::kNoServer, "no NFS server answers at " + target.host +
                                      " (use --server, --nfs-port, --mount-port): " + err);
   }
-  return std::unique_ptr<NfsSession>(new NfsSession(nfs, volume));
+  return nfs;
+}
+
+}  // namespace
+
+CliResult<std::unique_ptr<NfsSession>> NfsSession::Open(const NfsTarget& target,
+                                                        const std::string& volume) {
+  NfsTarget first = target;
+  {
+    std::lock_guard<std::mutex> lock(target.followed->mu);
+    if (auto it = target.followed->host.find(volume); it != target.followed->host.end()) {
+      first.host = it->second;
+    }
+  }
+  CliResult<nfs_context*> nfs = Mount(first, volume);
+  const Exit failed = nfs.ok() ? Exit::kOk : nfs.status().exit;
+  // The host given does not serve the volume, or does not answer: follow its gateway.
+  if ((failed == Exit::kNotFound || failed == Exit::kNoServer) && target.locate) {
+    const std::string there = target.locate(volume);
+    if (!there.empty() && there != first.host) {
+      NfsTarget owner = target;
+      owner.host = there;
+      nfs = Mount(owner, volume);
+      if (nfs.ok()) {
+        std::lock_guard<std::mutex> lock(target.followed->mu);
+        target.followed->host[volume] = there;
+      }
+    }
+  }
+  if (!nfs.ok()) return nfs.status();
+  return std::unique_ptr<NfsSession>(new NfsSession(*nfs, volume));
 }
 
 NfsSession::~NfsSession() {

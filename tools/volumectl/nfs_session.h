@@ -2,6 +2,10 @@
 // file commands work, so that they work from any host the volume's policy admits. Paths
 // are absolute within the volume ("/a/b"). Errors become CliStatus with a plain message.
 //
+// When several gateways share the store (README "Scaling out"), the host given may not
+// serve the volume (MOUNT answers NOENT) or may not answer at all: the session then
+// mounts from the address NfsTarget::locate gives for the volume, when it is another.
+//
 // Thread-safety: none; a libnfs context belongs to one thread. Parallel transfers open
 // one session per worker.
 #pragma once
@@ -11,7 +15,10 @@
 struct nfs_context;
 struct nfsfh;
 
+#include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -23,6 +30,17 @@ struct NfsTarget {
   std::string host = "127.0.0.1";
   int nfs_port = 0;    // 0 = ask the portmapper
   int mount_port = 0;  // 0 = ask the portmapper
+  // The address of the gateway serving volume `volume` (or "NAME@SNAP"), "" when not
+  // known; unset: only `host` is tried (owner_locator.h).
+  std::function<std::string(const std::string& volume)> locate;
+  // The volumes found served elsewhere than `host`, and where: shared by the copies of a
+  // target, so that the sessions opened after the first (parallel transfer workers) go
+  // there directly.
+  struct Followed {
+    std::mutex mu;
+    std::map<std::string, std::string> host;  // volume -> where it was mounted from
+  };
+  std::shared_ptr<Followed> followed = std::make_shared<Followed>();
 };
 
 class NfsSession {

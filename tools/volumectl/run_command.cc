@@ -100,7 +100,9 @@ CliStatus RunCommand(const AdminTarget& target, const RunFlags& flags, int* exit
   spec.ttl = *ttl;
   CliResult<VolumeView> created = (*client)->Create(spec);
   if (!created.ok()) return created.status();
-  const std::string source = flags.server_host + ":/" + name;
+  // With several gateways, the new volume is served by one of them: mounted at its address.
+  const std::string source =
+      (created->address.empty() ? flags.server_host : created->address) + ":/" + name;
 
   // Signals that would end volumectl go to CMD instead; we clean up after it exits.
   struct sigaction sa {};

@@ -83,13 +83,15 @@ CliStatus SnapshotDeleteCommand(const AdminTarget& target, const std::string& na
                                 const std::string& snapshot, bool yes) {
   if (CliStatus s = CheckSnapshotName(snapshot); !s.ok()) return s;
   const std::string full = volumed::storage::SnapshotExportName(name, snapshot);
+  bool confirmed = yes;
   return ForVolume(target, name, [&](AdminClient& c) -> CliStatus {
-    if (!yes) {
+    if (!confirmed) {
       if (isatty(STDIN_FILENO) != 1) {
         return Fail(Exit::kUsage,
                     "refusing to delete snapshot '" + full + "' without confirmation: pass --yes");
       }
       if (!Confirm("Delete snapshot '" + full + "'?")) return Fail(Exit::kFailure, "not deleted");
+      confirmed = true;  // asked once, also when the call goes on to the owner
     }
     if (CliStatus s = c.SnapshotDelete(name, snapshot); !s.ok()) return s;
     fmt::print("deleted snapshot '{}'\n", full);
@@ -101,8 +103,9 @@ CliStatus SnapshotRestoreCommand(const AdminTarget& target, const std::string& n
                                  const std::string& snapshot, bool yes, bool json) {
   if (CliStatus s = CheckSnapshotName(snapshot); !s.ok()) return s;
   const std::string full = volumed::storage::SnapshotExportName(name, snapshot);
+  bool confirmed = yes;
   CliResult<VolumeView> v = ForVolume(target, name, [&](AdminClient& c) -> CliResult<VolumeView> {
-    if (!yes) {
+    if (!confirmed) {
       if (isatty(STDIN_FILENO) != 1) {
         return Fail(Exit::kUsage, "refusing to roll volume '" + name + "' back to '" + full +
                                       "' without confirmation: pass --yes");
@@ -111,6 +114,7 @@ CliStatus SnapshotRestoreCommand(const AdminTarget& target, const std::string& n
                    "'? Every change since is lost; open files the snapshot lacks go STALE.")) {
         return Fail(Exit::kFailure, "not restored");
       }
+      confirmed = true;  // asked once, also when the call goes on to the owner
     }
     return c.SnapshotRestore(name, snapshot);
   });
