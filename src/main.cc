@@ -23,6 +23,8 @@
 #include "base/result.h"
 #include "base/status.h"
 #include "config/server_flags.h"
+#include "gateway/interface_addresses.h"
+#include "gateway/service_address.h"
 #include "monitor/http_listener.h"
 #include "monitor/status_source.h"
 #include "nlm/lock_services.h"
@@ -101,6 +103,22 @@ void RaiseDescriptorLimit() {
   if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
     LOG_WARN("cannot raise the descriptor limit from {}: {}", before, std::strerror(errno));
   }
+}
+
+// The --service-interface with --service-address on it (added and announced), or null
+// when the flags name none. The failover coordinator adds and removes other gateways'
+// addresses through the same object, so one RemoveAll at a clean stop drops them all.
+volumed::Result<std::unique_ptr<volumed::gateway::InterfaceAddresses>> AddServiceAddress(
+    const Flags& flags) {
+  if (flags.service_address.empty()) {
+    return std::unique_ptr<volumed::gateway::InterfaceAddresses>();
+  }
+  VOLUMED_ASSIGN_OR_RETURN(const auto address,
+                           volumed::gateway::ServiceAddress::Parse(flags.service_address));
+  VOLUMED_ASSIGN_OR_RETURN(auto addresses, volumed::gateway::InterfaceAddresses::Open(
+                                               {.interface = flags.service_interface}));
+  VOLUMED_RETURN_IF_ERROR(addresses->Add(address));
+  return addresses;
 }
 
 int Fail(const Status& s) {
@@ -206,7 +224,14 @@ int main(int argc, char** argv) {
   if (Status s = (*locks)->Start(); !s.ok()) return Fail(s);
   // Leases that lapsed while we were down are collected before anyone is served.
   (*admin)->StartReaper();
-  if (Status s = server.Start(); !s.ok()) return Fail(s);
+  // The service address, once the store is open and just before the server binds (so a
+  // --listen on that address can bind): clients that reach it find us answering.
+  auto service_addresses = AddServiceAddress(flags);
+  if (!service_addresses.ok()) return Fail(service_addresses.status());
+  if (Status s = server.Start(); !s.ok()) {
+    if (*service_addresses) (void)(*service_addresses)->RemoveAll();
+    return Fail(s);
+  }
   // The HTTP listener (--http): metrics and status pages on threads of its own.
   std::unique_ptr<volumed::monitor::StatusSource> status;
   std::unique_ptr<volumed::monitor::HttpListener> http_listener;
@@ -227,5 +252,13 @@ int main(int argc, char** argv) {
   if (http_listener) http_listener->Stop();
   (*admin)->Stop();
   server.Stop();
+  // After the last reply: the addresses go (a crash leaves them to the machine's
+  // keepalived-like wrapper, which removes every address labelled INTERFACE:vd).
+  if (*service_addresses) {
+    if (Status s = (*service_addresses)->RemoveAll(); !s.ok()) {
+      LOG_ERROR("volumed: {}", s.ToString());
+      return 1;
+    }
+  }
   return 0;
 }
