@@ -6,24 +6,24 @@
 // owner's MAC address, which their ARP caches still hold.
 //
 // How: iproute2's `ip` and iputils' `arping`, run as processes (tool_runner.h) rather
-// than hand-written rtnetlink and packet-socket code. Both are the standard Debian tools
-// for exactly this (keepalived and pacemaker's IPaddr2 do the same through them), their
-// errors are readable, and the address changes take ~1 ms; the announce takes about one
-// second per ARP sent (arping's interval is whole seconds), which is why Add lets the
-// caller choose the count. Needs CAP_NET_ADMIN (volumed runs as root) and, for the
+// than hand-written rtnetlink and packet-socket code: both are well-kept Debian tools for
+// exactly this (pacemaker's IPaddr2 agent moves addresses with the same two), their
+// errors are readable, and the address changes take a few ms. The announce takes about
+// one second per ARP sent (arping's interval is whole seconds), hence
+// InterfaceAddressesOptions::arp_count. Needs CAP_NET_ADMIN (volumed runs as root) and, for the
 // announce, CAP_NET_RAW; tools/install-deps.sh installs iproute2 and iputils-arping.
 //
 // Every address added here carries the label INTERFACE:vd (service_address.h,
 // ServiceLabel). The label is the machine's record of what the gateways added: the
-// keepalived-like wrapper that restarts volumed removes every such address once volumed
-// has exited, even after a kill -9 (tests/gateway/machine.sh; README "Scaling out"). An
+// keepalived-like wrapper that supervises volumed removes every such address once volumed
+// has exited, even after a kill -9 (tests/gateway/keepalive.sh; README "Scaling out"). An
 // address already on the interface without that label (configured by the administrator)
 // is left alone: Add announces it but does not take it over, Remove does not delete it.
 //
-// Open turns on the interface's promote_secondaries when it is off (systemd's default
-// sysctl.d turns it on for all interfaces; a fresh network namespace has it off):
-// otherwise the kernel deletes every address of a subnet together
-// with the first one, and dropping one service address would drop the others.
+// Open turns on the interface's promote_secondaries when it is off (the kernel's default,
+// and a fresh network namespace's; several distributions turn it on in sysctl.d):
+// otherwise the kernel deletes every address of a subnet together with the first one,
+// and dropping one service address would drop the others.
 //
 // Add and Remove are idempotent: adding an address that is already there, or removing
 // one that is not, succeeds.

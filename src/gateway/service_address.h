@@ -45,7 +45,7 @@ inline constexpr size_t kMaxServiceInterfaceName = 15 - kServiceLabelSuffix.size
 Status CheckServiceInterface(std::string_view name);
 
 // The label of the addresses we add on `interface` ("eth0:vd"): how the machine's
-// keepalived-like wrapper (tests/gateway/machine.sh, README) finds every address a
+// keepalived-like wrapper (tests/gateway/keepalive.sh, README) finds every address a
 // gateway added, even after a kill -9.
 std::string ServiceLabel(std::string_view interface);
 

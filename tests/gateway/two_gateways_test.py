@@ -2,6 +2,7 @@
 """Two gateways on one Ceph cluster in the test network (gateways.py): each answers
 MOUNT and NFS NULL on its own service address from the hub and holds exactly that
 address; a volume created through gw1 is listed through libnfs on gw1's address; a
+SIGSTOPped gateway is silent until SIGCONT while the other answers; a
 SIGTERM takes gw1's address off (volumed's own cleanup) and a kill -9 takes gw2's off
 (keepalive.sh's); teardown leaves no namespace behind. Prints the phase timings.
 
@@ -62,6 +63,13 @@ def main():
             net.volumectl(1, "create", "data")
             ls = net.client("nfs-ls", f"nfs://{net.service_ip(1)}/data")
             check(ls.returncode == 0, f"nfs-ls on gw1's address: {ls.stderr.strip()}")
+
+            # A paused gateway does not answer, the other one still does; SIGCONT revives it.
+            net.pause(2)
+            check(not net.rpcinfo(net.service_ip(2), "nfs", 3, timeout=3), "a paused gw2 answered")
+            check(net.rpcinfo(net.service_ip(1), "nfs", 3), "gw1 silent while gw2 is paused")
+            net.resume(2)
+            check(net.rpcinfo(net.service_ip(2), "nfs", 3, timeout=10), "gw2 silent after SIGCONT")
 
             t = time.monotonic()
             rc = net.kill(1, signal.SIGTERM)
