@@ -85,7 +85,11 @@ Status InterfaceAddresses::Add(const ServiceAddress& address) {
   if (ours && std::find(held_.begin(), held_.end(), address) == held_.end()) {
     held_.push_back(address);
   }
-  return AnnounceLocked(address);
+  Status announced = AnnounceLocked(address);
+  // An address we just added but could not announce comes off again: Add does all or
+  // nothing, so a failed start leaves no address behind.
+  if (!announced.ok() && !present) (void)RemoveLocked(address);
+  return announced;
 }
 
 Status InterfaceAddresses::Announce(const ServiceAddress& address) {

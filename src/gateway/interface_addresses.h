@@ -64,6 +64,7 @@ class InterfaceAddresses {
   ~InterfaceAddresses() = default;
 
   // Adds `address` to the interface (labelled) unless it is there, then announces it.
+  // When the announce fails, an address this call added is removed again.
   Status Add(const ServiceAddress& address);
   // Deletes `address` from the interface if we (any volumed on this machine) added it.
   Status Remove(const ServiceAddress& address);

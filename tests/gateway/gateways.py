@@ -26,6 +26,8 @@ namespaces live in a private /run and vanish with the test):
         net.kill(2)                         # kill -9; returns once keepalive cleaned up
         net.pause(1); net.resume(1)         # SIGSTOP / SIGCONT
         net.addresses(1)                    # ["10.77.0.11/24", ...] labelled :vd on vgw1
+        net.holders("10.77.0.12/24")        # [1] once gw1 took gw2's address over
+        net.wait_answers("10.77.0.12", 60)  # ms until NFS answers there again
 
 Teardown (leaving the `with`, or teardown()) always runs: volumed and the wrappers and
 rpcbinds by PID, the Ceph daemons by their PID files, the namespaces, the work directory
@@ -283,6 +285,18 @@ class GatewayNet:
         r = sh("ip", "-n", gw.ns, "-o", "-4", "addr", "show", "dev", gw.interface, "label",
                f"{gw.interface}:vd", capture_output=True, text=True)
         return [line.split()[3] for line in r.stdout.splitlines() if " inet " in line]
+
+    def holders(self, address):
+        """The gateways (indexes) whose machine holds `address` ("10.77.0.12/24")."""
+        return [i for i in self.gateways if address in self.addresses(i)]
+
+    def wait_answers(self, address, timeout, program="nfs", version=3):
+        """Waits until `program` answers NULL at `address` from the hub; returns the ms
+        taken (for failover timings), raises NetFailure after `timeout` seconds."""
+        t0 = time.monotonic()
+        wait_for(lambda: self.rpcinfo(address, program, version, timeout=2), timeout,
+                 f"nothing answered {program} v{version} on {address} within {timeout}s")
+        return ms_since(t0)
 
     def gateway_log(self, i):
         return open(self.gateways[i].log).read()

@@ -127,6 +127,17 @@ TEST_F(InterfaceAddressesTest, RemoveAllTakesOffEveryAddressAdded) {
   EXPECT_EQ(Listing().find("10.77.0.1"), std::string::npos) << Listing();
 }
 
+TEST_F(InterfaceAddressesTest, AnAddressThatCannotBeAnnouncedIsNotLeftBehind) {
+  auto no_arping = InterfaceAddresses::Open({.interface = kInterface, .arping_tool = "false"});
+  ASSERT_TRUE(no_arping.ok());
+  const ServiceAddress a = Address("10.77.0.14/24");
+  const Status s = (*no_arping)->Add(a);
+  EXPECT_EQ(s.code(), Status::Code::kIoError);
+  EXPECT_NE(s.message().find("cannot announce 10.77.0.14"), std::string::npos) << s.message();
+  EXPECT_FALSE(*addresses_->Present(a));
+  EXPECT_TRUE((*no_arping)->Held().empty());
+}
+
 // The gratuitous ARP reaches the other end of the link: an ARP request whose sender and
 // target protocol addresses are both the service address, from the interface's MAC.
 TEST_F(InterfaceAddressesTest, AddAnnouncesWithGratuitousArp) {
