@@ -47,11 +47,14 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC_ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(SRC_ROOT, "tests", "support"))
+# Every process the harness starts dies with its parent (DIE_WITH_PARENT: a SIGKILLed
+# harness leaves no volumed or rpcbind; its namespaces go with netns_run.sh's private /run).
+from netns_procs import (DIE_WITH_PARENT, anchor_exec, sh, start_rpcbind_anchor,  # noqa: E402
+                         stop_process, wait_for)
+
 CEPH_CLUSTER = os.path.join(SRC_ROOT, "tests", "support", "ceph_cluster.sh")
 KEEPALIVE = os.path.join(HERE, "keepalive.sh")
-# Every process the harness starts dies with its parent (a SIGKILLed harness leaves no
-# volumed or rpcbind; its namespaces go with netns_run.sh's private /run).
-DIE_WITH_PARENT = ["setpriv", "--pdeathsig", "KILL"]
 CEPH_POOL = "volumed"
 CEPH_USER = "volumed"  # the gateway user of ceph_cluster.sh: no admin caps
 
@@ -86,7 +89,7 @@ class Gateway:
         self.pid = None       # volumed's PID while it runs
 
     def ns_exec(self):
-        return ["nsenter", "-t", str(self.rpcbind.pid), "--mount", "--net"]
+        return anchor_exec(self.rpcbind)
 
 
 class GatewayNet:
@@ -161,32 +164,10 @@ class GatewayNet:
         self._start_rpcbind(gw)
 
     def _start_rpcbind(self, gw):
-        """rpcbind in the machine's netns and a private mount namespace (its own tmpfs
-        /run); its PID anchors both, as in tests/vm/vmtest.py: nothing enters them before
-        the anchor has shown, from inside, that its /run is the private one."""
-        marker = f"gateways-{self.tag}-{gw.index}.private"
-        script = (f"mount -t tmpfs -o mode=755 tmpfs /run && mkdir -p /run/rpcbind && "
-                  f": > /run/{marker} && exec rpcbind -f -w")
+        """rpcbind in the machine's netns with a private /run; its PID anchors both."""
         out = open(os.path.join(self.logdir, f"rpcbind-{gw.index}.log"), "w")
-        gw.rpcbind = subprocess.Popen(
-            ["ip", "netns", "exec", gw.ns] + DIE_WITH_PARENT +
-            ["unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-
-        def anchored():
-            if gw.rpcbind.poll() is not None:
-                raise NetFailure(f"rpcbind of {gw.id} exited with {gw.rpcbind.returncode}")
-            try:
-                same_net = (os.stat(f"/proc/{gw.rpcbind.pid}/ns/net").st_ino
-                            == os.stat(f"/run/netns/{gw.ns}").st_ino)
-                return same_net and os.path.exists(f"/proc/{gw.rpcbind.pid}/root/run/{marker}")
-            except OSError:
-                return False
-
-        wait_for(anchored, 10, f"rpcbind of {gw.id}: namespaces not set up")
-        wait_for(lambda: subprocess.run(gw.ns_exec() + ["rpcinfo", "-p", "127.0.0.1"],
-                                        capture_output=True).returncode == 0,
-                 10, f"rpcbind of {gw.id} did not start")
+        gw.rpcbind = start_rpcbind_anchor(gw.ns, f"gateways-{self.tag}-{gw.index}.private", out,
+                                          NetFailure)
 
     def _start_ceph(self):
         for tool in ("ceph-mon", "ceph-osd", "ceph-authtool", "monmaptool", "ceph", "rados",
@@ -241,7 +222,7 @@ class GatewayNet:
                     and self.rpcinfo(gw.service_ip, "mountd", 3))
 
         wait_for(ready, timeout, f"{gw.id} did not answer on {gw.service_ip}; "
-                                 f"log:\n{tail(gw.log)}")
+                                 f"log:\n{tail(gw.log)}", NetFailure)
         gw.pid = int(open(gw.pidfile).read().strip())
         took = ms_since(t0)
         log(f"{gw.id} (pid {gw.pid}) answers on {gw.service_ip} after {took} ms")
@@ -295,7 +276,8 @@ class GatewayNet:
         taken (for failover timings), raises NetFailure after `timeout` seconds."""
         t0 = time.monotonic()
         wait_for(lambda: self.rpcinfo(address, program, version, timeout=2), timeout,
-                 f"nothing answered {program} v{version} on {address} within {timeout}s")
+                 f"nothing answered {program} v{version} on {address} within {timeout}s",
+                 NetFailure)
         return ms_since(t0)
 
     def gateway_log(self, i):
@@ -361,30 +343,8 @@ class GatewayNet:
 
 
 # ----- helpers ----------------------------------------------------------------------
-def sh(*args, check=True, **kw):
-    return subprocess.run(list(args), check=check, **kw)
-
-
 def ms_since(t0):
     return int((time.monotonic() - t0) * 1000)
-
-
-def wait_for(pred, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not pred():
-        if time.monotonic() > deadline:
-            raise NetFailure(what)
-        time.sleep(0.1)
-
-
-def stop_process(p):
-    if p.poll() is None:
-        p.terminate()
-        try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
 
 
 def tail(path, n=30):
