@@ -26,6 +26,7 @@ namespaces live in a private /run and vanish with the test):
         net.kill(2)                         # kill -9; returns once keepalive cleaned up
         net.pause(1); net.resume(1)         # SIGSTOP / SIGCONT
         net.addresses(1)                    # ["10.77.0.11/24", ...] labelled :vd on vgw1
+        net.move_address("10.77.0.12/24", to=1)   # what the failover coordinator does
         net.holders("10.77.0.12/24")        # [1] once gw1 took gw2's address over
         net.wait_answers("10.77.0.12", 60)  # ms until NFS answers there again
 
@@ -94,11 +95,13 @@ class Gateway:
 
 class GatewayNet:
     def __init__(self, volumed, volumectl, workdir, logdir, subnet="10.77.0", lease_s=10,
-                 shared_namespace=True, extra_args=()):
+                 shared_namespace=True, extra_args=(), address_tool=None):
         """shared_namespace: every gateway uses the same --ceph-namespace (the design:
-        one catalog for all); False gives each its own, i.e. independent stores."""
+        one catalog for all); False gives each its own, i.e. independent stores.
+        address_tool: tests/gateway/address_tool (build dir), for move_address."""
         self.volumed = os.path.abspath(volumed)
         self.volumectl_bin = os.path.abspath(volumectl) if volumectl else None
+        self.address_tool = os.path.abspath(address_tool) if address_tool else None
         self.tag = "%04x" % random.randrange(0x10000)
         self.ns_prefix = f"gw{os.getpid()}{self.tag}"
         self.hub = f"{self.ns_prefix}h"
@@ -266,6 +269,24 @@ class GatewayNet:
         r = sh("ip", "-n", gw.ns, "-o", "-4", "addr", "show", "dev", gw.interface, "label",
                f"{gw.interface}:vd", capture_output=True, text=True)
         return [line.split()[3] for line in r.stdout.splitlines() if " inet " in line]
+
+    def move_address(self, address, to):
+        """Adds `address` ("10.77.0.12/24") to machine `to`'s interface and announces it,
+        as the failover coordinator does in volumed (through address_tool, i.e. the same
+        InterfaceAddresses). Labelled, so `to`'s keepalive.sh drops it when its volumed
+        exits. Returns the ms taken (the announce is about one second of it)."""
+        if self.address_tool is None:
+            raise NetFailure("move_address needs address_tool")
+        gw = self.gateways[to]
+        t0 = time.monotonic()
+        r = subprocess.run(gw.ns_exec() + [self.address_tool, "add", gw.interface, address],
+                           capture_output=True, text=True, timeout=30)
+        with open(gw.log, "a") as out:
+            out.write(f"==== gateways: {time.strftime('%T')} address_tool add {gw.interface} "
+                      f"{address} -> {r.returncode}\n{r.stdout}{r.stderr}")
+        if r.returncode != 0:
+            raise NetFailure(f"cannot move {address} to {gw.id}: {r.stderr.strip()}")
+        return ms_since(t0)
 
     def holders(self, address):
         """The gateways (indexes) whose machine holds `address` ("10.77.0.12/24")."""

@@ -2,11 +2,14 @@
 """Two gateways on one Ceph cluster in the test network (gateways.py): each answers
 MOUNT and NFS NULL on its own service address from the hub and holds exactly that
 address; a volume created through gw1 is listed through libnfs on gw1's address; a
-SIGSTOPped gateway is silent until SIGCONT while the other answers; a
-SIGTERM takes gw1's address off (volumed's own cleanup) and a kill -9 takes gw2's off
-(keepalive.sh's); teardown leaves no namespace behind. Prints the phase timings.
+SIGSTOPped gateway is silent until SIGCONT while the other answers; a kill -9 takes gw2's
+address off (keepalive.sh's cleanup); moved to gw1's machine (address_tool, as the
+failover coordinator will) it answers from the hub again, volume listing included; a
+SIGTERM takes gw1's own address off (volumed's cleanup) and the moved one (keepalive.sh);
+teardown leaves no namespace behind. Prints the phase timings.
 
-Usage: two_gateways_test.py --volumed PATH --volumectl PATH --build-dir DIR
+Usage: two_gateways_test.py --volumed PATH --volumectl PATH --address-tool PATH
+       --build-dir DIR
 (run under tests/support/netns_run.sh; exits 77 when Ceph is not installed).
 """
 
@@ -31,6 +34,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--volumed", required=True)
     ap.add_argument("--volumectl", required=True)
+    ap.add_argument("--address-tool", required=True)
     ap.add_argument("--build-dir", required=True)
     args = ap.parse_args()
     if shutil.which("ceph-mon") is None:
@@ -38,7 +42,7 @@ def main():
         return 77
     base = os.path.join(os.path.abspath(args.build_dir), "tests", "gateway")
     t0 = time.monotonic()
-    net = GatewayNet(args.volumed, args.volumectl,
+    net = GatewayNet(args.volumed, args.volumectl, address_tool=args.address_tool,
                      workdir=os.path.join(base, f"work-{os.getpid()}"),
                      logdir=os.path.join(base, "logs", "two_gateways"),
                      # Independent stores until the catalog is shared between gateways
@@ -71,15 +75,7 @@ def main():
             net.resume(2)
             check(net.rpcinfo(net.service_ip(2), "nfs", 3, timeout=10), "gw2 silent after SIGCONT")
 
-            t = time.monotonic()
-            rc = net.kill(1, signal.SIGTERM)
-            stop_ms = int((time.monotonic() - t) * 1000)
-            check(rc == 0, f"gw1 exited with {rc} after SIGTERM")
-            check(net.addresses(1) == [], f"gw1 still holds {net.addresses(1)} after SIGTERM")
-            check(f"service address {net.service_address(1)} removed from vgw1"
-                  in net.gateway_log(1), "volumed did not log the removal")
-            check(not net.rpcinfo(net.service_ip(1), "nfs", 3), "gw1's address still answers")
-
+            # kill -9 gw2: its machine's keepalive.sh drops its address.
             t = time.monotonic()
             rc = net.kill(2)
             kill_ms = int((time.monotonic() - t) * 1000)
@@ -87,6 +83,28 @@ def main():
             check(net.addresses(2) == [], f"gw2 still holds {net.addresses(2)} after kill -9")
             check(f"keepalive: removed service address {net.service_address(2)} from vgw2"
                   in net.gateway_log(2), "keepalive.sh did not log the removal")
+
+            # gw2's address moves to gw1's machine (as the failover coordinator will move
+            # it): the hub's ARP entry follows the gratuitous ARP, and gw1 answers there.
+            move_ms = net.move_address(net.service_address(2), to=1)
+            check(net.holders(net.service_address(2)) == [1],
+                  f"{net.service_address(2)} held by {net.holders(net.service_address(2))}")
+            answer_ms = net.wait_answers(net.service_ip(2), 30)
+            failover_ms = int((time.monotonic() - t) * 1000)
+            ls = net.client("nfs-ls", f"nfs://{net.service_ip(2)}/data")
+            check(ls.returncode == 0, f"nfs-ls on the moved address: {ls.stderr.strip()}")
+
+            # SIGTERM gw1: volumed drops its own address, keepalive.sh the one moved there.
+            t = time.monotonic()
+            rc = net.kill(1, signal.SIGTERM)
+            stop_ms = int((time.monotonic() - t) * 1000)
+            check(rc == 0, f"gw1 exited with {rc} after SIGTERM")
+            check(net.addresses(1) == [], f"gw1 still holds {net.addresses(1)} after SIGTERM")
+            check(f"service address {net.service_address(1)} removed from vgw1"
+                  in net.gateway_log(1), "volumed did not log the removal")
+            check(f"keepalive: removed service address {net.service_address(2)} from vgw1"
+                  in net.gateway_log(1), "keepalive.sh did not drop the moved address")
+            check(not net.rpcinfo(net.service_ip(1), "nfs", 3), "gw1's address still answers")
             timings = dict(net.timings)
         left = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
         check(not any(ns in left for ns in namespaces), f"namespaces left: {left}")
@@ -95,8 +113,9 @@ def main():
         return 1
     print(f"two_gateways: passed in {int((time.monotonic() - t0) * 1000)} ms: network "
           f"{timings['network_ms']} ms, Ceph {timings['ceph_ms']} ms, gateway start "
-          f"{start_ms[0]} / {start_ms[1]} ms, SIGTERM to exit (address removed) {stop_ms} ms, "
-          f"kill -9 to wrapper done (address removed) {kill_ms} ms")
+          f"{start_ms[0]} / {start_ms[1]} ms; kill -9 gw2 to address dropped {kill_ms} ms, "
+          f"address added on gw1 {move_ms} ms, then answering {answer_ms} ms, kill to "
+          f"answering {failover_ms} ms; SIGTERM gw1 to both addresses dropped {stop_ms} ms")
     return 0
 
 
