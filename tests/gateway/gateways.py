@@ -279,14 +279,20 @@ class GatewayNet:
             raise NetFailure("move_address needs address_tool")
         gw = self.gateways[to]
         t0 = time.monotonic()
-        r = subprocess.run(gw.ns_exec() + [self.address_tool, "add", gw.interface, address],
-                           capture_output=True, text=True, timeout=30)
-        with open(gw.log, "a") as out:
-            out.write(f"==== gateways: {time.strftime('%T')} address_tool add {gw.interface} "
-                      f"{address} -> {r.returncode}\n{r.stdout}{r.stderr}")
-        if r.returncode != 0:
-            raise NetFailure(f"cannot move {address} to {gw.id}: {r.stderr.strip()}")
+        self._logged(gw, gw.ns_exec(), [self.address_tool, "add", gw.interface, address], True)
         return ms_since(t0)
+
+    def _logged(self, gw, prefix, cmd, check):
+        """Runs prefix + cmd, notes it and its output in gw's log; NetFailure when it
+        fails and `check`."""
+        r = subprocess.run(prefix + cmd, capture_output=True, text=True, timeout=60)
+        name = " ".join([os.path.basename(cmd[0])] + cmd[1:])
+        with open(gw.log, "a") as out:
+            out.write(f"==== gateways: {time.strftime('%T')} {name} -> {r.returncode}\n"
+                      f"{r.stdout}{r.stderr}")
+        if check and r.returncode != 0:
+            raise NetFailure(f"{name} on {gw.id}'s machine failed: {r.stderr.strip()}")
+        return r
 
     def holders(self, address):
         """The gateways (indexes) whose machine holds `address` ("10.77.0.12/24")."""
@@ -326,14 +332,9 @@ class GatewayNet:
         if self.volumectl_bin is None:
             raise NetFailure("this test needs volumectl")
         gw = self.gateways[i]
-        r = self.client(self.volumectl_bin, "--admin-socket", gw.admin_socket, "--server",
-                        server or gw.service_ip, *args)
-        with open(gw.log, "a") as out:
-            out.write(f"==== gateways: volumectl {' '.join(args)} -> {r.returncode}\n"
-                      f"{r.stdout}{r.stderr}")
-        if check and r.returncode != 0:
-            raise NetFailure(f"volumectl {' '.join(args)} on {gw.id} failed: {r.stderr.strip()}")
-        return r
+        return self._logged(gw, ["ip", "netns", "exec", self.hub],
+                            [self.volumectl_bin, "--admin-socket", gw.admin_socket, "--server",
+                             server or gw.service_ip] + list(args), check)
 
     # ----- teardown -----------------------------------------------------------------
     def teardown(self, keep_ceph_logs=False):
