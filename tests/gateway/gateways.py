@@ -21,6 +21,7 @@ namespaces live in a private /run and vanish with the test):
         net.up(gateways=2)                  # hub, Ceph, machines; no volumed yet
         net.start(1); net.start(2)          # each waits until it answers on its address
         net.rpcinfo(net.service_ip(1), "nfs", 3)   # from the hub: True/False
+        net.udp_null(net.service_ip(1), 20048, 100005, 3)  # reply from that address?
         net.volumectl(1, "create", "data")  # admin over gw1's socket, run in the hub
         net.client("nfs-ls", "nfs://10.77.0.11/data")   # any command in the hub
         net.kill(2)                         # kill -9; returns once keepalive cleaned up
@@ -323,6 +324,24 @@ class GatewayNet:
         try:
             return self.client("rpcinfo", "-t", address, program, str(version),
                                timeout=timeout).returncode == 0
+        except subprocess.TimeoutExpired:
+            return False
+
+    def udp_null(self, address, port, program, version, timeout=3):
+        """Whether NULL of `program` `version` sent over UDP to address:port from the hub
+        is answered on a connected socket, i.e. by a reply from that very address (what
+        the kernel's RPC client accepts; a reply from the machine's other address is
+        dropped)."""
+        probe = ("import socket,struct,sys\n"
+                 "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+                 f"s.settimeout({timeout})\n"
+                 f"s.connect(({address!r},{int(port)}))\n"
+                 f"s.send(struct.pack('>10I',0x5eed,0,2,{int(program)},{int(version)},0,0,0,0,0))\n"
+                 "r=s.recv(512)\n"
+                 "sys.exit(0 if struct.unpack('>I',r[:4])[0]==0x5eed else 1)\n")
+        try:
+            return self.client("/usr/bin/python3", "-c", probe,
+                               timeout=timeout + 10).returncode == 0
         except subprocess.TimeoutExpired:
             return False
 

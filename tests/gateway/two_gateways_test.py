@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Two gateways on one Ceph cluster in the test network (gateways.py): each answers
-MOUNT and NFS NULL on its own service address from the hub and holds exactly that
-address; a volume created through gw1 is listed through libnfs on gw1's address; a
+MOUNT and NFS NULL on its own service address from the hub (over UDP with the reply
+from that address) and holds exactly that address; a volume created through gw1 is listed through libnfs on gw1's address; a
 SIGSTOPped gateway is silent until SIGCONT while the other answers; a kill -9 takes gw2's
 address off (keepalive.sh's cleanup); moved to gw1's machine (address_tool, as the
 failover coordinator will) it answers from the hub again, volume listing included; a
@@ -59,6 +59,10 @@ def main():
                 ip = net.service_ip(i)
                 check(net.rpcinfo(ip, "nfs", 3), f"NFS v3 NULL on {ip}")
                 check(net.rpcinfo(ip, "mountd", 3), f"MOUNT v3 NULL on {ip}")
+                # Over UDP the reply leaves from the service address, not the machine's
+                # own: a connected socket (as the kernel's client uses) receives it.
+                check(net.udp_null(ip, 20048, 100005, 3), f"MOUNT over UDP on {ip}")
+                check(net.udp_null(ip, 32803, 100021, 4), f"NLM over UDP on {ip}")
                 check(net.addresses(i) == [net.service_address(i)],
                       f"gw{i} holds {net.addresses(i)}, expected [{net.service_address(i)}]")
                 check(net.service_address(other) not in net.addresses(i),
@@ -91,6 +95,8 @@ def main():
                   f"{net.service_address(2)} held by {net.holders(net.service_address(2))}")
             answer_ms = net.wait_answers(net.service_ip(2), 30)
             failover_ms = int((time.monotonic() - t) * 1000)
+            check(net.udp_null(net.service_ip(2), 20048, 100005, 3),
+                  "MOUNT over UDP on the moved address")
             ls = net.client("nfs-ls", f"nfs://{net.service_ip(2)}/data")
             check(ls.returncode == 0, f"nfs-ls on the moved address: {ls.stderr.strip()}")
 
