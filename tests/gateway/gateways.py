@@ -407,6 +407,7 @@ def main():
     base = os.path.join(build, "tests", "gateway")
     net = GatewayNet(os.path.join(build, "src", "volumed"),
                      os.path.join(build, "tools", "volumectl", "volumectl"),
+                     address_tool=os.path.join(base, "address_tool"),
                      workdir=os.path.join(base, f"work-{os.getpid()}"),
                      logdir=os.path.join(base, "logs", "up"))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
