@@ -402,6 +402,8 @@ def main():
     ap.add_argument("command", choices=["up"])
     ap.add_argument("gateways", type=int)
     ap.add_argument("--build-dir", required=True)
+    ap.add_argument("--separate-stores", action="store_true",
+                    help="each gateway its own --ceph-namespace (no shared catalog)")
     args = ap.parse_args()
     build = os.path.abspath(args.build_dir)
     base = os.path.join(build, "tests", "gateway")
@@ -409,7 +411,8 @@ def main():
                      os.path.join(build, "tools", "volumectl", "volumectl"),
                      address_tool=os.path.join(base, "address_tool"),
                      workdir=os.path.join(base, f"work-{os.getpid()}"),
-                     logdir=os.path.join(base, "logs", "up"))
+                     logdir=os.path.join(base, "logs", "up"),
+                     shared_namespace=not args.separate_stores)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with net:
         net.up(args.gateways)
