@@ -70,7 +70,7 @@ class NetFailure(Exception):
 
 
 class Gateway:
-    """One machine of the test network and the volumed on it (None when not running)."""
+    """One machine of the test network and the volumed on it (pid None when not running)."""
 
     def __init__(self, net, index):
         self.net = net
@@ -95,6 +95,8 @@ class Gateway:
 
 
 class GatewayNet:
+    """The hub, the machines, Ceph and the gateways of one test (see the module doc)."""
+
     def __init__(self, volumed, volumectl, workdir, logdir, subnet="10.77.0", lease_s=10,
                  shared_namespace=True, extra_args=(), address_tool=None):
         """shared_namespace: every gateway uses the same --ceph-namespace (the design:
