@@ -23,6 +23,7 @@ namespaces live in a private /run and vanish with the test):
         net.rpcinfo(net.service_ip(1), "nfs", 3)   # from the hub: True/False
         net.udp_null(net.service_ip(1), 20048, 100005, 3)  # reply from that address?
         net.volumectl(1, "create", "data")  # admin over gw1's socket, run in the hub
+        net.volumectl(2, "list", tcp=True)  # admin over TCP (GatewayNet(admin_tcp_port=N))
         net.client("nfs-ls", "nfs://10.77.0.11/data")   # any command in the hub
         net.kill(2)                         # kill -9; returns once keepalive cleaned up
         net.pause(1); net.resume(1)         # SIGSTOP / SIGCONT
@@ -98,10 +99,12 @@ class GatewayNet:
     """The hub, the machines, Ceph and the gateways of one test (see the module doc)."""
 
     def __init__(self, volumed, volumectl, workdir, logdir, subnet="10.77.0", lease_s=10,
-                 shared_namespace=True, extra_args=(), address_tool=None):
+                 shared_namespace=True, extra_args=(), address_tool=None, admin_tcp_port=None):
         """shared_namespace: every gateway uses the same --ceph-namespace (the design:
         one catalog for all); False gives each its own, i.e. independent stores.
-        address_tool: tests/gateway/address_tool (build dir), for move_address."""
+        address_tool: tests/gateway/address_tool (build dir), for move_address.
+        admin_tcp_port: every gateway also serves admin on this TCP port (one shared
+        secret), so volumectl(..., tcp=True) reaches any gateway from the hub."""
         self.volumed = os.path.abspath(volumed)
         self.volumectl_bin = os.path.abspath(volumectl) if volumectl else None
         self.address_tool = os.path.abspath(address_tool) if address_tool else None
@@ -115,6 +118,8 @@ class GatewayNet:
         self.lease_s = lease_s
         self.shared_namespace = shared_namespace
         self.extra_args = list(extra_args)
+        self.admin_tcp_port = admin_tcp_port
+        self.admin_secret = os.path.join(self.workdir, "admin.secret")
         self.ceph_dir = os.path.join(self.workdir, "ceph")
         self.ceph_conf = os.path.join(self.ceph_dir, "ceph.conf")
         self.ceph_up = False
@@ -137,6 +142,8 @@ class GatewayNet:
         shutil.rmtree(self.logdir, ignore_errors=True)
         os.makedirs(self.logdir)
         os.makedirs(self.workdir, exist_ok=False)
+        with open(os.open(self.admin_secret, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+            f.write("%032x\n" % random.getrandbits(128))
         self._add_ns(self.hub)
         h = ["ip", "-n", self.hub]
         sh(*h, "link", "set", "lo", "up")
@@ -202,7 +209,14 @@ class GatewayNet:
                 "--ceph-user", CEPH_USER, "--ceph-namespace", namespace,
                 "--ceph-gateway-id", gw.id, "--ceph-lease", str(self.lease_s),
                 "--service-address", self.service_address(gw.index),
-                "--service-interface", gw.interface] + self.extra_args + list(extra)
+                "--service-interface", gw.interface] + self.admin_tcp_args() + \
+            self.extra_args + list(extra)
+
+    def admin_tcp_args(self):
+        if self.admin_tcp_port is None:
+            return []
+        return ["--admin-tcp-port", str(self.admin_tcp_port),
+                "--admin-secret-file", self.admin_secret]
 
     def start(self, i, extra=(), timeout=30):
         """Starts volumed on machine i under keepalive.sh; returns once NFS and MOUNT
@@ -347,15 +361,24 @@ class GatewayNet:
         except subprocess.TimeoutExpired:
             return False
 
-    def volumectl(self, i, *args, server=None, check=True):
-        """volumectl over gateway i's admin socket, run in the hub so that its file
-        commands reach `server` (default: gateway i's service address) over NFS."""
+    def volumectl(self, i, *args, server=None, check=True, tcp=False):
+        """volumectl for gateway i, run in the hub so that its file commands reach
+        `server` (default: gateway i's service address) over NFS. Admin goes over gateway
+        i's Unix socket, or with tcp=True over TCP to its service address (needs
+        admin_tcp_port), as from another machine."""
         if self.volumectl_bin is None:
             raise NetFailure("this test needs volumectl")
         gw = self.gateways[i]
+        if tcp:
+            if self.admin_tcp_port is None:
+                raise NetFailure("volumectl over TCP needs admin_tcp_port")
+            admin = ["--admin-tcp", f"{gw.service_ip}:{self.admin_tcp_port}",
+                     "--admin-secret-file", self.admin_secret]
+        else:
+            admin = ["--admin-socket", gw.admin_socket]
         return self._logged(gw, ["ip", "netns", "exec", self.hub],
-                            [self.volumectl_bin, "--admin-socket", gw.admin_socket, "--server",
-                             server or gw.service_ip] + list(args), check)
+                            [self.volumectl_bin] + admin + ["--server", server or gw.service_ip]
+                            + list(args), check)
 
     # ----- teardown -----------------------------------------------------------------
     def teardown(self, keep_ceph_logs=False):

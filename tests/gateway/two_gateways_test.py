@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Two gateways on one Ceph cluster in the test network (gateways.py): each answers
 MOUNT and NFS NULL on its own service address from the hub (over UDP with the reply
-from that address) and holds exactly that address; a volume created through gw1 is listed through libnfs on gw1's address; a
+from that address) and holds exactly that address; a volume created through gw1 is listed by volumectl over admin TCP and through
+libnfs on gw1's address; a
 SIGSTOPped gateway is silent until SIGCONT while the other answers; a kill -9 takes gw2's
 address off (keepalive.sh's cleanup); moved to gw1's machine (address_tool, as the
 failover coordinator will) it answers from the hub again, volume listing included; a
@@ -51,7 +52,7 @@ def main():
                      # Independent stores until the catalog is shared between gateways
                      # (storage/rados/rados_catalog_table): today a second gateway on the
                      # same catalog would wait out, then fence, the first one's lease.
-                     shared_namespace=False)
+                     shared_namespace=False, admin_tcp_port=7001)
     namespaces = []
     try:
         with net:
@@ -72,6 +73,8 @@ def main():
                       f"gw{i} holds gw{other}'s address")
 
             net.volumectl(1, "create", "data")
+            listed = net.volumectl(1, "list", tcp=True).stdout  # admin over TCP, from the hub
+            check("data" in listed, f"volumectl list over TCP on gw1: {listed}")
             ls = net.client("nfs-ls", f"nfs://{net.service_ip(1)}/data")
             check(ls.returncode == 0, f"nfs-ls on gw1's address: {ls.stderr.strip()}")
 
