@@ -70,11 +70,11 @@ class InterfaceAddresses {
   Status Remove(const ServiceAddress& address);
   // Sends `arp_count` gratuitous ARPs (unsolicited requests, arping -U) for `address`.
   Status Announce(const ServiceAddress& address);
-  // Removes every address this object added and has not removed; the first error is
-  // returned after trying them all.
+  // Removes every address in Held(); the first error is returned after trying them all.
   Status RemoveAll();
 
-  // The addresses this object added and has not removed, in the order added.
+  // The labelled addresses Add put on or found (left by an earlier volumed) and Remove
+  // has not taken off, in the order added.
   std::vector<ServiceAddress> Held() const;
   // Whether `address`'s host address is on the interface (labelled or not).
   Result<bool> Present(const ServiceAddress& address) const;
