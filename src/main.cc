@@ -24,6 +24,8 @@
 #include "base/status.h"
 #include "config/server_flags.h"
 #include "gateway/failover.h"
+#include "gateway/interface_addresses.h"
+#include "gateway/service_address.h"
 #include "monitor/http_listener.h"
 #include "monitor/status_source.h"
 #include "nlm/lock_services.h"
@@ -104,6 +106,58 @@ void RaiseDescriptorLimit() {
   }
 }
 
+// The --service-interface, or null when the flags name no --service-address. A server
+// alone on its store brings its address up here; a gateway of a shared store leaves that
+// to the failover coordinator (it must not when a live gateway took the address over),
+// which adds and removes other gateways' addresses through the same object, so one
+// RemoveAll at a clean stop drops them all.
+volumed::Result<std::unique_ptr<volumed::gateway::InterfaceAddresses>> OpenServiceInterface(
+    const Flags& flags, bool gateway) {
+  if (flags.service_address.empty()) {
+    return std::unique_ptr<volumed::gateway::InterfaceAddresses>();
+  }
+  VOLUMED_ASSIGN_OR_RETURN(const auto address,
+                           volumed::gateway::ServiceAddress::Parse(flags.service_address));
+  VOLUMED_ASSIGN_OR_RETURN(auto addresses, volumed::gateway::InterfaceAddresses::Open(
+                                               {.interface = flags.service_interface}));
+  if (!gateway) VOLUMED_RETURN_IF_ERROR(addresses->Add(address));
+  return addresses;
+}
+
+// The failover coordinator's hooks for a gateway of a shared store (src/gateway/failover.h).
+volumed::gateway::FailoverOptions GatewayFailover(const Flags& flags,
+                                                  volumed::gateway::InterfaceAddresses* addresses,
+                                                  volumed::nlm::LockServices* locks) {
+  using volumed::gateway::ServiceAddress;
+  volumed::gateway::FailoverOptions fo;
+  fo.address = flags.service_address;  // with its prefix: the record says how to add it
+  fo.period = std::chrono::milliseconds(flags.ceph_lease_s * 1000 / 3);
+  fo.add_address = [addresses](const std::string& address) -> Status {
+    if (addresses == nullptr) {
+      return Status(Status::Code::kNotSupported,
+                    "no --service-interface to bring up " + address + " on");
+    }
+    VOLUMED_ASSIGN_OR_RETURN(const auto parsed, ServiceAddress::Parse(address));
+    return addresses->Add(parsed);
+  };
+  fo.remove_address = [addresses](const std::string& address) {
+    auto parsed = ServiceAddress::Parse(address);
+    if (addresses == nullptr || !parsed.ok()) return;
+    if (Status s = addresses->Remove(*parsed); !s.ok()) LOG_ERROR("volumed: {}", s.ToString());
+  };
+  // The clients of the dead gateway know it by its service address (without the prefix).
+  fo.take_over_locks = [locks](const volumed::storage::GatewayAdoption& a) -> Status {
+    VOLUMED_ASSIGN_OR_RETURN(const auto parsed, ServiceAddress::Parse(a.address));
+    return locks->TakeOverGateway({a.membership_dir, parsed.host(), a.volumes}).status();
+  };
+  fo.fenced = [] {
+    LOG_ERROR("volumed: exiting: this gateway was fenced (a service manager restarts it)");
+    std::fflush(nullptr);
+    _exit(75);
+  };
+  return fo;
+}
+
 int Fail(const Status& s) {
   std::fprintf(stderr, "volumed: %s\n",
                s.message().empty() ? s.ToString().c_str() : s.message().c_str());
@@ -180,6 +234,11 @@ int main(int argc, char** argv) {
   lock_options.kv_factory = &nsm_kv;
   lock_options.grace_period = std::chrono::seconds(flags.grace_period_s);
   lock_options.nsm_name = flags.nsm_name;
+  // Clients know a gateway by its service address: notifications go out in that name.
+  if (lock_options.nsm_name.empty() && !flags.service_address.empty()) {
+    auto address = volumed::gateway::ServiceAddress::Parse(flags.service_address);
+    if (address.ok()) lock_options.nsm_name = address->host();
+  }
   lock_options.check_other_monitor = !flags.no_rpcbind;
   volumed::nsm::RpcOutboundCaller outbound;  // callbacks to clients go out through libtirpc
   lock_options.caller = &outbound;
@@ -210,7 +269,15 @@ int main(int argc, char** argv) {
   if (Status s = (*locks)->Start(); !s.ok()) return Fail(s);
   // Leases that lapsed while we were down are collected before anyone is served.
   (*admin)->StartReaper();
-  if (Status s = server.Start(); !s.ok()) return Fail(s);
+  // The service address, once the store is open and just before the server binds (so a
+  // --listen on that address can bind): clients that reach it find us answering.
+  const bool gateway = !(*files)->catalog().MembershipDir().empty();
+  auto service_addresses = OpenServiceInterface(flags, gateway);
+  if (!service_addresses.ok()) return Fail(service_addresses.status());
+  if (Status s = server.Start(); !s.ok()) {
+    if (*service_addresses) (void)(*service_addresses)->RemoveAll();
+    return Fail(s);
+  }
   // The HTTP listener (--http): metrics and status pages on threads of its own.
   std::unique_ptr<volumed::monitor::StatusSource> status;
   std::unique_ptr<volumed::monitor::HttpListener> http_listener;
@@ -225,23 +292,9 @@ int main(int argc, char** argv) {
   // A gateway of a shared store (README "Scaling out"): keeps its membership and record,
   // adopts the gateways that die (src/gateway/failover.h).
   std::unique_ptr<volumed::gateway::Failover> failover;
-  if (!(*files)->catalog().MembershipDir().empty()) {
-    volumed::gateway::FailoverOptions fo;
-    fo.period = std::chrono::milliseconds(flags.ceph_lease_s * 1000 / 3);
-    fo.add_address = [](const std::string& address) {
-      return Status(Status::Code::kNotSupported,
-                    "no --service-interface to bring up " + address + " on");
-    };
-    fo.remove_address = [](const std::string&) {};
-    fo.take_over_locks = [ls = locks->get()](const volumed::storage::GatewayAdoption& a) {
-      return ls->TakeOverGateway({a.membership_dir, a.address, a.volumes}).status();
-    };
-    fo.fenced = [] {
-      LOG_ERROR("volumed: exiting: this gateway was fenced (a service manager restarts it)");
-      std::fflush(nullptr);
-      _exit(75);
-    };
-    failover = std::make_unique<volumed::gateway::Failover>(&(*files)->catalog(), fo);
+  if (gateway) {
+    failover = std::make_unique<volumed::gateway::Failover>(
+        &(*files)->catalog(), GatewayFailover(flags, service_addresses->get(), locks->get()));
     if (Status s = failover->Start(); !s.ok()) return Fail(s);
   }
   LOG_INFO("volumed: serving (data {}, store {}{}, pid {})", flags.data_dir, flags.store,
@@ -254,5 +307,13 @@ int main(int argc, char** argv) {
   if (http_listener) http_listener->Stop();
   (*admin)->Stop();
   server.Stop();
+  // After the last reply: the addresses go (a crash leaves them to the machine's
+  // keepalived-like wrapper, which removes every address labelled INTERFACE:vd).
+  if (*service_addresses) {
+    if (Status s = (*service_addresses)->RemoveAll(); !s.ok()) {
+      LOG_ERROR("volumed: {}", s.ToString());
+      return 1;
+    }
+  }
   return 0;
 }

@@ -10,9 +10,11 @@ set -euo pipefail
 # libradospp-dev. Together with librados2 they are 4 small packages.
 # libcpp-httplib-dev: the HTTP server behind --http (/metrics, the status page) and the
 # client of `volumectl top`.
+# iproute2 and iputils-arping: volumed's --service-address (src/gateway/interface_addresses.h)
+# adds the address with `ip` and announces it with `arping -U`.
 build_pkgs=(meson ninja-build g++ pkg-config cmake rpcsvc-proto rpcbind netbase
   libtirpc-dev libleveldb-dev libnfs-dev libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
-  librados-dev libradospp-dev libcpp-httplib-dev)
+  librados-dev libradospp-dev libcpp-httplib-dev iproute2 iputils-arping)
 # The Ceph daemons for the throw-away test cluster (tests/support/ceph_cluster.sh; the
 # mgr only when a developer asks for it): ~80 packages, 54 MB. ceph-osd pulls in lvm2,
 # whose initramfs rebuild makes the first install take about a minute.

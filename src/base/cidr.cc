@@ -54,6 +54,12 @@ Result<Cidr> Cidr::Parse(std::string_view text) {
   return c;
 }
 
+std::string Cidr::AddressText() const {
+  char text[INET6_ADDRSTRLEN] = {};
+  inet_ntop(ipv4_ ? AF_INET : AF_INET6, bytes_.data(), text, sizeof text);
+  return text;
+}
+
 bool Cidr::Contains(const sockaddr_storage& peer) const {
   if (peer.ss_family == AF_INET) {
     if (!ipv4_) return false;

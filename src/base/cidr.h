@@ -33,6 +33,12 @@ class Cidr {
 
   bool Contains(const sockaddr_storage& peer) const;
 
+  bool is_ipv4() const { return ipv4_; }
+  // The prefix length; the address's bit count (32 or 128) when the text had none.
+  unsigned prefix() const { return prefix_; }
+  // The address as parsed, host bits kept ("10.0.0.7" for "10.0.0.7/24").
+  std::string AddressText() const;
+
  private:
   Cidr() = default;
   bool ipv4_ = false;

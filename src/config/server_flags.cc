@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "gateway/service_address.h"
+
 namespace volumed::config {
 namespace {
 
@@ -83,6 +85,33 @@ void AddFlags(CLI::App& app, ServerFlags& flags) {
                  "Serve Prometheus /metrics and a status page on ADDR:PORT (e.g. "
                  "127.0.0.1:9049; off by default). Bind it to loopback or a management "
                  "network: it has no authentication");
+  app.add_option("--service-address", flags.service_address,
+                 "IPv4 address with prefix (e.g. 10.77.0.11/24) that clients mount from: added "
+                 "to --service-interface at start, announced by gratuitous ARP, removed at a "
+                 "clean stop; on failover a surviving gateway takes it over")
+      ->check(
+          [](const std::string& text) {
+            if (text.empty()) return std::string();  // none (what --print-config writes)
+            auto parsed = gateway::ServiceAddress::Parse(text);
+            return parsed.ok() ? std::string() : parsed.status().message();
+          },
+          "IPV4/PREFIX");
+  app.add_option("--service-interface", flags.service_interface,
+                 "Network interface that carries the service addresses (e.g. eth0)")
+      ->check(
+          [](const std::string& name) {
+            if (name.empty()) return std::string();
+            return gateway::CheckServiceInterface(name).message();
+          },
+          "INTERFACE");
+}
+
+// Settings that are valid alone but not together; the message, or empty.
+std::string CheckCombinations(const ServerFlags& flags) {
+  if (flags.service_address.empty() != flags.service_interface.empty()) {
+    return "--service-address and --service-interface go together";
+  }
+  return "";
 }
 
 // The config key (long name without dashes) of the option an error message is about:
@@ -151,6 +180,12 @@ ParsedFlags ParseServerFlags(int argc, const char* const* argv, const std::strin
     return result;
   }
   result.config_file = config_file();
+  if (const std::string problem = CheckCombinations(result.flags); !problem.empty()) {
+    result.action = ParsedFlags::Action::kExit;
+    result.exit_code = 2;
+    result.output = "volumed: " + problem;
+    return result;
+  }
   if (print_config) {
     result.action = ParsedFlags::Action::kPrintConfig;
     std::ostringstream out;

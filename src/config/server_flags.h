@@ -52,7 +52,9 @@ struct ServerFlags {
   std::string ceph_namespace;   // prefix of the store's RADOS namespaces; empty = none
   std::string ceph_gateway_id;  // empty: host name + data dir
   int ceph_lease_s = 30;
-  std::string http;  // ADDR:PORT of the metrics and status listener; empty = off
+  std::string http;               // ADDR:PORT of the metrics and status listener; empty = off
+  std::string service_address;    // IPV4/PREFIX clients mount from; empty = none added
+  std::string service_interface;  // where service_address goes (both or neither)
 
   friend bool operator==(const ServerFlags&, const ServerFlags&) = default;
 };

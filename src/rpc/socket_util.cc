@@ -77,6 +77,14 @@ Result<int> BindUdp(const sockaddr_storage& addr) {
   if (fd < 0) return IoError(std::string("socket: ") + std::strerror(errno));
   const int one = 1;
   if (addr.ss_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+  // Each datagram then says which of our addresses it was sent to, and the reply leaves
+  // from that one (udp_endpoint.cc): a gateway holds several service addresses, and a
+  // client on a connected UDP socket (the kernel's) drops a reply from any other.
+  if (addr.ss_family == AF_INET) {
+    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+  } else {
+    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+  }
   if (bind(fd, reinterpret_cast<const sockaddr*>(&addr), AddrLen(addr)) != 0) {
     const int err = errno;
     close(fd);

@@ -1,10 +1,12 @@
 // The engine's UDP side; see udp_endpoint.h.
 #include "rpc/udp_endpoint.h"
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <array>
 #include <cerrno>
+#include <cstring>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -17,6 +19,52 @@ namespace {
 
 constexpr size_t kMaxDatagram = 65536;
 constexpr int kDatagramsPerWakeup = 32;
+
+// The local address a datagram was sent to (IP_PKTINFO / IPV6_PKTINFO, enabled by
+// BindUdp), which its reply leaves from: with several addresses on the machine (a
+// gateway's service addresses), the kernel would otherwise pick the interface's primary
+// one, and a client on a connected UDP socket drops that reply.
+struct ReplySource {
+  int family = AF_UNSPEC;  // AF_UNSPEC: no pktinfo came, the kernel chooses
+  in_pktinfo v4{};
+  in6_pktinfo v6{};
+};
+
+// Room for either pktinfo control message.
+union ControlBuffer {
+  cmsghdr align;
+  char bytes[CMSG_SPACE(sizeof(in6_pktinfo))];
+};
+
+ReplySource SourceOf(msghdr& msg) {
+  ReplySource source;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      in_pktinfo info;
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      source.family = AF_INET;
+      source.v4.ipi_spec_dst = info.ipi_addr;  // the destination it was sent to
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+      std::memcpy(&source.v6, CMSG_DATA(c), sizeof source.v6);  // address and interface
+      source.family = AF_INET6;
+    }
+  }
+  return source;
+}
+
+// Sets msg's control to send from `source` (nothing when it is AF_UNSPEC).
+void SendFrom(const ReplySource& source, ControlBuffer& control, msghdr& msg) {
+  if (source.family == AF_UNSPEC) return;
+  const bool v4 = source.family == AF_INET;
+  const size_t size = v4 ? sizeof(in_pktinfo) : sizeof(in6_pktinfo);
+  msg.msg_control = control.bytes;
+  msg.msg_controllen = CMSG_SPACE(size);
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = v4 ? IPPROTO_IP : IPPROTO_IPV6;
+  c->cmsg_type = v4 ? IP_PKTINFO : IPV6_PKTINFO;
+  c->cmsg_len = CMSG_LEN(size);
+  std::memcpy(CMSG_DATA(c), v4 ? static_cast<const void*>(&source.v4) : &source.v6, size);
+}
 
 }  // namespace
 
@@ -31,6 +79,9 @@ UdpEndpoint::Counts UdpEndpoint::ReadReady() {
     msg.msg_namelen = sizeof(peer);
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
+    ControlBuffer received;
+    msg.msg_control = received.bytes;
+    msg.msg_controllen = sizeof received.bytes;
     const ssize_t n = recvmsg(fd_, &msg, 0);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -44,6 +95,7 @@ UdpEndpoint::Counts UdpEndpoint::ReadReady() {
       counts.dropped++;  // the client retransmits
       continue;
     }
+    const ReplySource source = SourceOf(msg);
     dgram.resize(static_cast<size_t>(n));
     dgram.shrink_to_fit();
     queued_++;
@@ -52,9 +104,9 @@ UdpEndpoint::Counts UdpEndpoint::ReadReady() {
     base.transport = Transport::kUdp;
     base.peer = peer;
     base.peer_len = msg.msg_namelen;
-    workers_->Post([this, base, dgram = std::move(dgram)] {
+    workers_->Post([this, base, source, dgram = std::move(dgram)] {
       replies_->Begin();
-      dispatcher_->Dispatch(dgram, base, [this, base](std::optional<Reply> reply) {
+      dispatcher_->Dispatch(dgram, base, [this, base, source](std::optional<Reply> reply) {
         if (reply) {
           // One datagram, without the record-mark slot; a reply in more parts than
           // `parts` holds is sent from a contiguous copy, never cut short.
@@ -71,6 +123,8 @@ UdpEndpoint::Counts UdpEndpoint::ReadReady() {
           msg.msg_namelen = base.peer_len;
           msg.msg_iov = parts.data();
           msg.msg_iovlen = count;
+          ControlBuffer control;
+          SendFrom(source, control, msg);
           sendmsg(fd_, &msg, MSG_DONTWAIT);
         }
         queued_--;

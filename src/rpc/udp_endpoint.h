@@ -1,8 +1,9 @@
 // UdpEndpoint: the engine's UDP side for one bound socket (RFC 5531 over datagrams: one
 // call per datagram, no record marking). When the reactor sees the socket readable it
 // reads up to 32 datagrams; each becomes one call run on the workers, whose reply goes
-// back to the sender as one datagram (sendto with MSG_DONTWAIT: a reply that finds the
-// socket buffer full is dropped and the client retransmits). A datagram longer than 64 KiB
+// back to the sender as one datagram (sendmsg with MSG_DONTWAIT: a reply that finds the
+// socket buffer full is dropped and the client retransmits), from the address the call was
+// sent to (IP_PKTINFO: a gateway holds several service addresses). A datagram longer than 64 KiB
 // (truncated) is dropped, and so is every datagram while `max_queued` calls of this socket
 // wait for or are inside a worker (ServerOptions::max_queued_datagrams).
 //

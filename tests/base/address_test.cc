@@ -95,6 +95,19 @@ TEST(Cidr, Ipv4Prefixes) {
   EXPECT_FALSE(all->Contains(local));
 }
 
+TEST(Cidr, KeepsTheAddressItWasGiven) {
+  auto host_in_net = Cidr::Parse("10.77.0.11/24");
+  ASSERT_TRUE(host_in_net.ok());
+  EXPECT_TRUE(host_in_net->is_ipv4());
+  EXPECT_EQ(host_in_net->prefix(), 24u);
+  EXPECT_EQ(host_in_net->AddressText(), "10.77.0.11");  // host bits kept, not masked
+  auto bare = Cidr::Parse("fd00::7");
+  ASSERT_TRUE(bare.ok());
+  EXPECT_FALSE(bare->is_ipv4());
+  EXPECT_EQ(bare->prefix(), 128u);
+  EXPECT_EQ(bare->AddressText(), "fd00::7");
+}
+
 TEST(Cidr, Ipv6Prefixes) {
   auto net = Cidr::Parse("fd00:1::/32");
   ASSERT_TRUE(net.ok());

@@ -61,6 +61,8 @@ ceph-namespace = "site-a"
 ceph-gateway-id = "gw1"
 ceph-lease = 45
 http = "127.0.0.1:9049"
+service-address = "10.77.0.11/24"
+service-interface = "eth1"
 )";
 
 TEST(ServerFlagsTest, EveryKeyIsReadAndRoundTripsThroughPrintConfig) {
@@ -99,6 +101,8 @@ TEST(ServerFlagsTest, EveryKeyIsReadAndRoundTripsThroughPrintConfig) {
   EXPECT_EQ(f.ceph_gateway_id, "gw1");
   EXPECT_EQ(f.ceph_lease_s, 45);
   EXPECT_EQ(f.http, "127.0.0.1:9049");
+  EXPECT_EQ(f.service_address, "10.77.0.11/24");
+  EXPECT_EQ(f.service_interface, "eth1");
 
   // What --print-config printed is itself a config file that reads back to the same flags.
   const std::string printed = WriteFile(dir, "printed.conf", first.output);
@@ -151,6 +155,43 @@ TEST(ServerFlagsTest, BadValueIsOneLineNamingKeyAndFile) {
   const ParsedFlags q = Parse({"--config", range});
   EXPECT_TRUE(q.output.starts_with("volumed: " + range + ": bad value for key 'ceph-lease'"))
       << q.output;
+}
+
+TEST(ServerFlagsTest, ServiceAddressIsIpv4WithPrefixOnAnInterface) {
+  const ParsedFlags good =
+      Parse({"--service-address", "10.77.0.12/24", "--service-interface", "veth-gw2"});
+  ASSERT_EQ(good.action, ParsedFlags::Action::kServe) << good.output;
+  EXPECT_EQ(good.flags.service_address, "10.77.0.12/24");
+  EXPECT_EQ(good.flags.service_interface, "veth-gw2");
+
+  for (const char* bad : {"10.77.0.12", "10.77.0.12/33", "10.77.0.12/0", "fd00::12/64",
+                          "gw2.example/24", "10.77.0/24"}) {
+    const ParsedFlags p = Parse({"--service-address", bad, "--service-interface", "eth0"});
+    EXPECT_EQ(p.action, ParsedFlags::Action::kExit) << bad;
+    EXPECT_EQ(p.exit_code, 2) << bad;
+    EXPECT_NE(p.output.find(std::string("service address '") + bad + "'"), std::string::npos)
+        << p.output;
+  }
+  for (const char* bad : {"eth0:1", "a-name-too-long", "eth 0", ".."}) {
+    const ParsedFlags p = Parse({"--service-address", "10.0.0.1/8", "--service-interface", bad});
+    EXPECT_EQ(p.action, ParsedFlags::Action::kExit) << bad;
+    EXPECT_NE(p.output.find(std::string("service interface '") + bad + "'"), std::string::npos)
+        << p.output;
+  }
+
+  // One without the other is an error, from the file too.
+  const ParsedFlags alone = Parse({"--service-address", "10.77.0.12/24"});
+  EXPECT_EQ(alone.action, ParsedFlags::Action::kExit);
+  EXPECT_EQ(alone.exit_code, 2);
+  EXPECT_EQ(alone.output, "volumed: --service-address and --service-interface go together");
+  TempDir dir("volumed-config");
+  const std::string file = WriteFile(dir, "s.conf", "service-interface = \"eth0\"\n");
+  EXPECT_EQ(Parse({"--config", file}).action, ParsedFlags::Action::kExit);
+  const std::string bad_file = WriteFile(dir, "t.conf", "service-address = \"10.1.2.3\"\n");
+  const ParsedFlags from_file = Parse({"--config", bad_file});
+  EXPECT_TRUE(from_file.output.starts_with("volumed: " + bad_file +
+                                           ": bad value for key 'service-address'"))
+      << from_file.output;
 }
 
 TEST(ServerFlagsTest, DefaultFileIsReadOnlyWhenItExists) {

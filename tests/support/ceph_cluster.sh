@@ -1,7 +1,7 @@
 #!/bin/bash
 # ceph_cluster.sh — a throw-away single-node Ceph cluster for tests and for developers:
-# one mon and one OSD (and a mgr on request), all bound to 127.0.0.1, all state under one
-# directory, no systemd, no cephadm, no containers (shared/CEPH.md §1).
+# one mon and one OSD (and a mgr on request), all bound to 127.0.0.1 (or $CEPH_BIND_ADDR),
+# all state under one directory, no systemd, no cephadm, no containers (shared/CEPH.md §1).
 #
 #   ceph_cluster.sh up DIR [memstore|bluestore-file] [mgr]
 #       starts the cluster in DIR (which must not hold one), creates the pool
@@ -13,8 +13,11 @@
 #       dead mon; "kill" = SIGKILL all at once, for throw-away clusters) and removes DIR
 #       ("keep" leaves it).
 #
-# Environment: CEPH_PORT_BASE (mon on BASE and BASE+1, daemons on BASE+10..BASE+99, so
-# that several clusters can coexist; default Ceph's ports 3300/6789/6800+),
+# Environment: CEPH_BIND_ADDR (default 127.0.0.1): the IPv4 address every daemon binds,
+# e.g. a test bridge's address so that clients in other network namespaces reach the
+# cluster (tests/gateway/gateways.py); CEPH_PORT_BASE (mon on BASE and BASE+1, daemons
+# on BASE+10..BASE+99, so that several clusters can coexist; default Ceph's ports
+# 3300/6789/6800+),
 # CEPH_FAST_PAXOS=0 keeps Ceph's 1 s paxos interval (the default here is 0.1 s, which cuts
 # start-up from ~6 s to ~3 s: a test-only setting), CEPH_MEMSTORE_BYTES (default 1 GiB).
 set -euo pipefail
@@ -32,13 +35,16 @@ up() {
   [ "${3:-}" = mgr ] && with_mgr=1
   local pool=${CEPH_POOL:-volumed}
   local base=${CEPH_PORT_BASE:-}
+  local addr=${CEPH_BIND_ADDR:-127.0.0.1}
+  local network=127.0.0.0/8
+  [ "$addr" = 127.0.0.1 ] || network=$addr/32
   local monaddr portconf=""
   if [ -n "$base" ]; then
-    monaddr="[v2:127.0.0.1:$base,v1:127.0.0.1:$((base + 1))]"
+    monaddr="[v2:$addr:$base,v1:$addr:$((base + 1))]"
     portconf="ms_bind_port_min = $((base + 10))
         ms_bind_port_max = $((base + 99))"
   else
-    monaddr="[v2:127.0.0.1:3300,v1:127.0.0.1:6789]"
+    monaddr="[v2:$addr:3300,v1:$addr:6789]"
   fi
   local paxos="paxos_propose_interval = 0.1"
   [ "${CEPH_FAST_PAXOS:-1}" = 0 ] && paxos=""
@@ -68,10 +74,10 @@ up() {
         fsid = $fsid
         mon_host = $monaddr
         $portconf
-        public_network = 127.0.0.0/8
-        cluster_network = 127.0.0.0/8
-        public_addr = 127.0.0.1
-        cluster_addr = 127.0.0.1
+        public_network = $network
+        cluster_network = $network
+        public_addr = $addr
+        cluster_addr = $addr
         ms_bind_ipv4 = true
         ms_bind_ipv6 = false
         auth_cluster_required = cephx

@@ -35,8 +35,11 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import guestimage  # noqa: E402
 import vmcases  # noqa: E402
+from netns_procs import (DIE_WITH_PARENT, anchor_exec, sh, start_rpcbind_anchor,  # noqa: E402
+                         stop_process, wait_for)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC_ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -44,9 +47,9 @@ SUBNET = "10.213.7"  # exists only inside the run's own network namespace
 SERVER_IP = f"{SUBNET}.1"
 SERVER_NAME = "volserver"
 NS_PREFIX = "vmt"
-# Every process the harness starts dies with its parent, so that even a SIGKILLed harness
-# leaves no guest or server running (its namespace is reaped by the next run).
-DIE_WITH_PARENT = ["setpriv", "--pdeathsig", "KILL"]
+# Every process the harness starts dies with its parent (netns_procs.DIE_WITH_PARENT), so
+# that even a SIGKILLed harness leaves no guest or server running (its namespace is reaped
+# by the next run).
 
 
 def log(msg):
@@ -63,10 +66,6 @@ class Interrupted(BaseException):
 
 def _on_signal(signum, _frame):
     raise Interrupted(f"signal {signum}")
-
-
-def sh(*args, check=True, **kw):
-    return subprocess.run(list(args), check=check, **kw)
 
 
 def host_tsc_khz():
@@ -182,41 +181,15 @@ class Run:
         return ["nsenter", f"--net=/run/netns/{self.ns}"]
 
     def start_rpcbind(self):
-        """rpcbind in the run's netns and a private mount namespace; its PID anchors both.
-
-        The anchor process enters its namespaces step by step (nsenter, then unshare, then
-        the tmpfs mount) before it becomes rpcbind. Until it has, `nsenter -t PID` lands in
-        the host's network or mount namespace, where a host rpcbind (tools/serve.sh starts
-        one) answers the readiness probe and then takes volumed's registrations. So nothing
-        enters the anchor's namespaces before it has shown, from inside them, that they are
-        the run's own: the marker file exists only in its private /run."""
-        marker = f"vmtest-{self.tag}.private"
-        script = (f"mount -t tmpfs -o mode=755 tmpfs /run && mkdir -p /run/rpcbind && "
-                  f"mount --bind {shlex.quote(self.hosts_file)} /etc/hosts && "
-                  f": > /run/{marker} && exec rpcbind -f -w")
+        """rpcbind in the run's netns and a private mount namespace (its own /run, and
+        the run's /etc/hosts); its PID anchors both (netns_procs.start_rpcbind_anchor)."""
         out = open(os.path.join(self.logdir, "rpcbind.log"), "w")
-        self.rpcbind = subprocess.Popen(
-            self._in_ns() + DIE_WITH_PARENT + ["unshare", "--mount", "--propagation", "private",
-                             "/bin/sh", "-c", script],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        self._wait_for(lambda: self._anchor_in_own_namespaces(marker), 10,
-                       "rpcbind's namespaces were not set up")
-        self._wait_for(lambda: self._rpcinfo_ok(), 10, "rpcbind did not start")
-
-    def _anchor_in_own_namespaces(self, marker):
-        if self.rpcbind.poll() is not None:
-            raise CaseFailure(f"rpcbind exited with {self.rpcbind.returncode}")
-        pid = self.rpcbind.pid
-        try:
-            same_net = (os.stat(f"/proc/{pid}/ns/net").st_ino
-                        == os.stat(f"/run/netns/{self.ns}").st_ino)
-            # /proc/PID/root resolves paths in PID's mount namespace.
-            return same_net and os.path.exists(f"/proc/{pid}/root/run/{marker}")
-        except OSError:
-            return False
+        self.rpcbind = start_rpcbind_anchor(
+            self.ns, f"vmtest-{self.tag}.private", out, CaseFailure,
+            setup=f"mount --bind {shlex.quote(self.hosts_file)} /etc/hosts && ")
 
     def _ns_exec(self):
-        return ["nsenter", "-t", str(self.rpcbind.pid), "--mount", "--net"]
+        return anchor_exec(self.rpcbind)
 
     def _rpcinfo_ok(self, program=None):
         if self.rpcbind.poll() is not None:
@@ -361,11 +334,7 @@ class Run:
         self._wait_for(seen, timeout, f"no guest signalled '{name}' in {timeout}s")
 
     def _wait_for(self, pred, timeout, what):
-        deadline = time.monotonic() + timeout
-        while not pred():
-            if time.monotonic() > deadline:
-                raise CaseFailure(what)
-            time.sleep(0.1)
+        wait_for(pred, timeout, what, CaseFailure)
 
     # ----- teardown -----------------------------------------------------------------
     def teardown(self):
@@ -383,13 +352,8 @@ class Run:
                     g.proc.kill()
                     g.proc.wait()
         for p in (self.server, self.rpcbind):
-            if p and p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
+            if p:
+                stop_process(p)
         if self.ns_created:
             sh("ip", "netns", "del", self.ns, check=False)
             self.ns_created = False
