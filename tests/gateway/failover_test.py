@@ -1,0 +1,181 @@
+#!/usr/bin/python3
+"""Gateway failover on one shared store, end to end in the test network (gateways.py):
+
+1. Two gateways share one catalog; four volumes created through gw1 are spread over both
+   (each owner's address is what `volumectl list --json` says to mount), and each is
+   written through its owner's address from the hub (libnfs' nfs-cp).
+2. kill -9 gw2 (its machine's keepalive.sh drops its address, as keepalived would): within
+   the lease gw1 fences it, adopts its volumes and brings gw2's address up on its own
+   machine; a client writing through gw2's address succeeds again. Prints the failover time
+   (kill to first successful write through the dead gateway's address). Every file written
+   before the kill reads back with its checksum; `volumectl gateways` shows gw2 dead and gw1
+   holding both addresses and every volume.
+3. gw2 starts again: its address is held by gw1, so it serves without it (and says so).
+4. SIGSTOP gw1 past its lease: gw2 adopts all of gw1's volumes and both addresses; the
+   files read back through both addresses. SIGCONT gw1: it finds itself fenced, exits 75
+   (its machine drops its addresses) and never wrote again.
+
+Usage: failover_test.py --volumed PATH --volumectl PATH --build-dir DIR
+(run under tests/support/netns_run.sh; exits 77 when Ceph is not installed).
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import signal
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gateways import GatewayNet, NetFailure  # noqa: E402
+
+LEASE_S = 6
+
+
+def check(cond, what):
+    if not cond:
+        raise NetFailure(what)
+
+
+class Files:
+    """Random files on the host, written to and read back from volumes over NFS."""
+
+    def __init__(self, net, workdir):
+        self.net = net
+        self.dir = os.path.join(workdir, "files")
+        os.makedirs(self.dir, exist_ok=True)
+        self.sums = {}  # (volume, name) -> sha256
+
+    def write(self, address, volume, name, size):
+        path = os.path.join(self.dir, f"{volume}-{name}")
+        data = os.urandom(size)
+        with open(path, "wb") as f:
+            f.write(data)
+        r = self.net.client("nfs-cp", path, f"nfs://{address}/{volume}/{name}", timeout=60)
+        if r.returncode == 0:
+            self.sums[(volume, name)] = hashlib.sha256(data).hexdigest()
+        return r
+
+    def check_all(self, address_of):
+        for (volume, name), want in self.sums.items():
+            address = address_of(volume)
+            out = os.path.join(self.dir, f"back-{volume}-{name}")
+            r = self.net.client("nfs-cp", f"nfs://{address}/{volume}/{name}", out, timeout=60)
+            check(r.returncode == 0, f"reading {volume}/{name} through {address}: {r.stderr}")
+            with open(out, "rb") as f:
+                got = hashlib.sha256(f.read()).hexdigest()
+            check(got == want, f"{volume}/{name} through {address}: checksum differs")
+
+
+def owners(net, i):
+    listed = json.loads(net.volumectl(i, "list", "--json", tcp=True).stdout)
+    return {v["name"]: (v["owner"], (v["address"] or "").split("/")[0]) for v in listed}
+
+
+def gateways(net, i):
+    return {g["id"]: g for g in json.loads(net.volumectl(i, "gateways", "--json").stdout)}
+
+
+def wait_write(files, address, volume, timeout):
+    """Writes a probe file through `address` until one succeeds; ms taken."""
+    t0 = time.monotonic()
+    n = 0
+    while time.monotonic() - t0 < timeout:
+        n += 1
+        if files.write(address, volume, f"probe-{n}", 4096).returncode == 0:
+            return int((time.monotonic() - t0) * 1000)
+        time.sleep(0.2)
+    raise NetFailure(f"no write through {address} to {volume} within {timeout} s")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--volumed", required=True)
+    ap.add_argument("--volumectl", required=True)
+    ap.add_argument("--build-dir", required=True)
+    args = ap.parse_args()
+    if shutil.which("ceph-mon") is None:
+        print("failover: Ceph is not installed (tools/install-deps.sh test); skipping")
+        return 77
+    base = os.path.join(os.path.abspath(args.build_dir), "tests", "gateway")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    t0 = time.monotonic()
+    workdir = os.path.join(base, f"failover-{os.getpid()}")
+    net = GatewayNet(args.volumed, args.volumectl, workdir=workdir,
+                     logdir=os.path.join(base, "logs", "failover"), lease_s=LEASE_S,
+                     shared_namespace=True, admin_tcp_port=7001)
+    report = {}
+    try:
+        with net:
+            net.up(gateways=2)
+            net.start(1)
+            net.start(2)
+            a1, a2 = net.service_ip(1), net.service_ip(2)
+            for v in ("v1", "v2", "v3", "v4"):
+                net.volumectl(1, "create", v)
+            placed = owners(net, 2)
+            check(sorted(o for o, _ in placed.values()) == ["gw1", "gw1", "gw2", "gw2"],
+                  f"volumes not spread over both gateways: {placed}")
+            check(all(addr == {"gw1": a1, "gw2": a2}[o] for o, addr in placed.values()),
+                  f"mount addresses: {placed}")
+            files = Files(net, workdir)
+            for v, (owner, addr) in placed.items():
+                r = files.write(addr, v, "big", 8 << 20)
+                check(r.returncode == 0, f"writing {v} through {addr}: {r.stderr}")
+                other = a2 if addr == a1 else a1
+                r = files.write(other, v, "wrong", 1024)
+                check(r.returncode != 0, f"{v} was written through {other}, not its owner")
+            on_gw2 = sorted(v for v, (o, _) in placed.items() if o == "gw2")
+
+            # 2. kill -9 gw2: gw1 takes its volumes and its address over.
+            t = time.monotonic()
+            net.kill(2)
+            report["failover_ms"] = wait_write(files, a2, on_gw2[0], 6 * LEASE_S)
+            report["kill_to_write_ms"] = int((time.monotonic() - t) * 1000)
+            check(net.holders(net.service_address(2)) == [1],
+                  f"{a2} held by {net.holders(net.service_address(2))}")
+            files.check_all(lambda v: a1 if placed[v][0] == "gw1" else a2)
+            g = gateways(net, 1)
+            check(not g["gw2"]["live"] and g["gw1"]["live"], f"liveness: {g}")
+            check(g["gw1"]["volumes"] == 4 and g["gw2"]["volumes"] == 0, f"volumes: {g}")
+            check(sorted(h.split("/")[0] for h in g["gw1"]["held"]) == sorted([a1, a2]),
+                  f"held: {g['gw1']['held']}")
+            check("took over gateway gw2" in net.gateway_log(1), "gw1 did not log the takeover")
+
+            # 3. gw2 back: its address stays with gw1.
+            net.start(2)
+            check(net.holders(net.service_address(2)) == [1],
+                  f"{a2} after gw2's restart: held by {net.holders(net.service_address(2))}")
+            check("is held by gateway gw1" in net.gateway_log(2),
+                  "gw2 did not say its address is held by gw1")
+
+            # 4. gw1 paused past its lease: gw2 adopts everything; continued, gw1 exits.
+            t = time.monotonic()
+            net.pause(1)
+            report["pause_to_write_ms"] = wait_write(files, a1, "v1", 6 * LEASE_S)
+            check(net.holders(net.service_address(1)) in ([2], [1, 2]),
+                  f"{a1} held by {net.holders(net.service_address(1))}")
+            files.check_all(lambda v: a2)
+            net.resume(1)
+            rc = net.gateways[1].wrapper.wait(timeout=30)
+            check(rc == 75, f"the fenced gw1 exited with {rc}, not 75")
+            check(net.addresses(1) == [], f"gw1's machine still holds {net.addresses(1)}")
+            files.check_all(lambda v: a1 if v in ("v1",) else a2)
+            g = gateways(net, 2)
+            check(g["gw2"]["volumes"] == 4 and not g["gw1"]["live"], f"after the pause: {g}")
+    except NetFailure as e:
+        print(f"failover: FAILED: {e}\nlogs: {net.logdir}", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(f"failover: passed in {int((time.monotonic() - t0) * 1000)} ms (lease {LEASE_S} s): "
+          f"kill -9 to the first write through the dead gateway's address "
+          f"{report['kill_to_write_ms']} ms; SIGSTOP to the first write through the paused "
+          f"one's {report['pause_to_write_ms']} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
