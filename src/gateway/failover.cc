@@ -30,6 +30,8 @@ Status Failover::Start() {
       taken = true;
     }
   }
+  // The record first: once the address answers, clients and volumectl find it placed.
+  if (Status s = catalog_->PublishGateway(options_.address, Held()); !s.ok()) return s;
   if (!options_.address.empty() && !taken) {
     if (Status s = options_.add_address(options_.address); !s.ok()) return s;
     std::lock_guard<std::mutex> l(mu_);

@@ -48,12 +48,16 @@ class Files:
         os.makedirs(self.dir, exist_ok=True)
         self.sums = {}  # (volume, name) -> sha256
 
-    def write(self, address, volume, name, size):
+    def write(self, address, volume, name, size, attempt_s=60):
+        """nfs-cp of a new random file; a libnfs client does not reconnect on its own, so
+        an attempt that outlives `attempt_s` (its connection went to a paused server) is
+        given up (coreutils' timeout) and counts as failed."""
         path = os.path.join(self.dir, f"{volume}-{name}")
         data = os.urandom(size)
         with open(path, "wb") as f:
             f.write(data)
-        r = self.net.client("nfs-cp", path, f"nfs://{address}/{volume}/{name}", timeout=60)
+        r = self.net.client("timeout", str(attempt_s), "nfs-cp", path,
+                            f"nfs://{address}/{volume}/{name}", timeout=attempt_s + 10)
         if r.returncode == 0:
             self.sums[(volume, name)] = hashlib.sha256(data).hexdigest()
         return r
@@ -62,7 +66,17 @@ class Files:
         for (volume, name), want in self.sums.items():
             address = address_of(volume)
             out = os.path.join(self.dir, f"back-{volume}-{name}")
-            r = self.net.client("nfs-cp", f"nfs://{address}/{volume}/{name}", out, timeout=60)
+            # As a client retries: an attempt may meet the paused gateway, which still
+            # holds the address until it finds itself fenced.
+            deadline = time.monotonic() + 60
+            while True:
+                if os.path.exists(out):
+                    os.unlink(out)  # nfs-cp does not replace a file
+                r = self.net.client("timeout", "10", "nfs-cp", f"nfs://{address}/{volume}/{name}",
+                                    out, timeout=30)
+                if r.returncode == 0 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
             check(r.returncode == 0, f"reading {volume}/{name} through {address}: {r.stderr}")
             with open(out, "rb") as f:
                 got = hashlib.sha256(f.read()).hexdigest()
@@ -84,7 +98,7 @@ def wait_write(files, address, volume, timeout):
     n = 0
     while time.monotonic() - t0 < timeout:
         n += 1
-        if files.write(address, volume, f"probe-{n}", 4096).returncode == 0:
+        if files.write(address, volume, f"probe-{n}", 4096, attempt_s=3).returncode == 0:
             return int((time.monotonic() - t0) * 1000)
         time.sleep(0.2)
     raise NetFailure(f"no write through {address} to {volume} within {timeout} s")
@@ -148,8 +162,14 @@ def main():
             net.start(2)
             check(net.holders(net.service_address(2)) == [1],
                   f"{a2} after gw2's restart: held by {net.holders(net.service_address(2))}")
+            # start() returned at once (gw1 answers on that address): wait for gw2's word.
+            deadline = time.monotonic() + 30
+            while ("is held by gateway gw1" not in net.gateway_log(2)
+                   and time.monotonic() < deadline):
+                time.sleep(0.2)
             check("is held by gateway gw1" in net.gateway_log(2),
                   "gw2 did not say its address is held by gw1")
+            check(net.running(2), "gw2 did not keep running without its address")
 
             # 4. gw1 paused past its lease: gw2 adopts everything; continued, gw1 exits.
             t = time.monotonic()
