@@ -35,9 +35,12 @@ namespace fs = std::filesystem;
 // As CEPH_USER (with_ceph.sh: the gateway user with the caps README names, no admin caps).
 // Every test's first server is the same gateway "gw-live" (a restart of it, with another
 // data directory); the second server is another gateway of the same store.
-std::vector<std::string> RadosFlags(int lease_s = 10, const std::string& gateway = "gw-live") {
+// `store`: the --ceph-namespace ("" = the pool's default store).
+std::vector<std::string> RadosFlags(int lease_s = 10, const std::string& gateway = "gw-live",
+                                    const std::string& store = "") {
   const char* user = std::getenv("CEPH_USER");
-  return {"--store",           "rados",
+  return {"--ceph-namespace",  store,
+          "--store",           "rados",
           "--ceph-conf",       std::getenv("CEPH_CONF"),
           "--ceph-pool",       std::getenv("CEPH_POOL"),
           "--ceph-user",       user != nullptr ? user : "admin",
@@ -77,9 +80,9 @@ class RadosLiveTest : public ::testing::Test {
     o.unset_env = {"VOLUMED_ADMIN_TCP"};
     return RunTool(Volumectl(), args, o);
   }
-  static ServerProcessOptions SecondServer(int lease_s) {
+  static ServerProcessOptions SecondServer(int lease_s, const std::string& store = "") {
     ServerProcessOptions o;
-    o.extra_args = RadosFlags(lease_s, "gw-second");
+    o.extra_args = RadosFlags(lease_s, "gw-second", store);
     o.nfs_port = 12049;
     o.mount_port = 12048;
     o.nlm_port = 12803;
@@ -158,11 +161,12 @@ TEST_F(RadosLiveTest, ASecondGatewaySharesTheCatalogButNotTheFirstsVolumes) {
 TEST_F(RadosLiveTest, APausedGatewayIsFencedAndItsVolumesAdopted) {
   ASSERT_TRUE(server_->Stop().ok());
   ServerProcessOptions first;
-  first.extra_args = RadosFlags(3, "gw-paused");  // not gw-live: its volumes stay its own
+  // A store of their own (the fixture's gateway, stopped, would be adopted too).
+  first.extra_args = RadosFlags(3, "gw-paused", "paused-test");
   first.extra_args.insert(first.extra_args.end(), {"--volume", "paused"});
   auto old_owner = ServerProcess::Start(first);
   ASSERT_TRUE(old_owner.ok()) << old_owner.status().ToString();
-  auto survivor = ServerProcess::Start(SecondServer(3));
+  auto survivor = ServerProcess::Start(SecondServer(3, "paused-test"));
   ASSERT_TRUE(survivor.ok()) << survivor.status().ToString();
   std::this_thread::sleep_for(std::chrono::milliseconds(4500));  // past one lease: renewed
   std::ofstream(dir_ / "before.txt") << "acknowledged before the pause\n";
