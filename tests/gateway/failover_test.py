@@ -19,17 +19,15 @@ Usage: failover_test.py --volumed PATH --volumectl PATH --build-dir DIR
 (run under tests/support/netns_run.sh; exits 77 when Ceph is not installed).
 """
 
-import argparse
 import hashlib
 import json
 import os
 import shutil
-import signal
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gateways import GatewayNet, NetFailure  # noqa: E402
+from gateways import GatewayNet, NetFailure, test_arguments  # noqa: E402
 
 LEASE_S = 6
 
@@ -105,16 +103,10 @@ def wait_write(files, address, volume, timeout):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--volumed", required=True)
-    ap.add_argument("--volumectl", required=True)
-    ap.add_argument("--build-dir", required=True)
-    args = ap.parse_args()
-    if shutil.which("ceph-mon") is None:
-        print("failover: Ceph is not installed (tools/install-deps.sh test); skipping")
+    setup = test_arguments("failover")
+    if setup is None:
         return 77
-    base = os.path.join(os.path.abspath(args.build_dir), "tests", "gateway")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    args, base = setup
     t0 = time.monotonic()
     workdir = os.path.join(base, f"failover-{os.getpid()}")
     net = GatewayNet(args.volumed, args.volumectl, workdir=workdir,

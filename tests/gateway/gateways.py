@@ -409,6 +409,26 @@ class GatewayNet:
 
 
 # ----- helpers ----------------------------------------------------------------------
+def test_arguments(name, address_tool=False):
+    """The common start of a gateway test script: its arguments (--volumed, --volumectl,
+    --build-dir, and --address-tool when asked), SIGTERM (meson's timeout) turned into an
+    exit through the teardown — Ceph's daemons are not our children and would outlive us —
+    and the directory under the build dir for its work and logs. None when Ceph is not
+    installed: the script then exits 77 (skipped)."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--volumed", required=True)
+    ap.add_argument("--volumectl", required=True)
+    if address_tool:
+        ap.add_argument("--address-tool", required=True)
+    ap.add_argument("--build-dir", required=True)
+    args = ap.parse_args()
+    if shutil.which("ceph-mon") is None:
+        print(f"{name}: Ceph is not installed (tools/install-deps.sh test); skipping")
+        return None
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    return args, os.path.join(os.path.abspath(args.build_dir), "tests", "gateway")
+
+
 def ms_since(t0):
     return int((time.monotonic() - t0) * 1000)
 

@@ -14,16 +14,14 @@ Usage: two_gateways_test.py --volumed PATH --volumectl PATH --address-tool PATH
 (run under tests/support/netns_run.sh; exits 77 when Ceph is not installed).
 """
 
-import argparse
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gateways import GatewayNet, NetFailure  # noqa: E402
+from gateways import GatewayNet, NetFailure, test_arguments  # noqa: E402
 
 
 def check(cond, what):
@@ -32,19 +30,10 @@ def check(cond, what):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--volumed", required=True)
-    ap.add_argument("--volumectl", required=True)
-    ap.add_argument("--address-tool", required=True)
-    ap.add_argument("--build-dir", required=True)
-    args = ap.parse_args()
-    if shutil.which("ceph-mon") is None:
-        print("two_gateways: Ceph is not installed (tools/install-deps.sh test); skipping")
+    setup = test_arguments("two_gateways", address_tool=True)
+    if setup is None:
         return 77
-    base = os.path.join(os.path.abspath(args.build_dir), "tests", "gateway")
-    # meson's timeout sends SIGTERM: leave through the teardown (Ceph's daemons are not
-    # our children and would outlive us).
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    args, base = setup
     t0 = time.monotonic()
     net = GatewayNet(args.volumed, args.volumectl, address_tool=args.address_tool,
                      workdir=os.path.join(base, f"work-{os.getpid()}"),
