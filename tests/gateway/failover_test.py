@@ -3,7 +3,9 @@
 
 1. Two gateways share one catalog; four volumes created through gw1 are spread over both
    (each owner's address is what `volumectl list --json` says to mount), and each is
-   written through its owner's address from the hub (libnfs' nfs-cp).
+   written through its owner's address from the hub (libnfs' nfs-cp), never through the
+   other's. `volumectl move` (asked of the gateway that does not own the volume) hands one
+   of gw1's volumes to gw2: it is then mounted from gw2's address with every byte.
 2. kill -9 gw2 (its machine's keepalive.sh drops its address, as keepalived would): within
    the lease gw1 fences it, adopts its volumes and brings gw2's address up on its own
    machine; a client writing through gw2's address succeeds again. Prints the failover time
@@ -133,6 +135,20 @@ def main():
                 other = a2 if addr == a1 else a1
                 r = files.write(other, v, "wrong", 1024)
                 check(r.returncode != 0, f"{v} was written through {other}, not its owner")
+            on_gw1 = sorted(v for v, (o, _) in placed.items() if o == "gw1")
+            on_gw2 = sorted(v for v, (o, _) in placed.items() if o == "gw2")
+
+            # A hand-over on request, asked of the gateway that does not own the volume
+            # (volumectl follows the owner): afterwards it is mounted from the target's
+            # address and holds every byte written before.
+            moved = on_gw1[0]
+            net.volumectl(2, "move", moved, "--to", "gw2", tcp=True)
+            check(owners(net, 1)[moved] == ("gw2", a2), f"{moved} after the move: "
+                  f"{owners(net, 1)[moved]}")
+            placed[moved] = ("gw2", a2)
+            files.check_all(lambda v: placed[v][1])
+            r = files.write(a2, moved, "after-move", 1 << 20)
+            check(r.returncode == 0, f"writing {moved} through {a2} after the move: {r.stderr}")
             on_gw2 = sorted(v for v, (o, _) in placed.items() if o == "gw2")
 
             # 2. kill -9 gw2: gw1 takes its volumes and its address over.
@@ -142,7 +158,7 @@ def main():
             report["kill_to_write_ms"] = int((time.monotonic() - t) * 1000)
             check(net.holders(net.service_address(2)) == [1],
                   f"{a2} held by {net.holders(net.service_address(2))}")
-            files.check_all(lambda v: a1 if placed[v][0] == "gw1" else a2)
+            files.check_all(lambda v: placed[v][1])
             g = gateways(net, 1)
             check(not g["gw2"]["live"] and g["gw1"]["live"], f"liveness: {g}")
             check(g["gw1"]["volumes"] == 4 and g["gw2"]["volumes"] == 0, f"volumes: {g}")
