@@ -69,11 +69,6 @@ class Files:
             check(got == want, f"{volume}/{name} through {address}: checksum differs")
 
 
-def owners(net, i):
-    listed = json.loads(net.volumectl(i, "list", "--json", tcp=True).stdout)
-    return {v["name"]: (v["owner"], (v["address"] or "").split("/")[0]) for v in listed}
-
-
 def gateways(net, i):
     return {g["id"]: g for g in json.loads(net.volumectl(i, "gateways", "--json").stdout)}
 
@@ -115,7 +110,7 @@ def main():
             a1, a2 = net.service_ip(1), net.service_ip(2)
             for v in ("v1", "v2", "v3", "v4"):
                 net.volumectl(1, "create", v)
-            placed = owners(net, 2)
+            placed = net.placement(2, tcp=True)
             check(sorted(o for o, _ in placed.values()) == ["gw1", "gw1", "gw2", "gw2"],
                   f"volumes not spread over both gateways: {placed}")
             check(all(addr == {"gw1": a1, "gw2": a2}[o] for o, addr in placed.values()),

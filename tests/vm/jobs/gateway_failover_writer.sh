@@ -1,0 +1,44 @@
+# Case gateway_failover, guest 1 (host steps: vmcases._kill_gw2_during_dd). Mounts the
+# volume gw2 owns from gw2's service address, holds a lockf lock on one file there and,
+# once guest 2 has seen it refused, writes a large file (dd of a random file the host made,
+# read over 9p) while the host kill -9s gw2. gw1 takes the volume and the address over:
+# the write must finish without error and the file read back after dropping the caches
+# must have the source's checksum. The lock is released only once guest 2 waits for it.
+. "$VMT_LIB"
+LT="/usr/bin/python3 $VMT_SRC/tests/nlm/vm_jobs/locktool.py"
+V=$VMT_VOLUMES
+M=/mnt/$V
+S=$VMT_SHARED
+SRC=$VMT_WORK/restart-src.bin
+vmt_mount "$V" "$M" "lookupcache=positive"
+: >"$M/lockfile"
+want=$(cat "$VMT_WORK/restart-src.sha256")
+step "hold a lock on $VMT_SERVER:/$V/lockfile"
+$LT hold "$M/lockfile" 0 0 "$S/holding" "$S/release" "$S/released" &
+holder=$!
+vmt_wait holding 60
+vmt_wait g2-refused 300
+step "dd $(($(stat -c %s "$SRC") / 1048576)) MiB onto the mount"
+( rc=0; dd if="$SRC" of="$M/big" bs=1M conv=fsync status=none || rc=$?; echo $rc >/tmp/dd.rc ) &
+ddpid=$!
+while [ "$(stat -c %s "$M/big" 2>/dev/null || echo 0)" -lt 16777216 ]; do
+  [ -e /tmp/dd.rc ] && fail "dd ended before 16 MiB were written: rc $(cat /tmp/dd.rc)"
+  sleep 0.1
+done
+vmt_signal dd-started
+wait $ddpid
+step "dd finished with status $(cat /tmp/dd.rc)"
+[ "$(cat /tmp/dd.rc)" = 0 ] || fail "dd failed across the failover"
+[ -e "$S/killed" ] || fail "dd finished before gw2 was killed: the failover was not tested"
+step "checksum after dropping caches"
+sync
+echo 3 >/proc/sys/vm/drop_caches
+got=$(sha256sum "$M/big" | cut -d' ' -f1)
+[ "$got" = "$want" ] || fail "checksum after the failover: $got, want $want"
+ls -l "$M/big"
+vmt_wait g2-waiting 300
+sleep 2
+step "release the lock guest 2 waits for"
+vmt_signal release
+wait $holder || fail "my lock holder failed"
+echo "gateway_failover: guest 1 passed"
