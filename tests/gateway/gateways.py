@@ -25,6 +25,7 @@ namespaces live in a private /run and vanish with the test):
         net.volumectl(1, "create", "data")  # admin over gw1's socket, run in the hub
         net.volumectl(2, "list", tcp=True)  # admin over TCP (GatewayNet(admin_tcp_port=N))
         net.placement(1)                    # {"data": ("gw1", "10.77.0.11")}: owner, address
+        net.wait_members(1)                 # until gw1 sees every running gateway live
         net.client("nfs-ls", "nfs://10.77.0.11/data")   # any command in the hub
         net.kill(2)                         # kill -9; returns once keepalive cleaned up
         net.pause(1); net.resume(1)         # SIGSTOP / SIGCONT
@@ -387,6 +388,21 @@ class GatewayNet:
         --json` shows them (the address without its prefix length)."""
         listed = json.loads(self.volumectl(i, "list", "--json", tcp=tcp).stdout)
         return {v["name"]: (v["owner"], (v["address"] or "").split("/")[0]) for v in listed}
+
+    def wait_members(self, i, timeout=30):
+        """Waits until gateway i's `volumectl gateways --json` lists every running
+        gateway as live (a gateway joins the placement once its record is published);
+        returns the ms taken."""
+        t0 = time.monotonic()
+        want = {gw.id for n, gw in self.gateways.items() if self.running(n)}
+
+        def members():
+            listed = json.loads(self.volumectl(i, "gateways", "--json").stdout)
+            return want <= {g["id"] for g in listed if g["live"]}
+
+        wait_for(members, timeout, f"gateways {sorted(want)} not all live after {timeout} s",
+                 NetFailure)
+        return ms_since(t0)
 
     # ----- teardown -----------------------------------------------------------------
     def teardown(self, keep_ceph_logs=False):

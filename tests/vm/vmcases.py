@@ -160,6 +160,7 @@ def _place_on_gw2(run):
     least-loaded live gateway), and points the guests at the one gw2 owns, mounted from
     the address `volumectl list --json` gives for it; makes the large file's source."""
     net = run.net
+    net.wait_members(1)
     placed = {}
     for n in range(1, 7):
         net.volumectl(1, "create", f"v{n}")
