@@ -209,7 +209,7 @@ def _kill_gw2_during_dd(run):
     run.wait_flag("g2-refused", 300)
     run.wait_flag("dd-started", 300)
     time.sleep(0.5)  # well into the file
-    t_kill = time.monotonic()
+    t_kill, t_kill_wall = time.monotonic(), time.time()
     run.kill_gateway(2)
     run.signal_guests("killed")
     failover_s = _probe_writes(run, address, volume, t_kill, 10 * GATEWAY_LEASE_S)
@@ -236,6 +236,10 @@ def _kill_gw2_during_dd(run):
     waited = os.stat(run.flag_path("g2-trylock-done")).st_mtime - t_grace
     print(f"vmtest: guest 2's lock request in grace answered {waited:.1f} s after the "
           f"takeover was seen", flush=True)
+    run.wait_flag("g1-probe-written", 120)
+    guest_s = os.stat(run.flag_path("g1-probe-written")).st_mtime - t_kill_wall
+    print(f"vmtest: FAILOVER kill -9 gw2 -> guest 1's first write after the kill done: "
+          f"{guest_s:.2f} s", flush=True)
     if waited < GATEWAY_GRACE_S - 3:
         raise run.failure(f"guest 2's lock request during gw1's grace period was answered "
                           f"after {waited:.1f} s, before the {GATEWAY_GRACE_S} s grace ended")

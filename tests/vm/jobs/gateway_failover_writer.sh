@@ -3,7 +3,8 @@
 # once guest 2 has seen it refused, writes a large file (dd of a random file the host made,
 # read over 9p) while the host kill -9s gw2. gw1 takes the volume and the address over:
 # the write must finish without error and the file read back after dropping the caches
-# must have the source's checksum. The lock is released only once guest 2 waits for it.
+# must have the source's checksum; a small write sent after the kill dates the failover as
+# the guest sees it (flag g1-probe-written). The lock is released only once guest 2 waits for it.
 . "$VMT_LIB"
 LT="/usr/bin/python3 $VMT_SRC/tests/nlm/vm_jobs/locktool.py"
 V=$VMT_VOLUMES
@@ -26,6 +27,10 @@ while [ "$(stat -c %s "$M/big" 2>/dev/null || echo 0)" -lt 16777216 ]; do
   sleep 0.1
 done
 vmt_signal dd-started
+# The failover as this guest sees it: a small synchronous write sent once the host has
+# killed gw2 completes when gw1 serves the volume (the host dates both flags).
+( vmt_wait killed 300 && dd if=/dev/urandom of="$M/probe" bs=4k count=1 conv=fsync status=none &&
+  vmt_signal g1-probe-written ) &
 wait $ddpid
 step "dd finished with status $(cat /tmp/dd.rc)"
 [ "$(cat /tmp/dd.rc)" = 0 ] || fail "dd failed across the failover"
