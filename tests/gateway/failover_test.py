@@ -25,11 +25,12 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gateways import GatewayNet, NetFailure  # noqa: E402
+from gateways import GatewayNet, NetFailure, wait_for  # noqa: E402
 
 LEASE_S = 6
 
@@ -48,12 +49,13 @@ class Files:
         os.makedirs(self.dir, exist_ok=True)
         self.sums = {}  # (volume, name) -> sha256
 
-    def write(self, address, volume, name, size):
+    def write(self, address, volume, name, size, timeout=60):
         path = os.path.join(self.dir, f"{volume}-{name}")
         data = os.urandom(size)
         with open(path, "wb") as f:
             f.write(data)
-        r = self.net.client("nfs-cp", path, f"nfs://{address}/{volume}/{name}", timeout=60)
+        r = self.net.client("nfs-cp", path, f"nfs://{address}/{volume}/{name}",
+                            timeout=timeout)
         if r.returncode == 0:
             self.sums[(volume, name)] = hashlib.sha256(data).hexdigest()
         return r
@@ -62,6 +64,8 @@ class Files:
         for (volume, name), want in self.sums.items():
             address = address_of(volume)
             out = os.path.join(self.dir, f"back-{volume}-{name}")
+            if os.path.exists(out):  # nfs-cp does not overwrite (an earlier check's copy)
+                os.unlink(out)
             r = self.net.client("nfs-cp", f"nfs://{address}/{volume}/{name}", out, timeout=60)
             check(r.returncode == 0, f"reading {volume}/{name} through {address}: {r.stderr}")
             with open(out, "rb") as f:
@@ -74,13 +78,18 @@ def gateways(net, i):
 
 
 def wait_write(files, address, volume, timeout):
-    """Writes a probe file through `address` until one succeeds; ms taken."""
+    """Writes a probe file through `address` until one succeeds; ms taken. An attempt
+    that hangs (connected to a paused gateway, which libnfs waits for forever) is given
+    up after a few seconds and tried again."""
     t0 = time.monotonic()
     n = 0
     while time.monotonic() - t0 < timeout:
         n += 1
-        if files.write(address, volume, f"probe-{n}", 4096).returncode == 0:
-            return int((time.monotonic() - t0) * 1000)
+        try:
+            if files.write(address, volume, f"probe-{n}", 4096, timeout=5).returncode == 0:
+                return int((time.monotonic() - t0) * 1000)
+        except subprocess.TimeoutExpired:
+            pass
         time.sleep(0.2)
     raise NetFailure(f"no write through {address} to {volume} within {timeout} s")
 
@@ -107,6 +116,7 @@ def main():
             net.up(gateways=2)
             net.start(1)
             net.start(2)
+            net.wait_members(1)  # placement counts only gateways whose record is live
             a1, a2 = net.service_ip(1), net.service_ip(2)
             for v in ("v1", "v2", "v3", "v4"):
                 net.volumectl(1, "create", v)
@@ -143,8 +153,9 @@ def main():
             net.start(2)
             check(net.holders(net.service_address(2)) == [1],
                   f"{a2} after gw2's restart: held by {net.holders(net.service_address(2))}")
-            check("is held by gateway gw1" in net.gateway_log(2),
-                  "gw2 did not say its address is held by gw1")
+            # It says so at its coordinator's first round, after it answers (through gw1).
+            wait_for(lambda: "is held by gateway gw1" in net.gateway_log(2), 2 * LEASE_S,
+                     "gw2 did not say its address is held by gw1", NetFailure)
 
             # 4. gw1 paused past its lease: gw2 adopts everything; continued, gw1 exits.
             t = time.monotonic()
