@@ -157,8 +157,10 @@ GATEWAY_SOURCE_MIB = 256
 
 def _place_on_gw2(run):
     """Creates volumes through gw1 until each gateway owns one (new volumes go to the
-    least-loaded live gateway), and points the guests at the one gw2 owns, mounted from
-    the address `volumectl list --json` gives for it; makes the large file's source."""
+    least-loaded live gateway), and points the guests at the one gw2 owns (VMT_SERVER,
+    VMT_VOLUMES) and guest 2 also at one gw1 owns (VMT_OTHER_SERVER, VMT_OTHER_VOLUME),
+    each mounted from the address `volumectl list --json` gives for it; makes the large
+    file's source."""
     net = run.net
     net.wait_members(1)
     placed = {}
@@ -175,7 +177,11 @@ def _place_on_gw2(run):
         raise run.failure(f"{volume} on gw2 is to be mounted from {address}, not "
                            f"{net.service_ip(2)}")
     print(f"vmtest: placement {placed}; the guests mount {address}:/{volume}", flush=True)
+    on_gw1 = sorted(v for v, (owner, _) in placed.items() if owner == "gw1")[0]
+    if placed[on_gw1][1] != net.service_ip(1):
+        raise run.failure(f"{on_gw1} on gw1 is to be mounted from {placed[on_gw1][1]}")
     run.guest_env.update({"VMT_SERVER": address, "VMT_VOLUMES": volume,
+                          "VMT_OTHER_SERVER": net.service_ip(1), "VMT_OTHER_VOLUME": on_gw1,
                           "VMT_GRACE_S": str(GATEWAY_GRACE_S)})
     _make_restart_source(run, GATEWAY_SOURCE_MIB)
 

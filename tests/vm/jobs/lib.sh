@@ -11,11 +11,13 @@ fail() {
   exit 1
 }
 
-# vmt_mount VOLUME DIR [EXTRA_OPTIONS] — mounts a volume the way users do.
+# vmt_mount VOLUME DIR [EXTRA_OPTIONS [SERVER]] — mounts a volume the way users do, from
+# SERVER (default $VMT_SERVER).
 vmt_mount() {
   mkdir -p "$2"
   opts="vers=3,proto=tcp,mountproto=tcp${3:+,$3}${VMT_MOUNT_OPTS:+,$VMT_MOUNT_OPTS}"
-  mount -t nfs -o "$opts" "$VMT_SERVER:/$1" "$2" || fail "mount -t nfs -o $opts $VMT_SERVER:/$1"
+  server=${4:-$VMT_SERVER}
+  mount -t nfs -o "$opts" "$server:/$1" "$2" || fail "mount -t nfs -o $opts $server:/$1"
 }
 
 # vmt_signal NAME — tells the other guests and the host that NAME happened.
