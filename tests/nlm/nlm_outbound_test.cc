@@ -76,6 +76,18 @@ class NlmOutboundTest : public ::testing::Test {
     xdr_free(X(xdr_nlm4_res), reinterpret_cast<char*>(&r));
   }
 
+  // The GRANTED_MSG callback for hostB's exclusive request (svid 2, called as `b`),
+  // blocked behind hostA's lock and then granted.
+  RecordedCall GrantedCallbackFor(const rpc::CallContext& b) {
+    static char host_b[] = "hostB", oh_b[] = "owner-b";
+    nlm4_lockargs lb{};
+    lb.exclusive = 1;
+    lb.alock = Lock(host_b, 2, oh_b);
+    HandOver(nlm_, b, NLM4_VERS, lb);
+    EXPECT_TRUE(caller_.WaitFor(1));
+    return caller_.calls().at(0);
+  }
+
   static constexpr uint64_t kInode = 77;
   char fh_[8];
   LockManager locks_;
@@ -131,31 +143,16 @@ rpc::CallContext CalledAt(rpc::CallContext ctx, uint32_t local_ip) {
 }
 
 TEST_F(NlmOutboundTest, GrantedCallbackLeavesFromTheAddressTheWaiterCalled) {
-  char host_b[] = "hostB", oh_b[] = "owner-b";
-  const rpc::CallContext b =
-      CalledAt(NlmCaller(0xc0000202, NLM4_VERS, rpc::Transport::kTcp), 0xc000020c);
-  nlm4_lockargs lb{};
-  lb.exclusive = 1;
-  lb.alock = Lock(host_b, 2, oh_b);
-  HandOver(nlm_, b, NLM4_VERS, lb);
-
-  ASSERT_TRUE(caller_.WaitFor(1));
-  const RecordedCall c = caller_.calls().at(0);
+  const RecordedCall c = GrantedCallbackFor(
+      CalledAt(NlmCaller(0xc0000202, NLM4_VERS, rpc::Transport::kTcp), 0xc000020c));
   EXPECT_EQ(c.call.proc, static_cast<uint32_t>(NLMPROC4_GRANTED_MSG));
   EXPECT_EQ(Ipv4Of(c.call.addr), "192.0.2.2:0");
   EXPECT_EQ(Ipv4Of(c.call.source), "192.0.2.12:0");  // the called address, any port
 }
 
 TEST_F(NlmOutboundTest, CallbackSourceIsLeftToTheRouteWhenTheCalledAddressIsUnknown) {
-  char host_b[] = "hostB", oh_b[] = "owner-b";
-  const rpc::CallContext b = NlmCaller(0xc0000202, NLM4_VERS, rpc::Transport::kTcp);
-  nlm4_lockargs lb{};
-  lb.exclusive = 1;
-  lb.alock = Lock(host_b, 2, oh_b);
-  HandOver(nlm_, b, NLM4_VERS, lb);
-
-  ASSERT_TRUE(caller_.WaitFor(1));
-  EXPECT_EQ(caller_.calls().at(0).call.source.ss_family, AF_UNSPEC);
+  const RecordedCall c = GrantedCallbackFor(NlmCaller(0xc0000202, NLM4_VERS, rpc::Transport::kTcp));
+  EXPECT_EQ(c.call.source.ss_family, AF_UNSPEC);
 }
 
 TEST_F(NlmOutboundTest, Version1WaiterGetsAVersion1Callback) {

@@ -19,28 +19,17 @@ $LT hold "$M/lockfile" 0 0 "$S/holding" "$S/release" "$S/released" &
 holder=$!
 vmt_wait holding 60
 vmt_wait g2-refused 300
-step "dd $(($(stat -c %s "$SRC") / 1048576)) MiB onto the mount"
-( rc=0; dd if="$SRC" of="$M/big" bs=1M conv=fsync status=none || rc=$?; echo $rc >/tmp/dd.rc ) &
-ddpid=$!
-while [ "$(stat -c %s "$M/big" 2>/dev/null || echo 0)" -lt 16777216 ]; do
-  [ -e /tmp/dd.rc ] && fail "dd ended before 16 MiB were written: rc $(cat /tmp/dd.rc)"
-  sleep 0.1
-done
+vmt_big_write "$SRC" "$M/big"
 vmt_signal dd-started
 # The failover as this guest sees it: a small synchronous write sent once the host has
 # killed gw2 completes when gw1 serves the volume (the host dates both flags).
 ( vmt_wait killed 300 && dd if=/dev/urandom of="$M/probe" bs=4k count=1 conv=fsync status=none &&
   vmt_signal g1-probe-written ) &
-wait $ddpid
+wait $vmt_dd_pid
 step "dd finished with status $(cat /tmp/dd.rc)"
 [ "$(cat /tmp/dd.rc)" = 0 ] || fail "dd failed across the failover"
 [ -e "$S/killed" ] || fail "dd finished before gw2 was killed: the failover was not tested"
-step "checksum after dropping caches"
-sync
-echo 3 >/proc/sys/vm/drop_caches
-got=$(sha256sum "$M/big" | cut -d' ' -f1)
-[ "$got" = "$want" ] || fail "checksum after the failover: $got, want $want"
-ls -l "$M/big"
+vmt_check_sum "$M/big" "$want" "the failover"
 vmt_wait g2-waiting 300
 sleep 2
 step "release the lock guest 2 waits for"
