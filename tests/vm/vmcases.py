@@ -10,6 +10,7 @@ Plain data and functions; no shared state.
 """
 
 import os
+import subprocess
 import time
 from dataclasses import dataclass, field
 
@@ -195,20 +196,26 @@ def _probe_writes(run, address, volume, t_kill, timeout):
     n = 0
     while time.monotonic() - t_kill < timeout:
         n += 1
-        r = run.net.client("nfs-cp", probe, f"nfs://{address}/{volume}/probe-{n}",
-                           timeout=30)
-        if r.returncode == 0:
-            return time.monotonic() - t_kill
+        try:  # an attempt stuck on a paused gateway (libnfs waits forever) is given up
+            r = run.net.client("nfs-cp", probe, f"nfs://{address}/{volume}/probe-{n}",
+                               timeout=5)
+            if r.returncode == 0:
+                return time.monotonic() - t_kill
+        except subprocess.TimeoutExpired:
+            pass
         time.sleep(0.2)
     raise run.failure(f"no write through {address} to {volume} within {timeout} s of "
                        f"the kill")
 
 
-def _kill_gw2_during_dd(run):
-    """kill -9 gw2 while guest 1 writes the large file and holds its lock, guest 2 having
-    seen the lock refused. Measures the failover (kill to the first write through gw2's
-    address from the hub), and tells the guests when gw1 has taken the volume, its
-    address and its locks over (flag taken-over: gw1 is then in grace for the volume)."""
+def _fail_gw2_during_dd(run, pause):
+    """kill -9 gw2 (pause: SIGSTOP it) while guest 1 writes the large file and holds its
+    lock, guest 2 having seen the lock refused. Measures the failover (kill to the first
+    write through gw2's address from the hub), and tells the guests when gw1 has taken the
+    volume, its address and its locks over (flag taken-over: gw1 is then in grace for the
+    volume). A paused gw2 is continued then: it must find itself fenced and exit 75, its
+    machine dropping the address (until then both machines hold it)."""
+    how = "SIGSTOP" if pause else "kill -9"
     net = run.net
     volume, address = run.guest_env["VMT_VOLUMES"], run.guest_env["VMT_SERVER"]
     run.wait_flag("holding", 300)
@@ -216,7 +223,10 @@ def _kill_gw2_during_dd(run):
     run.wait_flag("dd-started", 300)
     time.sleep(0.5)  # well into the file
     t_kill, t_kill_wall = time.monotonic(), time.time()
-    run.kill_gateway(2)
+    if pause:
+        run.pause_gateway(2)
+    else:
+        run.kill_gateway(2)
     run.signal_guests("killed")
     failover_s = _probe_writes(run, address, volume, t_kill, 10 * GATEWAY_LEASE_S)
 
@@ -230,10 +240,16 @@ def _kill_gw2_during_dd(run):
     run.wait_until(taken_over, 30, "gw1 did not log its takeover of gw2's volumes and locks")
     t_grace = time.time()  # the grace period began at most this late (host clock)
     run.signal_guests("taken-over")
+    if pause:
+        net.resume(2)
+        rc = run.wait_gateway_exit(2, 30)
+        if rc != 75:
+            raise run.failure(f"gw2, fenced while paused and continued, exited with {rc}, "
+                              f"not 75")
     holders = net.holders(net.service_address(2))
     if holders != [1]:
         raise run.failure(f"{address} held by {holders} after the failover")
-    print(f"vmtest: FAILOVER kill -9 gw2 -> first write through {address} from the hub: "
+    print(f"vmtest: FAILOVER {how} gw2 -> first write through {address} from the hub: "
           f"{failover_s:.2f} s (lease {GATEWAY_LEASE_S} s, grace {GATEWAY_GRACE_S} s)",
           flush=True)
     # Guest 2's new request, sent once it saw taken-over, must have waited for the grace
@@ -244,7 +260,7 @@ def _kill_gw2_during_dd(run):
           f"takeover was seen", flush=True)
     run.wait_flag("g1-probe-written", 120)
     guest_s = os.stat(run.flag_path("g1-probe-written")).st_mtime - t_kill_wall
-    print(f"vmtest: FAILOVER kill -9 gw2 -> guest 1's first write after the kill done: "
+    print(f"vmtest: FAILOVER {how} gw2 -> guest 1's first write after the kill done: "
           f"{guest_s:.2f} s", flush=True)
     if waited < GATEWAY_GRACE_S - 3:
         raise run.failure(f"guest 2's lock request during gw1's grace period was answered "
@@ -309,5 +325,14 @@ CASES = {c.name: c for c in [
                  GuestSpec("gateway_failover_other.sh")],
          server=False, gateways=2, lease_s=GATEWAY_LEASE_S, needs_volumectl=True,
          server_args=["--grace-period", str(GATEWAY_GRACE_S)],
-         prepare=_place_on_gw2, host_steps=_kill_gw2_during_dd, timeout=500),
+         prepare=_place_on_gw2, host_steps=lambda run: _fail_gw2_during_dd(run, False),
+         timeout=500),
+    Case("gateway_pause", "as gateway_failover, but gw2 is SIGSTOPped past its lease instead "
+         "of killed, and continued once gw1 took over: it exits fenced (75)",
+         guests=[GuestSpec("gateway_failover_writer.sh", memory_mb=640),
+                 GuestSpec("gateway_failover_other.sh")],
+         server=False, gateways=2, lease_s=GATEWAY_LEASE_S, needs_volumectl=True,
+         server_args=["--grace-period", str(GATEWAY_GRACE_S)],
+         prepare=_place_on_gw2, host_steps=lambda run: _fail_gw2_during_dd(run, True),
+         timeout=500),
 ]}

@@ -279,6 +279,25 @@ class Run:
         except NetFailure as e:
             raise CaseFailure(str(e))
 
+    def pause_gateway(self, i):
+        """SIGSTOPs gateway i's volumed; the run then expects it to exit (fenced) once
+        continued."""
+        self.killed_gateways.add(i)
+        try:
+            self.net.pause(i)
+        except NetFailure as e:
+            raise CaseFailure(str(e))
+
+    def wait_gateway_exit(self, i, timeout):
+        """Waits for gateway i's keepalive wrapper (volumed, then the address clean-up)
+        to end; returns volumed's exit status."""
+        try:
+            rc = self.net.gateways[i].wrapper.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise CaseFailure(f"gw{i} still running {timeout} s after it should have exited")
+        self.net.gateways[i].pid = None
+        return rc
+
     def servers_problem(self):
         """Why the servers are not as the case left them (one that exited by itself),
         or None."""
