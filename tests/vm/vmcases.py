@@ -267,6 +267,18 @@ def _fail_gw2_during_dd(run, pause):
                           f"after {waited:.1f} s, before the {GATEWAY_GRACE_S} s grace ended")
 
 
+def _gateway_case(name, doc, pause):
+    """A case of two gateways whose gw2 fails (killed, or paused: _fail_gw2_during_dd)
+    under the two guests' write and locks."""
+    return Case(name, doc,
+                guests=[GuestSpec("gateway_failover_writer.sh", memory_mb=640),
+                        GuestSpec("gateway_failover_other.sh")],
+                server=False, gateways=2, lease_s=GATEWAY_LEASE_S, needs_volumectl=True,
+                server_args=["--grace-period", str(GATEWAY_GRACE_S)],
+                prepare=_place_on_gw2, host_steps=lambda run: _fail_gw2_during_dd(run, pause),
+                timeout=500)
+
+
 CASES = {c.name: c for c in [
     Case("selftest",
          "harness self-test without NFS: output and exit status collected, a failing job "
@@ -317,22 +329,12 @@ CASES = {c.name: c for c in [
     Case("estale", "volume deleted while mounted: ESTALE, not a hang",
          guests=[GuestSpec("estale.sh")], volumes=["doomed"], needs_volumectl=True,
          host_steps=_delete_volume, timeout=300),
-    Case("gateway_failover", "two gateways on one Ceph store; kill -9 of the one serving "
-         "the guests' volume while guest 1 writes a large file and holds a lock: the write "
-         "completes intact through the same address, the lock is reclaimed in grace and "
-         "still excludes guest 2, whose new request waits out the grace period",
-         guests=[GuestSpec("gateway_failover_writer.sh", memory_mb=640),
-                 GuestSpec("gateway_failover_other.sh")],
-         server=False, gateways=2, lease_s=GATEWAY_LEASE_S, needs_volumectl=True,
-         server_args=["--grace-period", str(GATEWAY_GRACE_S)],
-         prepare=_place_on_gw2, host_steps=lambda run: _fail_gw2_during_dd(run, False),
-         timeout=500),
-    Case("gateway_pause", "as gateway_failover, but gw2 is SIGSTOPped past its lease instead "
-         "of killed, and continued once gw1 took over: it exits fenced (75)",
-         guests=[GuestSpec("gateway_failover_writer.sh", memory_mb=640),
-                 GuestSpec("gateway_failover_other.sh")],
-         server=False, gateways=2, lease_s=GATEWAY_LEASE_S, needs_volumectl=True,
-         server_args=["--grace-period", str(GATEWAY_GRACE_S)],
-         prepare=_place_on_gw2, host_steps=lambda run: _fail_gw2_during_dd(run, True),
-         timeout=500),
+    _gateway_case("gateway_failover", "two gateways on one Ceph store; kill -9 of the one "
+                  "serving the guests' volume while guest 1 writes a large file and holds a "
+                  "lock: the write completes intact through the same address, the lock is "
+                  "reclaimed in grace and still excludes guest 2, whose new request waits "
+                  "out the grace period", pause=False),
+    _gateway_case("gateway_pause", "as gateway_failover, but gw2 is SIGSTOPped past its "
+                  "lease instead of killed, and continued once gw1 took over: it exits "
+                  "fenced (75)", pause=True),
 ]}
