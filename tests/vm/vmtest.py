@@ -161,6 +161,7 @@ class Run:
         self.net = None  # the GatewayNet of a gateway case
         self.killed_gateways = set()
         self.guest_env = {}  # set by a case's prepare(): overrides for every guest's env
+        self.failed = False  # set by report_failure
         self.rpcbind = None
         self.server = None
         self.server_starts = 0
@@ -440,8 +441,8 @@ class Run:
         for p in (self.server, self.rpcbind):
             if p:
                 stop_process(p)
-        if self.net is not None:
-            self.net.teardown()
+        if self.net is not None:  # a failed case keeps Ceph's logs in LOGS/gateways/ceph
+            self.net.teardown(keep_ceph_logs=self.failed)
         if self.ns_created:
             sh("ip", "netns", "del", self.ns, check=False)
             self.ns_created = False
@@ -517,6 +518,7 @@ class Run:
             raise CaseFailure("; ".join(problems))
 
     def report_failure(self, why):
+        self.failed = True
         log(f"FAILED {self.case.name}: {why}")
         for g in self.guests:
             print(f"---- {g.name} output (tail) ----\n{g.output_tail()}", file=sys.stderr)
