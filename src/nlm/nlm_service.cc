@@ -97,6 +97,15 @@ sockaddr_storage WithoutPort(const sockaddr_storage& addr) {
   return out;
 }
 
+// The address a call back to ctx's client goes out from: the one the client called, so
+// that a gateway answering on a service address (its own or one taken over) calls back
+// from it and not from its interface's primary address; AF_UNSPEC (the route decides)
+// when unknown.
+sockaddr_storage CallbackSource(const rpc::CallContext& ctx) {
+  if (ctx.local.ss_family != AF_INET && ctx.local.ss_family != AF_INET6) return {};
+  return WithoutPort(ctx.local);
+}
+
 std::string OurHostName() {
   char name[256] = {};
   if (gethostname(name, sizeof(name) - 1) != 0) return "volumed";
@@ -139,7 +148,8 @@ std::optional<FileKey> Admit(const nlm_netobj& cookie, nlm_netobj* reply_cookie,
 
 // Where and how to send a GRANTED callback: everything copied out of the LOCK request.
 struct NlmService::GrantTarget {
-  sockaddr_storage addr{};  // the client's address, port 0 (ask its rpcbind)
+  sockaddr_storage addr{};    // the client's address, port 0 (ask its rpcbind)
+  sockaddr_storage source{};  // the address the client called (CallbackSource)
   rpc::Transport transport = rpc::Transport::kUdp;
   uint32_t vers = NLM4_VERS;
   std::string fh;
@@ -251,6 +261,7 @@ void NlmService::Lock(const rpc::CallContext& ctx, uint32_t vers, const nlm4_loc
   if (block) {
     auto target = std::make_shared<GrantTarget>();
     target->addr = WithoutPort(ctx.peer);
+    target->source = CallbackSource(ctx);
     target->transport =
         ctx.transport == rpc::Transport::kTcp ? rpc::Transport::kTcp : rpc::Transport::kUdp;
     target->vers = vers;
@@ -402,6 +413,7 @@ void NlmService::SendGranted(uint64_t cookie, std::shared_ptr<const GrantTarget>
   if (args.ok()) {
     nsm::OutboundCall call;
     call.addr = target->addr;
+    call.source = target->source;
     call.prog = NLM_PROG;
     call.vers = target->vers;
     call.proc = NLMPROC4_GRANTED_MSG;
@@ -465,6 +477,7 @@ void NlmService::SendResult(const rpc::CallContext& ctx, uint32_t proc, xdrproc_
   auto pre = std::make_shared<PreEncoded>(std::move(bytes).value());
   nsm::OutboundCall call;
   call.addr = WithoutPort(ctx.peer);
+  call.source = CallbackSource(ctx);
   call.prog = NLM_PROG;
   call.vers = ctx.vers;
   call.proc = proc;

@@ -49,6 +49,10 @@ struct CallContext {
   sockaddr_storage peer{};  // the client's address (AF_INET/AF_INET6; AF_UNIX for admin)
   socklen_t peer_len = 0;
   uint16_t peer_port() const;  // 0 for AF_UNIX
+  // The local address the call came to (AF_UNSPEC when unknown, and for AF_UNIX): the
+  // address calls back to this client must come from, since a client checks that they
+  // come from the server it called (Linux's lockd drops a GRANTED from another address).
+  sockaddr_storage local{};
   Credentials cred;
   // For AF_UNIX connections: the peer's uid from SO_PEERCRED (else -1).
   int64_t local_peer_uid = -1;

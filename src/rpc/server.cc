@@ -446,6 +446,10 @@ void Server::Impl::Accept(Listener* l) {
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
       c->base.peer = peer;
       c->base.peer_len = len;
+      socklen_t local_len = sizeof(c->base.local);
+      if (getsockname(fd, reinterpret_cast<sockaddr*>(&c->base.local), &local_len) != 0) {
+        c->base.local.ss_family = AF_UNSPEC;
+      }
     }
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLRDHUP;

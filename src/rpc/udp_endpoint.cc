@@ -52,6 +52,22 @@ ReplySource SourceOf(msghdr& msg) {
   return source;
 }
 
+// The address a datagram was sent to, as a sockaddr (port 0); AF_UNSPEC without pktinfo.
+sockaddr_storage LocalAddressOf(const ReplySource& source) {
+  sockaddr_storage out{};
+  if (source.family == AF_INET) {
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&out);
+    v4->sin_family = AF_INET;
+    v4->sin_addr = source.v4.ipi_spec_dst;
+  } else if (source.family == AF_INET6) {
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&out);
+    v6->sin6_family = AF_INET6;
+    v6->sin6_addr = source.v6.ipi6_addr;
+    v6->sin6_scope_id = source.v6.ipi6_ifindex;
+  }
+  return out;
+}
+
 // Sets msg's control to send from `source` (nothing when it is AF_UNSPEC).
 void SendFrom(const ReplySource& source, ControlBuffer& control, msghdr& msg) {
   if (source.family == AF_UNSPEC) return;
@@ -104,6 +120,7 @@ UdpEndpoint::Counts UdpEndpoint::ReadReady() {
     base.transport = Transport::kUdp;
     base.peer = peer;
     base.peer_len = msg.msg_namelen;
+    base.local = LocalAddressOf(source);
     workers_->Post([this, base, source, dgram = std::move(dgram)] {
       replies_->Begin();
       dispatcher_->Dispatch(dgram, base, [this, base, source](std::optional<Reply> reply) {

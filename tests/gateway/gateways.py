@@ -24,6 +24,8 @@ namespaces live in a private /run and vanish with the test):
         net.udp_null(net.service_ip(1), 20048, 100005, 3)  # reply from that address?
         net.volumectl(1, "create", "data")  # admin over gw1's socket, run in the hub
         net.volumectl(2, "list", tcp=True)  # admin over TCP (GatewayNet(admin_tcp_port=N))
+        net.placement(1)                    # {"data": ("gw1", "10.77.0.11")}: owner, address
+        net.wait_members(1)                 # until gw1 sees every running gateway live
         net.client("nfs-ls", "nfs://10.77.0.11/data")   # any command in the hub
         net.kill(2)                         # kill -9; returns once keepalive cleaned up
         net.pause(1); net.resume(1)         # SIGSTOP / SIGCONT
@@ -40,6 +42,7 @@ Not thread-safe: one GatewayNet per process, driven by one thread.
 """
 
 import argparse
+import json
 import os
 import random
 import shutil
@@ -379,6 +382,27 @@ class GatewayNet:
         return self._logged(gw, ["ip", "netns", "exec", self.hub],
                             [self.volumectl_bin] + admin + ["--server", server or gw.service_ip]
                             + list(args), check)
+
+    def placement(self, i, tcp=False):
+        """{volume: (owner gateway id, address to mount)} as gateway i's `volumectl list
+        --json` shows them (the address without its prefix length)."""
+        listed = json.loads(self.volumectl(i, "list", "--json", tcp=tcp).stdout)
+        return {v["name"]: (v["owner"], (v["address"] or "").split("/")[0]) for v in listed}
+
+    def wait_members(self, i, timeout=30):
+        """Waits until gateway i's `volumectl gateways --json` lists every running
+        gateway as live (a gateway joins the placement once its record is published);
+        returns the ms taken."""
+        t0 = time.monotonic()
+        want = {gw.id for n, gw in self.gateways.items() if self.running(n)}
+
+        def members():
+            listed = json.loads(self.volumectl(i, "gateways", "--json").stdout)
+            return want <= {g["id"] for g in listed if g["live"]}
+
+        wait_for(members, timeout, f"gateways {sorted(want)} not all live after {timeout} s",
+                 NetFailure)
+        return ms_since(t0)
 
     # ----- teardown -----------------------------------------------------------------
     def teardown(self, keep_ceph_logs=False):

@@ -76,6 +76,18 @@ class NlmOutboundTest : public ::testing::Test {
     xdr_free(X(xdr_nlm4_res), reinterpret_cast<char*>(&r));
   }
 
+  // The GRANTED_MSG callback for hostB's exclusive request (svid 2, called as `b`),
+  // blocked behind hostA's lock and then granted.
+  RecordedCall GrantedCallbackFor(const rpc::CallContext& b) {
+    static char host_b[] = "hostB", oh_b[] = "owner-b";
+    nlm4_lockargs lb{};
+    lb.exclusive = 1;
+    lb.alock = Lock(host_b, 2, oh_b);
+    HandOver(nlm_, b, NLM4_VERS, lb);
+    EXPECT_TRUE(caller_.WaitFor(1));
+    return caller_.calls().at(0);
+  }
+
   static constexpr uint64_t kInode = 77;
   char fh_[8];
   LockManager locks_;
@@ -117,6 +129,30 @@ TEST_F(NlmOutboundTest, BlockedLockIsGrantedByACallbackToTheWaiter) {
   nlm_.GrantedRes(b, g.cookie, NLM4_GRANTED);
   EXPECT_EQ(nlm_.pending_grants(), 0u);
   xdr_free(X(xdr_nlm4_testargs), reinterpret_cast<char*>(&g));
+}
+
+// A call that came to one of several local addresses (a gateway's service address, or one
+// it took over) — the callback must leave from that address: Linux's lockd accepts a
+// GRANTED only from the address it sent the LOCK to.
+rpc::CallContext CalledAt(rpc::CallContext ctx, uint32_t local_ip) {
+  auto* a4 = reinterpret_cast<sockaddr_in*>(&ctx.local);
+  a4->sin_family = AF_INET;
+  a4->sin_addr.s_addr = htonl(local_ip);
+  a4->sin_port = htons(4045);
+  return ctx;
+}
+
+TEST_F(NlmOutboundTest, GrantedCallbackLeavesFromTheAddressTheWaiterCalled) {
+  const RecordedCall c = GrantedCallbackFor(
+      CalledAt(NlmCaller(0xc0000202, NLM4_VERS, rpc::Transport::kTcp), 0xc000020c));
+  EXPECT_EQ(c.call.proc, static_cast<uint32_t>(NLMPROC4_GRANTED_MSG));
+  EXPECT_EQ(Ipv4Of(c.call.addr), "192.0.2.2:0");
+  EXPECT_EQ(Ipv4Of(c.call.source), "192.0.2.12:0");  // the called address, any port
+}
+
+TEST_F(NlmOutboundTest, CallbackSourceIsLeftToTheRouteWhenTheCalledAddressIsUnknown) {
+  const RecordedCall c = GrantedCallbackFor(NlmCaller(0xc0000202, NLM4_VERS, rpc::Transport::kTcp));
+  EXPECT_EQ(c.call.source.ss_family, AF_UNSPEC);
 }
 
 TEST_F(NlmOutboundTest, Version1WaiterGetsAVersion1Callback) {
@@ -165,7 +201,8 @@ TEST_F(NlmOutboundTest, UnansweredGrantIsRetriedThenTakenBack) {
 
 TEST_F(NlmOutboundTest, MsgRequestIsAnsweredByAOneWayResCall) {
   char host[] = "hostA", oh[] = "o", cookie[] = "cookie-7";
-  const rpc::CallContext a = NlmCaller(0xc0000201, NLM4_VERS, rpc::Transport::kUdp);
+  const rpc::CallContext a =
+      CalledAt(NlmCaller(0xc0000201, NLM4_VERS, rpc::Transport::kUdp), 0xc000020b);
   const std::vector<rpc::ProgramVersion> versions = NlmProgramVersions(&nlm_);
   ASSERT_EQ(versions.size(), 3u);
   const rpc::ProgramVersion& v4 = versions[2];
@@ -184,6 +221,7 @@ TEST_F(NlmOutboundTest, MsgRequestIsAnsweredByAOneWayResCall) {
   ASSERT_TRUE(caller_.WaitFor(1));
   const RecordedCall c = caller_.calls().at(0);
   EXPECT_EQ(Ipv4Of(c.call.addr), "192.0.2.1:0");
+  EXPECT_EQ(Ipv4Of(c.call.source), "192.0.2.11:0");  // from the address A called
   EXPECT_EQ(c.call.prog, static_cast<uint32_t>(NLM_PROG));
   EXPECT_EQ(c.call.vers, static_cast<uint32_t>(NLM4_VERS));
   EXPECT_EQ(c.call.proc, static_cast<uint32_t>(NLMPROC4_TEST_RES));

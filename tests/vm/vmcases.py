@@ -9,6 +9,8 @@ run.start_server, run.volumectl).
 Plain data and functions; no shared state.
 """
 
+import os
+import subprocess
 import time
 from dataclasses import dataclass, field
 
@@ -35,18 +37,20 @@ class Case:
     server_args: list = field(default_factory=list)  # extra volumed flags for this case
     host_steps: object = None  # run(run) while the guests run
     prepare: object = None  # prepare(run) before the guests boot
+    gateways: int = 0  # > 0: that many gateways on one Ceph store (vmtest.py, gateways.py)
+    lease_s: int = 10  # a gateway case's --ceph-lease
 
 
 RESTART_SOURCE_MIB = 384
 
 
-def _make_restart_source(run):
+def _make_restart_source(run, mib=RESTART_SOURCE_MIB):
     """A random file on the host; the guest reads it over the host-root 9p share."""
     import hashlib
     import os
     h = hashlib.sha256()
     with open(os.path.join(run.workdir, "restart-src.bin"), "wb") as f:
-        for _ in range(RESTART_SOURCE_MIB):
+        for _ in range(mib):
             block = os.urandom(1 << 20)
             h.update(block)
             f.write(block)
@@ -147,6 +151,134 @@ def _reboot_holder(run):
     run.reboot_guest(run.guests[0], _nlm_job("reboot_notify.sh"))
 
 
+GATEWAY_LEASE_S = 6
+GATEWAY_GRACE_S = 15
+GATEWAY_SOURCE_MIB = 256
+
+
+def _place_on_gw2(run):
+    """Creates volumes through gw1 until each gateway owns one (new volumes go to the
+    least-loaded live gateway), and points the guests at the one gw2 owns (VMT_SERVER,
+    VMT_VOLUMES) and guest 2 also at one gw1 owns (VMT_OTHER_SERVER, VMT_OTHER_VOLUME),
+    each mounted from the address `volumectl list --json` gives for it; makes the large
+    file's source."""
+    net = run.net
+    net.wait_members(1)
+    placed = {}
+    for n in range(1, 7):
+        net.volumectl(1, "create", f"v{n}")
+        placed = net.placement(1)
+        if {owner for owner, _ in placed.values()} == {"gw1", "gw2"}:
+            break
+    on_gw2 = sorted(v for v, (owner, _) in placed.items() if owner == "gw2")
+    if not on_gw2 or "gw1" not in {owner for owner, _ in placed.values()}:
+        raise run.failure(f"volumes not spread over both gateways: {placed}")
+    volume, address = on_gw2[0], placed[on_gw2[0]][1]
+    if address != net.service_ip(2):
+        raise run.failure(f"{volume} on gw2 is to be mounted from {address}, not "
+                           f"{net.service_ip(2)}")
+    print(f"vmtest: placement {placed}; the guests mount {address}:/{volume}", flush=True)
+    on_gw1 = sorted(v for v, (owner, _) in placed.items() if owner == "gw1")[0]
+    if placed[on_gw1][1] != net.service_ip(1):
+        raise run.failure(f"{on_gw1} on gw1 is to be mounted from {placed[on_gw1][1]}")
+    run.guest_env.update({"VMT_SERVER": address, "VMT_VOLUMES": volume,
+                          "VMT_OTHER_SERVER": net.service_ip(1), "VMT_OTHER_VOLUME": on_gw1,
+                          "VMT_GRACE_S": str(GATEWAY_GRACE_S)})
+    _make_restart_source(run, GATEWAY_SOURCE_MIB)
+
+
+def _probe_writes(run, address, volume, t_kill, timeout):
+    """Writes a 4 KiB probe file through address from the hub (libnfs nfs-cp) until one
+    succeeds; returns the seconds from t_kill (time.monotonic()) to that success."""
+    probe = os.path.join(run.workdir, "probe.bin")
+    with open(probe, "wb") as f:
+        f.write(os.urandom(4096))
+    n = 0
+    while time.monotonic() - t_kill < timeout:
+        n += 1
+        try:  # an attempt stuck on a paused gateway (libnfs waits forever) is given up
+            r = run.net.client("nfs-cp", probe, f"nfs://{address}/{volume}/probe-{n}",
+                               timeout=5)
+            if r.returncode == 0:
+                return time.monotonic() - t_kill
+        except subprocess.TimeoutExpired:
+            pass
+        time.sleep(0.2)
+    raise run.failure(f"no write through {address} to {volume} within {timeout} s of "
+                       f"the kill")
+
+
+def _fail_gw2_during_dd(run, pause):
+    """kill -9 gw2 (pause: SIGSTOP it) while guest 1 writes the large file and holds its
+    lock, guest 2 having seen the lock refused. Measures the failover (kill to the first
+    write through gw2's address from the hub), and tells the guests when gw1 has taken the
+    volume, its address and its locks over (flag taken-over: gw1 is then in grace for the
+    volume). A paused gw2 is continued then: it must find itself fenced and exit 75, its
+    machine dropping the address (until then both machines hold it)."""
+    how = "SIGSTOP" if pause else "kill -9"
+    net = run.net
+    volume, address = run.guest_env["VMT_VOLUMES"], run.guest_env["VMT_SERVER"]
+    run.wait_flag("holding", 300)
+    run.wait_flag("g2-refused", 300)
+    run.wait_flag("dd-started", 300)
+    time.sleep(0.5)  # well into the file
+    t_kill, t_kill_wall = time.monotonic(), time.time()
+    if pause:
+        run.pause_gateway(2)
+    else:
+        run.kill_gateway(2)
+    run.signal_guests("killed")
+    failover_s = _probe_writes(run, address, volume, t_kill, 10 * GATEWAY_LEASE_S)
+
+    def taken_over():
+        log1 = net.gateway_log(1)
+        if "no host held locks there; no grace period" in log1:
+            raise run.failure("gw1 took gw2 over without a grace period: no host was in "
+                              "gw2's NSM database")
+        return "took over gateway gw2" in log1 and f"nlm: took over '{address}'" in log1
+
+    run.wait_until(taken_over, 30, "gw1 did not log its takeover of gw2's volumes and locks")
+    t_grace = time.time()  # the grace period began at most this late (host clock)
+    run.signal_guests("taken-over")
+    if pause:
+        net.resume(2)
+        rc = run.wait_gateway_exit(2, 30)
+        if rc != 75:
+            raise run.failure(f"gw2, fenced while paused and continued, exited with {rc}, "
+                              f"not 75")
+    holders = net.holders(net.service_address(2))
+    if holders != [1]:
+        raise run.failure(f"{address} held by {holders} after the failover")
+    print(f"vmtest: FAILOVER {how} gw2 -> first write through {address} from the hub: "
+          f"{failover_s:.2f} s (lease {GATEWAY_LEASE_S} s, grace {GATEWAY_GRACE_S} s)",
+          flush=True)
+    # Guest 2's new request, sent once it saw taken-over, must have waited for the grace
+    # period's end (flag mtimes are the host's clock: the 9p server sets them).
+    run.wait_flag("g2-trylock-done", 120)
+    waited = os.stat(run.flag_path("g2-trylock-done")).st_mtime - t_grace
+    print(f"vmtest: guest 2's lock request in grace answered {waited:.1f} s after the "
+          f"takeover was seen", flush=True)
+    run.wait_flag("g1-probe-written", 120)
+    guest_s = os.stat(run.flag_path("g1-probe-written")).st_mtime - t_kill_wall
+    print(f"vmtest: FAILOVER {how} gw2 -> guest 1's first write after the kill done: "
+          f"{guest_s:.2f} s", flush=True)
+    if waited < GATEWAY_GRACE_S - 3:
+        raise run.failure(f"guest 2's lock request during gw1's grace period was answered "
+                          f"after {waited:.1f} s, before the {GATEWAY_GRACE_S} s grace ended")
+
+
+def _gateway_case(name, doc, pause):
+    """A case of two gateways whose gw2 fails (killed, or paused: _fail_gw2_during_dd)
+    under the two guests' write and locks."""
+    return Case(name, doc,
+                guests=[GuestSpec("gateway_failover_writer.sh", memory_mb=640),
+                        GuestSpec("gateway_failover_other.sh")],
+                server=False, gateways=2, lease_s=GATEWAY_LEASE_S, needs_volumectl=True,
+                server_args=["--grace-period", str(GATEWAY_GRACE_S)],
+                prepare=_place_on_gw2, host_steps=lambda run: _fail_gw2_during_dd(run, pause),
+                timeout=500)
+
+
 CASES = {c.name: c for c in [
     Case("selftest",
          "harness self-test without NFS: output and exit status collected, a failing job "
@@ -197,4 +329,12 @@ CASES = {c.name: c for c in [
     Case("estale", "volume deleted while mounted: ESTALE, not a hang",
          guests=[GuestSpec("estale.sh")], volumes=["doomed"], needs_volumectl=True,
          host_steps=_delete_volume, timeout=300),
+    _gateway_case("gateway_failover", "two gateways on one Ceph store; kill -9 of the one "
+                  "serving the guests' volume while guest 1 writes a large file and holds a "
+                  "lock: the write completes intact through the same address, the lock is "
+                  "reclaimed in grace and still excludes guest 2, whose new request waits "
+                  "out the grace period", pause=False),
+    _gateway_case("gateway_pause", "as gateway_failover, but gw2 is SIGSTOPped past its "
+                  "lease instead of killed, and continued once gw1 took over: it exits "
+                  "fenced (75)", pause=True),
 ]}

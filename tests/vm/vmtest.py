@@ -16,6 +16,13 @@ One run of a case:
 Logs of the last run of each case stay in LOGS/<case>/ (server.log, and per guest
 console.log, output, rc); the path is printed when a case fails.
 
+A gateway case (Case.gateways = N) runs instead in the gateway test network of
+tests/gateway/gateways.py: a hub namespace with a bridge and Ceph, N gateway machines each
+with its own rpcbind and volumed (--store rados, one shared catalog) under keepalive.sh;
+the guests' taps join the hub's bridge, so the guests reach every service address and the
+gateways call the guests back. Its host steps act on run.net (a GatewayNet): kill a
+gateway (run.kill_gateway), read the catalog, write through an address from the hub.
+
 Usage: vmtest.py run CASE --build-dir DIR [--volumed PATH] [--volumectl PATH]
        vmtest.py prepare --build-dir DIR      (install packages, build the image)
        vmtest.py list
@@ -36,8 +43,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "gateway"))
 import guestimage  # noqa: E402
 import vmcases  # noqa: E402
+from gateways import GatewayNet, NetFailure  # noqa: E402
 from netns_procs import (DIE_WITH_PARENT, anchor_exec, sh, start_rpcbind_anchor,  # noqa: E402
                          stop_process, wait_for)
 
@@ -47,6 +56,7 @@ SUBNET = "10.213.7"  # exists only inside the run's own network namespace
 SERVER_IP = f"{SUBNET}.1"
 SERVER_NAME = "volserver"
 NS_PREFIX = "vmt"
+GW_SUBNET = "10.77.9"  # a gateway case's hub network (gateways.py: .1 hub, .1x service)
 # Every process the harness starts dies with its parent (netns_procs.DIE_WITH_PARENT), so
 # that even a SIGKILLed harness leaves no guest or server running (its namespace is reaped
 # by the next run).
@@ -96,7 +106,7 @@ class Guest:
         self.index = index
         self.spec = spec
         self.name = f"g{index}-{run.tag}"  # unique per boot: NLM caller_name, NSM name
-        self.ip = f"{SUBNET}.{10 + index}"
+        self.ip = f"{run.subnet}.{run.guest_host_base + index}"
         self.tap = f"vt{run.tag}{index}"
         self.mac = "52:54:00:%02x:%02x:%02x" % (random.randrange(256), random.randrange(256),
                                                  10 + index)
@@ -131,6 +141,8 @@ class Guest:
 class Run:
     """One case: namespace, server, guests, host steps, teardown."""
 
+    failure = CaseFailure  # what a case's steps raise: `raise run.failure("why")`
+
     def __init__(self, case, args):
         self.case = case
         self.args = args
@@ -142,7 +154,14 @@ class Run:
         self.workdir = os.path.join(vmroot, "work", f"{case.name}-{os.getpid()}")
         self.shared = os.path.join(self.workdir, "shared")
         self.datadir = os.path.join(self.workdir, "data")
+        # A gateway case's guests sit beside the gateways' service addresses (.1x).
+        self.subnet = GW_SUBNET if case.gateways else SUBNET
+        self.guest_host_base = 50 if case.gateways else 10
         self.guests = [Guest(self, i + 1, g) for i, g in enumerate(case.guests)]
+        self.net = None  # the GatewayNet of a gateway case
+        self.killed_gateways = set()
+        self.guest_env = {}  # set by a case's prepare(): overrides for every guest's env
+        self.failed = False  # set by report_failure
         self.rpcbind = None
         self.server = None
         self.server_starts = 0
@@ -160,18 +179,27 @@ class Run:
         os.makedirs(self.datadir)
         os.chmod(self.shared, 0o1777)
         with open(self.hosts_file, "w") as f:
-            f.write(f"127.0.0.1 localhost\n{SERVER_IP} {SERVER_NAME}\n")
+            if self.case.gateways:
+                f.write("127.0.0.1 localhost\n")
+                for i in range(1, self.case.gateways + 1):
+                    f.write(f"{self.subnet}.{10 + i} gw{i}\n")
+            else:
+                f.write(f"127.0.0.1 localhost\n{SERVER_IP} {SERVER_NAME}\n")
             for g in self.guests:
                 f.write(f"{g.ip} {g.name}\n")
 
     def make_network(self):
-        sh("ip", "netns", "add", self.ns)
-        self.ns_created = True
+        if self.net is not None:  # the guests join the gateway network's hub bridge
+            self.ns = self.net.hub
+        else:
+            sh("ip", "netns", "add", self.ns)
+            self.ns_created = True
         n = ["ip", "-n", self.ns]
-        sh(*n, "link", "set", "lo", "up")
-        sh(*n, "link", "add", "br0", "type", "bridge")
-        sh(*n, "addr", "add", f"{SERVER_IP}/24", "dev", "br0")
-        sh(*n, "link", "set", "br0", "up")
+        if self.net is None:
+            sh(*n, "link", "set", "lo", "up")
+            sh(*n, "link", "add", "br0", "type", "bridge")
+            sh(*n, "addr", "add", f"{SERVER_IP}/24", "dev", "br0")
+            sh(*n, "link", "set", "br0", "up")
         for g in self.guests:
             sh(*n, "tuntap", "add", g.tap, "mode", "tap")
             sh(*n, "link", "set", g.tap, "master", "br0")
@@ -228,6 +256,60 @@ class Run:
 
         self._wait_for(ready, 20, "volumed did not register NFS and MOUNT with rpcbind")
 
+    def start_gateways(self):
+        """A gateway case: the gateway network (hub, Ceph, machines) and a volumed on
+        every machine, each answering on its service address."""
+        self.net = GatewayNet(self.args.volumed, self.args.volumectl,
+                              workdir=os.path.join(self.workdir, "gateways"),
+                              logdir=os.path.join(self.logdir, "gateways"),
+                              subnet=GW_SUBNET, lease_s=self.case.lease_s,
+                              extra_args=self.case.server_args)
+        try:
+            self.net.up(self.case.gateways)
+            for i in range(1, self.case.gateways + 1):
+                self.net.start(i)
+        except NetFailure as e:
+            raise CaseFailure(f"gateway network: {e}")
+
+    def kill_gateway(self, i, sig=signal.SIGKILL):
+        """Sends sig to gateway i's volumed and waits until its machine dropped its
+        addresses (gateways.py kill); the run then expects it gone."""
+        self.killed_gateways.add(i)
+        try:
+            return self.net.kill(i, sig)
+        except NetFailure as e:
+            raise CaseFailure(str(e))
+
+    def pause_gateway(self, i):
+        """SIGSTOPs gateway i's volumed; the run then expects it to exit (fenced) once
+        continued."""
+        self.killed_gateways.add(i)
+        try:
+            self.net.pause(i)
+        except NetFailure as e:
+            raise CaseFailure(str(e))
+
+    def wait_gateway_exit(self, i, timeout):
+        """Waits for gateway i's keepalive wrapper (volumed, then the address clean-up)
+        to end; returns volumed's exit status."""
+        try:
+            rc = self.net.gateways[i].wrapper.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise CaseFailure(f"gw{i} still running {timeout} s after it should have exited")
+        self.net.gateways[i].pid = None
+        return rc
+
+    def servers_problem(self):
+        """Why the servers are not as the case left them (one that exited by itself),
+        or None."""
+        if self.server and self.server.poll() is not None and not self.server_killed_by_us:
+            return f"volumed exited with {self.server.returncode} during the run"
+        if self.net is not None:
+            for i in self.net.gateways:
+                if i not in self.killed_gateways and not self.net.running(i):
+                    return f"gateway gw{i} exited during the run"
+        return None
+
     def kill_server(self, sig=signal.SIGKILL):
         if self.server and self.server.poll() is None:
             self.server_killed_by_us = True
@@ -274,6 +356,7 @@ class Run:
             "VMT_RESULTS": "/vmt/results",
             "VMT_MOUNT_OPTS": self.args.mount_opts or "",
         }
+        env.update(self.guest_env)
         env.update(g.spec.env)
         with open(os.path.join(g.dir, "env"), "w") as f:
             for k, v in env.items():
@@ -336,6 +419,10 @@ class Run:
     def _wait_for(self, pred, timeout, what):
         wait_for(pred, timeout, what, CaseFailure)
 
+    def wait_until(self, pred, timeout, what):
+        """Polls pred() every 0.1 s for a case's steps; CaseFailure(what) on timeout."""
+        self._wait_for(pred, timeout, what)
+
     # ----- teardown -----------------------------------------------------------------
     def teardown(self):
         for g in self.guests:
@@ -354,6 +441,8 @@ class Run:
         for p in (self.server, self.rpcbind):
             if p:
                 stop_process(p)
+        if self.net is not None:  # a failed case keeps Ceph's logs in LOGS/gateways/ceph
+            self.net.teardown(keep_ceph_logs=self.failed)
         if self.ns_created:
             sh("ip", "netns", "del", self.ns, check=False)
             self.ns_created = False
@@ -385,28 +474,30 @@ class Run:
         t0 = time.monotonic()
         self.vmlinux, self.initrd = vmlinux, initrd
         self.prepare_dirs()
+        if self.case.gateways:
+            self.start_gateways()
         self.make_network()
         if self.case.server:
             self.start_rpcbind()
             self.start_server()
-        for g in self.guests:
-            self.write_guest_files(g)
         if self.case.prepare:
             self.case.prepare(self)
+        for g in self.guests:
+            self.write_guest_files(g)
         for g in self.guests:
             self.boot(g, vmlinux, initrd)
         if self.case.host_steps:
             self.case.host_steps(self)
         deadline = time.monotonic() + self.case.timeout + 30
         while self.guests_running():
-            if self.server and self.server.poll() is not None and not self.server_killed_by_us:
-                raise CaseFailure(f"volumed exited with {self.server.returncode} during the run")
+            if self.servers_problem():
+                raise CaseFailure(self.servers_problem())
             if time.monotonic() > deadline:
                 break
             time.sleep(0.2)
         problems = []
-        if self.server and self.server.poll() is not None and not self.server_killed_by_us:
-            problems.append(f"volumed exited with {self.server.returncode} during the run")
+        if self.servers_problem():
+            problems.append(self.servers_problem())
         for g in self.guests:
             rc = g.rc()
             took = (g.ended or time.monotonic()) - g.started
@@ -427,15 +518,21 @@ class Run:
             raise CaseFailure("; ".join(problems))
 
     def report_failure(self, why):
+        self.failed = True
         log(f"FAILED {self.case.name}: {why}")
         for g in self.guests:
             print(f"---- {g.name} output (tail) ----\n{g.output_tail()}", file=sys.stderr)
             if g.rc() is None or g.rc() != g.spec.expect_rc:
                 print(f"---- {g.name} console (tail) ----\n{g.console_tail()}",
                       file=sys.stderr)
-        if os.path.exists(self.server_log):
-            tail = open(self.server_log, errors="replace").read().splitlines()[-30:]
-            print("---- server.log (tail) ----\n" + "\n".join(tail), file=sys.stderr)
+        logs = [self.server_log]
+        if self.net is not None:
+            logs += [gw.log for gw in self.net.gateways.values()]
+        for path in logs:
+            if os.path.exists(path):
+                tail = open(path, errors="replace").read().splitlines()[-30:]
+                print(f"---- {os.path.basename(path)} (tail) ----\n" + "\n".join(tail),
+                      file=sys.stderr)
         log(f"logs of this failing case: {self.logdir}")
 
 
@@ -459,7 +556,7 @@ def cmd_run(args):
     if os.geteuid() != 0:
         log("the VM tests need root (network namespaces, taps, apt-get)")
         return 1
-    if case.server and not args.server_cmd and not (
+    if (case.server or case.gateways) and not args.server_cmd and not (
             args.volumed and os.access(args.volumed, os.X_OK)):
         log(f"volumed not found at {args.volumed!r}")
         return 1

@@ -11,11 +11,13 @@ fail() {
   exit 1
 }
 
-# vmt_mount VOLUME DIR [EXTRA_OPTIONS] — mounts a volume the way users do.
+# vmt_mount VOLUME DIR [EXTRA_OPTIONS [SERVER]] — mounts a volume the way users do, from
+# SERVER (default $VMT_SERVER).
 vmt_mount() {
   mkdir -p "$2"
   opts="vers=3,proto=tcp,mountproto=tcp${3:+,$3}${VMT_MOUNT_OPTS:+,$VMT_MOUNT_OPTS}"
-  mount -t nfs -o "$opts" "$VMT_SERVER:/$1" "$2" || fail "mount -t nfs -o $opts $VMT_SERVER:/$1"
+  server=${4:-$VMT_SERVER}
+  mount -t nfs -o "$opts" "$server:/$1" "$2" || fail "mount -t nfs -o $opts $server:/$1"
 }
 
 # vmt_signal NAME — tells the other guests and the host that NAME happened.
@@ -38,4 +40,28 @@ vmt_wait() {
 vmt_barrier() {
   vmt_signal "$1.$VMT_INDEX"
   for i in $(seq 1 "$(echo $VMT_GUESTS | wc -w)"); do vmt_wait "$1.$i" "${2:-120}"; done
+}
+
+# vmt_big_write SRC DEST — starts `dd SRC DEST` (1 MiB blocks, fsync at the end) in the
+# background and returns once 16 MiB of it reached DEST, with the dd's PID in
+# $vmt_dd_pid; its exit status lands in /tmp/dd.rc.
+vmt_big_write() {
+  step "dd $(($(stat -c %s "$1") / 1048576)) MiB onto the mount"
+  ( rc=0; dd if="$1" of="$2" bs=1M conv=fsync status=none || rc=$?; echo $rc >/tmp/dd.rc ) &
+  vmt_dd_pid=$!
+  while [ "$(stat -c %s "$2" 2>/dev/null || echo 0)" -lt 16777216 ]; do
+    [ -e /tmp/dd.rc ] && fail "dd ended before 16 MiB were written: rc $(cat /tmp/dd.rc)"
+    sleep 0.1
+  done
+}
+
+# vmt_check_sum FILE SHA256 WHEN — FILE, read back after dropping the caches, must have
+# the checksum SHA256 (WHEN says after what, for the failure message).
+vmt_check_sum() {
+  step "checksum after dropping caches"
+  sync
+  echo 3 >/proc/sys/vm/drop_caches
+  got=$(sha256sum "$1" | cut -d' ' -f1)
+  [ "$got" = "$2" ] || fail "checksum after $3: $got, want $2"
+  ls -l "$1"
 }
