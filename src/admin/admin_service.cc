@@ -63,6 +63,15 @@ AdminService::AdminService(storage::VolumeCatalog* catalog, AdminAuthorizer auth
       hooks_(std::move(hooks)),
       now_(std::move(now)) {}
 
+void AdminService::Finish(adm_status* status, adm_failure* failure, const Status& s,
+                          std::string_view name) {
+  if (s.ok()) {
+    *status = ADM_OK;
+    return;
+  }
+  SetFailure(status, failure, s, name);
+}
+
 void AdminService::SetFailure(adm_status* status, adm_failure* failure, const Status& s,
                               std::string_view name) {
   *status = ToAdmStatus(s.code());
@@ -216,11 +225,7 @@ Status AdminService::DoInfo(std::string_view name, adm_info* out) {
 void AdminService::Info(const rpc::CallContext& ctx, const adm_name_args& args, adm_info_res* res) {
   Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
   if (s.ok()) s = DoInfo(NameOf(args.name), &res->adm_info_res_u.info);
-  if (s.ok()) {
-    res->status = ADM_OK;
-  } else {
-    SetFailure(&res->status, &res->adm_info_res_u.failure, s, NameOf(args.name));
-  }
+  Finish(&res->status, &res->adm_info_res_u.failure, s, NameOf(args.name));
 }
 
 // ---- DELETE ----
@@ -238,11 +243,7 @@ void AdminService::Delete(const rpc::CallContext& ctx, const adm_name_args& args
                           adm_status_res* res) {
   Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
   if (s.ok()) s = DoDelete(NameOf(args.name));
-  if (s.ok()) {
-    res->status = ADM_OK;
-  } else {
-    SetFailure(&res->status, &res->adm_status_res_u.failure, s, NameOf(args.name));
-  }
+  Finish(&res->status, &res->adm_status_res_u.failure, s, NameOf(args.name));
 }
 
 // ---- RENEW ----
@@ -309,11 +310,7 @@ void AdminService::Policy(const rpc::CallContext& ctx, const adm_policy_args& ar
   Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
   if (s.ok()) s = DoPolicy(args);
   if (s.ok()) s = DoInfo(NameOf(args.name), &res->adm_info_res_u.info);
-  if (s.ok()) {
-    res->status = ADM_OK;
-  } else {
-    SetFailure(&res->status, &res->adm_info_res_u.failure, s, NameOf(args.name));
-  }
+  Finish(&res->status, &res->adm_info_res_u.failure, s, NameOf(args.name));
 }
 
 // ---- FSCK ----
@@ -382,11 +379,7 @@ void AdminService::Locks(const rpc::CallContext& ctx, const adm_name_args& args,
                          adm_locks_res* res) {
   Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
   if (s.ok()) s = DoLocks(NameOf(args.name), &res->adm_locks_res_u.report);
-  if (s.ok()) {
-    res->status = ADM_OK;
-  } else {
-    SetFailure(&res->status, &res->adm_locks_res_u.failure, s, NameOf(args.name));
-  }
+  Finish(&res->status, &res->adm_locks_res_u.failure, s, NameOf(args.name));
 }
 
 Status AdminService::DoBreakLocks(const adm_break_args& args, u_int* broken) {
@@ -471,11 +464,7 @@ void AdminService::SnapshotList(const rpc::CallContext& ctx, const adm_name_args
                                 adm_snapshot_list_res* res) {
   Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
   if (s.ok()) s = DoSnapshotList(NameOf(args.name), res);
-  if (s.ok()) {
-    res->status = ADM_OK;
-  } else {
-    SetFailure(&res->status, &res->adm_snapshot_list_res_u.failure, s, NameOf(args.name));
-  }
+  Finish(&res->status, &res->adm_snapshot_list_res_u.failure, s, NameOf(args.name));
 }
 
 Status AdminService::DoSnapshotDelete(const adm_snapshot_args& args) {
@@ -493,11 +482,7 @@ void AdminService::SnapshotDelete(const rpc::CallContext& ctx, const adm_snapsho
                                   adm_status_res* res) {
   Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
   if (s.ok()) s = DoSnapshotDelete(args);
-  if (s.ok()) {
-    res->status = ADM_OK;
-  } else {
-    SetFailure(&res->status, &res->adm_status_res_u.failure, s, SnapshotName(args));
-  }
+  Finish(&res->status, &res->adm_status_res_u.failure, s, SnapshotName(args));
 }
 
 Status AdminService::DoFork(const adm_fork_args& args, adm_forked* out) {

@@ -93,6 +93,8 @@ class AdminService {
   // A failed call's status and the message the user reads about volume (or snapshot)
   // `name`. kElsewhere names the gateway serving it and that gateway's address.
   void SetFailure(adm_status* status, adm_failure* failure, const Status& s, std::string_view name);
+  // The reply's status: ADM_OK when `s` is, else SetFailure.
+  void Finish(adm_status* status, adm_failure* failure, const Status& s, std::string_view name);
   std::string ExplainElsewhere(const Status& s, std::string_view name);
   // kElsewhere when another gateway serves the volume: what this server keeps of it (its
   // locks, its open database for fsck) is not the volume's.

@@ -27,11 +27,7 @@ void AdminService::Gateways(const rpc::CallContext& ctx, const adm_list_args& ar
                             adm_gateways_res* res) {
   Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
   if (s.ok()) s = DoGateways(res);
-  if (s.ok()) {
-    res->status = ADM_OK;
-  } else {
-    SetFailure(&res->status, &res->adm_gateways_res_u.failure, s, "");
-  }
+  Finish(&res->status, &res->adm_gateways_res_u.failure, s, "");
 }
 
 // ---- MOVE ----
