@@ -174,13 +174,8 @@ void AdminService::Create(const rpc::CallContext& ctx, const adm_create_args& ar
                           adm_info_res* res) {
   Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
   if (s.ok()) s = DoCreate(args, &res->adm_info_res_u.info);
-  if (s.ok()) {
-    res->status = ADM_OK;
-  } else {
-    xdr_free(reinterpret_cast<xdrproc_t>(xdr_adm_info), &res->adm_info_res_u.info);
-    res->adm_info_res_u.info = {};
-    SetFailure(&res->status, &res->adm_info_res_u.failure, s, NameOf(args.name));
-  }
+  FinishFreeing(&res->status, &res->adm_info_res_u.failure, s, NameOf(args.name),
+                reinterpret_cast<xdrproc_t>(xdr_adm_info), &res->adm_info_res_u.info);
 }
 
 // ---- LIST ----
@@ -339,13 +334,8 @@ Status AdminService::DoFsck(const adm_fsck_args& args, adm_fsck_report* out) {
 void AdminService::Fsck(const rpc::CallContext& ctx, const adm_fsck_args& args, adm_fsck_res* res) {
   Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
   if (s.ok()) s = DoFsck(args, &res->adm_fsck_res_u.report);
-  if (s.ok()) {
-    res->status = ADM_OK;
-  } else {
-    xdr_free(reinterpret_cast<xdrproc_t>(xdr_adm_fsck_report), &res->adm_fsck_res_u.report);
-    res->adm_fsck_res_u.report = {};
-    SetFailure(&res->status, &res->adm_fsck_res_u.failure, s, NameOf(args.name));
-  }
+  FinishFreeing(&res->status, &res->adm_fsck_res_u.failure, s, NameOf(args.name),
+                reinterpret_cast<xdrproc_t>(xdr_adm_fsck_report), &res->adm_fsck_res_u.report);
 }
 
 // ---- LOCKS ----
@@ -533,13 +523,8 @@ void AdminService::SnapshotRestore(const rpc::CallContext& ctx, const adm_snapsh
                                    adm_info_res* res) {
   Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
   if (s.ok()) s = DoSnapshotRestore(args, &res->adm_info_res_u.info);
-  if (s.ok()) {
-    res->status = ADM_OK;
-  } else {
-    xdr_free(reinterpret_cast<xdrproc_t>(xdr_adm_info), &res->adm_info_res_u.info);
-    res->adm_info_res_u.info = {};
-    SetFailure(&res->status, &res->adm_info_res_u.failure, s, SnapshotName(args));
-  }
+  FinishFreeing(&res->status, &res->adm_info_res_u.failure, s, SnapshotName(args),
+                reinterpret_cast<xdrproc_t>(xdr_adm_info), &res->adm_info_res_u.info);
 }
 
 }  // namespace volumed::admin

@@ -95,6 +95,17 @@ class AdminService {
   void SetFailure(adm_status* status, adm_failure* failure, const Status& s, std::string_view name);
   // The reply's status: ADM_OK when `s` is, else SetFailure.
   void Finish(adm_status* status, adm_failure* failure, const Status& s, std::string_view name);
+  // As Finish; on failure first frees what the procedure filled into the result
+  // `partial` (which shares the reply's union with `failure`) with `free_with`.
+  template <typename T>
+  void FinishFreeing(adm_status* status, adm_failure* failure, const Status& s,
+                     std::string_view name, xdrproc_t free_with, T* partial) {
+    if (!s.ok()) {
+      xdr_free(free_with, partial);
+      *partial = {};
+    }
+    Finish(status, failure, s, name);
+  }
   std::string ExplainElsewhere(const Status& s, std::string_view name);
   // kElsewhere when another gateway serves the volume: what this server keeps of it (its
   // locks, its open database for fsck) is not the volume's.

@@ -67,13 +67,8 @@ Status AdminService::DoMove(const adm_move_args& args, adm_info* out) {
 void AdminService::Move(const rpc::CallContext& ctx, const adm_move_args& args, adm_info_res* res) {
   Status s = authorizer_.Authorize(ctx, SecretOf(args.secret));
   if (s.ok()) s = DoMove(args, &res->adm_info_res_u.info);
-  if (s.ok()) {
-    res->status = ADM_OK;
-  } else {
-    xdr_free(reinterpret_cast<xdrproc_t>(xdr_adm_info), &res->adm_info_res_u.info);
-    res->adm_info_res_u.info = {};
-    SetFailure(&res->status, &res->adm_info_res_u.failure, s, NameOf(args.name));
-  }
+  FinishFreeing(&res->status, &res->adm_info_res_u.failure, s, NameOf(args.name),
+                reinterpret_cast<xdrproc_t>(xdr_adm_info), &res->adm_info_res_u.info);
 }
 
 }  // namespace volumed::admin
