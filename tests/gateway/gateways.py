@@ -150,7 +150,11 @@ class GatewayNet:
         self._add_ns(self.hub)
         h = ["ip", "-n", self.hub]
         sh(*h, "link", "set", "lo", "up")
-        sh(*h, "link", "add", "br0", "type", "bridge")
+        # A fixed MAC: a bridge without one takes the lowest of its ports', so it changes
+        # when guests' taps join later, and the gateway machines' ARP entries for the hub
+        # (Ceph) then point at a MAC nobody has until they expire — their RADOS clients
+        # went silent for ~50 s and lost their leases (seen in CI).
+        sh(*h, "link", "add", "br0", "address", "02:76:64:00:00:01", "type", "bridge")
         sh(*h, "addr", "add", f"{self.hub_ip}/24", "dev", "br0")
         sh(*h, "link", "set", "br0", "up")
         for i in range(1, gateways + 1):
