@@ -343,19 +343,17 @@ class CatalogImpl final : public VolumeCatalog {
 
   Status Delete(std::string_view name) override {
     std::unique_lock<std::mutex> l(mu_);
-    {
-      VOLUMED_ASSIGN_OR_RETURN(auto hold, table_->Exclusive());
-      VOLUMED_ASSIGN_OR_RETURN(uint64_t id, IdOf(name));
-      VOLUMED_ASSIGN_OR_RETURN(VolumeInfo info, DescribeById(id));
-      VOLUMED_RETURN_IF_ERROR(CheckOwned(info));
-      leveldb::WriteBatch batch;
-      batch.Delete(keys::CatalogName(name));
-      batch.Delete(keys::CatalogVolume(id));
-      batch.Put(keys::CatalogDoomed(id), DoomedValue(info.incarnation));
-      VOLUMED_RETURN_IF_ERROR(table_->Write(&batch));
-      hold.reset();
-      return Destroy(l, id, info.incarnation);
-    }
+    VOLUMED_ASSIGN_OR_RETURN(auto hold, table_->Exclusive());
+    VOLUMED_ASSIGN_OR_RETURN(uint64_t id, IdOf(name));
+    VOLUMED_ASSIGN_OR_RETURN(VolumeInfo info, DescribeById(id));
+    VOLUMED_RETURN_IF_ERROR(CheckOwned(info));
+    leveldb::WriteBatch batch;
+    batch.Delete(keys::CatalogName(name));
+    batch.Delete(keys::CatalogVolume(id));
+    batch.Put(keys::CatalogDoomed(id), DoomedValue(info.incarnation));
+    VOLUMED_RETURN_IF_ERROR(table_->Write(&batch));
+    hold.reset();  // the destroy takes long and writes the table by itself
+    return Destroy(l, id, info.incarnation);
   }
 
   Status SetPolicy(std::string_view name, const ExportPolicy& policy, const Quota& quota) override {
@@ -474,7 +472,6 @@ class CatalogImpl final : public VolumeCatalog {
   Status Move(std::string_view name, std::string_view gateway) override {
     if (registry_ == nullptr) return VolumeCatalog::Move(name, gateway);
     std::unique_lock<std::mutex> l(mu_);
-    VOLUMED_ASSIGN_OR_RETURN(auto hold, table_->Exclusive());
     VOLUMED_ASSIGN_OR_RETURN(VolumeInfo info, Describe(name));
     VOLUMED_RETURN_IF_ERROR(CheckOwned(info));
     if (gateway == self_) return Status::Ok();
@@ -482,12 +479,19 @@ class CatalogImpl final : public VolumeCatalog {
     if (!live) {
       return InvalidArgument("gateway '" + std::string(gateway) + "' is not a live gateway");
     }
-    // Calls in flight finish, the volume closes (its log synced, its lease released), and
-    // one write names the new owner; until then new calls wait (closing_).
+    // Calls in flight finish and the volume closes (its log synced, its lease released);
+    // new calls wait (closing_). Only then is the table held (TakeOutOfService lets go of
+    // mu_ meanwhile, and a change holding mu_ may be waiting for the table), the owner
+    // checked again and one write names the new one.
     TakeOutOfService(l, info.id);
-    leveldb::WriteBatch batch;
-    batch.Put(keys::CatalogOwner(info.id), std::string(gateway));
-    Status s = table_->Write(&batch);
+    Status s = [&]() -> Status {
+      VOLUMED_ASSIGN_OR_RETURN(auto hold, table_->Exclusive());
+      VOLUMED_ASSIGN_OR_RETURN(info.owner, registry_->OwnerOf(info.id));
+      VOLUMED_RETURN_IF_ERROR(CheckOwned(info));
+      leveldb::WriteBatch batch;
+      batch.Put(keys::CatalogOwner(info.id), std::string(gateway));
+      return table_->Write(&batch);
+    }();
     closing_.erase(info.id);
     closed_cv_.notify_all();
     if (s.ok()) LOG_INFO("volume '{}' moved to gateway {}", info.name, gateway);
