@@ -49,12 +49,12 @@ class Failover {
   Status Start();
   // Stops ticking and takes down every address this gateway brought up.
   void Stop();
-  // One round (tests call it directly instead of waiting for the thread).
-  void Tick();
   // The service addresses this gateway answers on now.
   std::vector<std::string> Held();
 
  private:
+  // One round, on the failover thread.
+  void Tick();
   void Adopt(const storage::GatewayInfo& dead);
   // Takes down every address this gateway brought up.
   void DropAddresses();
