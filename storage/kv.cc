@@ -75,10 +75,18 @@ Result<std::optional<std::string>> Kv::Get(std::string_view key,
   return std::optional<std::string>(std::move(value));
 }
 
+uint64_t Kv::NextStamp() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
 Status Kv::Write(leveldb::WriteBatch* batch, bool sync) {
   leveldb::WriteOptions wo;
   wo.sync = sync;
-  return Map(db_->Write(wo, batch));
+  leveldb::Status s = db_->Write(wo, batch);
+  // Even a failed write may have reached the memtable: the stamp moves either way.
+  stamp_.store(NextStamp(), std::memory_order_release);
+  return Map(s);
 }
 
 StoreStats Kv::Stats() const {

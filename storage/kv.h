@@ -6,6 +6,7 @@
 // Thread-safety: Kv and KvFactory are thread-safe (LevelDB's DB is).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -83,14 +84,21 @@ class Kv {
   std::optional<std::string> Property(std::string_view name) const;
   // The directory the database lives in.
   const std::string& path() const { return path_; }
+  // A value that changes whenever a write is applied (after LevelDB applied it, so a
+  // reader that saw a stamp before reading and the same one after read no write made in
+  // between). Stamps are unique in the process — every Kv, every reopen — so an equal
+  // stamp always means the same database with no write since. No I/O.
+  uint64_t ChangeStamp() const { return stamp_.load(std::memory_order_acquire); }
 
  private:
   friend class KvFactory;
   Kv(leveldb::DB* db, std::string path, LogSyncer* log_syncer)
-      : db_(db), path_(std::move(path)), log_syncer_(log_syncer) {}
+      : db_(db), path_(std::move(path)), log_syncer_(log_syncer), stamp_(NextStamp()) {}
+  static uint64_t NextStamp();
   leveldb::DB* db_;
   const std::string path_;
   LogSyncer* const log_syncer_;  // null: SyncLog writes through LevelDB
+  std::atomic<uint64_t> stamp_;
 };
 
 class KvFactory {

@@ -146,6 +146,11 @@ class Volume {
   virtual Result<FsStat> StatFs() = 0;
   // Its store's figures for monitoring (no I/O; never opens anything).
   virtual StoreStats Stats() = 0;
+  // Changes whenever anything in the volume changes, and never takes a value it had
+  // before (Kv::ChangeStamp): a reader that got the same stamp before and after reading
+  // saw no change made meanwhile, so what it derived may be reused while the stamp stays
+  // (the NFS layer's listing cache). No I/O.
+  virtual uint64_t ChangeStamp() const = 0;
   // A barrier: every earlier write to this volume must become durable (see WhenDurable).
   virtual Status Commit(InodeRef ref, Attributes* after) = 0;
 

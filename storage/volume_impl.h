@@ -136,6 +136,7 @@ class VolumeImpl final : public Volume {
                            const DirVisitor& visit, Attributes* dir_after) override;
   Result<FsStat> StatFs() override;
   StoreStats Stats() override { return kv_->Stats(); }
+  uint64_t ChangeStamp() const override { return kv_->ChangeStamp(); }
   Status Commit(InodeRef ref, Attributes* after) override;
   void WhenDurable(std::function<void(Status)> done) override;
 

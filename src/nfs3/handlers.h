@@ -9,6 +9,7 @@
 #pragma once
 
 #include "nfs3/nfs_service.h"
+#include "nfs3/readdir_xdr.h"
 #include "nfs3_prot.h"
 #include "rpc/program.h"
 
@@ -39,7 +40,7 @@ void Link(NfsService& s, const CallContext& ctx, const LINK3args& a, LINK3res& r
 
 void Readdir(NfsService& s, const CallContext& ctx, const READDIR3args& a, READDIR3res& r);
 void Readdirplus(NfsService& s, const CallContext& ctx, const READDIRPLUS3args& a,
-                 READDIRPLUS3res& r);
+                 ReaddirplusReply& r);
 
 void Fsstat(NfsService& s, const CallContext& ctx, const FSSTAT3args& a, FSSTAT3res& r);
 void Fsinfo(NfsService& s, const CallContext& ctx, const FSINFO3args& a, FSINFO3res& r);

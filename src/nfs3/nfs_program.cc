@@ -78,8 +78,8 @@ const rpc::Procedure kProcedures[] = {
     Proc<&Link>(NFSPROC3_LINK, "LINK", xdr_LINK3args, xdr_LINK3res, kNotIdempotent),
     // Results encoded by readdir_xdr.cc: entries straight from the handler's arena.
     Proc<&Readdir>(NFSPROC3_READDIR, "READDIR", xdr_READDIR3args, XdrReaddirRes, kIdempotent),
-    Proc<&Readdirplus>(NFSPROC3_READDIRPLUS, "READDIRPLUS", xdr_READDIRPLUS3args, XdrReaddirplusRes,
-                       kIdempotent),
+    Proc<&Readdirplus>(NFSPROC3_READDIRPLUS, "READDIRPLUS", xdr_READDIRPLUS3args,
+                       XdrReaddirplusReply, kIdempotent),
     Proc<&Fsstat>(NFSPROC3_FSSTAT, "FSSTAT", xdr_FSSTAT3args, xdr_FSSTAT3res, kIdempotent,
                   kOnReactor),
     Proc<&Fsinfo>(NFSPROC3_FSINFO, "FSINFO", xdr_FSINFO3args, xdr_FSINFO3res, kIdempotent,

@@ -30,6 +30,7 @@
 
 #include "nfs3/handler_util.h"
 #include "nfs3/handlers.h"
+#include "nfs3/listing_cache.h"
 #include "nfs3/readdir_budget.h"
 #include "nfs3/readdir_xdr.h"
 
@@ -105,17 +106,19 @@ bool IsZero(const cookieverf3 verf) {
 // The shared prelude of READDIR and READDIRPLUS: resolves the directory, reads its
 // attributes and checks the cookie verifier (see the top of this file). On failure fills
 // the status of `r` and, once the handle resolved, `fail_attrs` (the reply's
-// resfail.dir_attributes), and returns nullopt.
+// resfail.dir_attributes), and returns nullopt. `stamp`, when given, receives the
+// volume's change stamp read before anything of the directory is (nfs3/listing_cache.h).
 template <typename Res>
 std::optional<ResolvedWithAttrs> OpenListing(NfsService& s, const CallContext& ctx,
                                              const nfs_fh3& handle, uint64_t cookie,
                                              const cookieverf3 verf, Res& r,
-                                             post_op_attr* fail_attrs) {
+                                             post_op_attr* fail_attrs, uint64_t* stamp = nullptr) {
   auto dir = s.resolver().Resolve(ctx, HandleBytes(handle));
   if (!dir.ok()) {
     r.status = ToNfsStat(dir.status());
     return std::nullopt;
   }
+  if (stamp != nullptr) *stamp = dir->volume->ChangeStamp();
   storage::Attributes dir_attrs;
   if (Status st = DirectoryAttrs(*dir, &dir_attrs); !st.ok()) {
     r.status = ToNfsStat(st);
@@ -186,12 +189,29 @@ void Readdir(NfsService& s, const CallContext& ctx, const READDIR3args& a, READD
            r, ok, &r.READDIR3res_u.resfail.dir_attributes);
 }
 
+// READDIRPLUS answers from ListingCache when the volume did not change since the same
+// reply was encoded (the caller's read permission checked anew); otherwise it walks the
+// directory, encodes the reply once — the bytes the reply then references — and keeps
+// them when no change happened during the walk.
 void Readdirplus(NfsService& s, const CallContext& ctx, const READDIRPLUS3args& a,
-                 READDIRPLUS3res& r) {
+                 ReaddirplusReply& reply) {
+  READDIRPLUS3res& r = reply.res;
+  uint64_t stamp = 0;
   auto listing = OpenListing(s, ctx, a.dir, a.cookie, a.cookieverf, r,
-                             &r.READDIRPLUS3res_u.resfail.dir_attributes);
+                             &r.READDIRPLUS3res_u.resfail.dir_attributes, &stamp);
   if (!listing) return;
   const Resolved& dir = listing->target;
+  const ListingKey key{dir.volume_id, dir.epoch,  dir.ref.ino, dir.ref.generation,
+                       a.cookie,      a.dircount, a.maxcount};
+  if (ListingCache::Bytes hit = s.listings().Find(key, stamp)) {
+    auto granted = dir.volume->Access(dir.cred, dir.ref, storage::kAccessRead, nullptr);
+    if (granted.ok() && (*granted & storage::kAccessRead) != 0) {
+      r.status = NFS3_OK;
+      reply.encoded = new ListingCache::Bytes(std::move(hit));
+      return;
+    }
+    // Not allowed (or the check failed): the walk below answers as it would have.
+  }
   r.status = NFS3_OK;
   READDIRPLUS3resok& ok = r.READDIRPLUS3res_u.resok;
   entryplus3** tail = &ok.reply.entries;
@@ -216,9 +236,21 @@ void Readdirplus(NfsService& s, const CallContext& ctx, const READDIRPLUS3args& 
     }
     return true;
   };
-  ListInto(dir, listing->attrs, a.cookie, true, emit,
-           reinterpret_cast<xdrproc_t>(XdrReaddirplusRes), r, ok,
+  const auto free_res = reinterpret_cast<xdrproc_t>(XdrReaddirplusRes);
+  ListInto(dir, listing->attrs, a.cookie, true, emit, free_res, r, ok,
            &r.READDIRPLUS3res_u.resfail.dir_attributes);
+  if (r.status != NFS3_OK) return;
+  auto bytes = std::make_shared<std::string>(xdr_sizeof(free_res, &r), '\0');
+  XDR x;
+  xdrmem_create(&x, bytes->data(), static_cast<u_int>(bytes->size()), XDR_ENCODE);
+  const bool encoded = XdrReaddirplusRes(&x, &r) && xdr_getpos(&x) == bytes->size();
+  xdr_destroy(&x);
+  if (!encoded) return;  // the reply encodes `r` itself (and fails there the same way)
+  xdr_free(free_res, reinterpret_cast<char*>(&r));
+  r.status = NFS3_OK;
+  ListingCache::Bytes shared = std::move(bytes);
+  if (dir.volume->ChangeStamp() == stamp) s.listings().Insert(key, stamp, shared);
+  reply.encoded = new ListingCache::Bytes(std::move(shared));
 }
 
 }  // namespace volumed::nfs3

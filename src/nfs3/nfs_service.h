@@ -1,12 +1,14 @@
 // NfsService: the NFS version 3 program (100003/3) over the volume catalog. It owns the
-// state every handler shares — the resolver (handle → volume, export policy) and the
-// write verifier — and exposes the program's one procedure table (nfs_program.cc).
+// state every handler shares — the resolver (handle → volume, export policy), the
+// write verifier and the READDIRPLUS listing cache — and exposes the program's one procedure table
+// (nfs_program.cc).
 //
 // Thread-safety: thread-safe; handlers run concurrently on worker threads.
 #pragma once
 
 #include <span>
 
+#include "nfs3/listing_cache.h"
 #include "nfs3/resolver.h"
 #include "nfs3/write_verifier.h"
 #include "rpc/program.h"
@@ -25,6 +27,7 @@ class NfsService {
 
   const Resolver& resolver() const { return resolver_; }
   WriteVerifier& verifier() { return verifier_; }
+  ListingCache& listings() { return listings_; }
 
   // The program descriptor to register with the engine (TCP and UDP).
   rpc::ProgramVersion Program();
@@ -32,6 +35,7 @@ class NfsService {
  private:
   Resolver resolver_;
   WriteVerifier verifier_;
+  ListingCache listings_;
 };
 
 // The whole NFSv3 procedure table, indexed by procedure number (0..21).

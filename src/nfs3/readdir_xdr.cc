@@ -65,4 +65,18 @@ bool_t XdrReaddirplusRes(XDR* x, READDIRPLUS3res* r) {
          xdr_bool(x, &ok.reply.eof);
 }
 
+bool_t XdrReaddirplusReply(XDR* x, ReaddirplusReply* reply) {
+  if (x->x_op == XDR_FREE) {
+    delete reply->encoded;
+    reply->encoded = nullptr;
+    return XdrReaddirplusRes(x, &reply->res);
+  }
+  if (x->x_op == XDR_DECODE || reply->encoded == nullptr) return XdrReaddirplusRes(x, &reply->res);
+  const std::string& bytes = **reply->encoded;
+  constexpr size_t kStatusSize = 4;
+  if (bytes.size() < kStatusSize || !xdr_nfsstat3(x, &reply->res.status)) return FALSE;
+  return XDR_PUTBYTES(x, bytes.data() + kStatusSize,
+                      static_cast<u_int>(bytes.size() - kStatusSize));
+}
+
 }  // namespace volumed::nfs3

@@ -8,6 +8,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -99,6 +100,29 @@ class NfsHandlersTest : public ::testing::Test {
     EXPECT_EQ(res->status, NFS3_OK) << name;
     if (res->status != NFS3_OK) return {};
     return FromWire(res->MKDIR3res_u.resok.obj.post_op_fh3_u.handle);
+  }
+
+  // Calls READDIRPLUS and returns its reply as a client decodes it (the handler may
+  // answer with bytes encoded earlier, from the listing cache); `wire`, when given,
+  // receives the encoded reply.
+  std::unique_ptr<Reply<READDIRPLUS3res>> CallReaddirplus(const READDIRPLUS3args& a,
+                                                          std::vector<char>* wire = nullptr) {
+    ReaddirplusReply reply{};
+    Readdirplus(service_, ctx_, a, reply);
+    const auto encode = reinterpret_cast<xdrproc_t>(XdrReaddirplusReply);
+    std::vector<char> bytes(xdr_sizeof(encode, &reply));
+    XDR x;
+    xdrmem_create(&x, bytes.data(), static_cast<u_int>(bytes.size()), XDR_ENCODE);
+    EXPECT_TRUE(XdrReaddirplusReply(&x, &reply));
+    xdr_destroy(&x);
+    xdr_free(encode, reinterpret_cast<char*>(&reply));
+    auto out =
+        std::make_unique<Reply<READDIRPLUS3res>>(reinterpret_cast<xdrproc_t>(XdrReaddirplusRes));
+    xdrmem_create(&x, bytes.data(), static_cast<u_int>(bytes.size()), XDR_DECODE);
+    EXPECT_TRUE(XdrReaddirplusRes(&x, &out->r));
+    xdr_destroy(&x);
+    if (wire != nullptr) *wire = std::move(bytes);
+    return out;
   }
 
   nfsstat3 GetattrStatus(const nfs_fh3& fh) {
@@ -449,8 +473,8 @@ TEST_F(NfsHandlersTest, ReaddirplusHonoursBothBudgets) {
     a.cookie = cookie;
     a.dircount = dircount;
     a.maxcount = maxcount;
-    Reply<READDIRPLUS3res> res(reinterpret_cast<xdrproc_t>(XdrReaddirplusRes));
-    Readdirplus(service_, ctx_, a, res.r);
+    auto reply = CallReaddirplus(a);
+    Reply<READDIRPLUS3res>& res = *reply;
     ASSERT_EQ(res->status, NFS3_OK);
     EXPECT_LE(xdr_sizeof(reinterpret_cast<xdrproc_t>(XdrReaddirplusRes), &res.r), maxcount);
     size_t dir_bytes = 0;
@@ -467,6 +491,81 @@ TEST_F(NfsHandlersTest, ReaddirplusHonoursBothBudgets) {
   }
   EXPECT_EQ(seen.size(), 102u);
   for (const auto& [name, n] : seen) EXPECT_EQ(n, 1) << name;
+}
+
+// A repeated READDIRPLUS of an unchanged volume is answered from the listing cache with
+// the same bytes; any change to the volume (here a child's mode, then a new name) is
+// seen by the next listing.
+TEST_F(NfsHandlersTest, ReaddirplusRepeatIsCachedUntilTheVolumeChanges) {
+  FileHandle d = Mkdir(root_, "cached");
+  FileHandle f = CreateFile(d, "a");
+  READDIRPLUS3args a{};
+  a.dir = Fh(d);
+  a.dircount = 4096;
+  a.maxcount = 8192;
+  auto mode_of = [](const READDIRPLUS3res& r, const char* name) -> int64_t {
+    for (entryplus3* e = r.READDIRPLUS3res_u.resok.reply.entries; e; e = e->nextentry) {
+      if (std::string(NameOf(e->name)) == name) {
+        return e->name_attributes.attributes_follow
+                   ? e->name_attributes.post_op_attr_u.attributes.mode
+                   : -1;
+      }
+    }
+    return -2;  // not listed
+  };
+  std::vector<char> first_wire, second_wire;
+  auto first = CallReaddirplus(a, &first_wire);
+  ASSERT_EQ((*first)->status, NFS3_OK);
+  EXPECT_EQ(mode_of(first->r, "a"), 0644);
+  const uint64_t hits = service_.listings().hits();
+  auto second = CallReaddirplus(a, &second_wire);
+  EXPECT_EQ(service_.listings().hits(), hits + 1);
+  EXPECT_EQ(first_wire, second_wire);
+
+  SETATTR3args set{};
+  set.object = Fh(f);
+  set.new_attributes.mode.set_it = TRUE;
+  set.new_attributes.mode.set_mode3_u.mode = 0600;
+  auto set_res = REPLY(SETATTR);
+  Setattr(service_, ctx_, set, set_res.r);
+  ASSERT_EQ(set_res->status, NFS3_OK);
+  auto third = CallReaddirplus(a);
+  EXPECT_EQ(service_.listings().hits(), hits + 1);
+  EXPECT_EQ(mode_of(third->r, "a"), 0600);
+
+  CreateFile(d, "b");
+  auto fourth = CallReaddirplus(a);
+  EXPECT_EQ(mode_of(fourth->r, "b"), 0644);
+  auto fifth = CallReaddirplus(a);
+  EXPECT_EQ(service_.listings().hits(), hits + 2);
+  EXPECT_EQ(mode_of(fifth->r, "b"), 0644);
+}
+
+// The cached bytes do not carry the permission to list: a caller who may not read the
+// directory gets NFS3ERR_ACCES even when its listing is cached for its owner.
+TEST_F(NfsHandlersTest, ReaddirplusCacheStillChecksReadPermission) {
+  FileHandle d = Mkdir(root_, "private");
+  CreateFile(d, "secret");
+  SETATTR3args set{};
+  set.object = Fh(d);
+  set.new_attributes.mode.set_it = TRUE;
+  set.new_attributes.mode.set_mode3_u.mode = 0700;
+  auto set_res = REPLY(SETATTR);
+  Setattr(service_, ctx_, set, set_res.r);
+  ASSERT_EQ(set_res->status, NFS3_OK);
+  READDIRPLUS3args a{};
+  a.dir = Fh(d);
+  a.dircount = 4096;
+  a.maxcount = 8192;
+  ASSERT_EQ((*CallReaddirplus(a))->status, NFS3_OK);
+  const uint64_t hits = service_.listings().hits();
+  ctx_.cred.uid = 2000;
+  ctx_.cred.gid = 2000;
+  EXPECT_EQ((*CallReaddirplus(a))->status, NFS3ERR_ACCES);
+  ctx_.cred.uid = 1000;
+  ctx_.cred.gid = 1000;
+  EXPECT_EQ((*CallReaddirplus(a))->status, NFS3_OK);
+  EXPECT_EQ(service_.listings().hits(), hits + 2);  // the owner's hit and the refused one's
 }
 
 // RFC 1813 §3.3.16: a cookie must come back with the verifier it was issued with. Ours is
@@ -503,10 +602,9 @@ TEST_F(NfsHandlersTest, ReaddirCookieVerifierMismatchIsBadCookie) {
   std::memcpy(p.cookieverf, "not-ours", NFS3_COOKIEVERFSIZE);
   p.dircount = 4096;
   p.maxcount = 8192;
-  Reply<READDIRPLUS3res> bad_plus(reinterpret_cast<xdrproc_t>(XdrReaddirplusRes));
-  Readdirplus(service_, ctx_, p, bad_plus.r);
-  EXPECT_EQ(bad_plus->status, NFS3ERR_BAD_COOKIE);
-  EXPECT_TRUE(bad_plus->READDIRPLUS3res_u.resfail.dir_attributes.attributes_follow);
+  auto bad_plus = CallReaddirplus(p);
+  EXPECT_EQ((*bad_plus)->status, NFS3ERR_BAD_COOKIE);
+  EXPECT_TRUE((*bad_plus)->READDIRPLUS3res_u.resfail.dir_attributes.attributes_follow);
 
   // The same cookie with the verifier we issued resumes the listing.
   std::memset(a.cookieverf, 0, NFS3_COOKIEVERFSIZE);
