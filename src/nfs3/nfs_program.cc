@@ -4,10 +4,12 @@
 // REMOVE, RMDIR, RENAME, LINK — and SETATTR, because with a guard a re-executed
 // SETATTR fails NOT_SYNC and without one it may undo a later change.
 // The calls that only read metadata (GETATTR, LOOKUP, ACCESS, READLINK, FSSTAT, FSINFO,
-// PATHCONF) may run on the reactor when the server is idle (rpc/program.h, Runs). READ
-// stays on the workers — a client queueing 1 MiB READs would otherwise hold the reactor
-// for each of them (hostile_test's client that never reads) — and so do READDIR and
-// READDIRPLUS, which may walk a large directory.
+// PATHCONF) may run on the reactor when the server is idle (rpc/program.h, Runs), and so
+// may a READ of at most 16 KiB (one block of the default size: one point read, as cheap
+// as a GETATTR's); a larger READ stays on the workers — a client queueing 1 MiB READs
+// would otherwise hold the reactor for each of them (hostile_test's client that never
+// reads) — and so do READDIR and READDIRPLUS, which may walk a large directory.
+#include "base/big_endian.h"
 #include "nfs3/handlers.h"
 #include "nfs3/nfs_service.h"
 #include "nfs3/readdir_xdr.h"
@@ -21,6 +23,17 @@ using rpc::kIdempotent;
 using rpc::kNotIdempotent;
 using rpc::Proc;
 constexpr rpc::Runs kOnReactor = rpc::Runs::kReactorWhenIdle;
+
+// READ3args = nfs_fh3 (opaque<NFS3_FHSIZE>) offset:u64 count:u32, RFC 1813 §3.3.6.
+constexpr uint32_t kLightReadBytes = 16 << 10;
+bool LightRead(std::span<const uint8_t> args) {
+  if (args.size() < 4) return false;
+  const uint32_t fh_len = LoadBigEndian<uint32_t>(args.data());
+  if (fh_len > NFS3_FHSIZE) return false;
+  const size_t count_at = 4 + ((size_t{fh_len} + 3) & ~size_t{3}) + 8;
+  if (args.size() < count_at + 4) return false;
+  return LoadBigEndian<uint32_t>(args.data() + count_at) <= kLightReadBytes;
+}
 
 // nfsstat3, RFC 1813 §2.6.
 constexpr rpc::NamedStatus kNfsStatuses[] = {
@@ -66,7 +79,8 @@ const rpc::Procedure kProcedures[] = {
                   kOnReactor),
     Proc<&Readlink>(NFSPROC3_READLINK, "READLINK", xdr_READLINK3args, xdr_READLINK3res, kIdempotent,
                     kOnReactor),
-    Proc<&Read>(NFSPROC3_READ, "READ", xdr_READ3args, xdr_READ3res, kIdempotent),
+    Proc<&Read>(NFSPROC3_READ, "READ", xdr_READ3args, xdr_READ3res, kIdempotent, kOnReactor,
+                &LightRead),
     Proc<&Write>(NFSPROC3_WRITE, "WRITE", XdrWriteArgs, xdr_WRITE3res, kIdempotent),
     Proc<&Create>(NFSPROC3_CREATE, "CREATE", xdr_CREATE3args, xdr_CREATE3res, kNotIdempotent),
     Proc<&Mkdir>(NFSPROC3_MKDIR, "MKDIR", xdr_MKDIR3args, xdr_MKDIR3res, kNotIdempotent),

@@ -69,7 +69,14 @@ Runs Dispatcher::WhereToRun(std::span<const uint8_t> record) const {
   for (const ProgramVersion& p : programs_) {
     if (p.prog != call->prog || p.vers != call->vers) continue;
     for (const Procedure& proc : p.procedures) {
-      if (proc.number == call->proc) return proc.runs;
+      if (proc.number != call->proc) continue;
+      if (proc.runs == Runs::kReactorWhenIdle && proc.light != nullptr) {
+        const DecodedCall decoded = DecodeCall(record);
+        if (decoded.verdict != HeaderVerdict::kOk || !proc.light(decoded.args)) {
+          return Runs::kWorker;
+        }
+      }
+      return proc.runs;
     }
   }
   return Runs::kWorker;

@@ -39,7 +39,8 @@ class Dispatcher {
   Status Add(const ProgramVersion& pv);
   bool Serves(uint32_t prog, uint32_t vers) const;
   // Where the procedure table says `record`'s call runs (program.h, Runs), judged from
-  // the fixed header words alone; kWorker for anything it cannot place.
+  // the fixed header words (and the undecoded arguments for a procedure with a
+  // LightCall); kWorker for anything it cannot place.
   Runs WhereToRun(std::span<const uint8_t> record) const;
   const std::vector<ProgramVersion>& programs() const { return programs_; }
 

@@ -144,7 +144,7 @@ template <auto Fn>
 Procedure Proc(uint32_t number, const char* name,
                typename internal::XdrRoutine<HandlerArgs<Fn>>::Type decode_args,
                typename internal::XdrRoutine<HandlerResult<Fn>>::Type encode_result,
-               bool idempotent, Runs runs = Runs::kWorker) {
+               bool idempotent, Runs runs = Runs::kWorker, LightCall light = nullptr) {
   using ArgsXdr = internal::XdrRoutine<HandlerArgs<Fn>>;
   using ResultXdr = internal::XdrRoutine<HandlerResult<Fn>>;
   return Procedure{number,
@@ -155,7 +155,8 @@ Procedure Proc(uint32_t number, const char* name,
                    ResultXdr::kSize,
                    &Invoke<Fn>,
                    idempotent,
-                   runs};
+                   runs,
+                   light};
 }
 
 namespace internal {

@@ -87,6 +87,11 @@ using Handler = Outcome (*)(void* state, const CallContext& ctx, void* args, voi
 // reactor — NULL, which does nothing.
 enum class Runs : unsigned char { kWorker, kReactorWhenIdle, kReactor };
 
+// For kReactorWhenIdle: whether a call's arguments, still undecoded, ask for little work
+// (a READ of one block, not of a megabyte); a call it declines runs on a worker. Must
+// only read within `args` and answer false for what it cannot parse.
+using LightCall = bool (*)(std::span<const uint8_t> args);
+
 struct Procedure {
   uint32_t number;
   const char* name;         // for logs and metrics, e.g. "WRITE"
@@ -99,6 +104,7 @@ struct Procedure {
   // duplicate-request cache when a retransmission arrives.
   bool idempotent;
   Runs runs = Runs::kWorker;
+  LightCall light = nullptr;  // kReactorWhenIdle only; null: every call of it is light
 };
 
 // A status word at the start of a program's results, named, so that rpc::CallMetrics can

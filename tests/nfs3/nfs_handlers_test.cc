@@ -493,6 +493,43 @@ TEST_F(NfsHandlersTest, ReaddirplusHonoursBothBudgets) {
   for (const auto& [name, n] : seen) EXPECT_EQ(n, 1) << name;
 }
 
+// READ runs on the reactor when idle only for at most 16 KiB (one block of the default
+// size); a larger or unreadable READ goes to a worker (rpc/program.h, LightCall).
+TEST(NfsProgramTest, OnlySmallReadsAreLight) {
+  const rpc::Procedure* read = nullptr;
+  for (const rpc::Procedure& p : NfsProcedures()) {
+    if (p.number == NFSPROC3_READ) read = &p;
+  }
+  ASSERT_NE(read, nullptr);
+  EXPECT_EQ(read->runs, rpc::Runs::kReactorWhenIdle);
+  ASSERT_NE(read->light, nullptr);
+  auto args_of = [](uint32_t count) {
+    std::vector<uint8_t> handle(kFileHandleSize, 7);
+    READ3args a{};
+    a.file.data.data_val = reinterpret_cast<char*>(handle.data());
+    a.file.data.data_len = static_cast<u_int>(handle.size());
+    a.offset = 1 << 20;
+    a.count = count;
+    std::vector<uint8_t> bytes(xdr_sizeof(reinterpret_cast<xdrproc_t>(xdr_READ3args), &a));
+    XDR x;
+    xdrmem_create(&x, reinterpret_cast<char*>(bytes.data()), static_cast<u_int>(bytes.size()),
+                  XDR_ENCODE);
+    EXPECT_TRUE(xdr_READ3args(&x, &a));
+    xdr_destroy(&x);
+    return bytes;
+  };
+  EXPECT_TRUE(read->light(args_of(4096)));
+  EXPECT_TRUE(read->light(args_of(16384)));
+  EXPECT_FALSE(read->light(args_of(16385)));
+  EXPECT_FALSE(read->light(args_of(1 << 20)));
+  std::vector<uint8_t> cut = args_of(4096);
+  cut.resize(cut.size() - 1);
+  EXPECT_FALSE(read->light(cut));
+  std::vector<uint8_t> huge_handle = args_of(4096);
+  huge_handle[3] = 65;  // handle length above NFS3_FHSIZE
+  EXPECT_FALSE(read->light(huge_handle));
+}
+
 // A repeated READDIRPLUS of an unchanged volume is answered from the listing cache with
 // the same bytes; any change to the volume (here a child's mode, then a new name) is
 // seen by the next listing.

@@ -75,7 +75,7 @@ TEST_F(DispatcherTest, Success) {
 // program, version and procedure in the header; kWorker for anything it cannot place.
 TEST_F(DispatcherTest, WhereToRunFollowsTheProcedureTable) {
   auto where = [&](uint32_t prog, uint32_t vers, uint32_t proc) {
-    return dispatcher_.WhereToRun(EncodeCall(1, prog, vers, proc, AUTH_NONE, {}, {}));
+    return dispatcher_.WhereToRun(EncodeCall(1, prog, vers, proc, AUTH_NONE, {}, U32Arg(1)));
   };
   EXPECT_EQ(where(kTestProg, 2, testing::kNull), Runs::kReactor);
   EXPECT_EQ(where(kTestProg, 4, testing::kEcho), Runs::kReactorWhenIdle);
@@ -89,6 +89,19 @@ TEST_F(DispatcherTest, WhereToRunFollowsTheProcedureTable) {
   EXPECT_EQ(dispatcher_.WhereToRun(reply), Runs::kWorker);
   call.resize(22);  // cut inside the procedure number (bytes 20-23)
   EXPECT_EQ(dispatcher_.WhereToRun(call), Runs::kWorker);
+}
+
+// A procedure with a LightCall runs on the reactor only for the calls it says are light;
+// arguments it cannot read, or a header that does not decode, send the call to a worker.
+TEST_F(DispatcherTest, WhereToRunAsksTheProceduresLightCall) {
+  auto where = [&](std::vector<uint8_t> args, uint32_t flavor = AUTH_NONE) {
+    std::vector<uint8_t> cred(flavor == AUTH_NONE ? 0 : 3);  // 3 bytes: never valid
+    return dispatcher_.WhereToRun(EncodeCall(1, kTestProg, 4, testing::kEcho, flavor, cred, args));
+  };
+  EXPECT_EQ(where(U32Arg(7)), Runs::kReactorWhenIdle);
+  EXPECT_EQ(where(U32Arg(testing::kHeavyEcho)), Runs::kWorker);
+  EXPECT_EQ(where({}), Runs::kWorker);                   // no argument to judge
+  EXPECT_EQ(where(U32Arg(7), AUTH_SYS), Runs::kWorker);  // a malformed credential
 }
 
 TEST_F(DispatcherTest, RpcMismatch) {

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "base/big_endian.h"
 #include "rpc/null_program.h"
 
 namespace volumed::rpc::testing {
@@ -77,11 +78,16 @@ bool_t XdrWhoAmI(XDR* xdrs, WhoAmI* w) {
          xdr_int(xdrs, &w->local_peer_uid);
 }
 
+// An ECHO of a number below kHeavyEcho is light (rpc/program.h, LightCall).
+bool LightEcho(std::span<const uint8_t> args) {
+  return args.size() >= 4 && LoadBigEndian<uint32_t>(args.data()) < kHeavyEcho;
+}
+
 std::span<const Procedure> TestProcedures() {
   static const Procedure kTable[] = {
       NullProcedure(),
       {kEcho, "ECHO", P(xdr_u_int), sizeof(u_int), P(xdr_u_int), sizeof(u_int), Echo, true,
-       Runs::kReactorWhenIdle},
+       Runs::kReactorWhenIdle, LightEcho},
       {kThrows, "THROWS", XdrVoid(), 0, XdrVoid(), 0, Throws, true},
       {kFails, "FAILS", XdrVoid(), 0, XdrVoid(), 0, Fails, true},
       {kGarbage, "GARBAGE", XdrVoid(), 0, XdrVoid(), 0, Garbage, true},

@@ -20,9 +20,12 @@ namespace volumed::rpc::testing {
 
 inline constexpr uint32_t kTestProg = 0x20000099;
 
+// ECHO arguments from this value on are not light: they run on a worker.
+inline constexpr uint32_t kHeavyEcho = 1000000;
+
 enum TestProc : uint32_t {
   kNull = 0,
-  kEcho = 1,       // u_int → u_int + 1
+  kEcho = 1,       // u_int → u_int + 1  (on the reactor when idle, below kHeavyEcho)
   kThrows = 2,     // handler throws
   kFails = 3,      // handler returns kSystemError
   kGarbage = 4,    // handler returns kGarbageArgs
