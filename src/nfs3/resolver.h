@@ -10,6 +10,8 @@
 //    gets STALE throws away cached data it may legitimately hold for another mount.
 //  - transient faults of the catalog (kIoError, kBusy) pass through unchanged, so they
 //    become NFS3ERR_IO / NFS3ERR_JUKEBOX and never STALE.
+//  - a volume another gateway owns (kElsewhere, JUKEBOX) also redirects the call to it
+//    (RedirectIfElsewhere): the engine forwards it there when it can.
 // A removed inode or a generation mismatch is reported as kStale by the Volume itself.
 // The volume, its record and its parsed policy come from one VolumeCatalog::Serve lookup
 // in memory: nothing is read from disk or parsed per request.
@@ -49,6 +51,11 @@ struct Resolved {
   // The handle of another inode of the same volume.
   FileHandle HandleOf(storage::InodeRef other) const { return {volume_id, epoch, other}; }
 };
+
+// Redirects the call (CallContext::redirect, rpc/call_forwarder.h) to the owner of volume
+// `volume_id` when `s` says another gateway owns it; the NFS and MOUNT programs' one
+// signal that a call belongs elsewhere.
+void RedirectIfElsewhere(const rpc::CallContext& ctx, const Status& s, uint64_t volume_id);
 
 class Resolver {
  public:

@@ -29,11 +29,19 @@ Result<std::unique_ptr<FileServices>> FileServices::Open(const storage::StoreOpt
 }
 
 Status FileServices::Register(rpc::Server& server, rpc::Ports nfs, rpc::Ports mount) {
+  // A gateway of a shared store sends calls on volumes other gateways own on to them;
+  // the other gateways serve on the ports this one does.
+  if (!catalog_->MembershipDir().empty() && forwarder_ == nullptr) {
+    forwarder_ = std::make_unique<GatewayForwarder>(
+        *catalog_, GatewayForwarder::Options{
+                       .ports = {{nfs3::kNfsProgram, nfs.tcp}, {mount::kMountProgram, mount.tcp}}});
+  }
   rpc::ProgramVersion nfs_program = nfs_->Program();
   nfs_program.udp = nfs.udp != 0;
-  VOLUMED_RETURN_IF_ERROR(server.Register(nfs_program, nfs));
-  VOLUMED_RETURN_IF_ERROR(server.Register(mount_->ProgramV1(), mount));
-  VOLUMED_RETURN_IF_ERROR(server.Register(mount_->Program(), mount));
+  for (rpc::ProgramVersion pv : {nfs_program, mount_->ProgramV1(), mount_->Program()}) {
+    pv.forwarder = forwarder_.get();
+    VOLUMED_RETURN_IF_ERROR(server.Register(pv, pv.prog == nfs3::kNfsProgram ? nfs : mount));
+  }
   return Status::Ok();
 }
 

@@ -1,0 +1,159 @@
+#include "services/gateway_forwarder.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "base/logging.h"
+#include "base/socket_address.h"
+#include "metrics/forwarded_calls.h"
+#include "rpc/socket_util.h"
+
+namespace volumed::services {
+namespace {
+
+// "10.0.0.11/24" → "10.0.0.11": gateway records keep the prefix the address is added with.
+std::string_view HostOf(std::string_view address) { return address.substr(0, address.find('/')); }
+
+Status Declined(std::string why) { return Status(Status::Code::kBusy, std::move(why)); }
+
+// The address a forwarded call goes out from: the one the client called, unless it is
+// none or loopback (which reaches no other machine).
+std::string SourceFor(const sockaddr_storage& local) {
+  const std::string host = HostText(local);
+  if (host.empty() || host == "local" || host.starts_with("127.") || host == "::1") return {};
+  return host;
+}
+
+}  // namespace
+
+Result<std::string> ForwardingHost(const std::vector<storage::GatewayInfo>& gateways,
+                                   std::string_view owner, std::string_view peer) {
+  for (const storage::GatewayInfo& g : gateways) {
+    if (g.self) continue;
+    bool from_gateway = HostOf(g.address) == peer;
+    for (const std::string& held : g.held) from_gateway = from_gateway || HostOf(held) == peer;
+    if (from_gateway) {
+      return Declined("the call came from gateway " + g.id + " (" + std::string(peer) +
+                      "): a call is forwarded at most once");
+    }
+  }
+  if (owner.empty()) return Declined("the volume has no owner");
+  const auto it = std::find_if(gateways.begin(), gateways.end(),
+                               [&](const storage::GatewayInfo& g) { return g.id == owner; });
+  if (it == gateways.end()) return Declined("owner " + std::string(owner) + " has no record");
+  if (it->self) return Declined("this gateway owns the volume now");
+  if (!it->live) return Declined("owner " + it->id + " is not live");
+  if (it->address.empty()) return Declined("owner " + it->id + " has no service address");
+  return std::string(HostOf(it->address));
+}
+
+GatewayForwarder::GatewayForwarder(storage::VolumeCatalog& catalog, Options options)
+    : catalog_(catalog),
+      options_(std::move(options)),
+      executor_(options_.threads, Executor::OnShutdown::kRunQueued) {}
+
+GatewayForwarder::~GatewayForwarder() { executor_.Shutdown(); }
+
+void GatewayForwarder::Forward(rpc::ForwardedCall call, void* result, Done done) {
+  executor_.Post([this, call = std::move(call), result, done = std::move(done)] {
+    done(ForwardNow(call, result));
+  });
+}
+
+Status GatewayForwarder::ForwardNow(const rpc::ForwardedCall& call, void* result) {
+  metrics::ForwardedCalls& counters = metrics::ForwardedCalls::Global();
+  auto host = HostFor(call);
+  if (!host.ok()) {
+    counters.declined.fetch_add(1, std::memory_order_relaxed);
+    return host.status();
+  }
+  const PoolKey key{*host, SourceFor(call.local), call.prog, call.vers};
+  auto client = TakeClient(key);
+  Status s = client.status();
+  if (s.ok()) {
+    const rpc::Credentials& cred = call.cred;
+    (*client)->UseAuthSys(cred.machine_name, cred.uid, cred.gid, cred.gids);
+    s = (*client)->CallEncoded(call.proc, call.args, call.decode_result, result, options_.timeout);
+  }
+  if (!s.ok()) {
+    counters.failed.fetch_add(1, std::memory_order_relaxed);
+    LOG_WARN("forward: {} of volume {} to {} failed (answered JUKEBOX): {}", call.name, call.target,
+             *host, s.ToString());
+    return s;  // the connection, if any, is dropped with `client`
+  }
+  ReturnClient(key, std::move(*client));
+  counters.relayed.fetch_add(1, std::memory_order_relaxed);
+  return Status::Ok();
+}
+
+Result<std::string> GatewayForwarder::HostFor(const rpc::ForwardedCall& call) {
+  VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo info, catalog_.DescribeById(call.target));
+  const std::string peer = HostText(call.peer);
+  VOLUMED_ASSIGN_OR_RETURN(auto gateways, Gateways(false));
+  auto host = ForwardingHost(gateways, info.owner, peer);
+  if (!host.ok()) {
+    // A gateway that joined or revived since the list was read: read it again once.
+    VOLUMED_ASSIGN_OR_RETURN(gateways, Gateways(true));
+    host = ForwardingHost(gateways, info.owner, peer);
+  }
+  NoteRoute(info.name, host.ok() ? "are forwarded to gateway " + info.owner + " at " + *host
+                                 : "from " + peer + " are not forwarded (answered JUKEBOX): " +
+                                       host.status().message());
+  return host;
+}
+
+Result<std::vector<storage::GatewayInfo>> GatewayForwarder::Gateways(bool refresh) {
+  {
+    std::lock_guard lock(mu_);
+    if (!refresh && !gateways_.empty() && Clock::now() - gateways_read_ < options_.gateways_ttl) {
+      return gateways_;
+    }
+  }
+  VOLUMED_ASSIGN_OR_RETURN(auto gateways, catalog_.Gateways());
+  std::lock_guard lock(mu_);
+  gateways_ = gateways;
+  gateways_read_ = Clock::now();
+  return gateways;
+}
+
+Result<std::unique_ptr<rpc::RpcClient>> GatewayForwarder::TakeClient(const PoolKey& key) {
+  {
+    std::lock_guard lock(mu_);
+    std::vector<Pooled>& idle = pool_[key];
+    const Clock::time_point now = Clock::now();
+    while (!idle.empty()) {
+      Pooled p = std::move(idle.back());
+      idle.pop_back();
+      if (now - p.last_used < options_.max_idle) return std::move(p.client);
+    }
+  }
+  const auto& [host, from, prog, vers] = key;
+  const auto port = options_.ports.find(prog);
+  VOLUMED_ASSIGN_OR_RETURN(sockaddr_storage address, rpc::ParseAddress(host, 0));
+  sockaddr_storage source{};
+  const bool from_source = !from.empty();
+  if (from_source) {
+    VOLUMED_ASSIGN_OR_RETURN(source, rpc::ParseAddress(from, 0));
+  }
+  return rpc::RpcClient::Create(address, port != options_.ports.end() ? port->second : 0, prog,
+                                vers, rpc::Transport::kTcp, options_.timeout,
+                                from_source ? &source : nullptr);
+}
+
+void GatewayForwarder::ReturnClient(const PoolKey& key, std::unique_ptr<rpc::RpcClient> client) {
+  std::lock_guard lock(mu_);
+  std::vector<Pooled>& idle = pool_[key];
+  if (idle.size() < options_.threads) idle.push_back({std::move(client), Clock::now()});
+}
+
+void GatewayForwarder::NoteRoute(const std::string& volume, const std::string& route) {
+  {
+    std::lock_guard lock(mu_);
+    std::string& last = routes_[volume];
+    if (last == route) return;
+    last = route;
+  }
+  LOG_INFO("forward: calls on volume '{}' {}", volume, route);
+}
+
+}  // namespace volumed::services
