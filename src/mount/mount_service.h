@@ -2,7 +2,8 @@
 // as version 1. Every volume is an export at "/NAME"; MNT of "/NAME" (or "/NAME/sub/dir",
 // resolved inside the volume) answers the root (or that directory's) file handle and AUTH_SYS as
 // the only flavor. The export policy decides who may mount (MNT3ERR_ACCES otherwise); NFS re-checks
-// it on every request.
+// it on every request. MNT of a volume another gateway owns redirects the call to it
+// (nfs3::RedirectIfElsewhere), and answers kElsewhere (MNT3ERR_NOENT) when not forwarded.
 //
 // The mount list (DUMP, UMNT, UMNTALL) is kept in memory only: it is advisory in NFSv3
 // (clients do not depend on it), and it is empty after a restart, as with most servers.

@@ -73,6 +73,12 @@ class NetFailure(Exception):
     pass
 
 
+def check(cond, what):
+    """A test's assertion: NetFailure(what) unless cond."""
+    if not cond:
+        raise NetFailure(what)
+
+
 class Gateway:
     """One machine of the test network and the volumed on it (pid None when not running)."""
 

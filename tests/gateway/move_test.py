@@ -20,7 +20,6 @@ Usage: move_test.py --volumed PATH --volumectl PATH --move-client PATH --lock-cl
 """
 
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -29,18 +28,13 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gateways import GatewayNet, NetFailure, test_arguments  # noqa: E402
+from gateways import GatewayNet, NetFailure, check, test_arguments  # noqa: E402
 
 FILE_MIB = 96
 # Between the client's 1 MiB writes: the move (a volumectl process started on a loaded
 # machine) must land while the client still writes, ~4 s of the write's ~6 s after it starts.
 PAUSE_MS = 40
 HTTP_PORT = 9049
-
-
-def check(cond, what):
-    if not cond:
-        raise NetFailure(what)
 
 
 def read_back(net, address, volume, name, out):
