@@ -62,12 +62,12 @@ void GatewayForwarder::Forward(rpc::ForwardedCall call, void* result, Done done)
 
 Status GatewayForwarder::ForwardNow(const rpc::ForwardedCall& call, void* result) {
   metrics::ForwardedCalls& counters = metrics::ForwardedCalls::Global();
-  auto host = HostFor(call);
-  if (!host.ok()) {
+  auto route = RouteOf(call);
+  if (!route.ok()) {
     counters.declined.fetch_add(1, std::memory_order_relaxed);
-    return host.status();
+    return route.status();
   }
-  const PoolKey key{*host, SourceFor(call.local), call.prog, call.vers};
+  const PoolKey key{route->host, SourceFor(call.local), call.prog, call.vers};
   auto client = TakeClient(key);
   Status s = client.status();
   if (s.ok()) {
@@ -77,37 +77,40 @@ Status GatewayForwarder::ForwardNow(const rpc::ForwardedCall& call, void* result
   }
   if (!s.ok()) {
     counters.failed.fetch_add(1, std::memory_order_relaxed);
-    LOG_WARN("forward: {} of volume {} to {} failed (answered JUKEBOX): {}", call.name, call.target,
-             *host, s.ToString());
+    NoteRoute(route->volume, "to gateway " + route->owner + " at " + route->host +
+                                 " fail (answered JUKEBOX): " + s.ToString());
     return s;  // the connection, if any, is dropped with `client`
   }
+  NoteRoute(route->volume, "are forwarded to gateway " + route->owner + " at " + route->host);
   ReturnClient(key, std::move(*client));
   counters.relayed.fetch_add(1, std::memory_order_relaxed);
   return Status::Ok();
 }
 
-Result<std::string> GatewayForwarder::HostFor(const rpc::ForwardedCall& call) {
+Result<GatewayForwarder::Route> GatewayForwarder::RouteOf(const rpc::ForwardedCall& call) {
   VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo info, catalog_.DescribeById(call.target));
   const std::string peer = HostText(call.peer);
-  VOLUMED_ASSIGN_OR_RETURN(auto gateways, Gateways(false));
+  VOLUMED_ASSIGN_OR_RETURN(auto gateways, Gateways(options_.gateways_ttl));
   auto host = ForwardingHost(gateways, info.owner, peer);
   if (!host.ok()) {
-    // A gateway that joined or revived since the list was read: read it again once.
-    VOLUMED_ASSIGN_OR_RETURN(gateways, Gateways(true));
+    // A gateway that joined or revived since the list was read: read it again (not more
+    // often than kRecheck, whatever the rate of calls declined).
+    constexpr std::chrono::milliseconds kRecheck{250};
+    VOLUMED_ASSIGN_OR_RETURN(gateways, Gateways(kRecheck));
     host = ForwardingHost(gateways, info.owner, peer);
   }
-  NoteRoute(info.name, host.ok() ? "are forwarded to gateway " + info.owner + " at " + *host
-                                 : "from " + peer + " are not forwarded (answered JUKEBOX): " +
-                                       host.status().message());
-  return host;
+  if (!host.ok()) {
+    NoteRoute(info.name,
+              "from " + peer + " are not forwarded (answered JUKEBOX): " + host.status().message());
+    return host.status();
+  }
+  return Route{std::move(info.name), std::move(info.owner), std::move(*host)};
 }
 
-Result<std::vector<storage::GatewayInfo>> GatewayForwarder::Gateways(bool refresh) {
+Result<std::vector<storage::GatewayInfo>> GatewayForwarder::Gateways(Clock::duration max_age) {
   {
     std::lock_guard lock(mu_);
-    if (!refresh && !gateways_.empty() && Clock::now() - gateways_read_ < options_.gateways_ttl) {
-      return gateways_;
-    }
+    if (!gateways_.empty() && Clock::now() - gateways_read_ < max_age) return gateways_;
   }
   VOLUMED_ASSIGN_OR_RETURN(auto gateways, catalog_.Gateways());
   std::lock_guard lock(mu_);

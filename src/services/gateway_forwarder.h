@@ -90,9 +90,15 @@ class GatewayForwarder final : public rpc::CallForwarder {
 
   // Sends one call; kBusy when it was not forwarded (declined, counted there).
   Status ForwardNow(const rpc::ForwardedCall& call, void* result);
-  Result<std::string> HostFor(const rpc::ForwardedCall& call);
-  // The gateway list, read again when older than gateways_ttl (or when `refresh`).
-  Result<std::vector<storage::GatewayInfo>> Gateways(bool refresh);
+  struct Route {
+    std::string volume;  // its name, for logs
+    std::string owner;
+    std::string host;  // the owner's service address
+  };
+  // Where `call` goes; kBusy when it is not forwarded (ForwardingHost).
+  Result<Route> RouteOf(const rpc::ForwardedCall& call);
+  // The gateway list, read again when older than `max_age`.
+  Result<std::vector<storage::GatewayInfo>> Gateways(Clock::duration max_age);
   Result<std::unique_ptr<rpc::RpcClient>> TakeClient(const PoolKey& key);
   void ReturnClient(const PoolKey& key, std::unique_ptr<rpc::RpcClient> client);
   // Logs where calls of `volume` go (or why not) when it differs from the last time.
