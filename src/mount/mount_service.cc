@@ -41,8 +41,9 @@ Result<nfs3::FileHandle> MountService::Mount(const rpc::CallContext& ctx, std::s
     return served.status();
   }
   const storage::ServedVolume& v = **served;
-  VOLUMED_ASSIGN_OR_RETURN(exports::ExportAccess access,
-                           exports::EvaluateExport(v.info.policy, v.clients, ctx.peer, ctx.cred));
+  VOLUMED_ASSIGN_OR_RETURN(
+      exports::ExportAccess access,
+      exports::EvaluateExport(v.info.policy, v.clients, ctx.peer, ctx.cred, gateways_));
   const std::shared_ptr<storage::Volume>& volume = v.volume;
   storage::InodeRef ref = volume->Root();
   for (size_t i = 1; i < parts.size(); ++i) {

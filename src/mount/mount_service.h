@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "export/gateway_peers.h"
 #include "nfs3/file_handle.h"
 #include "rpc/program.h"
 #include "storage/catalog.h"
@@ -39,7 +40,10 @@ struct MountEntry {
 
 class MountService {
  public:
-  explicit MountService(storage::VolumeCatalog& catalog) : catalog_(catalog) {}
+  // `gateways` (null unless the store is shared): MNTs other gateways forward pass the
+  // address check (export/gateway_peers.h).
+  explicit MountService(storage::VolumeCatalog& catalog, exports::GatewayPeers* gateways = nullptr)
+      : catalog_(catalog), gateways_(gateways) {}
 
   // MNT: the handle of the directory `path` names, for a caller at `ctx.peer`.
   // kNotFound (unknown volume or directory), kAccessDenied (policy), kNotDir.
@@ -55,6 +59,7 @@ class MountService {
 
  private:
   storage::VolumeCatalog& catalog_;
+  exports::GatewayPeers* const gateways_;
   mutable std::mutex mu_;
   std::vector<MountEntry> mounts_;  // guarded by mu_
 };

@@ -61,8 +61,9 @@ Result<Resolved> Resolver::Resolve(const rpc::CallContext& ctx, const FileHandle
   if (v.info.epoch != fh.volume_epoch) {
     return Status(Status::Code::kStale, "volume was re-created");
   }
-  VOLUMED_ASSIGN_OR_RETURN(exports::ExportAccess access,
-                           exports::EvaluateExport(v.info.policy, v.clients, ctx.peer, ctx.cred));
+  VOLUMED_ASSIGN_OR_RETURN(
+      exports::ExportAccess access,
+      exports::EvaluateExport(v.info.policy, v.clients, ctx.peer, ctx.cred, gateways_));
   Resolved r;
   r.volume = v.volume;
   GateReply(ctx, r.volume);

@@ -31,6 +31,7 @@
 #include <span>
 
 #include "base/result.h"
+#include "export/gateway_peers.h"
 #include "nfs3/file_handle.h"
 #include "nfs3/write_verifier.h"
 #include "rpc/program.h"
@@ -60,8 +61,11 @@ void RedirectIfElsewhere(const rpc::CallContext& ctx, const Status& s, uint64_t 
 class Resolver {
  public:
   // `verifier` (may be null: no WRITE replies) changes when a gated reply's sync fails.
-  Resolver(storage::VolumeCatalog& catalog, WriteVerifier* verifier)
-      : catalog_(catalog), verifier_(verifier) {}
+  // `gateways` (null unless the store is shared): calls other gateways forward pass the
+  // address check (export/gateway_peers.h).
+  Resolver(storage::VolumeCatalog& catalog, WriteVerifier* verifier,
+           exports::GatewayPeers* gateways = nullptr)
+      : catalog_(catalog), verifier_(verifier), gateways_(gateways) {}
 
   Result<Resolved> Resolve(const rpc::CallContext& ctx, std::span<const uint8_t> handle) const;
   Result<Resolved> Resolve(const rpc::CallContext& ctx, const FileHandle& handle) const;
@@ -74,6 +78,7 @@ class Resolver {
 
   storage::VolumeCatalog& catalog_;
   WriteVerifier* const verifier_;
+  exports::GatewayPeers* const gateways_;
 };
 
 }  // namespace volumed::nfs3

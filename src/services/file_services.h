@@ -39,6 +39,7 @@ class FileServices {
  private:
   FileServices() = default;
   std::unique_ptr<storage::VolumeCatalog> catalog_;
+  std::unique_ptr<exports::GatewayPeers> gateways_;  // null unless the store is shared
   std::unique_ptr<nfs3::NfsService> nfs_;
   std::unique_ptr<mount::MountService> mount_;
   std::unique_ptr<GatewayForwarder> forwarder_;  // null unless the store is shared

@@ -3,16 +3,15 @@
 #include <algorithm>
 #include <utility>
 
+#include "base/cidr.h"
 #include "base/logging.h"
 #include "base/socket_address.h"
+#include "export/export_access.h"
 #include "metrics/forwarded_calls.h"
 #include "rpc/socket_util.h"
 
 namespace volumed::services {
 namespace {
-
-// "10.0.0.11/24" → "10.0.0.11": gateway records keep the prefix the address is added with.
-std::string_view HostOf(std::string_view address) { return address.substr(0, address.find('/')); }
 
 Status Declined(std::string why) { return Status(Status::Code::kBusy, std::move(why)); }
 
@@ -28,14 +27,9 @@ std::string SourceFor(const sockaddr_storage& local) {
 
 Result<std::string> ForwardingHost(const std::vector<storage::GatewayInfo>& gateways,
                                    std::string_view owner, std::string_view peer) {
-  for (const storage::GatewayInfo& g : gateways) {
-    if (g.self) continue;
-    bool from_gateway = HostOf(g.address) == peer;
-    for (const std::string& held : g.held) from_gateway = from_gateway || HostOf(held) == peer;
-    if (from_gateway) {
-      return Declined("the call came from gateway " + g.id + " (" + std::string(peer) +
-                      "): a call is forwarded at most once");
-    }
+  if (const std::string from = exports::OtherGatewayAt(gateways, peer); !from.empty()) {
+    return Declined("the call came from gateway " + from + " (" + std::string(peer) +
+                    "): a call is forwarded at most once");
   }
   if (owner.empty()) return Declined("the volume has no owner");
   const auto it = std::find_if(gateways.begin(), gateways.end(),
@@ -44,11 +38,13 @@ Result<std::string> ForwardingHost(const std::vector<storage::GatewayInfo>& gate
   if (it->self) return Declined("this gateway owns the volume now");
   if (!it->live) return Declined("owner " + it->id + " is not live");
   if (it->address.empty()) return Declined("owner " + it->id + " has no service address");
-  return std::string(HostOf(it->address));
+  return std::string(exports::AddressHost(it->address));
 }
 
-GatewayForwarder::GatewayForwarder(storage::VolumeCatalog& catalog, Options options)
+GatewayForwarder::GatewayForwarder(storage::VolumeCatalog& catalog, exports::GatewayPeers& gateways,
+                                   Options options)
     : catalog_(catalog),
+      gateways_(gateways),
       options_(std::move(options)),
       executor_(options_.threads, Executor::OnShutdown::kRunQueued) {}
 
@@ -90,14 +86,18 @@ Status GatewayForwarder::ForwardNow(const rpc::ForwardedCall& call, void* result
 Result<GatewayForwarder::Route> GatewayForwarder::RouteOf(const rpc::ForwardedCall& call) {
   VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo info, catalog_.DescribeById(call.target));
   const std::string peer = HostText(call.peer);
-  VOLUMED_ASSIGN_OR_RETURN(auto gateways, Gateways(options_.gateways_ttl));
+  VOLUMED_ASSIGN_OR_RETURN(auto gateways, gateways_.List());
   auto host = ForwardingHost(gateways, info.owner, peer);
   if (!host.ok()) {
     // A gateway that joined or revived since the list was read: read it again (not more
     // often than kRecheck, whatever the rate of calls declined).
     constexpr std::chrono::milliseconds kRecheck{250};
-    VOLUMED_ASSIGN_OR_RETURN(gateways, Gateways(kRecheck));
+    VOLUMED_ASSIGN_OR_RETURN(gateways, gateways_.List(kRecheck));
     host = ForwardingHost(gateways, info.owner, peer);
+  }
+  if (host.ok() &&
+      !exports::PeerAllowed(info.policy, ParseCidrs(info.policy.allowed_cidrs), call.peer)) {
+    host = Declined("the client's address is not allowed by the volume's export policy");
   }
   if (!host.ok()) {
     NoteRoute(info.name,
@@ -105,18 +105,6 @@ Result<GatewayForwarder::Route> GatewayForwarder::RouteOf(const rpc::ForwardedCa
     return host.status();
   }
   return Route{std::move(info.name), std::move(info.owner), std::move(*host)};
-}
-
-Result<std::vector<storage::GatewayInfo>> GatewayForwarder::Gateways(Clock::duration max_age) {
-  {
-    std::lock_guard lock(mu_);
-    if (!gateways_.empty() && Clock::now() - gateways_read_ < max_age) return gateways_;
-  }
-  VOLUMED_ASSIGN_OR_RETURN(auto gateways, catalog_.Gateways());
-  std::lock_guard lock(mu_);
-  gateways_ = gateways;
-  gateways_read_ = Clock::now();
-  return gateways;
 }
 
 Result<std::unique_ptr<rpc::RpcClient>> GatewayForwarder::TakeClient(const PoolKey& key) {

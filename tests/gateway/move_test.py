@@ -2,7 +2,8 @@
 """A hand-over on request under load is transparent to clients (issue 18, README "Scaling
 out", "Hand-over on request"), end to end in the test network (gateways.py):
 
-1. Two gateways share one catalog; volume "vol" is created on gw1. A libnfs client in the
+1. Two gateways share one catalog; volume "vol" is created on gw1, exported to the hub's
+   address only (so gw2 must take gw1's forwarded calls on gw1's word). A libnfs client in the
    hub (move_client) mounts gw1's address and writes a 96 MiB file in 1 MiB chunks
    (UNSTABLE writes with a COMMIT every 4 chunks, every fourth group FILE_SYNC; 40 ms
    between chunks, so that the move surely lands while it writes). Once a
@@ -80,6 +81,9 @@ def main():
             if net.placement(1)["vol"][0] != "gw1":
                 net.volumectl(1, "move", "vol", "--to", "gw1")
             check(net.placement(1)["vol"] == ("gw1", a1), f"vol: {net.placement(1)['vol']}")
+            # Only the client's address may use it: gw2 must let gw1's forwarded calls in
+            # (gw1 checks the client's address; export/gateway_peers.h).
+            net.volumectl(1, "policy", "vol", "--allow", f"{net.hub_ip}/32")
 
             # 1. Write through gw1's address while the volume moves to gw2.
             os.makedirs(workdir, exist_ok=True)
