@@ -88,6 +88,7 @@ class AdminService {
   Status DoSnapshotRestore(const adm_snapshot_args& args, adm_info* out);
   Status DoGateways(adm_gateways_res* res);
   Status DoMove(const adm_move_args& args, adm_info* out);
+  Status RefuseLocked(const storage::VolumeInfo& info);
   // Fills `out` from the catalog entry plus what the live server knows.
   void FillInfo(const storage::VolumeInfo& info, adm_info* out);
   // A failed call's status and the message the user reads about volume (or snapshot)

@@ -32,6 +32,26 @@ void AdminService::Gateways(const rpc::CallContext& ctx, const adm_list_args& ar
 
 // ---- MOVE ----
 
+// kBusy naming the NLM locks held in `info`'s volume here (only its owner holds any): they
+// stay behind when it moves (the new owner starts with none), and their holders would not
+// be told, so a move with locks held needs --force.
+Status AdminService::RefuseLocked(const storage::VolumeInfo& info) {
+  if (!hooks_.list_locks) return Status::Ok();
+  constexpr size_t kNamed = 3;
+  VOLUMED_ASSIGN_OR_RETURN(LockListing listing, hooks_.list_locks(info.id, kNamed));
+  if (listing.total == 0) return Status::Ok();
+  std::string holders;
+  for (const LockEntry& l : listing.locks) {
+    holders += (holders.empty() ? "" : ", ") + l.holder;
+  }
+  if (listing.total > listing.locks.size()) holders += ", ...";
+  return {Status::Code::kBusy,
+          fmt::format("volume '{}' has {} NLM lock(s) held (by {}): locks do not move with a "
+                      "volume and their holders would lose them unnoticed; release them (or "
+                      "`volumectl locks break`) first, or move with --force",
+                      info.name, listing.total, holders)};
+}
+
 Status AdminService::DoMove(const adm_move_args& args, adm_info* out) {
   const std::string_view name = NameOf(args.name);
   const std::string_view gateway = NameOf(args.gateway);
@@ -55,6 +75,7 @@ Status AdminService::DoMove(const adm_move_args& args, adm_info* out) {
   }
   VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo before, catalog_->Describe(name));
   if (before.owner != gateway) {
+    if (!args.force) VOLUMED_RETURN_IF_ERROR(RefuseLocked(before));
     VOLUMED_RETURN_IF_ERROR(catalog_->Move(name, gateway));
     LOG_INFO("admin: moved volume '{}' (id {}) from gateway '{}' to gateway '{}'", name, before.id,
              before.owner, gateway);

@@ -37,8 +37,9 @@ storage::Credentials SquashedCredentials(const storage::ExportPolicy& policy,
 
 Result<ExportAccess> EvaluateExport(const storage::ExportPolicy& policy,
                                     std::span<const Cidr> clients, const sockaddr_storage& peer,
-                                    const rpc::Credentials& caller) {
-  if (!PeerAllowed(policy, clients, peer)) {
+                                    const rpc::Credentials& caller, GatewayPeers* gateways) {
+  if (!PeerAllowed(policy, clients, peer) &&
+      (gateways == nullptr || gateways->GatewayAt(peer).empty())) {
     return Status(Status::Code::kAccessDenied, "client address not allowed by export policy");
   }
   ExportAccess access;

@@ -8,14 +8,16 @@
 //    Patterns that do not parse match nothing (never everything). The patterns come
 //    parsed (`clients`, ParseCidrs(policy.allowed_cidrs), as storage::ServedVolume
 //    keeps them), so no request parses them again.
-//  - AF_UNIX peers (local admin tooling) are treated as allowed.
+//  - AF_UNIX peers (local admin tooling) are treated as allowed, and so are other gateways
+//    of a shared store when `gateways` is given: they forward calls of clients they
+//    checked against the policy themselves (export/gateway_peers.h).
 //  - As knfsd's nfsd_setuser (fs/nfsd/auth.c): Squash::kAll maps every caller to
 //    anon_uid/anon_gid with no supplementary groups; Squash::kRoot maps uid 0 to
 //    anon_uid and, independently, gid 0 (primary or supplementary) to anon_gid, keeping
 //    the other ids; Squash::kNone keeps the AUTH_SYS identity. AUTH_NONE callers are
 //    always the anonymous ids.
 //
-// Thread-safety: pure functions.
+// Thread-safety: pure functions (GatewayPeers is thread-safe).
 #pragma once
 
 #include <sys/socket.h>
@@ -24,6 +26,7 @@
 
 #include "base/cidr.h"
 #include "base/result.h"
+#include "export/gateway_peers.h"
 #include "rpc/program.h"
 #include "storage/catalog.h"
 #include "storage/types.h"
@@ -41,9 +44,11 @@ bool PeerAllowed(const storage::ExportPolicy& policy, std::span<const Cidr> clie
 storage::Credentials SquashedCredentials(const storage::ExportPolicy& policy,
                                          const rpc::Credentials& caller);
 
-// kAccessDenied when the peer's address is not allowed.
+// kAccessDenied when the peer's address is not allowed (nor, with `gateways`, another
+// gateway's).
 Result<ExportAccess> EvaluateExport(const storage::ExportPolicy& policy,
                                     std::span<const Cidr> clients, const sockaddr_storage& peer,
-                                    const rpc::Credentials& caller);
+                                    const rpc::Credentials& caller,
+                                    GatewayPeers* gateways = nullptr);
 
 }  // namespace volumed::exports

@@ -3,8 +3,10 @@
 // for counters; labels are bounded (program/version/procedure/outcome from fixed sets,
 // volume names from the catalog, transport, result), never file names or client ports.
 #include <string>
+#include <utility>
 
 #include "metrics/exposition.h"
+#include "metrics/forwarded_calls.h"
 #include "metrics/process_stats.h"
 #include "metrics/storage_metrics.h"
 #include "monitor/pages.h"
@@ -197,6 +199,17 @@ void WriteProcess(ExpositionWriter& out, const ServerStatus& status, const Build
   gauge("volumed_nlm_grace_period_active", MetricType::kGauge,
         "1 while the NLM grace period after a restart lasts (only lock reclaims granted).",
         status.grace_active ? 1 : 0);
+  const metrics::ForwardedCalls& fwd = metrics::ForwardedCalls::Global();
+  out.Family("volumed_forwarded_calls_total", MetricType::kCounter,
+             "NFS and MOUNT calls on volumes another gateway owns, by result: relayed (sent "
+             "to the owner, its answer returned), declined (not sent: owner unknown, not "
+             "live, or the call came from a gateway) and failed (the owner did not answer); "
+             "the last two were answered JUKEBOX.");
+  for (const auto& [result, value] :
+       {std::pair{"relayed", &fwd.relayed}, {"declined", &fwd.declined}, {"failed", &fwd.failed}}) {
+    out.Sample("volumed_forwarded_calls_total", {{"result", result}},
+               static_cast<double>(value->load(std::memory_order_relaxed)));
+  }
   out.Family("volumed_build_info", MetricType::kGauge,
              "Always 1; the server's version and git revision as labels.");
   out.Sample("volumed_build_info", {{"version", build.version}, {"revision", build.revision}}, 1);

@@ -21,8 +21,9 @@ mountstat3 ToMountStat(Status::Code code) {
       return MNT3_OK;
     case C::kNotFound:
     case C::kStale:  // the volume went away between lookup and open
-    // Another gateway serves it: not exported here (NFSv3 has no referral; the server's
-    // log and `volumectl info` name the gateway and the address to mount).
+    // Another gateway serves it: MNT is forwarded there (services/gateway_forwarder.h);
+    // when it cannot be, not exported here (NFSv3 has no referral; the server's log and
+    // `volumectl info` name the gateway and the address to mount).
     case C::kElsewhere:
       return MNT3ERR_NOENT;
     case C::kAccessDenied:

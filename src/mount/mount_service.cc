@@ -5,6 +5,7 @@
 #include "base/clock.h"
 #include "base/socket_address.h"
 #include "export/export_access.h"
+#include "nfs3/resolver.h"
 
 namespace volumed::mount {
 namespace {
@@ -34,11 +35,15 @@ Result<nfs3::FileHandle> MountService::Mount(const rpc::CallContext& ctx, std::s
     if (info.status().code() == Status::Code::kInvalidArgument) return NotFound("no such volume");
     return info.status();
   }
-  VOLUMED_ASSIGN_OR_RETURN(std::shared_ptr<const storage::ServedVolume> served,
-                           catalog_.Serve(info->id));
-  const storage::ServedVolume& v = *served;
-  VOLUMED_ASSIGN_OR_RETURN(exports::ExportAccess access,
-                           exports::EvaluateExport(v.info.policy, v.clients, ctx.peer, ctx.cred));
+  auto served = catalog_.Serve(info->id);
+  if (!served.ok()) {
+    nfs3::RedirectIfElsewhere(ctx, served.status(), info->id);
+    return served.status();
+  }
+  const storage::ServedVolume& v = **served;
+  VOLUMED_ASSIGN_OR_RETURN(
+      exports::ExportAccess access,
+      exports::EvaluateExport(v.info.policy, v.clients, ctx.peer, ctx.cred, gateways_));
   const std::shared_ptr<storage::Volume>& volume = v.volume;
   storage::InodeRef ref = volume->Root();
   for (size_t i = 1; i < parts.size(); ++i) {

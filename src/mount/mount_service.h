@@ -2,7 +2,8 @@
 // as version 1. Every volume is an export at "/NAME"; MNT of "/NAME" (or "/NAME/sub/dir",
 // resolved inside the volume) answers the root (or that directory's) file handle and AUTH_SYS as
 // the only flavor. The export policy decides who may mount (MNT3ERR_ACCES otherwise); NFS re-checks
-// it on every request.
+// it on every request. MNT of a volume another gateway owns redirects the call to it
+// (nfs3::RedirectIfElsewhere), and answers kElsewhere (MNT3ERR_NOENT) when not forwarded.
 //
 // The mount list (DUMP, UMNT, UMNTALL) is kept in memory only: it is advisory in NFSv3
 // (clients do not depend on it), and it is empty after a restart, as with most servers.
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "export/gateway_peers.h"
 #include "nfs3/file_handle.h"
 #include "rpc/program.h"
 #include "storage/catalog.h"
@@ -38,7 +40,10 @@ struct MountEntry {
 
 class MountService {
  public:
-  explicit MountService(storage::VolumeCatalog& catalog) : catalog_(catalog) {}
+  // `gateways` (null unless the store is shared): MNTs other gateways forward pass the
+  // address check (export/gateway_peers.h).
+  explicit MountService(storage::VolumeCatalog& catalog, exports::GatewayPeers* gateways = nullptr)
+      : catalog_(catalog), gateways_(gateways) {}
 
   // MNT: the handle of the directory `path` names, for a caller at `ctx.peer`.
   // kNotFound (unknown volume or directory), kAccessDenied (policy), kNotDir.
@@ -54,6 +59,7 @@ class MountService {
 
  private:
   storage::VolumeCatalog& catalog_;
+  exports::GatewayPeers* const gateways_;
   mutable std::mutex mu_;
   std::vector<MountEntry> mounts_;  // guarded by mu_
 };

@@ -21,7 +21,9 @@ inline constexpr uint32_t kNfsVersion = 3;
 
 class NfsService {
  public:
-  explicit NfsService(storage::VolumeCatalog& catalog) : resolver_(catalog, &verifier_) {}
+  // `gateways`: see Resolver.
+  explicit NfsService(storage::VolumeCatalog& catalog, exports::GatewayPeers* gateways = nullptr)
+      : resolver_(catalog, &verifier_, gateways) {}
   NfsService(storage::VolumeCatalog& catalog, uint64_t verifier)
       : resolver_(catalog, &verifier_), verifier_(verifier) {}
 

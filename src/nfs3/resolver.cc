@@ -38,6 +38,12 @@ void CountCall(const rpc::CallContext& ctx, uint64_t volume_id) {
 
 }  // namespace
 
+void RedirectIfElsewhere(const rpc::CallContext& ctx, const Status& s, uint64_t volume_id) {
+  if (ctx.redirect != nullptr && s.code() == Status::Code::kElsewhere) {
+    ctx.redirect->To(volume_id);
+  }
+}
+
 Result<Resolved> Resolver::Resolve(const rpc::CallContext& ctx,
                                    std::span<const uint8_t> handle) const {
   VOLUMED_ASSIGN_OR_RETURN(FileHandle fh, DecodeFileHandle(handle));
@@ -46,14 +52,18 @@ Result<Resolved> Resolver::Resolve(const rpc::CallContext& ctx,
 
 Result<Resolved> Resolver::Resolve(const rpc::CallContext& ctx, const FileHandle& fh) const {
   auto served = catalog_.Serve(fh.volume_id);
-  if (!served.ok()) return VolumeGoneIsStale(served.status());
+  if (!served.ok()) {
+    RedirectIfElsewhere(ctx, served.status(), fh.volume_id);
+    return VolumeGoneIsStale(served.status());
+  }
   const storage::ServedVolume& v = **served;
   CountCall(ctx, fh.volume_id);
   if (v.info.epoch != fh.volume_epoch) {
     return Status(Status::Code::kStale, "volume was re-created");
   }
-  VOLUMED_ASSIGN_OR_RETURN(exports::ExportAccess access,
-                           exports::EvaluateExport(v.info.policy, v.clients, ctx.peer, ctx.cred));
+  VOLUMED_ASSIGN_OR_RETURN(
+      exports::ExportAccess access,
+      exports::EvaluateExport(v.info.policy, v.clients, ctx.peer, ctx.cred, gateways_));
   Resolved r;
   r.volume = v.volume;
   GateReply(ctx, r.volume);

@@ -10,6 +10,8 @@
 //    gets STALE throws away cached data it may legitimately hold for another mount.
 //  - transient faults of the catalog (kIoError, kBusy) pass through unchanged, so they
 //    become NFS3ERR_IO / NFS3ERR_JUKEBOX and never STALE.
+//  - a volume another gateway owns (kElsewhere, JUKEBOX) also redirects the call to it
+//    (RedirectIfElsewhere): the engine forwards it there when it can.
 // A removed inode or a generation mismatch is reported as kStale by the Volume itself.
 // The volume, its record and its parsed policy come from one VolumeCatalog::Serve lookup
 // in memory: nothing is read from disk or parsed per request.
@@ -29,6 +31,7 @@
 #include <span>
 
 #include "base/result.h"
+#include "export/gateway_peers.h"
 #include "nfs3/file_handle.h"
 #include "nfs3/write_verifier.h"
 #include "rpc/program.h"
@@ -50,11 +53,19 @@ struct Resolved {
   FileHandle HandleOf(storage::InodeRef other) const { return {volume_id, epoch, other}; }
 };
 
+// Redirects the call (CallContext::redirect, rpc/call_forwarder.h) to the owner of volume
+// `volume_id` when `s` says another gateway owns it; the NFS and MOUNT programs' one
+// signal that a call belongs elsewhere.
+void RedirectIfElsewhere(const rpc::CallContext& ctx, const Status& s, uint64_t volume_id);
+
 class Resolver {
  public:
   // `verifier` (may be null: no WRITE replies) changes when a gated reply's sync fails.
-  Resolver(storage::VolumeCatalog& catalog, WriteVerifier* verifier)
-      : catalog_(catalog), verifier_(verifier) {}
+  // `gateways` (null unless the store is shared): calls other gateways forward pass the
+  // address check (export/gateway_peers.h).
+  Resolver(storage::VolumeCatalog& catalog, WriteVerifier* verifier,
+           exports::GatewayPeers* gateways = nullptr)
+      : catalog_(catalog), verifier_(verifier), gateways_(gateways) {}
 
   Result<Resolved> Resolve(const rpc::CallContext& ctx, std::span<const uint8_t> handle) const;
   Result<Resolved> Resolve(const rpc::CallContext& ctx, const FileHandle& handle) const;
@@ -67,6 +78,7 @@ class Resolver {
 
   storage::VolumeCatalog& catalog_;
   WriteVerifier* const verifier_;
+  exports::GatewayPeers* const gateways_;
 };
 
 }  // namespace volumed::nfs3

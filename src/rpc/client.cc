@@ -106,6 +106,13 @@ timeval ToTimeval(std::chrono::milliseconds ms) {
   return tv;
 }
 
+// Arguments already in XDR: written as they are.
+bool_t XdrEncodedArgs(XDR* xdrs, std::span<const uint8_t>* bytes) {
+  if (xdrs->x_op != XDR_ENCODE) return FALSE;
+  return xdr_opaque(xdrs, reinterpret_cast<char*>(const_cast<uint8_t*>(bytes->data())),
+                    static_cast<u_int>(bytes->size()));
+}
+
 }  // namespace
 
 Status ClientStatus(clnt_stat stat, const std::string& what) {
@@ -213,6 +220,12 @@ Status RpcClient::Call(uint32_t proc, xdrproc_t encode_args, const void* args,
   const clnt_stat stat = clnt_call(clnt_, proc, encode_args, const_cast<void*>(args), decode_result,
                                    static_cast<char*>(result), ToTimeval(timeout));
   return ClientStatus(stat, "call to procedure " + std::to_string(proc));
+}
+
+Status RpcClient::CallEncoded(uint32_t proc, std::span<const uint8_t> encoded_args,
+                              xdrproc_t decode_result, void* result,
+                              std::chrono::milliseconds timeout) {
+  return Call(proc, XdrProc(&XdrEncodedArgs), &encoded_args, decode_result, result, timeout);
 }
 
 Status RpcClient::Send(uint32_t proc, xdrproc_t encode_args, const void* args) {

@@ -52,6 +52,10 @@ class RpcClient {
   // Calls `proc` and waits up to `timeout` for the reply (UDP retransmits meanwhile).
   Status Call(uint32_t proc, xdrproc_t encode_args, const void* args, xdrproc_t decode_result,
               void* result, std::chrono::milliseconds timeout);
+  // As Call, with arguments already XDR-encoded (a call relayed as it arrived,
+  // rpc/call_forwarder.h).
+  Status CallEncoded(uint32_t proc, std::span<const uint8_t> encoded_args, xdrproc_t decode_result,
+                     void* result, std::chrono::milliseconds timeout);
   // Sends `proc` without waiting for any reply (one-way messages such as NLM *_MSG).
   Status Send(uint32_t proc, xdrproc_t encode_args, const void* args);
 

@@ -9,6 +9,7 @@
 #include "base/big_endian.h"
 #include "base/logging.h"
 #include "rpc/call_codec.h"
+#include "rpc/call_forwarder.h"
 #include "rpc/call_metrics.h"
 #include "rpc/reply_gate.h"
 
@@ -46,6 +47,44 @@ class XdrBuffer {
   void* data_;
   bool live_ = false;
 };
+
+// Sends the call on through its version's forwarder; `done` gets the relayed answer, or
+// `own` when it was not forwarded.
+void ForwardCall(CallForwarder& forwarder, const Procedure& proc, const CallContext& ctx,
+                 uint64_t target, std::span<const uint8_t> args, Reply own,
+                 std::function<void(Reply)> done) {
+  ForwardedCall call;
+  call.target = target;
+  call.prog = ctx.prog;
+  call.vers = ctx.vers;
+  call.proc = ctx.proc;
+  call.name = proc.name;
+  call.cred = ctx.cred;
+  call.peer = ctx.peer;
+  call.local = ctx.local;
+  call.args.assign(args.begin(), args.end());
+  call.decode_result = proc.encode_result;
+  auto result = std::make_shared<XdrBuffer>(proc.encode_result, proc.result_size);
+  result->MarkLive();  // a failed decode may leave parts allocated
+  void* buffer = result->get();
+  forwarder.Forward(
+      std::move(call), buffer,
+      [result = std::move(result), own = std::move(own), done = std::move(done), xid = ctx.xid,
+       encode = proc.encode_result, name = proc.name](Status s) mutable {
+        if (!s.ok()) {
+          LOG_DEBUG("rpc: {} xid {:#x} not forwarded: {}", name, xid, s.ToString());
+          return done(std::move(own));
+        }
+        bool ok = false;
+        Reply relayed = EncodeSuccessReply(xid, encode, result->get(), &ok);
+        if (!ok) {
+          LOG_ERROR("rpc: {} xid {:#x}: the forwarded result failed to encode", name, xid);
+          return done(std::move(own));
+        }
+        if (relayed.references()) relayed.Retain(std::move(*result).Share());
+        done(std::move(relayed));
+      });
+}
 
 }  // namespace
 
@@ -178,6 +217,8 @@ void Dispatcher::DispatchOrThrow(std::span<const uint8_t> record, const CallCont
     }
   }
 
+  CallRedirect redirect;
+  if (version->forwarder != nullptr) ctx.redirect = &redirect;
   bool send = true;
   Reply reply;
   try {
@@ -187,9 +228,8 @@ void Dispatcher::DispatchOrThrow(std::span<const uint8_t> record, const CallCont
     throw;
   }
   *answered = true;  // from here on `finish` answers, exactly once
-  auto finish = [drc = cached ? drc_ : nullptr, drc_key = std::move(drc_key), send,
-                 reply = std::move(reply), sink, xid = ctx.xid,
-                 name = proc->name](bool ok) mutable noexcept {
+  auto finish = [drc = cached ? drc_ : nullptr, drc_key = std::move(drc_key), sink, xid = ctx.xid,
+                 name = proc->name](bool ok, std::optional<Reply> reply) mutable noexcept {
     try {
       if (!ok) {
         // The reply depended on a change the store failed to make durable.
@@ -200,16 +240,24 @@ void Dispatcher::DispatchOrThrow(std::span<const uint8_t> record, const CallCont
       }
       // Every answer is replayed, errors included: a retransmission must see what the
       // first execution answered (an empty reply means "send nothing" again).
-      if (drc != nullptr) drc->Complete(drc_key, reply.Flatten());
-      sink(send ? std::optional(std::move(reply)) : std::nullopt);
+      if (drc != nullptr) drc->Complete(drc_key, reply ? reply->Flatten() : std::vector<uint8_t>());
+      sink(std::move(reply));
     } catch (const std::exception& e) {
       LOG_ERROR("rpc: {} xid {:#x}: reply failed: {}", name, xid, e.what());
     }
   };
-  if (gate.empty()) {
-    finish(true);
+  std::optional<Reply> own = send ? std::optional(std::move(reply)) : std::nullopt;
+  if (redirect.requested && send) {
+    // Nothing of this server's is in the answer: the gate's conditions do not apply.
+    ForwardCall(
+        *version->forwarder, *proc, ctx, redirect.target, call.args, std::move(*own),
+        [finish = std::move(finish)](Reply answer) mutable { finish(true, std::move(answer)); });
+  } else if (gate.empty()) {
+    finish(true, std::move(own));
   } else {
-    std::move(gate).Open(std::move(finish));
+    std::move(gate).Open([finish = std::move(finish), own = std::move(own)](bool ok) mutable {
+      finish(ok, std::move(own));
+    });
   }
 }
 

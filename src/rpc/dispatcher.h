@@ -12,7 +12,9 @@
 //   arguments fail to decode         → GARBAGE_ARGS (or the handler says kGarbageArgs)
 //   handler fails / throws / result fails to encode → SYSTEM_ERR
 // Non-idempotent procedures go through the duplicate-request cache (not over the Unix
-// socket; see dispatcher.cc). No exception leaves Dispatch.
+// socket; see dispatcher.cc). A call whose handler redirected it, of a version with a
+// forwarder, is answered with what the other server answers (rpc/call_forwarder.h), or
+// with the handler's own result when it cannot be forwarded. No exception leaves Dispatch.
 //
 // Thread-safety: Add before serving; Dispatch is thread-safe and called concurrently.
 #pragma once

@@ -25,6 +25,7 @@
 
 namespace volumed::rpc {
 
+class CallForwarder;
 class ReplyGate;
 
 enum class Transport : unsigned char { kTcp, kUdp, kLocal };
@@ -37,6 +38,19 @@ struct Credentials {
   uint32_t uid = 65534;
   uint32_t gid = 65534;
   std::vector<uint32_t> gids;  // at most 16, as RFC 5531 bounds them
+};
+
+// What a handler that finds its call belongs to another server (the volume it names is
+// owned by another gateway, README "Scaling out") fills in: `target` is the program's name
+// for the place (a volume id), which the version's forwarder turns into a server. The
+// handler still fills its own result: the answer when the call is not forwarded.
+struct CallRedirect {
+  bool requested = false;
+  uint64_t target = 0;
+  void To(uint64_t where) {
+    requested = true;
+    target = where;
+  }
 };
 
 // Everything a handler may know about the call besides its arguments.
@@ -59,6 +73,9 @@ struct CallContext {
   // What the reply must wait for (rpc/reply_gate.h); the dispatcher sets it for every
   // call; null outside one.
   ReplyGate* gate = nullptr;
+  // Where a handler says that the call belongs to another server (rpc/call_forwarder.h);
+  // set for calls of versions that forward (ProgramVersion::forwarder), else null.
+  CallRedirect* redirect = nullptr;
 };
 
 // What the handler tells the engine to do with the call.
@@ -152,6 +169,9 @@ struct ProgramVersion {
   // option. Calls over the Unix socket (Transport::kLocal) are never affected.
   bool require_privileged_port = false;
   ResultStatus result_status = {};
+  // Non-null: a call whose handler redirected it (CallContext::redirect) is sent on to the
+  // other server through this, and that server's answer is the reply (dispatcher.h).
+  CallForwarder* forwarder = nullptr;
 };
 
 }  // namespace volumed::rpc

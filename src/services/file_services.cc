@@ -23,17 +23,30 @@ Result<std::unique_ptr<FileServices>> FileServices::Open(const storage::StoreOpt
   std::unique_ptr<FileServices> fs(new FileServices());
   VOLUMED_ASSIGN_OR_RETURN(fs->catalog_, storage::VolumeCatalog::Open(store));
   VOLUMED_RETURN_IF_ERROR(EnsureVolumes(*fs->catalog_, volumes));
-  fs->nfs_ = std::make_unique<nfs3::NfsService>(*fs->catalog_);
-  fs->mount_ = std::make_unique<mount::MountService>(*fs->catalog_);
+  // A gateway of a shared store serves calls other gateways forward, and forwards calls on
+  // volumes other gateways own to them.
+  if (!fs->catalog_->MembershipDir().empty()) {
+    fs->gateways_ = std::make_unique<exports::GatewayPeers>(*fs->catalog_);
+  }
+  fs->nfs_ = std::make_unique<nfs3::NfsService>(*fs->catalog_, fs->gateways_.get());
+  fs->mount_ = std::make_unique<mount::MountService>(*fs->catalog_, fs->gateways_.get());
   return fs;
 }
 
 Status FileServices::Register(rpc::Server& server, rpc::Ports nfs, rpc::Ports mount) {
+  // The other gateways serve on the ports this one does.
+  if (gateways_ != nullptr && forwarder_ == nullptr) {
+    forwarder_ = std::make_unique<GatewayForwarder>(
+        *catalog_, *gateways_,
+        GatewayForwarder::Options{
+            .ports = {{nfs3::kNfsProgram, nfs.tcp}, {mount::kMountProgram, mount.tcp}}});
+  }
   rpc::ProgramVersion nfs_program = nfs_->Program();
   nfs_program.udp = nfs.udp != 0;
-  VOLUMED_RETURN_IF_ERROR(server.Register(nfs_program, nfs));
-  VOLUMED_RETURN_IF_ERROR(server.Register(mount_->ProgramV1(), mount));
-  VOLUMED_RETURN_IF_ERROR(server.Register(mount_->Program(), mount));
+  for (rpc::ProgramVersion pv : {nfs_program, mount_->ProgramV1(), mount_->Program()}) {
+    pv.forwarder = forwarder_.get();
+    VOLUMED_RETURN_IF_ERROR(server.Register(pv, pv.prog == nfs3::kNfsProgram ? nfs : mount));
+  }
   return Status::Ok();
 }
 

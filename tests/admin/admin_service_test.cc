@@ -2,6 +2,7 @@
 // engine drives it: success and failure of every procedure, with the message a user sees.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <string>
@@ -445,10 +446,11 @@ class AdminGatewaysTest : public AdminServiceTest {
     return res;
   }
 
-  adm_info_res Move(const char* name, const char* gateway) {
+  adm_info_res Move(const char* name, const char* gateway, bool force = false) {
     adm_move_args a{};
     a.name = const_cast<char*>(name);
     a.gateway = const_cast<char*>(gateway);
+    a.force = force ? TRUE : FALSE;
     adm_info_res res{};
     CallThroughWire(program_, ADMPROC_MOVE, LocalRoot(), &a, &res);
     return res;
@@ -638,6 +640,42 @@ TEST_F(AdminGatewaysTest, MoveHandsTheVolumeOverToALiveGateway) {
   EXPECT_EQ(missing.status, ADM_ERR_NOENT);
   EXPECT_STREQ(missing.adm_info_res_u.failure.message, "no volume named 'nope'");
   xdr_free(XdrProc(xdr_adm_info_res), &missing);
+}
+
+TEST_F(AdminGatewaysTest, MoveIsRefusedWhileLocksAreHeldUnlessForced) {
+  AdminHooks hooks;
+  uint64_t locks_held = 3;
+  hooks.list_locks = [&](uint64_t, size_t max) -> Result<LockListing> {
+    LockListing l;
+    l.total = locks_held;
+    for (size_t i = 0; i < std::min<uint64_t>(max, locks_held); ++i) {
+      l.locks.push_back({"host" + std::to_string(i), 1, 7, 0, 0, true});
+    }
+    return l;
+  };
+  Rebuild({}, hooks);
+  ShareTheStore();
+
+  adm_info_res refused = Move("mine", "gw2");
+  EXPECT_EQ(refused.status, ADM_ERR_BUSY);
+  EXPECT_STREQ(refused.adm_info_res_u.failure.message,
+               "volume 'mine' has 3 NLM lock(s) held (by host0, host1, host2): locks do not "
+               "move with a volume and their holders would lose them unnoticed; release them "
+               "(or `volumectl locks break`) first, or move with --force");
+  xdr_free(XdrProc(xdr_adm_info_res), &refused);
+  EXPECT_EQ(catalog_.Describe("mine")->owner, "gw1");
+
+  adm_info_res forced = Move("mine", "gw2", /*force=*/true);
+  ASSERT_EQ(forced.status, ADM_OK) << forced.adm_info_res_u.failure.message;
+  EXPECT_STREQ(forced.adm_info_res_u.info.placement.owner, "gw2");
+  xdr_free(XdrProc(xdr_adm_info_res), &forced);
+  EXPECT_EQ(catalog_.Describe("mine")->owner, "gw2");
+
+  locks_held = 0;  // none held: no --force needed
+  ASSERT_EQ(Create(CreateArgs("free")).first, ADM_OK);
+  adm_info_res unlocked = Move("free", "gw2");
+  EXPECT_EQ(unlocked.status, ADM_OK) << unlocked.adm_info_res_u.failure.message;
+  xdr_free(XdrProc(xdr_adm_info_res), &unlocked);
 }
 
 }  // namespace

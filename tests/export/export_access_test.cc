@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 
+#include <chrono>
 #include <cstring>
+
+#include "fake_catalog.h"
 
 namespace volumed::exports {
 namespace {
@@ -92,6 +95,49 @@ TEST(ExportAccessTest, ReadOnlyIsReported) {
   auto a = Evaluate(p, V4("127.0.0.1"), rpc::Credentials{});
   ASSERT_TRUE(a.ok());
   EXPECT_TRUE(a->read_only);
+}
+
+// Calls other gateways forward (they checked their client's address) pass the address
+// check; squash still applies. This gateway's own addresses and others' are told apart,
+// and the gateway list is read once per max_age, not per call.
+TEST(ExportAccessTest, OtherGatewaysPassTheAddressCheckButAreSquashed) {
+  int64_t now = 0;
+  admin::testing::FakeCatalog catalog([&] { return now; });
+  storage::GatewayInfo self;
+  self.id = "gw1";
+  self.address = "10.77.0.11/24";
+  self.held = {"10.77.0.11/24"};
+  self.live = self.self = true;
+  storage::GatewayInfo other;
+  other.id = "gw2";
+  other.address = "10.77.0.12/24";
+  other.held = {"10.77.0.12/24", "10.77.0.13/24"};
+  other.live = true;
+  catalog.SetGateways({self, other});
+  GatewayPeers gateways(catalog, std::chrono::hours(1));
+
+  storage::ExportPolicy p;
+  p.allowed_cidrs = {"192.168.5.0/24"};
+  rpc::Credentials root;
+  root.flavor = AUTH_SYS;
+  root.uid = 0;
+  root.gid = 0;
+  auto Eval = [&](const char* peer) {
+    return EvaluateExport(p, ParseCidrs(p.allowed_cidrs), V4(peer), root, &gateways);
+  };
+  auto forwarded = Eval("10.77.0.13");  // an address gw2 took over
+  ASSERT_TRUE(forwarded.ok());
+  EXPECT_EQ(forwarded->cred.uid, p.anon_uid);  // root squashed as for any client
+  EXPECT_TRUE(Eval("10.77.0.12").ok());
+  EXPECT_TRUE(Eval("192.168.5.7").ok());
+  EXPECT_EQ(Eval("10.77.0.11").status().code(), Status::Code::kAccessDenied);  // ourselves
+  EXPECT_EQ(Eval("10.77.0.50").status().code(), Status::Code::kAccessDenied);
+  EXPECT_EQ(EvaluateExport(p, ParseCidrs(p.allowed_cidrs), V4("10.77.0.12"), root).status().code(),
+            Status::Code::kAccessDenied);  // without the gateway list: an address like any
+
+  catalog.SetGateways({self});  // cached: gw2 is still known until max_age
+  EXPECT_EQ(gateways.GatewayAt(V4("10.77.0.12")), "gw2");
+  EXPECT_EQ(OtherGatewayAt(*catalog.Gateways(), "10.77.0.12"), "");
 }
 
 }  // namespace

@@ -66,7 +66,7 @@ void WriteSeeds() {
     adm_list_args list{Secret(cred == 0 ? secret : none)};
     WriteSeed(g->pv, ADMPROC_LIST, cred, "list_" + c, XDR_OF(xdr_adm_list_args), &list);
     WriteSeed(g->pv, ADMPROC_GATEWAYS, cred, "gateways_" + c, XDR_OF(xdr_adm_list_args), &list);
-    adm_move_args move{Secret(cred == 0 ? secret : none), fz, gateway};
+    adm_move_args move{Secret(cred == 0 ? secret : none), fz, gateway, FALSE};
     WriteSeed(g->pv, ADMPROC_MOVE, cred, "move_" + c, XDR_OF(xdr_adm_move_args), &move);
     adm_name_args info{Secret(cred == 0 ? secret : none), fz};
     WriteSeed(g->pv, ADMPROC_INFO, cred, "info_" + c, XDR_OF(xdr_adm_name_args), &info);

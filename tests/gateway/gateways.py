@@ -73,6 +73,12 @@ class NetFailure(Exception):
     pass
 
 
+def check(cond, what):
+    """A test's assertion: NetFailure(what) unless cond."""
+    if not cond:
+        raise NetFailure(what)
+
+
 class Gateway:
     """One machine of the test network and the volumed on it (pid None when not running)."""
 
@@ -437,9 +443,9 @@ class GatewayNet:
 
 
 # ----- helpers ----------------------------------------------------------------------
-def test_arguments(name, address_tool=False):
+def test_arguments(name, address_tool=False, extra_options=()):
     """The common start of a gateway test script: its arguments (--volumed, --volumectl,
-    --build-dir, and --address-tool when asked), SIGTERM (meson's timeout) turned into an
+    --build-dir, --address-tool when asked, and each of `extra_options`), SIGTERM (meson's timeout) turned into an
     exit through the teardown — Ceph's daemons are not our children and would outlive us —
     and the directory under the build dir for its work and logs. None when Ceph is not
     installed: the script then exits 77 (skipped)."""
@@ -449,6 +455,8 @@ def test_arguments(name, address_tool=False):
     if address_tool:
         ap.add_argument("--address-tool", required=True)
     ap.add_argument("--build-dir", required=True)
+    for option in extra_options:
+        ap.add_argument(option, required=True)
     args = ap.parse_args()
     if shutil.which("ceph-mon") is None:
         print(f"{name}: Ceph is not installed (tools/install-deps.sh test); skipping")

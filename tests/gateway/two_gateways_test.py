@@ -21,12 +21,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gateways import GatewayNet, NetFailure, test_arguments  # noqa: E402
-
-
-def check(cond, what):
-    if not cond:
-        raise NetFailure(what)
+from gateways import GatewayNet, NetFailure, check, test_arguments  # noqa: E402
 
 
 def main():

@@ -9,6 +9,7 @@
 #include "mount3_prot.h"
 #include "nsm_prot.h"
 #include "rpc/procedure_table.h"
+#include "rpc/socket_util.h"
 
 namespace volumed::nlmtest {
 namespace {
@@ -40,8 +41,10 @@ CallbackListener* g_listener = nullptr;
 
 }  // namespace
 
-std::string VolumeHandle(const std::string& name) {
-  auto client = rpc::RpcClient::Create(Loopback(), 20048, MOUNT_PROGRAM, MOUNT_V3,
+std::string VolumeHandle(const std::string& name, const std::string& server) {
+  auto address = rpc::ParseAddress(server, 0);
+  if (!address.ok()) return {};
+  auto client = rpc::RpcClient::Create(*address, 20048, MOUNT_PROGRAM, MOUNT_V3,
                                        rpc::Transport::kTcp, kTimeout);
   if (!client.ok()) return {};
   (*client)->UseAuthSys("nlmtest", 0, 0);
@@ -74,8 +77,10 @@ nlm4_lock NlmClient::MakeLock(const std::string& fh, const Owner& o, uint64_t of
 }
 
 std::unique_ptr<NlmClient> NlmClient::Connect(rpc::Transport transport, uint32_t vers,
-                                              uint16_t port) {
-  auto client = rpc::RpcClient::Create(Loopback(), port, NLM_PROG, vers, transport, kTimeout);
+                                              uint16_t port, const std::string& server) {
+  auto address = rpc::ParseAddress(server, 0);
+  if (!address.ok()) return nullptr;
+  auto client = rpc::RpcClient::Create(*address, port, NLM_PROG, vers, transport, kTimeout);
   if (!client.ok()) return nullptr;
   auto out = std::unique_ptr<NlmClient>(new NlmClient());
   out->client_ = std::move(client).value();

@@ -50,8 +50,10 @@ struct TestReply {
 
 class NlmClient {
  public:
+  // To the server at `server` (an IPv4 or IPv6 literal).
   static std::unique_ptr<NlmClient> Connect(rpc::Transport transport, uint32_t vers = NLM4_VERS,
-                                            uint16_t port = kNlmPort);
+                                            uint16_t port = kNlmPort,
+                                            const std::string& server = "127.0.0.1");
   rpc::RpcClient& raw() { return *client_; }
 
   Status Null();

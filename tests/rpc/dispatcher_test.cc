@@ -11,6 +11,7 @@
 #include "dispatch_now.h"
 #include "rpc/auth_sys.h"
 #include "rpc/call_codec.h"
+#include "rpc/call_forwarder.h"
 #include "rpc/wire.h"
 #include "rpc_test_util.h"
 #include "test_program.h"
@@ -323,6 +324,89 @@ TEST_F(DispatcherTest, FailedGateAnswersSystemErrAndCachesNothing) {
 
 TEST_F(DispatcherTest, DuplicateRegistrationIsRefused) {
   EXPECT_FALSE(dispatcher_.Add(testing::TestProgram(2, &state_)).ok());
+}
+
+// A forwarder that answers at once: 1000 + target, or declines targets >= 100.
+class FakeForwarder : public CallForwarder {
+ public:
+  void Forward(ForwardedCall call, void* result, Done done) override {
+    calls.push_back(call);
+    if (call.target >= 100) return done(Status(Status::Code::kBusy, "declined"));
+    *static_cast<u_int*>(result) = 1000 + static_cast<u_int>(call.target);
+    done(Status::Ok());
+  }
+  std::vector<ForwardedCall> calls;
+};
+
+class ForwardingDispatcherTest : public DispatcherTest {
+ protected:
+  ForwardingDispatcherTest() : forwarding_(&drc_) {
+    ProgramVersion pv = testing::TestProgram(2, &state_);
+    pv.forwarder = &forwarder_;
+    EXPECT_TRUE(forwarding_.Add(pv).ok());
+  }
+  ParsedReply Forwarded(uint32_t xid, uint32_t target, std::vector<uint8_t> cred = {}) {
+    auto reply =
+        testing::DispatchNow(forwarding_,
+                             EncodeCall(xid, kTestProg, 2, testing::kRedirect,
+                                        cred.empty() ? AUTH_NONE : AUTH_SYS, cred, U32Arg(target)),
+                             base_);
+    EXPECT_TRUE(reply.has_value());
+    auto parsed = ParseReply(ReplyPayload(reply.value_or(std::vector<uint8_t>{})));
+    EXPECT_TRUE(parsed.has_value());
+    return parsed.value_or(ParsedReply{});
+  }
+
+  FakeForwarder forwarder_;
+  Dispatcher forwarding_;
+};
+
+// A redirected call of a version with a forwarder is answered with the other server's
+// result; the forwarder gets the arguments as they arrived and the caller's identity.
+TEST_F(ForwardingDispatcherTest, ARedirectedCallIsAnsweredWithTheForwardedResult) {
+  const std::vector<uint32_t> gids = {4, 27};
+  const std::vector<uint8_t> who = EncodeAuthSys(0, "client", 1000, 100, gids);
+  ParsedReply r = Forwarded(7, 5, who);
+  EXPECT_EQ(r.accept_stat, static_cast<uint32_t>(SUCCESS));
+  EXPECT_EQ(r.results, U32Arg(1005));
+  ASSERT_EQ(forwarder_.calls.size(), 1u);
+  const ForwardedCall& call = forwarder_.calls[0];
+  EXPECT_EQ(call.target, 5u);
+  EXPECT_EQ(call.prog, kTestProg);
+  EXPECT_EQ(call.vers, 2u);
+  EXPECT_EQ(call.proc, static_cast<uint32_t>(testing::kRedirect));
+  EXPECT_STREQ(call.name, "REDIRECT");
+  EXPECT_EQ(call.args, U32Arg(5));
+  EXPECT_EQ(call.cred.uid, 1000u);
+  EXPECT_EQ(call.cred.gid, 100u);
+  EXPECT_EQ(call.cred.machine_name, "client");
+  EXPECT_EQ(call.cred.gids, (std::vector<uint32_t>{4, 27}));
+  EXPECT_EQ(reinterpret_cast<const sockaddr_in&>(call.peer).sin_addr.s_addr, htonl(0x0a000001));
+
+  // The relayed answer is what the duplicate-request cache replays.
+  r = Forwarded(7, 5, who);
+  EXPECT_EQ(r.results, U32Arg(1005));
+  EXPECT_EQ(forwarder_.calls.size(), 1u);
+  EXPECT_EQ(state_.count.load(), 1u);
+}
+
+// Declined: the handler's own result is the answer.
+TEST_F(ForwardingDispatcherTest, ADeclinedForwardIsAnsweredByTheHandler) {
+  ParsedReply r = Forwarded(8, 100);
+  EXPECT_EQ(r.accept_stat, static_cast<uint32_t>(SUCCESS));
+  EXPECT_EQ(r.results, U32Arg(0xdead));
+  EXPECT_EQ(forwarder_.calls.size(), 1u);
+}
+
+// Calls that are not redirected, and versions without a forwarder, never reach it.
+TEST_F(ForwardingDispatcherTest, OnlyRedirectedCallsOfForwardingVersionsAreForwarded) {
+  auto echo = testing::DispatchNow(
+      forwarding_, EncodeCall(9, kTestProg, 2, testing::kEcho, AUTH_NONE, {}, U32Arg(1)), base_);
+  ASSERT_TRUE(echo.has_value());
+  EXPECT_EQ(ParseReply(ReplyPayload(*echo))->results, U32Arg(2));
+  ParsedReply own = Call(10, kTestProg, 2, testing::kRedirect, U32Arg(5));  // no forwarder
+  EXPECT_EQ(own.results, U32Arg(0xdead));
+  EXPECT_TRUE(forwarder_.calls.empty());
 }
 
 }  // namespace

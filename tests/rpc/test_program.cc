@@ -61,6 +61,14 @@ Outcome Gated(void* s, const CallContext& ctx, void* args, void* res) {
   return Outcome::kReply;
 }
 
+// Answers 0xdead itself, and redirects the call to target `args` (CallContext::redirect).
+Outcome Redirected(void* s, const CallContext& ctx, void* args, void* res) {
+  static_cast<TestState*>(s)->count++;
+  *static_cast<u_int*>(res) = 0xdead;
+  if (ctx.redirect != nullptr) ctx.redirect->To(*static_cast<u_int*>(args));
+  return Outcome::kReply;
+}
+
 Outcome Big(void*, const CallContext&, void* args, void* res) {
   const u_int n = *static_cast<u_int*>(args);
   auto* b = static_cast<Blob*>(res);
@@ -100,6 +108,8 @@ std::span<const Procedure> TestProcedures() {
       {kBig, "BIG", P(xdr_u_int), sizeof(u_int), reinterpret_cast<xdrproc_t>(XdrBlob), sizeof(Blob),
        Big, true},
       {kGated, "GATED", P(xdr_u_int), sizeof(u_int), P(xdr_u_int), sizeof(u_int), Gated, false},
+      {kRedirect, "REDIRECT", P(xdr_u_int), sizeof(u_int), P(xdr_u_int), sizeof(u_int), Redirected,
+       false, Runs::kReactorWhenIdle},
   };
   return kTable;
 }

@@ -36,6 +36,7 @@ enum TestProc : uint32_t {
   kWhoAmI = 9,     // returns uid, gid, ngids, local_peer_uid (4 u_int)
   kBig = 10,       // u_int n → opaque<> of n bytes (value i & 0xff)
   kGated = 11,     // non-idempotent u_int → u_int + 1, its reply waits for TestState::gates
+  kRedirect = 12,  // non-idempotent u_int target → 0xdead, redirected to the target
 };
 
 struct TestState {

@@ -279,6 +279,38 @@ def _logged_at(log, text):
     raise ValueError(f"no log line with {text!r}")
 
 
+def _place_on_gw1(run):
+    """A volume gw1 owns, which the guest mounts from gw1's address; the large file's
+    source."""
+    net = run.net
+    net.wait_members(1)
+    net.volumectl(1, "create", "moving")
+    if net.placement(1)["moving"][0] != "gw1":
+        net.volumectl(1, "move", "moving", "--to", "gw1")
+    if net.placement(1)["moving"] != ("gw1", net.service_ip(1)):
+        raise run.failure(f"moving: {net.placement(1)['moving']}")
+    run.guest_env.update({"VMT_SERVER": net.service_ip(1), "VMT_VOLUMES": "moving"})
+    _make_restart_source(run, GATEWAY_SOURCE_MIB)
+
+
+def _move_during_dd(run):
+    """`volumectl move` of the guest's volume to gw2 while the guest writes the large
+    file through gw1's address: gw1 must forward the guest's calls to gw2 from then on."""
+    net = run.net
+    run.wait_flag("dd-started", 300)
+    time.sleep(0.5)  # well into the file
+    t = time.monotonic()
+    net.volumectl(1, "move", "moving", "--to", "gw2")
+    move_s = time.monotonic() - t
+    run.signal_guests("moved")
+    if net.placement(1)["moving"] != ("gw2", net.service_ip(2)):
+        raise run.failure(f"after the move: {net.placement(1)['moving']}")
+    run.wait_until(lambda: "forward: calls on volume 'moving' are forwarded to gateway gw2"
+                   in net.gateway_log(1), 120, "gw1 did not forward the guest's calls to gw2")
+    print(f"vmtest: MOVE of the guest's volume gw1 -> gw2 under its dd: {move_s:.2f} s "
+          f"(volumectl)", flush=True)
+
+
 def _gateway_case(name, doc, pause):
     """A case of two gateways whose gw2 fails (killed, or paused: _fail_gw2_during_dd)
     under the two guests' write and locks."""
@@ -349,4 +381,10 @@ CASES = {c.name: c for c in [
     _gateway_case("gateway_pause", "as gateway_failover, but gw2 is SIGSTOPped past its "
                   "lease instead of killed, and continued once gw1 took over: it exits "
                   "fenced (75)", pause=True),
+    Case("gateway_move", "two gateways on one Ceph store; `volumectl move` of the guest's "
+         "volume from gw1 to gw2 while it writes a large file through gw1's address: gw1 "
+         "forwards its calls, the write completes intact",
+         guests=[GuestSpec("gateway_move.sh", memory_mb=640)], server=False, gateways=2,
+         lease_s=GATEWAY_LEASE_S, needs_volumectl=True, prepare=_place_on_gw1,
+         host_steps=_move_during_dd, timeout=500),
 ]}

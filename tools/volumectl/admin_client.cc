@@ -517,10 +517,12 @@ CliResult<std::vector<GatewayView>> AdminClient::Gateways() {
   });
 }
 
-CliResult<VolumeView> AdminClient::Move(const std::string& name, const std::string& gateway) {
+CliResult<VolumeView> AdminClient::Move(const std::string& name, const std::string& gateway,
+                                        bool force) {
   adm_move_args a{};
   a.name = const_cast<char*>(name.c_str());
   a.gateway = const_cast<char*>(gateway.c_str());
+  a.force = force ? TRUE : FALSE;
   // The hand-over waits for the calls in flight and a sync of the volume's log.
   return Invoke<adm_info_res>(ADMPROC_MOVE, a, InfoOf, std::chrono::seconds(600));
 }

@@ -140,7 +140,8 @@ class AdminClient {
   // Empty: the server is alone on its store.
   CliResult<std::vector<GatewayView>> Gateways();
   // The volume as it is once served by `gateway`.
-  CliResult<VolumeView> Move(const std::string& name, const std::string& gateway);
+  // Refused while NLM locks are held in the volume, unless `force` (they stay behind).
+  CliResult<VolumeView> Move(const std::string& name, const std::string& gateway, bool force);
 
   // The adm_status of the last reply (ADM_OK after a failure of the call itself): tells
   // ADM_ERR_ELSEWHERE, which volumectl follows, from the other failures.

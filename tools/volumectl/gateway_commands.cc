@@ -42,9 +42,9 @@ CliStatus GatewaysCommand(const AdminTarget& target, bool json) {
 }
 
 CliStatus MoveCommand(const AdminTarget& target, const std::string& name,
-                      const std::string& gateway, bool json) {
+                      const std::string& gateway, bool force, bool json) {
   CliResult<VolumeView> v =
-      ForVolume(target, name, [&](AdminClient& c) { return c.Move(name, gateway); });
+      ForVolume(target, name, [&](AdminClient& c) { return c.Move(name, gateway, force); });
   if (!v.ok()) return v.status();
   if (json) {
     PrintVolume(*v, true);
@@ -72,10 +72,14 @@ void AddMoveCommand(CLI::App& app, CliContext& ctx) {
   auto f = AddNameArgument(c);
   auto to = std::make_shared<std::string>();
   c->add_option("--to", *to, "the gateway that serves it from now on")->required();
+  auto force = std::make_shared<bool>(false);
+  c->add_flag("--force", *force,
+              "move even while NLM locks are held in the volume (they stay behind: the new "
+              "owner starts with none)");
   AddJsonFlag(c, f->json);
-  c->callback([&ctx, f, to] {
+  c->callback([&ctx, f, to, force] {
     ctx.FinishWithAdmin(
-        [&](const AdminTarget& t) { return MoveCommand(t, f->name, *to, f->json); });
+        [&](const AdminTarget& t) { return MoveCommand(t, f->name, *to, *force, f->json); });
   });
 }
 
