@@ -119,8 +119,14 @@ void ReadAhead::Run(const std::shared_ptr<State>& state, InodeId ino, uint64_t o
     if (state->stopped.load(std::memory_order_relaxed)) return;
     ++state->running;
   }
-  Result<uint64_t> walked = state->warm(
-      ino, offset, len, [&] { return !state->stopped.load(std::memory_order_relaxed); });
+  Result<uint64_t> walked = state->warm(ino, offset, len, [&](uint64_t at) {
+    if (state->stopped.load(std::memory_order_relaxed)) return false;
+    std::lock_guard lock(state->mu);
+    for (const Stream& s : state->streams) {
+      if (s.ino == ino) return s.end <= at;
+    }
+    return false;  // forgotten: nobody reads this file any more
+  });
   {
     std::lock_guard lock(state->mu);
     --state->running;

@@ -14,6 +14,9 @@
 // `max_in_flight` per volume and, across volumes, what a shared ReadAheadBudget allows.
 // A read that finds no room starts none: read-ahead is a hint, never a queue.
 //
+// A walk also ends when the reader has passed it (what is left behind the reader would
+// be read for nothing; the reader's next READ starts a new one ahead of it).
+//
 // Stop() (the volume closing) cancels queued prefetches, asks running ones to end at
 // their next block (the `keep_going` callback turns false) and waits for them; `warm`
 // may use the volume freely until Stop returns. The executor's queue may outlive this
@@ -70,10 +73,12 @@ struct ReadAheadStats {
 
 class ReadAhead {
  public:
-  // Walks the stored blocks of `ino` in [offset, offset + len), stopping early when
-  // `keep_going` returns false; returns the stored bytes it walked.
+  // Walks the stored blocks of `ino` in [offset, offset + len), asking `keep_going` with
+  // each block's file offset before it and stopping when it returns false; returns the
+  // stored bytes it walked.
+  using KeepGoing = std::function<bool(uint64_t offset)>;
   using Warm = std::function<Result<uint64_t>(InodeId ino, uint64_t offset, uint64_t len,
-                                              const std::function<bool()>& keep_going)>;
+                                              const KeepGoing& keep_going)>;
 
   // `executor` must outlive Stop(); `budget` is shared with the other volumes.
   ReadAhead(Executor* executor, std::shared_ptr<ReadAheadBudget> budget, ReadAheadLimits limits,

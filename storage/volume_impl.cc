@@ -103,7 +103,7 @@ Result<std::shared_ptr<VolumeImpl>> VolumeImpl::Open(std::unique_ptr<Kv> kv,
   // Close stops read-ahead and reclaim before the volume goes away, so the raw pointers
   // are safe in both.
   auto warm = [raw = v.get()](InodeId ino, uint64_t offset, uint64_t len,
-                              const std::function<bool()>& keep_going) {
+                              const ReadAhead::KeepGoing& keep_going) {
     return raw->blocks_.Warm(ino, offset, len, keep_going);
   };
   v->read_ahead_ =

@@ -37,7 +37,7 @@ struct Warmed {
   uint64_t len;
 };
 
-// A ReadAhead whose warm function records its calls; `gate` (when set) holds every walk
+// A ReadAhead whose warm function records its calls; `gated` (when set) holds every walk
 // until it is opened or the walk is asked to stop.
 class Recorder {
  public:
@@ -45,13 +45,14 @@ class Recorder {
       : budget(std::make_shared<ReadAheadBudget>(global_cap)),
         read_ahead(&executor, budget, limits,
                    [this](InodeId ino, uint64_t offset, uint64_t len,
-                          const std::function<bool()>& keep_going) -> Result<uint64_t> {
+                          const ReadAhead::KeepGoing& keep_going) -> Result<uint64_t> {
                      std::unique_lock lock(mu);
                      calls.push_back({ino, offset, len});
                      ++started;
                      cv.notify_all();
-                     while (gated && keep_going()) cv.wait_for(lock, 1ms);
-                     return keep_going() ? len : 0;
+                     // As a walk at the window's last byte asks.
+                     while (gated && keep_going(offset + len - 1)) cv.wait_for(lock, 1ms);
+                     return keep_going(offset + len - 1) ? len : 0;
                    }) {}
 
   void Open() {
@@ -183,6 +184,25 @@ TEST(ReadAheadTest, StopEndsARunningPrefetchAndDropsQueuedOnes) {
   for (uint64_t i = 0; i < 4; ++i) r.read_ahead.OnRead(5, i * kMiB, kMiB, 64 * kMiB);
   r.Drain();
   EXPECT_EQ(r.Calls().size(), 2u);  // nothing starts after Stop
+}
+
+TEST(ReadAheadTest, AWalkTheReaderPassedEnds) {
+  Recorder r(Window(8 * kMiB));
+  r.gated = true;
+  for (uint64_t i = 0; i < 4; ++i) r.read_ahead.OnRead(1, i * kMiB, kMiB, 64 * kMiB);
+  ASSERT_TRUE(r.WaitStarted(1));  // walking [4, 12) MiB, held by the gate
+  for (uint64_t i = 4; i < 12; ++i) r.read_ahead.OnRead(1, i * kMiB, kMiB, 64 * kMiB);
+  r.Drain();  // the reader passed the walk's last block: it ended without the gate opening
+  EXPECT_EQ(r.executor.pending(), 0u);
+  EXPECT_EQ(r.Calls().size(), 1u);
+  EXPECT_EQ(r.read_ahead.stats().prefetched_bytes, 0u);
+  // The next read starts a new walk ahead of the reader.
+  r.Open();
+  r.read_ahead.OnRead(1, 12 * kMiB, kMiB, 64 * kMiB);
+  r.Drain();
+  auto calls = r.Calls();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[1].offset, 13 * kMiB);
 }
 
 // A file of `bytes`, its 4 KiB block i filled with the byte ('a' + i % 26).
