@@ -4,7 +4,6 @@
 //
 // Adding a program: build its ProgramVersion (the whole procedure table) and add one
 // `server.Register(pv, ports)` line in RegisterPrograms below.
-#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -104,18 +103,6 @@ void RaiseDescriptorLimit() {
   limit.rlim_cur = limit.rlim_max;
   if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
     LOG_WARN("cannot raise the descriptor limit from {}: {}", before, std::strerror(errno));
-  }
-}
-
-// READ replies (up to 1 MiB, rpc::XdrAllocBytes) and WRITE records are malloc'ed and freed
-// per call. With glibc's defaults each worker's arena grows for them and is trimmed back
-// once 2 MiB lie free at its top, so a stream of 1 MiB READs maps, faults in and returns
-// fresh pages again and again (storage/TUNING.md, "Read-ahead"). Keep up to 32 MiB free
-// per arena instead; buffers below 4 MiB stay out of mmap (setting one turns off glibc's
-// dynamic adjustment of both, which would otherwise raise the mmap threshold to 1 MiB).
-void KeepIoBuffersMapped() {
-  if (mallopt(M_MMAP_THRESHOLD, 4 << 20) != 1 || mallopt(M_TRIM_THRESHOLD, 32 << 20) != 1) {
-    LOG_WARN("mallopt refused the I/O buffer thresholds");
   }
 }
 
@@ -233,7 +220,6 @@ int main(int argc, char** argv) {
   store.max_open_volumes = flags.max_open_volumes;
   store.idle_close = std::chrono::seconds(flags.volume_idle_close_s);
   RaiseDescriptorLimit();
-  KeepIoBuffersMapped();
   auto files = volumed::services::FileServices::Open(store, flags.volumes);
   if (!files.ok()) return Fail(files.status());
   rpc::Server server(options);
