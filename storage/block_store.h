@@ -67,6 +67,15 @@ class BlockStore {
   Result<TruncateResult> Truncate(leveldb::WriteBatch* batch, InodeId ino, uint64_t new_size,
                                   size_t inline_limit) const;
 
+  // Read-ahead (storage/read_ahead.h): walks the stored blocks holding [offset, offset +
+  // len) of `ino` through LevelDB's caches as Read would, and touches every page of each,
+  // so that a Read of them soon after finds the table pages in the page cache and the
+  // decompressed blocks in the block cache. Copies nothing; asks `keep_going` with each
+  // block's file offset before touching it and stops when it returns false. Returns the
+  // stored bytes walked.
+  Result<uint64_t> Warm(InodeId ino, uint64_t offset, uint64_t len,
+                        const std::function<bool(uint64_t offset)>& keep_going) const;
+
   // Visits stored blocks of `ino` with index >= `from`, in order; return false to stop.
   Status Scan(InodeId ino, uint64_t from,
               const std::function<bool(uint64_t index, std::string_view data)>& visit) const;

@@ -25,6 +25,7 @@
 #include "base/status.h"
 #include "storage/catalog_table.h"
 #include "storage/database_cloner.h"
+#include "storage/read_ahead.h"
 #include "storage/store_capacity.h"
 #include "storage/types.h"
 #include "storage/volume.h"
@@ -166,8 +167,13 @@ struct StoreOptions {
   // closed volume reopens on its next use; handles name it by id and stay valid.
   std::chrono::milliseconds idle_close{60'000};
   size_t max_open_volumes = 256;
-  // Threads running background reclaim (storage/volume_impl.h) for every volume.
-  size_t reclaim_threads = 2;
+  // Threads running background reclaim and read-ahead (storage/volume_impl.h) for every
+  // volume.
+  size_t background_threads = 2;
+  // Read-ahead of files read sequentially (storage/read_ahead.h; storage/TUNING.md): the
+  // limits of each volume, and the prefetches in flight across every volume.
+  ReadAheadLimits read_ahead;
+  size_t read_ahead_in_flight = 8;
   // The machine's boot id; empty = /proc/sys/kernel/random/boot_id. Ephemeral volumes are
   // never synced (DESIGN.md §5): they survive a kill -9 of the server but not a crash of
   // the machine. So when the catalog opens after a run that did not shut down cleanly and

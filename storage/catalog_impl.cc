@@ -100,7 +100,8 @@ class CatalogImpl final : public VolumeCatalog {
       : options_(options),
         factory_(options.store != nullptr ? options.store->env() : options.env, KvTuning{},
                  options.block_cache_bytes),
-        reclaim_executor_(options.reclaim_threads, Executor::OnShutdown::kDropQueued),
+        background_executor_(options.background_threads, Executor::OnShutdown::kDropQueued),
+        read_ahead_budget_(std::make_shared<ReadAheadBudget>(options.read_ahead_in_flight)),
         own_cloner_(MakeCloner(options, factory_.env())),
         cloner_(own_cloner_ != nullptr ? own_cloner_.get() : options.store->cloner()) {}
 
@@ -946,7 +947,9 @@ class CatalogImpl final : public VolumeCatalog {
     // An ephemeral volume lives only as long as its job's lease and does not outlive a
     // crash of the machine, so nothing in it is ever synced (DESIGN.md §5).
     o.syncs = info.kind == VolumeKind::kPersisted;
-    o.reclaim_executor = &reclaim_executor_;
+    o.background_executor = &background_executor_;
+    o.read_ahead = options_.read_ahead;
+    o.read_ahead_budget = read_ahead_budget_;
     // A snapshot is never written: its orphans stay as they were taken.
     o.background_reclaim = info.snapshot.empty();
     return VolumeImpl::Open(std::move(kv), o);
@@ -1071,8 +1074,9 @@ class CatalogImpl final : public VolumeCatalog {
   LocalDiskCapacity local_disk_{options_.data_dir};  // the embedded store's capacity
   KvFactory factory_;
   SyncScheduler sync_scheduler_{kSyncThreads};  // outlives every volume in open_
-  // Runs every volume's background reclaim; outlives every volume in open_.
-  Executor reclaim_executor_;
+  // Runs every volume's background reclaim and read-ahead; outlives every volume in open_.
+  Executor background_executor_;
+  const std::shared_ptr<ReadAheadBudget> read_ahead_budget_;
   std::unique_ptr<DatabaseCloner> own_cloner_;  // null: the store's own
   DatabaseCloner* const cloner_;
   // This gateway's id on a shared store; "" on one only this server uses.

@@ -123,6 +123,8 @@ Result<ReadExtent> VolumeImpl::ReadInto(const Credentials& cred, InodeRef ref, u
     return out;
   }
   const uint64_t len = std::min<uint64_t>(count, r.size - offset);
+  // Before the read, so that a prefetch of what follows overlaps it.
+  read_ahead_->OnRead(ref.ino, offset, len, r.size);
   char* into = buffer(static_cast<size_t>(len));
   VOLUMED_RETURN_IF_ERROR(blocks_.Read(ref.ino, offset, std::span<char>(into, len)));
   out.count = static_cast<uint32_t>(len);

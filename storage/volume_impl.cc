@@ -91,13 +91,24 @@ Result<std::shared_ptr<VolumeImpl>> VolumeImpl::Open(std::unique_ptr<Kv> kv,
                                          return true;
                                        }));
   VOLUMED_RETURN_IF_ERROR(decode);
+  Executor* executor = options.background_executor;
+  if (executor == nullptr) {
+    v->own_background_executor_ = std::make_unique<Executor>(1, Executor::OnShutdown::kDropQueued);
+    executor = v->own_background_executor_.get();
+  }
+  std::shared_ptr<ReadAheadBudget> budget =
+      options.read_ahead_budget != nullptr
+          ? options.read_ahead_budget
+          : std::make_shared<ReadAheadBudget>(options.read_ahead.max_in_flight);
+  // Close stops read-ahead and reclaim before the volume goes away, so the raw pointers
+  // are safe in both.
+  auto warm = [raw = v.get()](InodeId ino, uint64_t offset, uint64_t len,
+                              const ReadAhead::KeepGoing& keep_going) {
+    return raw->blocks_.Warm(ino, offset, len, keep_going);
+  };
+  v->read_ahead_ =
+      std::make_unique<ReadAhead>(executor, std::move(budget), options.read_ahead, std::move(warm));
   if (options.background_reclaim) {
-    Executor* executor = options.reclaim_executor;
-    if (executor == nullptr) {
-      v->own_reclaim_executor_ = std::make_unique<Executor>(1, Executor::OnShutdown::kDropQueued);
-      executor = v->own_reclaim_executor_.get();
-    }
-    // Close stops the task before the volume goes away, so the raw pointer is safe.
     v->reclaimer_ =
         std::make_unique<CoalescingTask>(executor, [raw = v.get()] { raw->ReclaimInBackground(); });
     std::lock_guard<std::mutex> l(v->orphans_mu_);
@@ -130,6 +141,7 @@ void VolumeImpl::Close() {
     stopping_ = true;
   }
   if (reclaimer_ != nullptr) reclaimer_->Stop();
+  if (read_ahead_ != nullptr) read_ahead_->Stop();
   std::unique_lock<std::shared_mutex> l(life_);
   if (closed_) return;
   closed_ = true;

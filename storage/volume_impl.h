@@ -1,10 +1,11 @@
 // VolumeImpl: Volume (storage/volume.h) over one LevelDB through InodeStore, DirStore,
 // BlockStore, InodeLocks and a WriteQueue; plus background reclaim that frees the
 // blocks of removed and truncated large files from the orphan list, resuming after a
-// restart (or a close and reopen) from the orphan records. Reclaim runs on an Executor
-// shared by every volume of the catalog (no thread per volume): a volume announces its
-// orphans to it, and Close stops its reclaim after at most one bounded step. Opened by
-// VolumeCatalog; tests may open one directly on a Kv.
+// restart (or a close and reopen) from the orphan records; and read-ahead of files read
+// sequentially (storage/read_ahead.h). Both run on an Executor shared by every volume of
+// the catalog (no thread per volume): a volume announces its orphans to it, and Close
+// stops its reclaim after at most one bounded step and its read-ahead at the next block.
+// Opened by VolumeCatalog; tests may open one directly on a Kv.
 //
 // Durability (DESIGN.md §5): every operation's batch is applied unsynced under its inode
 // locks; namespace operations, SETATTR and DATA/FILE_SYNC writes are marked as needing
@@ -40,6 +41,7 @@
 #include "storage/inode_locks.h"
 #include "storage/inode_store.h"
 #include "storage/kv.h"
+#include "storage/read_ahead.h"
 #include "storage/store_capacity.h"
 #include "storage/volume.h"
 #include "storage/write_queue.h"
@@ -66,9 +68,13 @@ class VolumeImpl final : public Volume {
     SyncScheduler* sync_scheduler = nullptr;
     // False for ephemeral volumes: nothing is ever synced (DESIGN.md §5).
     bool syncs = true;
-    // Runs background reclaim; null = an executor of the volume's own (tests). Must
-    // outlive Close().
-    Executor* reclaim_executor = nullptr;
+    // Runs background reclaim and read-ahead; null = an executor of the volume's own
+    // (tests). Must outlive Close().
+    Executor* background_executor = nullptr;
+    ReadAheadLimits read_ahead;
+    // Read-ahead in flight across the volumes sharing it; null = a budget of the volume's
+    // own, of read_ahead.max_in_flight.
+    std::shared_ptr<ReadAheadBudget> read_ahead_budget;
   };
 
   // Formats the DB when it is empty (superblock, root directory); checks the id/epoch of
@@ -76,7 +82,8 @@ class VolumeImpl final : public Volume {
   static Result<std::shared_ptr<VolumeImpl>> Open(std::unique_ptr<Kv> kv, const Options& options);
   ~VolumeImpl() override;
 
-  // Stops background reclaim (a running step finishes) and closes the DB. Idempotent.
+  // Stops background reclaim (a running step finishes) and read-ahead (a running walk
+  // ends at its next block), and closes the DB. Idempotent.
   void Close();
   void SetQuota(const Quota& quota);
   // Reclaims every orphan now (tests, tools). Background reclaim also does this.
@@ -94,6 +101,7 @@ class VolumeImpl final : public Volume {
   Kv* kv() { return kv_.get(); }
   uint32_t block_size() const { return blocks_.block_size(); }
   InodeLocks& locks_for_test() { return locks_; }
+  ReadAheadStats read_ahead_stats() const { return read_ahead_->stats(); }
 
   uint64_t id() const override { return id_; }
   uint64_t epoch() const override { return epoch_; }
@@ -249,10 +257,12 @@ class VolumeImpl final : public Volume {
   bool orphans_pending_ = false;  // orphans_mu_
   uint64_t orphan_seq_ = 0;       // orphans_mu_: bumped by every NoteOrphan
   bool stopping_ = false;         // orphans_mu_
-  std::unique_ptr<Executor> own_reclaim_executor_;  // when Options gave none
+  std::unique_ptr<Executor> own_background_executor_;  // when Options gave none
   // Background reclaim; null without Options::background_reclaim. Set in Open before the
   // volume is handed out, stopped by Close.
   std::unique_ptr<CoalescingTask> reclaimer_;
+  // Set in Open before the volume is handed out, stopped by Close.
+  std::unique_ptr<ReadAhead> read_ahead_;
 };
 
 }  // namespace volumed::storage

@@ -52,7 +52,7 @@ class CatalogOpenTest : public ::testing::Test {
     StoreOptions o = MemStoreOptions(env_.get());
     o.idle_close = idle_close;
     o.max_open_volumes = max_open;
-    o.reclaim_threads = 1;
+    o.background_threads = 1;
     auto c = VolumeCatalog::Open(o);
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     catalog_ = std::move(*c);

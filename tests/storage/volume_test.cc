@@ -214,7 +214,7 @@ TEST_F(VolumeTest, ReclaimOnASharedExecutorStopsAtCloseAndResumesAtReopen) {
     cv.wait(l, [&] { return !blocked; });
   });
   v.options().background_reclaim = true;
-  v.options().reclaim_executor = &shared;
+  v.options().background_executor = &shared;
   v.Reopen();
   InodeRef f = MakeFile("big");
   ASSERT_TRUE(v->Write(Root(), f, 0, std::string(100000, 'b'), Stability::kFileSync, nullptr).ok());

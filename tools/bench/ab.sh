@@ -8,6 +8,9 @@
 #   tools/bench/ab.sh [--rounds 2] VOLUMED_A VOLUMED_B "LOADGEN ROW" ["LOADGEN ROW" …]
 #   e.g. tools/bench/ab.sh /tmp/volumed.before build-rel/src/volumed \
 #          "create --dir c --files 2000 --inflight 16" "unlink --dir c --files 2000 --inflight 16"
+# A row that starts with "@cold " runs after `sync; echo 3 > /proc/sys/vm/drop_caches`, as
+# in compare.sh (the whole machine's page cache): e.g. "seqwrite --seq-mib 512" then
+# "@cold seqread --seq-mib 512" reads the file back from the disk.
 #
 # As root; loadgen and volumectl come from build-rel (BUILD_DIR to change it). A figure,
 # not a test.
@@ -55,6 +58,11 @@ for ((r = 1; r <= rounds; r++)); do
     bench_wait_ready "$pid" "volumed $which" || { cat "$data.log" >&2; exit 1; }
     bench_volumectl policy bench --squash none >/dev/null
     for row in "$@"; do
+      if [[ $row == @cold* ]]; then
+        row=${row#@cold }
+        sync
+        echo 3 >/proc/sys/vm/drop_caches
+      fi
       before=$(bench_cpu_ticks "$pid")
       # shellcheck disable=SC2086  # row is a word list
       line=$("$loadgen" $row --export /bench --nfs-port "$bench_nfs_port" \
