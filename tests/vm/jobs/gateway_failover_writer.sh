@@ -5,6 +5,9 @@
 # the write must finish without error and the file read back after dropping the caches
 # must have the source's checksum; a small write sent after the kill dates the failover as
 # the guest sees it (flag g1-probe-written). The lock is released only once guest 2 waits for it.
+# It also mounts a volume gw1 serves from gw1's address (as guest 2 does), so each guest
+# has volumes of both gateways mounted: a file written there before the kill reads back
+# intact after it.
 . "$VMT_LIB"
 LT="/usr/bin/python3 $VMT_SRC/tests/nlm/vm_jobs/locktool.py"
 V=$VMT_VOLUMES
@@ -12,6 +15,11 @@ M=/mnt/$V
 S=$VMT_SHARED
 SRC=$VMT_WORK/restart-src.bin
 vmt_mount "$V" "$M" "lookupcache=positive"
+O=/mnt/$VMT_OTHER_VOLUME
+vmt_mount "$VMT_OTHER_VOLUME" "$O" "" "$VMT_OTHER_SERVER"
+step "write 4 MiB to $VMT_OTHER_SERVER:/$VMT_OTHER_VOLUME (gw1's)"
+dd if=/dev/urandom of="$O/from-guest1" bs=1M count=4 conv=fsync status=none
+mine=$(sha256sum "$O/from-guest1" | cut -d' ' -f1)
 : >"$M/lockfile"
 want=$(cat "$VMT_WORK/restart-src.sha256")
 step "hold a lock on $VMT_SERVER:/$V/lockfile"
@@ -30,6 +38,7 @@ step "dd finished with status $(cat /tmp/dd.rc)"
 [ "$(cat /tmp/dd.rc)" = 0 ] || fail "dd failed across the failover"
 [ -e "$S/killed" ] || fail "dd finished before gw2 was killed: the failover was not tested"
 vmt_check_sum "$M/big" "$want" "the failover"
+vmt_check_sum "$O/from-guest1" "$mine" "the failover (gw1's volume)"
 vmt_wait g2-waiting 300
 sleep 2
 step "release the lock guest 2 waits for"
