@@ -86,6 +86,12 @@ struct GatewayInfo {
   int64_t seen_ns = 0;   // unix time of its last record update
 };
 
+// The host part of a service address as gateway records keep it ("A.B.C.D/PREFIX", the
+// prefix the address is added to an interface with): what clients mount and call.
+inline std::string_view ServiceAddressHost(std::string_view address) {
+  return address.substr(0, address.find('/'));
+}
+
 // A volume as requests are served on it: the opened volume, the catalog record it is
 // served under and that record's client patterns parsed (base/cidr.h). Immutable: the
 // catalog replaces it whole (a new object) when the record changes (SetPolicy,

@@ -7,10 +7,6 @@
 
 namespace volumed::admin {
 
-std::string MountAddress(std::string_view service_address) {
-  return std::string(service_address.substr(0, service_address.find('/')));
-}
-
 Placement Placement::Of(storage::VolumeCatalog* catalog, const std::vector<std::string>& owners) {
   Placement out;
   const bool shared =
@@ -42,14 +38,16 @@ bool Placement::Here(std::string_view owner) const {
 std::string Placement::Describe(std::string_view owner) const {
   std::string out = "gateway '" + std::string(owner) + "'";
   const storage::GatewayInfo* g = Find(owner);
-  if (g != nullptr && !g->address.empty()) out += " at " + MountAddress(g->address);
+  if (g != nullptr && !g->address.empty())
+    out += " at " + std::string(storage::ServiceAddressHost(g->address));
   return out;
 }
 
 void Placement::Fill(std::string_view owner, bool here, adm_placement* out) const {
   const storage::GatewayInfo* g = Find(owner);
   out->owner = rpc::XdrDupString(owner, ADM_NAME_MAX);
-  out->address = rpc::XdrDupString(g == nullptr ? "" : MountAddress(g->address), ADM_HOST_MAX);
+  out->address = rpc::XdrDupString(
+      g == nullptr ? "" : std::string(storage::ServiceAddressHost(g->address)), ADM_HOST_MAX);
   out->here = here ? TRUE : FALSE;
 }
 

@@ -16,10 +16,6 @@
 
 namespace volumed::admin {
 
-// The host part of a service address given as "ADDRESS/PREFIX" (or as a bare address):
-// what clients mount and connect to.
-std::string MountAddress(std::string_view service_address);
-
 class Placement {
  public:
   // Reads the gateways only when some owner is not "" (a shared store). When they cannot

@@ -3,17 +3,13 @@
 #include "base/socket_address.h"
 
 namespace volumed::exports {
-std::string_view AddressHost(std::string_view address) {
-  return address.substr(0, address.find('/'));
-}
-
 std::string OtherGatewayAt(const std::vector<storage::GatewayInfo>& gateways,
                            std::string_view host) {
   for (const storage::GatewayInfo& g : gateways) {
     if (g.self) continue;
-    if (AddressHost(g.address) == host) return g.id;
+    if (storage::ServiceAddressHost(g.address) == host) return g.id;
     for (const std::string& held : g.held) {
-      if (AddressHost(held) == host) return g.id;
+      if (storage::ServiceAddressHost(held) == host) return g.id;
     }
   }
   return {};

@@ -27,9 +27,6 @@
 
 namespace volumed::exports {
 
-// "10.0.0.11/24" → "10.0.0.11": gateway records keep the prefix an address is added with.
-std::string_view AddressHost(std::string_view address);
-
 // The id of the gateway among `gateways`, other than this one, whose service address or
 // an address it holds is `host` (records keep "A.B.C.D/PREFIX"); "" when none.
 std::string OtherGatewayAt(const std::vector<storage::GatewayInfo>& gateways,

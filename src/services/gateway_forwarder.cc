@@ -38,7 +38,7 @@ Result<std::string> ForwardingHost(const std::vector<storage::GatewayInfo>& gate
   if (it->self) return Declined("this gateway owns the volume now");
   if (!it->live) return Declined("owner " + it->id + " is not live");
   if (it->address.empty()) return Declined("owner " + it->id + " has no service address");
-  return std::string(exports::AddressHost(it->address));
+  return std::string(storage::ServiceAddressHost(it->address));
 }
 
 GatewayForwarder::GatewayForwarder(storage::VolumeCatalog& catalog, exports::GatewayPeers& gateways,

@@ -5,6 +5,7 @@
 
 #include "admin/placement.h"
 #include "admin/status_map.h"
+#include "storage/catalog.h"
 #include "storage/volume_name.h"
 
 namespace volumed::admin {
@@ -35,11 +36,11 @@ TEST(VolumeName, Rule) {
   }
 }
 
-TEST(MountAddress, IsTheServiceAddressWithoutItsPrefixLength) {
-  EXPECT_EQ(MountAddress("10.77.0.11/24"), "10.77.0.11");
-  EXPECT_EQ(MountAddress("10.77.0.11"), "10.77.0.11");
-  EXPECT_EQ(MountAddress("fd00::11/64"), "fd00::11");
-  EXPECT_EQ(MountAddress(""), "");
+TEST(ServiceAddressHost, IsTheServiceAddressWithoutItsPrefixLength) {
+  EXPECT_EQ(storage::ServiceAddressHost("10.77.0.11/24"), "10.77.0.11");
+  EXPECT_EQ(storage::ServiceAddressHost("10.77.0.11"), "10.77.0.11");
+  EXPECT_EQ(storage::ServiceAddressHost("fd00::11/64"), "fd00::11");
+  EXPECT_EQ(storage::ServiceAddressHost(""), "");
 }
 
 }  // namespace

@@ -125,6 +125,17 @@ class NfsHandlersTest : public ::testing::Test {
     return out;
   }
 
+  // SETATTR of the mode alone, which must succeed.
+  void Chmod(const FileHandle& fh, uint32_t mode) {
+    SETATTR3args a{};
+    a.object = Fh(fh);
+    a.new_attributes.mode.set_it = TRUE;
+    a.new_attributes.mode.set_mode3_u.mode = mode;
+    auto res = REPLY(SETATTR);
+    Setattr(service_, ctx_, a, res.r);
+    ASSERT_EQ(res->status, NFS3_OK);
+  }
+
   nfsstat3 GetattrStatus(const nfs_fh3& fh) {
     GETATTR3args a{fh};
     auto res = REPLY(GETATTR);
@@ -559,13 +570,7 @@ TEST_F(NfsHandlersTest, ReaddirplusRepeatIsCachedUntilTheVolumeChanges) {
   EXPECT_EQ(service_.listings().hits(), hits + 1);
   EXPECT_EQ(first_wire, second_wire);
 
-  SETATTR3args set{};
-  set.object = Fh(f);
-  set.new_attributes.mode.set_it = TRUE;
-  set.new_attributes.mode.set_mode3_u.mode = 0600;
-  auto set_res = REPLY(SETATTR);
-  Setattr(service_, ctx_, set, set_res.r);
-  ASSERT_EQ(set_res->status, NFS3_OK);
+  Chmod(f, 0600);
   auto third = CallReaddirplus(a);
   EXPECT_EQ(service_.listings().hits(), hits + 1);
   EXPECT_EQ(mode_of(third->r, "a"), 0600);
@@ -583,13 +588,7 @@ TEST_F(NfsHandlersTest, ReaddirplusRepeatIsCachedUntilTheVolumeChanges) {
 TEST_F(NfsHandlersTest, ReaddirplusCacheStillChecksReadPermission) {
   FileHandle d = Mkdir(root_, "private");
   CreateFile(d, "secret");
-  SETATTR3args set{};
-  set.object = Fh(d);
-  set.new_attributes.mode.set_it = TRUE;
-  set.new_attributes.mode.set_mode3_u.mode = 0700;
-  auto set_res = REPLY(SETATTR);
-  Setattr(service_, ctx_, set, set_res.r);
-  ASSERT_EQ(set_res->status, NFS3_OK);
+  Chmod(d, 0700);
   READDIRPLUS3args a{};
   a.dir = Fh(d);
   a.dircount = 4096;
