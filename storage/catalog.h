@@ -163,7 +163,7 @@ struct StoreOptions {
   leveldb::Env* env = nullptr;  // embedded: null = the POSIX file system; tests pass a MemEnv
   // Block size of volumes created from now on (a power of two, 4 KiB .. 1 MiB); each
   // volume keeps the size it was created with (storage/TUNING.md).
-  uint32_t block_size = 16 * 1024;
+  uint32_t block_size = kDefaultBlockSize;
   // LevelDB block cache shared by the catalog and every open volume.
   size_t block_cache_bytes = size_t{64} << 20;
   // Open volumes are bounded (storage/TUNING.md, "Open volumes"): one no request holds is

@@ -150,4 +150,8 @@ inline constexpr uint32_t kMaxLinkCount = 65000;
 inline constexpr uint64_t kMaxFileSize = (uint64_t{1} << 50);  // 1 PiB
 inline constexpr uint32_t kMaxIoSize = 1 << 20;                // one READ/WRITE
 
+// Block size of new volumes: the page size clients write in, so a 4 KiB write replaces a
+// block without reading it (storage/TUNING.md, "Block size"). Each volume records its own.
+inline constexpr uint32_t kDefaultBlockSize = 4 * 1024;
+
 }  // namespace volumed::storage

@@ -48,7 +48,6 @@
 
 namespace volumed::storage {
 
-inline constexpr uint32_t kDefaultBlockSize = 16 * 1024;
 inline constexpr InodeId kRootIno = 1;
 
 class VolumeImpl final : public Volume {
@@ -58,8 +57,9 @@ class VolumeImpl final : public Volume {
     uint64_t epoch = 0;
     uint32_t block_size = kDefaultBlockSize;  // used only when formatting a new volume
     Quota quota;
-    // Blocks a remove or truncate frees inline; more go to the orphan list.
-    size_t inline_reclaim_blocks = 32;
+    // Blocks a remove or truncate frees inline (512 KiB at 4 KiB blocks); more go to the
+    // orphan list.
+    size_t inline_reclaim_blocks = 128;
     bool background_reclaim = true;
     // The store's size for FSSTAT when there is no byte quota; null or unknown = a
     // nominal 1 PiB. Outlives the volume.

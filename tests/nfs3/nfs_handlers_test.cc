@@ -504,7 +504,7 @@ TEST_F(NfsHandlersTest, ReaddirplusHonoursBothBudgets) {
   for (const auto& [name, n] : seen) EXPECT_EQ(n, 1) << name;
 }
 
-// READ runs on the reactor when idle only for at most 16 KiB (one block of the default
+// READ runs on the reactor when idle only for at most 16 KiB (four blocks of the default
 // size); a larger or unreadable READ goes to a worker (rpc/program.h, LightCall).
 TEST(NfsProgramTest, OnlySmallReadsAreLight) {
   const rpc::Procedure* read = nullptr;
