@@ -16,7 +16,8 @@ void EncodeLastFragmentHeader(uint32_t length, uint8_t out[4]) {
   StoreBigEndian(out, kLastFragmentBit | (length & ~kLastFragmentBit));
 }
 
-RecordReassembler::RecordReassembler(size_t max_record_size) : max_record_size_(max_record_size) {}
+RecordReassembler::RecordReassembler(size_t max_record_size, RecordBufferPool* pool)
+    : max_record_size_(max_record_size), pool_(pool) {}
 
 Status RecordReassembler::Feed(std::span<const uint8_t> data,
                                std::vector<std::vector<uint8_t>>* records) {
@@ -39,6 +40,10 @@ Status RecordReassembler::Feed(std::span<const uint8_t> data,
         record_.clear();
         record_.shrink_to_fit();
         return InvalidArgument("record exceeds " + std::to_string(max_record_size_) + " bytes");
+      }
+      if (!in_record_ && pool_ != nullptr &&
+          fragment_remaining_ >= RecordBufferPool::kMinPooledCapacity) {
+        record_ = pool_->Take();
       }
       in_fragment_ = true;
       in_record_ = true;

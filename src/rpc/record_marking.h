@@ -10,7 +10,9 @@
 //
 // The total size of one record is capped (`max_record_size`); a peer that announces or
 // sends more is a protocol violation and the caller must drop the connection. Memory is
-// only allocated for bytes that actually arrived, never for a length a peer announces.
+// only allocated for bytes that actually arrived, never for a length a peer announces; a
+// record whose first fragment announces at least RecordBufferPool::kMinPooledCapacity bytes
+// starts in a buffer taken from the pool, if one was given (memory that exists already).
 //
 // Thread-safety: not thread-safe; one reassembler belongs to one connection's reader.
 #pragma once
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "rpc/record_buffer_pool.h"
 
 namespace volumed::rpc {
 
@@ -32,7 +35,8 @@ void EncodeLastFragmentHeader(uint32_t length, uint8_t out[4]);
 
 class RecordReassembler {
  public:
-  explicit RecordReassembler(size_t max_record_size = kDefaultMaxRecordSize);
+  explicit RecordReassembler(size_t max_record_size = kDefaultMaxRecordSize,
+                             RecordBufferPool* pool = nullptr);
 
   // Consumes `data`; appends every record completed by it to `records` (in order).
   // Returns InvalidArgument when the peer exceeded the record size cap; the stream is
@@ -47,6 +51,7 @@ class RecordReassembler {
 
  private:
   const size_t max_record_size_;
+  RecordBufferPool* const pool_;
   uint8_t header_[4] = {};
   size_t header_filled_ = 0;       // bytes of the current fragment header seen
   size_t fragment_remaining_ = 0;  // payload bytes still expected for this fragment

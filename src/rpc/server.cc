@@ -62,12 +62,12 @@ struct Server::Listener : Pollable {
 struct Server::Connection : Pollable,
                             ConnectionOutput::Socket,
                             std::enable_shared_from_this<Connection> {
-  Connection(int f, Listener* l, int epoll, const ServerOptions& o)
+  Connection(int f, Listener* l, int epoll, const ServerOptions& o, RecordBufferPool* buffers)
       : Pollable(PollKind::kConnection),
         fd(f),
         epoll_fd(epoll),
         listener(l),
-        reassembler(o.max_record_size),
+        reassembler(o.max_record_size, buffers),
         output(this, {o.max_requests_per_connection, o.max_queued_reply_bytes}) {}
   ~Connection() override { close(fd); }
 
@@ -110,6 +110,9 @@ struct Server::Impl {
 
   ServerOptions options;
   DuplicateRequestCache drc;
+  // Large records' buffers, reused once their call has run (record_buffer_pool.h): enough
+  // for two clients' eight 1 MiB WRITEs in flight each.
+  RecordBufferPool record_buffers{16};
   std::vector<std::unique_ptr<Listener>> listeners;
   RpcbindRegistration rpcbind;
   std::unique_ptr<Executor> pool;  // the workers
@@ -431,7 +434,7 @@ void Server::Impl::Accept(Listener* l) {
       }
       continue;
     }
-    auto c = std::make_shared<Connection>(fd, l, epoll_fd, options);
+    auto c = std::make_shared<Connection>(fd, l, epoll_fd, options, &record_buffers);
     c->base.transport = l->transport;
     if (l->transport == Transport::kLocal) {
       ucred cred{};
@@ -497,9 +500,10 @@ void Server::Impl::ReadStream(Connection* c) {
           continue;
         }
         queued_bytes += rec.size();
-        pool->Post([this, self, rec = std::move(rec)] {
+        pool->Post([this, self, rec = std::move(rec)]() mutable {
           HandleStreamCall(self, rec);
           queued_bytes -= rec.size();
+          record_buffers.Give(std::move(rec));
           if (starving.load()) {
             const uint64_t one = 1;
             if (write(wake_fd, &one, sizeof(one)) < 0) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <span>
 #include <vector>
 
 namespace volumed::rpc {
@@ -131,6 +133,52 @@ TEST(RecordMarking, EncodeLastFragmentHeader) {
   uint8_t h[4];
   EncodeLastFragmentHeader(0x01020304, h);
   EXPECT_EQ(std::vector<uint8_t>(h, h + 4), (std::vector<uint8_t>{0x81, 0x02, 0x03, 0x04}));
+}
+
+TEST(RecordBufferPool, KeepsOnlyLargeBuffersUpToItsBound) {
+  RecordBufferPool pool(1);
+  EXPECT_EQ(pool.Take().capacity(), 0u);  // nothing given yet: never allocates
+  std::vector<uint8_t> small(100, 1);
+  pool.Give(std::move(small));
+  EXPECT_EQ(pool.Take().capacity(), 0u);
+  std::vector<uint8_t> large(RecordBufferPool::kMinPooledCapacity, 1);
+  std::vector<uint8_t> second(RecordBufferPool::kMinPooledCapacity, 2);
+  pool.Give(std::move(large));
+  pool.Give(std::move(second));  // over the bound of one: dropped
+  std::vector<uint8_t> taken = pool.Take();
+  EXPECT_TRUE(taken.empty());
+  EXPECT_GE(taken.capacity(), RecordBufferPool::kMinPooledCapacity);
+  EXPECT_EQ(pool.Take().capacity(), 0u);
+}
+
+// A large record starts in a buffer given back to the pool (its memory reused, its old
+// contents gone); a small one does not take it.
+TEST(RecordMarking, LargeRecordsReuseAPooledBuffer) {
+  RecordBufferPool pool(2);
+  RecordReassembler r(1 << 20, &pool);
+  const size_t large = RecordBufferPool::kMinPooledCapacity;
+  std::vector<uint8_t> given(large + 4096, 0xee);
+  const uint8_t* memory = given.data();
+  pool.Give(std::move(given));
+
+  std::vector<uint8_t> small = Mark(8, true);
+  Append(small, Bytes(8, 3));
+  std::vector<std::vector<uint8_t>> out;
+  ASSERT_TRUE(r.Feed(small, &out).ok());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], Bytes(8, 3));
+  EXPECT_NE(out[0].data(), memory);
+
+  std::vector<uint8_t> stream = Mark(static_cast<uint32_t>(large), true);
+  Append(stream, Bytes(large, 5));
+  out.clear();
+  for (size_t pos = 0; pos < stream.size(); pos += 1000) {
+    const size_t n = std::min<size_t>(1000, stream.size() - pos);
+    ASSERT_TRUE(r.Feed(std::span(stream).subspan(pos, n), &out).ok());
+  }
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], Bytes(large, 5));
+  EXPECT_EQ(out[0].data(), memory);
 }
 
 }  // namespace
