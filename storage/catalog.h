@@ -278,6 +278,10 @@ class VolumeCatalog {
   virtual PeekResult Peek(uint64_t /*id*/) { return {}; }
   // Bytes held by the LevelDB block cache the catalog and its volumes share (0: none).
   virtual size_t BlockCacheBytes() { return 0; }
+  // Read-ahead (storage/read_ahead.h) of every volume since the catalog opened, and the
+  // prefetches queued or running now (none for a catalog that opens no volumes).
+  virtual ReadAheadStats TotalReadAhead() { return {}; }
+  virtual size_t ReadAheadInFlight() { return 0; }
   // The gateways sharing this store, sorted by id; empty when this server is alone on it
   // (the embedded store).
   virtual Result<std::vector<GatewayInfo>> Gateways() { return std::vector<GatewayInfo>{}; }

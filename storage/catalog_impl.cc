@@ -441,6 +441,8 @@ class CatalogImpl final : public VolumeCatalog {
   }
 
   size_t BlockCacheBytes() override { return factory_.BlockCacheBytes(); }
+  ReadAheadStats TotalReadAhead() override { return read_ahead_totals_->Read(); }
+  size_t ReadAheadInFlight() override { return read_ahead_budget_->in_flight(); }
 
   Result<std::vector<GatewayInfo>> Gateways() override {
     if (registry_ == nullptr) return std::vector<GatewayInfo>{};
@@ -950,6 +952,7 @@ class CatalogImpl final : public VolumeCatalog {
     o.background_executor = &background_executor_;
     o.read_ahead = options_.read_ahead;
     o.read_ahead_budget = read_ahead_budget_;
+    o.read_ahead_totals = read_ahead_totals_;
     // A snapshot is never written: its orphans stay as they were taken.
     o.background_reclaim = info.snapshot.empty();
     return VolumeImpl::Open(std::move(kv), o);
@@ -1077,6 +1080,7 @@ class CatalogImpl final : public VolumeCatalog {
   // Runs every volume's background reclaim and read-ahead; outlives every volume in open_.
   Executor background_executor_;
   const std::shared_ptr<ReadAheadBudget> read_ahead_budget_;
+  const std::shared_ptr<ReadAheadTotals> read_ahead_totals_ = std::make_shared<ReadAheadTotals>();
   std::unique_ptr<DatabaseCloner> own_cloner_;  // null: the store's own
   DatabaseCloner* const cloner_;
   // This gateway's id on a shared store; "" on one only this server uses.
