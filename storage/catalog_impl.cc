@@ -424,6 +424,18 @@ class CatalogImpl final : public VolumeCatalog {
 
   Result<std::shared_ptr<const ServedVolume>> Serve(uint64_t id) override {
     if (auto served = FindServed(id)) return served;
+    // On a shared store, a volume another gateway owns — its owner read afresh, as
+    // ClaimOrRefuse reads it — is refused at the cost of that one read, without the
+    // catalog's lock: its calls are forwarded to the owner (services/gateway_forwarder.h),
+    // and this is all each of them costs here. (A volume deleted meanwhile keeps its owner
+    // key until it is destroyed: the owner answers for it.)
+    if (registry_ != nullptr) {
+      VOLUMED_ASSIGN_OR_RETURN(std::string owner, registry_->OwnerOf(id));
+      if (!owner.empty() && owner != self_) {
+        return Status(Status::Code::kElsewhere,
+                      "volume " + std::to_string(id) + " is served by gateway " + owner);
+      }
+    }
     std::unique_lock<std::mutex> l(mu_);
     // Another request may have served it meanwhile (entries change only under mu_).
     if (auto served = FindServed(id)) return served;
