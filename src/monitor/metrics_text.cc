@@ -2,7 +2,10 @@
 // conventions: the volumed_ namespace, base units in the name (_bytes, _seconds), _total
 // for counters; labels are bounded (program/version/procedure/outcome from fixed sets,
 // volume names from the catalog, transport, result), never file names or client ports.
+#include <atomic>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "metrics/exposition.h"
@@ -24,6 +27,13 @@ void Single(ExpositionWriter& out, const char* name, MetricType type, const char
             double value) {
   out.Family(name, type, help);
   out.Sample(name, {}, value);
+}
+
+// A counter family of one sample per value of `label`.
+void ByLabel(ExpositionWriter& out, const char* name, const char* help, std::string_view label,
+             std::initializer_list<std::pair<std::string_view, double>> samples) {
+  out.Family(name, MetricType::kCounter, help);
+  for (const auto& [value, x] : samples) out.Sample(name, {{label, value}}, x);
 }
 
 // One gauge or counter family with a sample per volume; `value` returns false to skip.
@@ -187,21 +197,18 @@ void WriteVolumes(ExpositionWriter& out, const ServerStatus& status) {
 // (storage/read_ahead.h): whether they earn their memory and threads.
 void WriteCaches(ExpositionWriter& out, const ServerStatus& status) {
   const nfs3::ListingCacheStats& lc = status.listing_cache;
-  out.Family("volumed_nfs_listing_cache_lookups_total", MetricType::kCounter,
-             "READDIRPLUS calls looked up in the listing cache, by result: hit (a reply "
-             "encoded while the volume was as it is now; sent once the caller may read the "
-             "directory) or miss (the directory is walked).");
-  out.Sample("volumed_nfs_listing_cache_lookups_total", {{"result", "hit"}},
-             static_cast<double>(lc.hits));
-  out.Sample("volumed_nfs_listing_cache_lookups_total", {{"result", "miss"}},
-             static_cast<double>(lc.misses));
-  out.Family("volumed_nfs_listing_cache_evictions_total", MetricType::kCounter,
-             "Listing cache entries dropped, by reason: stale (their volume changed since) or "
-             "capacity (least recently used, to make room).");
-  out.Sample("volumed_nfs_listing_cache_evictions_total", {{"reason", "stale"}},
-             static_cast<double>(lc.stale));
-  out.Sample("volumed_nfs_listing_cache_evictions_total", {{"reason", "capacity"}},
-             static_cast<double>(lc.evictions));
+  ByLabel(out, "volumed_nfs_listing_cache_lookups_total",
+          "READDIRPLUS calls looked up in the listing cache, by result: hit (a reply encoded "
+          "while the volume was as it is now; sent once the caller may read the directory) "
+          "or miss (the directory is walked).",
+          "result",
+          {{"hit", static_cast<double>(lc.hits)}, {"miss", static_cast<double>(lc.misses)}});
+  ByLabel(
+      out, "volumed_nfs_listing_cache_evictions_total",
+      "Listing cache entries dropped, by reason: stale (their volume changed since) or "
+      "capacity (least recently used, to make room).",
+      "reason",
+      {{"stale", static_cast<double>(lc.stale)}, {"capacity", static_cast<double>(lc.evictions)}});
   Single(out, "volumed_nfs_listing_cache_oversized_total", MetricType::kCounter,
          "READDIRPLUS replies not kept in the listing cache: larger than an eighth of its "
          "capacity.",
@@ -257,16 +264,18 @@ void WriteProcess(ExpositionWriter& out, const ServerStatus& status, const Build
          "1 while the NLM grace period after a restart lasts (only lock reclaims granted).",
          status.grace_active ? 1 : 0);
   const metrics::ForwardedCalls& fwd = metrics::ForwardedCalls::Global();
-  out.Family("volumed_forwarded_calls_total", MetricType::kCounter,
-             "NFS and MOUNT calls on volumes another gateway owns, by result: relayed (sent "
-             "to the owner, its answer returned), declined (not sent: owner unknown, not "
-             "live, or the call came from a gateway) and failed (the owner did not answer); "
-             "the last two were answered JUKEBOX.");
-  for (const auto& [result, value] :
-       {std::pair{"relayed", &fwd.relayed}, {"declined", &fwd.declined}, {"failed", &fwd.failed}}) {
-    out.Sample("volumed_forwarded_calls_total", {{"result", result}},
-               static_cast<double>(value->load(std::memory_order_relaxed)));
-  }
+  auto load = [](const std::atomic<uint64_t>& n) {
+    return static_cast<double>(n.load(std::memory_order_relaxed));
+  };
+  ByLabel(out, "volumed_forwarded_calls_total",
+          "NFS and MOUNT calls on volumes another gateway owns, by result: relayed (sent to "
+          "the owner, its answer returned), declined (not sent: owner unknown, not live, or "
+          "the call came from a gateway) and failed (the owner did not answer); the last two "
+          "were answered JUKEBOX.",
+          "result",
+          {{"relayed", load(fwd.relayed)},
+           {"declined", load(fwd.declined)},
+           {"failed", load(fwd.failed)}});
   out.Family("volumed_build_info", MetricType::kGauge,
              "Always 1; the server's version and git revision as labels.");
   out.Sample("volumed_build_info", {{"version", build.version}, {"revision", build.revision}}, 1);
