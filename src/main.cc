@@ -282,8 +282,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<volumed::monitor::StatusSource> status;
   std::unique_ptr<volumed::monitor::HttpListener> http_listener;
   if (http) {
-    status = std::make_unique<volumed::monitor::StatusSource>(&(*files)->catalog(),
-                                                              &(*files)->mount(), locks->get());
+    status = std::make_unique<volumed::monitor::StatusSource>(
+        &(*files)->catalog(), &(*files)->mount(), locks->get(), &(*files)->nfs().listings());
     auto started =
         volumed::monitor::HttpListener::Start(*http, status.get(), volumed::monitor::ThisBuild());
     if (!started.ok()) return Fail(started.status());

@@ -263,7 +263,10 @@ class VolumeCatalog {
   virtual Result<std::shared_ptr<Volume>> OpenById(uint64_t id) = 0;
   virtual Result<VolumeInfo> DescribeById(uint64_t id) = 0;
   // What a request on volume `id` needs (the volume is opened on first use); once open,
-  // one lookup in memory under a shared lock. kStale for an id that no longer exists.
+  // one lookup in memory under a shared lock. kStale for an id that no longer exists;
+  // kElsewhere for a volume another gateway owns (its owner is read afresh on every call
+  // not served from memory, so a volume moved to or adopted by this gateway is served here
+  // on its next call).
   virtual Result<std::shared_ptr<const ServedVolume>> Serve(uint64_t id) = 0;
   // Which store holds volume `id`, and where in it.
   virtual StoreLocation Locate(uint64_t id) = 0;
@@ -278,6 +281,10 @@ class VolumeCatalog {
   virtual PeekResult Peek(uint64_t /*id*/) { return {}; }
   // Bytes held by the LevelDB block cache the catalog and its volumes share (0: none).
   virtual size_t BlockCacheBytes() { return 0; }
+  // Read-ahead (storage/read_ahead.h) of every volume since the catalog opened, and the
+  // prefetches queued or running now (none for a catalog that opens no volumes).
+  virtual ReadAheadStats TotalReadAhead() { return {}; }
+  virtual size_t ReadAheadInFlight() { return 0; }
   // The gateways sharing this store, sorted by id; empty when this server is alone on it
   // (the embedded store).
   virtual Result<std::vector<GatewayInfo>> Gateways() { return std::vector<GatewayInfo>{}; }

@@ -424,6 +424,18 @@ class CatalogImpl final : public VolumeCatalog {
 
   Result<std::shared_ptr<const ServedVolume>> Serve(uint64_t id) override {
     if (auto served = FindServed(id)) return served;
+    // On a shared store, a volume another gateway owns — its owner read afresh, as
+    // ClaimOrRefuse reads it — is refused at the cost of that one read, without the
+    // catalog's lock: its calls are forwarded to the owner (services/gateway_forwarder.h),
+    // and this is all each of them costs here. (A volume deleted meanwhile keeps its owner
+    // key until it is destroyed: the owner answers for it.)
+    if (registry_ != nullptr) {
+      VOLUMED_ASSIGN_OR_RETURN(std::string owner, registry_->OwnerOf(id));
+      if (!owner.empty() && owner != self_) {
+        return Status(Status::Code::kElsewhere,
+                      "volume " + std::to_string(id) + " is served by gateway " + owner);
+      }
+    }
     std::unique_lock<std::mutex> l(mu_);
     // Another request may have served it meanwhile (entries change only under mu_).
     if (auto served = FindServed(id)) return served;
@@ -441,6 +453,8 @@ class CatalogImpl final : public VolumeCatalog {
   }
 
   size_t BlockCacheBytes() override { return factory_.BlockCacheBytes(); }
+  ReadAheadStats TotalReadAhead() override { return read_ahead_totals_->Read(); }
+  size_t ReadAheadInFlight() override { return read_ahead_budget_->in_flight(); }
 
   Result<std::vector<GatewayInfo>> Gateways() override {
     if (registry_ == nullptr) return std::vector<GatewayInfo>{};
@@ -950,6 +964,7 @@ class CatalogImpl final : public VolumeCatalog {
     o.background_executor = &background_executor_;
     o.read_ahead = options_.read_ahead;
     o.read_ahead_budget = read_ahead_budget_;
+    o.read_ahead_totals = read_ahead_totals_;
     // A snapshot is never written: its orphans stay as they were taken.
     o.background_reclaim = info.snapshot.empty();
     return VolumeImpl::Open(std::move(kv), o);
@@ -1077,6 +1092,7 @@ class CatalogImpl final : public VolumeCatalog {
   // Runs every volume's background reclaim and read-ahead; outlives every volume in open_.
   Executor background_executor_;
   const std::shared_ptr<ReadAheadBudget> read_ahead_budget_;
+  const std::shared_ptr<ReadAheadTotals> read_ahead_totals_ = std::make_shared<ReadAheadTotals>();
   std::unique_ptr<DatabaseCloner> own_cloner_;  // null: the store's own
   DatabaseCloner* const cloner_;
   // This gateway's id on a shared store; "" on one only this server uses.

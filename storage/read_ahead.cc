@@ -26,11 +26,39 @@ bool ReadAheadBudget::TryAcquire() {
   return true;
 }
 
+void ReadAheadTotals::Add(const ReadAheadStats& delta) {
+  sequential_reads_.fetch_add(delta.sequential_reads, std::memory_order_relaxed);
+  prefetches_.fetch_add(delta.prefetches, std::memory_order_relaxed);
+  prefetched_bytes_.fetch_add(delta.prefetched_bytes, std::memory_order_relaxed);
+  skipped_.fetch_add(delta.skipped, std::memory_order_relaxed);
+  stopped_.fetch_add(delta.stopped, std::memory_order_relaxed);
+}
+
+ReadAheadStats ReadAheadTotals::Read() const {
+  ReadAheadStats out;
+  out.sequential_reads = sequential_reads_.load(std::memory_order_relaxed);
+  out.prefetches = prefetches_.load(std::memory_order_relaxed);
+  out.prefetched_bytes = prefetched_bytes_.load(std::memory_order_relaxed);
+  out.skipped = skipped_.load(std::memory_order_relaxed);
+  out.stopped = stopped_.load(std::memory_order_relaxed);
+  return out;
+}
+
+void ReadAhead::State::Count(const ReadAheadStats& delta) {
+  stats.sequential_reads += delta.sequential_reads;
+  stats.prefetches += delta.prefetches;
+  stats.prefetched_bytes += delta.prefetched_bytes;
+  stats.skipped += delta.skipped;
+  stats.stopped += delta.stopped;
+  if (totals != nullptr) totals->Add(delta);
+}
+
 ReadAhead::ReadAhead(Executor* executor, std::shared_ptr<ReadAheadBudget> budget,
-                     ReadAheadLimits limits, Warm warm)
+                     std::shared_ptr<ReadAheadTotals> totals, ReadAheadLimits limits, Warm warm)
     : executor_(executor), limits_(limits), state_(std::make_shared<State>()) {
   state_->warm = std::move(warm);
   state_->budget = std::move(budget);
+  state_->totals = std::move(totals);
 }
 
 ReadAhead::Stream* ReadAhead::StreamFor(InodeId ino, bool* fresh) {
@@ -74,20 +102,20 @@ void ReadAhead::OnRead(InodeId ino, uint64_t offset, uint64_t len, uint64_t file
     }
     s->run = std::min(s->run + 1, kRunBeforePrefetch);
     s->end = std::max(s->end, reader_end);
-    ++state_->stats.sequential_reads;
+    state_->Count({.sequential_reads = 1});
     if (s->run < kRunBeforePrefetch || s->in_flight) return;
     // A reader that overtook its prefetch: start again where it is.
     from = std::max(s->warmed_to, s->end);
     if (from >= file_size || from - s->end > limits_.window_bytes / 2) return;
     to = std::min(file_size, s->end + limits_.window_bytes);
     if (state_->in_flight >= limits_.max_in_flight || !state_->budget->TryAcquire()) {
-      ++state_->stats.skipped;
+      state_->Count({.skipped = 1});
       return;
     }
     s->in_flight = true;
     s->warmed_to = to;
     ++state_->in_flight;
-    ++state_->stats.prefetches;
+    state_->Count({.prefetches = 1});
   }
   // Gives the prefetch's slots back when the task is gone, run or dropped unrun by an
   // executor shutting down.
@@ -116,22 +144,31 @@ void ReadAhead::Run(const std::shared_ptr<State>& state, InodeId ino, uint64_t o
                     uint64_t len) {
   {
     std::lock_guard lock(state->mu);
-    if (state->stopped.load(std::memory_order_relaxed)) return;
+    if (state->stopped.load(std::memory_order_relaxed)) {
+      state->Count({.stopped = 1});
+      return;
+    }
     ++state->running;
   }
-  Result<uint64_t> walked = state->warm(ino, offset, len, [&](uint64_t at) {
+  auto keep_going = [&](uint64_t at) {
     if (state->stopped.load(std::memory_order_relaxed)) return false;
     std::lock_guard lock(state->mu);
     for (const Stream& s : state->streams) {
       if (s.ino == ino) return s.end <= at;
     }
     return false;  // forgotten: nobody reads this file any more
+  };
+  bool cut_short = false;  // the walk stops at the first `false`
+  Result<uint64_t> walked = state->warm(ino, offset, len, [&](uint64_t at) {
+    if (keep_going(at)) return true;
+    cut_short = true;
+    return false;
   });
   {
     std::lock_guard lock(state->mu);
     --state->running;
     // A failed walk only means a colder read later; the READ itself reports errors.
-    if (walked.ok()) state->stats.prefetched_bytes += *walked;
+    state->Count({.prefetched_bytes = walked.ok() ? *walked : 0, .stopped = cut_short ? 1u : 0u});
   }
   state->idle_cv.notify_all();
 }

@@ -22,6 +22,10 @@
 // may use the volume freely until Stop returns. The executor's queue may outlive this
 // object: a queued prefetch holds only shared state.
 //
+// Figures: stats() counts this volume's since it opened; a ReadAheadTotals shared by the
+// catalog sums every volume's since the server started (/metrics reads it through
+// VolumeCatalog::ReadAheadTotals, storage knowing nothing of metrics).
+//
 // Thread-safety: thread-safe. Stop must not be called from `warm`.
 #pragma once
 
@@ -69,6 +73,27 @@ struct ReadAheadStats {
   uint64_t prefetches = 0;        // prefetches posted
   uint64_t prefetched_bytes = 0;  // stored bytes the finished prefetches walked
   uint64_t skipped = 0;           // prefetches due but not posted: a cap was reached
+  // Prefetches that ended before their window's end: the reader passed them, nobody read
+  // the file any more, or the volume closed (a queued one is then not run at all).
+  uint64_t stopped = 0;
+};
+
+// ReadAheadStats summed over every ReadAhead that reports into it, whatever became of the
+// volumes since.
+//
+// Thread-safety: thread-safe and lock-free (relaxed atomics; a read may see one figure of
+// a concurrent Add before another).
+class ReadAheadTotals {
+ public:
+  void Add(const ReadAheadStats& delta);
+  ReadAheadStats Read() const;
+
+ private:
+  std::atomic<uint64_t> sequential_reads_{0};
+  std::atomic<uint64_t> prefetches_{0};
+  std::atomic<uint64_t> prefetched_bytes_{0};
+  std::atomic<uint64_t> skipped_{0};
+  std::atomic<uint64_t> stopped_{0};
 };
 
 class ReadAhead {
@@ -80,9 +105,10 @@ class ReadAhead {
   using Warm = std::function<Result<uint64_t>(InodeId ino, uint64_t offset, uint64_t len,
                                               const KeepGoing& keep_going)>;
 
-  // `executor` must outlive Stop(); `budget` is shared with the other volumes.
-  ReadAhead(Executor* executor, std::shared_ptr<ReadAheadBudget> budget, ReadAheadLimits limits,
-            Warm warm);
+  // `executor` must outlive Stop(); `budget` is shared with the other volumes, and so is
+  // `totals` (null: this volume's figures are only in stats()).
+  ReadAhead(Executor* executor, std::shared_ptr<ReadAheadBudget> budget,
+            std::shared_ptr<ReadAheadTotals> totals, ReadAheadLimits limits, Warm warm);
   ~ReadAhead() { Stop(); }
   ReadAhead(const ReadAhead&) = delete;
   ReadAhead& operator=(const ReadAhead&) = delete;
@@ -107,13 +133,17 @@ class ReadAhead {
     Warm warm;
     std::shared_ptr<ReadAheadBudget> budget;
     mutable std::mutex mu;
-    std::condition_variable idle_cv;   // signalled when a prefetch ends
-    std::vector<Stream> streams;       // guarded by mu; at most max_streams
-    uint64_t clock = 0;                // guarded by mu
-    size_t in_flight = 0;              // guarded by mu: queued or running
-    size_t running = 0;                // guarded by mu
-    std::atomic<bool> stopped{false};  // set under mu
-    ReadAheadStats stats;              // guarded by mu
+    std::condition_variable idle_cv;          // signalled when a prefetch ends
+    std::vector<Stream> streams;              // guarded by mu; at most max_streams
+    uint64_t clock = 0;                       // guarded by mu
+    size_t in_flight = 0;                     // guarded by mu: queued or running
+    size_t running = 0;                       // guarded by mu
+    std::atomic<bool> stopped{false};         // set under mu
+    ReadAheadStats stats;                     // guarded by mu
+    std::shared_ptr<ReadAheadTotals> totals;  // may be null
+
+    // Adds `delta` to stats and totals. Caller holds mu.
+    void Count(const ReadAheadStats& delta);
   };
   // Finds or makes the entry for `ino` (forgetting the least recently used one when the
   // table is full). Caller holds mu.

@@ -107,8 +107,8 @@ Result<std::shared_ptr<VolumeImpl>> VolumeImpl::Open(std::unique_ptr<Kv> kv,
                               const ReadAhead::KeepGoing& keep_going) {
     return raw->blocks_.Warm(ino, offset, len, keep_going);
   };
-  v->read_ahead_ =
-      std::make_unique<ReadAhead>(executor, std::move(budget), options.read_ahead, std::move(warm));
+  v->read_ahead_ = std::make_unique<ReadAhead>(
+      executor, std::move(budget), options.read_ahead_totals, options.read_ahead, std::move(warm));
   if (options.background_reclaim) {
     v->reclaimer_ =
         std::make_unique<CoalescingTask>(executor, [raw = v.get()] { raw->ReclaimInBackground(); });

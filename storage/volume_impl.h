@@ -75,6 +75,9 @@ class VolumeImpl final : public Volume {
     // Read-ahead in flight across the volumes sharing it; null = a budget of the volume's
     // own, of read_ahead.max_in_flight.
     std::shared_ptr<ReadAheadBudget> read_ahead_budget;
+    // Read-ahead figures summed over the volumes sharing it; null = none but this
+    // volume's own (read_ahead_stats()).
+    std::shared_ptr<ReadAheadTotals> read_ahead_totals;
   };
 
   // Formats the DB when it is empty (superblock, root directory); checks the id/epoch of

@@ -2,7 +2,10 @@
 // conventions: the volumed_ namespace, base units in the name (_bytes, _seconds), _total
 // for counters; labels are bounded (program/version/procedure/outcome from fixed sets,
 // volume names from the catalog, transport, result), never file names or client ports.
+#include <atomic>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "metrics/exposition.h"
@@ -18,6 +21,20 @@ namespace {
 
 using metrics::ExpositionWriter;
 using metrics::MetricType;
+
+// A gauge or counter family of one unlabelled sample.
+void Single(ExpositionWriter& out, const char* name, MetricType type, const char* help,
+            double value) {
+  out.Family(name, type, help);
+  out.Sample(name, {}, value);
+}
+
+// A counter family of one sample per value of `label`.
+void ByLabel(ExpositionWriter& out, const char* name, const char* help, std::string_view label,
+             std::initializer_list<std::pair<std::string_view, double>> samples) {
+  out.Family(name, MetricType::kCounter, help);
+  for (const auto& [value, x] : samples) out.Sample(name, {{label, value}}, x);
+}
 
 // One gauge or counter family with a sample per volume; `value` returns false to skip.
 template <typename Fn>
@@ -176,40 +193,89 @@ void WriteVolumes(ExpositionWriter& out, const ServerStatus& status) {
              static_cast<double>(metrics::VolumeActivity::Global().Untracked()));
 }
 
+// The READDIRPLUS listing cache (nfs3/listing_cache.h) and the volumes' read-ahead
+// (storage/read_ahead.h): whether they earn their memory and threads.
+void WriteCaches(ExpositionWriter& out, const ServerStatus& status) {
+  const nfs3::ListingCacheStats& lc = status.listing_cache;
+  ByLabel(out, "volumed_nfs_listing_cache_lookups_total",
+          "READDIRPLUS calls looked up in the listing cache, by result: hit (a reply encoded "
+          "while the volume was as it is now; sent once the caller may read the directory) "
+          "or miss (the directory is walked).",
+          "result",
+          {{"hit", static_cast<double>(lc.hits)}, {"miss", static_cast<double>(lc.misses)}});
+  ByLabel(
+      out, "volumed_nfs_listing_cache_evictions_total",
+      "Listing cache entries dropped, by reason: stale (their volume changed since) or "
+      "capacity (least recently used, to make room).",
+      "reason",
+      {{"stale", static_cast<double>(lc.stale)}, {"capacity", static_cast<double>(lc.evictions)}});
+  Single(out, "volumed_nfs_listing_cache_oversized_total", MetricType::kCounter,
+         "READDIRPLUS replies not kept in the listing cache: larger than an eighth of its "
+         "capacity.",
+         static_cast<double>(lc.oversized));
+  Single(out, "volumed_nfs_listing_cache_entries", MetricType::kGauge,
+         "READDIRPLUS replies held by the listing cache.", static_cast<double>(lc.entries));
+  Single(out, "volumed_nfs_listing_cache_bytes", MetricType::kGauge,
+         "Bytes of encoded READDIRPLUS replies held by the listing cache.",
+         static_cast<double>(lc.bytes));
+  Single(out, "volumed_nfs_listing_cache_capacity_bytes", MetricType::kGauge,
+         "The most bytes the listing cache holds.", static_cast<double>(lc.capacity));
+
+  const storage::ReadAheadStats& ra = status.read_ahead;
+  Single(out, "volumed_storage_read_ahead_sequential_reads_total", MetricType::kCounter,
+         "READs that continued a sequential stream of their file (read-ahead candidates).",
+         static_cast<double>(ra.sequential_reads));
+  Single(out, "volumed_storage_read_ahead_windows_started_total", MetricType::kCounter,
+         "Read-ahead windows posted to the background threads.",
+         static_cast<double>(ra.prefetches));
+  Single(out, "volumed_storage_read_ahead_windows_stopped_total", MetricType::kCounter,
+         "Read-ahead windows that ended early: the reader passed them, the file was no "
+         "longer read, or its volume closed.",
+         static_cast<double>(ra.stopped));
+  Single(out, "volumed_storage_read_ahead_windows_skipped_total", MetricType::kCounter,
+         "Read-ahead windows due but not started because a cap on prefetches in flight was "
+         "reached (per volume or across volumes).",
+         static_cast<double>(ra.skipped));
+  Single(out, "volumed_storage_read_ahead_warmed_bytes_total", MetricType::kCounter,
+         "Stored bytes read-ahead walked into the caches ahead of the readers.",
+         static_cast<double>(ra.prefetched_bytes));
+  Single(out, "volumed_storage_read_ahead_windows_in_flight", MetricType::kGauge,
+         "Read-ahead windows queued or running now, across every volume.",
+         static_cast<double>(status.read_ahead_in_flight));
+}
+
 void WriteProcess(ExpositionWriter& out, const ServerStatus& status, const BuildInfo& build) {
   const metrics::ProcessStats p = metrics::ReadProcessStats();
-  auto gauge = [&](const char* name, MetricType type, const char* help, double value) {
-    out.Family(name, type, help);
-    out.Sample(name, {}, value);
-  };
-  gauge("volumed_process_resident_memory_bytes", MetricType::kGauge, "Resident memory size.",
-        static_cast<double>(p.resident_bytes));
-  gauge("volumed_process_virtual_memory_bytes", MetricType::kGauge, "Virtual memory size.",
-        static_cast<double>(p.virtual_bytes));
-  gauge("volumed_process_open_fds", MetricType::kGauge, "Open file descriptors.",
-        static_cast<double>(p.open_fds));
-  gauge("volumed_process_max_fds", MetricType::kGauge, "The descriptor limit (soft).",
-        static_cast<double>(p.max_fds));
-  gauge("volumed_process_threads", MetricType::kGauge, "Threads of the process.",
-        static_cast<double>(p.threads));
-  gauge("volumed_process_cpu_seconds_total", MetricType::kCounter, "User and system CPU time.",
-        p.cpu_seconds);
-  gauge("volumed_process_start_time_seconds", MetricType::kGauge,
-        "When the process started (Unix time).", p.start_time_seconds);
-  gauge("volumed_nlm_grace_period_active", MetricType::kGauge,
-        "1 while the NLM grace period after a restart lasts (only lock reclaims granted).",
-        status.grace_active ? 1 : 0);
+  Single(out, "volumed_process_resident_memory_bytes", MetricType::kGauge, "Resident memory size.",
+         static_cast<double>(p.resident_bytes));
+  Single(out, "volumed_process_virtual_memory_bytes", MetricType::kGauge, "Virtual memory size.",
+         static_cast<double>(p.virtual_bytes));
+  Single(out, "volumed_process_open_fds", MetricType::kGauge, "Open file descriptors.",
+         static_cast<double>(p.open_fds));
+  Single(out, "volumed_process_max_fds", MetricType::kGauge, "The descriptor limit (soft).",
+         static_cast<double>(p.max_fds));
+  Single(out, "volumed_process_threads", MetricType::kGauge, "Threads of the process.",
+         static_cast<double>(p.threads));
+  Single(out, "volumed_process_cpu_seconds_total", MetricType::kCounter,
+         "User and system CPU time.", p.cpu_seconds);
+  Single(out, "volumed_process_start_time_seconds", MetricType::kGauge,
+         "When the process started (Unix time).", p.start_time_seconds);
+  Single(out, "volumed_nlm_grace_period_active", MetricType::kGauge,
+         "1 while the NLM grace period after a restart lasts (only lock reclaims granted).",
+         status.grace_active ? 1 : 0);
   const metrics::ForwardedCalls& fwd = metrics::ForwardedCalls::Global();
-  out.Family("volumed_forwarded_calls_total", MetricType::kCounter,
-             "NFS and MOUNT calls on volumes another gateway owns, by result: relayed (sent "
-             "to the owner, its answer returned), declined (not sent: owner unknown, not "
-             "live, or the call came from a gateway) and failed (the owner did not answer); "
-             "the last two were answered JUKEBOX.");
-  for (const auto& [result, value] :
-       {std::pair{"relayed", &fwd.relayed}, {"declined", &fwd.declined}, {"failed", &fwd.failed}}) {
-    out.Sample("volumed_forwarded_calls_total", {{"result", result}},
-               static_cast<double>(value->load(std::memory_order_relaxed)));
-  }
+  auto load = [](const std::atomic<uint64_t>& n) {
+    return static_cast<double>(n.load(std::memory_order_relaxed));
+  };
+  ByLabel(out, "volumed_forwarded_calls_total",
+          "NFS and MOUNT calls on volumes another gateway owns, by result: relayed (sent to "
+          "the owner, its answer returned), declined (not sent: owner unknown, not live, or "
+          "the call came from a gateway) and failed (the owner did not answer); the last two "
+          "were answered JUKEBOX.",
+          "result",
+          {{"relayed", load(fwd.relayed)},
+           {"declined", load(fwd.declined)},
+           {"failed", load(fwd.failed)}});
   out.Family("volumed_build_info", MetricType::kGauge,
              "Always 1; the server's version and git revision as labels.");
   out.Sample("volumed_build_info", {{"version", build.version}, {"revision", build.revision}}, 1);
@@ -222,6 +288,7 @@ std::string RenderMetrics(const ServerStatus& status, const BuildInfo& build) {
   rpc::CallMetrics::Global().WriteTo(out);
   metrics::StorageMetrics::Global().WriteTo(out);
   WriteVolumes(out, status);
+  WriteCaches(out, status);
   WriteProcess(out, status, build);
   return out.text();
 }

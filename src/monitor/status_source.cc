@@ -20,8 +20,12 @@ std::string_view VolumeOfMountPath(std::string_view path) {
 }
 
 StatusSource::StatusSource(storage::VolumeCatalog* catalog, const mount::MountService* mounts,
-                           nlm::LockServices* locks)
-    : catalog_(catalog), mounts_(mounts), locks_(locks), started_ns_(WallNowNs()) {
+                           nlm::LockServices* locks, const nfs3::ListingCache* listings)
+    : catalog_(catalog),
+      mounts_(mounts),
+      locks_(locks),
+      listings_(listings),
+      started_ns_(WallNowNs()) {
   SampleRate();
   sampler_ = std::make_unique<PeriodicThread>(
       std::chrono::duration_cast<std::chrono::milliseconds>(kSamplePeriod),
@@ -46,6 +50,9 @@ ServerStatus StatusSource::CollectServer() {
   out.started_ns = started_ns_;
   out.grace_active = locks_ != nullptr && locks_->nlm().InGrace();
   out.block_cache_bytes = catalog_->BlockCacheBytes();
+  if (listings_ != nullptr) out.listing_cache = listings_->stats();
+  out.read_ahead = catalog_->TotalReadAhead();
+  out.read_ahead_in_flight = catalog_->ReadAheadInFlight();
   const RateSample now{MonotonicNowNs(), rpc::CallMetrics::Global().TotalCalls()};
   std::lock_guard lock(mu_);
   if (!samples_.empty()) {

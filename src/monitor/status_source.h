@@ -17,6 +17,8 @@
 //   - bytes read/written and calls per procedure: metrics/volume_activity.h (atomics);
 //   - the call rate: a sampler thread reads the RPC counters (atomics) every 5 s and
 //     keeps the last minute.
+//   - the READDIRPLUS listing cache's figures (nfs3/listing_cache.h: its mutex, held for
+//     a copy) and the read-ahead of every volume (VolumeCatalog::TotalReadAhead: atomics).
 //
 // Thread-safety: thread-safe; Collect may run on several HTTP threads at once (the
 // last-known-usage cache has its own mutex, held for map updates only).
@@ -34,6 +36,7 @@
 #include "base/periodic_thread.h"
 #include "metrics/volume_activity.h"
 #include "mount/mount_service.h"
+#include "nfs3/listing_cache.h"
 #include "nlm/lock_manager.h"
 #include "storage/catalog.h"
 
@@ -61,21 +64,25 @@ struct VolumeStatus {
 };
 
 struct ServerStatus {
-  int64_t now_ns = 0;                 // wall clock
-  int64_t started_ns = 0;             // wall clock of the server's start
-  bool catalog_ok = true;             // false: the volume list could not be read
-  std::string catalog_error;          // why
-  bool grace_active = false;          // NLM grace period after a restart
-  double calls_per_second = 0;        // over the last minute (or since start, if shorter)
-  uint64_t block_cache_bytes = 0;     // LevelDB's shared block cache
-  std::vector<VolumeStatus> volumes;  // by name
+  int64_t now_ns = 0;                     // wall clock
+  int64_t started_ns = 0;                 // wall clock of the server's start
+  bool catalog_ok = true;                 // false: the volume list could not be read
+  std::string catalog_error;              // why
+  bool grace_active = false;              // NLM grace period after a restart
+  double calls_per_second = 0;            // over the last minute (or since start, if shorter)
+  uint64_t block_cache_bytes = 0;         // LevelDB's shared block cache
+  nfs3::ListingCacheStats listing_cache;  // zero when there is none
+  storage::ReadAheadStats read_ahead;     // every volume's, since the server started
+  uint64_t read_ahead_in_flight = 0;      // prefetches queued or running now
+  std::vector<VolumeStatus> volumes;      // by name
 };
 
 class StatusSource {
  public:
-  // `locks` may be null (no lock figures); the others are required. All must outlive it.
+  // `locks` may be null (no lock figures), so may `listings` (no listing cache figures);
+  // the others are required. All must outlive it.
   StatusSource(storage::VolumeCatalog* catalog, const mount::MountService* mounts,
-               nlm::LockServices* locks);
+               nlm::LockServices* locks, const nfs3::ListingCache* listings = nullptr);
   ~StatusSource();
   StatusSource(const StatusSource&) = delete;
   StatusSource& operator=(const StatusSource&) = delete;
@@ -95,6 +102,7 @@ class StatusSource {
   storage::VolumeCatalog* const catalog_;
   const mount::MountService* const mounts_;
   nlm::LockServices* const locks_;
+  const nfs3::ListingCache* const listings_;
   const int64_t started_ns_;
 
   struct Usage {

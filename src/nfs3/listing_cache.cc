@@ -21,26 +21,37 @@ size_t ListingCache::KeyHash::operator()(const ListingKey& k) const {
 ListingCache::Bytes ListingCache::Find(const ListingKey& key, uint64_t stamp) {
   std::lock_guard lock(mu_);
   auto found = index_.find(key);
-  if (found == index_.end()) return nullptr;
+  if (found == index_.end()) {
+    ++counts_.misses;
+    return nullptr;
+  }
   Lru::iterator it = found->second;
   if (it->stamp != stamp) {
     EraseLocked(it);
+    ++counts_.misses;
+    ++counts_.stale;
     return nullptr;
   }
   lru_.splice(lru_.begin(), lru_, it);
-  ++hits_;
+  ++counts_.hits;
   return it->bytes;
 }
 
 void ListingCache::Insert(const ListingKey& key, uint64_t stamp, Bytes bytes) {
   const size_t size = bytes->size();
-  if (size > capacity_ / 8) return;
   std::lock_guard lock(mu_);
+  if (size > capacity_ / 8) {
+    ++counts_.oversized;
+    return;
+  }
   if (auto found = index_.find(key); found != index_.end()) EraseLocked(found->second);
   lru_.push_front(Item{key, stamp, std::move(bytes)});
   index_.emplace(key, lru_.begin());
   bytes_ += size;
-  while (bytes_ > capacity_) EraseLocked(std::prev(lru_.end()));
+  while (bytes_ > capacity_) {
+    EraseLocked(std::prev(lru_.end()));
+    ++counts_.evictions;
+  }
 }
 
 void ListingCache::EraseLocked(Lru::iterator it) {
@@ -49,14 +60,13 @@ void ListingCache::EraseLocked(Lru::iterator it) {
   lru_.erase(it);
 }
 
-size_t ListingCache::bytes() const {
+ListingCacheStats ListingCache::stats() const {
   std::lock_guard lock(mu_);
-  return bytes_;
-}
-
-uint64_t ListingCache::hits() const {
-  std::lock_guard lock(mu_);
-  return hits_;
+  ListingCacheStats out = counts_;
+  out.entries = lru_.size();
+  out.bytes = bytes_;
+  out.capacity = capacity_;
+  return out;
 }
 
 }  // namespace volumed::nfs3

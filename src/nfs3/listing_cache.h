@@ -12,7 +12,12 @@
 // bytes do not depend on who asks, the permission to list does: the caller checks it on
 // every hit. Bounded by bytes; the least recently used entries go first.
 //
-// Thread-safety: thread-safe (one mutex, held only to look up, insert or evict).
+// stats() reports what /metrics exports (src/monitor/metrics_text.cc): lookups that hit or
+// missed, entries dropped because their volume changed or to make room, replies too large
+// to keep, and what the cache holds now.
+//
+// Thread-safety: thread-safe (one mutex, held only to look up, insert, evict or read the
+// figures).
 #pragma once
 
 #include <cstddef>
@@ -37,6 +42,18 @@ struct ListingKey {
   bool operator==(const ListingKey&) const = default;
 };
 
+// What a ListingCache did since it was made (counters) and holds now (gauges).
+struct ListingCacheStats {
+  uint64_t hits = 0;       // Find returned a reply
+  uint64_t misses = 0;     // Find returned none (absent, or encoded at another stamp)
+  uint64_t stale = 0;      // entries dropped by Find: their volume changed since (also misses)
+  uint64_t evictions = 0;  // least recently used entries dropped to stay within capacity
+  uint64_t oversized = 0;  // replies not kept: larger than an eighth of the capacity
+  uint64_t entries = 0;
+  uint64_t bytes = 0;
+  uint64_t capacity = 0;
+};
+
 class ListingCache {
  public:
   using Bytes = std::shared_ptr<const std::string>;
@@ -56,8 +73,7 @@ class ListingCache {
   // its end.
   void Insert(const ListingKey& key, uint64_t stamp, Bytes bytes);
 
-  size_t bytes() const;
-  uint64_t hits() const;
+  ListingCacheStats stats() const;
 
  private:
   struct KeyHash {
@@ -77,7 +93,7 @@ class ListingCache {
   Lru lru_;                                                       // guarded by mu_
   std::unordered_map<ListingKey, Lru::iterator, KeyHash> index_;  // guarded by mu_
   size_t bytes_ = 0;                                              // guarded by mu_
-  uint64_t hits_ = 0;                                             // guarded by mu_
+  ListingCacheStats counts_;  // guarded by mu_: the counters only (stats() adds the rest)
 };
 
 }  // namespace volumed::nfs3

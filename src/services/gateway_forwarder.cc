@@ -1,6 +1,7 @@
 #include "services/gateway_forwarder.h"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "base/cidr.h"
@@ -8,6 +9,9 @@
 #include "base/socket_address.h"
 #include "export/export_access.h"
 #include "metrics/forwarded_calls.h"
+#include "mount/mount_service.h"
+#include "nfs3/nfs_service.h"
+#include "nfs3_prot.h"
 #include "rpc/socket_util.h"
 
 namespace volumed::services {
@@ -41,11 +45,30 @@ Result<std::string> ForwardingHost(const std::vector<storage::GatewayInfo>& gate
   return std::string(storage::ServiceAddressHost(it->address));
 }
 
+bool OwnerRefused(uint32_t prog, uint32_t proc, const void* result) {
+  // Every NFSv3 result but NULL's, and MNT's (v1 and v3), opens with its status: the
+  // first member of a standard-layout struct, at its address.
+  constexpr uint32_t kMnt = 1;
+  if (prog == nfs3::kNfsProgram && proc != 0) {
+    nfsstat3 status;
+    std::memcpy(&status, result, sizeof status);
+    return status == NFS3ERR_JUKEBOX;
+  }
+  if (prog == mount::kMountProgram && proc == kMnt) {
+    uint32_t status;
+    std::memcpy(&status, result, sizeof status);
+    return status != 0;  // MNT3_OK, and MOUNT v1's 0
+  }
+  return false;
+}
+
 GatewayForwarder::GatewayForwarder(storage::VolumeCatalog& catalog, exports::GatewayPeers& gateways,
-                                   Options options)
+                                   Options options,
+                                   std::function<OwnerCache::Clock::time_point()> now)
     : catalog_(catalog),
       gateways_(gateways),
       options_(std::move(options)),
+      owners_(options_.owner_ttl, options_.owner_cache_entries, std::move(now)),
       executor_(options_.threads, Executor::OnShutdown::kRunQueued) {}
 
 GatewayForwarder::~GatewayForwarder() { executor_.Shutdown(); }
@@ -72,11 +95,13 @@ Status GatewayForwarder::ForwardNow(const rpc::ForwardedCall& call, void* result
     s = (*client)->CallEncoded(call.proc, call.args, call.decode_result, result, options_.timeout);
   }
   if (!s.ok()) {
+    owners_.Invalidate(call.target);
     counters.failed.fetch_add(1, std::memory_order_relaxed);
     NoteRoute(route->volume, "to gateway " + route->owner + " at " + route->host +
                                  " fail (answered JUKEBOX): " + s.ToString());
     return s;  // the connection, if any, is dropped with `client`
   }
+  if (OwnerRefused(call.prog, call.proc, result)) owners_.Invalidate(call.target);
   NoteRoute(route->volume, "are forwarded to gateway " + route->owner + " at " + route->host);
   ReturnClient(key, std::move(*client));
   counters.relayed.fetch_add(1, std::memory_order_relaxed);
@@ -84,27 +109,51 @@ Status GatewayForwarder::ForwardNow(const rpc::ForwardedCall& call, void* result
 }
 
 Result<GatewayForwarder::Route> GatewayForwarder::RouteOf(const rpc::ForwardedCall& call) {
-  VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo info, catalog_.DescribeById(call.target));
   const std::string peer = HostText(call.peer);
+  std::shared_ptr<const OwnerCache::Entry> volume = owners_.Find(call.target);
+  const bool cached = volume != nullptr;
+  if (!cached) {
+    VOLUMED_ASSIGN_OR_RETURN(volume, ReadOwner(call.target));
+  }
+  auto host = HostFor(call, *volume, peer);
+  if (!host.ok() && cached) {
+    // Perhaps only the entry is out of date: decide again from the catalog.
+    owners_.Invalidate(call.target);
+    VOLUMED_ASSIGN_OR_RETURN(volume, ReadOwner(call.target));
+    host = HostFor(call, *volume, peer);
+  }
+  if (!host.ok()) {
+    owners_.Invalidate(call.target);
+    NoteRoute(volume->name,
+              "from " + peer + " are not forwarded (answered JUKEBOX): " + host.status().message());
+    return host.status();
+  }
+  return Route{volume->name, volume->owner, std::move(*host)};
+}
+
+Result<std::string> GatewayForwarder::HostFor(const rpc::ForwardedCall& call,
+                                              const OwnerCache::Entry& volume,
+                                              const std::string& peer) {
   VOLUMED_ASSIGN_OR_RETURN(auto gateways, gateways_.List());
-  auto host = ForwardingHost(gateways, info.owner, peer);
+  auto host = ForwardingHost(gateways, volume.owner, peer);
   if (!host.ok()) {
     // A gateway that joined or revived since the list was read: read it again (not more
     // often than kRecheck, whatever the rate of calls declined).
     constexpr std::chrono::milliseconds kRecheck{250};
     VOLUMED_ASSIGN_OR_RETURN(gateways, gateways_.List(kRecheck));
-    host = ForwardingHost(gateways, info.owner, peer);
+    host = ForwardingHost(gateways, volume.owner, peer);
   }
-  if (host.ok() &&
-      !exports::PeerAllowed(info.policy, ParseCidrs(info.policy.allowed_cidrs), call.peer)) {
+  if (host.ok() && !exports::PeerAllowed(volume.policy, volume.clients, call.peer)) {
     host = Declined("the client's address is not allowed by the volume's export policy");
   }
-  if (!host.ok()) {
-    NoteRoute(info.name,
-              "from " + peer + " are not forwarded (answered JUKEBOX): " + host.status().message());
-    return host.status();
-  }
-  return Route{std::move(info.name), std::move(info.owner), std::move(*host)};
+  return host;
+}
+
+Result<std::shared_ptr<const OwnerCache::Entry>> GatewayForwarder::ReadOwner(uint64_t id) {
+  VOLUMED_ASSIGN_OR_RETURN(storage::VolumeInfo info, catalog_.DescribeById(id));
+  std::vector<Cidr> clients = ParseCidrs(info.policy.allowed_cidrs);
+  return owners_.Put(id, OwnerCache::Entry{std::move(info.name), std::move(info.owner),
+                                           std::move(info.policy), std::move(clients)});
 }
 
 Result<std::unique_ptr<rpc::RpcClient>> GatewayForwarder::TakeClient(const PoolKey& key) {

@@ -1,17 +1,28 @@
 // The monitor's pieces without a server: the exposition writer against the strict checker
 // (and the checker against broken texts), the RPC outcome decoding of CallMetrics, the
-// per-volume activity table, the pages' escaping, and --http's address parsing.
+// per-volume activity table, the pages' escaping, --http's address parsing, and the listing
+// cache's and read-ahead's figures as a scrape shows them.
 #include <gtest/gtest.h>
+#include <leveldb/env.h>
+#include <leveldb/helpers/memenv.h>
 
+#include <chrono>
 #include <cmath>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include "storage/catalog_fixture.h"
 
 #include "metrics/exposition.h"
 #include "metrics/exposition_reader.h"
 #include "metrics/volume_activity.h"
 #include "monitor/http_listener.h"
 #include "monitor/pages.h"
+#include "monitor/status_source.h"
+#include "mount/mount_service.h"
+#include "nfs3/listing_cache.h"
 #include "rpc/call_metrics.h"
 #include "rpc/procedure_table.h"
 
@@ -179,6 +190,86 @@ TEST(PagesTest, UserSuppliedStringsAreEscaped) {
   EXPECT_EQ(metrics->at("volumed_volume_locks_held{volume=\"data\"}"), 1);
   EXPECT_EQ(metrics->at("volumed_volume_mounts{volume=\"data\"}"), 1);
   EXPECT_EQ(metrics->at("volumed_build_info{revision=\"r\",version=\"1\"}"), 1);
+}
+
+// StatusSource reads the listing cache and the catalog's read-ahead totals, RenderMetrics
+// writes them: what the cache and the volumes do shows in the scrape.
+TEST(CacheMetricsTest, ListingCacheAndReadAheadFiguresMoveInTheScrape) {
+  constexpr uint64_t kMiB = 1 << 20;
+  std::unique_ptr<leveldb::Env> env(leveldb::NewMemEnv(leveldb::Env::Default()));
+  storage::StoreOptions options = storage::MemStoreOptions(env.get());
+  options.read_ahead.window_bytes = kMiB;
+  auto catalog = storage::VolumeCatalog::Open(options);
+  ASSERT_TRUE(catalog.ok()) << catalog.status().ToString();
+  mount::MountService mounts(**catalog);
+  nfs3::ListingCache listings(8000);  // replies over 1000 bytes are not kept
+  monitor::StatusSource source(catalog->get(), &mounts, nullptr, &listings);
+  auto scrape = [&] {
+    auto series = CheckExposition(monitor::RenderMetrics(source.Collect(), {"1", "r"}));
+    EXPECT_TRUE(series.ok()) << series.status().ToString();
+    return series.ok() ? *series : Series{};
+  };
+  const std::string hits = "volumed_nfs_listing_cache_lookups_total{result=\"hit\"}";
+  const std::string misses = "volumed_nfs_listing_cache_lookups_total{result=\"miss\"}";
+  const std::string stale = "volumed_nfs_listing_cache_evictions_total{reason=\"stale\"}";
+  const std::string full = "volumed_nfs_listing_cache_evictions_total{reason=\"capacity\"}";
+  Series before = scrape();
+  EXPECT_EQ(before.at(hits), 0);
+  EXPECT_EQ(before.at("volumed_nfs_listing_cache_capacity_bytes"), 8000);
+  EXPECT_EQ(before.at("volumed_storage_read_ahead_windows_started_total"), 0);
+
+  auto reply = [](size_t size) { return std::make_shared<const std::string>(size, 'r'); };
+  auto key = [](uint64_t cookie) { return nfs3::ListingKey{1, 1, 2, 1, cookie, 4096, 65536}; };
+  EXPECT_EQ(listings.Find(key(0), 1), nullptr);
+  listings.Insert(key(0), 1, reply(1000));
+  EXPECT_NE(listings.Find(key(0), 1), nullptr);
+  Series after = scrape();
+  EXPECT_EQ(after.at(hits), 1);
+  EXPECT_EQ(after.at(misses), 1);
+  EXPECT_EQ(after.at("volumed_nfs_listing_cache_entries"), 1);
+  EXPECT_EQ(after.at("volumed_nfs_listing_cache_bytes"), 1000);
+  EXPECT_EQ(listings.Find(key(0), 2), nullptr);  // the volume changed
+  for (uint64_t c = 1; c <= 9; ++c) listings.Insert(key(c), 2, reply(1000));
+  listings.Insert(key(10), 2, reply(1001));
+  after = scrape();
+  EXPECT_EQ(after.at(misses), 2);
+  EXPECT_EQ(after.at(stale), 1);
+  EXPECT_EQ(after.at(full), 1);
+  EXPECT_EQ(after.at("volumed_nfs_listing_cache_oversized_total"), 1);
+  EXPECT_EQ(after.at("volumed_nfs_listing_cache_entries"), 8);
+  EXPECT_EQ(after.at("volumed_nfs_listing_cache_bytes"), 8000);
+
+  // The first 256 KiB of a 4 MiB file read in order, 64 KiB at a time: the fourth read
+  // posts a window of 1 MiB ahead of the reader, warmed on the catalog's background
+  // threads (the reader then stops and waits, so that it never passes the window).
+  storage::CreateVolumeRequest req;
+  req.name = "data";
+  ASSERT_TRUE((*catalog)->Create(req).ok());
+  auto volume = (*catalog)->OpenByName("data");
+  ASSERT_TRUE(volume.ok()) << volume.status().ToString();
+  const storage::Credentials root{0, 0, {}};
+  auto file = (*volume)->Create(root, (*volume)->Root(), "f", storage::CreateMode::kGuarded, {}, 0,
+                                nullptr);
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  for (uint64_t at = 0; at < 4 * kMiB; at += kMiB) {
+    ASSERT_TRUE((*volume)
+                    ->Write(root, file->ref, at, std::string(kMiB, 'x'),
+                            storage::Stability::kUnstable, nullptr)
+                    .ok());
+  }
+  for (uint64_t at = 0; at < 4 * 64 * 1024; at += 64 * 1024) {
+    ASSERT_TRUE((*volume)->Read(root, file->ref, at, 64 * 1024).ok());
+  }
+  for (int i = 0; i < 500 && (*catalog)->ReadAheadInFlight() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  after = scrape();
+  EXPECT_EQ(after.at("volumed_storage_read_ahead_sequential_reads_total"), 3);
+  EXPECT_EQ(after.at("volumed_storage_read_ahead_windows_started_total"), 1);
+  EXPECT_EQ(after.at("volumed_storage_read_ahead_warmed_bytes_total"), kMiB);
+  EXPECT_EQ(after.at("volumed_storage_read_ahead_windows_in_flight"), 0);
+  EXPECT_EQ(after.at("volumed_storage_read_ahead_windows_stopped_total"), 0);
+  EXPECT_EQ(after.at("volumed_storage_read_ahead_windows_skipped_total"), 0);
 }
 
 TEST(HttpAddressTest, ParsesAddressAndPort) {

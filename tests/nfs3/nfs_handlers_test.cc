@@ -565,21 +565,21 @@ TEST_F(NfsHandlersTest, ReaddirplusRepeatIsCachedUntilTheVolumeChanges) {
   auto first = CallReaddirplus(a, &first_wire);
   ASSERT_EQ((*first)->status, NFS3_OK);
   EXPECT_EQ(mode_of(first->r, "a"), 0644);
-  const uint64_t hits = service_.listings().hits();
+  const uint64_t hits = service_.listings().stats().hits;
   auto second = CallReaddirplus(a, &second_wire);
-  EXPECT_EQ(service_.listings().hits(), hits + 1);
+  EXPECT_EQ(service_.listings().stats().hits, hits + 1);
   EXPECT_EQ(first_wire, second_wire);
 
   Chmod(f, 0600);
   auto third = CallReaddirplus(a);
-  EXPECT_EQ(service_.listings().hits(), hits + 1);
+  EXPECT_EQ(service_.listings().stats().hits, hits + 1);
   EXPECT_EQ(mode_of(third->r, "a"), 0600);
 
   CreateFile(d, "b");
   auto fourth = CallReaddirplus(a);
   EXPECT_EQ(mode_of(fourth->r, "b"), 0644);
   auto fifth = CallReaddirplus(a);
-  EXPECT_EQ(service_.listings().hits(), hits + 2);
+  EXPECT_EQ(service_.listings().stats().hits, hits + 2);
   EXPECT_EQ(mode_of(fifth->r, "b"), 0644);
 }
 
@@ -594,14 +594,14 @@ TEST_F(NfsHandlersTest, ReaddirplusCacheStillChecksReadPermission) {
   a.dircount = 4096;
   a.maxcount = 8192;
   ASSERT_EQ((*CallReaddirplus(a))->status, NFS3_OK);
-  const uint64_t hits = service_.listings().hits();
+  const uint64_t hits = service_.listings().stats().hits;
   ctx_.cred.uid = 2000;
   ctx_.cred.gid = 2000;
   EXPECT_EQ((*CallReaddirplus(a))->status, NFS3ERR_ACCES);
   ctx_.cred.uid = 1000;
   ctx_.cred.gid = 1000;
   EXPECT_EQ((*CallReaddirplus(a))->status, NFS3_OK);
-  EXPECT_EQ(service_.listings().hits(), hits + 2);  // the owner's hit and the refused one's
+  EXPECT_EQ(service_.listings().stats().hits, hits + 2);  // the owner's hit and the refused one's
 }
 
 // RFC 1813 §3.3.16: a cookie must come back with the verifier it was issued with. Ours is

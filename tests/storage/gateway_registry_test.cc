@@ -110,7 +110,8 @@ TEST_F(GatewayRegistryTest, TwoGatewaysShareOneCatalogAndSpreadVolumes) {
   EXPECT_TRUE((*gateways)[1].live);
 
   // Both at 0 volumes: the smaller id; then the other, which has fewer.
-  EXPECT_EQ(Create(a.catalog.get(), "v1").owner, "gw1");
+  const VolumeInfo v1 = Create(a.catalog.get(), "v1");
+  EXPECT_EQ(v1.owner, "gw1");
   EXPECT_EQ(Create(a.catalog.get(), "v2").owner, "gw2");
   EXPECT_EQ(Create(b.catalog.get(), "v3").owner, "gw1");
 
@@ -127,6 +128,9 @@ TEST_F(GatewayRegistryTest, TwoGatewaysShareOneCatalogAndSpreadVolumes) {
   EXPECT_NE(refused.status().message().find("gw1 at 10.0.0.1"), std::string::npos)
       << refused.status().message();
   EXPECT_TRUE(b.catalog->OpenByName("v2").ok());
+  // What an NFS call asks (its calls are forwarded to the owner).
+  EXPECT_TRUE(a.catalog->Serve(v1.id).ok());
+  EXPECT_EQ(b.catalog->Serve(v1.id).status().code(), Status::Code::kElsewhere);
   // Changes go through the owner too.
   EXPECT_EQ(b.catalog->Delete("v1").code(), Status::Code::kElsewhere);
   gateways = b.catalog->Gateways();
@@ -183,17 +187,26 @@ TEST_F(GatewayRegistryTest, MoveHandsAVolumeToAnotherLiveGateway) {
   Gateway a = Start("gw1", "/gw-a");
   Gateway b = Start("gw2", "/gw-b");
   ASSERT_NE(b.catalog, nullptr);
-  Create(a.catalog.get(), "v1");
+  const VolumeInfo v1 = Create(a.catalog.get(), "v1");
   EXPECT_TRUE(a.catalog->OpenByName("v1").ok());
+  EXPECT_EQ(b.catalog->Serve(v1.id).status().code(), Status::Code::kElsewhere);
   EXPECT_EQ(a.catalog->Move("v1", "gw3").code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(b.catalog->Move("v1", "gw2").code(), Status::Code::kElsewhere);
   ASSERT_TRUE(a.catalog->Move("v1", "gw2").ok());
   EXPECT_EQ(a.catalog->OpenByName("v1").status().code(), Status::Code::kElsewhere);
-  auto v = b.catalog->OpenByName("v1");
-  EXPECT_TRUE(v.ok()) << v.status().ToString();
+  {
+    auto v = b.catalog->OpenByName("v1");
+    EXPECT_TRUE(v.ok()) << v.status().ToString();
+  }
   auto info = a.catalog->Describe("v1");
   ASSERT_TRUE(info.ok());
   EXPECT_EQ(info->owner, "gw2");
+  // NFS calls follow the owner at once, both ways: b, refused before, serves it now.
+  EXPECT_EQ(a.catalog->Serve(v1.id).status().code(), Status::Code::kElsewhere);
+  EXPECT_TRUE(b.catalog->Serve(v1.id).ok());
+  ASSERT_TRUE(b.catalog->Move("v1", "gw1").ok());
+  EXPECT_TRUE(a.catalog->Serve(v1.id).ok());
+  EXPECT_EQ(b.catalog->Serve(v1.id).status().code(), Status::Code::kElsewhere);
 }
 
 }  // namespace

@@ -43,7 +43,7 @@ class Recorder {
  public:
   explicit Recorder(ReadAheadLimits limits, size_t global_cap = 16)
       : budget(std::make_shared<ReadAheadBudget>(global_cap)),
-        read_ahead(&executor, budget, limits,
+        read_ahead(&executor, budget, totals, limits,
                    [this](InodeId ino, uint64_t offset, uint64_t len,
                           const ReadAhead::KeepGoing& keep_going) -> Result<uint64_t> {
                      std::unique_lock lock(mu);
@@ -75,6 +75,7 @@ class Recorder {
 
   Executor executor{2, Executor::OnShutdown::kDropQueued};
   std::shared_ptr<ReadAheadBudget> budget;
+  std::shared_ptr<ReadAheadTotals> totals = std::make_shared<ReadAheadTotals>();
   std::mutex mu;
   std::condition_variable cv;
   bool gated = false;
@@ -118,6 +119,11 @@ TEST(ReadAheadTest, SequentialReadsPrefetchTheNextWindow) {
   EXPECT_EQ(stats.prefetches, 2u);
   EXPECT_EQ(stats.sequential_reads, 6u);
   EXPECT_EQ(stats.prefetched_bytes, 13 * kMiB);
+  EXPECT_EQ(stats.stopped, 0u);
+  const ReadAheadStats totals = r.totals->Read();  // what the catalog's /metrics reads
+  EXPECT_EQ(totals.prefetches, stats.prefetches);
+  EXPECT_EQ(totals.sequential_reads, stats.sequential_reads);
+  EXPECT_EQ(totals.prefetched_bytes, stats.prefetched_bytes);
   // Nothing past the end of the file.
   for (uint64_t i = 0; i < 4; ++i) r.read_ahead.OnRead(8, i * kMiB, kMiB, 5 * kMiB);
   r.Drain();
@@ -181,6 +187,8 @@ TEST(ReadAheadTest, StopEndsARunningPrefetchAndDropsQueuedOnes) {
   r.Drain();
   EXPECT_EQ(r.Calls().size(), 2u);  // the queued ones never ran
   EXPECT_EQ(r.budget->in_flight(), 0u);
+  EXPECT_EQ(r.read_ahead.stats().stopped, 4u);  // two cut short, two never run
+  EXPECT_EQ(r.totals->Read().stopped, 4u);
   for (uint64_t i = 0; i < 4; ++i) r.read_ahead.OnRead(5, i * kMiB, kMiB, 64 * kMiB);
   r.Drain();
   EXPECT_EQ(r.Calls().size(), 2u);  // nothing starts after Stop
@@ -196,6 +204,7 @@ TEST(ReadAheadTest, AWalkTheReaderPassedEnds) {
   EXPECT_EQ(r.executor.pending(), 0u);
   EXPECT_EQ(r.Calls().size(), 1u);
   EXPECT_EQ(r.read_ahead.stats().prefetched_bytes, 0u);
+  EXPECT_EQ(r.read_ahead.stats().stopped, 1u);
   // The next read starts a new walk ahead of the reader.
   r.Open();
   r.read_ahead.OnRead(1, 12 * kMiB, kMiB, 64 * kMiB);
@@ -296,6 +305,11 @@ TEST(VolumeReadAheadTest, DeleteWhilePrefetchesRunIsSafe) {
     ASSERT_TRUE((*catalog)->Delete(req.name).ok());
     EXPECT_EQ((*v)->Read(Root(), f->ref, 0, 4096).status().code(), Status::Code::kStale);
   }
+  // The catalog's totals keep the figures of the volumes gone: three reads of each round
+  // continued its stream, and the fourth started a window (or found the budget full).
+  const ReadAheadStats totals = (*catalog)->TotalReadAhead();
+  EXPECT_EQ(totals.sequential_reads, 30u);
+  EXPECT_EQ(totals.prefetches + totals.skipped, 10u);
 }
 
 // Reads racing with writes to the same file, prefetches running meanwhile: every read
