@@ -197,9 +197,13 @@ class CatalogImpl final : public VolumeCatalog {
       undo.Delete(keys::CatalogVolume(info.id));
       undo.Put(keys::CatalogDoomed(info.id), "");
       (void)table_->Write(&undo);
+      hold.reset();  // Destroy may wait for mu_ (WaitNotClosing)
       (void)Destroy(l, info.id, 0);
       return formatted;
     }
+    // Closing volumes over the cap lets go of mu_: a change holding mu_ and waiting for
+    // the table's hold would otherwise deadlock against this one.
+    hold.reset();
     CloseOverCap(l);
     return info;
   }

@@ -6,6 +6,7 @@
 #include <leveldb/env.h>
 #include <leveldb/helpers/memenv.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -114,6 +115,30 @@ TEST_F(CatalogOpenTest, ManyVolumesKeepFewOpenAndNoThreadEach) {
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->data, "volume " + std::to_string(i));
   }
+}
+
+// Creates from several threads while the cap closes volumes: a create that closes volumes
+// over the cap lets go of the catalog's lock meanwhile, and must not then wait for it
+// while another create holds it waiting for the table (a deadlock before session 8).
+TEST_F(CatalogOpenTest, ConcurrentCreatesOverTheCapFinish) {
+  Open(0ms, 4);
+  constexpr int kThreads = 4;
+  constexpr int kEach = 25;
+  std::vector<std::thread> threads;
+  std::atomic<int> created{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        if (MustCreate("c" + std::to_string(t) + "-" + std::to_string(i)) != 0) ++created;
+      }
+    });
+  }
+  // A deadlock leaves the threads blocked: the test then fails on its timeout.
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(created.load(), kThreads * kEach);
+  auto listed = catalog_->List();
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), static_cast<size_t>(kThreads * kEach));
 }
 
 TEST_F(CatalogOpenTest, IdleVolumeIsClosedAndReopenedWithDataAndHandlesIntact) {
