@@ -83,7 +83,7 @@ lg() { "$loadgen" "$@" --export /bench --nfs-port "$bench_nfs_port" --mount-port
 profile() {
   local name=$1 before after line items
   shift
-  perf record -q -e ${PERF_EVENT:-cpu-clock} --call-graph dwarf,16384 -p "$pid" -o "$out/$name.data" 2>/dev/null &
+  perf record -q -e "${PERF_EVENT:-cpu-clock}" --call-graph dwarf,16384 -p "$pid" -o "$out/$name.data" 2>/dev/null &
   local perf_pid=$!
   sleep 0.5
   before=$(bench_cpu_ticks "$pid")
