@@ -12,9 +12,10 @@ set -euo pipefail
 # client of `volumectl top`.
 # iproute2 and iputils-arping: volumed's --service-address (src/gateway/interface_addresses.h)
 # adds the address with `ip` and announces it with `arping -U`.
+# libjemalloc-dev: volumed's malloc (meson option allocator; src/malloc_conf.cc).
 build_pkgs=(meson ninja-build g++ pkg-config cmake rpcsvc-proto rpcbind netbase
   libtirpc-dev libleveldb-dev libnfs-dev libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
-  librados-dev libradospp-dev libcpp-httplib-dev iproute2 iputils-arping)
+  librados-dev libradospp-dev libcpp-httplib-dev iproute2 iputils-arping libjemalloc-dev)
 # The Ceph daemons for the throw-away test cluster (tests/support/ceph_cluster.sh; the
 # mgr only when a developer asks for it): ~80 packages, 54 MB. ceph-osd pulls in lvm2,
 # whose initramfs rebuild makes the first install take about a minute.

@@ -3,14 +3,16 @@
 # rounds (A, B, A, B, …), each on a fresh data directory, in private network, mount and
 # PID namespaces on loopback (bench_lib.sh). For a change to the server itself, before it
 # goes into compare.sh's table against NFS-Ganesha. Prints one line per row and round: the
-# loadgen line and the server's CPU for it (server_cpu_ms, utime + stime).
+# loadgen line and the server's CPU for it (server_cpu_ms, utime + stime) and its minor
+# page faults (server_minflt: first touches of memory, costly in a virtual machine).
 #
-#   tools/bench/ab.sh [--rounds 2] VOLUMED_A VOLUMED_B "LOADGEN ROW" ["LOADGEN ROW" …]
+#   tools/bench/ab.sh [--rounds 2] [--ephemeral] VOLUMED_A VOLUMED_B "LOADGEN ROW" […]
 #   e.g. tools/bench/ab.sh /tmp/volumed.before build-rel/src/volumed \
 #          "create --dir c --files 2000 --inflight 16" "unlink --dir c --files 2000 --inflight 16"
 # A row that starts with "@cold " runs after `sync; echo 3 > /proc/sys/vm/drop_caches`, as
 # in compare.sh (the whole machine's page cache): e.g. "seqwrite --seq-mib 512" then
-# "@cold seqread --seq-mib 512" reads the file back from the disk.
+# "@cold seqread --seq-mib 512" reads the file back from the disk. --ephemeral: the volume
+# is ephemeral (never synced; compare.sh's /eph row) instead of persisted.
 #
 # As root; loadgen and volumectl come from build-rel (BUILD_DIR to change it). A figure,
 # not a test.
@@ -22,10 +24,16 @@ repo=$(cd "$here/../.." && pwd)
 source "$here/bench_lib.sh"
 
 rounds=2
-case ${1:-} in
-  --rounds) rounds=$2; shift 2 ;;
-  -h | --help | "") sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-esac
+ephemeral=0
+while (($#)); do
+  case $1 in
+    --rounds) rounds=$2; shift 2 ;;
+    --ephemeral) ephemeral=1; shift ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) break ;;
+  esac
+done
+(($#)) || { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; }
 (($# >= 3)) || { echo "ab.sh: VOLUMED_A VOLUMED_B and at least one loadgen row (--help)" >&2; exit 2; }
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "ab.sh: --rounds N (N ≥ 1)" >&2; exit 2; }
 
@@ -35,7 +43,9 @@ if [[ "${BENCH_INSIDE:-}" != 1 ]]; then
   [[ -x $a && -x $b ]] || { echo "ab.sh: both volumed binaries must exist" >&2; exit 1; }
   export BUILD_DIR=${BUILD_DIR:-$repo/build-rel}
   "$repo/tools/install-deps.sh" bench
-  bench_enter "$0" --rounds "$rounds" "$a" "$b" "$@"
+  eph=()
+  ((ephemeral)) && eph=(--ephemeral)
+  bench_enter "$0" --rounds "$rounds" "${eph[@]}" "$a" "$b" "$@"
 fi
 
 # ---- inside the namespaces ----
@@ -50,26 +60,28 @@ for ((r = 1; r <= rounds; r++)); do
     [[ $which == B ]] && bin=$b
     data=$bench_work/volumed
     mkdir -p "$data"
+    # shellcheck disable=SC2046  # no word or two
     "$bin" --data "$data" --listen 127.0.0.1 --nfs-port "$bench_nfs_port" \
       --mount-port "$bench_mount_port" --admin-socket "$bench_admin_socket" --log-level warn \
-      --volume bench 2>>"$data.log" &
+      $(bench_volume_start_args "$ephemeral") 2>>"$data.log" &
     pid=$!
     bench_pids+=("$pid")
     bench_wait_ready "$pid" "volumed $which" || { cat "$data.log" >&2; exit 1; }
-    bench_volumectl policy bench --squash none >/dev/null
+    bench_volume_ready "$ephemeral"
     for row in "$@"; do
       if [[ $row == @cold* ]]; then
         row=${row#@cold }
         sync
         echo 3 >/proc/sys/vm/drop_caches
       fi
-      before=$(bench_cpu_ticks "$pid")
+      before=$(bench_cpu_ticks "$pid") faults=$(bench_minflt "$pid")
       # shellcheck disable=SC2086  # row is a word list
       line=$("$loadgen" $row --export /bench --nfs-port "$bench_nfs_port" \
         --mount-port "$bench_mount_port")
       after=$(bench_cpu_ticks "$pid")
       # The server's own CPU for the row: readable when other load makes rates swing.
-      echo "$which round $r: $line server_cpu_ms=$(((after - before) * 1000 / $(getconf CLK_TCK)))"
+      echo "$which round $r: $line server_cpu_ms=$(((after - before) * 1000 / $(getconf CLK_TCK)))" \
+        "server_minflt=$(($(bench_minflt "$pid") - faults))"
     done
     bench_stop "$pid"
     rm -rf -- "$data" "$data.log"

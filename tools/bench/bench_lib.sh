@@ -14,6 +14,12 @@
 #                              /run/volumed/admin.sock); sets bench_pid.
 # bench_stop PID               SIGTERM, SIGKILL after 10 s; forgets the PID.
 # bench_cpu_ticks PID          utime + stime of PID in clock ticks.
+# bench_minflt PID             minor page faults of PID so far (first touches of memory).
+# bench_volume_start_args EPH  volumed's arguments for the volume "bench" (ab.sh, profile.sh):
+#                              `--volume bench`, or none when EPH is 1 (made later).
+# bench_volume_ready EPH       once volumed answers: "bench" gets squash none; with EPH=1 it
+#                              is first created as an ephemeral volume (1 h lease), as
+#                              compare.sh's /eph row does.
 # Every process started here is recorded in bench_pids and stopped by PID on exit.
 # Figures, not tests: nothing here fails on slowness.
 
@@ -122,6 +128,23 @@ bench_cpu_ticks() {
   awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
 }
 
+bench_minflt() {
+  # Field 10 of /proc/PID/stat.
+  awk '{ sub(/^.*\) /, ""); print $8 }' "/proc/$1/stat"
+}
+
 bench_status_field() { # PID FIELD → the number of "FIELD:" in /proc/PID/status
   awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
+bench_volume_start_args() {
+  [[ $1 == 1 ]] || echo --volume bench
+}
+
+bench_volume_ready() {
+  if [[ $1 == 1 ]]; then
+    bench_volumectl create bench --ephemeral --ttl 1h --squash none >/dev/null
+  else
+    bench_volumectl policy bench --squash none >/dev/null
+  fi
 }

@@ -9,12 +9,16 @@
 #   tools/bench/profile.sh [--seconds 10] [--seq-mib 1024] [--out DIR] [--build DIR]
 #       the data path: random 4 KiB reads and UNSTABLE writes at 1 in flight into a
 #       64 MiB file, and a 1 MiB UNSTABLE write stream of --seq-mib (8 in flight)
-#   tools/bench/profile.sh [--setup "LOADGEN ROW"] [--drop-caches] [--out DIR] [--build DIR]
-#                          LOADGEN ROW
+#   tools/bench/profile.sh [--setup "LOADGEN ROW"] [--drop-caches] [--ephemeral] [--out DIR]
+#                          [--build DIR] LOADGEN ROW
 #       one workload given as loadgen arguments, after an unprofiled --setup row; e.g.
 #       --setup "create --dir c --files 2000 --inflight 16" getattr --dir c --inflight 1;
 #       --drop-caches: `sync; echo 3 > /proc/sys/vm/drop_caches` (the whole machine's page
-#       cache, as compare.sh's cold read) between the setup and the profiled row
+#       cache, as compare.sh's cold read) between the setup and the profiled row;
+#       --ephemeral: the volume is ephemeral (never synced; compare.sh's /eph row)
+#
+# PERF_EVENT=page-faults (any `perf record -e` event) samples that event instead of CPU
+# time: where the server touches memory for the first time.
 #
 # As root; needs `perf` (linux-perf, installed by tools/install-deps.sh bench). DIR
 # defaults to build-rel/profile, --build to build-rel. A figure, not a test.
@@ -29,6 +33,7 @@ seconds=10
 seq_mib=1024
 setup=""
 drop_caches=0
+ephemeral=0
 build="$repo/build-rel"
 out=""
 while (($#)); do
@@ -37,6 +42,7 @@ while (($#)); do
     --seq-mib) seq_mib=$2; shift 2 ;;
     --setup) setup=$2; shift 2 ;;
     --drop-caches) drop_caches=1; shift ;;
+    --ephemeral) ephemeral=1; shift ;;
     --out) out=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -57,6 +63,7 @@ if [[ "${BENCH_INSIDE:-}" != 1 ]]; then
   out=$(cd "$out" && pwd)
   drop=()
   ((drop_caches)) && drop=(--drop-caches)
+  ((ephemeral)) && drop+=(--ephemeral)
   bench_enter "$0" --seconds "$seconds" --seq-mib "$seq_mib" --setup "$setup" "${drop[@]}" \
     --out "$out" --build "$build" -- "$@"
 fi
@@ -65,9 +72,10 @@ fi
 bench_build=$build
 loadgen=$build/tools/bench/loadgen
 bench_setup volumed-profile
-bench_start_volumed "$bench_work/volumed" --volume bench
+# shellcheck disable=SC2046  # no word or two
+bench_start_volumed "$bench_work/volumed" $(bench_volume_start_args "$ephemeral")
 pid=$bench_pid
-bench_volumectl policy bench --squash none >/dev/null
+bench_volume_ready "$ephemeral"
 
 lg() { "$loadgen" "$@" --export /bench --nfs-port "$bench_nfs_port" --mount-port "$bench_mount_port"; }
 
@@ -75,7 +83,7 @@ lg() { "$loadgen" "$@" --export /bench --nfs-port "$bench_nfs_port" --mount-port
 profile() {
   local name=$1 before after line items
   shift
-  perf record -q -e cpu-clock --call-graph dwarf,16384 -p "$pid" -o "$out/$name.data" 2>/dev/null &
+  perf record -q -e "${PERF_EVENT:-cpu-clock}" --call-graph dwarf,16384 -p "$pid" -o "$out/$name.data" 2>/dev/null &
   local perf_pid=$!
   sleep 0.5
   before=$(bench_cpu_ticks "$pid")

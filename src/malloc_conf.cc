@@ -1,0 +1,17 @@
+// The settings of volumed's malloc: jemalloc (linked into the volumed binary only, meson
+// option `allocator`), which reads this symbol once, when it initialises.
+//
+// thp:always: jemalloc asks for transparent huge pages (MADV_HUGEPAGE) on the memory it
+// maps, so memory volumed touches for the first time costs one fault per 2 MiB instead
+// of one per 4 KiB page. Every byte a client writes lands in a LevelDB memtable before a
+// compaction frees it, so a growing memtable touches about one new page per 4 KiB
+// written; in a virtual machine a page fault costs 17-21 µs (storage/TUNING.md, "Page
+// faults"), a fifth of the server's CPU for a CREATE + 4 KiB WRITE on an ephemeral
+// volume. metadata_thp:auto: the same for jemalloc's own metadata once it is large.
+//
+// Thread-safety: a constant, read by the allocator before main().
+
+extern "C" {
+// The name and type are jemalloc's (`man jemalloc`, "TUNING").
+const char* malloc_conf = "thp:always,metadata_thp:auto";
+}
