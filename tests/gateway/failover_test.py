@@ -110,10 +110,7 @@ def main():
     report = {}
     try:
         with net:
-            net.up(gateways=2)
-            net.start(1)
-            net.start(2)
-            net.wait_members(1)  # placement counts only gateways whose record is live
+            net.up_members(2)
             a1, a2 = net.service_ip(1), net.service_ip(2)
             for v in ("v1", "v2", "v3", "v4"):
                 net.volumectl(1, "create", v)

@@ -26,6 +26,7 @@ namespaces live in a private /run and vanish with the test):
         net.volumectl(2, "list", tcp=True)  # admin over TCP (GatewayNet(admin_tcp_port=N))
         net.placement(1)                    # {"data": ("gw1", "10.77.0.11")}: owner, address
         net.wait_members(1)                 # until gw1 sees every running gateway live
+        net.up_members(2)                   # up(2), start(1), start(2), wait_members(1)
         net.client("nfs-ls", "nfs://10.77.0.11/data")   # any command in the hub
         net.kill(2)                         # kill -9; returns once keepalive cleaned up
         net.pause(1); net.resume(1)         # SIGSTOP / SIGCONT
@@ -230,6 +231,14 @@ class GatewayNet:
             return []
         return ["--admin-tcp-port", str(self.admin_tcp_port),
                 "--admin-secret-file", self.admin_secret]
+
+    def up_members(self, gateways):
+        """up(gateways), volumed on every machine, and gateway 1 seeing all of them live
+        (placement counts only gateways whose record is live)."""
+        self.up(gateways)
+        for i in range(1, gateways + 1):
+            self.start(i)
+        self.wait_members(1)
 
     def start(self, i, extra=(), timeout=30):
         """Starts volumed on machine i under keepalive.sh; returns once NFS and MOUNT

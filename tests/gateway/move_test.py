@@ -72,10 +72,7 @@ def main():
     report = {}
     try:
         with net:
-            net.up(gateways=2)
-            net.start(1)
-            net.start(2)
-            net.wait_members(1)
+            net.up_members(2)
             a1, a2 = net.service_ip(1), net.service_ip(2)
             net.volumectl(1, "create", "vol")
             if net.placement(1)["vol"][0] != "gw1":

@@ -40,10 +40,7 @@ def main():
                      shared_namespace=True)
     try:
         with net:
-            net.up(gateways=2)
-            net.start(1)
-            net.start(2)
-            net.wait_members(1)
+            net.up_members(2)
             net.volumectl(1, "create", "vol")
             if net.placement(1)["vol"][0] != "gw2":
                 net.volumectl(1, "move", "vol", "--to", "gw2")
