@@ -6,9 +6,10 @@
 // The calls that only read metadata (GETATTR, LOOKUP, ACCESS, READLINK, FSSTAT, FSINFO,
 // PATHCONF) may run on the reactor when the server is idle (rpc/program.h, Runs), and so
 // may a READ of at most 16 KiB (at most four blocks of the default size, next to each
-// other in one table block: about as cheap as a GETATTR's); a larger READ stays on the workers — a
-// client queueing 1 MiB READs would otherwise hold the reactor for each of them (hostile_test's
-// client that never reads) — and so do READDIR and READDIRPLUS, which may walk a large directory.
+// other in one table block: about as cheap as a GETATTR's); a larger READ stays on the
+// workers — a client queueing 1 MiB READs would otherwise hold the reactor for each of
+// them (hostile_test's client that never reads) — and so do READDIR and READDIRPLUS,
+// which may walk a large directory.
 #include "base/big_endian.h"
 #include "nfs3/handlers.h"
 #include "nfs3/nfs_service.h"
