@@ -44,12 +44,17 @@ ReadAheadStats ReadAheadTotals::Read() const {
   return out;
 }
 
+ReadAheadStats& ReadAheadStats::operator+=(const ReadAheadStats& delta) {
+  sequential_reads += delta.sequential_reads;
+  prefetches += delta.prefetches;
+  prefetched_bytes += delta.prefetched_bytes;
+  skipped += delta.skipped;
+  stopped += delta.stopped;
+  return *this;
+}
+
 void ReadAhead::State::Count(const ReadAheadStats& delta) {
-  stats.sequential_reads += delta.sequential_reads;
-  stats.prefetches += delta.prefetches;
-  stats.prefetched_bytes += delta.prefetched_bytes;
-  stats.skipped += delta.skipped;
-  stats.stopped += delta.stopped;
+  stats += delta;
   if (totals != nullptr) totals->Add(delta);
 }
 

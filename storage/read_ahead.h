@@ -24,7 +24,7 @@
 //
 // Figures: stats() counts this volume's since it opened; a ReadAheadTotals shared by the
 // catalog sums every volume's since the server started (/metrics reads it through
-// VolumeCatalog::ReadAheadTotals, storage knowing nothing of metrics).
+// VolumeCatalog::TotalReadAhead, storage knowing nothing of metrics).
 //
 // Thread-safety: thread-safe. Stop must not be called from `warm`.
 #pragma once
@@ -76,6 +76,8 @@ struct ReadAheadStats {
   // Prefetches that ended before their window's end: the reader passed them, nobody read
   // the file any more, or the volume closed (a queued one is then not run at all).
   uint64_t stopped = 0;
+
+  ReadAheadStats& operator+=(const ReadAheadStats& delta);
 };
 
 // ReadAheadStats summed over every ReadAhead that reports into it, whatever became of the
