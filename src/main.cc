@@ -8,11 +8,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +45,27 @@ namespace rpc = volumed::rpc;
 
 using Flags = volumed::config::ServerFlags;
 
+// The service addresses once they are up (OpenServiceInterface), for ExitFenced.
+std::atomic<volumed::gateway::InterfaceAddresses*> g_service_addresses{nullptr};
+
+// A gateway that lost its volumes to another (fenced, or its lease lapsed: it was paused
+// or cut off) stops at once, before it answers anything more: it drops every address it
+// brought up and exits 75 (a service manager restarts it). Its clients resend what it
+// left unanswered to the new owner, as after a crash. A second caller waits for the exit.
+[[noreturn]] void ExitFenced(const std::string& why) {
+  static std::mutex once;
+  once.lock();  // never unlocked
+  LOG_ERROR(
+      "volumed: exiting: this gateway lost its volumes to another ({}); a service "
+      "manager restarts it",
+      why);
+  if (auto* addresses = g_service_addresses.load()) {
+    if (Status s = addresses->RemoveAll(); !s.ok()) LOG_ERROR("volumed: {}", s.ToString());
+  }
+  std::fflush(nullptr);
+  _exit(75);
+}
+
 // The store the flags ask for: the embedded one (files under --data), or the catalog and
 // every volume in a Ceph RADOS pool (storage/catalog.h).
 // The store --store names: null for the embedded one (the catalog then uses --data's
@@ -61,6 +84,7 @@ volumed::Result<std::unique_ptr<volumed::storage::StoreEnv>> StoreFromFlags(cons
   o.root = flags.data_dir;
   o.gateway_id = flags.ceph_gateway_id;
   o.lease_seconds = flags.ceph_lease_s;
+  o.ownership_lost = [](const std::string& why) { ExitFenced(why); };
   return volumed::storage::rados::ConnectRadosStore(o);
 }
 
@@ -150,11 +174,7 @@ volumed::gateway::FailoverOptions GatewayFailover(const Flags& flags,
     VOLUMED_ASSIGN_OR_RETURN(const auto parsed, ServiceAddress::Parse(a.address));
     return locks->TakeOverGateway({a.membership_dir, parsed.host(), a.volumes}).status();
   };
-  fo.fenced = [] {
-    LOG_ERROR("volumed: exiting: this gateway was fenced (a service manager restarts it)");
-    std::fflush(nullptr);
-    _exit(75);
-  };
+  fo.fenced = [] { ExitFenced("its membership lease was lost"); };
   return fo;
 }
 
@@ -274,6 +294,7 @@ int main(int argc, char** argv) {
   const bool gateway = !(*files)->catalog().MembershipDir().empty();
   auto service_addresses = OpenServiceInterface(flags, gateway);
   if (!service_addresses.ok()) return Fail(service_addresses.status());
+  g_service_addresses = service_addresses->get();
   if (Status s = server.Start(); !s.ok()) {
     if (*service_addresses) (void)(*service_addresses)->RemoveAll();
     return Fail(s);

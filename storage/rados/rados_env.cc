@@ -156,8 +156,7 @@ RadosEnv::Space* RadosEnv::SpaceOfFile(const std::string& fname, std::string* na
 leveldb::Status RadosEnv::CheckOwned(const Space& space) const {
   const int64_t until = space.valid_until.load(std::memory_order_acquire);
   if (until != RadosLeaseLock::kUnowned && SteadyNowNs() >= until) {
-    return leveldb::Status::IOError("namespace '" + space.ns + "'",
-                                    "this gateway's lease lapsed; not changing the volume");
+    return LeaseLapsed("namespace '" + space.ns + "'");
   }
   return leveldb::Status::OK();
 }

@@ -7,6 +7,29 @@
 #include <string>
 
 namespace volumed::storage::rados {
+namespace {
+
+// Set before the first RADOS call, read by any thread after: never replaced under them.
+std::function<void(const std::string&)>& OwnershipLostHandler() {
+  static auto* handler = new std::function<void(const std::string&)>();
+  return *handler;
+}
+
+// Runs the handler, then returns the error it was told about.
+leveldb::Status OwnershipLost(const std::string& what, const std::string& why) {
+  if (const auto& handler = OwnershipLostHandler()) handler(what + ": " + why);
+  return leveldb::Status::IOError(what, why);
+}
+
+}  // namespace
+
+void SetOwnershipLostHandler(std::function<void(const std::string& why)> handler) {
+  OwnershipLostHandler() = std::move(handler);
+}
+
+leveldb::Status LeaseLapsed(std::string_view what) {
+  return OwnershipLost(std::string(what), "this gateway's lease lapsed; not changing the volume");
+}
 
 RadosOutcome Classify(int r) {
   // librados returns -errno; errno values are ints, so this switch needs its default.
@@ -53,7 +76,7 @@ leveldb::Status RadosError(int r, std::string_view op, std::string_view object) 
     case RadosOutcome::kOther:
       return leveldb::Status::IOError(what, why);
     case RadosOutcome::kFenced:
-      return leveldb::Status::IOError(
+      return OwnershipLost(
           what, "this gateway was fenced (blocklisted): another gateway took the volume over");
     case RadosOutcome::kNoSpace:
       // Kv recognises "No space left" and reports kNoSpace.

@@ -8,6 +8,7 @@
 #include "storage/rados/rados_capacity.h"
 #include "storage/rados/rados_catalog_table.h"
 #include "storage/rados/rados_env.h"
+#include "storage/rados/rados_errors.h"
 
 namespace volumed::storage::rados {
 namespace {
@@ -56,6 +57,7 @@ Result<std::unique_ptr<StoreEnv>> ConnectRadosStore(const RadosStoreOptions& opt
     o.gateway_id = std::string(host) + ":" + options.root;
   }
   o.lease = std::chrono::seconds(options.lease_seconds);
+  SetOwnershipLostHandler(options.ownership_lost);
   VOLUMED_ASSIGN_OR_RETURN(std::unique_ptr<RadosEnv> env, RadosEnv::Connect(o));
   return std::unique_ptr<StoreEnv>(std::make_unique<RadosStore>(std::move(env)));
 }

@@ -7,6 +7,7 @@
 // Thread-safety: thread-safe (the Env is).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -29,6 +30,11 @@ struct RadosStoreOptions {
   // under the same identity takes over what its crashed predecessor held at once.
   std::string gateway_id;
   int lease_seconds = 30;
+  // What the process does the moment it finds that it lost a volume it owned: it was
+  // fenced (blocklisted), or its lease lapsed (paused or cut off). Runs in the thread that
+  // found it, before the error reaches any caller, so a server can stop before it answers
+  // a client with it (rados_errors.h). Process-wide: the last store connected sets it.
+  std::function<void(const std::string& why)> ownership_lost;
 };
 
 Result<std::unique_ptr<StoreEnv>> ConnectRadosStore(const RadosStoreOptions& options);

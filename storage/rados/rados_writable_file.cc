@@ -52,8 +52,7 @@ leveldb::Status RadosWritableFile::Close() {
 
 leveldb::Status RadosWritableFile::Ship() {
   if (valid_until_ != nullptr && SteadyNowNs() >= valid_until_->load(std::memory_order_acquire)) {
-    return Fail(leveldb::Status::IOError(objects_.file_id(),
-                                         "this gateway lost its lease on the volume; not writing"));
+    return Fail(LeaseLapsed(objects_.file_id()));
   }
   size_t done = 0;
   while (done < buffer_.size()) {

@@ -14,11 +14,14 @@
    before the kill reads back with its checksum; `volumectl gateways` shows gw2 dead and gw1
    holding both addresses and every volume.
 3. gw2 starts again: its address is held by gw1, so it serves without it (and says so).
-4. SIGSTOP gw1 past its lease: gw2 adopts all of gw1's volumes and both addresses; the
-   files read back through both addresses. SIGCONT gw1: it finds itself fenced, exits 75
-   (its machine drops its addresses) and never wrote again.
+4. SIGSTOP gw1 past its lease, while a client (move_client, FILE_SYNC writes back to
+   back) has a WRITE on v1 in flight to it: gw2 adopts all of gw1's volumes and both
+   addresses; the files read back through both addresses. SIGCONT gw1: it finds itself
+   fenced, exits 75 (its machine drops its addresses) and never wrote again — nor answered
+   the call it held with an error: the client resends it to gw2 and its file reads back
+   whole.
 
-Usage: failover_test.py --volumed PATH --volumectl PATH --build-dir DIR
+Usage: failover_test.py --volumed PATH --volumectl PATH --move-client PATH --build-dir DIR
 (run under tests/support/netns_run.sh; exits 77 when Ceph is not installed).
 """
 
@@ -26,6 +29,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 
@@ -33,6 +37,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gateways import GatewayNet, NetFailure, check, test_arguments  # noqa: E402
 
 LEASE_S = 6
+WRITER_MIB = 48  # the client writing through gw1 while it is paused (step 4)
 
 
 class Files:
@@ -97,8 +102,27 @@ def wait_write(files, address, volume, timeout):
     raise NetFailure(f"no write through {address} to {volume} within {timeout} s")
 
 
+def start_writer(net, move_client, address, volume, workdir):
+    """Starts move_client writing a WRITER_MIB file to `volume` through `address` in
+    FILE_SYNC writes back to back (so that one is nearly always in flight) and returns it
+    and the file's sha256 once a quarter is written."""
+    source = os.path.join(workdir, "writer-source")
+    data = os.urandom(WRITER_MIB << 20)
+    with open(source, "wb") as f:
+        f.write(data)
+    writer = subprocess.Popen(["ip", "netns", "exec", net.hub, move_client, address, volume,
+                               "paused-writer", source, "128", "0", "0"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+    while True:  # readline: iterating the pipe would read ahead past the quarter
+        line = writer.stdout.readline()
+        if not line:
+            raise NetFailure(f"the writer ended early: {writer.stderr.read()}")
+        if line.startswith("progress ") and int(line.split()[1]) >= (WRITER_MIB << 20) // 4:
+            return writer, hashlib.sha256(data).hexdigest()
+
+
 def main():
-    setup = test_arguments("failover")
+    setup = test_arguments("failover", extra_options=("--move-client",))
     if setup is None:
         return 77
     args, base = setup
@@ -108,6 +132,7 @@ def main():
                      logdir=os.path.join(base, "logs", "failover"), lease_s=LEASE_S,
                      shared_namespace=True, admin_tcp_port=7001)
     report = {}
+    writer = None
     try:
         with net:
             net.up_members(2)
@@ -172,7 +197,9 @@ def main():
                   "gw2 did not say its address is held by gw1")
             check(net.running(2), "gw2 did not keep running without its address")
 
-            # 4. gw1 paused past its lease: gw2 adopts everything; continued, gw1 exits.
+            # 4. gw1 paused past its lease under a client's writes: gw2 adopts everything;
+            # continued, gw1 exits without answering the WRITE it held.
+            writer, writer_sum = start_writer(net, args.move_client, a1, "v1", workdir)
             t = time.monotonic()
             net.pause(1)
             report["pause_to_write_ms"] = wait_write(files, a1, "v1", 6 * LEASE_S)
@@ -183,6 +210,10 @@ def main():
             rc = net.gateways[1].wrapper.wait(timeout=30)
             check(rc == 75, f"the fenced gw1 exited with {rc}, not 75")
             check(net.addresses(1) == [], f"gw1's machine still holds {net.addresses(1)}")
+            out, err = writer.communicate(timeout=300)
+            check(writer.returncode == 0, f"the client writing through gw1 saw an error across "
+                  f"its pause (exit {writer.returncode}): {err.strip()} {out.split()[-3:]}")
+            files.sums[("v1", "paused-writer")] = writer_sum
             files.check_all(lambda v: a1 if v in ("v1",) else a2)
             g = gateways(net, 2)
             check(g["gw2"]["volumes"] == 4 and not g["gw1"]["live"], f"after the pause: {g}")
@@ -190,6 +221,9 @@ def main():
         print(f"failover: FAILED: {e}\nlogs: {net.logdir}", file=sys.stderr)
         return 1
     finally:
+        if writer is not None and writer.poll() is None:
+            writer.kill()
+            writer.wait()
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"failover: passed in {int((time.monotonic() - t0) * 1000)} ms (lease {LEASE_S} s): "
           f"kill -9 to the first write through the dead gateway's address "

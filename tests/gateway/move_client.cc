@@ -1,4 +1,4 @@
-// The writing client of move_test.py (a libnfs client in the hub):
+// The writing client of move_test.py and failover_test.py (a libnfs client in the hub):
 //
 //   move_client SERVER VOLUME NAME INPUT CHUNK_KIB COMMIT_EVERY PAUSE_MS
 //     Writes the file INPUT to /NAME in VOLUME mounted from SERVER, CHUNK_KIB at a time:
@@ -7,7 +7,9 @@
 //     that a test has time to act while it writes). Prints "progress BYTES" after
 //     each commit and, at the end, "calls N max_ms M" (the slowest single call). Any call
 //     that fails ends it with status 1 and the error: a client of a volume that moves
-//     away from the gateway it mounted must never see one.
+//     away from the gateway it mounted must never see one. COMMIT_EVERY 0: every write
+//     FILE_SYNC, no COMMIT, "progress" after each (for a failover: libnfs does not check
+//     COMMIT's verifier, so it would not resend UNSTABLE writes the old owner lost).
 //
 // Thread-safety: a single-threaded program.
 #include <fcntl.h>
@@ -32,6 +34,7 @@ nfs_context* Mount(const std::string& server, const std::string& volume) {
   nfs_context* nfs = nfs_init_context();
   if (nfs == nullptr) return nullptr;
   nfs_set_timeout(nfs, kTimeoutMs);
+  nfs_set_autoreconnect(nfs, -1);  // as a kernel client: reconnect and resend, forever
   if (nfs_mount(nfs, server.c_str(), ("/" + volume).c_str()) != 0) {
     std::fprintf(stderr, "mount %s:/%s: %s\n", server.c_str(), volume.c_str(), nfs_get_error(nfs));
     nfs_destroy_context(nfs);
@@ -65,9 +68,10 @@ int Write(const std::string& server, const std::string& volume, const std::strin
       timed("open O_SYNC", [&] { return nfs_open(nfs, path.c_str(), O_RDWR | O_SYNC, &synced); });
   size_t done = 0;
   int group = 0;
+  const bool all_sync = commit_every == 0;
   while (ok && done < data.size()) {
-    nfsfh* fh = group % 4 == 3 ? synced : unstable;  // every fourth group FILE_SYNC
-    for (int i = 0; ok && i < commit_every && done < data.size(); ++i) {
+    nfsfh* fh = all_sync || group % 4 == 3 ? synced : unstable;  // every fourth group FILE_SYNC
+    for (int i = 0; ok && i < std::max(commit_every, 1) && done < data.size(); ++i) {
       const size_t n = std::min(chunk, data.size() - done);
       ok = timed("write", [&] {
         const int rc = nfs_pwrite(nfs, fh, done, n, const_cast<char*>(data.data() + done));
@@ -76,7 +80,7 @@ int Write(const std::string& server, const std::string& volume, const std::strin
       done += n;
       std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
     }
-    ok = ok && timed("commit", [&] { return nfs_fsync(nfs, fh); });
+    ok = ok && (all_sync || timed("commit", [&] { return nfs_fsync(nfs, fh); }));
     ++group;
     if (ok) std::printf("progress %zu\n", done);
     std::fflush(stdout);

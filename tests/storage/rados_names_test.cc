@@ -1,10 +1,12 @@
 // The pure parts of the RADOS Env: path → namespace mapping, object naming, cookies and
-// the errno mapping (no cluster needed).
+// the errno mapping and its ownership-lost handler (no cluster needed).
 #include "storage/rados/rados_names.h"
 
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <string>
+#include <vector>
 
 #include "storage/rados/rados_errors.h"
 
@@ -72,6 +74,27 @@ TEST(RadosErrors, EveryErrnoBecomesAStatusThatNamesIt) {
   EXPECT_NE(RadosError(-ESHUTDOWN, "append", "o").ToString().find("fenced"), std::string::npos);
   EXPECT_EQ(Classify(0), RadosOutcome::kOk);
   EXPECT_EQ(Classify(-ECANCELED), RadosOutcome::kCanceled);
+}
+
+// Losing a directory (blocklisted, or a lapsed lease) runs the process's handler before the
+// error is returned; no other error does.
+TEST(RadosErrors, OwnershipLossRunsTheHandlerFirst) {
+  std::vector<std::string> told;
+  SetOwnershipLostHandler([&told](const std::string& why) { told.push_back(why); });
+  for (int e : {EIO, EBUSY, ENOENT, ENOSPC, ETIMEDOUT}) (void)RadosError(-e, "append", "o");
+  EXPECT_TRUE(told.empty());
+  EXPECT_TRUE(RadosError(-ESHUTDOWN, "append", "f/0").IsIOError());
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_NE(told[0].find("append f/0"), std::string::npos) << told[0];
+  EXPECT_NE(told[0].find("fenced"), std::string::npos) << told[0];
+  leveldb::Status lapsed = LeaseLapsed("namespace 'v'");
+  EXPECT_TRUE(lapsed.IsIOError());
+  EXPECT_NE(lapsed.ToString().find("lease lapsed"), std::string::npos) << lapsed.ToString();
+  ASSERT_EQ(told.size(), 2u);
+  EXPECT_NE(told[1].find("namespace 'v'"), std::string::npos) << told[1];
+  SetOwnershipLostHandler(nullptr);
+  (void)RadosError(-ESHUTDOWN, "append", "o");
+  EXPECT_EQ(told.size(), 2u);
 }
 
 }  // namespace
