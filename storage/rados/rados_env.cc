@@ -153,12 +153,21 @@ RadosEnv::Space* RadosEnv::SpaceOfFile(const std::string& fname, std::string* na
   return SpaceOfDir(dir, status);
 }
 
-leveldb::Status RadosEnv::CheckOwned(const Space& space) const {
+leveldb::Status RadosEnv::CheckOwned(Space& space) {
   const int64_t until = space.valid_until.load(std::memory_order_acquire);
-  if (until != RadosLeaseLock::kUnowned && SteadyNowNs() >= until) {
-    return LeaseLapsed("namespace '" + space.ns + "'");
+  if (until == RadosLeaseLock::kUnowned || SteadyNowNs() < until) return leveldb::Status::OK();
+  // Lapsed by this process's clock: its renewals were late (a loaded machine) or failed,
+  // or it was paused. Only a renewal tells which: while the lock is still ours, go on.
+  std::shared_ptr<RadosLeaseLock> lease;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    lease = space.lock;
   }
-  return leveldb::Status::OK();
+  if (lease != nullptr && lease->Renew().ok() &&
+      SteadyNowNs() < space.valid_until.load(std::memory_order_acquire)) {
+    return leveldb::Status::OK();
+  }
+  return LeaseLapsed("namespace '" + space.ns + "'");
 }
 
 RadosFileObjects RadosEnv::Objects(Space& space, const std::string& file_id) const {
@@ -228,7 +237,8 @@ leveldb::Status RadosEnv::NewWritableFile(const std::string& fname,
     return s;
   }
   Discard(*space, replaced);
-  *result = new RadosWritableFile(std::move(objects), options_.write, &space->valid_until);
+  *result = new RadosWritableFile(std::move(objects), options_.write,
+                                  [this, space] { return CheckOwned(*space); });
   return leveldb::Status::OK();
 }
 

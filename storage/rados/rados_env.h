@@ -121,7 +121,9 @@ class RadosEnv final : public leveldb::EnvWrapper {
   Space* SpaceOfFile(const std::string& fname, std::string* name, leveldb::Status* status);
   // The namespace of file `fname` and the id its name refers to (NotFound when none).
   leveldb::Status Resolve(const std::string& fname, Space** space, std::string* id);
-  leveldb::Status CheckOwned(const Space& space) const;
+  // OK while this process owns `space` (or holds no lease on it): its lease has not
+  // lapsed, or a renewal just now found the lock still its own. Else LeaseLapsed.
+  leveldb::Status CheckOwned(Space& space);
   RadosFileObjects Objects(Space& space, const std::string& file_id) const;
   // Removes a replaced or unlinked incarnation; a failure leaves garbage for the sweep.
   void Discard(Space& space, const std::string& file_id);

@@ -5,8 +5,8 @@
 //
 // It is also where this process learns that it lost a directory it owned: RADOS answered
 // EBLOCKLISTED (a survivor fenced it and took its volumes over), or the Env found its lease
-// on the directory lapsed before writing (it was paused or cut off for a lease's length,
-// so a survivor may have). From then on, whatever it answered a client would be wrong: an
+// on the directory lapsed before writing and a renewal then failed too (it was paused or
+// cut off for a lease's length, so a survivor may have). From then on, whatever it answered a client would be wrong: an
 // error for a call the new owner serves, or data the new owner may have changed. So the
 // process's ownership-lost handler runs first, in the thread that found it, before any
 // caller sees the error; volumed's stops the server there (src/main.cc), and its clients
@@ -47,7 +47,7 @@ leveldb::Status RadosError(int r, std::string_view op, std::string_view object);
 // never return (volumed's exits); when it does, the error goes on to the caller.
 void SetOwnershipLostHandler(std::function<void(const std::string& why)> handler);
 // The error for a write refused because this process's lease on `what`'s directory
-// lapsed; runs the ownership-lost handler first.
+// lapsed and could not be renewed; runs the ownership-lost handler first.
 leveldb::Status LeaseLapsed(std::string_view what);
 
 }  // namespace volumed::storage::rados

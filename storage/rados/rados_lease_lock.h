@@ -13,7 +13,8 @@
 // The owner itself stops writing the moment its lease may have lapsed: valid_until is
 // the steady-clock time up to which the last successful renewal, measured from before it
 // was sent, guarantees the lease; writers check it (a SIGSTOPped process that continues
-// finds it passed). Renew failures leave it to run out.
+// finds it passed) and, past it, Renew once themselves: only a lock still theirs lets
+// them go on. Renew failures leave it to run out.
 //
 // Thread-safety: thread-safe; Renew after Release does nothing. Writers read valid_until
 // without any lock.

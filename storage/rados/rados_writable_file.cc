@@ -4,13 +4,12 @@
 #include <utility>
 
 #include "storage/rados/rados_errors.h"
-#include "storage/rados/rados_lease_lock.h"
 
 namespace volumed::storage::rados {
 
 RadosWritableFile::RadosWritableFile(RadosFileObjects objects, WriteLimits limits,
-                                     const std::atomic<int64_t>* valid_until)
-    : objects_(std::move(objects)), limits_(limits), valid_until_(valid_until) {}
+                                     CheckOwned check_owned)
+    : objects_(std::move(objects)), limits_(limits), check_owned_(std::move(check_owned)) {}
 
 RadosWritableFile::~RadosWritableFile() {
   if (!closed_) (void)Close();
@@ -51,8 +50,8 @@ leveldb::Status RadosWritableFile::Close() {
 }
 
 leveldb::Status RadosWritableFile::Ship() {
-  if (valid_until_ != nullptr && SteadyNowNs() >= valid_until_->load(std::memory_order_acquire)) {
-    return Fail(LeaseLapsed(objects_.file_id()));
+  if (check_owned_) {
+    if (leveldb::Status s = check_owned_(); !s.ok()) return Fail(s);
   }
   size_t done = 0;
   while (done < buffer_.size()) {

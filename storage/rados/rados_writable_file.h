@@ -17,9 +17,9 @@
 #include <leveldb/env.h>
 #include <rados/librados.hpp>
 
-#include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 
 #include "storage/rados/rados_file_objects.h"
@@ -34,11 +34,11 @@ struct WriteLimits {
 
 class RadosWritableFile final : public leveldb::WritableFile {
  public:
-  // `objects` names a file whose chunk 0 exists and is empty. `valid_until`: when set,
-  // the steady-clock ns until which this gateway's lease on the directory is certain
-  // (rados_lease_lock.h); no append is shipped after it.
-  RadosWritableFile(RadosFileObjects objects, WriteLimits limits,
-                    const std::atomic<int64_t>* valid_until);
+  // `objects` names a file whose chunk 0 exists and is empty. `check_owned`, when set,
+  // runs before every shipment: nothing is shipped unless it says this gateway still owns
+  // the directory (RadosEnv::CheckOwned).
+  using CheckOwned = std::function<leveldb::Status()>;
+  RadosWritableFile(RadosFileObjects objects, WriteLimits limits, CheckOwned check_owned);
   ~RadosWritableFile() override;
 
   leveldb::Status Append(const leveldb::Slice& data) override;
@@ -60,7 +60,7 @@ class RadosWritableFile final : public leveldb::WritableFile {
 
   RadosFileObjects objects_;
   const WriteLimits limits_;
-  const std::atomic<int64_t>* const valid_until_;
+  const CheckOwned check_owned_;
   std::string buffer_;          // appended, not yet shipped
   uint64_t shipped_ = 0;        // bytes handed to RADOS (the file offset of buffer_)
   size_t in_flight_bytes_ = 0;  // shipped, not yet acknowledged
