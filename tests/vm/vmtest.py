@@ -57,6 +57,7 @@ SERVER_IP = f"{SUBNET}.1"
 SERVER_NAME = "volserver"
 NS_PREFIX = "vmt"
 GW_SUBNET = "10.77.9"  # a gateway case's hub network (gateways.py: .1 hub, .1x service)
+FAILED_GUEST_GRACE_S = 30  # the other guests' time to finish once one failed
 # Every process the harness starts dies with its parent (netns_procs.DIE_WITH_PARENT), so
 # that even a SIGKILLed harness leaves no guest or server running (its namespace is reaped
 # by the next run).
@@ -493,6 +494,14 @@ class Run:
             if self.servers_problem():
                 raise CaseFailure(self.servers_problem())
             if time.monotonic() > deadline:
+                break
+            # A guest that failed decides the case: the others often wait for it (a lock
+            # it never releases), so they get FAILED_GUEST_GRACE_S to finish, not the
+            # whole timeout.
+            failed = [g for g in self.guests if g.ended is not None and g.rc() is not None
+                      and g.spec.expect_rc != "hang" and g.rc() != g.spec.expect_rc]
+            if failed and time.monotonic() > min(g.ended for g in failed) + FAILED_GUEST_GRACE_S:
+                log(f"{failed[0].name} failed; not waiting longer for the other guests")
                 break
             time.sleep(0.2)
         problems = []
