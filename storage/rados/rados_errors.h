@@ -6,11 +6,12 @@
 // It is also where this process learns that it lost a directory it owned: RADOS answered
 // EBLOCKLISTED (a survivor fenced it and took its volumes over), or the Env found its lease
 // on the directory lapsed before writing and a renewal then failed too (it was paused or
-// cut off for a lease's length, so a survivor may have). From then on, whatever it answered a client would be wrong: an
-// error for a call the new owner serves, or data the new owner may have changed. So the
-// process's ownership-lost handler runs first, in the thread that found it, before any
-// caller sees the error; volumed's stops the server there (src/main.cc), and its clients
-// resend their calls to the new owner, as after a crash.
+// cut off for a lease's length, so a survivor may have). From then on, whatever it
+// answered a client would be wrong: an error for a call the new owner serves, or data the
+// new owner may have changed. So the process's ownership-lost handler runs first, in the
+// thread that found it, before any caller sees the error; volumed's stops the server
+// there (src/main.cc), and its clients resend their calls to the new owner, as after a
+// crash.
 //
 // Thread-safety: free functions; SetOwnershipLostHandler before the first RADOS call.
 #pragma once
