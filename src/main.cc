@@ -34,6 +34,7 @@
 #include "nlm/nfs_handles.h"
 #include "rpc/rpcbind.h"
 #include "rpc/server.h"
+#include "rpc/socket_util.h"
 #include "services/file_services.h"
 #include "storage/catalog.h"
 #include "storage/rados/rados_store.h"
@@ -49,9 +50,10 @@ using Flags = volumed::config::ServerFlags;
 std::atomic<volumed::gateway::InterfaceAddresses*> g_service_addresses{nullptr};
 
 // A gateway that lost its volumes to another (fenced, or its lease lapsed: it was paused
-// or cut off) stops at once, before it answers anything more: it drops every address it
-// brought up and exits 75 (a service manager restarts it). Its clients resend what it
-// left unanswered to the new owner, as after a crash. A second caller waits for the exit.
+// or cut off) stops at once, before it answers anything more: it ends every connection,
+// drops every address it brought up and exits 75 (a service manager restarts it). Its
+// clients reconnect and resend what it left unanswered to the new owner, as after a
+// crash. A second caller waits for the exit.
 [[noreturn]] void ExitFenced(const std::string& why) {
   static std::mutex once;
   once.lock();  // never unlocked
@@ -59,6 +61,7 @@ std::atomic<volumed::gateway::InterfaceAddresses*> g_service_addresses{nullptr};
       "volumed: exiting: this gateway lost its volumes to another ({}); a service "
       "manager restarts it",
       why);
+  rpc::ShutDownEverySocket();  // first: its clients must hear the close (socket_util.h)
   if (auto* addresses = g_service_addresses.load()) {
     if (Status s = addresses->RemoveAll(); !s.ok()) LOG_ERROR("volumed: {}", s.ToString());
   }

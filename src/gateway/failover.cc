@@ -66,8 +66,8 @@ void Failover::Tick() {
     LOG_ERROR(
         "gateway: this gateway lost its membership lease (paused or cut off past it); "
         "another gateway takes over its volumes and addresses, so it stops serving");
-    DropAddresses();
     options_.fenced();
+    DropAddresses();
     return;
   }
   if (!member) return;  // not yet: the status monitor opens its database at start

@@ -2,8 +2,9 @@
 // takes over the gateways that die. Every `period` (a third of the lease) it:
 //   1. checks that this gateway still holds its membership lease; once lost (it was
 //      paused or cut off past it, and a survivor has fenced it and taken its volumes and
-//      addresses) it drops every address it holds and calls `fenced` — the server must
-//      stop serving, since what it served is somebody else's now;
+//      addresses) it calls `fenced` — the server must stop serving, since what it served
+//      is somebody else's now — and then drops every address it holds (if `fenced`
+//      returns: the server ends its connections first, while their addresses are up);
 //   2. writes this gateway's record (its service address and those it holds);
 //   3. adopts each recorded gateway whose lease lapsed while it still owned volumes or
 //      addresses (VolumeCatalog::AdoptGateway: fence, re-own, in one catalog write), then

@@ -1,7 +1,7 @@
 // Socket helpers for the engine: listening sockets with errors a user can act on
 // ("port 2049/tcp on 0.0.0.0 is already in use"), address parsing and formatting.
 //
-// Thread-safety: pure functions.
+// Thread-safety: pure functions, except ShutDownEverySocket (any thread, once).
 #pragma once
 
 #include <netinet/in.h>
@@ -30,5 +30,13 @@ Result<int> ListenUnix(const std::string& path, int backlog);
 
 // The port a socket is bound to.
 uint16_t BoundPort(int fd);
+
+// shutdown(2), both ways, of every socket this process has open: each TCP peer is sent a
+// FIN at once, so a client waiting for a reply learns that the connection ended and
+// reconnects (and resends) instead of waiting for its timeout. For a process about to
+// exit that must answer nothing more — before it takes down the addresses its
+// connections use: once an address is gone, the kernel cannot send from it, and the
+// peers never hear of the close.
+void ShutDownEverySocket();
 
 }  // namespace volumed::rpc
