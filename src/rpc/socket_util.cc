@@ -139,7 +139,7 @@ void ShutDownEverySocket() {
   while (const dirent* e = readdir(fds)) {
     char* end = nullptr;
     const long fd = std::strtol(e->d_name, &end, 10);
-    if (end == e->d_name || *end != '\0' || fd == own) continue;
+    if (end == e->d_name || *end != '\0' || fd == own || fd <= STDERR_FILENO) continue;
     struct stat st;
     if (fstat(static_cast<int>(fd), &st) == 0 && S_ISSOCK(st.st_mode)) {
       (void)shutdown(static_cast<int>(fd), SHUT_RDWR);

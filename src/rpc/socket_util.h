@@ -31,9 +31,10 @@ Result<int> ListenUnix(const std::string& path, int backlog);
 // The port a socket is bound to.
 uint16_t BoundPort(int fd);
 
-// shutdown(2), both ways, of every socket this process has open: each TCP peer is sent a
-// FIN at once, so a client waiting for a reply learns that the connection ended and
-// reconnects (and resends) instead of waiting for its timeout. For a process about to
+// shutdown(2), both ways, of every socket this process has open but standard input,
+// output and error (journald's stream under systemd, still needed to log): each TCP peer
+// is sent a FIN at once, so a client waiting for a reply learns that the connection ended
+// and reconnects (and resends) instead of waiting for its timeout. For a process about to
 // exit that must answer nothing more — before it takes down the addresses its
 // connections use: once an address is gone, the kernel cannot send from it, and the
 // peers never hear of the close.
