@@ -256,11 +256,19 @@ class GatewayNet:
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         out.close()
 
+        def pid_written():
+            try:
+                return open(gw.pidfile).read().strip().isdigit()
+            except FileNotFoundError:
+                return False
+
         def ready():
             if gw.wrapper.poll() is not None:
                 raise NetFailure(f"{gw.id} exited with {gw.wrapper.returncode} at start; "
                                  f"log:\n{tail(gw.log)}")
-            return (self.rpcinfo(gw.service_ip, "nfs", 3)
+            # The pid too: when another gateway holds this one's address, the address
+            # answers before keepalive.sh has even written it.
+            return (pid_written() and self.rpcinfo(gw.service_ip, "nfs", 3)
                     and self.rpcinfo(gw.service_ip, "mountd", 3))
 
         wait_for(ready, timeout, f"{gw.id} did not answer on {gw.service_ip}; "
