@@ -8,15 +8,12 @@
 // written; in a virtual machine a page fault costs 17-21 µs (storage/TUNING.md, "Page
 // faults"), a fifth of the server's CPU for a CREATE + 4 KiB WRITE on an ephemeral
 // volume. metadata_thp:auto: the same for jemalloc's own metadata once it is large.
-// narenas:1: one arena for every thread (jemalloc makes 4 per CPU). A memtable is filled
-// by whichever worker leads a write group and freed by LevelDB's compaction thread; with
-// many arenas each worker's arena grows its own memtable-sized pool before any memory is
-// reused, so a write stream kept faulting fresh huge pages (storage/TUNING.md, "One
-// arena"); the thread caches keep the one arena's lock off the small allocations.
+// (narenas:1 cut a write stream's CPU by a fifth but is not set: storage/TUNING.md, "One
+// arena".)
 //
 // Thread-safety: a constant, read by the allocator before main().
 
 extern "C" {
 // The name and type are jemalloc's (`man jemalloc`, "TUNING").
-const char* malloc_conf = "thp:always,metadata_thp:auto,narenas:1";
+const char* malloc_conf = "thp:always,metadata_thp:auto";
 }
