@@ -4,12 +4,14 @@
 // volume names from the catalog, transport, result), never file names or client ports.
 #include <atomic>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "metrics/exposition.h"
 #include "metrics/forwarded_calls.h"
+#include "metrics/heap_stats.h"
 #include "metrics/process_stats.h"
 #include "metrics/storage_metrics.h"
 #include "monitor/pages.h"
@@ -250,6 +252,15 @@ void WriteProcess(ExpositionWriter& out, const ServerStatus& status, const Build
          static_cast<double>(p.resident_bytes));
   Single(out, "volumed_process_virtual_memory_bytes", MetricType::kGauge, "Virtual memory size.",
          static_cast<double>(p.virtual_bytes));
+  if (const std::optional<metrics::HeapStats> heap = metrics::ReadHeapStats()) {
+    Single(out, "volumed_process_heap_allocated_bytes", MetricType::kGauge,
+           "Heap bytes in live allocations (jemalloc's stats.allocated): what a leak grows.",
+           static_cast<double>(heap->allocated_bytes));
+    Single(out, "volumed_process_heap_resident_bytes", MetricType::kGauge,
+           "Heap pages the allocator keeps resident, freed ones not yet returned to the "
+           "kernel included (jemalloc's stats.resident).",
+           static_cast<double>(heap->resident_bytes));
+  }
   Single(out, "volumed_process_open_fds", MetricType::kGauge, "Open file descriptors.",
          static_cast<double>(p.open_fds));
   Single(out, "volumed_process_max_fds", MetricType::kGauge, "The descriptor limit (soft).",

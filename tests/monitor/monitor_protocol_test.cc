@@ -130,6 +130,14 @@ TEST_F(MonitorTest, MetricsAreStrictExpositionWithoutDuplicates) {
   EXPECT_EQ(s.at("volumed_volume_damaged{volume=\"mon\"}"), 0);
   EXPECT_GT(s.at("volumed_process_resident_memory_bytes"), 0);
   EXPECT_GT(s.at("volumed_process_threads"), 1);
+  // jemalloc's figures come together or not at all (another allocator: sanitizer builds).
+  ASSERT_EQ(s.count("volumed_process_heap_allocated_bytes"),
+            s.count("volumed_process_heap_resident_bytes"));
+  if (s.count("volumed_process_heap_allocated_bytes") != 0) {
+    EXPECT_GT(s.at("volumed_process_heap_allocated_bytes"), 0);
+    EXPECT_LE(s.at("volumed_process_heap_allocated_bytes"),
+              s.at("volumed_process_heap_resident_bytes"));
+  }
   EXPECT_GT(s.at("volumed_process_start_time_seconds"), 1.6e9);
   EXPECT_EQ(s.count("volumed_nlm_grace_period_active"), 1u);
   EXPECT_GE(s.at("volumed_rpc_connections_open{transport=\"tcp\"}"), 2);  // our two clients
