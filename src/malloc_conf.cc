@@ -8,12 +8,16 @@
 // written; in a virtual machine a page fault costs 17-21 µs (storage/TUNING.md, "Page
 // faults"), a fifth of the server's CPU for a CREATE + 4 KiB WRITE on an ephemeral
 // volume. metadata_thp:auto: the same for jemalloc's own metadata once it is large.
-// (narenas:1 cut a write stream's CPU by a fifth but is not set: storage/TUNING.md, "One
-// arena".)
+// narenas:1: one arena for every thread. A memtable is filled by whichever RPC worker
+// leads a write group and freed by LevelDB's compaction thread; with an arena per thread
+// group (8 here) the freed memory sat in arenas the next filler did not use, and nearly
+// every memtable byte came from freshly zeroed pages. One arena cut a write stream's CPU
+// by a fifth (storage/TUNING.md, "One arena"); the thread caches keep small allocations
+// off the arena's lock.
 //
 // Thread-safety: a constant, read by the allocator before main().
 
 extern "C" {
 // The name and type are jemalloc's (`man jemalloc`, "TUNING").
-const char* malloc_conf = "thp:always,metadata_thp:auto";
+const char* malloc_conf = "thp:always,metadata_thp:auto,narenas:1";
 }
