@@ -115,6 +115,8 @@ def main():
         ("fdatasync_append16", "the same from 16 threads on one file at once (overlapping syncs)"),
         ("fdatasync_overwrite", "fdatasync of a 4 KiB overwrite in a pre-written file"),
         ("fdatasync_fallocated", "fdatasync of a 4 KiB write into a fallocated (unwritten) file"),
+        ("disk_read", "sequential read of a file not in the page cache, 1 MiB ×8, buffered"),
+        ("disk_read_direct", "the same with O_DIRECT (the device alone)"),
     ]
     for key, label in limits:
         r = runs.get(("machine", key), [])
@@ -128,6 +130,7 @@ def main():
 
     rtt = median(runs.get(("machine", "tcp_rtt"), []), "rate")
     bw = median(runs.get(("machine", "tcp_bw"), []), "rate")
+    disk = median(runs.get(("machine", "disk_read"), []), "rate")
     print()
     for server in ("ganesha", "volumed"):
         null1 = median(runs.get((server, "null1"), []), "rate")
@@ -137,6 +140,8 @@ def main():
             parts.append(f"NULL at 1 in flight = {100 * null1 / rtt:.0f} % of loopback TCP round trips")
         if cold and bw:
             parts.append(f"cold sequential read = {100 * cold / bw:.0f} % of loopback TCP bandwidth")
+        if cold and disk:
+            parts.append(f"{100 * cold / disk:.0f} % of the buffered disk read")
         if parts:
             print(f"- {server}: " + "; ".join(parts) + ".")
 

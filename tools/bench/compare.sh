@@ -5,7 +5,8 @@
 # medians and ratios volumed/ganesha, with the machine's own limits measured in the same
 # rounds (loopback TCP round trips and bandwidth: netbench; fdatasync of a 4 KiB write to
 # a growing vs a pre-sized file, and from 16 threads at once, on the servers' data file
-# system: syncbench).
+# system: syncbench; a file not in the page cache read as the cold-read row reads, buffered
+# and O_DIRECT: diskbench).
 # DESIGN.md §10, layer 5; issues 12 and 13.
 #
 #   tools/bench/compare.sh [--rounds 3] [--size quick|full] [--out FILE] [BUILD_DIR]
@@ -55,12 +56,12 @@ esac
 if [[ "${BENCH_INSIDE:-}" != 1 ]]; then
   build=$(cd "$build" && pwd)
   for t in src/volumed tools/volumectl/volumectl tools/bench/loadgen tools/bench/netbench \
-    tools/bench/syncbench; do
+    tools/bench/syncbench tools/bench/diskbench; do
     if [[ ! -x $build/$t ]]; then
       echo "compare.sh: $build/$t missing; build it first:" >&2
       echo "  meson setup build-rel --buildtype=release && ninja -C build-rel src/volumed" \
         "tools/volumectl/volumectl tools/bench/loadgen tools/bench/netbench" \
-        "tools/bench/syncbench" >&2
+        "tools/bench/syncbench tools/bench/diskbench" >&2
       exit 1
     fi
   done
@@ -197,6 +198,13 @@ run_limits() {
   line=$("$build/tools/bench/syncbench" append --threads 16 --dir "$bench_work" --seconds 2)
   printf '  %-9s %s\n' fds_ap16 "$line"
   record machine "$round" fdatasync_append16 "$line" 0
+  # The cold-read row's ceiling: the same size, pieces and reads in flight, from the disk.
+  line=$("$build/tools/bench/diskbench" --dir "$bench_work" --mib "$SEQ" --threads 8)
+  printf '  %-9s %s\n' disk_read "$line"
+  record machine "$round" disk_read "$line" 0
+  line=$("$build/tools/bench/diskbench" --dir "$bench_work" --mib "$SEQ" --threads 8 --direct)
+  printf '  %-9s %s\n' disk_dio "$line"
+  record machine "$round" disk_read_direct "$line" 0
 }
 
 echo "compare.sh: $rounds rounds, size $size (timed rows ${T}s, $N files, ${RAND} MiB random file," \
