@@ -421,6 +421,17 @@ bool RadosEnv::HoldsLease(const std::string& dir) {
   return until != RadosLeaseLock::kUnowned && SteadyNowNs() < until;
 }
 
+void RadosEnv::LapseLeaseForTest(const std::string& dir) {
+  leveldb::Status s;
+  Space* space = SpaceOfDir(dir, &s);
+  if (space == nullptr) return;
+  int64_t until = space->valid_until.load(std::memory_order_acquire);
+  while (until != RadosLeaseLock::kUnowned &&
+         !space->valid_until.compare_exchange_weak(until, SteadyNowNs() - 1,
+                                                   std::memory_order_acq_rel)) {
+  }
+}
+
 leveldb::Status RadosEnv::UnlockFile(leveldb::FileLock* lock) {
   auto* held = static_cast<Lock*>(lock);
   Space* space = held->space;

@@ -101,6 +101,10 @@ class RadosEnv final : public leveldb::EnvWrapper {
   // Whether this Env holds the lease of directory `dir` and it has certainly not lapsed
   // (false once renewals failed for a lease's length: fenced, or cut off).
   bool HoldsLease(const std::string& dir);
+  // Tests: makes this Env's lease of `dir` look lapsed by the local clock, as after a
+  // pause, so the next write must renew it before going on (or fail). No-op when the
+  // lease is not held.
+  void LapseLeaseForTest(const std::string& dir);
   // "pool 'P', namespace 'N'" for `dir`.
   std::string Describe(const std::string& dir) const;
   const RadosEnvOptions& options() const { return options_; }

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "storage/catalog.h"
+#include "storage/rados/rados_errors.h"
 #include "storage/rados/rados_names.h"
 
 namespace volumed::storage::rados {
@@ -235,6 +236,46 @@ TEST_F(RadosEnvTest, TakeoverFencesTheOldOwnerAndSweepsItsLeftovers) {
   // Released cleanly: another gateway may now take it.
   ASSERT_TRUE(other->LockFile(dir_ + "/LOCK", &taken).ok());
   ASSERT_TRUE(other->UnlockFile(taken).ok());
+}
+
+// A lease that lapsed by this process's clock (late renewals on a loaded machine, or a
+// pause) is renewed by the next write, which then goes on: the ownership-lost handler
+// runs only when the renewal fails too — here, once a restarted gateway fenced this one.
+TEST_F(RadosEnvTest, AWriteRenewsALeaseLapsedByTheLocalClockOrReportsTheLoss) {
+  std::vector<std::string> lost;
+  SetOwnershipLostHandler([&lost](const std::string& why) { lost.push_back(why); });
+  auto env = Connect(Options("gw-late"));
+  ASSERT_NE(env, nullptr);
+  ASSERT_TRUE(env->CreateDir(dir_).ok());
+  leveldb::FileLock* lock = nullptr;
+  ASSERT_TRUE(env->LockFile(dir_ + "/LOCK", &lock).ok());
+  leveldb::WritableFile* open_before = nullptr;
+  ASSERT_TRUE(env->NewWritableFile(dir_ + "/000001.log", &open_before).ok());
+  std::unique_ptr<leveldb::WritableFile> log(open_before);
+
+  env->LapseLeaseForTest(dir_);
+  EXPECT_FALSE(env->HoldsLease(dir_));
+  EXPECT_TRUE(WriteFile(env.get(), dir_ + "/000002.ldb", "after a late renewal").ok());
+  EXPECT_TRUE(env->HoldsLease(dir_));
+  env->LapseLeaseForTest(dir_);  // a file opened before the lapse checks at its sync
+  EXPECT_TRUE(log->Append("record").ok());
+  EXPECT_TRUE(log->Sync().ok());
+  EXPECT_TRUE(env->HoldsLease(dir_));
+  EXPECT_TRUE(lost.empty()) << lost.front();
+
+  auto restarted = Connect(Options("gw-late"));  // takes the directory over, fencing env
+  ASSERT_NE(restarted, nullptr);
+  leveldb::FileLock* taken = nullptr;
+  ASSERT_TRUE(restarted->LockFile(dir_ + "/LOCK", &taken).ok());
+  env->LapseLeaseForTest(dir_);
+  EXPECT_FALSE(WriteFile(env.get(), dir_ + "/000003.ldb", "late").ok());
+  EXPECT_FALSE(env->HoldsLease(dir_));
+  EXPECT_FALSE(lost.empty());
+  EXPECT_FALSE(restarted->FileExists(dir_ + "/000003.ldb"));
+  SetOwnershipLostHandler(nullptr);
+  log.reset();
+  env.reset();
+  ASSERT_TRUE(restarted->UnlockFile(taken).ok());
 }
 
 TEST_F(RadosEnvTest, ListingsLongerThanOnePage) {
