@@ -1,7 +1,9 @@
 #include "services/gateway_forwarder.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 
 #include "base/cidr.h"
@@ -10,6 +12,7 @@
 #include "export/export_access.h"
 #include "metrics/forwarded_calls.h"
 #include "mount/mount_service.h"
+#include "mount3_prot.h"
 #include "nfs3/nfs_service.h"
 #include "nfs3_prot.h"
 #include "rpc/socket_util.h"
@@ -45,9 +48,39 @@ Result<std::string> ForwardingHost(const std::vector<storage::GatewayInfo>& gate
   return std::string(storage::ServiceAddressHost(it->address));
 }
 
+// Every NFSv3 result but NULL's, and MNT's (v1 and v3), opens with its status: the first
+// member of a standard-layout struct, so at the result's own address. OwnerRefused reads
+// it there; these assertions make the build check that for every result type rpcgen made.
+#define VOLUMED_STATUS_FIRST(T, member)                                     \
+  static_assert(std::is_standard_layout_v<T> && offsetof(T, member) == 0 && \
+                    sizeof(T::member) == sizeof(uint32_t),                  \
+                #T "'s " #member " must be its first member, 4 bytes wide")
+VOLUMED_STATUS_FIRST(GETATTR3res, status);
+VOLUMED_STATUS_FIRST(SETATTR3res, status);
+VOLUMED_STATUS_FIRST(LOOKUP3res, status);
+VOLUMED_STATUS_FIRST(ACCESS3res, status);
+VOLUMED_STATUS_FIRST(READLINK3res, status);
+VOLUMED_STATUS_FIRST(READ3res, status);
+VOLUMED_STATUS_FIRST(WRITE3res, status);
+VOLUMED_STATUS_FIRST(CREATE3res, status);
+VOLUMED_STATUS_FIRST(MKDIR3res, status);
+VOLUMED_STATUS_FIRST(SYMLINK3res, status);
+VOLUMED_STATUS_FIRST(MKNOD3res, status);
+VOLUMED_STATUS_FIRST(REMOVE3res, status);
+VOLUMED_STATUS_FIRST(RMDIR3res, status);
+VOLUMED_STATUS_FIRST(RENAME3res, status);
+VOLUMED_STATUS_FIRST(LINK3res, status);
+VOLUMED_STATUS_FIRST(READDIR3res, status);
+VOLUMED_STATUS_FIRST(READDIRPLUS3res, status);
+VOLUMED_STATUS_FIRST(FSSTAT3res, status);
+VOLUMED_STATUS_FIRST(FSINFO3res, status);
+VOLUMED_STATUS_FIRST(PATHCONF3res, status);
+VOLUMED_STATUS_FIRST(COMMIT3res, status);
+VOLUMED_STATUS_FIRST(mountres3, fhs_status);
+VOLUMED_STATUS_FIRST(mnt1_fhstatus, fhs_status);
+#undef VOLUMED_STATUS_FIRST
+
 bool OwnerRefused(uint32_t prog, uint32_t proc, const void* result) {
-  // Every NFSv3 result but NULL's, and MNT's (v1 and v3), opens with its status: the
-  // first member of a standard-layout struct, at its address.
   constexpr uint32_t kMnt = 1;
   if (prog == nfs3::kNfsProgram && proc != 0) {
     nfsstat3 status;
