@@ -125,8 +125,7 @@ int main(int argc, char** argv) {
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   close(fd);
   unlink(path.c_str());
-  std::vector<uint32_t> lat;
-  for (auto& l : lats) lat.insert(lat.end(), l.begin(), l.end());
+  std::vector<uint32_t> lat = volumed::bench::Merged(lats);
   const uint32_t p50 = volumed::bench::Percentile(lat, 50);
   const uint32_t p99 = volumed::bench::Percentile(lat, 99);
   std::printf(
