@@ -436,8 +436,7 @@ class CatalogImpl final : public VolumeCatalog {
     if (registry_ != nullptr) {
       VOLUMED_ASSIGN_OR_RETURN(std::string owner, registry_->OwnerOf(id));
       if (!owner.empty() && owner != self_) {
-        return Status(Status::Code::kElsewhere,
-                      "volume " + std::to_string(id) + " is served by gateway " + owner);
+        return ServedElsewhere("volume " + std::to_string(id), owner, "");
       }
     }
     std::unique_lock<std::mutex> l(mu_);
@@ -1073,9 +1072,17 @@ class CatalogImpl final : public VolumeCatalog {
   Status CheckOwned(const VolumeInfo& info) {
     if (registry_ == nullptr || info.owner.empty() || info.owner == self_) return Status::Ok();
     auto address = registry_->AddressOf(info.owner);
-    const std::string where = address.ok() && !address->empty() ? " at " + *address : std::string();
-    return Status(Status::Code::kElsewhere,
-                  "volume '" + SourceName(info) + "' is served by gateway " + info.owner + where);
+    return ServedElsewhere("volume '" + SourceName(info) + "'", info.owner,
+                           address.ok() ? *address : std::string());
+  }
+
+  // The one kElsewhere message: `what` (a volume, by name or number) is served by gateway
+  // `owner`, at `address` when known ("" when not, or not read: Serve's early refusal
+  // reads nothing more).
+  static Status ServedElsewhere(const std::string& what, const std::string& owner,
+                                const std::string& address) {
+    return Status(Status::Code::kElsewhere, what + " is served by gateway " + owner +
+                                                (address.empty() ? "" : " at " + address));
   }
 
   // The embedded store on the POSIX file system shares tables by hard link; an embedded
