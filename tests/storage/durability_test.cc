@@ -179,25 +179,45 @@ TEST_F(DurabilityTest, NoOperationIsDurableBeforeItsSyncAndConcurrentOnesShareSy
   const InodeRef root = volume_->Root();
   const int syncs_before = env_.syncs.load();
   std::atomic<int> failures{0};
+  // Each operation is applied under `apply_mu` and the log's length read before the
+  // mutex is let go, so `written` is exactly where the operation's own record ends: no
+  // other thread's record, appended after it, counts against its answer. The waits for
+  // durability run outside the mutex, all threads at once, so syncs are still shared.
+  std::mutex apply_mu;
+  auto applied = [&](auto&& op) {
+    std::lock_guard<std::mutex> l(apply_mu);
+    const bool ok = op();
+    return std::pair{ok, env_.appended.load()};
+  };
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kOpsPerThread; ++i) {
         const std::string name = "f" + std::to_string(t) + "_" + std::to_string(i);
         Wcc wcc;
-        auto made = volume_->Create(kRoot, root, name, CreateMode::kGuarded, {}, 0, &wcc);
-        if (!made.ok()) {
+        InodeRef file;
+        auto [made, after_create] = applied([&] {
+          auto r = volume_->Create(kRoot, root, name, CreateMode::kGuarded, {}, 0, &wcc);
+          if (r.ok()) file = r->ref;
+          return r.ok();
+        });
+        if (!made) {
           failures++;
           continue;
         }
-        if (!AwaitCovered(env_.appended.load()).ok()) failures++;
-        auto wrote =
-            volume_->Write(kRoot, made->ref, 0, std::string(4096, 'x'), Stability::kFileSync, &wcc);
-        if (!wrote.ok() || wrote->committed != Stability::kFileSync) failures++;
-        if (!AwaitCovered(env_.appended.load()).ok()) failures++;
+        if (!AwaitCovered(after_create).ok()) failures++;
+        auto [wrote, after_write] = applied([&] {
+          auto r =
+              volume_->Write(kRoot, file, 0, std::string(4096, 'x'), Stability::kFileSync, &wcc);
+          return r.ok() && r->committed == Stability::kFileSync;
+        });
+        if (!wrote) failures++;
+        if (!AwaitCovered(after_write).ok()) failures++;
         if (i % 3 == 0) {
-          if (!volume_->Remove(kRoot, root, name, &wcc).ok()) failures++;
-          if (!AwaitCovered(env_.appended.load()).ok()) failures++;
+          auto [removed, after_remove] =
+              applied([&] { return volume_->Remove(kRoot, root, name, &wcc).ok(); });
+          if (!removed) failures++;
+          if (!AwaitCovered(after_remove).ok()) failures++;
         }
       }
     });
