@@ -98,8 +98,13 @@ StoreStats Kv::Stats() const {
       out.table_files += std::strtoull(value.c_str(), nullptr, 10);
     }
   }
+  // LevelDB's figure adds the block cache's charge to its memtables'; the cache is shared
+  // by every database of the factory, so it is taken out again (read just after: what it
+  // changed in between is the error, hence the floor at 0).
   if (db_->GetProperty("leveldb.approximate-memory-usage", &value)) {
-    out.memtable_bytes = std::strtoull(value.c_str(), nullptr, 10);
+    const uint64_t usage = std::strtoull(value.c_str(), nullptr, 10);
+    const uint64_t cache = block_cache_->TotalCharge();
+    out.memtable_bytes = usage > cache ? usage - cache : 0;
   }
   // Every key of ours is shorter than this bound and starts with a tag below 0xff
   // (storage/key_codec.h), so the range covers the whole database.
@@ -201,7 +206,7 @@ Result<std::unique_ptr<Kv>> KvFactory::Open(const std::string& path) {
   leveldb::DB* db = nullptr;
   leveldb::Status s = leveldb::DB::Open(o, path, &db);
   if (!s.ok()) return Map(s);
-  return std::unique_ptr<Kv>(new Kv(db, path, log_syncer_));
+  return std::unique_ptr<Kv>(new Kv(db, path, log_syncer_, cache_.get()));
 }
 
 Status KvFactory::Destroy(const std::string& path) {

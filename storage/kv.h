@@ -92,12 +92,17 @@ class Kv {
 
  private:
   friend class KvFactory;
-  Kv(leveldb::DB* db, std::string path, LogSyncer* log_syncer)
-      : db_(db), path_(std::move(path)), log_syncer_(log_syncer), stamp_(NextStamp()) {}
+  Kv(leveldb::DB* db, std::string path, LogSyncer* log_syncer, leveldb::Cache* block_cache)
+      : db_(db),
+        path_(std::move(path)),
+        log_syncer_(log_syncer),
+        block_cache_(block_cache),
+        stamp_(NextStamp()) {}
   static uint64_t NextStamp();
   leveldb::DB* db_;
   const std::string path_;
-  LogSyncer* const log_syncer_;  // null: SyncLog writes through LevelDB
+  LogSyncer* const log_syncer_;        // null: SyncLog writes through LevelDB
+  leveldb::Cache* const block_cache_;  // the factory's, shared by every Kv it opened
   std::atomic<uint64_t> stamp_;
 };
 

@@ -113,7 +113,7 @@ struct Quota {
 struct StoreStats {
   uint64_t table_files = 0;
   uint64_t table_bytes = 0;     // approximate size of the table files
-  uint64_t memtable_bytes = 0;  // LevelDB's approximate memory usage
+  uint64_t memtable_bytes = 0;  // the memtables (mutable and being flushed), not the block cache
   // Compaction input and output since the database was opened, as LevelDB counts them
   // (it reports whole MiB; a reopened volume starts again from zero).
   uint64_t compaction_read_bytes = 0;

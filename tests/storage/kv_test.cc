@@ -68,5 +68,28 @@ TEST_F(KvTest, DestroyRemovesEverything) {
   EXPECT_FALSE((*kv)->Get("k")->has_value());
 }
 
+// LevelDB's approximate-memory-usage adds the block cache's charge to the memtables'; the
+// cache is shared by every database of a factory, so a database that reads nothing must
+// not report what the others cached.
+TEST_F(KvTest, MemtableBytesLeaveOutTheSharedBlockCache) {
+  ASSERT_TRUE(factory_.CreateDir("/d").ok());
+  {
+    auto kv = factory_.Open("/d/a");
+    ASSERT_TRUE(kv.ok());
+    leveldb::WriteBatch b;
+    for (int i = 0; i < 400; ++i) b.Put("k" + std::to_string(i), std::string(1000, 'x'));
+    ASSERT_TRUE((*kv)->Write(&b, true).ok());
+  }
+  auto a = factory_.Open("/d/a");  // reopened: the log became a table
+  ASSERT_TRUE(a.ok());
+  for (int i = 0; i < 400; ++i) ASSERT_TRUE((*a)->Get("k" + std::to_string(i)).ok());
+  const size_t cached = factory_.BlockCacheBytes();
+  ASSERT_GT(cached, size_t{200} << 10);
+  auto b = factory_.Open("/d/b");
+  ASSERT_TRUE(b.ok());
+  EXPECT_LT((*b)->Stats().memtable_bytes, cached / 4);
+  EXPECT_LT((*a)->Stats().memtable_bytes, cached / 4);
+}
+
 }  // namespace
 }  // namespace volumed::storage
