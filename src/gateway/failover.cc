@@ -30,14 +30,27 @@ Status Failover::Start() {
       taken = true;
     }
   }
-  // The record first: once the address answers, clients and volumectl find it placed.
-  if (Status s = catalog_->PublishGateway(options_.address, Held()); !s.ok()) return s;
-  if (!options_.address.empty() && !taken) {
-    if (Status s = options_.add_address(options_.address); !s.ok()) return s;
+  // The record first, already claiming the address: once the address answers, clients
+  // and volumectl find it placed, and a survivor that adopts this gateway — even one that
+  // dies right after bringing it up — brings the address up too.
+  const bool bring_up = !options_.address.empty() && !taken;
+  if (bring_up) {
     std::lock_guard<std::mutex> l(mu_);
     held_.push_back(options_.address);
   }
   if (Status s = catalog_->PublishGateway(options_.address, Held()); !s.ok()) return s;
+  if (bring_up) {
+    if (Status s = options_.add_address(options_.address); !s.ok()) {
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        held_.clear();
+      }
+      if (Status undo = catalog_->PublishGateway(options_.address, Held()); !undo.ok()) {
+        LOG_WARN("gateway: cannot publish this gateway's record: {}", undo.ToString());
+      }
+      return s;
+    }
+  }
   thread_ = std::make_unique<PeriodicThread>(options_.period, PeriodicThread::First::kAfterPeriod,
                                              [this] { Tick(); });
   return Status::Ok();
