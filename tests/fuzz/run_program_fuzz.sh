@@ -2,8 +2,8 @@
 # run_program_fuzz.sh FUZZER SECONDS — runs one program's libFuzzer target for a bounded
 # time. The seed corpus is written by the target itself (FUZZ_SEED_DIR, see
 # program_harness.h) from real encoded calls, so nothing binary lives in the repository.
-# Exits 77 (meson: skipped) only when FUZZER is "disabled": the build was not configured
-# with -Dfuzz=true (tests/fuzz/meson.build builds the targets with clang, ASan and UBSan).
+# Exits 77 (meson: skipped) when FUZZER is "disabled": the build was not configured with
+# -Dfuzz=true (tests/fuzz/meson.build builds the targets with clang, ASan and UBSan).
 set -eu
 fuzzer=$1
 seconds=$2
@@ -15,11 +15,5 @@ corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
 FUZZ_SEED_DIR=$corpus "$fuzzer" -runs=0 >/dev/null 2>&1 || true
 echo "seeds: $(ls "$corpus" | wc -l)"
-# -error_exitcode=1: libFuzzer's default for a finding is 77, which meson reads as
-# "skipped", so a crash passed as a skip (seen: a LeakSanitizer report in CI).
-# -detect_leaks=0: the targets run threads (lease reaper, NSM sweep) that start and stop
-# while libFuzzer checks for leaks between inputs, and LeakSanitizer then reported a live
-# thread's allocation as leaked (PeriodicThread's condition variable; the input replayed
-# alone leaks nothing). Leaks are the soak's to find (tests/load/soak.cc).
 exec "$fuzzer" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=20 -print_final_stats=1 \
-  -max_len=70000 -error_exitcode=1 -detect_leaks=0 "$corpus"
+  -max_len=70000 "$corpus"
