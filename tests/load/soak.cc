@@ -305,9 +305,8 @@ int main(int argc, char** argv) {
     fmt::print(
         "soak: {} clients, {:.0f} s: {} ops ({:.0f}/s), {:.1f} MiB moved, {} errors; RSS idle {} "
         "MiB, peak {} MiB, last {} MiB (mapped files {} MiB, heap {} MiB, of it caches {} MiB); "
-        "heap "
-        "outside caches: "
-        "middle-third peak {} MiB, last-third peak {} MiB; fds idle {}, peak {}, after {}\n",
+        "heap outside caches: middle-third peak {} MiB, last-third peak {} MiB; fds idle {}, "
+        "peak {}, after {}\n",
         clients, secs, shared.ops.load(), secs > 0 ? shared.ops.load() / secs : 0,
         static_cast<double>(shared.bytes.load()) / kMiB, shared.errors.size(), idle_rss / 1024,
         peak_rss / 1024, last.rss_kib / 1024, last.rss_file_kib / 1024, last.heap_kib / 1024,
