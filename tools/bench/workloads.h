@@ -46,7 +46,10 @@ std::unique_ptr<Workload> MakeRandomReadWorkload(const WorkloadOptions& o);
 std::unique_ptr<Workload> MakeSequentialWriteWorkload(const WorkloadOptions& o);
 std::unique_ptr<Workload> MakeSequentialReadWorkload(const WorkloadOptions& o);
 
-// The bytes every WRITE sends (a fixed pattern), at least `bytes` long.
+// The bytes every WRITE sends, at least `bytes` long (up to 16 MiB): pseudo-random, the same
+// in every run, so that no store gains by compressing them (user data such as checkpoints
+// and archives is mostly incompressible; a repeating pattern once let snappy shrink every
+// streamed block to a fraction of its size).
 std::span<const char> WritePattern(size_t bytes);
 
 // Mounts the export and looks up (making it when missing) the working directory.
