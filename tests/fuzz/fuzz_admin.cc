@@ -11,6 +11,7 @@
 // bounded and there is always something to administer.
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -160,6 +161,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   spdlog::set_level(spdlog::level::off);
   g = new State();
   BoundVolumes();  // opens the store and the service
+  // Deleted at exit: "Teardown" in program_harness.h.
+  std::atexit([] { delete g; });
   WriteSeeds();
   return 0;
 }

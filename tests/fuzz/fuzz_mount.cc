@@ -6,6 +6,7 @@
 #include <leveldb/helpers/memenv.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <memory>
 
 #include "mount/mount_service.h"
@@ -51,6 +52,8 @@ void WriteSeeds() {
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   spdlog::set_level(spdlog::level::off);
   g = new State();
+  // Deleted at exit: "Teardown" in program_harness.h.
+  std::atexit([] { delete g; });
   g->store = fuzz::OpenMemStore();
   g->mount = std::make_unique<mount::MountService>(*g->store.catalog);
   g->pv = g->mount->Program();

@@ -3,6 +3,7 @@
 // follow program_harness.h; seeds are real calls against the root directory and a file.
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
@@ -159,6 +160,8 @@ void CreateSeedFile() {
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   spdlog::set_level(spdlog::level::off);
   g = new State();
+  // Deleted at exit: "Teardown" in program_harness.h.
+  std::atexit([] { delete g; });
   g->store = fuzz::OpenMemStore();
   g->nfs = std::make_unique<nfs3::NfsService>(*g->store.catalog);
   g->pv = g->nfs->Program();

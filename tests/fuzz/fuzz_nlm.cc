@@ -9,6 +9,7 @@
 // volumes' locks and shares are dropped so that memory stays bounded.
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -146,6 +147,8 @@ void WriteSeeds() {
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   spdlog::set_level(spdlog::level::off);
   g = new State();
+  // Deleted at exit: "Teardown" in program_harness.h.
+  std::atexit([] { delete g; });
   g->store = fuzz::OpenMemStore();
   storage::KvTuning tuning;
   tuning.write_buffer_size = 1 << 20;

@@ -8,6 +8,7 @@
 #include <leveldb/helpers/memenv.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -66,6 +67,8 @@ void WriteSeeds() {
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   spdlog::set_level(spdlog::level::off);
   g = new State();
+  // Deleted at exit: "Teardown" in program_harness.h.
+  std::atexit([] { delete g; });
   g->env.reset(leveldb::NewMemEnv(leveldb::Env::Default()));
   storage::KvTuning tuning;
   tuning.write_buffer_size = 1 << 20;

@@ -27,6 +27,12 @@
 // a 64 MiB / 10,000-file quota that bounds what the fuzzer can store) and "ro"
 // (read-only, only 127.0.0.2, all squash), so export policy checks run on every request.
 //
+// Teardown: a target's state (the store and its services) is deleted at exit (std::atexit
+// in LLVMFuzzerInitialize; libFuzzer ends with exit(0)), so every thread the store runs is
+// joined before LeakSanitizer's exit-time check, and what is still allocated then is a
+// real leak. Left running, a thread starting as that check stopped the world was
+// reported as leaking its condition variable (CI, PeriodicThread::Loop).
+//
 // Thread-safety: single-threaded, as libFuzzer runs a target.
 #pragma once
 
