@@ -1,17 +1,26 @@
 #include "storage/log_sync_env.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <string_view>
+
+#include "storage/log_tail.h"
 
 namespace volumed::storage {
 namespace {
 
 // Appends are gathered up to here before a write(2); LevelDB flushes every record anyway.
 constexpr size_t kBufferLimit = size_t{64} << 10;
+
+// A log is written with zeros up to this much ahead of its records (log_sync_env.h).
+constexpr uint64_t kZeroAhead = uint64_t{1} << 20;
 
 leveldb::Status PosixError(const std::string& context, int err) {
   return leveldb::Status::IOError(context, std::strerror(err));
@@ -38,6 +47,8 @@ struct LogSyncEnv::LogFd {
   LogFd(const LogFd&) = delete;
   LogFd& operator=(const LogFd&) = delete;
   const int fd;
+  // Set by the first sync: from then on the writer writes zeros ahead of its records.
+  std::atomic<bool> synced{false};
 };
 
 // One log file. LevelDB's writer calls Append/Flush/Sync/Close from one thread at a time;
@@ -62,6 +73,7 @@ class SyncableLogFile final : public leveldb::WritableFile {
     leveldb::Status s = WriteOut();
     if (!s.ok()) return s;
     if (::fdatasync(log_->fd) != 0) return PosixError(fname_, errno);
+    log_->synced.store(true, std::memory_order_relaxed);
     unsynced_ = false;
     return leveldb::Status::OK();
   }
@@ -83,6 +95,11 @@ class SyncableLogFile final : public leveldb::WritableFile {
       env_->BecomeCurrent(dbdir_, log_);  // before the first byte reaches the file
       current_ = true;
     }
+    const uint64_t end = written_ + buf_.size();
+    if (end > zeroed_ && log_->synced.load(std::memory_order_relaxed)) {
+      leveldb::Status z = ZeroAhead(end);
+      if (!z.ok()) return z;
+    }
     const char* p = buf_.data();
     size_t left = buf_.size();
     while (left > 0) {
@@ -94,8 +111,27 @@ class SyncableLogFile final : public leveldb::WritableFile {
       p += n;
       left -= static_cast<size_t>(n);
     }
+    written_ = end;
+    zeroed_ = std::max(zeroed_, written_);
     buf_.clear();
     unsynced_ = true;
+    return leveldb::Status::OK();
+  }
+
+  // Writes zeros from zeroed_ (the file's end) to the next multiple of kZeroAhead past
+  // `end`, with pwrite: the descriptor's offset, where records go, stays at written_.
+  leveldb::Status ZeroAhead(uint64_t end) {
+    static const std::string zeros(size_t{1} << 20, '\0');
+    const uint64_t target = (end / kZeroAhead + 1) * kZeroAhead;
+    while (zeroed_ < target) {
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(zeros.size(), target - zeroed_));
+      const ssize_t w = ::pwrite(log_->fd, zeros.data(), n, static_cast<off_t>(zeroed_));
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return PosixError(fname_, errno);
+      }
+      zeroed_ += static_cast<uint64_t>(w);
+    }
     return leveldb::Status::OK();
   }
 
@@ -106,9 +142,65 @@ class SyncableLogFile final : public leveldb::WritableFile {
   std::string buf_;
   bool current_ = false;
   bool unsynced_ = false;
+  uint64_t written_ = 0;  // the records' end: the descriptor's offset
+  uint64_t zeroed_ = 0;   // the file's size: zeros from written_ to here, if any
+};
+
+// A log as recovery reads it: the first `length` bytes of the file (log_tail.h).
+class IntactLogFile final : public leveldb::SequentialFile {
+ public:
+  IntactLogFile(std::unique_ptr<leveldb::SequentialFile> file, uint64_t length)
+      : file_(std::move(file)), left_(length) {}
+
+  leveldb::Status Read(size_t n, leveldb::Slice* result, char* scratch) override {
+    leveldb::Status s =
+        file_->Read(static_cast<size_t>(std::min<uint64_t>(n, left_)), result, scratch);
+    if (s.ok()) left_ -= result->size();
+    return s;
+  }
+
+  leveldb::Status Skip(uint64_t n) override {
+    n = std::min(n, left_);
+    left_ -= n;
+    return file_->Skip(n);
+  }
+
+ private:
+  std::unique_ptr<leveldb::SequentialFile> file_;
+  uint64_t left_;
 };
 
 LogSyncEnv::LogSyncEnv(leveldb::Env* base) : leveldb::EnvWrapper(base) {}
+
+leveldb::Status LogSyncEnv::NewSequentialFile(const std::string& fname,
+                                              leveldb::SequentialFile** result) {
+  std::string dbdir;
+  leveldb::Status s = target()->NewSequentialFile(fname, result);
+  if (!s.ok() || !IsWriteAheadLog(fname, &dbdir)) return s;
+  std::unique_ptr<leveldb::SequentialFile> file(*result);
+  *result = nullptr;
+  const int fd = ::open(fname.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return PosixError(fname, errno);
+  struct stat st {};
+  uint64_t length = 0;
+  const LogReadAt read = [fd](uint64_t offset, size_t n, char* out) {
+    size_t done = 0;
+    while (done < n) {
+      const ssize_t r = ::pread(fd, out + done, n - done, static_cast<off_t>(offset + done));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) return false;
+      done += static_cast<size_t>(r);
+    }
+    return true;
+  };
+  const bool ok =
+      ::fstat(fd, &st) == 0 && IntactLogLength(read, static_cast<uint64_t>(st.st_size), &length);
+  const int err = errno;
+  ::close(fd);
+  if (!ok) return PosixError(fname, err);
+  *result = new IntactLogFile(std::move(file), length);
+  return leveldb::Status::OK();
+}
 
 LogSyncEnv::~LogSyncEnv() = default;
 
@@ -135,7 +227,10 @@ leveldb::Status LogSyncEnv::SyncLog(const std::string& dbdir) {
     if (it == current_.end()) return leveldb::Status::OK();
     log = it->second;
   }
-  if (::fdatasync(log->fd) == 0) return leveldb::Status::OK();
+  if (::fdatasync(log->fd) == 0) {
+    log->synced.store(true, std::memory_order_relaxed);
+    return leveldb::Status::OK();
+  }
   // After a failed fsync the kernel may have dropped the dirty pages: never report this
   // database durable again in this process.
   leveldb::Status s = PosixError(dbdir + " log sync", errno);

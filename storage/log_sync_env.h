@@ -16,6 +16,16 @@
 // So records not in the current log are in closed, synced logs. A failed sync at close is
 // remembered for that database and reported by every later SyncLog.
 //
+// Pre-written logs: once a log has been synced, it is written with zeros up to 1 MiB
+// ahead of its records, so that a record overwrites bytes the file already holds and the
+// `fdatasync` making it durable has no file size to record — on this project's disk a
+// third cheaper than for an append (storage/TUNING.md, "Pre-written logs"). A log nobody
+// syncs (an ephemeral volume's, a stream of UNSTABLE writes before its COMMIT, a copy)
+// is appended to as before. Recovery reads a log only as far as
+// its intact records reach (NewSequentialFile; log_tail.h says why and how), so a log
+// that a crash left with a record cut short before the zeros recovers as an appended log
+// cut at the same place would.
+//
 // Every other file (tables, MANIFEST, CURRENT, LOCK, info log) is the base Env's.
 //
 // Thread-safety: thread-safe. A log file is written by LevelDB's single writer; SyncLog may
@@ -50,6 +60,9 @@ class LogSyncEnv final : public leveldb::EnvWrapper, public LogSyncer {
 
   leveldb::Status NewWritableFile(const std::string& fname,
                                   leveldb::WritableFile** result) override;
+  // A log as far as its intact records reach (log_tail.h); any other file as it is.
+  leveldb::Status NewSequentialFile(const std::string& fname,
+                                    leveldb::SequentialFile** result) override;
 
   // OK at once when that database has written nothing since its last log was closed.
   leveldb::Status SyncLog(const std::string& dbdir) override;
