@@ -172,6 +172,8 @@ class IntactLogFile final : public leveldb::SequentialFile {
 
 LogSyncEnv::LogSyncEnv(leveldb::Env* base) : leveldb::EnvWrapper(base) {}
 
+LogSyncEnv::~LogSyncEnv() = default;
+
 leveldb::Status LogSyncEnv::NewSequentialFile(const std::string& fname,
                                               leveldb::SequentialFile** result) {
   std::string dbdir;
@@ -193,16 +195,15 @@ leveldb::Status LogSyncEnv::NewSequentialFile(const std::string& fname,
     }
     return true;
   };
+  errno = 0;
   const bool ok =
       ::fstat(fd, &st) == 0 && IntactLogLength(read, static_cast<uint64_t>(st.st_size), &length);
-  const int err = errno;
+  const int err = errno != 0 ? errno : EIO;  // a short read sets none
   ::close(fd);
   if (!ok) return PosixError(fname, err);
   *result = new IntactLogFile(std::move(file), length);
   return leveldb::Status::OK();
 }
-
-LogSyncEnv::~LogSyncEnv() = default;
 
 leveldb::Status LogSyncEnv::NewWritableFile(const std::string& fname,
                                             leveldb::WritableFile** result) {
