@@ -182,6 +182,12 @@ def main():
             check(g["gw1"]["volumes"] == 4 and g["gw2"]["volumes"] == 0, f"volumes: {g}")
             check(sorted(h.split("/")[0] for h in g["gw1"]["held"]) == sorted([a1, a2]),
                   f"held: {g['gw1']['held']}")
+            # The address answers (and the write above lands) before the locks are taken
+            # over; the takeover is logged once that is done too.
+            deadline = time.monotonic() + 30
+            while ("took over gateway gw2" not in net.gateway_log(1)
+                   and time.monotonic() < deadline):
+                time.sleep(0.2)
             check("took over gateway gw2" in net.gateway_log(1), "gw1 did not log the takeover")
 
             # 3. gw2 back: its address stays with gw1.
