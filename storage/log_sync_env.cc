@@ -82,6 +82,16 @@ class SyncableLogFile final : public leveldb::WritableFile {
   leveldb::Status Close() override {
     if (log_ == nullptr) return leveldb::Status::OK();
     leveldb::Status s = WriteOut();
+    // The zeros go: a closed log is read once more at most (the next open replays it),
+    // and an idle volume's database keeps its last log until then.
+    if (s.ok() && zeroed_ > written_) {
+      if (::ftruncate(log_->fd, static_cast<off_t>(written_)) != 0) {
+        s = PosixError(fname_, errno);
+      } else {
+        zeroed_ = written_;
+        unsynced_ = true;  // the new size
+      }
+    }
     if (s.ok() && unsynced_) s = Sync();
     env_->Retire(dbdir_, log_.get(), s);
     log_.reset();

@@ -147,6 +147,9 @@ TEST_F(LogTailTest, TheLogIsWrittenWithZerosAheadOfItsRecords) {
   EXPECT_EQ(IntactLength(before_.substr(0, records_end_ - 3)), records_end_ - 3);
   EXPECT_EQ(OpenAndCheck(dir_.path() + "/before").code(), Status::Code::kOk);
   EXPECT_GT(IntactLength(after_), records_end_ + kBigValue);
+  // Closed (at the end of SetUp), the log keeps its records and not the zeros: an idle
+  // volume's database holds its last log until it is opened again.
+  EXPECT_EQ(fs::file_size(TheLog(dir_.path() + "/db")), IntactLength(after_));
 }
 
 TEST_F(LogTailTest, ARecordCutInsideAFragmentIsDroppedAndTheRestRecovered) {
