@@ -21,10 +21,11 @@
 // `fdatasync` making it durable has no file size to record — on this project's disk a
 // third cheaper than for an append (storage/TUNING.md, "Pre-written logs"). A log nobody
 // syncs (an ephemeral volume's, a stream of UNSTABLE writes before its COMMIT, a copy)
-// is appended to as before, and a log loses its zeros when it is closed (an idle volume's
-// database keeps its last log until it opens again). Recovery reads a log only as far as its intact
-// records reach (NewSequentialFile; log_tail.h says why and how), so a log that a crash left with a
-// record cut short before the zeros recovers as an appended log cut there would.
+// is appended to as before, and a log loses its zeros when it is closed (an idle
+// volume's database keeps its last log until it opens again). Recovery reads a log only
+// as far as its intact records reach (NewSequentialFile; log_tail.h says why and how), so
+// a log that a crash left with a record cut short before the zeros recovers as an
+// appended log cut there would.
 //
 // Every other file (tables, MANIFEST, CURRENT, LOCK, info log) is the base Env's.
 //
