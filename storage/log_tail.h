@@ -41,7 +41,9 @@ using LogReadAt = std::function<bool(uint64_t offset, size_t n, char* out)>;
 // and the zeros. Returns false when a read fails.
 bool IntactLogLength(const LogReadAt& read, uint64_t size, uint64_t* length);
 
-// crc32c (Castagnoli) of `n` bytes, as LevelDB's crc32c::Value computes it.
+// crc32c (Castagnoli) of `n` bytes, as LevelDB's crc32c::Value computes it. Ours because
+// LevelDB keeps its own private (not in its installed headers, not exported) and Debian 12
+// ships no C or C++ crc32c library (zlib's crc32 is another polynomial).
 uint32_t Crc32c(const char* data, size_t n);
 
 }  // namespace volumed::storage

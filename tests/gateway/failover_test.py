@@ -184,23 +184,15 @@ def main():
                   f"held: {g['gw1']['held']}")
             # The address answers (and the write above lands) before the locks are taken
             # over; the takeover is logged once that is done too.
-            deadline = time.monotonic() + 30
-            while ("took over gateway gw2" not in net.gateway_log(1)
-                   and time.monotonic() < deadline):
-                time.sleep(0.2)
-            check("took over gateway gw2" in net.gateway_log(1), "gw1 did not log the takeover")
+            net.wait_logged(1, "took over gateway gw2", "gw1 did not log the takeover")
 
             # 3. gw2 back: its address stays with gw1.
             net.start(2)
             check(net.holders(net.service_address(2)) == [1],
                   f"{a2} after gw2's restart: held by {net.holders(net.service_address(2))}")
             # start() returned at once (gw1 answers on that address): wait for gw2's word.
-            deadline = time.monotonic() + 30
-            while ("is held by gateway gw1" not in net.gateway_log(2)
-                   and time.monotonic() < deadline):
-                time.sleep(0.2)
-            check("is held by gateway gw1" in net.gateway_log(2),
-                  "gw2 did not say its address is held by gw1")
+            net.wait_logged(2, "is held by gateway gw1",
+                            "gw2 did not say its address is held by gw1")
             check(net.running(2), "gw2 did not keep running without its address")
 
             # 4. gw1 paused past its lease under a client's writes: gw2 adopts everything;

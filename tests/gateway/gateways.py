@@ -357,6 +357,10 @@ class GatewayNet:
     def gateway_log(self, i):
         return open(self.gateways[i].log).read()
 
+    def wait_logged(self, i, text, what, timeout=30):
+        """Waits until gateway i's log holds `text`; NetFailure(what) after `timeout` s."""
+        wait_for(lambda: text in self.gateway_log(i), timeout, what, NetFailure)
+
     # ----- the client side (the hub) ------------------------------------------------
     def client(self, *cmd, timeout=60, check=False):
         """Runs cmd in the hub's network namespace; returns the CompletedProcess."""
