@@ -82,10 +82,13 @@ Status StaleId(uint64_t id) {
 
 // Log syncs of all volumes run on these threads, and one volume may have this many syncs
 // running at once: the kernel folds concurrent fdatasyncs of one file into one journal
-// commit, so overlapping syncs cut the wait of operations that arrive during a sync
-// (storage/TUNING.md, "Overlapping syncs"). 16 measured no better than 4 and worse with
-// four clients.
+// commit, so overlapping syncs cut the wait of operations that arrive during a slow sync.
+// A further sync starts beside a running one only when this many operations wait for it:
+// on a fast disk fewer syncs, each shared by more operations, cost less CPU
+// (storage/TUNING.md, "Overlapping syncs"). 16 threads measured no better than 4 and worse
+// with four clients.
 constexpr size_t kSyncThreads = 4;
+constexpr size_t kOverlapWaiters = 8;
 
 // How long Restore waits for requests in flight on the volume before closing it.
 constexpr std::chrono::seconds kRetireWait{10};
@@ -1099,7 +1102,7 @@ class CatalogImpl final : public VolumeCatalog {
   const StoreOptions options_;
   LocalDiskCapacity local_disk_{options_.data_dir};  // the embedded store's capacity
   KvFactory factory_;
-  SyncScheduler sync_scheduler_{kSyncThreads};  // outlives every volume in open_
+  SyncScheduler sync_scheduler_{kSyncThreads, kOverlapWaiters};  // outlives every volume in open_
   // Runs every volume's background reclaim and read-ahead; outlives every volume in open_.
   Executor background_executor_;
   const std::shared_ptr<ReadAheadBudget> read_ahead_budget_;

@@ -12,7 +12,8 @@ Durability::Durability(Kv* kv, SyncScheduler* scheduler, bool syncs)
     : kv_(kv),
       scheduler_(scheduler),
       syncs_(syncs),
-      max_syncs_(std::max<size_t>(1, scheduler->threads())) {}
+      max_syncs_(std::max<size_t>(1, scheduler->threads())),
+      overlap_waiters_(std::max<size_t>(1, scheduler->overlap_waiters())) {}
 
 Durability::~Durability() { Close(); }
 
@@ -29,9 +30,9 @@ void Durability::NeedEverything() {
 
 bool Durability::StartSyncLocked() {
   if (running_ >= max_syncs_) return false;
-  const bool uncovered = std::any_of(waiters_.begin(), waiters_.end(),
-                                     [&](const auto& w) { return w.first > covered_; });
-  if (!uncovered) return false;
+  const auto uncovered = static_cast<size_t>(std::count_if(
+      waiters_.begin(), waiters_.end(), [&](const auto& w) { return w.first > covered_; }));
+  if (uncovered < (running_ == 0 ? 1 : overlap_waiters_)) return false;
   // Every group numbered up to applied_ is in the log now; the sync starts later still.
   covered_ = applied_;
   ++running_;
@@ -86,7 +87,8 @@ void Durability::RunSync() {
     std::move(keep, waiters_.end(), std::back_inserter(ready));
     waiters_.erase(keep, waiters_.end());
     --running_;
-    // Waiters that came while every sync slot was taken get the next one.
+    // Waiters no running sync covers — too few to start one beside it, or every slot
+    // taken — get the next one.
     again = StartSyncLocked();
     if (running_ == 0) idle_cv_.notify_all();
   }

@@ -8,10 +8,12 @@
 // is durable: at once when nothing is pending (reads on a quiet volume pay one uncontended
 // mutex), otherwise on a SyncScheduler thread right after the log sync that covers it.
 // All operations waiting at that moment — in one directory or many, from any client —
-// share that one sync. Operations that arrive while a sync runs do not wait for it to end:
-// a further sync starts at once, up to the scheduler's thread count per volume (the disk
-// overlaps concurrent flushes — storage/TUNING.md, "Overlapping syncs"), and beyond that
-// they share the next one. No inode lock and no worker thread is held while a sync runs.
+// share that one sync. Operations that arrive while a sync runs share the next one, started
+// when a sync ends — unless enough of them wait (the scheduler's overlap_waiters): then a
+// further sync starts beside the running ones at once, up to the scheduler's thread count
+// per volume (the disk overlaps concurrent flushes). So a fast disk gets few syncs, each
+// shared by many, and a slow one overlapping syncs (storage/TUNING.md, "Overlapping
+// syncs"). No inode lock and no worker thread is held while a sync runs.
 //
 // A failed sync is sticky: that waiter and every later one get the error (the kernel may
 // have dropped the dirty pages; nothing may be reported durable again).
@@ -63,14 +65,16 @@ class Durability {
   friend class SyncScheduler;
   // One sync of the log, on a scheduler thread.
   void RunSync();
-  // Starts a sync if a waiter needs more than the running ones cover and fewer than
-  // max_syncs_ run; true when the caller must Schedule(this) after unlocking.
+  // Starts a sync if waiters need more than the running ones cover — one at least when
+  // no sync runs, the scheduler's overlap_waiters when some do — and fewer than max_syncs_
+  // run; true when the caller must Schedule(this) after unlocking.
   bool StartSyncLocked();
 
   Kv* const kv_;
   SyncScheduler* const scheduler_;
   const bool syncs_;
-  const size_t max_syncs_;  // syncs of this volume at once
+  const size_t max_syncs_;        // syncs of this volume at once
+  const size_t overlap_waiters_;  // uncovered waiters that start a sync beside running ones
 
   std::mutex mu_;
   std::condition_variable idle_cv_;                 // signalled when no sync runs any more
@@ -86,15 +90,20 @@ class Durability {
 
 // SyncScheduler: a few threads shared by every volume of a store that run Durability
 // syncs (a base::Executor); a volume has at most threads() syncs queued or running at a
-// time, so work stays bounded whatever the number of volumes.
+// time, so work stays bounded whatever the number of volumes. While a volume's sync runs,
+// a further one starts only when at least overlap_waiters() operations wait that no
+// running sync covers; fewer share the sync started when one ends.
 //
 // Thread-safety: thread-safe. Destroy only after every Durability using it is closed.
 class SyncScheduler {
  public:
-  explicit SyncScheduler(size_t threads)
-      : threads_(threads), executor_(threads, Executor::OnShutdown::kRunQueued) {}
+  explicit SyncScheduler(size_t threads, size_t overlap_waiters = 1)
+      : threads_(threads),
+        overlap_waiters_(overlap_waiters),
+        executor_(threads, Executor::OnShutdown::kRunQueued) {}
 
   size_t threads() const { return threads_; }
+  size_t overlap_waiters() const { return overlap_waiters_; }
 
   void Schedule(Durability* d) {
     executor_.Post([d] { d->RunSync(); });
@@ -102,6 +111,7 @@ class SyncScheduler {
 
  private:
   const size_t threads_;
+  const size_t overlap_waiters_;
   Executor executor_;
 };
 

@@ -130,7 +130,7 @@ class DurabilityTest : public ::testing::Test {
       : mem_(leveldb::NewMemEnv(leveldb::Env::Default())),
         env_(mem_.get()),
         factory_(&env_, KvTuning{}, 8 << 20),
-        scheduler_(2) {}
+        scheduler_(2, 2) {}
 
   void Open(bool syncs) {
     auto kv = factory_.Open("/vol");
@@ -265,15 +265,16 @@ TEST_F(DurabilityTest, OperationsApplyWhileASyncRuns) {
   EXPECT_TRUE(AwaitCovered(env_.appended.load()).ok());
 }
 
-// A change made while a sync runs does not wait for that sync to end: its own sync starts
-// beside it (the disk overlaps flushes), up to the scheduler's two threads; a third waits
-// for a free slot and still gets a sync of its own.
-TEST_F(DurabilityTest, SyncsOverlapUpToTheSchedulersThreads) {
+// A change made while a sync runs shares the next sync, started when that one ends; once
+// the scheduler's overlap_waiters (two here) wait uncovered, a sync starts beside the
+// running one at once, up to the scheduler's two threads; beyond that the next waiter
+// waits for a free slot and a sync still covers it.
+TEST_F(DurabilityTest, SyncsOverlapWhenEnoughWaitUpToTheSchedulersThreads) {
   Open(true);
   ASSERT_TRUE(volume_->WaitDurable().ok());
   const int syncs = env_.syncs.load();
   env_.Hold();
-  std::vector<std::promise<Status>> done(3);
+  std::vector<std::promise<Status>> done(4);
   std::vector<std::future<Status>> answers;
   for (auto& d : done) answers.push_back(d.get_future());
   auto change_and_wait = [&](int i) {
@@ -290,8 +291,11 @@ TEST_F(DurabilityTest, SyncsOverlapUpToTheSchedulersThreads) {
   change_and_wait(0);
   ASSERT_EQ(await_running(1), 1);
   change_and_wait(1);
-  EXPECT_EQ(await_running(2), 2) << "the second change waited for the first sync to end";
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(env_.running.load(), 1) << "one waiter started a sync beside the running one";
   change_and_wait(2);
+  EXPECT_EQ(await_running(2), 2) << "two waiters did not start a sync beside the running one";
+  change_and_wait(3);
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_EQ(env_.running.load(), 2) << "more syncs at once than scheduler threads";
   for (auto& a : answers) {
@@ -299,6 +303,7 @@ TEST_F(DurabilityTest, SyncsOverlapUpToTheSchedulersThreads) {
   }
   env_.Release();
   for (auto& a : answers) EXPECT_TRUE(a.get().ok());
+  // The first sync, the one beside it for changes 1 and 2, the one after them for change 3.
   EXPECT_EQ(env_.syncs.load(), syncs + 3);
   EXPECT_TRUE(AwaitCovered(env_.appended.load()).ok());
 }
