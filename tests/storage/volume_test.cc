@@ -189,6 +189,41 @@ TEST_F(VolumeTest, RemoveOfLargeFileReclaimsAfterRestart) {
   v.ExpectClean();
 }
 
+// A remove frees exactly the stored blocks, whatever the file's shape: dense (found
+// without a scan), with a hole, grown by SETATTR, with a truncated tail still listed for
+// reclaim, and dense but too large to free inline (left for reclaim).
+TEST_F(VolumeTest, RemoveFreesEveryStoredBlockOfEveryShape) {
+  auto write = [&](InodeRef f, uint64_t offset, size_t n) {
+    for (size_t done = 0; done < n; done += 65536) {
+      const std::string data(std::min<size_t>(65536, n - done), 'd');
+      auto w = v->Write(Root(), f, offset + done, data, Stability::kUnstable, nullptr);
+      ASSERT_TRUE(w.ok()) << w.status().ToString();
+    }
+  };
+  write(MakeFile("dense"), 0, 3 * 4096 + 100);
+  write(MakeFile("hole"), 5 * 4096, 10);
+  InodeRef grown = MakeFile("grown");
+  write(grown, 0, 4096);
+  SetAttrRequest grow;
+  grow.size = 3 * 4096;
+  ASSERT_TRUE(v->SetAttr(Root(), grown, grow, nullptr).ok());
+  InodeRef tail = MakeFile("tail");
+  write(tail, 0, 200 * 4096);
+  SetAttrRequest shrink;
+  shrink.size = 4096;  // its 199 blocks past the size wait for reclaim
+  ASSERT_TRUE(v->SetAttr(Root(), tail, shrink, nullptr).ok());
+  EXPECT_EQ(*v->PendingOrphans(), 1u);
+  write(MakeFile("large"), 0, 300 * 4096);
+  for (const char* name : {"dense", "hole", "grown", "tail", "large"}) {
+    ASSERT_TRUE(v->Remove(Root(), v->Root(), name, nullptr).ok()) << name;
+    v.ExpectClean();
+  }
+  ASSERT_TRUE(v->ReclaimAll().ok());
+  EXPECT_EQ(*v->PendingOrphans(), 0u);
+  EXPECT_EQ(v->StatFs()->used_bytes, 0u);
+  v.ExpectClean();
+}
+
 TEST_F(VolumeTest, BackgroundReclaimRuns) {
   v.options().background_reclaim = true;
   v.Reopen();
