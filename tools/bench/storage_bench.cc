@@ -16,6 +16,12 @@
 // Raw LevelDB equivalents: one synced batch of the same keys/values a create writes; two
 // point Gets; a 4 KiB Put; a batch of 1 MiB in block-sized Puts; an iterator over 10,000
 // keys; Gets of the 4 KiB values.
+//
+// --layout: only raw LevelDB, two streams of --seq-mib 1 MiB batches of one file's blocks
+// in key order (the store's block keys), one whose every batch also carries the file's
+// inode record and the volume's counters (what an UNSTABLE WRITE writes today), one with
+// blocks alone (what a WRITE would write with its attribute updates deferred to COMMIT,
+// storage/TUNING.md): MiB/s, the slowest batch and LevelDB's compaction stats of each.
 #include <leveldb/write_batch.h>
 #include <unistd.h>
 
@@ -31,6 +37,7 @@
 #include <thread>
 #include <vector>
 
+#include "storage/key_codec.h"
 #include "storage/kv.h"
 #include "storage/rados/rados_env.h"
 #include "storage/volume_impl.h"
@@ -129,6 +136,45 @@ void SequentialWrite(Volume& v, const Kv& kv, Kv& raw, int seq_mib, size_t bs,
       ms(0.5), ms(0.99), ms(1.0), max_l0, memtable_waits, l0_waits,
       kv.Property("leveldb.stats").value_or("").c_str());
 }
+
+// One --layout stream into a fresh database at `path`: `seq_mib` batches of 1 MiB of
+// block-sized puts of inode 2's blocks in order, each with the inode record and the
+// counters when `with_metadata`.
+void LayoutStream(KvFactory& factory, const std::string& path, bool with_metadata, int seq_mib,
+                  size_t bs, const std::string& data) {
+  auto kv = Must(factory.Open(path), "open layout database");
+  const InodeId ino = 2;
+  const std::string inode(96, 'i');     // about an encoded InodeRecord's size
+  const std::string counters(25, 'c');  // an encoded CountersRecord's
+  double slowest = 0;
+  const auto t0 = Clock::now();
+  for (int i = 0; i < seq_mib; ++i) {
+    leveldb::WriteBatch b;
+    const uint64_t first = (uint64_t(i) << 20) / bs;
+    for (size_t off = 0; off < data.size(); off += bs) {
+      b.Put(keys::Block(ino, first + off / bs), leveldb::Slice(data.data() + off, bs));
+    }
+    if (with_metadata) {
+      b.Put(keys::Inode(ino), inode);
+      b.Put(keys::Super(keys::kSuperCounters), counters);
+    }
+    const auto w0 = Clock::now();
+    if (Status s = kv->Write(&b, false); !s.ok()) Die(s, "layout write");
+    slowest = std::max(slowest, Seconds(w0));
+  }
+  const double rate = seq_mib / Seconds(t0);
+  std::printf("%s: %.0f MiB/s, slowest batch %.0f ms\n%s\n",
+              with_metadata ? "blocks + inode record + counters in every batch" : "blocks alone",
+              rate, 1000 * slowest, kv->Property("leveldb.stats").value_or("").c_str());
+}
+
+void Layout(KvFactory& factory, const std::string& dir, int seq_mib, size_t bs,
+            std::mt19937_64& rng) {
+  std::string data(1 << 20, '\0');
+  for (auto& c : data) c = static_cast<char>(rng());
+  LayoutStream(factory, dir + "/layout-metadata", true, seq_mib, bs, data);
+  LayoutStream(factory, dir + "/layout-blocks", false, seq_mib, bs, data);
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -154,6 +200,9 @@ int main(int argc, char** argv) {
   bool seq_only = false;
   app.add_flag("--seq-only", seq_only,
                "only the sequential write, with LevelDB's stats and the writers' stalls");
+  bool layout = false;
+  app.add_flag("--layout", layout,
+               "only raw LevelDB streams with and without per-batch metadata (header)");
   size_t table_block_kib = 16;
   app.add_option("--table-block-kib", table_block_kib, "LevelDB block_size (table blocks)");
   rados::RadosEnvOptions ceph;
@@ -182,6 +231,12 @@ int main(int argc, char** argv) {
     rados_env = Must(rados::RadosEnv::Connect(ceph), "connect to Ceph");
   }
   KvFactory factory(rados_env.get(), tuning, size_t{64} << 20);
+  if (layout) {
+    std::mt19937_64 rng(1);
+    Layout(factory, dir, seq_mib, size_t{block_kib} * 1024, rng);
+    if (own_dir) std::filesystem::remove_all(dir);
+    return 0;
+  }
   VolumeImpl::Options vo;
   vo.id = 1;
   vo.epoch = 1;
