@@ -9,7 +9,7 @@
 # and O_DIRECT: diskbench).
 # DESIGN.md §10, layer 5; issues 12 and 13.
 #
-#   tools/bench/compare.sh [--rounds 3] [--size quick|full] [--out FILE] [BUILD_DIR]
+#   tools/bench/compare.sh [--rounds 3] [--size quick|full] [--awake] [--out FILE] [BUILD_DIR]
 #
 # As root. BUILD_DIR defaults to build-rel (meson setup build-rel --buildtype=release).
 # --size quick (default, ~6 min for 3 rounds) or full (~30 min: the sizes of the issues:
@@ -23,6 +23,10 @@
 # none, like Ganesha's No_Root_Squash export). The cold sequential read drops the kernel's
 # caches first (sync; echo 3 > /proc/sys/vm/drop_caches: this affects the whole machine).
 # Server CPU per item comes from /proc/PID/stat around each row (10 ms ticks).
+# --awake: a SCHED_IDLE busy loop on each CPU for the whole run, so no vCPU ever halts
+# (it runs only when nothing else wants the CPU): the rows at 1 in flight then measure
+# the servers rather than a virtual machine waking a halted vCPU (storage/TUNING.md,
+# "Proof: with vCPUs that never halt"); server CPU figures are unchanged by it.
 # Everything runs in private network, mount and PID namespaces (bench_lib.sh); every
 # server is stopped by PID. A figure, not a test: it fails only on errors.
 set -euo pipefail
@@ -34,6 +38,7 @@ source "$here/bench_lib.sh"
 
 rounds=3
 size=quick
+awake=0
 out=""
 build="$repo/build-rel"
 while (($#)); do
@@ -41,6 +46,7 @@ while (($#)); do
     --rounds) rounds=$2; shift 2 ;;
     --size) size=$2; shift 2 ;;
     --out) out=$(realpath -m "$2"); shift 2 ;;
+    --awake) awake=1; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
     *) build=$1; shift ;;
@@ -66,7 +72,9 @@ if [[ "${BENCH_INSIDE:-}" != 1 ]]; then
     fi
   done
   "$repo/tools/install-deps.sh" bench
-  bench_enter "$0" --rounds "$rounds" --size "$size" ${out:+--out "$out"} "$build"
+  extra=()
+  ((awake)) && extra+=(--awake)
+  bench_enter "$0" --rounds "$rounds" --size "$size" ${out:+--out "$out"} "${extra[@]}" "$build"
 fi
 
 # ---- inside the namespaces ----
@@ -107,6 +115,12 @@ rows=(
 ephemeral_row="eph16|ephemeral volume: create + 4 KiB write, 16 in flight ($N files; ganesha: persisted)|create --dir c16 --files $N --inflight 16"
 
 bench_setup volumed-compare
+if ((awake)); then
+  for ((cpu = 0; cpu < $(nproc); cpu++)); do
+    taskset -c "$cpu" chrt -i 0 bash -c 'while :; do :; done' &
+    bench_pids+=("$!")
+  done
+fi
 results=$bench_work/results.tsv
 for row in "${rows[@]}" "$ephemeral_row"; do
   IFS='|' read -r key label _ <<<"$row"
@@ -208,7 +222,8 @@ run_limits() {
 }
 
 echo "compare.sh: $rounds rounds, size $size (timed rows ${T}s, $N files, ${RAND} MiB random file," \
-  "${SEQ} MiB streams); data in $bench_work ($(findmnt -n -o FSTYPE -T "$bench_work"))"
+  "${SEQ} MiB streams); data in $bench_work ($(findmnt -n -o FSTYPE -T "$bench_work"))" \
+  "$( ((awake)) && echo "; vCPUs kept awake (--awake)")"
 for ((r = 1; r <= rounds; r++)); do
   run_volumed "$r"
   run_ganesha "$r"
