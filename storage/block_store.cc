@@ -20,6 +20,23 @@ Status BlockStore::Scan(
   });
 }
 
+Status BlockStore::Stored(InodeId ino, const FileBefore& file, size_t limit,
+                          std::vector<std::pair<uint64_t, size_t>>* out) const {
+  out->clear();
+  if (file.dense) {
+    // A scan would read the table block holding each block's data just to learn it.
+    const uint64_t bs = block_size_;
+    for (uint64_t index = 0; index * bs < file.size && out->size() <= limit; ++index) {
+      out->emplace_back(index, static_cast<size_t>(std::min(bs, file.size - index * bs)));
+    }
+    return Status::Ok();
+  }
+  return Scan(ino, 0, [&](uint64_t index, std::string_view v) {
+    out->emplace_back(index, v.size());
+    return out->size() <= limit;
+  });
+}
+
 void BlockStore::Delete(leveldb::WriteBatch* batch, InodeId ino, uint64_t index) const {
   batch->Delete(keys::Block(ino, index));
 }

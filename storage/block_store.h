@@ -13,6 +13,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/result.h"
 #include "storage/kv.h"
@@ -43,7 +45,8 @@ class BlockStore {
     // hold nothing: before a write that grows a file, its tail left for reclaim is gone.
     uint64_t size = 0;
     // Every block below `size` is stored to its full length (the file's used bytes equal
-    // its size): the length of a block the write replaces is known without a lookup.
+    // its size) and none past it waits for reclaim: the length of a block the write
+    // replaces, or of any block of the file, is known without a lookup.
     bool dense = false;
   };
   // Adds the new contents of every touched block to `batch`; *used_delta receives the
@@ -76,6 +79,12 @@ class BlockStore {
   Result<uint64_t> Warm(InodeId ino, uint64_t offset, uint64_t len,
                         const std::function<bool(uint64_t offset)>& keep_going) const;
 
+  // The stored blocks of `ino` (index, stored length), in order, at most `limit` + 1 of
+  // them (more than `limit` tells the caller there are too many to free inline). For a
+  // dense file with no tail left for reclaim (`file.dense`, as Write takes it) they follow
+  // from its size without a lookup; otherwise a scan finds them.
+  Status Stored(InodeId ino, const FileBefore& file, size_t limit,
+                std::vector<std::pair<uint64_t, size_t>>* out) const;
   // Visits stored blocks of `ino` with index >= `from`, in order; return false to stop.
   Status Scan(InodeId ino, uint64_t from,
               const std::function<bool(uint64_t index, std::string_view data)>& visit) const;

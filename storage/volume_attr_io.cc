@@ -155,7 +155,7 @@ Result<WriteResult> VolumeImpl::Write(const Credentials& cred, InodeRef ref, uin
   }
   Mutation m;
   int64_t used_delta = 0;
-  const BlockStore::FileBefore shape{r.size, r.used == r.size && !TailPending(ref.ino)};
+  const BlockStore::FileBefore shape = Shape(ref.ino, r);
   VOLUMED_RETURN_IF_ERROR(blocks_.Write(&m.batch, ref.ino, offset, data, shape, &used_delta));
   const Timespec now = Now();
   r.size = std::max(r.size, end);

@@ -249,20 +249,8 @@ Status VolumeImpl::FreeInode(Mutation* m, InodeId ino, const InodeRecord& rec) {
   if (rec.type != FileType::kRegular) return Status::Ok();
   std::vector<std::pair<uint64_t, size_t>> stored;
   const size_t limit = options_.inline_reclaim_blocks;
-  const bool dense = rec.used == rec.size && !TailPending(ino);
-  if (dense) {
-    // Every block below the size is stored whole and none past it (BlockStore::FileBefore):
-    // the blocks are known without a scan, which would read each one's table block.
-    const uint64_t bs = blocks_.block_size();
-    for (uint64_t index = 0; index * bs < rec.size && stored.size() <= limit; ++index) {
-      stored.emplace_back(index, static_cast<size_t>(std::min(bs, rec.size - index * bs)));
-    }
-  } else {
-    VOLUMED_RETURN_IF_ERROR(blocks_.Scan(ino, 0, [&](uint64_t index, std::string_view v) {
-      stored.emplace_back(index, v.size());
-      return stored.size() <= limit;
-    }));
-  }
+  const BlockStore::FileBefore file = Shape(ino, rec);
+  VOLUMED_RETURN_IF_ERROR(blocks_.Stored(ino, file, limit, &stored));
   if (stored.size() > limit) {
     m->batch.Put(keys::Orphan(ino), Encode(OrphanRecord{0, true}));
     m->orphans.emplace_back(ino, true);
@@ -273,7 +261,7 @@ Status VolumeImpl::FreeInode(Mutation* m, InodeId ino, const InodeRecord& rec) {
     m->delta.bytes -= static_cast<int64_t>(len);
   }
   // A truncated tail still listed is gone with the rest.
-  if (!dense) m->batch.Delete(keys::Orphan(ino));
+  if (!file.dense) m->batch.Delete(keys::Orphan(ino));
   return Status::Ok();
 }
 
@@ -371,6 +359,10 @@ Status VolumeImpl::ReclaimStep(InodeId ino, bool* done) {
   }
   *done = finished;
   return Status::Ok();
+}
+
+BlockStore::FileBefore VolumeImpl::Shape(InodeId ino, const InodeRecord& rec) {
+  return {rec.size, rec.used == rec.size && !TailPending(ino)};
 }
 
 bool VolumeImpl::TailPending(InodeId ino) {

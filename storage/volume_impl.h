@@ -223,6 +223,10 @@ class VolumeImpl final : public Volume {
   // Whether blocks of live `ino` past its end still wait for reclaim (and count in its
   // `used`).
   bool TailPending(InodeId ino);
+  // What BlockStore needs to know of a file's blocks: its size, and whether it is dense —
+  // `used` equals the size (every block below it stored whole) and no truncated tail waits
+  // for reclaim (so none lies past it). Caller holds the inode's lock.
+  BlockStore::FileBefore Shape(InodeId ino, const InodeRecord& rec);
   // One bounded step of reclaiming `ino`; *done when its orphan record is gone.
   Status ReclaimStep(InodeId ino, bool* done);
   Status ReclaimDead();
