@@ -98,6 +98,25 @@ TEST(CrashModel, APendingRenameIsWhollyAppliedOrNot) {
   EXPECT_FALSE(CheckWorldWithPending(acked, pending, {{"d2/z", "xy"}}).empty());
 }
 
+// A rename onto a file with the same contents changes nothing a read sees at the
+// destination, but it puts another file (another handle) there: the change must still
+// own that path, so that an applied rename is not taken for a handle that changed.
+TEST(CrashModel, ARenameOntoAnEqualFileStillOwnsItsDestination) {
+  World acked = OneFile("d0/a", "");
+  acked.files["d1/b"] = acked.files.at("d0/a");
+  World renamed;
+  renamed.files["d1/b"] = acked.files.at("d0/a");
+  EXPECT_EQ(DiffWorlds("RENAME d0/a -> d1/b", acked, renamed).after.count("d1/b"), 0u);
+  const PendingChange rename = DiffWorlds("RENAME d0/a -> d1/b", acked, renamed, {"d1/b"});
+  ASSERT_EQ(rename.after.count("d1/b"), 1u);
+  std::vector<bool> applied;
+  EXPECT_TRUE(CheckWorldWithPending(acked, {rename}, {{"d1/b", ""}}, &applied).empty());
+  EXPECT_EQ(applied, std::vector<bool>{true});
+  EXPECT_TRUE(
+      CheckWorldWithPending(acked, {rename}, {{"d0/a", ""}, {"d1/b", ""}}, &applied).empty());
+  EXPECT_EQ(applied, std::vector<bool>{false});
+}
+
 TEST(CrashModel, ARevealedCreateThatIsLostIsCaught) {
   World acked;
   PendingChange create{"CREATE d0/b", {{"d0/b", FileModel{}}}, ""};

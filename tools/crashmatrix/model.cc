@@ -137,11 +137,15 @@ void Append(std::vector<std::string>& to, std::vector<std::string> from) {
 
 }  // namespace
 
-PendingChange DiffWorlds(const std::string& what, const World& before, const World& after) {
+PendingChange DiffWorlds(const std::string& what, const World& before, const World& after,
+                         const std::vector<std::string>& replaced) {
   PendingChange change{what, {}, {}};
   for (const auto& [path, model] : after.files) {
     auto it = before.files.find(path);
-    if (it == before.files.end() || !(it->second == model)) change.after[path] = model;
+    const bool other_file = std::find(replaced.begin(), replaced.end(), path) != replaced.end();
+    if (it == before.files.end() || !(it->second == model) || other_file) {
+      change.after[path] = model;
+    }
   }
   for (const auto& [path, model] : before.files) {
     if (after.files.count(path) == 0) change.after[path] = std::nullopt;

@@ -65,8 +65,11 @@ struct PendingChange {
   std::string revealed_by;  // the reply that showed its effect; empty when none did
 };
 
-// The pending change that turns `before` into `after` (the paths where they differ).
-PendingChange DiffWorlds(const std::string& what, const World& before, const World& after);
+// The pending change that turns `before` into `after` (the paths where they differ), plus
+// `replaced`: paths where the change puts another file even if its model is the same (a
+// rename onto a file with equal contents: its handle there still changes).
+PendingChange DiffWorlds(const std::string& what, const World& before, const World& after,
+                         const std::vector<std::string>& replaced = {});
 
 // Problems found comparing a file's content after the crash with its model; empty = ok.
 std::vector<std::string> CheckFile(const std::string& path, const FileModel& model,

@@ -186,7 +186,9 @@ Status RoundDriver::RunWorkload(uint64_t round, DriverSummary* summary,
     InFlight one;
     Workload workload(c.ops.get(), &rng_, &world_, &handles_, &dirs_, &name_counter_, verifier_);
     s = workload.RunUntilNoReply(&one, &summary->ops);
-    if (one.after.has_value()) pending->push_back(DiffWorlds(one.what, world_, *one.after));
+    if (one.after.has_value()) {
+      pending->push_back(DiffWorlds(one.what, world_, *one.after, one.replaced));
+    }
     *inflight = one.what;
   }
   killer.join();

@@ -84,7 +84,7 @@ Status Workload::RunUntilNoReply(InFlight* inflight, WorkloadStats* stats) {
       auto fh = ops_->Create(dirs_->at(dir), SplitPath(path).second);
       if (!fh.ok()) {
         if (!NoReply(fh.status())) return fh.status();
-        *inflight = {"CREATE " + path, std::move(after)};
+        *inflight = {"CREATE " + path, std::move(after), {}};
         return Status::Ok();
       }
       *world_ = std::move(after);
@@ -105,7 +105,8 @@ Status Workload::RunUntilNoReply(InFlight* inflight, WorkloadStats* stats) {
         file.UnstableWrite(offset, data);  // may or may not have reached the store
         *inflight = {fmt::format("WRITE {} [{}, {}) {}", path, offset, offset + len,
                                  sync ? "FILE_SYNC" : "UNSTABLE"),
-                     std::nullopt};
+                     std::nullopt,
+                     {}};
         return Status::Ok();
       }
       VOLUMED_RETURN_IF_ERROR(CheckVerifier(ack->verf, "WRITE"));
@@ -120,7 +121,7 @@ Status Workload::RunUntilNoReply(InFlight* inflight, WorkloadStats* stats) {
       auto verf = ops_->Commit(fh);
       if (!verf.ok()) {
         if (!NoReply(verf.status())) return verf.status();
-        *inflight = {"COMMIT " + path, std::nullopt};
+        *inflight = {"COMMIT " + path, std::nullopt, {}};
         return Status::Ok();
       }
       VOLUMED_RETURN_IF_ERROR(CheckVerifier(*verf, "COMMIT"));
@@ -134,7 +135,7 @@ Status Workload::RunUntilNoReply(InFlight* inflight, WorkloadStats* stats) {
       Status s = ops_->Truncate(fh, size);
       if (!s.ok()) {
         if (!NoReply(s)) return s;
-        *inflight = {fmt::format("SETATTR {} size={}", path, size), std::move(after)};
+        *inflight = {fmt::format("SETATTR {} size={}", path, size), std::move(after), {}};
         return Status::Ok();
       }
       *world_ = std::move(after);
@@ -151,7 +152,7 @@ Status Workload::RunUntilNoReply(InFlight* inflight, WorkloadStats* stats) {
       Status s = ops_->Rename(dirs_->at(from_dir), from_name, dirs_->at(to_dir), to_name);
       if (!s.ok()) {
         if (!NoReply(s)) return s;
-        *inflight = {"RENAME " + path + " -> " + to, std::move(after)};
+        *inflight = {"RENAME " + path + " -> " + to, std::move(after), {to}};
         return Status::Ok();
       }
       *world_ = std::move(after);
@@ -165,7 +166,7 @@ Status Workload::RunUntilNoReply(InFlight* inflight, WorkloadStats* stats) {
       Status s = ops_->Remove(dirs_->at(dir), name);
       if (!s.ok()) {
         if (!NoReply(s)) return s;
-        *inflight = {"REMOVE " + path, std::move(after)};
+        *inflight = {"REMOVE " + path, std::move(after), {}};
         return Status::Ok();
       }
       *world_ = std::move(after);

@@ -45,8 +45,9 @@ struct WorkloadStats {
 
 // What was in flight when the server stopped answering.
 struct InFlight {
-  std::string what;            // e.g. "RENAME d0/f3 -> d2/f9"; empty when nothing was
-  std::optional<World> after;  // the world if it took effect (namespace ops, truncates)
+  std::string what;                   // e.g. "RENAME d0/f3 -> d2/f9"; empty when nothing was
+  std::optional<World> after;         // the world if it took effect (namespace ops, truncates)
+  std::vector<std::string> replaced;  // where it puts another file (a rename's destination)
 };
 
 class Workload {
