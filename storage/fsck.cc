@@ -1,6 +1,8 @@
 #include "storage/fsck.h"
 
+#include <algorithm>
 #include <map>
+#include <set>
 #include <string_view>
 #include <tuple>
 
@@ -92,6 +94,15 @@ class Checker {
       }
       case keys::kMarkerTag:
         return true;
+      case keys::kDeferredTag: {
+        auto ino = keys::ParseDeferred(key);
+        if (!ino || !value.empty()) {
+          Problem("bad deferred marker");
+        } else {
+          deferred_.insert(*ino);
+        }
+        return true;
+      }
       case keys::kBlockTag: {
         auto b = keys::ParseBlock(key);
         if (!b) {
@@ -170,13 +181,15 @@ class Checker {
         continue;
       }
       if (i->second.type != FileType::kRegular) Problem(where + ": of a non-file");
-      if (index * bs + len > i->second.size && !orphaned) {
+      // A deferred record lags its blocks: they may reach past its size.
+      if (index * bs + len > i->second.size && !orphaned && deferred_.count(ino) == 0) {
         Problem(where + ": beyond the file's size");
       }
     }
     r_->blocks = blocks_.size();
     r_->block_bytes = total_bytes;
     uint64_t max_ino = 0;
+    uint64_t deferred_bytes = 0;
     for (const auto& [ino, rec] : inodes_) {
       max_ino = std::max(max_ino, ino);
       const std::string where = "inode " + std::to_string(ino);
@@ -194,13 +207,23 @@ class Checker {
                 " expected");
       }
       if (ino != kRootIno && links[ino] == 0) Problem(where + ": unreachable");
-      if (rec.used != per_ino[ino].bytes) {
+      if (deferred_.count(ino) != 0) {
+        if (rec.type != FileType::kRegular) Problem(where + ": deferred but not a file");
+        if (orphans_.count(ino) != 0) Problem(where + ": deferred and orphaned");
+        if (per_ino[ino].bytes < rec.used) Problem(where + ": deferred, blocks below its used");
+        // The counters leave out what its deferred writes added.
+        deferred_bytes += per_ino[ino].bytes - std::min(per_ino[ino].bytes, rec.used);
+      } else if (rec.used != per_ino[ino].bytes) {
         Problem(where + ": used " + std::to_string(rec.used) + " but blocks hold " +
                 std::to_string(per_ino[ino].bytes));
       }
       if (rec.type == FileType::kSymlink && rec.size != rec.target.size()) {
         Problem(where + ": symlink size differs from target");
       }
+    }
+    for (InodeId ino : deferred_) {
+      if (inodes_.count(ino) == 0)
+        Problem("deferred marker of a dead inode " + std::to_string(ino));
     }
     for (const auto& [ino, o] : orphans_) {
       const bool live = inodes_.count(ino) != 0;
@@ -211,9 +234,10 @@ class Checker {
       return;
     }
     if (counters_->next_ino <= max_ino) Problem("next_ino not above every inode");
-    if (counters_->used_bytes != total_bytes) {
+    if (counters_->used_bytes != total_bytes - deferred_bytes) {
       Problem("used_bytes " + std::to_string(counters_->used_bytes) + " but blocks hold " +
-              std::to_string(total_bytes));
+              std::to_string(total_bytes) + ", " + std::to_string(deferred_bytes) +
+              " of them deferred");
     }
     const uint64_t files = inodes_.empty() ? 0 : inodes_.size() - 1;
     if (counters_->used_files != files) {
@@ -230,6 +254,7 @@ class Checker {
   std::vector<EntryInfo> entries_;
   std::map<std::pair<InodeId, uint64_t>, CookieRecord> cookies_;
   std::map<InodeId, OrphanRecord> orphans_;
+  std::set<InodeId> deferred_;
   std::vector<std::tuple<InodeId, uint64_t, size_t>> blocks_;
 };
 

@@ -6,7 +6,10 @@
 //    their parent pointer names the directory holding it); every inode is reachable;
 //  - no block lies beyond its file's size or belongs to a dead inode, unless the orphan
 //    list holds it for reclaim; each inode's `used` and the volume's counters match the
-//    stored blocks and inodes; no inode number at or above next_ino.
+//    stored blocks and inodes; no inode number at or above next_ino;
+//  - a file with a deferred marker (its record lags its blocks: key_codec.h) is live,
+//    has no orphan record and may have blocks past its size and beyond its `used`; the
+//    counters leave out exactly those extra bytes.
 // Callable from tests and tools; reports problems instead of fixing them.
 //
 // Thread-safety: safe to run on a live volume (it reads a snapshot).

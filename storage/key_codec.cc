@@ -50,6 +50,7 @@ std::string EntryPrefix(InodeId dir) { return TagU64(kEntryTag, dir); }
 std::string Cookie(InodeId dir, uint64_t cookie) { return TagU64U64(kCookieTag, dir, cookie); }
 std::string CookiePrefix(InodeId dir) { return TagU64(kCookieTag, dir); }
 std::string Orphan(InodeId ino) { return TagU64(kOrphanTag, ino); }
+std::string Deferred(InodeId ino) { return TagU64(kDeferredTag, ino); }
 std::string Block(InodeId ino, uint64_t index) { return TagU64U64(kBlockTag, ino, index); }
 std::string BlockPrefix(InodeId ino) { return TagU64(kBlockTag, ino); }
 std::string Marker() { return WithTag(kMarkerTag); }
@@ -102,6 +103,9 @@ std::optional<ParsedPair> ParseCookie(std::string_view key) {
   return ParseTagU64U64(key, kCookieTag);
 }
 std::optional<InodeId> ParseOrphan(std::string_view key) { return ParseTagU64(key, kOrphanTag); }
+std::optional<InodeId> ParseDeferred(std::string_view key) {
+  return ParseTagU64(key, kDeferredTag);
+}
 std::optional<ParsedPair> ParseBlock(std::string_view key) {
   return ParseTagU64U64(key, kBlockTag);
 }

@@ -7,6 +7,9 @@
 //   entry   := 0x02 dir:u64 name:bytes            → EntryRecord (child, type, cookie)
 //   cookie  := 0x03 dir:u64 cookie:u64            → CookieRecord (name, child, type)
 //   orphan  := 0x04 ino:u64                       → OrphanRecord (blocks to reclaim)
+//   deferred:= 0x06 ino:u64                       → empty: the inode's record lags its
+//                                                    blocks (UNSTABLE writes since its
+//                                                    last write); Open repairs it
 //   block   := 0x80 ino:u64 index:u64             → raw block bytes (absent = hole)
 //   marker  := 0x05                               → commit barrier marker (empty value;
 //                                                    written by COMMIT before syncs moved
@@ -47,6 +50,7 @@ enum Tag : uint8_t {
   kCookieTag = 0x03,
   kOrphanTag = 0x04,
   kMarkerTag = 0x05,
+  kDeferredTag = 0x06,
   kCatalogNameTag = 0x10,
   kCatalogVolumeTag = 0x11,
   kCatalogNextIdTag = 0x12,
@@ -67,6 +71,7 @@ std::string EntryPrefix(InodeId dir);
 std::string Cookie(InodeId dir, uint64_t cookie);
 std::string CookiePrefix(InodeId dir);
 std::string Orphan(InodeId ino);
+std::string Deferred(InodeId ino);
 std::string Block(InodeId ino, uint64_t index);
 std::string BlockPrefix(InodeId ino);
 std::string Marker();
@@ -99,6 +104,7 @@ struct ParsedPair {
 };
 std::optional<ParsedPair> ParseCookie(std::string_view key);  // dir, cookie
 std::optional<InodeId> ParseOrphan(std::string_view key);
+std::optional<InodeId> ParseDeferred(std::string_view key);
 std::optional<ParsedPair> ParseBlock(std::string_view key);  // ino, index
 std::optional<uint64_t> ParseCatalogVolume(std::string_view key);
 std::optional<uint64_t> ParseCatalogDoomed(std::string_view key);

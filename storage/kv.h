@@ -89,6 +89,9 @@ class Kv {
   // between). Stamps are unique in the process — every Kv, every reopen — so an equal
   // stamp always means the same database with no write since. No I/O.
   uint64_t ChangeStamp() const { return stamp_.load(std::memory_order_acquire); }
+  // A new stamp without a write: for state beside the store that reads see in place of
+  // what it holds (InodeStore's deferred records), once that state changed.
+  void NoteChange() { stamp_.store(NextStamp(), std::memory_order_release); }
 
  private:
   friend class KvFactory;

@@ -1,6 +1,7 @@
 // VolumeImpl: attribute and data operations (GETATTR is in volume_impl.cc).
 #include <leveldb/write_batch.h>
 
+#include "storage/key_codec.h"
 #include "storage/permissions.h"
 #include "storage/volume_impl.h"
 #include "storage/volume_util.h"
@@ -45,7 +46,7 @@ Status VolumeImpl::SetAttr(const Credentials& cred, InodeRef ref, const SetAttrR
   if (req.mtime_how == TimeHow::kServerTime) r.mtime = After(r.mtime, now);
   if (req.mtime_how == TimeHow::kClientTime) r.mtime = req.mtime;
   r.ctime = After(r.ctime, now);
-  inodes_.Put(&m.batch, ref.ino, r);
+  PutInode(&m, ref.ino, r);
   Status s = CommitOp(&m, true);
   FillWcc(wcc, ref.ino, before, s.ok() ? r : before);
   return s;
@@ -165,7 +166,16 @@ Result<WriteResult> VolumeImpl::Write(const Credentials& cred, InodeRef ref, uin
     r.ctime = After(r.ctime, now);
     r.mode = perm::ModeAfterWrite(cred, r);
   }
-  inodes_.Put(&m.batch, ref.ino, r);
+  if (!sync && !TailPending(ref.ino)) {
+    // Blocks alone: the record waits in memory (InodeStore's deferred records), so that a
+    // stream's batches hold no key but its blocks' ("Deferred records", TUNING.md).
+    if (!inodes_.DeferredBytes(ref.ino)) m.batch.Put(keys::Deferred(ref.ino), {});
+    m.delta.deferred = used_delta;
+    m.delta.counters = false;
+    m.deferred.emplace(ref.ino, r);
+  } else {
+    PutInode(&m, ref.ino, r);
+  }
   m.delta.bytes = used_delta;
   Status s = CommitOp(&m, sync);
   FillWcc(wcc, ref.ino, before, s.ok() ? r : before);

@@ -92,6 +92,7 @@ Result<std::shared_ptr<VolumeImpl>> VolumeImpl::Open(std::unique_ptr<Kv> kv,
                                          return true;
                                        }));
   VOLUMED_RETURN_IF_ERROR(decode);
+  VOLUMED_RETURN_IF_ERROR(v->RepairDeferred());
   Executor* executor = options.background_executor;
   if (executor == nullptr) {
     v->own_background_executor_ = std::make_unique<Executor>(1, Executor::OnShutdown::kDropQueued);
@@ -145,6 +146,10 @@ void VolumeImpl::Close() {
   if (read_ahead_ != nullptr) read_ahead_->Stop();
   std::unique_lock<std::shared_mutex> l(life_);
   if (closed_) return;
+  // Unsynced, as the UNSTABLE writes they describe: a reopened volume (or a restart after
+  // a kill) finds them, and a COMMIT after the reopen promises no more than that.
+  Status s = WriteAllDeferred();
+  if (!s.ok()) LOG_WARN("volume {}: writing deferred records: {}", id_, s.ToString());
   closed_ = true;
   durability_.Close();
   queue_.reset();
@@ -154,6 +159,9 @@ void VolumeImpl::Close() {
 Status VolumeImpl::CloneTo(DatabaseCloner* cloner, const std::string& to, int64_t* pause_ns) {
   auto g = Enter();
   if (!g.ok) return Status(Status::Code::kStale, "volume is closed");
+  // The copy holds records, not this memory: write the deferred ones first. A record
+  // deferred again meanwhile leaves its marker in the copy, which Open repairs.
+  VOLUMED_RETURN_IF_ERROR(WriteAllDeferred());
   VOLUMED_RETURN_IF_ERROR(queue_->Quiesce([&] {
     const int64_t start = MonotonicNowNs();
     // The copy reads the log's file: what was applied must be in it, also where the
@@ -225,6 +233,81 @@ InodeRecord VolumeImpl::NewInode(const Credentials& cred, const InodeRecord& dir
 Status VolumeImpl::CommitOp(Mutation* m, bool needed) {
   VOLUMED_RETURN_IF_ERROR(CommitOnce(m, needed));
   for (const auto& [ino, dead] : m->orphans) NoteOrphan(ino, dead);
+  for (InodeId ino : m->undeferred) inodes_.Undefer(ino);
+  if (m->deferred) inodes_.Defer(m->deferred->first, m->deferred->second, m->delta.deferred);
+  return Status::Ok();
+}
+
+void VolumeImpl::PutInode(Mutation* m, InodeId ino, const InodeRecord& r) {
+  inodes_.Put(&m->batch, ino, r);
+  Undefer(m, ino);
+}
+
+void VolumeImpl::DeleteInode(Mutation* m, InodeId ino) {
+  inodes_.Delete(&m->batch, ino);
+  Undefer(m, ino);
+}
+
+void VolumeImpl::Undefer(Mutation* m, InodeId ino) {
+  const std::optional<int64_t> bytes = inodes_.DeferredBytes(ino);
+  if (!bytes) return;
+  m->batch.Delete(keys::Deferred(ino));
+  m->delta.deferred -= *bytes;
+  m->undeferred.push_back(ino);
+}
+
+Status VolumeImpl::WriteDeferred(InodeId ino) {
+  if (!inodes_.DeferredBytes(ino)) return Status::Ok();
+  VOLUMED_ASSIGN_OR_RETURN(auto rec, inodes_.Get(ino));
+  if (!rec) return Status::Ok();
+  Mutation m;
+  PutInode(&m, ino, *rec);
+  return CommitOp(&m, false);
+}
+
+Status VolumeImpl::WriteAllDeferred() {
+  for (InodeId ino : inodes_.DeferredInodes()) {
+    auto guard = locks_.Exclusive(ino);
+    VOLUMED_RETURN_IF_ERROR(WriteDeferred(ino));
+  }
+  return Status::Ok();
+}
+
+Status VolumeImpl::RepairDeferred() {
+  std::vector<InodeId> marked;
+  const std::string prefix = keys::TagPrefix(keys::kDeferredTag);
+  VOLUMED_RETURN_IF_ERROR(
+      kv_->Scan(prefix, keys::PrefixEnd(prefix), [&](std::string_view k, std::string_view) {
+        if (auto ino = keys::ParseDeferred(k)) marked.push_back(*ino);
+        return true;
+      }));
+  for (InodeId ino : marked) {
+    Mutation m;
+    m.batch.Delete(keys::Deferred(ino));
+    VOLUMED_ASSIGN_OR_RETURN(auto rec, inodes_.Get(ino));
+    VOLUMED_ASSIGN_OR_RETURN(auto orphan, kv_->Get(keys::Orphan(ino)));
+    // A record is deferred only while no truncated tail of its file waits for reclaim
+    // (Write), and a truncate or remove writes it: the marker never meets an orphan
+    // record, and every block past the recorded size came from a deferred write.
+    if (rec && rec->type == FileType::kRegular && !orphan) {
+      const uint64_t bs = blocks_.block_size();
+      uint64_t stored = 0;
+      uint64_t end = 0;
+      VOLUMED_RETURN_IF_ERROR(blocks_.Scan(ino, 0, [&](uint64_t index, std::string_view data) {
+        stored += data.size();
+        end = std::max(end, index * bs + data.size());
+        return true;
+      }));
+      const Timespec now = Now();
+      m.delta.bytes = static_cast<int64_t>(stored) - static_cast<int64_t>(rec->used);
+      rec->used = stored;
+      rec->size = std::max(rec->size, end);
+      rec->mtime = After(rec->mtime, now);
+      rec->ctime = After(rec->ctime, now);
+      inodes_.Put(&m.batch, ino, *rec);
+    }
+    VOLUMED_RETURN_IF_ERROR(CommitOp(&m, false));
+  }
   return Status::Ok();
 }
 
@@ -244,7 +327,7 @@ Status VolumeImpl::CommitOnce(Mutation* m, bool needed) {
 }
 
 Status VolumeImpl::FreeInode(Mutation* m, InodeId ino, const InodeRecord& rec) {
-  inodes_.Delete(&m->batch, ino);
+  DeleteInode(m, ino);
   m->delta.files -= 1;
   if (rec.type != FileType::kRegular) return Status::Ok();
   std::vector<std::pair<uint64_t, size_t>> stored;
@@ -269,7 +352,7 @@ Status VolumeImpl::Unlink(Mutation* m, InodeId child, InodeRecord* rec, const Ti
   if (rec->type == FileType::kDirectory || rec->nlink <= 1) return FreeInode(m, child, *rec);
   rec->nlink -= 1;
   rec->ctime = After(rec->ctime, now);
-  inodes_.Put(&m->batch, child, *rec);
+  PutInode(m, child, *rec);
   return Status::Ok();
 }
 
@@ -346,6 +429,7 @@ Status VolumeImpl::ReclaimStep(InodeId ino, bool* done) {
     batch.Put(keys::Orphan(ino), Encode(OrphanRecord{last + 1, orphan.dead}));
   }
   if (!orphan.dead && freed > 0) {
+    // Never a deferred record: none is deferred while its file's tail waits (Write).
     VOLUMED_ASSIGN_OR_RETURN(auto rec, inodes_.Get(ino));
     if (rec) {
       rec->used -= std::min<uint64_t>(rec->used, static_cast<uint64_t>(freed));
@@ -513,6 +597,10 @@ Status VolumeImpl::Commit(InodeRef ref, Attributes* after) {
   auto g = Enter();
   if (!g.ok) return Stale();
   VOLUMED_ASSIGN_OR_RETURN(InodeRecord r, inodes_.GetRef(ref));
+  if (inodes_.DeferredBytes(ref.ino)) {
+    auto guard = locks_.Exclusive(ref.ino);
+    VOLUMED_RETURN_IF_ERROR(WriteDeferred(ref.ino));
+  }
   durability_.NeedEverything();
   if (after) *after = ToAttributes(ref.ino, r);
   return Status::Ok();

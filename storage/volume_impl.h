@@ -10,7 +10,12 @@
 // Durability (DESIGN.md §5): every operation's batch is applied unsynced under its inode
 // locks; namespace operations, SETATTR and DATA/FILE_SYNC writes are marked as needing
 // durability, and WhenDurable answers once they are synced (storage/durability.h);
-// UNSTABLE writes are not, until Commit, which needs everything applied before it.
+// UNSTABLE writes are not, until Commit, which needs everything applied before it. An
+// UNSTABLE write adds its blocks alone: the file's record is deferred (InodeStore) until
+// the file's next written record — COMMIT, any other change of it, a snapshot, Close —
+// and a marker written with the first such batch lets Open repair what a crash left
+// (storage/TUNING.md, "Deferred records").
+
 // Reclaim writes are never needed: after a crash the orphan record is still there and
 // reclaim resumes from it.
 //
@@ -26,6 +31,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <shared_mutex>
 #include <string>
@@ -159,6 +165,11 @@ class VolumeImpl final : public Volume {
     leveldb::WriteBatch batch;
     WriteQueue::Delta delta;
     std::vector<std::pair<InodeId, bool>> orphans;  // inode, dead
+    // Deferred records this mutation writes or deletes: no longer deferred once written.
+    std::vector<InodeId> undeferred;
+    // An UNSTABLE write's record, deferred once the mutation is written (with the bytes
+    // in delta.deferred).
+    std::optional<std::pair<InodeId, InodeRecord>> deferred;
   };
 
   VolumeImpl(std::unique_ptr<Kv> kv, const Options& options, const FormatRecord& format,
@@ -211,6 +222,19 @@ class VolumeImpl final : public Volume {
   // orphans its blocks.
   Status Unlink(Mutation* m, InodeId child, InodeRecord* rec, const Timespec& now);
   Status FreeInode(Mutation* m, InodeId ino, const InodeRecord& rec);
+  // Every change of an inode record goes into a mutation through these: a record that was
+  // deferred is written (its deferred marker deleted, its bytes counted again) with it.
+  void PutInode(Mutation* m, InodeId ino, const InodeRecord& r);
+  void DeleteInode(Mutation* m, InodeId ino);
+  void Undefer(Mutation* m, InodeId ino);
+  // Writes `ino`'s deferred record, if it has one (unsynced). Caller holds its lock.
+  Status WriteDeferred(InodeId ino);
+  // WriteDeferred for every deferred record, each under its inode's lock.
+  Status WriteAllDeferred();
+  // Open: repairs each inode whose deferred marker a crash left (its record lags its
+  // blocks): `used` recounted from its blocks (the counters by as much), its size raised
+  // to the end of its last block, the marker deleted.
+  Status RepairDeferred();
   // Applies `m` (unsynced; `needed`: it must become durable, see WhenDurable); on
   // kQuotaExceeded with orphans pending reclaims dead ones and retries. Announces the
   // mutation's orphans once it is written.

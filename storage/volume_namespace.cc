@@ -78,8 +78,8 @@ Result<CreateResult> VolumeImpl::MakeNode(const Credentials& cred, InodeRef dir,
   if (type == FileType::kDirectory) d.nlink += 1;
   d.mtime = After(d.mtime, child.ctime);
   d.ctime = After(d.ctime, child.ctime);
-  inodes_.Put(&m.batch, ino, child);
-  inodes_.Put(&m.batch, dir.ino, d);
+  PutInode(&m, ino, child);
+  PutInode(&m, dir.ino, d);
   VOLUMED_RETURN_IF_ERROR(CommitOp(&m, true));
   FillWcc(dir_wcc, dir.ino, d_before, d);
   return CreateResult{InodeRef{ino, child.generation}, ToAttributes(ino, child)};
@@ -201,7 +201,7 @@ Status VolumeImpl::RemoveEntry(const Credentials& cred, InodeRef dir, std::strin
   }
   d.mtime = After(d.mtime, now);
   d.ctime = After(d.ctime, now);
-  inodes_.Put(&m.batch, dir.ino, d);
+  PutInode(&m, dir.ino, d);
   VOLUMED_RETURN_IF_ERROR(CommitOp(&m, true));
   FillWcc(dir_wcc, dir.ino, d_before, d);
   return Status::Ok();
@@ -318,15 +318,15 @@ Status VolumeImpl::Rename(const Credentials& cred, InodeRef from_dir, std::strin
       td.nlink += 1;
     }
     s.ctime = After(s.ctime, now);
-    inodes_.Put(&m.batch, src->child, s);
+    PutInode(&m, src->child, s);
     fd.mtime = After(fd.mtime, now);
     fd.ctime = After(fd.ctime, now);
     if (!same_dir) {
       td.mtime = After(td.mtime, now);
       td.ctime = After(td.ctime, now);
-      inodes_.Put(&m.batch, to_dir.ino, td);
+      PutInode(&m, to_dir.ino, td);
     }
-    inodes_.Put(&m.batch, from_dir.ino, fd);
+    PutInode(&m, from_dir.ino, fd);
     VOLUMED_RETURN_IF_ERROR(CommitOp(&m, true));
     FillWcc(from_wcc, from_dir.ino, fd_before, fd);
     FillWcc(to_wcc, to_dir.ino, td_before, td);
@@ -359,8 +359,8 @@ Status VolumeImpl::Link(const Credentials& cred, InodeRef file, InodeRef dir, st
   dirs_.Add(&m.batch, dir.ino, &d, name, file.ino, f);
   d.mtime = After(d.mtime, now);
   d.ctime = After(d.ctime, now);
-  inodes_.Put(&m.batch, file.ino, f);
-  inodes_.Put(&m.batch, dir.ino, d);
+  PutInode(&m, file.ino, f);
+  PutInode(&m, dir.ino, d);
   VOLUMED_RETURN_IF_ERROR(CommitOp(&m, true));
   if (file_after) *file_after = ToAttributes(file.ino, f);
   FillWcc(dir_wcc, dir.ino, d_before, d);

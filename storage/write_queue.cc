@@ -62,7 +62,9 @@ Status WriteQueue::Commit(leveldb::WriteBatch* batch, bool needed, Delta delta) 
   leveldb::WriteBatch group;
   size_t group_bytes = 0;
   CountersRecord next = counters_;
+  int64_t next_deferred = deferred_;
   bool group_needed = false;
+  bool group_counters = false;
   std::vector<Writer*> taken;
   std::vector<leveldb::WriteBatch*> batches;
   for (Writer* x : writers_) {
@@ -74,7 +76,9 @@ Status WriteQueue::Commit(leveldb::WriteBatch* batch, bool needed, Delta delta) 
     }
     next.used_bytes = Apply(next.used_bytes, x->delta.bytes);
     next.used_files = Apply(next.used_files, x->delta.files);
+    next_deferred += x->delta.deferred;
     group_needed = group_needed || x->needed;
+    group_counters = group_counters || x->delta.counters;
     batches.push_back(x->batch);
     group_bytes += x->batch->ApproximateSize();
   }
@@ -85,14 +89,19 @@ Status WriteQueue::Commit(leveldb::WriteBatch* batch, bool needed, Delta delta) 
   } else {
     for (leveldb::WriteBatch* b : batches) group.Append(*b);
   }
-  // Last in the batch, so it wins over any counters record a retried batch still holds.
-  out->Put(keys::Super(keys::kSuperCounters), Encode(next));
+  if (group_counters) {
+    CountersRecord written = next;
+    written.used_bytes = Apply(written.used_bytes, -next_deferred);
+    // Last in the batch, so it wins over any counters record a retried batch still holds.
+    out->Put(keys::Super(keys::kSuperCounters), Encode(written));
+  }
 
   l.unlock();
   Status s = kv_->Write(out, false);
   l.lock();
   if (s.ok()) {
     counters_ = next;
+    deferred_ = next_deferred;
     durability_->Applied(++group_seq_, group_needed);
   }
   for (Writer* x : taken) {

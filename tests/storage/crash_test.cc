@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "storage/fsck.h"
+#include "storage/key_codec.h"
 #include "storage/kv.h"
 #include "storage/volume_impl.h"
 #include "support/temp_dir.h"
@@ -97,9 +98,57 @@ bool RunOp(Volume& v, uint64_t i) {
   _exit(0);
 }
 
+// KillNineRepairsDeferredRecords' child: a file whose record is written, then UNSTABLE
+// writes that grow it and one that overwrites it (its record deferred, the blocks in the
+// log), then a synced create that writes the counters; reports, then waits for the kill.
+constexpr const char* kDeferChildEnv = "VOLUMED_DEFER_CHILD";  // "<dir>:<ack fd>"
+constexpr size_t kDeferHead = 3000;
+constexpr size_t kDeferChunk = 7000;
+constexpr size_t kDeferChunks = 40;
+const std::string kDeferOverwrite = "overwritten";
+
+std::string DeferredContent() {
+  std::string s(kDeferHead, 'h');
+  for (size_t c = 0; c < kDeferChunks; ++c) s += std::string(kDeferChunk, 'a' + c % 26);
+  s.replace(10, kDeferOverwrite.size(), kDeferOverwrite);
+  return s;
+}
+
+[[noreturn]] void DeferChildMain(const char* spec) {
+  std::string s(spec);
+  const size_t a = s.find(':');
+  const int fd = std::stoi(s.substr(a + 1));
+  KvFactory factory(nullptr, KvTuning{}, 8 << 20);
+  auto kv = factory.Open(s.substr(0, a));
+  if (!kv.ok()) _exit(2);
+  auto v = VolumeImpl::Open(std::move(*kv), CrashOptions());
+  if (!v.ok()) _exit(3);
+  const Credentials root = Root();
+  auto f = (*v)->Create(root, (*v)->Root(), "s", CreateMode::kGuarded, {}, 0, nullptr);
+  if (!f.ok()) _exit(4);
+  const std::string want = DeferredContent();
+  if (!(*v)->Write(root, f->ref, 0, want.substr(0, kDeferHead), Stability::kFileSync, nullptr)
+           .ok()) {
+    _exit(5);
+  }
+  for (size_t c = 0; c < kDeferChunks; ++c) {
+    const uint64_t at = kDeferHead + c * kDeferChunk;
+    if (!(*v)->Write(root, f->ref, at, want.substr(at, kDeferChunk), Stability::kUnstable, nullptr)
+             .ok()) {
+      _exit(6);
+    }
+  }
+  if (!(*v)->Write(root, f->ref, 10, kDeferOverwrite, Stability::kUnstable, nullptr).ok()) _exit(7);
+  if (!(*v)->Create(root, (*v)->Root(), "t", CreateMode::kGuarded, {}, 0, nullptr).ok()) _exit(8);
+  const char done = 1;
+  if (write(fd, &done, 1) != 1) _exit(9);
+  for (;;) pause();
+}
+
 struct ChildEnvHook {
   ChildEnvHook() {
     if (const char* spec = std::getenv(kChildEnv)) ChildMain(spec);
+    if (const char* spec = std::getenv(kDeferChildEnv)) DeferChildMain(spec);
   }
 } child_env_hook;
 
@@ -224,6 +273,72 @@ TEST(StorageCrash, KillNineKeepsEverySyncedOperation) {
               static_cast<unsigned long long>(kRounds),
               static_cast<unsigned long long>(total_acked));
   EXPECT_GT(total_acked, kRounds);  // the children got real work done before each kill
+}
+
+// A kill while a file's record is deferred: the store holds its blocks, its older record
+// and the marker, which fsck accepts as they are; Open then raises the size to the end of
+// its last block and recounts its bytes, so every write that reached the store is there
+// whole and the counters are exact.
+TEST(StorageCrash, KillNineRepairsDeferredRecords) {
+  const volumed::testing::TempDir tmp("volumed-defer-crash");
+  const std::string dir = tmp / "vol";
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const std::string spec = dir + ":" + std::to_string(fds[1]);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    close(fds[0]);
+    setenv(kDeferChildEnv, spec.c_str(), 1);
+    execl("/proc/self/exe", "storage_defer_child", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(fds[1]);
+  char done = 0;
+  const ssize_t got = read(fds[0], &done, 1);
+  close(fds[0]);
+  kill(pid, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_EQ(got, 1) << "child failed with " << WEXITSTATUS(status);
+
+  KvFactory factory(nullptr, KvTuning{}, 8 << 20);
+  {
+    auto kv = factory.Open(dir);
+    ASSERT_TRUE(kv.ok()) << kv.status().ToString();
+    size_t marked = 0;
+    const std::string prefix = keys::TagPrefix(keys::kDeferredTag);
+    ASSERT_TRUE((*kv)
+                    ->Scan(prefix, keys::PrefixEnd(prefix),
+                           [&](std::string_view, std::string_view) {
+                             ++marked;
+                             return true;
+                           })
+                    .ok());
+    EXPECT_EQ(marked, 1u);
+    FsckReport report;
+    ASSERT_TRUE(Fsck(**kv, &report).ok());
+    EXPECT_TRUE(report.clean()) << "as the kill left it: " << report.Summary();
+  }
+  auto kv = factory.Open(dir);
+  ASSERT_TRUE(kv.ok()) << kv.status().ToString();
+  VolumeImpl::Options o = CrashOptions();
+  o.background_reclaim = false;
+  auto v = VolumeImpl::Open(std::move(*kv), o);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  ExpectClean(**v, "after the repair");
+  auto f = (*v)->Lookup(Root(), (*v)->Root(), "s", nullptr);
+  ASSERT_TRUE(f.ok());
+  const std::string want = DeferredContent();
+  EXPECT_EQ(f->attrs.size, want.size());
+  EXPECT_EQ(f->attrs.used, want.size());
+  auto r = (*v)->Read(Root(), f->ref, 0, static_cast<uint32_t>(want.size() + 10));
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->data == want) << "the repaired file differs from what was written";
+  auto marker = (*v)->kv()->Get(keys::Deferred(f->ref.ino));
+  ASSERT_TRUE(marker.ok());
+  EXPECT_FALSE(marker->has_value());
+  (*v)->Close();
 }
 
 }  // namespace
