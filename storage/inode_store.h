@@ -49,6 +49,7 @@ class InodeStore {
   std::optional<int64_t> DeferredBytes(InodeId ino) const;
   void Undefer(InodeId ino);
   std::vector<InodeId> DeferredInodes() const;
+  size_t DeferredCount() const { return deferred_count_.load(std::memory_order_acquire); }
 
  private:
   struct Deferred {

@@ -166,10 +166,12 @@ Result<WriteResult> VolumeImpl::Write(const Credentials& cred, InodeRef ref, uin
     r.ctime = After(r.ctime, now);
     r.mode = perm::ModeAfterWrite(cred, r);
   }
-  if (!sync && !TailPending(ref.ino)) {
+  const bool deferred = inodes_.DeferredBytes(ref.ino).has_value();
+  if (!sync && !TailPending(ref.ino) &&
+      (deferred || inodes_.DeferredCount() < options_.max_deferred_records)) {
     // Blocks alone: the record waits in memory (InodeStore's deferred records), so that a
     // stream's batches hold no key but its blocks' ("Deferred records", TUNING.md).
-    if (!inodes_.DeferredBytes(ref.ino)) m.batch.Put(keys::Deferred(ref.ino), {});
+    if (!deferred) m.batch.Put(keys::Deferred(ref.ino), {});
     m.delta.deferred = used_delta;
     m.delta.counters = false;
     m.deferred.emplace(ref.ino, r);

@@ -66,6 +66,10 @@ class VolumeImpl final : public Volume {
     // Blocks a remove or truncate frees inline (512 KiB at 4 KiB blocks); more go to the
     // orphan list.
     size_t inline_reclaim_blocks = 128;
+    // Files whose records may be deferred at once (≈200 bytes each in memory): beyond it an
+    // UNSTABLE write to a further file writes its record, so memory stays bounded however
+    // many files are written without a COMMIT.
+    size_t max_deferred_records = 4096;
     bool background_reclaim = true;
     // The store's size for FSSTAT when there is no byte quota; null or unknown = a
     // nominal 1 PiB. Outlives the volume.

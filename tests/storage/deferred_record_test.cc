@@ -165,5 +165,26 @@ TEST_F(DeferredRecordTest, ATruncatedTailWaitingForReclaimIsNeverDeferred) {
   v.ExpectClean();
 }
 
+TEST_F(DeferredRecordTest, AtMostTheLimitOfFilesAreDeferredAtOnce) {
+  v.options().max_deferred_records = 2;
+  v.Reopen();
+  InodeRef a = MakeFile("a");
+  InodeRef b = MakeFile("b");
+  InodeRef c = MakeFile("c");
+  ASSERT_TRUE(Unstable(a, 0, "a").ok());
+  ASSERT_TRUE(Unstable(b, 0, "b").ok());
+  ASSERT_TRUE(Unstable(c, 0, "c").ok());
+  EXPECT_TRUE(Marked(a));
+  EXPECT_TRUE(Marked(b));
+  EXPECT_FALSE(Marked(c));
+  EXPECT_EQ(Stored(c).size, 1u);
+  ASSERT_TRUE(Unstable(a, 1, "a").ok());  // already deferred: stays so
+  EXPECT_EQ(Stored(a).size, 0u);
+  ASSERT_TRUE(v->Commit(a, nullptr).ok());
+  ASSERT_TRUE(Unstable(c, 1, "c").ok());  // room again
+  EXPECT_TRUE(Marked(c));
+  v.ExpectClean();
+}
+
 }  // namespace
 }  // namespace volumed::storage
