@@ -281,6 +281,10 @@ Status VolumeImpl::RepairDeferred() {
         if (auto ino = keys::ParseDeferred(k)) marked.push_back(*ino);
         return true;
       }));
+  if (!marked.empty()) {
+    LOG_INFO("volume {}: repairing {} file record(s) a crash left behind their blocks", id_,
+             marked.size());
+  }
   for (InodeId ino : marked) {
     Mutation m;
     m.batch.Delete(keys::Deferred(ino));
