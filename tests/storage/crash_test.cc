@@ -152,6 +152,19 @@ struct ChildEnvHook {
   }
 } child_env_hook;
 
+// Runs this binary again as a child whose ChildEnvHook finds `env` = `spec`; the child
+// closes `parent_end` (the parent's end of its report pipe). -1 when fork fails.
+pid_t SpawnChild(const char* env, const std::string& spec, int parent_end) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(parent_end);
+    setenv(env, spec.c_str(), 1);
+    execl("/proc/self/exe", "storage_crash_child", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
 // Checks round `round`'s operations, `acked` of which were reported.
 void Verify(Volume& v, uint64_t round, int64_t acked) {
   const Credentials root = Root();
@@ -234,14 +247,8 @@ TEST(StorageCrash, KillNineKeepsEverySyncedOperation) {
     int fds[2];
     ASSERT_EQ(pipe(fds), 0);
     const std::string spec = dir + ":" + std::to_string(round) + ":" + std::to_string(fds[1]);
-    pid_t pid = fork();
+    const pid_t pid = SpawnChild(kChildEnv, spec, fds[0]);
     ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      close(fds[0]);
-      setenv(kChildEnv, spec.c_str(), 1);
-      execl("/proc/self/exe", "storage_crash_child", static_cast<char*>(nullptr));
-      _exit(127);
-    }
     close(fds[1]);
     const auto delay = std::chrono::milliseconds(100 + rng() % 500);
     std::this_thread::sleep_for(delay);
@@ -285,14 +292,8 @@ TEST(StorageCrash, KillNineRepairsDeferredRecords) {
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
   const std::string spec = dir + ":" + std::to_string(fds[1]);
-  pid_t pid = fork();
+  const pid_t pid = SpawnChild(kDeferChildEnv, spec, fds[0]);
   ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    close(fds[0]);
-    setenv(kDeferChildEnv, spec.c_str(), 1);
-    execl("/proc/self/exe", "storage_defer_child", static_cast<char*>(nullptr));
-    _exit(127);
-  }
   close(fds[1]);
   char done = 0;
   const ssize_t got = read(fds[0], &done, 1);
