@@ -64,11 +64,9 @@ void InodeStore::Defer(InodeId ino, const InodeRecord& r, int64_t bytes) {
 }
 
 std::optional<int64_t> InodeStore::DeferredBytes(InodeId ino) const {
-  if (deferred_count_.load(std::memory_order_acquire) == 0) return std::nullopt;
-  std::lock_guard<std::mutex> l(mu_);
-  auto it = deferred_.find(ino);
-  if (it == deferred_.end()) return std::nullopt;
-  return it->second.bytes;
+  auto d = Find(ino);
+  if (!d) return std::nullopt;
+  return d->bytes;
 }
 
 void InodeStore::Undefer(InodeId ino) {
@@ -87,11 +85,17 @@ std::vector<InodeId> InodeStore::DeferredInodes() const {
 }
 
 std::optional<InodeRecord> InodeStore::DeferredRecord(InodeId ino) const {
+  auto d = Find(ino);
+  if (!d) return std::nullopt;
+  return std::move(d->record);
+}
+
+std::optional<InodeStore::Deferred> InodeStore::Find(InodeId ino) const {
   if (deferred_count_.load(std::memory_order_acquire) == 0) return std::nullopt;
   std::lock_guard<std::mutex> l(mu_);
   auto it = deferred_.find(ino);
   if (it == deferred_.end()) return std::nullopt;
-  return it->second.record;
+  return it->second;
 }
 
 }  // namespace volumed::storage

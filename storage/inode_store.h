@@ -57,6 +57,8 @@ class InodeStore {
     int64_t bytes = 0;
   };
   std::optional<InodeRecord> DeferredRecord(InodeId ino) const;
+  // A copy of `ino`'s entry; without taking mu_ while none is deferred.
+  std::optional<Deferred> Find(InodeId ino) const;
 
   Kv* kv_;
   mutable std::mutex mu_;

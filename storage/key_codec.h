@@ -7,13 +7,13 @@
 //   entry   := 0x02 dir:u64 name:bytes            → EntryRecord (child, type, cookie)
 //   cookie  := 0x03 dir:u64 cookie:u64            → CookieRecord (name, child, type)
 //   orphan  := 0x04 ino:u64                       → OrphanRecord (blocks to reclaim)
-//   deferred:= 0x06 ino:u64                       → empty: the inode's record lags its
-//                                                    blocks (UNSTABLE writes since its
-//                                                    last write); Open repairs it
 //   block   := 0x80 ino:u64 index:u64             → raw block bytes (absent = hole)
 //   marker  := 0x05                               → commit barrier marker (empty value;
 //                                                    written by COMMIT before syncs moved
 //                                                    out of band, still accepted)
+//   deferred:= 0x06 ino:u64                       → empty: the inode's record lags its
+//                                                    blocks (UNSTABLE writes since its
+//                                                    last write); Open repairs it
 // Catalog DB grammar:
 //   name    := 0x10 name:bytes                    → id:u64
 //   volume  := 0x11 id:u64                        → VolumeRecord
