@@ -15,7 +15,6 @@
 // the file's next written record — COMMIT, any other change of it, a snapshot, Close —
 // and a marker written with the first such batch lets Open repair what a crash left
 // (storage/TUNING.md, "Deferred records").
-
 // Reclaim writes are never needed: after a crash the orphan record is still there and
 // reclaim resumes from it.
 //
