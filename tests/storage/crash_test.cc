@@ -230,6 +230,15 @@ void Verify(Volume& v, uint64_t round, int64_t acked) {
   }
 }
 
+// The volume in `dir` opened as a restart after the kill opens it (reclaim left to the
+// test).
+Result<std::shared_ptr<VolumeImpl>> OpenAfterKill(KvFactory& factory, const std::string& dir) {
+  VOLUMED_ASSIGN_OR_RETURN(auto kv, factory.Open(dir));
+  VolumeImpl::Options o = CrashOptions();
+  o.background_reclaim = false;
+  return VolumeImpl::Open(std::move(kv), o);
+}
+
 void ExpectClean(VolumeImpl& v, const char* when) {
   FsckReport report;
   ASSERT_TRUE(Fsck(v, &report).ok());
@@ -262,11 +271,7 @@ TEST(StorageCrash, KillNineKeepsEverySyncedOperation) {
     total_acked += static_cast<uint64_t>(acked[round] + 1);
 
     KvFactory factory(nullptr, KvTuning{}, 8 << 20);
-    auto kv = factory.Open(dir);
-    ASSERT_TRUE(kv.ok()) << kv.status().ToString();
-    VolumeImpl::Options o = CrashOptions();
-    o.background_reclaim = false;
-    auto v = VolumeImpl::Open(std::move(*kv), o);
+    auto v = OpenAfterKill(factory, dir);
     ASSERT_TRUE(v.ok()) << v.status().ToString();
     ExpectClean(**v, "after the crash");
     for (uint64_t r = 0; r <= round; ++r) Verify(**v, r, acked[r]);
@@ -321,11 +326,7 @@ TEST(StorageCrash, KillNineRepairsDeferredRecords) {
     ASSERT_TRUE(Fsck(**kv, &report).ok());
     EXPECT_TRUE(report.clean()) << "as the kill left it: " << report.Summary();
   }
-  auto kv = factory.Open(dir);
-  ASSERT_TRUE(kv.ok()) << kv.status().ToString();
-  VolumeImpl::Options o = CrashOptions();
-  o.background_reclaim = false;
-  auto v = VolumeImpl::Open(std::move(*kv), o);
+  auto v = OpenAfterKill(factory, dir);
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   ExpectClean(**v, "after the repair");
   auto f = (*v)->Lookup(Root(), (*v)->Root(), "s", nullptr);
