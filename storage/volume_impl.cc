@@ -308,7 +308,7 @@ Status VolumeImpl::RepairDeferred() {
       rec->size = std::max(rec->size, end);
       rec->mtime = After(rec->mtime, now);
       rec->ctime = After(rec->ctime, now);
-      inodes_.Put(&m.batch, ino, *rec);
+      PutInode(&m, ino, *rec);
     }
     VOLUMED_RETURN_IF_ERROR(CommitOp(&m, false));
   }
@@ -413,14 +413,14 @@ Status VolumeImpl::ReclaimStep(InodeId ino, bool* done) {
     return Status::Ok();
   }
   VOLUMED_ASSIGN_OR_RETURN(OrphanRecord orphan, DecodeOrphan(*ov));
-  leveldb::WriteBatch batch;
+  Mutation m;
   int64_t freed = 0;
   size_t count = 0;
   uint64_t last = 0;
   VOLUMED_RETURN_IF_ERROR(
       blocks_.Scan(ino, orphan.from_block, [&](uint64_t index, std::string_view v) {
         if (count == kReclaimStepBlocks) return false;
-        blocks_.Delete(&batch, ino, index);
+        blocks_.Delete(&m.batch, ino, index);
         freed += static_cast<int64_t>(v.size());
         last = index;
         ++count;
@@ -428,19 +428,19 @@ Status VolumeImpl::ReclaimStep(InodeId ino, bool* done) {
       }));
   const bool finished = count < kReclaimStepBlocks;
   if (finished) {
-    batch.Delete(keys::Orphan(ino));
+    m.batch.Delete(keys::Orphan(ino));
   } else {
-    batch.Put(keys::Orphan(ino), Encode(OrphanRecord{last + 1, orphan.dead}));
+    m.batch.Put(keys::Orphan(ino), Encode(OrphanRecord{last + 1, orphan.dead}));
   }
   if (!orphan.dead && freed > 0) {
-    // Never a deferred record: none is deferred while its file's tail waits (Write).
     VOLUMED_ASSIGN_OR_RETURN(auto rec, inodes_.Get(ino));
     if (rec) {
       rec->used -= std::min<uint64_t>(rec->used, static_cast<uint64_t>(freed));
-      inodes_.Put(&batch, ino, *rec);
+      PutInode(&m, ino, *rec);
     }
   }
-  VOLUMED_RETURN_IF_ERROR(queue_->Commit(&batch, false, WriteQueue::Delta{-freed, 0}));
+  m.delta.bytes = -freed;
+  VOLUMED_RETURN_IF_ERROR(CommitOp(&m, false));
   if (finished) {
     std::lock_guard<std::mutex> l(orphans_mu_);
     live_tails_.erase(ino);
