@@ -5,6 +5,7 @@
 //   storage_bench [--dir D] [--files N] [--threads T] [--block-kib B] [--write-buffer-mib W]
 //                 [--max-file-mib F] [--no-compress] [--bloom-bits K]
 //                 [--ceph-pool P [--ceph-conf C] [--ceph-user U]]
+//   storage_bench --layout [--streams N [--databases D]] [--seq-mib M] [tuning as above]
 //
 // With --ceph-pool both databases live in that RADOS pool through the RADOS store's Env
 // (storage/rados/rados_env.h; --dir then only names their namespaces), so two runs give
@@ -19,9 +20,11 @@
 //
 // --layout: only raw LevelDB, two streams of --seq-mib 1 MiB batches of one file's blocks
 // in key order (the store's block keys), one whose every batch also carries the file's
-// inode record and the volume's counters (what an UNSTABLE WRITE writes today), one with
-// blocks alone (what a WRITE would write with its attribute updates deferred to COMMIT,
+// inode record and the volume's counters (what an UNSTABLE WRITE wrote before session 13),
+// one with blocks alone (what it writes with its record deferred to COMMIT,
 // storage/TUNING.md): MiB/s, the slowest batch and LevelDB's compaction stats of each.
+// With --streams N, only blocks alone, N files' batches interleaved round-robin; with
+// --databases D as well, file i's batches in database i % D.
 #include <leveldb/write_batch.h>
 #include <unistd.h>
 
@@ -137,20 +140,27 @@ void SequentialWrite(Volume& v, const Kv& kv, Kv& raw, int seq_mib, size_t bs,
       kv.Property("leveldb.stats").value_or("").c_str());
 }
 
-// One --layout stream into a fresh database at `path`: `seq_mib` batches of 1 MiB of
-// block-sized puts of inode 2's blocks in order, each with the inode record and the
-// counters when `with_metadata`.
-void LayoutStream(KvFactory& factory, const std::string& path, bool with_metadata, int seq_mib,
-                  size_t bs, const std::string& data) {
-  auto kv = Must(factory.Open(path), "open layout database");
-  const InodeId ino = 2;
+// One --layout run into fresh databases under `path`: `seq_mib` batches of 1 MiB of
+// block-sized puts, each with the inode record and the counters when `with_metadata`.
+// The batches go round-robin to `streams` files (inodes 2, 3, …), each written in order,
+// as several clients' streams reach one volume; file i's batches go to database
+// i % `databases` (one: the store's layout; one per stream: what a database per stream
+// would save).
+void LayoutStream(KvFactory& factory, const std::string& path, bool with_metadata, int streams,
+                  int databases, int seq_mib, size_t bs, const std::string& data) {
+  std::vector<std::unique_ptr<Kv>> kvs;
+  if (Status s = factory.CreateDir(path); !s.ok()) Die(s, "create layout directory");
+  for (int d = 0; d < databases; ++d) {
+    kvs.push_back(Must(factory.Open(path + "/" + std::to_string(d)), "open layout database"));
+  }
   const std::string inode(96, 'i');     // about an encoded InodeRecord's size
   const std::string counters(25, 'c');  // an encoded CountersRecord's
   double slowest = 0;
   const auto t0 = Clock::now();
   for (int i = 0; i < seq_mib; ++i) {
     leveldb::WriteBatch b;
-    const uint64_t first = (uint64_t(i) << 20) / bs;
+    const InodeId ino = 2 + i % streams;
+    const uint64_t first = (uint64_t(i / streams) << 20) / bs;
     for (size_t off = 0; off < data.size(); off += bs) {
       b.Put(keys::Block(ino, first + off / bs), leveldb::Slice(data.data() + off, bs));
     }
@@ -159,21 +169,27 @@ void LayoutStream(KvFactory& factory, const std::string& path, bool with_metadat
       b.Put(keys::Super(keys::kSuperCounters), counters);
     }
     const auto w0 = Clock::now();
-    if (Status s = kv->Write(&b, false); !s.ok()) Die(s, "layout write");
+    if (Status s = kvs[(i % streams) % databases]->Write(&b, false); !s.ok())
+      Die(s, "layout write");
     slowest = std::max(slowest, Seconds(w0));
   }
   const double rate = seq_mib / Seconds(t0);
-  std::printf("%s: %.0f MiB/s, slowest batch %.0f ms\n%s\n",
+  std::printf("%s, %d stream%s in %d database%s: %.0f MiB/s, slowest batch %.0f ms\n",
               with_metadata ? "blocks + inode record + counters in every batch" : "blocks alone",
-              rate, 1000 * slowest, kv->Property("leveldb.stats").value_or("").c_str());
+              streams, streams == 1 ? "" : "s interleaved", databases, databases == 1 ? "" : "s",
+              rate, 1000 * slowest);
+  for (const auto& kv : kvs)
+    std::printf("%s\n", kv->Property("leveldb.stats").value_or("").c_str());
 }
 
-void Layout(KvFactory& factory, const std::string& dir, int seq_mib, size_t bs,
-            std::mt19937_64& rng) {
+void Layout(KvFactory& factory, const std::string& dir, int streams, int databases, int seq_mib,
+            size_t bs, std::mt19937_64& rng) {
   std::string data(1 << 20, '\0');
   for (auto& c : data) c = static_cast<char>(rng());
-  LayoutStream(factory, dir + "/layout-metadata", true, seq_mib, bs, data);
-  LayoutStream(factory, dir + "/layout-blocks", false, seq_mib, bs, data);
+  if (streams == 1) {
+    LayoutStream(factory, dir + "/layout-metadata", true, 1, 1, seq_mib, bs, data);
+  }
+  LayoutStream(factory, dir + "/layout-blocks", false, streams, databases, seq_mib, bs, data);
 }
 }  // namespace
 
@@ -200,6 +216,12 @@ int main(int argc, char** argv) {
   bool seq_only = false;
   app.add_flag("--seq-only", seq_only,
                "only the sequential write, with LevelDB's stats and the writers' stalls");
+  int streams = 1;
+  app.add_option("--streams", streams, "--layout: interleaved streams (blocks alone)")
+      ->check(CLI::Range(1, 64));
+  int databases = 1;
+  app.add_option("--databases", databases, "--layout: streams spread over this many databases")
+      ->check(CLI::Range(1, 64));
   bool layout = false;
   app.add_flag("--layout", layout,
                "only raw LevelDB streams with and without per-batch metadata (header)");
@@ -233,7 +255,7 @@ int main(int argc, char** argv) {
   KvFactory factory(rados_env.get(), tuning, size_t{64} << 20);
   if (layout) {
     std::mt19937_64 rng(1);
-    Layout(factory, dir, seq_mib, size_t{block_kib} * 1024, rng);
+    Layout(factory, dir, streams, databases, seq_mib, size_t{block_kib} * 1024, rng);
     if (own_dir) std::filesystem::remove_all(dir);
     return 0;
   }
