@@ -46,7 +46,13 @@ namespace volumed::storage {
 // Cookies below this are never handed to stored entries: 0 means "from the start" and
 // the protocol layer may use the rest for "." and "..".
 inline constexpr uint64_t kFirstCookie = 16;
-inline constexpr uint32_t kFormatVersion = 1;
+// The layout of a volume's database (FormatRecord::format_version). 2: deferred markers
+// (key_codec.h, `deferred`) may be present. A volumed that knows only 1 refuses to open
+// a volume of 2, so none serves a volume without repairing its markers after a crash.
+// Open raises a volume of 1 to 2 before anything else is written; the layouts are
+// otherwise the same.
+inline constexpr uint32_t kFormatVersion = 2;
+inline constexpr uint32_t kOldestFormatVersion = 1;
 
 struct InodeRecord {
   FileType type = FileType::kRegular;

@@ -63,11 +63,18 @@ Result<std::shared_ptr<VolumeImpl>> VolumeImpl::Open(std::unique_ptr<Kv> kv,
     VOLUMED_RETURN_IF_ERROR(kv->Write(&batch, true));
   } else {
     VOLUMED_ASSIGN_OR_RETURN(format, DecodeFormat(*format_value));
-    if (format.format_version != kFormatVersion) {
+    if (format.format_version < kOldestFormatVersion || format.format_version > kFormatVersion) {
       return Corruption("unknown volume format version " + std::to_string(format.format_version));
     }
     if (format.volume_id != options.id || format.epoch != options.epoch) {
       return Corruption("volume database belongs to another volume id/epoch");
+    }
+    if (format.format_version < kFormatVersion) {
+      // Before any write that could leave a deferred marker (records.h).
+      format.format_version = kFormatVersion;
+      leveldb::WriteBatch batch;
+      batch.Put(keys::Super(keys::kSuperFormat), Encode(format));
+      VOLUMED_RETURN_IF_ERROR(kv->Write(&batch, true));
     }
     VOLUMED_ASSIGN_OR_RETURN(auto cv, kv->Get(keys::Super(keys::kSuperCounters)));
     if (!cv) return Corruption("volume has no counters record");

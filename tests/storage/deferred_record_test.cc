@@ -4,6 +4,7 @@
 // removes and Close write it. A crash in between: storage_crash's
 // KillNineRepairsDeferredRecords.
 #include <gtest/gtest.h>
+#include <leveldb/write_batch.h>
 
 #include <string>
 
@@ -184,5 +185,42 @@ TEST_F(DeferredRecordTest, AtMostTheLimitOfFilesAreDeferredAtOnce) {
   v.ExpectClean();
 }
 
+// Markers came with format 2: Open raises a volume of format 1 to 2 (so a volumed that
+// knows only 1 refuses it from then on and never skips the markers' repair), and a
+// volume of a format newer than this volumed knows is refused.
+TEST_F(DeferredRecordTest, OpenRaisesAnOlderFormatAndRefusesANewerOne) {
+  auto stored_format = [&] {
+    auto value = v->kv()->Get(keys::Super(keys::kSuperFormat));
+    EXPECT_TRUE(value.ok() && *value);
+    auto format = DecodeFormat(**value);
+    EXPECT_TRUE(format.ok());
+    return format.ok() ? *format : FormatRecord{};
+  };
+  auto store_version = [&](uint32_t version) {
+    FormatRecord format = stored_format();
+    format.format_version = version;
+    leveldb::WriteBatch batch;
+    batch.Put(keys::Super(keys::kSuperFormat), Encode(format));
+    ASSERT_TRUE(v->kv()->Write(&batch, true).ok());
+  };
+  EXPECT_EQ(kFormatVersion, 2u);
+  EXPECT_EQ(stored_format().format_version, kFormatVersion);  // a new volume
+  InodeRef f = MakeFile("f");
+  ASSERT_TRUE(Unstable(f, 0, "before").ok());
+  store_version(1);
+  v.Reopen();
+  EXPECT_EQ(stored_format().format_version, kFormatVersion);
+  auto r = v->Read(Root(), f, 0, 100);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->data, "before");
+  ASSERT_TRUE(Unstable(f, 6, "+after").ok());
+  EXPECT_TRUE(Marked(f));
+  v.ExpectClean();
+
+  store_version(kFormatVersion + 1);
+  Status s = v.TryReopen();
+  EXPECT_EQ(s.code(), Code::kCorruption) << s.ToString();
+  EXPECT_NE(s.ToString().find("unknown volume format version 3"), std::string::npos);
+}
 }  // namespace
 }  // namespace volumed::storage

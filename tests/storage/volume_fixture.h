@@ -36,14 +36,18 @@ class MemVolume {
     return o;
   }
 
-  void Reopen() {
+  // Closes the volume and opens it again; when that fails it stays closed.
+  Status TryReopen() {
     if (volume_) volume_->Close();
     volume_.reset();
-    auto kv = factory_.Open("/vol");
-    ASSERT_TRUE(kv.ok()) << kv.status().ToString();
-    auto v = VolumeImpl::Open(std::move(*kv), options_);
-    ASSERT_TRUE(v.ok()) << v.status().ToString();
-    volume_ = std::move(*v);
+    VOLUMED_ASSIGN_OR_RETURN(auto kv, factory_.Open("/vol"));
+    VOLUMED_ASSIGN_OR_RETURN(volume_, VolumeImpl::Open(std::move(kv), options_));
+    return Status::Ok();
+  }
+
+  void Reopen() {
+    Status s = TryReopen();
+    ASSERT_TRUE(s.ok()) << s.ToString();
   }
 
   VolumeImpl* operator->() { return volume_.get(); }
