@@ -20,10 +20,13 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -62,6 +65,15 @@ class RecordingEnv final : public leveldb::EnvWrapper, public LogSyncer {
     }
     hold_cv_.notify_all();
   }
+  // Where the first `tag` at or after log offset `from` ends (every log's bytes counted
+  // in the order they were appended), or nothing if no log holds it.
+  std::optional<uint64_t> EndOf(std::string_view tag, uint64_t from) {
+    std::lock_guard<std::mutex> l(log_mu_);
+    const size_t at = log_.find(tag, from);
+    if (at == std::string::npos) return std::nullopt;
+    return at + tag.size();
+  }
+
   // Waits until a sync is waiting in Hold.
   void AwaitHeldSync() {
     std::unique_lock<std::mutex> l(hold_mu_);
@@ -105,12 +117,16 @@ class RecordingEnv final : public leveldb::EnvWrapper, public LogSyncer {
   std::condition_variable hold_cv_;
   bool held_ = false;     // guarded by hold_mu_
   bool holding_ = false;  // guarded by hold_mu_: a sync waits in Hold now
+  std::mutex log_mu_;
+  std::string log_;  // guarded by log_mu_: every byte appended to a log
 
   class CountingFile final : public leveldb::WritableFile {
    public:
     CountingFile(RecordingEnv* env, leveldb::WritableFile* inner) : env_(env), inner_(inner) {}
     leveldb::Status Append(const leveldb::Slice& d) override {
       leveldb::Status s = inner_->Append(d);
+      std::lock_guard<std::mutex> l(env_->log_mu_);
+      env_->log_.append(d.data(), d.size());
       env_->appended += d.size();
       return s;
     }
@@ -179,45 +195,41 @@ TEST_F(DurabilityTest, NoOperationIsDurableBeforeItsSyncAndConcurrentOnesShareSy
   const InodeRef root = volume_->Root();
   const int syncs_before = env_.syncs.load();
   std::atomic<int> failures{0};
-  // Each operation is applied under `apply_mu` and the log's length read before the
-  // mutex is let go, so `written` is exactly where the operation's own record ends: no
-  // other thread's record, appended after it, counts against its answer. The waits for
-  // durability run outside the mutex, all threads at once, so syncs are still shared.
-  std::mutex apply_mu;
-  auto applied = [&](auto&& op) {
-    std::lock_guard<std::mutex> l(apply_mu);
-    const bool ok = op();
-    return std::pair{ok, env_.appended.load()};
+  // The threads apply their operations at once. Each operation's record is found in the
+  // log by a tag only it writes (the file's name, unique and of one length, and then a
+  // tag in the written data), so the log bytes its answer depends on are known exactly
+  // whatever other threads appended meanwhile: a sync must have covered them.
+  auto await_record = [&](std::string_view tag, uint64_t from, uint64_t* end) {
+    std::optional<uint64_t> e = env_.EndOf(tag, from);
+    if (!e || !AwaitCovered(*e).ok()) return false;
+    *end = *e;
+    return true;
   };
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kOpsPerThread; ++i) {
-        const std::string name = "f" + std::to_string(t) + "_" + std::to_string(i);
+        char name[32];
+        std::snprintf(name, sizeof(name), "file-t%02d-i%03d", t, i);
+        const std::string data_tag = std::string("data:") + name;
+        std::string data = data_tag;
+        data.resize(4096, 'x');
         Wcc wcc;
-        InodeRef file;
-        auto [made, after_create] = applied([&] {
-          auto r = volume_->Create(kRoot, root, name, CreateMode::kGuarded, {}, 0, &wcc);
-          if (r.ok()) file = r->ref;
-          return r.ok();
-        });
-        if (!made) {
+        auto made = volume_->Create(kRoot, root, name, CreateMode::kGuarded, {}, 0, &wcc);
+        uint64_t created = 0, written = 0, removed = 0;
+        if (!made.ok() || !await_record(name, 0, &created)) {
           failures++;
           continue;
         }
-        if (!AwaitCovered(after_create).ok()) failures++;
-        auto [wrote, after_write] = applied([&] {
-          auto r =
-              volume_->Write(kRoot, file, 0, std::string(4096, 'x'), Stability::kFileSync, &wcc);
-          return r.ok() && r->committed == Stability::kFileSync;
-        });
-        if (!wrote) failures++;
-        if (!AwaitCovered(after_write).ok()) failures++;
-        if (i % 3 == 0) {
-          auto [removed, after_remove] =
-              applied([&] { return volume_->Remove(kRoot, root, name, &wcc).ok(); });
-          if (!removed) failures++;
-          if (!AwaitCovered(after_remove).ok()) failures++;
+        auto wrote = volume_->Write(kRoot, made->ref, 0, data, Stability::kFileSync, &wcc);
+        if (!wrote.ok() || wrote->committed != Stability::kFileSync ||
+            !await_record(data_tag, created, &written)) {
+          failures++;
+        }
+        // The remove's record holds the name again, after the write's.
+        if (i % 3 == 0 && (!volume_->Remove(kRoot, root, name, &wcc).ok() ||
+                           !await_record(name, written, &removed))) {
+          failures++;
         }
       }
     });
