@@ -11,6 +11,7 @@
 #include <memory>
 #include <string_view>
 
+#include "base/logging.h"
 #include "storage/log_tail.h"
 
 namespace volumed::storage {
@@ -195,6 +196,7 @@ leveldb::Status LogSyncEnv::NewSequentialFile(const std::string& fname,
   if (fd < 0) return PosixError(fname, errno);
   struct stat st {};
   uint64_t length = 0;
+  uint64_t cut = 0;
   const LogReadAt read = [fd](uint64_t offset, size_t n, char* out) {
     size_t done = 0;
     while (done < n) {
@@ -206,11 +208,17 @@ leveldb::Status LogSyncEnv::NewSequentialFile(const std::string& fname,
     return true;
   };
   errno = 0;
-  const bool ok =
-      ::fstat(fd, &st) == 0 && IntactLogLength(read, static_cast<uint64_t>(st.st_size), &length);
+  const bool ok = ::fstat(fd, &st) == 0 &&
+                  IntactLogLength(read, static_cast<uint64_t>(st.st_size), &length, &cut);
   const int err = errno != 0 ? errno : EIO;  // a short read sets none
   ::close(fd);
   if (!ok) return PosixError(fname, err);
+  if (cut > 0) {
+    // Normal after a crash in the middle of a write, which was then never acknowledged
+    // as synced; said, so that damage to a synced tail is never dropped unseen.
+    LOG_WARN("{}: recovery ends the log at byte {}, dropping the {} bytes of a record cut short",
+             fname, length, cut);
+  }
   *result = new IntactLogFile(std::move(file), length);
   return leveldb::Status::OK();
 }

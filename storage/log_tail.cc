@@ -59,7 +59,8 @@ uint32_t Crc32c(const char* data, size_t n) {
   return ~c;
 }
 
-bool IntactLogLength(const LogReadAt& read, uint64_t size, uint64_t* length) {
+bool IntactLogLength(const LogReadAt& read, uint64_t size, uint64_t* length, uint64_t* cut) {
+  if (cut != nullptr) *cut = 0;
   uint64_t last = 0;
   bool any = false;
   if (!LastNonZero(read, size, &last, &any)) return false;
@@ -101,7 +102,9 @@ bool IntactLogLength(const LogReadAt& read, uint64_t size, uint64_t* length) {
   }
   // Only a cut record's bytes may lie between the intact records and the zeros; anything
   // else is damage LevelDB reports as it finds it.
-  *length = last < std::max(garbage_end, end) ? end : size;
+  const bool cut_record = last < std::max(garbage_end, end);
+  *length = cut_record ? end : size;
+  if (cut_record && cut != nullptr && last >= end) *cut = last + 1 - end;
   return true;
 }
 

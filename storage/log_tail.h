@@ -38,8 +38,11 @@ using LogReadAt = std::function<bool(uint64_t offset, size_t n, char* out)>;
 // log is read whole: one without zeros at its end (appended, never synced), or one with
 // more than a cut record before its zeros — LevelDB then judges it as it stands, and
 // damage earlier in a log is reported, not hidden. Reads at most one block of records
-// and the zeros. Returns false when a read fails.
-bool IntactLogLength(const LogReadAt& read, uint64_t size, uint64_t* length);
+// and the zeros. `cut`, if given, is set to how many bytes of a record cut short lie
+// between that length and the zeros (0: none), which the reader then does not see.
+// Returns false when a read fails.
+bool IntactLogLength(const LogReadAt& read, uint64_t size, uint64_t* length,
+                     uint64_t* cut = nullptr);
 
 // crc32c (Castagnoli) of `n` bytes, as LevelDB's crc32c::Value computes it. Ours because
 // LevelDB keeps its own private (not in its installed headers, not exported) and Debian 12

@@ -6,7 +6,8 @@
 //  - the log really is pre-written (the file is longer than its records, zeros after),
 //    and one without zeros after its records (appended) is read whole;
 //  - a record cut inside a fragment, at a fragment boundary, or inside its header is
-//    dropped and everything before it recovered, where plain LevelDB reports corruption;
+//    dropped (and how many bytes, which LogSyncEnv logs) and everything before it
+//    recovered, where plain LevelDB reports corruption;
 //  - damage in the middle of a log, with intact records after it, is still reported;
 //  - recovery after the cut goes on writing and reopening as usual.
 #include "storage/log_tail.h"
@@ -52,14 +53,15 @@ fs::path TheLog(const fs::path& dir) {
   return logs.empty() ? fs::path() : logs.front();
 }
 
-uint64_t IntactLength(const std::string& bytes) {
+// Where IntactLogLength ends `bytes`; `cut`: the bytes of a cut record it drops.
+uint64_t IntactLength(const std::string& bytes, uint64_t* cut = nullptr) {
   uint64_t length = 0;
   const LogReadAt read = [&](uint64_t off, size_t n, char* out) {
     if (off + n > bytes.size()) return false;
     std::copy_n(bytes.data() + off, n, out);
     return true;
   };
-  EXPECT_TRUE(IntactLogLength(read, bytes.size(), &length));
+  EXPECT_TRUE(IntactLogLength(read, bytes.size(), &length, cut));
   return length;
 }
 
@@ -145,6 +147,9 @@ TEST_F(LogTailTest, TheLogIsWrittenWithZerosAheadOfItsRecords) {
   EXPECT_EQ(before_.find_first_not_of('\0', records_end_), std::string::npos);
   // Without zeros after its records (appended, never synced), a log is read whole.
   EXPECT_EQ(IntactLength(before_.substr(0, records_end_ - 3)), records_end_ - 3);
+  uint64_t dropped = 1;
+  EXPECT_EQ(IntactLength(before_, &dropped), records_end_);
+  EXPECT_EQ(dropped, 0u);  // zeros alone follow the records: nothing cut
   EXPECT_EQ(OpenAndCheck(dir_.path() + "/before").code(), Status::Code::kOk);
   EXPECT_GT(IntactLength(after_), records_end_ + kBigValue);
   // Closed (at the end of SetUp), the log keeps its records and not the zeros: an idle
@@ -156,7 +161,12 @@ TEST_F(LogTailTest, ARecordCutInsideAFragmentIsDroppedAndTheRestRecovered) {
   // A page boundary inside the big record's second block.
   const uint64_t cut = (records_end_ / 4096 + 10) * 4096;
   const std::string dir = CutAt(cut);
-  EXPECT_EQ(IntactLength(ReadAll(TheLog(dir))), (cut / kLogBlockSize) * kLogBlockSize);
+  uint64_t dropped = 0;
+  const uint64_t end = IntactLength(ReadAll(TheLog(dir)), &dropped);
+  EXPECT_EQ(end, (cut / kLogBlockSize) * kLogBlockSize);
+  // What is dropped is said (LogSyncEnv logs it): the cut fragment's bytes up to the cut.
+  EXPECT_GT(dropped, 0u);
+  EXPECT_LE(dropped, cut - end);
   // Plain LevelDB finds the cut fragment's checksum wrong.
   const std::string plain_dir = dir + "-plain";
   fs::copy(dir, plain_dir, fs::copy_options::recursive);
@@ -185,7 +195,9 @@ TEST_F(LogTailTest, DamageInTheMiddleOfALogIsStillReported) {
   const fs::path dir = dir_.path() + "/damaged";
   fs::copy(dir_.path() + "/after", dir, fs::copy_options::recursive);
   WriteAll(TheLog(dir), log);
-  EXPECT_EQ(IntactLength(log), IntactLength(after_));  // only the zeros are cut off
+  uint64_t dropped = 1;
+  EXPECT_EQ(IntactLength(log, &dropped), IntactLength(after_));  // only the zeros are cut off
+  EXPECT_EQ(dropped, 0u);
   KvFactory factory(nullptr, KvTuning{}, 1 << 20);
   auto kv = factory.Open(dir.string());
   ASSERT_FALSE(kv.ok());
