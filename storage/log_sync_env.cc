@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "base/logging.h"
 #include "storage/log_tail.h"
@@ -43,11 +44,12 @@ bool IsWriteAheadLog(const std::string& fname, std::string* dbdir) {
 }  // namespace
 
 struct LogSyncEnv::LogFd {
-  explicit LogFd(int f) : fd(f) {}
+  LogFd(int f, std::string name) : fd(f), fname(std::move(name)) {}
   ~LogFd() { ::close(fd); }
   LogFd(const LogFd&) = delete;
   LogFd& operator=(const LogFd&) = delete;
   const int fd;
+  const std::string fname;
   // Set by the first sync: from then on the writer writes zeros ahead of its records.
   std::atomic<bool> synced{false};
 };
@@ -60,7 +62,7 @@ class SyncableLogFile final : public leveldb::WritableFile {
       : env_(env),
         dbdir_(std::move(dbdir)),
         fname_(std::move(fname)),
-        log_(std::make_shared<LogSyncEnv::LogFd>(fd)) {}
+        log_(std::make_shared<LogSyncEnv::LogFd>(fd, fname_)) {}
   ~SyncableLogFile() override { Close(); }
 
   leveldb::Status Append(const leveldb::Slice& data) override {
@@ -70,8 +72,10 @@ class SyncableLogFile final : public leveldb::WritableFile {
 
   leveldb::Status Flush() override { return WriteOut(); }
 
+  // A synced write: this log, after the database's earlier logs still unsynced.
   leveldb::Status Sync() override {
     leveldb::Status s = WriteOut();
+    if (s.ok()) s = env_->SyncRetired(dbdir_);
     if (!s.ok()) return s;
     if (::fdatasync(log_->fd) != 0) return PosixError(fname_, errno);
     log_->synced.store(true, std::memory_order_relaxed);
@@ -79,7 +83,7 @@ class SyncableLogFile final : public leveldb::WritableFile {
     return leveldb::Status::OK();
   }
 
-  // Syncs what the file holds before it stops being its database's current log.
+  // Stops being its database's current log; LogSyncEnv::Retire says when it is synced.
   leveldb::Status Close() override {
     if (log_ == nullptr) return leveldb::Status::OK();
     leveldb::Status s = WriteOut();
@@ -93,10 +97,7 @@ class SyncableLogFile final : public leveldb::WritableFile {
         unsynced_ = true;  // the new size
       }
     }
-    if (s.ok() && unsynced_) s = Sync();
-    env_->Retire(dbdir_, log_.get(), s);
-    log_.reset();
-    return s;
+    return env_->Retire(dbdir_, std::move(log_), s, unsynced_);
   }
 
  private:
@@ -232,27 +233,82 @@ leveldb::Status LogSyncEnv::NewWritableFile(const std::string& fname,
     *result = nullptr;
     return PosixError(fname, errno);
   }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    ++open_logs_[dbdir];
+  }
   *result = new SyncableLogFile(this, std::move(dbdir), fname, fd);
   return leveldb::Status::OK();
 }
 
-leveldb::Status LogSyncEnv::SyncLog(const std::string& dbdir) {
-  std::shared_ptr<LogFd> log;
+leveldb::Status LogSyncEnv::RemoveFile(const std::string& fname) {
+  std::string dbdir;
+  if (IsWriteAheadLog(fname, &dbdir)) {
+    // LevelDB removes a log once its records are in a synced table: no sync owed.
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = retired_.find(dbdir);
+    if (it != retired_.end()) {
+      std::erase_if(it->second, [&](const auto& log) { return log->fname == fname; });
+      if (it->second.empty()) retired_.erase(it);
+    }
+  }
+  return target()->RemoveFile(fname);
+}
+
+leveldb::Status LogSyncEnv::SyncAll(const std::string& dbdir,
+                                    const std::vector<std::shared_ptr<LogFd>>& logs) {
+  for (const auto& log : logs) {
+    if (::fdatasync(log->fd) == 0) continue;
+    // After a failed fsync the kernel may have dropped the dirty pages: never report this
+    // database durable again in this process.
+    leveldb::Status s = PosixError(log->fname + " sync", errno);
+    std::lock_guard<std::mutex> l(mu_);
+    failed_.emplace(dbdir, s);
+    return s;
+  }
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = retired_.find(dbdir);
+  if (it != retired_.end()) {
+    std::erase_if(it->second, [&](const auto& log) {
+      return std::find(logs.begin(), logs.end(), log) != logs.end();
+    });
+    if (it->second.empty()) retired_.erase(it);
+  }
+  return leveldb::Status::OK();
+}
+
+leveldb::Status LogSyncEnv::SyncRetired(const std::string& dbdir) {
+  std::vector<std::shared_ptr<LogFd>> logs;
   {
     std::lock_guard<std::mutex> l(mu_);
     auto failed = failed_.find(dbdir);
     if (failed != failed_.end()) return failed->second;
-    auto it = current_.find(dbdir);
-    if (it == current_.end()) return leveldb::Status::OK();
-    log = it->second;
+    auto it = retired_.find(dbdir);
+    if (it != retired_.end()) logs = it->second;
   }
-  if (::fdatasync(log->fd) == 0) {
-    log->synced.store(true, std::memory_order_relaxed);
+  return SyncAll(dbdir, logs);
+}
+
+leveldb::Status LogSyncEnv::SyncLog(const std::string& dbdir) {
+  std::vector<std::shared_ptr<LogFd>> logs;
+  std::shared_ptr<LogFd> current;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    auto failed = failed_.find(dbdir);
+    if (failed != failed_.end()) return failed->second;
+    auto retired = retired_.find(dbdir);
+    if (retired != retired_.end()) logs = retired->second;
+    auto it = current_.find(dbdir);
+    if (it != current_.end()) current = it->second;
+  }
+  // The closed logs first: their records came before the current log's.
+  leveldb::Status s = SyncAll(dbdir, logs);
+  if (!s.ok() || current == nullptr) return s;
+  if (::fdatasync(current->fd) == 0) {
+    current->synced.store(true, std::memory_order_relaxed);
     return leveldb::Status::OK();
   }
-  // After a failed fsync the kernel may have dropped the dirty pages: never report this
-  // database durable again in this process.
-  leveldb::Status s = PosixError(dbdir + " log sync", errno);
+  s = PosixError(dbdir + " log sync", errno);
   std::lock_guard<std::mutex> l(mu_);
   failed_.emplace(dbdir, s);
   return s;
@@ -263,12 +319,32 @@ void LogSyncEnv::BecomeCurrent(const std::string& dbdir, const std::shared_ptr<L
   current_[dbdir] = log;
 }
 
-void LogSyncEnv::Retire(const std::string& dbdir, const LogFd* log,
-                        const leveldb::Status& final_sync) {
-  std::lock_guard<std::mutex> l(mu_);
-  if (!final_sync.ok()) failed_.emplace(dbdir, final_sync);
-  auto it = current_.find(dbdir);
-  if (it != current_.end() && it->second.get() == log) current_.erase(it);
+leveldb::Status LogSyncEnv::Retire(const std::string& dbdir, std::shared_ptr<LogFd> log,
+                                   const leveldb::Status& written, bool unsynced) {
+  std::vector<std::shared_ptr<LogFd>> logs;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    auto current = current_.find(dbdir);
+    if (current != current_.end() && current->second == log) current_.erase(current);
+    auto open = open_logs_.find(dbdir);
+    const bool switching = open != open_logs_.end() && --open->second > 0;
+    if (open != open_logs_.end() && open->second == 0) open_logs_.erase(open);
+    if (!written.ok()) {
+      failed_.emplace(dbdir, written);
+      return written;
+    }
+    if (switching) {
+      // LevelDB opened the next log before closing this one: the next SyncLog (or synced
+      // write) syncs this one first, and a log LevelDB removes needs none.
+      if (unsynced) retired_[dbdir].push_back(std::move(log));
+      return leveldb::Status::OK();
+    }
+    // The database closes: what it wrote is made durable now.
+    auto retired = retired_.find(dbdir);
+    if (retired != retired_.end()) logs = retired->second;
+    if (unsynced) logs.push_back(std::move(log));
+  }
+  return SyncAll(dbdir, logs);
 }
 
 }  // namespace volumed::storage

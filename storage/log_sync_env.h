@@ -8,13 +8,21 @@
 // descriptor, issued while later writers keep appending, covers every record whose write(2)
 // completed before it (LevelDB flushes each record to the kernel before Write returns).
 //
-// What makes "sync the current log" cover every earlier record, also across a log switch
-// (LevelDB starts a new log when a memtable fills):
+// What makes SyncLog cover every earlier record, also across a log switch (LevelDB starts
+// a new log when a memtable fills):
 //  - a log file becomes its database's current log only at its first write, and LevelDB
 //    writes to a new log only after closing the previous one;
-//  - closing a log file syncs what it holds first; only then does it stop being current.
-// So records not in the current log are in closed, synced logs. A failed sync at close is
-// remembered for that database and reported by every later SyncLog.
+//  - a log closed at a switch (LevelDB opens the next one first) is kept open, unsynced,
+//    among its database's retired logs until a sync covers it: SyncLog, and a synced
+//    write's own sync, sync the retired logs before the current one. Syncing it at the
+//    close instead held LevelDB's writers for an `fdatasync` of up to a whole memtable's
+//    log at every switch (storage/TUNING.md, "A log switch without a sync");
+//  - LevelDB removes a log only once its records are in a synced table; RemoveFile then
+//    drops it from the retired logs unsynced;
+//  - a log closed with its database (no other log of it open) is synced at the close,
+//    with any retired one.
+// So records not in the current log are in retired logs or in synced ones. A failed sync
+// is remembered for that database and reported by every later SyncLog.
 //
 // Pre-written logs: once a log has been synced, it is written with zeros up to 1 MiB
 // ahead of its records, so that a record overwrites bytes the file already holds and the
@@ -39,6 +47,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace volumed::storage {
 
@@ -65,6 +74,9 @@ class LogSyncEnv final : public leveldb::EnvWrapper, public LogSyncer {
   leveldb::Status NewSequentialFile(const std::string& fname,
                                     leveldb::SequentialFile** result) override;
 
+  // A retired log is forgotten unsynced (its records are in a synced table).
+  leveldb::Status RemoveFile(const std::string& fname) override;
+
   // OK at once when that database has written nothing since its last log was closed.
   leveldb::Status SyncLog(const std::string& dbdir) override;
 
@@ -73,11 +85,21 @@ class LogSyncEnv final : public leveldb::EnvWrapper, public LogSyncer {
  private:
   friend class SyncableLogFile;
   void BecomeCurrent(const std::string& dbdir, const std::shared_ptr<LogFd>& log);
-  void Retire(const std::string& dbdir, const LogFd* log, const leveldb::Status& final_sync);
+  // A log file closes: kept among the retired logs at a switch, synced (with them) when its
+  // database closes. `written`: whether its last bytes reached the file.
+  leveldb::Status Retire(const std::string& dbdir, std::shared_ptr<LogFd> log,
+                         const leveldb::Status& written, bool unsynced);
+  leveldb::Status SyncRetired(const std::string& dbdir);
+  // Syncs `logs` in order; they leave the retired logs once synced.
+  leveldb::Status SyncAll(const std::string& dbdir,
+                          const std::vector<std::shared_ptr<LogFd>>& logs);
 
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<LogFd>> current_;  // guarded by mu_
-  std::map<std::string, leveldb::Status> failed_;          // guarded by mu_
+  // Closed at a switch and not yet synced, oldest first.
+  std::map<std::string, std::vector<std::shared_ptr<LogFd>>> retired_;  // guarded by mu_
+  std::map<std::string, int> open_logs_;                                // guarded by mu_
+  std::map<std::string, leveldb::Status> failed_;                       // guarded by mu_
 };
 
 }  // namespace volumed::storage
