@@ -21,8 +21,9 @@
 //    drops it from the retired logs unsynced;
 //  - a log closed with its database (no other log of it open) is synced at the close,
 //    with any retired one.
-// So records not in the current log are in retired logs or in synced ones. A failed sync
-// is remembered for that database and reported by every later SyncLog.
+// So records not in the current log are in retired logs, in synced ones, or (their log
+// removed) in synced tables. A failed sync is remembered for that database and reported
+// by every later SyncLog.
 //
 // Pre-written logs: once a log has been synced, it is written with zeros up to 1 MiB
 // ahead of its records, so that a record overwrites bytes the file already holds and the
