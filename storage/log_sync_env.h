@@ -36,7 +36,11 @@
 // a log that a crash left with a record cut short before the zeros recovers as an
 // appended log cut there would.
 //
-// Every other file (tables, MANIFEST, CURRENT, LOCK, info log) is the base Env's.
+// Tables are written as LevelDB's own POSIX files write them, except that the kernel
+// starts writing each completed MiB back at once, so that the `fdatasync` LevelDB calls
+// when a table is complete — with its writers waiting, when the table is a flushed
+// memtable — finds little left to write (storage/TUNING.md, "Tables written back as they
+// are built"). Every other file (MANIFEST, CURRENT, LOCK, info log) is the base Env's.
 //
 // Thread-safety: thread-safe. A log file is written by LevelDB's single writer; SyncLog may
 // run concurrently from any thread.
