@@ -63,21 +63,31 @@ leveldb::Status WriteAll(int fd, std::string_view data, const std::string& fname
   return leveldb::Status::OK();
 }
 
+// A file whose appends are gathered up to kBufferLimit before WriteOut hands them to the
+// kernel.
+class BufferedFile : public leveldb::WritableFile {
+ public:
+  leveldb::Status Append(const leveldb::Slice& data) final {
+    buf_.append(data.data(), data.size());
+    return buf_.size() >= kBufferLimit ? WriteOut() : leveldb::Status::OK();
+  }
+  leveldb::Status Flush() final { return WriteOut(); }
+
+ protected:
+  virtual leveldb::Status WriteOut() = 0;
+  std::string buf_;  // appended, not yet written
+};
+
 // A table file as LevelDB's own POSIX file writes it (a 64 KiB buffer; Sync is
 // `fdatasync`), except that the kernel starts writing each completed MiB back at once
 // (`sync_file_range`, which promises nothing): the `fdatasync` LevelDB calls when the
 // table is complete, before the table counts, then finds little left to write
 // (storage/TUNING.md, "Tables written back as they are built").
-class TableFile final : public leveldb::WritableFile {
+class TableFile final : public BufferedFile {
  public:
   TableFile(int fd, std::string fname) : fd_(fd), fname_(std::move(fname)) {}
   ~TableFile() override { Close(); }
 
-  leveldb::Status Append(const leveldb::Slice& data) override {
-    buf_.append(data.data(), data.size());
-    return buf_.size() >= kBufferLimit ? WriteOut() : leveldb::Status::OK();
-  }
-  leveldb::Status Flush() override { return WriteOut(); }
   leveldb::Status Sync() override {
     leveldb::Status s = WriteOut();
     if (s.ok() && ::fdatasync(fd_) != 0) s = PosixError(fname_, errno);
@@ -94,7 +104,7 @@ class TableFile final : public leveldb::WritableFile {
  private:
   static constexpr uint64_t kWritebackStep = uint64_t{1} << 20;
 
-  leveldb::Status WriteOut() {
+  leveldb::Status WriteOut() override {
     leveldb::Status s = WriteAll(fd_, buf_, fname_);
     if (!s.ok()) return s;
     written_ += buf_.size();
@@ -110,7 +120,6 @@ class TableFile final : public leveldb::WritableFile {
 
   int fd_;
   const std::string fname_;
-  std::string buf_;
   uint64_t written_ = 0;       // bytes handed to the kernel
   uint64_t written_back_ = 0;  // of which writeback was started
 };
@@ -130,7 +139,7 @@ struct LogSyncEnv::LogFd {
 
 // One log file. LevelDB's writer calls Append/Flush/Sync/Close from one thread at a time;
 // LogSyncEnv::SyncLog touches only the shared descriptor.
-class SyncableLogFile final : public leveldb::WritableFile {
+class SyncableLogFile final : public BufferedFile {
  public:
   SyncableLogFile(LogSyncEnv* env, std::string dbdir, std::string fname, int fd)
       : env_(env),
@@ -138,13 +147,6 @@ class SyncableLogFile final : public leveldb::WritableFile {
         fname_(std::move(fname)),
         log_(std::make_shared<LogSyncEnv::LogFd>(fd, fname_)) {}
   ~SyncableLogFile() override { Close(); }
-
-  leveldb::Status Append(const leveldb::Slice& data) override {
-    buf_.append(data.data(), data.size());
-    return buf_.size() >= kBufferLimit ? WriteOut() : leveldb::Status::OK();
-  }
-
-  leveldb::Status Flush() override { return WriteOut(); }
 
   // A synced write: this log, after the database's earlier logs still unsynced.
   leveldb::Status Sync() override {
@@ -175,7 +177,7 @@ class SyncableLogFile final : public leveldb::WritableFile {
   }
 
  private:
-  leveldb::Status WriteOut() {
+  leveldb::Status WriteOut() override {
     if (buf_.empty()) return leveldb::Status::OK();
     if (!current_) {
       env_->BecomeCurrent(dbdir_, log_);  // before the first byte reaches the file
@@ -216,7 +218,6 @@ class SyncableLogFile final : public leveldb::WritableFile {
   const std::string dbdir_;
   const std::string fname_;
   std::shared_ptr<LogSyncEnv::LogFd> log_;  // null once closed
-  std::string buf_;
   bool current_ = false;
   bool unsynced_ = false;
   uint64_t written_ = 0;  // the records' end: the descriptor's offset
