@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # scale.sh: volumed's memory and scale figures (issue 13, "memory and scale"):
 #   1. many files in one directory of one volume, made by 16 clients (1 call in flight
-#      each): the create rate with ~10,000 entries vs with ~N entries, and the server's
-#      RSS (VmRSS, peak VmHWM), threads and descriptors once it holds N files;
+#      each): the create rate in that directory once it holds ~N entries against the rate
+#      in a second directory of ~10,000 entries of the same volume at the same time
+#      (alternating batches, medians of 3: what the directory's size costs), and against
+#      the rate early on, at 10,000 entries in a nearly empty volume (before LevelDB had
+#      anything to compact: what the store's growth costs on top); the server's RSS
+#      (VmRSS, peak VmHWM), threads and descriptors once it holds them all;
 #   2. many volumes (each made with volumectl, then touched once through NFS: MNT, create,
 #      4 KiB FILE_SYNC write, read back): threads (/proc/PID/status Threads), descriptors
-#      (/proc/PID/fd), RSS right after and after --idle seconds, the time to touch one of
-#      them again (MNT + create + write + read), and the time and RSS of a restart.
+#      (/proc/PID/fd), RSS right after and after --idle seconds (default 75: volumed's
+#      --volume-idle-close of 60 s and one 10 s sweep, so every volume has closed), the
+#      time to touch one of them again (MNT + create + write + read), and the time and
+#      RSS of a restart.
 #
 #   tools/bench/scale.sh [--full] [--files N] [--volumes M] [--file-kib K] [--idle S]
 #                        [BUILD_DIR]
@@ -27,7 +33,7 @@ source "$here/bench_lib.sh"
 files=100000
 volumes=1000
 file_kib=0
-idle=30
+idle=75
 build="$repo/build-rel"
 args=("$@")
 while (($#)); do
@@ -42,9 +48,10 @@ while (($#)); do
     *) build=$1; shift ;;
   esac
 done
-batch=5000  # files per measured create batch
-if ((files < 10000 + 3 * batch)); then
-  echo "scale.sh: --files must be at least $((10000 + 3 * batch))" >&2
+batch=20000  # files per measured create batch (under a second each at 16 clients)
+rounds=3    # alternating batches in the big and the small directory
+if ((files < 10000 + (rounds + 1) * batch)); then
+  echo "scale.sh: --files must be at least $((10000 + (rounds + 1) * batch))" >&2
   exit 2
 fi
 
@@ -75,28 +82,44 @@ process_figures() { # PID → "RSS … MiB, peak … MiB, N threads, N fds"
     "$(($(bench_status_field "$pid" VmHWM) / 1024))" \
     "$(bench_status_field "$pid" Threads)" "$(find "/proc/$pid/fd" -mindepth 1 | wc -l)"
 }
-# create FIRST COUNT → the result line of 16 clients creating f<FIRST>… in /big/d
+# create DIR FIRST COUNT → the result line of 16 clients creating f<FIRST>… in /big/DIR
 create() {
-  "$loadgen" create --export /big --dir d --first "$1" --files "$2" --clients 16 \
+  "$loadgen" create --export /big --dir "$1" --first "$2" --files "$3" --clients 16 \
     --inflight 1 --file-kib "$file_kib"
 }
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 echo "== 1. $files files in one directory of one volume, 16 clients"
 bench_start_volumed "$bench_work/files" --volume big
 pid=$bench_pid
 bench_volumectl policy big --squash none >/dev/null
 echo "idle server: $(process_figures "$pid")"
-create 0 10000 >/dev/null
-at10k=$(create 10000 "$batch")
-fill=$(create $((10000 + batch)) $((files - 10000 - 2 * batch)))
-atn=$(create $((files - batch)) "$batch")
-r10k=$(field rate "$at10k")
-rn=$(field rate "$atn")
-echo "create rate with 10,000 entries: $r10k files/s (p99 $(field p99_us "$at10k") µs)"
-echo "create rate with $((files - batch)) entries: $rn files/s (p99 $(field p99_us "$atn") µs)"
-echo "ratio: $(awk -v a="$rn" -v b="$r10k" 'BEGIN { printf "%.2f", a / b }')" \
-  "(fill in between: $(field rate "$fill") files/s)"
-echo "holding $files files: $(process_figures "$pid")"
+create d 0 10000 >/dev/null
+first=$(create d 10000 "$batch")
+big_from=$((files - rounds * batch))
+fill="rate=–"
+if ((big_from > 10000 + batch)); then
+  fill=$(create d $((10000 + batch)) $((big_from - 10000 - batch)))
+fi
+create e 0 10000 >/dev/null
+big_rates=() small_rates=()
+for ((r = 0; r < rounds; r++)); do
+  big_rates+=("$(field rate "$(create d $((big_from + r * batch)) "$batch")")")
+  small_rates+=("$(field rate "$(create e $((10000 + r * batch)) "$batch")")")
+done
+rb=$(printf '%s\n' "${big_rates[@]}" | median)
+rs=$(printf '%s\n' "${small_rates[@]}" | median)
+r0=$(field rate "$first")
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+echo "early, at 10,000 entries in a nearly empty volume: $r0 files/s" \
+  "(p99 $(field p99_us "$first") µs);" \
+  "filling up to $big_from: $(field rate "$fill") files/s"
+echo "then, alternating ($rounds rounds of $batch, medians): a directory of $big_from+" \
+  "entries $rb files/s (${big_rates[*]}), one of 10,000+ entries $rs files/s" \
+  "(${small_rates[*]})"
+echo "ratio, same volume at the same time: $(ratio "$rb" "$rs");" \
+  "against the early rate: $(ratio "$rb" "$r0")"
+echo "holding $((files + 10000 + rounds * batch)) files: $(process_figures "$pid")"
 bench_stop "$pid"
 rm -rf -- "$bench_work/files"
 
