@@ -16,6 +16,7 @@ struct ClientOutcome {
   uint64_t units = 0;
   uint64_t items = 0;
   Clock::time_point end;
+  Clock::duration finish{};
   std::vector<uint32_t> latencies_us;
 };
 
@@ -63,8 +64,10 @@ void Drive(Workload& workload, Client& c, int depth, Clock::time_point deadline,
     out->status = failure;
     return;
   }
+  const Clock::time_point finish_start = Clock::now();
   out->status = workload.Finish(c);
   out->end = Clock::now();
+  out->finish = out->end - finish_start;
 }
 
 }  // namespace
@@ -107,6 +110,8 @@ Result<RunResult> Run(Workload& workload, const RunOptions& options) {
     result.units += out.units;
     result.items += out.items;
     end = std::max(end, out.end);
+    const auto finish_us = std::chrono::duration_cast<std::chrono::microseconds>(out.finish);
+    result.finish_us = std::max<uint64_t>(result.finish_us, finish_us.count());
     result.latencies_us.insert(result.latencies_us.end(), out.latencies_us.begin(),
                                out.latencies_us.end());
   }

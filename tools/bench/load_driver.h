@@ -64,6 +64,9 @@ struct RunResult {
   uint64_t items = 0;
   double seconds = 0;
   std::vector<uint32_t> latencies_us;  // one per unit, unordered
+  // The longest Workload::Finish of any client (on the clock): an UNSTABLE workload's
+  // closing COMMIT.
+  uint64_t finish_us = 0;
 };
 
 Result<RunResult> Run(Workload& workload, const RunOptions& options);

@@ -2,9 +2,11 @@
 // runs ONE workload against any NFSv3 server and prints one machine-readable line:
 //
 //   workload=create clients=4 inflight=16 units=10000 items=10000 seconds=7.230
-//   rate=1383.1 unit=files/s p50_us=9120 p99_us=30211 max_us=41022
+//   rate=1383.1 unit=files/s p50_us=9120 p99_us=30211 max_us=41022 finish_us=0
 //
-// (one line; `rate` is items per second, scaled to `unit`; latencies are per unit).
+// (one line; `rate` is items per second, scaled to `unit`; latencies are per unit;
+// finish_us is the longest closing step of any client, on the clock: the COMMIT that
+// ends an UNSTABLE write workload).
 //
 //   loadgen WORKLOAD [--server 127.0.0.1 --nfs-port 2049 --mount-port 20048]
 //           [--export /bench] [--dir loadgen] [--clients 1] [--inflight 1] [--seconds 5] …
@@ -139,9 +141,9 @@ int main(int argc, char** argv) {
   const uint32_t max = Percentile(r.latencies_us, 100);
   std::printf(
       "workload=%s clients=%d inflight=%d units=%llu items=%llu seconds=%.3f rate=%.1f "
-      "unit=%s p50_us=%u p99_us=%u max_us=%u\n",
+      "unit=%s p50_us=%u p99_us=%u max_us=%u finish_us=%llu\n",
       name.c_str(), run.clients, std::min(run.in_flight, workload->MaxInFlight()),
       static_cast<unsigned long long>(r.units), static_cast<unsigned long long>(r.items), r.seconds,
-      rate, workload->Unit(), p50, p99, max);
+      rate, workload->Unit(), p50, p99, max, static_cast<unsigned long long>(r.finish_us));
   return 0;
 }
