@@ -28,26 +28,28 @@ leveldb::Status PosixError(const std::string& context, int err) {
   return leveldb::Status::IOError(context, std::strerror(err));
 }
 
-// LevelDB's write-ahead logs are "<dbdir>/<digits>.log".
-bool IsWriteAheadLog(const std::string& fname, std::string* dbdir) {
+// Whether `fname` is "<dbdir>/<digits><ext>", a file LevelDB numbers; *dbdir gets <dbdir>.
+bool IsNumberedFile(const std::string& fname, std::string_view ext, std::string* dbdir) {
   const size_t slash = fname.rfind('/');
   if (slash == std::string::npos) return false;
   std::string_view base = std::string_view(fname).substr(slash + 1);
-  if (base.size() <= 4 || !base.ends_with(".log")) return false;
-  for (char c : base.substr(0, base.size() - 4)) {
+  if (base.size() <= ext.size() || !base.ends_with(ext)) return false;
+  for (char c : base.substr(0, base.size() - ext.size())) {
     if (c < '0' || c > '9') return false;
   }
   *dbdir = fname.substr(0, slash);
   return true;
 }
 
+// LevelDB's write-ahead logs are "<dbdir>/<digits>.log".
+bool IsWriteAheadLog(const std::string& fname, std::string* dbdir) {
+  return IsNumberedFile(fname, ".log", dbdir);
+}
+
 // LevelDB's tables are "<dbdir>/<digits>.ldb".
 bool IsTable(const std::string& fname) {
-  const size_t slash = fname.rfind('/');
-  std::string_view base =
-      std::string_view(fname).substr(slash == std::string::npos ? 0 : slash + 1);
-  if (base.size() <= 4 || !base.ends_with(".ldb")) return false;
-  return std::all_of(base.begin(), base.end() - 4, [](char c) { return c >= '0' && c <= '9'; });
+  std::string dbdir;
+  return IsNumberedFile(fname, ".ldb", &dbdir);
 }
 
 // write(2) of all of `data` at the descriptor's offset.

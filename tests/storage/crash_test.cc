@@ -448,6 +448,5 @@ TEST(StorageCrash, KillNineAfterALogSwitchKeepsWhatWasSynced) {
   // The library really loses what no sync covered (else this test proves nothing).
   EXPECT_EQ(after, 0) << "records written after the last sync survived the kill";
 }
-
 }  // namespace
 }  // namespace volumed::storage
