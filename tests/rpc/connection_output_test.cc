@@ -401,7 +401,7 @@ TEST_F(ConnectionOutputTest, CloseWhileAnotherThreadSendsLetsThatWriterDropTheQu
   std::thread writer([&] { Answer(out_, TestReply(1, 8)); });
   in_send.get_future().wait();
   Answer(out_, TestReply(2, 8));  // queued behind the writer
-  out_.Close();                   // the writer still reads the front: the queue stays for it
+  out_.Close();                    // the writer still reads the front: the queue stays for it
   EXPECT_EQ(out_.writer(), Writer::kSending);
   release.set_value();
   writer.join();
