@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "base/clock.h"
-#include "base/completion_batch.h"
 #include "metrics/storage_metrics.h"
 #include "storage/kv.h"
 
@@ -98,7 +97,6 @@ void Durability::RunSync() {
                                                s.ok());
   }
   if (again) scheduler_->Schedule(this);
-  CompletionBatch batch;  // what the answers send goes out once they are all given
   for (auto& [seq, done] : ready) done(s);
 }
 

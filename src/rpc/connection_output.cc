@@ -18,20 +18,21 @@ namespace {
 constexpr size_t kMaxParts = 64;
 }  // namespace
 
-bool ConnectionOutput::Complete(std::optional<Reply> reply) {
-  std::lock_guard lock(mu_);
-  --calls_in_flight_;
-  if (reply && !reply->empty() && phase_ != Phase::kClosed) {
-    queued_bytes_ += reply->size();
-    queue_.push_back(std::move(*reply));
+void ConnectionOutput::Complete(std::optional<Reply> reply) {
+  {
+    std::lock_guard lock(mu_);
+    --calls_in_flight_;
+    if (reply && !reply->empty() && phase_ != Phase::kClosed) {
+      queued_bytes_ += reply->size();
+      queue_.push_back(std::move(*reply));
+    }
+    if (writer_ != Writer::kNone || queue_.empty()) {
+      SettleLocked();  // the writer (or EPOLLOUT) sends what was queued
+      return;
+    }
+    writer_ = Writer::kSending;
   }
-  if (writer_ != Writer::kNone || queue_.empty()) {
-    SettleLocked();  // the writer (or EPOLLOUT) sends what was queued
-    return false;
-  }
-  writer_ = Writer::kSending;
-  UpdateInterestLocked();  // one call fewer in flight may resume reading
-  return true;
+  SendQueued();
 }
 
 void ConnectionOutput::OnWritable() {

@@ -6,9 +6,7 @@
 //
 // The writer role (Writer): at most one thread sends on the socket at a time, and no lock
 // is held during the send. The thread whose reply finds the role free takes it and sends
-// until the queue is empty; replies completed meanwhile are queued for it. It may first
-// complete more calls (a sync thread answering a whole group commit): their replies then
-// leave in one send. When the
+// until the queue is empty; replies completed meanwhile are queued for it. When the
 // socket is full the role passes to the reactor (kAwaitingWritable, EPOLLOUT wanted),
 // which takes it back on EPOLLOUT and sends the rest.
 //
@@ -79,13 +77,8 @@ class ConnectionOutput {
   // `n` calls were read; each is answered by one Complete.
   void AddCalls(size_t n);
   // A call is answered: queues `reply` (nullopt: nothing is sent, e.g. a duplicate still
-  // in progress). True when the writer role was free and this thread took it: the caller
-  // must then call SendQueued — at once, or after completing more calls (replies queued
-  // meanwhile, from any thread, go out in the same send).
-  [[nodiscard]] bool Complete(std::optional<Reply> reply);
-  // Sends until the queue is empty, while this thread holds the writer role (after
-  // Complete returned true).
-  void SendQueued();
+  // in progress) and, when the writer role is free, sends on this thread.
+  void Complete(std::optional<Reply> reply);
   // EPOLLOUT: when the role waits for it, takes it and sends on this thread.
   void OnWritable();
   // The peer sent EOF: reads stop. True when nothing is owed (or the output is closed),
@@ -107,6 +100,8 @@ class ConnectionOutput {
   size_t queued_bytes() const;
 
  private:
+  // Sends while this thread holds the writer role (writer_ == kSending).
+  void SendQueued();
   // Shuts the socket once a draining connection owes nothing; else updates the interest.
   void SettleLocked();
   void UpdateInterestLocked();

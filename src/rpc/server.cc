@@ -17,7 +17,6 @@
 #include <unordered_map>
 
 #include "base/clock.h"
-#include "base/completion_batch.h"
 #include "base/executor.h"
 #include "base/logging.h"
 #include "rpc/call_codec.h"
@@ -595,15 +594,8 @@ void Server::Impl::HandleStreamCall(const std::shared_ptr<Connection>& c,
                                     const std::vector<uint8_t>& rec) {
   replies.Begin();
   c->listener->dispatcher.Dispatch(rec, c->base, [this, c](std::optional<Reply> reply) {
-    if (!c->output.Complete(std::move(reply))) {
-      replies.End();
-      return;
-    }
-    // A sync thread answering a group commit sends each connection's replies once.
-    CompletionBatch::Defer([this, c] {
-      c->output.SendQueued();
-      replies.End();
-    });
+    c->output.Complete(std::move(reply));
+    replies.End();
   });
 }
 

@@ -154,12 +154,6 @@ std::vector<uint32_t> ParseWire(const std::vector<uint8_t>& wire) {
   return indexes;
 }
 
-// Completes a call as the server does without a batch: sends at once when it takes the
-// writer role.
-void Answer(ConnectionOutput& out, std::optional<Reply> reply) {
-  if (out.Complete(std::move(reply))) out.SendQueued();
-}
-
 class ConnectionOutputTest : public ::testing::Test {
  protected:
   static constexpr size_t kMaxCalls = 4;
@@ -171,7 +165,7 @@ class ConnectionOutputTest : public ::testing::Test {
 TEST_F(ConnectionOutputTest, ReplyWithTheRoleFreeIsSentOnTheCallingThread) {
   out_.AddCalls(1);
   EXPECT_EQ(out_.calls_in_flight(), 1u);
-  Answer(out_, TestReply(7, 20));
+  out_.Complete(TestReply(7, 20));
   EXPECT_EQ(ParseWire(socket_.wire()), std::vector<uint32_t>{7});
   EXPECT_EQ(out_.writer(), Writer::kNone);
   EXPECT_EQ(out_.queued_bytes(), 0u);
@@ -180,22 +174,9 @@ TEST_F(ConnectionOutputTest, ReplyWithTheRoleFreeIsSentOnTheCallingThread) {
   EXPECT_TRUE(socket_.interests().empty());  // reading all along, never EPOLLOUT
 }
 
-TEST_F(ConnectionOutputTest, RepliesCompletedWhileTheRoleIsHeldLeaveInOneSend) {
-  out_.AddCalls(3);
-  ASSERT_TRUE(out_.Complete(TestReply(1, 4)));  // the role is taken, nothing sent yet
-  EXPECT_EQ(out_.writer(), Writer::kSending);
-  EXPECT_FALSE(out_.Complete(TestReply(2, 4)));  // queued behind the held role
-  EXPECT_FALSE(out_.Complete(TestReply(3, 4)));
-  EXPECT_EQ(socket_.send_calls(), 0);
-  out_.SendQueued();
-  EXPECT_EQ(socket_.send_calls(), 1);
-  EXPECT_EQ(ParseWire(socket_.wire()), (std::vector<uint32_t>{1, 2, 3}));
-  EXPECT_TRUE(out_.Idle());
-}
-
 TEST_F(ConnectionOutputTest, CallWithoutReplySendsNothing) {
   out_.AddCalls(1);
-  Answer(out_, std::nullopt);
+  out_.Complete(std::nullopt);
   EXPECT_EQ(socket_.send_calls(), 0);
   EXPECT_TRUE(out_.Idle());
 }
@@ -203,8 +184,8 @@ TEST_F(ConnectionOutputTest, CallWithoutReplySendsNothing) {
 TEST_F(ConnectionOutputTest, PartialSendsCarryOnUntilTheReplyIsOut) {
   socket_.set_chunk(3);
   out_.AddCalls(2);
-  Answer(out_, TestReply(1, 10));
-  Answer(out_, TestReply(2, 5));
+  out_.Complete(TestReply(1, 10));
+  out_.Complete(TestReply(2, 5));
   EXPECT_EQ(ParseWire(socket_.wire()), (std::vector<uint32_t>{1, 2}));
   EXPECT_EQ(socket_.send_calls(), 6 + 5);  // 18 bytes and 13 bytes, 3 at a time
 }
@@ -229,8 +210,8 @@ TEST_F(ConnectionOutputTest, ReferencedBodyGoesOutWholeAcrossPartialSends) {
   std::string body(4096, static_cast<char>(5));
   socket_.set_chunk(1000);
   out_.AddCalls(2);
-  Answer(out_, ReferencingReply(5, &body));
-  Answer(out_, TestReply(6, 3));
+  out_.Complete(ReferencingReply(5, &body));
+  out_.Complete(TestReply(6, 3));
   EXPECT_EQ(ParseWire(socket_.wire()), (std::vector<uint32_t>{5, 6}));
   EXPECT_EQ(out_.queued_bytes(), 0u);
 }
@@ -239,10 +220,10 @@ TEST_F(ConnectionOutputTest, RepliesQueuedBehindTheFrontLeaveInOneSend) {
   std::string body(2048, static_cast<char>(2));
   socket_.set_mode(FakeSocket::Mode::kFull);
   out_.AddCalls(3);
-  Answer(out_, TestReply(1, 8));
+  out_.Complete(TestReply(1, 8));
   EXPECT_EQ(out_.writer(), Writer::kAwaitingWritable);
-  Answer(out_, ReferencingReply(2, &body));
-  Answer(out_, TestReply(3, 5));
+  out_.Complete(ReferencingReply(2, &body));
+  out_.Complete(TestReply(3, 5));
   socket_.set_mode(FakeSocket::Mode::kAccept);
   const int sends = socket_.send_calls();
   out_.OnWritable();
@@ -256,14 +237,14 @@ TEST_F(ConnectionOutputTest, FullSocketHandsTheRoleToTheReactorUntilWritable) {
   socket_.set_script(
       [n = 0]() mutable { return ++n == 2 ? FakeSocket::Mode::kFull : FakeSocket::Mode::kAccept; });
   out_.AddCalls(3);
-  Answer(out_, TestReply(1, 8));  // 4 bytes out, then the socket is full
+  out_.Complete(TestReply(1, 8));  // 4 bytes out, then the socket is full
   EXPECT_EQ(out_.writer(), Writer::kAwaitingWritable);
   EXPECT_EQ(socket_.last_interest(), (Interest{true, true}));
   EXPECT_EQ(socket_.wire().size(), 4u);
 
   // Replies completed meanwhile wait for the role: this thread does not send.
   const int sends = socket_.send_calls();
-  Answer(out_, TestReply(2, 3));
+  out_.Complete(TestReply(2, 3));
   EXPECT_EQ(socket_.send_calls(), sends);
   EXPECT_EQ(out_.queued_bytes(), TestReply(1, 8).size() + TestReply(2, 3).size());
 
@@ -276,7 +257,7 @@ TEST_F(ConnectionOutputTest, FullSocketHandsTheRoleToTheReactorUntilWritable) {
   // EPOLLOUT without a waiting role (a stale event) does nothing.
   out_.OnWritable();
   EXPECT_EQ(out_.writer(), Writer::kNone);
-  Answer(out_, TestReply(3, 1));
+  out_.Complete(TestReply(3, 1));
   EXPECT_EQ(ParseWire(socket_.wire()), (std::vector<uint32_t>{1, 2, 3}));
 }
 
@@ -286,7 +267,7 @@ TEST_F(ConnectionOutputTest, CallsInFlightBoundHoldsReading) {
   out_.AddCalls(1);
   EXPECT_FALSE(out_.reading());
   EXPECT_EQ(socket_.last_interest(), (Interest{false, false}));
-  Answer(out_, TestReply(1, 1));
+  out_.Complete(TestReply(1, 1));
   EXPECT_TRUE(out_.reading());
   EXPECT_EQ(socket_.last_interest(), (Interest{true, false}));
   EXPECT_EQ(socket_.interests().size(), 2u);  // handed to the socket only on change
@@ -295,9 +276,9 @@ TEST_F(ConnectionOutputTest, CallsInFlightBoundHoldsReading) {
 TEST_F(ConnectionOutputTest, UnsentReplyBytesBoundHoldsReadingUntilDrained) {
   socket_.set_mode(FakeSocket::Mode::kFull);
   out_.AddCalls(2);
-  Answer(out_, TestReply(1, kMaxQueued - 8));  // exactly at the bound: still read
+  out_.Complete(TestReply(1, kMaxQueued - 8));  // exactly at the bound: still read
   EXPECT_TRUE(out_.reading());
-  Answer(out_, TestReply(2, 1));  // over it
+  out_.Complete(TestReply(2, 1));  // over it
   EXPECT_FALSE(out_.reading());
   EXPECT_EQ(socket_.last_interest(), (Interest{false, true}));
   socket_.set_mode(FakeSocket::Mode::kAccept);
@@ -317,7 +298,7 @@ TEST_F(ConnectionOutputTest, StarvedHoldsReadingUntilReleased) {
 
 TEST_F(ConnectionOutputTest, PeerEofWithNothingOwedClosesAtOnce) {
   out_.AddCalls(1);
-  Answer(out_, TestReply(1, 1));
+  out_.Complete(TestReply(1, 1));
   EXPECT_TRUE(out_.OnPeerEof());
   EXPECT_EQ(socket_.shutdowns(), 0);  // the reactor drops the connection itself
 }
@@ -329,9 +310,9 @@ TEST_F(ConnectionOutputTest, PeerEofDrainsRepliesThenShutsTheSocketOnce) {
   EXPECT_EQ(socket_.last_interest(), (Interest{false, false}));
   EXPECT_FALSE(out_.OnPeerEof());  // RDHUP after recv() saw the EOF: no change
 
-  Answer(out_, TestReply(1, 4));
+  out_.Complete(TestReply(1, 4));
   EXPECT_EQ(socket_.shutdowns(), 0);
-  Answer(out_, TestReply(2, 4));
+  out_.Complete(TestReply(2, 4));
   EXPECT_EQ(ParseWire(socket_.wire()), (std::vector<uint32_t>{1, 2}));
   EXPECT_EQ(socket_.shutdowns(), 1);
   EXPECT_EQ(out_.phase(), Phase::kClosed);
@@ -342,7 +323,7 @@ TEST_F(ConnectionOutputTest, PeerEofDrainsRepliesThenShutsTheSocketOnce) {
 TEST_F(ConnectionOutputTest, PeerEofWhileTheReactorHoldsTheRoleDrainsOnWritable) {
   socket_.set_mode(FakeSocket::Mode::kFull);
   out_.AddCalls(1);
-  Answer(out_, TestReply(1, 4));
+  out_.Complete(TestReply(1, 4));
   EXPECT_FALSE(out_.OnPeerEof());  // a reply is still queued
   EXPECT_EQ(socket_.last_interest(), (Interest{false, true}));
   socket_.set_mode(FakeSocket::Mode::kAccept);
@@ -354,15 +335,15 @@ TEST_F(ConnectionOutputTest, PeerEofWhileTheReactorHoldsTheRoleDrainsOnWritable)
 TEST_F(ConnectionOutputTest, SendFailureClosesAndDropsEveryLaterReply) {
   socket_.set_mode(FakeSocket::Mode::kFail);
   out_.AddCalls(3);
-  Answer(out_, TestReply(1, 4));
+  out_.Complete(TestReply(1, 4));
   EXPECT_EQ(out_.phase(), Phase::kClosed);
   EXPECT_EQ(socket_.shutdowns(), 1);
   EXPECT_EQ(out_.queued_bytes(), 0u);
   const size_t interests = socket_.interests().size();
 
   socket_.set_mode(FakeSocket::Mode::kAccept);
-  Answer(out_, TestReply(2, 4));
-  Answer(out_, TestReply(3, 4));
+  out_.Complete(TestReply(2, 4));
+  out_.Complete(TestReply(3, 4));
   EXPECT_TRUE(socket_.wire().empty());
   EXPECT_EQ(socket_.send_calls(), 1);
   EXPECT_EQ(socket_.interests().size(), interests);  // nothing after close
@@ -373,7 +354,7 @@ TEST_F(ConnectionOutputTest, SendFailureClosesAndDropsEveryLaterReply) {
 TEST_F(ConnectionOutputTest, CloseWhileTheReactorHoldsTheRoleDropsTheQueue) {
   socket_.set_mode(FakeSocket::Mode::kFull);
   out_.AddCalls(1);
-  Answer(out_, TestReply(1, 4));
+  out_.Complete(TestReply(1, 4));
   ASSERT_EQ(out_.writer(), Writer::kAwaitingWritable);
   const size_t interests = socket_.interests().size();
   out_.Close();
@@ -398,9 +379,9 @@ TEST_F(ConnectionOutputTest, CloseWhileAnotherThreadSendsLetsThatWriterDropTheQu
     released.wait();
   });
   out_.AddCalls(2);
-  std::thread writer([&] { Answer(out_, TestReply(1, 8)); });
+  std::thread writer([&] { out_.Complete(TestReply(1, 8)); });
   in_send.get_future().wait();
-  Answer(out_, TestReply(2, 8));  // queued behind the writer
+  out_.Complete(TestReply(2, 8));  // queued behind the writer
   out_.Close();                    // the writer still reads the front: the queue stays for it
   EXPECT_EQ(out_.writer(), Writer::kSending);
   release.set_value();
@@ -434,7 +415,7 @@ TEST_F(ConnectionOutputTest, ManyCompletingThreadsNeverInterleaveReplies) {
     workers.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
         const auto index = static_cast<uint32_t>(t * kPerThread + i);
-        Answer(out, TestReply(index, index % 41));
+        out.Complete(TestReply(index, index % 41));
       }
       finished++;
     });
