@@ -25,15 +25,16 @@ using rpc::kNotIdempotent;
 using rpc::Proc;
 constexpr rpc::Runs kOnReactor = rpc::Runs::kReactorWhenIdle;
 
-// READ3args = nfs_fh3 (opaque<NFS3_FHSIZE>) offset:u64 count:u32, RFC 1813 §3.3.6.
-constexpr uint32_t kLightReadBytes = 16 << 10;
-bool LightRead(std::span<const uint8_t> args) {
+// READ3args and WRITE3args both start nfs_fh3 (opaque<NFS3_FHSIZE>) offset:u64 count:u32,
+// RFC 1813 §3.3.6 and §3.3.7: a transfer of a few blocks, not of a megabyte, is light.
+constexpr uint32_t kLightTransferBytes = 16 << 10;
+bool LightTransfer(std::span<const uint8_t> args) {
   if (args.size() < 4) return false;
   const uint32_t fh_len = LoadBigEndian<uint32_t>(args.data());
   if (fh_len > NFS3_FHSIZE) return false;
   const size_t count_at = 4 + ((size_t{fh_len} + 3) & ~size_t{3}) + 8;
   if (args.size() < count_at + 4) return false;
-  return LoadBigEndian<uint32_t>(args.data() + count_at) <= kLightReadBytes;
+  return LoadBigEndian<uint32_t>(args.data() + count_at) <= kLightTransferBytes;
 }
 
 // nfsstat3, RFC 1813 §2.6.
@@ -81,14 +82,19 @@ const rpc::Procedure kProcedures[] = {
     Proc<&Readlink>(NFSPROC3_READLINK, "READLINK", xdr_READLINK3args, xdr_READLINK3res, kIdempotent,
                     kOnReactor),
     Proc<&Read>(NFSPROC3_READ, "READ", xdr_READ3args, xdr_READ3res, kIdempotent, kOnReactor,
-                &LightRead),
-    Proc<&Write>(NFSPROC3_WRITE, "WRITE", XdrWriteArgs, xdr_WRITE3res, kIdempotent),
-    Proc<&Create>(NFSPROC3_CREATE, "CREATE", xdr_CREATE3args, xdr_CREATE3res, kNotIdempotent),
-    Proc<&Mkdir>(NFSPROC3_MKDIR, "MKDIR", xdr_MKDIR3args, xdr_MKDIR3res, kNotIdempotent),
+                &LightTransfer),
+    Proc<&Write>(NFSPROC3_WRITE, "WRITE", XdrWriteArgs, xdr_WRITE3res, kIdempotent, kOnReactor,
+                 &LightTransfer),
+    Proc<&Create>(NFSPROC3_CREATE, "CREATE", xdr_CREATE3args, xdr_CREATE3res, kNotIdempotent,
+                  kOnReactor),
+    Proc<&Mkdir>(NFSPROC3_MKDIR, "MKDIR", xdr_MKDIR3args, xdr_MKDIR3res, kNotIdempotent,
+                 kOnReactor),
     Proc<&Symlink>(NFSPROC3_SYMLINK, "SYMLINK", xdr_SYMLINK3args, xdr_SYMLINK3res, kNotIdempotent),
     Proc<&Mknod>(NFSPROC3_MKNOD, "MKNOD", xdr_MKNOD3args, xdr_MKNOD3res, kNotIdempotent),
-    Proc<&Remove>(NFSPROC3_REMOVE, "REMOVE", xdr_REMOVE3args, xdr_REMOVE3res, kNotIdempotent),
-    Proc<&Rmdir>(NFSPROC3_RMDIR, "RMDIR", xdr_RMDIR3args, xdr_RMDIR3res, kNotIdempotent),
+    Proc<&Remove>(NFSPROC3_REMOVE, "REMOVE", xdr_REMOVE3args, xdr_REMOVE3res, kNotIdempotent,
+                  kOnReactor),
+    Proc<&Rmdir>(NFSPROC3_RMDIR, "RMDIR", xdr_RMDIR3args, xdr_RMDIR3res, kNotIdempotent,
+                 kOnReactor),
     Proc<&Rename>(NFSPROC3_RENAME, "RENAME", xdr_RENAME3args, xdr_RENAME3res, kNotIdempotent),
     Proc<&Link>(NFSPROC3_LINK, "LINK", xdr_LINK3args, xdr_LINK3res, kNotIdempotent),
     // Results encoded by readdir_xdr.cc: entries straight from the handler's arena.

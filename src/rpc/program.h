@@ -96,11 +96,14 @@ using Handler = Outcome (*)(void* state, const CallContext& ctx, void* args, voi
 
 // Where a call of a procedure runs (rpc::Server). kWorker: on the worker pool.
 // kReactorWhenIdle: on the reactor thread that read it when the worker pool has nothing
-// queued or running and the call came alone in its read — the hand-off to a worker costs
-// more than such a call itself (tools/bench/profile.sh: two thirds of a GETATTR's CPU at
-// 1 in flight). Only for procedures that read and never wait for another call: with no
-// worker running no inode lock is held, so such a call waits at most for the store (a
-// block not cached, or reopening a volume closed as idle). kReactor: always on the
+// queued or running, up to a few calls per wake-up of the reactor — the hand-off to a
+// worker costs more than such a call itself (tools/bench/profile.sh: two thirds of a
+// GETATTR's CPU at 1 in flight; storage/TUNING.md, "Light calls on the reactor"). Only
+// for procedures that do little and never wait for another call: with no worker running
+// no call holds an inode lock, so such a call waits at most for the store (a block not
+// cached, a LevelDB write, a background reclaim step holding a file, or reopening a
+// volume closed as idle); a change's wait for durability is not spent here (its reply is
+// gated, rpc/reply_gate.h, and sent by the sync thread). kReactor: always on the
 // reactor — NULL, which does nothing.
 enum class Runs : unsigned char { kWorker, kReactorWhenIdle, kReactor };
 

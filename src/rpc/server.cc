@@ -129,7 +129,8 @@ struct Server::Impl {
   std::unordered_map<int, std::shared_ptr<Connection>> conns;
   std::vector<std::shared_ptr<Connection>> graveyard;  // kept alive until the batch ends
   int64_t last_sweep_ns = 0;
-  size_t partial_bytes = 0;  // sum of the reassemblers' buffered bytes
+  size_t partial_bytes = 0;       // sum of the reassemblers' buffered bytes
+  size_t reactor_calls_left = 0;  // of options.reactor_calls_per_wake, this wake-up
   std::vector<std::weak_ptr<Connection>> starved;
   // Bytes of complete records not yet answered (workers decrement).
   std::atomic<size_t> queued_bytes{0};
@@ -351,6 +352,7 @@ void Server::Impl::ReactorLoop() {
   epoll_event events[kMaxEvents];
   while (!stopping.load()) {
     const int n = epoll_wait(epoll_fd, events, kMaxEvents, 1000);
+    reactor_calls_left = options.reactor_calls_per_wake;
     if (n < 0 && errno != EINTR) {
       LOG_ERROR("rpc: epoll_wait: {}", std::strerror(errno));
       break;
@@ -489,13 +491,13 @@ void Server::Impl::ReadStream(Connection* c) {
     if (!records.empty()) {
       c->output.AddCalls(records.size());
       calls += records.size();
-      const bool alone = records.size() == 1;
       for (auto& rec : records) {
         // Answered here when the procedure table allows it (program.h, Runs): a NULL
-        // always, a metadata read when it came alone and no worker is busy.
+        // always, a light call while no worker is busy, a few per wake-up.
         const Runs runs = c->listener->dispatcher.WhereToRun(rec);
         if (runs == Runs::kReactor ||
-            (runs == Runs::kReactorWhenIdle && alone && pool->pending() == 0)) {
+            (runs == Runs::kReactorWhenIdle && reactor_calls_left > 0 && pool->pending() == 0)) {
+          if (runs == Runs::kReactorWhenIdle) --reactor_calls_left;
           HandleStreamCall(self, rec);
           continue;
         }

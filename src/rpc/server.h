@@ -53,6 +53,9 @@ struct ServerOptions {
   size_t max_requests_per_connection = 128;
   size_t max_queued_reply_bytes = 16u << 20;
   size_t max_queued_datagrams = 1024;
+  // Light calls (Runs::kReactorWhenIdle) the reactor answers itself between two
+  // epoll_waits while no worker is busy; past this a burst goes to the workers.
+  size_t reactor_calls_per_wake = 16;
   // Request bytes held server-wide: partial records being reassembled plus records
   // waiting for or inside a worker. A connection whose partial record pushes the total
   // past it is closed; while complete records alone exceed it, connections are not read.

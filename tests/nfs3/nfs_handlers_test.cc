@@ -541,6 +541,46 @@ TEST(NfsProgramTest, OnlySmallReadsAreLight) {
   EXPECT_FALSE(read->light(huge_handle));
 }
 
+// WRITE, too, runs on the reactor when idle only for at most 16 KiB; small namespace
+// changes always may (their wait for durability is not spent there).
+TEST(NfsProgramTest, OnlySmallWritesAreLight) {
+  const rpc::Procedure* write = nullptr;
+  for (const rpc::Procedure& p : NfsProcedures()) {
+    if (p.number == NFSPROC3_WRITE) write = &p;
+    if (p.number == NFSPROC3_CREATE || p.number == NFSPROC3_REMOVE || p.number == NFSPROC3_MKDIR ||
+        p.number == NFSPROC3_RMDIR) {
+      EXPECT_EQ(p.runs, rpc::Runs::kReactorWhenIdle) << p.name;
+      EXPECT_EQ(p.light, nullptr) << p.name;
+    }
+  }
+  ASSERT_NE(write, nullptr);
+  EXPECT_EQ(write->runs, rpc::Runs::kReactorWhenIdle);
+  ASSERT_NE(write->light, nullptr);
+  auto args_of = [](uint32_t count) {
+    std::vector<uint8_t> handle(kFileHandleSize, 7);
+    std::vector<char> data(count, 'x');
+    WRITE3args a{};
+    a.file.data.data_val = reinterpret_cast<char*>(handle.data());
+    a.file.data.data_len = static_cast<u_int>(handle.size());
+    a.offset = 1 << 20;
+    a.count = count;
+    a.stable = FILE_SYNC;
+    a.data.data_val = data.data();
+    a.data.data_len = count;
+    std::vector<uint8_t> bytes(xdr_sizeof(reinterpret_cast<xdrproc_t>(xdr_WRITE3args), &a));
+    XDR x;
+    xdrmem_create(&x, reinterpret_cast<char*>(bytes.data()), static_cast<u_int>(bytes.size()),
+                  XDR_ENCODE);
+    EXPECT_TRUE(xdr_WRITE3args(&x, &a));
+    xdr_destroy(&x);
+    return bytes;
+  };
+  EXPECT_TRUE(write->light(args_of(4096)));
+  EXPECT_TRUE(write->light(args_of(16384)));
+  EXPECT_FALSE(write->light(args_of(16385)));
+  EXPECT_FALSE(write->light(args_of(1 << 20)));
+}
+
 // A repeated READDIRPLUS of an unchanged volume is answered from the listing cache with
 // the same bytes; any change to the volume (here a child's mode, then a new name) is
 // seen by the next listing.

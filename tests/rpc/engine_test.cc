@@ -102,6 +102,39 @@ TEST_F(EngineTest, CallsOnOneConnectionRunInParallelAndRepliesGoByXid) {
   EXPECT_EQ(std::set<uint32_t>(order.begin(), order.end()).size(), 8u);
 }
 
+// Light calls (Runs::kReactorWhenIdle) run on the reactor while no worker is busy, a burst
+// of them in one read too, up to ServerOptions::reactor_calls_per_wake; the rest of the
+// burst goes to the workers, and so does a call that is not light.
+TEST_F(EngineTest, LightCallsRunOnTheReactorUpToABudgetPerWakeUp) {
+  ServerOptions options;
+  options.reactor_calls_per_wake = 5;
+  StartServer(options);
+  auto c = RawConn::Tcp(port_);
+  ASSERT_TRUE(c.has_value());
+  std::vector<uint8_t> burst;  // one write: the reactor reads it at one wake-up
+  for (uint32_t i = 1; i <= 12; ++i) {
+    auto f = Frame(CallRecord(i, testing::kEcho, U32Arg(i)));
+    burst.insert(burst.end(), f.begin(), f.end());
+  }
+  ASSERT_TRUE(c->SendAll(burst));
+  for (int i = 0; i < 12; ++i) ASSERT_TRUE(c->ReadRecord().has_value());
+  ASSERT_TRUE(c->SendAll(Frame(CallRecord(13, testing::kEcho, U32Arg(testing::kHeavyEcho)))));
+  ASSERT_TRUE(c->ReadRecord().has_value());
+
+  std::lock_guard<std::mutex> l(state_.echo_mu);
+  ASSERT_EQ(state_.echoes.size(), 13u);
+  // The reactor runs calls in the order it read them: the first five, on one thread.
+  std::thread::id reactor;
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(state_.echoes[i].first, i + 1);
+    if (i == 0) reactor = state_.echoes[i].second;
+    EXPECT_EQ(state_.echoes[i].second, reactor) << "call " << i + 1;
+  }
+  for (size_t i = 5; i < 13; ++i) {
+    EXPECT_NE(state_.echoes[i].second, reactor) << "call with argument " << state_.echoes[i].first;
+  }
+}
+
 TEST_F(EngineTest, MultiFragmentCall) {
   StartServer();
   auto c = RawConn::Tcp(port_);

@@ -14,8 +14,14 @@ namespace {
 
 xdrproc_t P(bool_t (*f)(XDR*, u_int*)) { return reinterpret_cast<xdrproc_t>(f); }
 
-Outcome Echo(void*, const CallContext&, void* args, void* res) {
-  *static_cast<u_int*>(res) = *static_cast<u_int*>(args) + 1;
+Outcome Echo(void* s, const CallContext&, void* args, void* res) {
+  const u_int arg = *static_cast<u_int*>(args);
+  auto* st = static_cast<TestState*>(s);
+  {
+    std::lock_guard<std::mutex> l(st->echo_mu);
+    st->echoes.emplace_back(arg, std::this_thread::get_id());
+  }
+  *static_cast<u_int*>(res) = arg + 1;
   return Outcome::kReply;
 }
 Outcome Throws(void*, const CallContext&, void*, void*) { throw std::runtime_error("boom"); }

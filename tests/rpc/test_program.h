@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <mutex>
 #include <span>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "rpc/program.h"
@@ -46,6 +48,9 @@ struct TestState {
   // kGated: one entry per call whose reply waits; the test calls it to open the gate.
   std::mutex gate_mu;
   std::vector<ReplyGate::Done> gates;  // guarded by gate_mu
+  // kEcho: the argument of each call and the thread that ran it, in the order they ran.
+  std::mutex echo_mu;
+  std::vector<std::pair<uint32_t, std::thread::id>> echoes;  // guarded by echo_mu
 };
 
 struct Blob {

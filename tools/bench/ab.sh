@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# ab.sh: two volumed builds against each other under the same loadgen rows, in alternating
-# rounds (A, B, A, B, …), each on a fresh data directory, in private network, mount and
+# ab.sh: two (or more) volumed builds against each other under the same loadgen rows, in
+# alternating rounds (A, B, A, B, …), each on a fresh data directory, in private network, mount and
 # PID namespaces on loopback (bench_lib.sh). For a change to the server itself, before it
 # goes into compare.sh's table against NFS-Ganesha. Prints one line per row and round: the
 # loadgen line and the server's CPU for it (server_cpu_ms, utime + stime) and its minor
 # page faults (server_minflt: first touches of memory, costly in a virtual machine).
 #
-#   tools/bench/ab.sh [--rounds 2] [--ephemeral] VOLUMED_A VOLUMED_B "LOADGEN ROW" […]
+#   tools/bench/ab.sh [--rounds 2] [--ephemeral] VOLUMED_A VOLUMED_B [VOLUMED_C …] "LOADGEN ROW" […]
 #   e.g. tools/bench/ab.sh /tmp/volumed.before build-rel/src/volumed \
 #          "create --dir c --files 2000 --inflight 16" "unlink --dir c --files 2000 --inflight 16"
-# A row that starts with "@cold " runs after `sync; echo 3 > /proc/sys/vm/drop_caches`, as
+# Builds are the leading arguments that are executable files (a wrapper script setting an
+# environment variable counts), named A, B, C, … in the output. A row that starts with "@cold " runs after `sync; echo 3 > /proc/sys/vm/drop_caches`, as
 # in compare.sh (the whole machine's page cache): e.g. "seqwrite --seq-mib 512" then
 # "@cold seqread --seq-mib 512" reads the file back from the disk. --ephemeral: the volume
 # is ephemeral (never synced; compare.sh's /eph row) instead of persisted.
@@ -34,30 +35,39 @@ while (($#)); do
   esac
 done
 (($#)) || { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; }
-(($# >= 3)) || { echo "ab.sh: VOLUMED_A VOLUMED_B and at least one loadgen row (--help)" >&2; exit 2; }
+(($# >= 3)) || { echo "ab.sh: at least two volumed binaries, then the loadgen rows (--help)" >&2; exit 2; }
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "ab.sh: --rounds N (N ≥ 1)" >&2; exit 2; }
 
 if [[ "${BENCH_INSIDE:-}" != 1 ]]; then
-  a=$(realpath "$1") b=$(realpath "$2")
-  shift 2
-  [[ -x $a && -x $b ]] || { echo "ab.sh: both volumed binaries must exist" >&2; exit 1; }
+  bins=()
+  while (($#)) && [[ -f $1 && -x $1 ]]; do
+    bins+=("$(realpath "$1")")
+    shift
+  done
+  ((${#bins[@]} >= 2 && $# >= 1)) || {
+    echo "ab.sh: at least two volumed binaries, then the loadgen rows (--help)" >&2
+    exit 2
+  }
   export BUILD_DIR=${BUILD_DIR:-$repo/build-rel}
   "$repo/tools/install-deps.sh" bench
   eph=()
   ((ephemeral)) && eph=(--ephemeral)
-  bench_enter "$0" --rounds "$rounds" "${eph[@]}" "$a" "$b" "$@"
+  bench_enter "$0" --rounds "$rounds" "${eph[@]}" "${bins[@]}" "$@"
 fi
 
 # ---- inside the namespaces ----
-a=$1 b=$2
-shift 2
+bins=()
+while (($#)) && [[ -f $1 && -x $1 ]]; do
+  bins+=("$1")
+  shift
+done
+names=(A B C D E F G H)
 bench_build=$BUILD_DIR
 loadgen=$bench_build/tools/bench/loadgen
 bench_setup volumed-ab
 for ((r = 1; r <= rounds; r++)); do
-  for which in A B; do
-    bin=$a
-    [[ $which == B ]] && bin=$b
+  for ((i = 0; i < ${#bins[@]}; i++)); do
+    which=${names[i]:-X$i} bin=${bins[i]}
     data=$bench_work/volumed
     mkdir -p "$data"
     # shellcheck disable=SC2046  # no word or two
