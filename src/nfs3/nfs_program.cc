@@ -28,13 +28,25 @@ constexpr rpc::Runs kOnReactor = rpc::Runs::kReactorWhenIdle;
 // READ3args and WRITE3args both start nfs_fh3 (opaque<NFS3_FHSIZE>) offset:u64 count:u32,
 // RFC 1813 §3.3.6 and §3.3.7: a transfer of a few blocks, not of a megabyte, is light.
 constexpr uint32_t kLightTransferBytes = 16 << 10;
-bool LightTransfer(std::span<const uint8_t> args) {
-  if (args.size() < 4) return false;
+// Where the count is, or 0 when `args` cannot hold it.
+size_t CountAt(std::span<const uint8_t> args) {
+  if (args.size() < 4) return 0;
   const uint32_t fh_len = LoadBigEndian<uint32_t>(args.data());
-  if (fh_len > NFS3_FHSIZE) return false;
+  if (fh_len > NFS3_FHSIZE) return 0;
   const size_t count_at = 4 + ((size_t{fh_len} + 3) & ~size_t{3}) + 8;
-  if (args.size() < count_at + 4) return false;
-  return LoadBigEndian<uint32_t>(args.data() + count_at) <= kLightTransferBytes;
+  return args.size() < count_at + 4 ? 0 : count_at;
+}
+bool LightRead(std::span<const uint8_t> args) {
+  const size_t at = CountAt(args);
+  return at != 0 && LoadBigEndian<uint32_t>(args.data() + at) <= kLightTransferBytes;
+}
+// A small synced WRITE (a small file's data, then its reply waits for the log's sync) is
+// light; UNSTABLE writes come in streams, where workers beside the reactor run more.
+bool LightWrite(std::span<const uint8_t> args) {
+  const size_t at = CountAt(args);
+  if (at == 0 || args.size() < at + 8) return false;
+  return LoadBigEndian<uint32_t>(args.data() + at) <= kLightTransferBytes &&
+         LoadBigEndian<uint32_t>(args.data() + at + 4) != UNSTABLE;
 }
 
 // nfsstat3, RFC 1813 §2.6.
@@ -82,9 +94,9 @@ const rpc::Procedure kProcedures[] = {
     Proc<&Readlink>(NFSPROC3_READLINK, "READLINK", xdr_READLINK3args, xdr_READLINK3res, kIdempotent,
                     kOnReactor),
     Proc<&Read>(NFSPROC3_READ, "READ", xdr_READ3args, xdr_READ3res, kIdempotent, kOnReactor,
-                &LightTransfer),
+                &LightRead),
     Proc<&Write>(NFSPROC3_WRITE, "WRITE", XdrWriteArgs, xdr_WRITE3res, kIdempotent, kOnReactor,
-                 &LightTransfer),
+                 &LightWrite),
     Proc<&Create>(NFSPROC3_CREATE, "CREATE", xdr_CREATE3args, xdr_CREATE3res, kNotIdempotent,
                   kOnReactor),
     Proc<&Mkdir>(NFSPROC3_MKDIR, "MKDIR", xdr_MKDIR3args, xdr_MKDIR3res, kNotIdempotent,

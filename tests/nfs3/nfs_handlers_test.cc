@@ -541,9 +541,10 @@ TEST(NfsProgramTest, OnlySmallReadsAreLight) {
   EXPECT_FALSE(read->light(huge_handle));
 }
 
-// WRITE, too, runs on the reactor when idle only for at most 16 KiB; small namespace
-// changes always may (their wait for durability is not spent there).
-TEST(NfsProgramTest, OnlySmallWritesAreLight) {
+// WRITE, too, runs on the reactor when idle only for at most 16 KiB, and only when synced
+// (UNSTABLE writes come in streams); small namespace changes always may (their wait for
+// durability is not spent there).
+TEST(NfsProgramTest, OnlySmallSyncedWritesAreLight) {
   const rpc::Procedure* write = nullptr;
   for (const rpc::Procedure& p : NfsProcedures()) {
     if (p.number == NFSPROC3_WRITE) write = &p;
@@ -556,7 +557,7 @@ TEST(NfsProgramTest, OnlySmallWritesAreLight) {
   ASSERT_NE(write, nullptr);
   EXPECT_EQ(write->runs, rpc::Runs::kReactorWhenIdle);
   ASSERT_NE(write->light, nullptr);
-  auto args_of = [](uint32_t count) {
+  auto args_of = [](uint32_t count, stable_how stable = FILE_SYNC) {
     std::vector<uint8_t> handle(kFileHandleSize, 7);
     std::vector<char> data(count, 'x');
     WRITE3args a{};
@@ -564,7 +565,7 @@ TEST(NfsProgramTest, OnlySmallWritesAreLight) {
     a.file.data.data_len = static_cast<u_int>(handle.size());
     a.offset = 1 << 20;
     a.count = count;
-    a.stable = FILE_SYNC;
+    a.stable = stable;
     a.data.data_val = data.data();
     a.data.data_len = count;
     std::vector<uint8_t> bytes(xdr_sizeof(reinterpret_cast<xdrproc_t>(xdr_WRITE3args), &a));
@@ -576,9 +577,14 @@ TEST(NfsProgramTest, OnlySmallWritesAreLight) {
     return bytes;
   };
   EXPECT_TRUE(write->light(args_of(4096)));
+  EXPECT_TRUE(write->light(args_of(4096, DATA_SYNC)));
   EXPECT_TRUE(write->light(args_of(16384)));
+  EXPECT_FALSE(write->light(args_of(4096, UNSTABLE)));
   EXPECT_FALSE(write->light(args_of(16385)));
   EXPECT_FALSE(write->light(args_of(1 << 20)));
+  std::vector<uint8_t> cut = args_of(0);
+  cut.resize(cut.size() - 8);  // ends before `stable`
+  EXPECT_FALSE(write->light(cut));
 }
 
 // A repeated READDIRPLUS of an unchanged volume is answered from the listing cache with
