@@ -504,6 +504,17 @@ TEST_F(NfsHandlersTest, ReaddirplusHonoursBothBudgets) {
   for (const auto& [name, n] : seen) EXPECT_EQ(n, 1) << name;
 }
 
+// `value` encoded with `encode`, as a call's arguments arrive on the wire.
+std::vector<uint8_t> XdrBytes(xdrproc_t encode, void* value) {
+  std::vector<uint8_t> bytes(xdr_sizeof(encode, value));
+  XDR x;
+  xdrmem_create(&x, reinterpret_cast<char*>(bytes.data()), static_cast<u_int>(bytes.size()),
+                XDR_ENCODE);
+  EXPECT_TRUE(encode(&x, value));
+  xdr_destroy(&x);
+  return bytes;
+}
+
 // READ runs on the reactor when idle only for at most 16 KiB (four blocks of the default
 // size); a larger or unreadable READ goes to a worker (rpc/program.h, LightCall).
 TEST(NfsProgramTest, OnlySmallReadsAreLight) {
@@ -521,13 +532,7 @@ TEST(NfsProgramTest, OnlySmallReadsAreLight) {
     a.file.data.data_len = static_cast<u_int>(handle.size());
     a.offset = 1 << 20;
     a.count = count;
-    std::vector<uint8_t> bytes(xdr_sizeof(reinterpret_cast<xdrproc_t>(xdr_READ3args), &a));
-    XDR x;
-    xdrmem_create(&x, reinterpret_cast<char*>(bytes.data()), static_cast<u_int>(bytes.size()),
-                  XDR_ENCODE);
-    EXPECT_TRUE(xdr_READ3args(&x, &a));
-    xdr_destroy(&x);
-    return bytes;
+    return XdrBytes(reinterpret_cast<xdrproc_t>(xdr_READ3args), &a);
   };
   EXPECT_TRUE(read->light(args_of(4096)));
   EXPECT_TRUE(read->light(args_of(16384)));
@@ -568,13 +573,7 @@ TEST(NfsProgramTest, OnlySmallSyncedWritesAreLight) {
     a.stable = stable;
     a.data.data_val = data.data();
     a.data.data_len = count;
-    std::vector<uint8_t> bytes(xdr_sizeof(reinterpret_cast<xdrproc_t>(xdr_WRITE3args), &a));
-    XDR x;
-    xdrmem_create(&x, reinterpret_cast<char*>(bytes.data()), static_cast<u_int>(bytes.size()),
-                  XDR_ENCODE);
-    EXPECT_TRUE(xdr_WRITE3args(&x, &a));
-    xdr_destroy(&x);
-    return bytes;
+    return XdrBytes(reinterpret_cast<xdrproc_t>(xdr_WRITE3args), &a);
   };
   EXPECT_TRUE(write->light(args_of(4096)));
   EXPECT_TRUE(write->light(args_of(4096, DATA_SYNC)));
