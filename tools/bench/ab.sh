@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # ab.sh: two (or more) volumed builds against each other under the same loadgen rows, in
-# alternating rounds (A, B, A, B, …), each on a fresh data directory, in private network, mount and
-# PID namespaces on loopback (bench_lib.sh). For a change to the server itself, before it
-# goes into compare.sh's table against NFS-Ganesha. Prints one line per row and round: the
-# loadgen line and the server's CPU for it (server_cpu_ms, utime + stime) and its minor
-# page faults (server_minflt: first touches of memory, costly in a virtual machine).
+# alternating rounds (A, B, A, B, …), each on a fresh data directory, in private network,
+# mount and PID namespaces on loopback (bench_lib.sh). For a change to the server itself,
+# before it goes into compare.sh's table against NFS-Ganesha. Prints one line per row and
+# round: the loadgen line and the server's CPU for it (server_cpu_ms, utime + stime) and
+# its minor page faults (server_minflt: first touches of memory, costly in a virtual
+# machine).
 #
-#   tools/bench/ab.sh [--rounds 2] [--ephemeral] VOLUMED_A VOLUMED_B [VOLUMED_C …] "LOADGEN ROW" […]
+#   tools/bench/ab.sh [--rounds 2] [--ephemeral] VOLUMED_A VOLUMED_B [VOLUMED_C …] \
+#       "LOADGEN ROW" […]
 #   e.g. tools/bench/ab.sh /tmp/volumed.before build-rel/src/volumed \
 #          "create --dir c --files 2000 --inflight 16" "unlink --dir c --files 2000 --inflight 16"
-# Builds are the leading arguments that are executable files (a wrapper script setting an
-# environment variable counts), named A, B, C, … in the output. A row that starts with "@cold " runs after `sync; echo 3 > /proc/sys/vm/drop_caches`, as
-# in compare.sh (the whole machine's page cache): e.g. "seqwrite --seq-mib 512" then
-# "@cold seqread --seq-mib 512" reads the file back from the disk. --ephemeral: the volume
-# is ephemeral (never synced; compare.sh's /eph row) instead of persisted.
+# The builds are the leading arguments that are executable files (a wrapper script that
+# sets an environment variable counts), named A, B, C, … in the output. A row that starts
+# with "@cold " runs after `sync; echo 3 > /proc/sys/vm/drop_caches`, as in compare.sh (the
+# whole machine's page cache): e.g. "seqwrite --seq-mib 512" then "@cold seqread --seq-mib
+# 512" reads the file back from the disk. --ephemeral: the volume is ephemeral (never
+# synced; compare.sh's /eph row) instead of persisted.
 #
 # As root; loadgen and volumectl come from build-rel (BUILD_DIR to change it). A figure,
 # not a test.
@@ -35,15 +38,21 @@ while (($#)); do
   esac
 done
 (($#)) || { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; }
-(($# >= 3)) || { echo "ab.sh: at least two volumed binaries, then the loadgen rows (--help)" >&2; exit 2; }
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "ab.sh: --rounds N (N ≥ 1)" >&2; exit 2; }
 
-if [[ "${BENCH_INSIDE:-}" != 1 ]]; then
+# The leading arguments that are executable files go to `bins`; `taken` says how many.
+take_builds() {
   bins=()
   while (($#)) && [[ -f $1 && -x $1 ]]; do
     bins+=("$(realpath "$1")")
     shift
   done
+  taken=${#bins[@]}
+}
+
+if [[ "${BENCH_INSIDE:-}" != 1 ]]; then
+  take_builds "$@"
+  shift "$taken"
   ((${#bins[@]} >= 2 && $# >= 1)) || {
     echo "ab.sh: at least two volumed binaries, then the loadgen rows (--help)" >&2
     exit 2
@@ -56,11 +65,8 @@ if [[ "${BENCH_INSIDE:-}" != 1 ]]; then
 fi
 
 # ---- inside the namespaces ----
-bins=()
-while (($#)) && [[ -f $1 && -x $1 ]]; do
-  bins+=("$1")
-  shift
-done
+take_builds "$@"
+shift "$taken"
 names=(A B C D E F G H)
 bench_build=$BUILD_DIR
 loadgen=$bench_build/tools/bench/loadgen
