@@ -8,8 +8,10 @@
 // (clients match them by xid) through each connection's output (rpc/connection_output.h):
 // its lock is never held during a socket call, one thread at a time holds the writer
 // role, and a reply that would block is finished by the reactor on EPOLLOUT. NULL calls
-// are answered on the reactor itself; a reply gated on durability (rpc/reply_gate.h) is
-// sent by the store's sync thread. UDP sockets are served by rpc/udp_endpoint.h.
+// are answered on the reactor itself, and so are light calls (rpc/program.h,
+// Runs::kReactorWhenIdle) while no worker is busy, up to `reactor_calls_per_wake` per
+// wake-up; a reply gated on durability (rpc/reply_gate.h) is sent by the store's sync
+// thread. UDP sockets are served by rpc/udp_endpoint.h.
 //
 // Bounds: a record larger than `max_record_size` closes the connection; at most
 // `max_connections` stream connections (more are accepted and closed at once); a
@@ -20,7 +22,8 @@
 // the request bytes held for all connections together (many slow senders of large
 // partial records cannot exhaust memory).
 //
-// Thread-safety: Register*/Start/Stop from one thread; handlers run on workers.
+// Thread-safety: Register*/Start/Stop from one thread; handlers run on workers or the
+// reactor.
 #pragma once
 
 #include <sys/types.h>
